@@ -1,0 +1,82 @@
+/**
+ * The model catalog: data only. Each entry says where a model lives (Meta folder, shard count,
+ * Hugging Face repo) and which license family governs it. Code looks models up; it never branches
+ * on model names.
+ */
+
+/** License families; their terms live in src/license (one data entry per family). */
+export type LicenseFamilyId = "llama2" | "llama3" | "llama3.1" | "llama3.2" | "llama3.3" | "llama4";
+
+/** How the Meta signed-URL download is laid out for a release line (see download.sh). */
+export type MetaLayout =
+  /** Llama 2: LICENSE, USE_POLICY.md, tokenizer at top level; per model consolidated.NN.pth, params.json, checklist.chk */
+  | "llama2"
+  /** Code Llama: LICENSE, USE_POLICY.md at top level; tokenizer.model inside each model folder */
+  | "codellama";
+
+export interface CatalogModel {
+  /** Canonical name users type, e.g. "llama-2-7b-chat" or "codellama-34b-python". */
+  name: string;
+  /** Other accepted spellings (download.sh names such as "7B-chat"). Compared case-insensitively. */
+  aliases: readonly string[];
+  /** Human-readable title. */
+  title: string;
+  /** Release line, e.g. "Llama 2", "Code Llama". */
+  series: string;
+  /** Parameter count label, e.g. "7B". */
+  size: string;
+  license: LicenseFamilyId;
+  /** True for models that take images (matters for the EU clause of Llama 3.2+ licenses). */
+  multimodal: boolean;
+  /** Hugging Face repo id of the transformers-format weights. */
+  hfRepo: string;
+  /** Meta signed-URL download, when llamagate supports it for this model. */
+  meta?: {
+    layout: MetaLayout;
+    /** Remote and local folder name, e.g. "llama-2-70b-chat" or "CodeLlama-34b-Python". */
+    folder: string;
+    /** Number of consolidated.NN.pth shards (model-parallel size). */
+    shards: number;
+  };
+}
+
+function llama2(size: "7B" | "13B" | "70B", chat: boolean): CatalogModel {
+  const shards = { "7B": 1, "13B": 2, "70B": 8 }[size];
+  const lower = size.toLowerCase();
+  const folder = `llama-2-${lower}${chat ? "-chat" : ""}`;
+  return {
+    name: folder,
+    aliases: [`${size}${chat ? "-chat" : ""}`, `Llama-2-${lower}${chat ? "-chat" : ""}-hf`],
+    title: `Llama 2 ${size}${chat ? " Chat" : ""}`,
+    series: "Llama 2",
+    size,
+    license: "llama2",
+    multimodal: false,
+    hfRepo: `meta-llama/Llama-2-${lower}${chat ? "-chat" : ""}-hf`,
+    meta: { layout: "llama2", folder, shards },
+  };
+}
+
+function codeLlama(size: "7b" | "13b" | "34b" | "70b", variant: "" | "Python" | "Instruct"): CatalogModel {
+  const shards = { "7b": 1, "13b": 2, "34b": 4, "70b": 8 }[size];
+  const suffix = variant ? `-${variant}` : "";
+  const folder = `CodeLlama-${size}${suffix}`;
+  return {
+    name: `codellama-${size}${suffix.toLowerCase()}`,
+    aliases: [`${size}${suffix}`, folder, `${folder}-hf`],
+    title: `Code Llama ${size.toUpperCase()}${variant ? ` ${variant}` : ""}`,
+    series: "Code Llama",
+    size: size.toUpperCase(),
+    license: "llama2",
+    multimodal: false,
+    hfRepo: `meta-llama/${folder}-hf`,
+    meta: { layout: "codellama", folder, shards },
+  };
+}
+
+export const CATALOG: readonly CatalogModel[] = [
+  ...(["7B", "13B", "70B"] as const).flatMap((s) => [llama2(s, false), llama2(s, true)]),
+  ...(["7b", "13b", "34b", "70b"] as const).flatMap((s) =>
+    (["", "Python", "Instruct"] as const).map((v) => codeLlama(s, v)),
+  ),
+];

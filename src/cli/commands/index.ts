@@ -1,0 +1,5 @@
+import type { CommandRegistrar } from "../command.js";
+import { registerModelsCommand } from "./models.js";
+
+/** Every command, in the order `--help` lists them. One file per command. */
+export const COMMANDS: readonly CommandRegistrar[] = [registerModelsCommand];

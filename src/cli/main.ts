@@ -1,0 +1,81 @@
+import { Command, CommanderError } from "commander";
+import { InterruptedError, isLlamagateError } from "../core/errors.js";
+import { processContext, type CliContext } from "./context.js";
+import type { RunAction } from "./command.js";
+import { EXIT_CODES } from "./exit-codes.js";
+import { logLine, printJson } from "./output.js";
+import { renderError } from "./render-error.js";
+import { COMMANDS } from "./commands/index.js";
+import { VERSION } from "./version.js";
+
+/** Entry point used by bin/llamagate.js; returns the process exit code. */
+export async function main(argv: string[], ctx?: CliContext): Promise<number> {
+  const controller = new AbortController();
+  const context = ctx ?? processContext(controller.signal);
+  const detach = ctx ? () => {} : attachSignals(controller);
+  const wantsJson = argv.includes("--json");
+  let exitCode: number = EXIT_CODES.ok;
+
+  const run: RunAction =
+    (fn) =>
+    async (...args) => {
+      const code = await fn(...args);
+      exitCode = code ?? EXIT_CODES.ok;
+    };
+
+  const program = new Command("llamagate")
+    .description("Get Llama models onto this machine correctly: license check, verified downloads, conversion, smoke test.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => context.stdout.write(s),
+      writeErr: (s) => context.stderr.write(s),
+      // Commander prints its own usage errors; --json runs get the JSON object instead.
+      outputError: (s, write) => (wantsJson ? undefined : write(s)),
+    });
+  for (const register of COMMANDS) register(program, context, run);
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) return commanderExit(e, context, wantsJson);
+    // An abort surfaces as whatever the interrupted operation threw; report it as an interruption.
+    const aborted = (ctx?.signal ?? controller.signal).aborted;
+    const r = renderError(aborted && !isLlamagateError(e) ? new InterruptedError() : e);
+    if (wantsJson) printJson(context, r.json);
+    logLine(context, r.line);
+    return r.exitCode;
+  } finally {
+    detach();
+  }
+}
+
+function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean): number {
+  // --help and --version end through exitOverride too, with exit code 0.
+  if (e.exitCode === 0) return EXIT_CODES.ok;
+  if (wantsJson) printJson(ctx, { ok: false, error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, "") } });
+  return EXIT_CODES.usage;
+}
+
+/** First Ctrl-C / SIGTERM aborts cleanly (partial files are kept for resume); a second one exits at once. */
+function attachSignals(controller: AbortController): () => void {
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
+    process.stderr.write(`\nllamagate: ${sig} received, stopping (partial downloads are kept; run again to resume)...\n`);
+    controller.abort();
+  };
+  // `llamagate models | head` closes the pipe early: that is not an error.
+  const onPipeError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(EXIT_CODES.ok);
+    throw e;
+  };
+  process.stdout.on("error", onPipeError);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+}

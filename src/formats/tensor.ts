@@ -1,0 +1,32 @@
+/**
+ * The shared vocabulary of every checkpoint reader and writer. Readers return lazy tensors whose
+ * bytes are read from disk only when asked for, so converters hold one tensor at a time.
+ */
+
+/** Element types, named as safetensors names them. */
+export type DType = "F64" | "F32" | "F16" | "BF16" | "I64" | "I32" | "I16" | "I8" | "U8" | "BOOL";
+
+export const DTYPE_BYTES: Readonly<Record<DType, number>> = {
+  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1,
+};
+
+export interface TensorInfo {
+  name: string;
+  dtype: DType;
+  /** Row-major (C order) shape, outermost dimension first, as PyTorch and safetensors report it. */
+  shape: readonly number[];
+}
+
+export interface LazyTensor extends TensorInfo {
+  /** Byte length of the contiguous row-major data: product(shape) * DTYPE_BYTES[dtype]. */
+  byteLength: number;
+  /** Read the tensor's elements as contiguous row-major little-endian bytes (strided views are gathered). */
+  read(signal?: AbortSignal): Promise<Uint8Array>;
+}
+
+/** A set of named tensors backed by files (a .pth, a safetensors file or shard set, a GGUF). */
+export interface TensorSource {
+  tensors: readonly LazyTensor[];
+  get(name: string): LazyTensor | undefined;
+  close(): Promise<void>;
+}
