@@ -4,6 +4,7 @@ import type { CatalogModel } from "../catalog/models.js";
 import { isLlamagateError } from "../core/errors.js";
 import { appendAuditEntry } from "../license/append-audit-entry.js";
 import type { AuditEntry } from "../license/audit-entry.js";
+import { buildAuditEntry } from "../license/build-audit-entry.js";
 import { LicenseBlockedError } from "../license/errors.js";
 import { evaluateLicense } from "../license/evaluate-license.js";
 import { LICENSE_FAMILIES } from "../license/families.js";
@@ -142,24 +143,16 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       },
     );
   }
-  const auditEntry: AuditEntry = {
+  const auditEntry = buildAuditEntry({
+    evaluation,
+    family,
     time: now,
     user,
-    model: model.name,
-    licenseFamily: family.id,
-    licenseVersion: family.version,
-    licenseName: family.name,
-    licenseTextSha256: params.licenseTextSha256 ?? null,
-    mau: evaluation.inputs.mau,
-    affiliatesMau: evaluation.inputs.affiliatesMau,
-    region: evaluation.inputs.region,
-    endUser: evaluation.inputs.endUser,
-    uses: evaluation.inputs.uses,
-    verdict: evaluation.verdict,
     acceptedVia: via,
     command: params.command ?? "download",
     override,
-  };
+    licenseTextSha256: params.licenseTextSha256 ?? null,
+  });
   if (params.auditLogPath) await appendAuditEntry({ path: params.auditLogPath, entry: auditEntry });
   return {
     verdict: evaluation.verdict,
