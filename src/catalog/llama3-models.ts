@@ -64,7 +64,7 @@ function llama31(size: "8B" | "70B" | "405B", instruct: boolean): CatalogModel {
     multimodal: false,
     released: "2024-07-23",
     // The HF repos were first published as Meta-Llama-3.1-*; llama-stack calls them Llama3.1-*.
-    aliases: [`Meta-Llama-3.1-${size}${suffix}`, `Llama3.1-${size}${suffix}`],
+    aliases: [`Meta-Llama-3.1-${size}${suffix}`, `meta-llama/Meta-Llama-3.1-${size}${suffix}`, `Llama3.1-${size}${suffix}`],
   });
 }
 

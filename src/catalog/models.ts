@@ -68,7 +68,9 @@ function codeLlama(size: "7b" | "13b" | "34b" | "70b", variant: "" | "Python" | 
   const folder = `CodeLlama-${size}${suffix}`;
   return {
     name: `codellama-${size}${suffix.toLowerCase()}`,
-    aliases: [`${size}${suffix}`, folder, `${folder}-hf`],
+    // Bare "7b"/"13b"/"70b" would collide with Llama 2's "7B"/"13B"/"70B" (names compare case-insensitively,
+    // and the Llama 2 entry always won), so only unambiguous download.sh names are aliases.
+    aliases: [...(variant || size === "34b" ? [`${size}${suffix}`] : []), folder, `${folder}-hf`],
     title: `Code Llama ${size.toUpperCase()}${variant ? ` ${variant}` : ""}`,
     series: "Code Llama",
     size: size.toUpperCase(),

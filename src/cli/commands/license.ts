@@ -8,6 +8,9 @@ import { evaluateLicense } from "../../license/evaluate-license.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import type { OrgProfile } from "../../license/org-profile.js";
 import { readAuditLog } from "../../license/read-audit-log.js";
+import { parseMau } from "../../license/parse-mau.js";
+import { parseRegion } from "../../license/parse-region.js";
+import { parseUses } from "../../license/parse-uses.js";
 import { readProfile } from "../../license/read-profile.js";
 import { LICENSE_DISCLAIMER, type Verdict } from "../../license/types.js";
 import type { CommandRegistrar } from "../command.js";
@@ -87,13 +90,15 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
       details: { field: "--mau" },
     });
   }
+  // Flags are validated first so that errors name the flag; then flags override the profile.
+  const flagUses = parseUses({ values: opts.use ?? [], field: "--use" });
   const evaluation = evaluateLicense({
     model,
-    mau,
-    affiliatesMau: opts.affiliatesMau ?? profile.affiliatesMau,
-    region: opts.region ?? profile.region,
+    mau: opts.mau !== undefined ? parseMau({ value: opts.mau, field: "--mau" }) : mau,
+    affiliatesMau: opts.affiliatesMau !== undefined ? parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" }) : profile.affiliatesMau,
+    region: opts.region !== undefined ? parseRegion({ value: opts.region, field: "--region" }).code : profile.region,
     endUser: opts.endUser ?? profile.endUser,
-    uses: opts.use && opts.use.length > 0 ? opts.use : (profile.uses ?? []),
+    uses: flagUses.length > 0 ? flagUses : (profile.uses ?? []),
     derivativeName: opts.derivativeName ?? profile.derivativeName,
     productName: opts.productName ?? profile.productName,
   });
