@@ -55,7 +55,6 @@ export function renderFamily(family: LicenseFamily, model?: CatalogModel): strin
     }
     lines.push(`  ${label} [${ref(r.clause)}]: ${r.summary}`);
   }
-  if (!family.naming) lines.push("  (No naming rule and no \"Built with\" display duty.)");
   lines.push(
     "",
     `Acceptable Use Policy: ${family.aupUrl}`,

@@ -63,6 +63,8 @@ export interface LicenseGateResult {
   auditEntry: AuditEntry | null;
   /** The override reason when the verdict blocked and the user overrode it. */
   overridden: string | null;
+  /** Where the MAU came from: the params (flags), the profile file, or the earlier recorded acceptance. */
+  mauSource: "params" | "profile" | "recorded";
 }
 
 const BLOCKING: readonly Verdict[] = ["requires-meta-license", "not-permitted"];
@@ -95,6 +97,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       },
     );
   }
+  const mauSource = params.mau !== undefined ? "params" : profile.mau !== undefined ? "profile" : "recorded";
   const usesGiven = params.uses && params.uses.length > 0 ? params.uses : undefined;
   let evaluation: Evaluation;
   try {
@@ -122,7 +125,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   const now = (params.now ?? (() => new Date()))().toISOString();
   let via: "flag" | "prompt" | null = params.acceptLicense ? "flag" : null;
   if (!via && recorded && !override) {
-    return { verdict: evaluation.verdict, evaluation, acceptance: { via: "recorded", time: recorded.time, user: recorded.user }, auditEntry: null, overridden: null };
+    return { verdict: evaluation.verdict, evaluation, acceptance: { via: "recorded", time: recorded.time, user: recorded.user }, auditEntry: null, overridden: null, mauSource };
   }
   if (!via && params.interactive) {
     if (!(await params.interactive({ evaluation, family }))) {
@@ -160,6 +163,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
     acceptance: { via, time: now, user },
     auditEntry: params.auditLogPath ? auditEntry : null,
     overridden: BLOCKING.includes(evaluation.verdict) ? override : null,
+    mauSource,
   };
 }
 

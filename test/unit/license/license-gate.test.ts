@@ -101,6 +101,7 @@ describe("licenseGate: acceptance", () => {
     const r = await gate({ model: "codellama-7b" });
     expect(r.acceptance).toEqual({ via: "recorded", time: "2026-03-01T12:00:00.000Z", user: "alice" });
     expect(r.evaluation.inputs.mau).toBe(5000);
+    expect(r.mauSource).toBe("recorded");
     expect(r.auditEntry).toBeNull();
     expect(await lines()).toHaveLength(1);
     // A newly declared MAU is still checked against the recorded acceptance.
@@ -141,6 +142,8 @@ describe("licenseGate: acceptance", () => {
     expect((await rejection(gate({ profilePath: profile, acceptLicense: true }))).code).toBe("LICENSE_REQUIRES_META_LICENSE");
     const r = await gate({ profilePath: profile, mau: 1000, acceptLicense: true });
     expect(r.evaluation.inputs).toMatchObject({ mau: 1000, region: "US", uses: ["commercial"] });
+    expect(r.mauSource).toBe("params");
+    expect((await gate({ profilePath: profile, mau: undefined, acceptLicense: true, override: "granted" })).mauSource).toBe("profile");
   });
 
   it("accepts a catalog entry or a Hugging Face repo id", async () => {
