@@ -104,32 +104,28 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
   });
 
   const blocks = evaluation.verdict === "requires-meta-license" || evaluation.verdict === "not-permitted";
+  const exitCode = verdictExitCode(evaluation.verdict);
+  if (!opts.json) for (const line of renderEvaluation(evaluation, family)) printLine(ctx, line);
+
+  // Acceptance: --accept-license, or a yes at the terminal prompt; never for a blocking verdict.
   const path = licenseAuditLogPath(ctx.env);
   let recorded: AuditEntry | null = null;
-  let acceptanceNote: string;
   if (blocks) {
-    acceptanceNote = opts.acceptLicense ? "Acceptance not recorded: the verdict blocks this use." : "";
+    if (opts.acceptLicense && !opts.json) logLine(ctx, "Acceptance not recorded: the verdict blocks this use.");
   } else {
     let via: AuditEntry["acceptedVia"] | null = opts.acceptLicense ? "flag" : null;
     if (!via && ctx.stdin.isTTY && ctx.stderr.isTTY && !opts.json) {
-      if (await licensePrompt(ctx)({ evaluation, family })) via = "prompt";
+      if (await licensePrompt(ctx, { showSummary: false })({ evaluation, family })) via = "prompt";
     }
     if (via) {
       recorded = buildAuditEntry({ evaluation, family, time: new Date().toISOString(), user: osUser(), acceptedVia: via, command: "license check" });
       await appendAuditEntry({ path, entry: recorded });
-      acceptanceNote = `Acceptance recorded in ${path}.`;
-    } else {
-      acceptanceNote = "License not accepted (pass --accept-license to accept and record it).";
+      if (!opts.json) logLine(ctx, `Acceptance recorded in ${path}.`);
+    } else if (!opts.json) {
+      logLine(ctx, "License not accepted (pass --accept-license to accept and record it).");
     }
   }
-
-  const exitCode = verdictExitCode(evaluation.verdict);
-  if (opts.json) {
-    printJson(ctx, { ok: true, ...evaluation, exitCode, accepted: recorded, auditLogPath: recorded ? path : null });
-  } else {
-    for (const line of renderEvaluation(evaluation, family)) printLine(ctx, line);
-    if (acceptanceNote) logLine(ctx, acceptanceNote);
-  }
+  if (opts.json) printJson(ctx, { ok: true, ...evaluation, exitCode, accepted: recorded, auditLogPath: recorded ? path : null });
   return exitCode;
 }
 
