@@ -44,7 +44,7 @@ export function renderFamily(family: LicenseFamily, model?: CatalogModel): strin
     ["Trademarks", family.trademark],
   ];
   const lines = [
-    model ? `${model.name} (${model.title}${model.multimodal ? ", multimodal" : ""}) is under the ${family.name}.` : family.name,
+    model ? `${model.name} (${model.title}, released ${model.released}${model.multimodal ? ", multimodal" : ""}) is under the ${family.name}.` : family.name,
     `License version ${family.version}, dated ${family.versionDate}; covers ${family.covers.map((c) => `${c.name} (${c.released})`).join(", ")}.`,
     "",
   ];
