@@ -4,6 +4,8 @@
  * on model names.
  */
 
+import { LLAMA3_AND_LATER } from "./llama3-models.js";
+
 /** License families; their terms live in src/license (one data entry per family). */
 export type LicenseFamilyId = "llama2" | "llama3" | "llama3.1" | "llama3.2" | "llama3.3" | "llama4";
 
@@ -28,6 +30,8 @@ export interface CatalogModel {
   license: LicenseFamilyId;
   /** True for models that take images (matters for the EU clause of Llama 3.2+ licenses). */
   multimodal: boolean;
+  /** Release date of this model (ISO yyyy-mm-dd), as Meta announced it. */
+  released: string;
   /** Hugging Face repo id of the transformers-format weights. */
   hfRepo: string;
   /** Meta signed-URL download, when llamagate supports it for this model. */
@@ -52,6 +56,7 @@ function llama2(size: "7B" | "13B" | "70B", chat: boolean): CatalogModel {
     size,
     license: "llama2",
     multimodal: false,
+    released: "2023-07-18",
     hfRepo: `meta-llama/Llama-2-${lower}${chat ? "-chat" : ""}-hf`,
     meta: { layout: "llama2", folder, shards },
   };
@@ -63,12 +68,16 @@ function codeLlama(size: "7b" | "13b" | "34b" | "70b", variant: "" | "Python" | 
   const folder = `CodeLlama-${size}${suffix}`;
   return {
     name: `codellama-${size}${suffix.toLowerCase()}`,
-    aliases: [`${size}${suffix}`, folder, `${folder}-hf`],
+    // Bare "7b"/"13b"/"70b" would collide with Llama 2's "7B"/"13B"/"70B" (names compare case-insensitively,
+    // and the Llama 2 entry always won), so only unambiguous download.sh names are aliases.
+    aliases: [...(variant || size === "34b" ? [`${size}${suffix}`] : []), folder, `${folder}-hf`],
     title: `Code Llama ${size.toUpperCase()}${variant ? ` ${variant}` : ""}`,
     series: "Code Llama",
     size: size.toUpperCase(),
     license: "llama2",
     multimodal: false,
+    // Code Llama 7B/13B/34B: 2023-08-24; the 70B models followed on 2024-01-29 (codellama "Updates for 70b release").
+    released: size === "70b" ? "2024-01-29" : "2023-08-24",
     hfRepo: `meta-llama/${folder}-hf`,
     meta: { layout: "codellama", folder, shards },
   };
@@ -79,4 +88,5 @@ export const CATALOG: readonly CatalogModel[] = [
   ...(["7b", "13b", "34b", "70b"] as const).flatMap((s) =>
     (["", "Python", "Instruct"] as const).map((v) => codeLlama(s, v)),
   ),
+  ...LLAMA3_AND_LATER,
 ];

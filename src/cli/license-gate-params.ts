@@ -1,0 +1,44 @@
+import type { CatalogModel } from "../catalog/models.js";
+import { parseMau } from "../license/parse-mau.js";
+import { parseRegion } from "../license/parse-region.js";
+import { parseUses } from "../license/parse-uses.js";
+import type { LicenseGateParams } from "../pipeline/license-gate.js";
+import type { CliContext } from "./context.js";
+import { licenseAuditLogPath } from "./license-audit-path.js";
+import type { LicenseCliOptions } from "./license-options.js";
+import { licensePrompt } from "./license-prompt.js";
+
+export interface LicenseGateParamsInput {
+  /** Options parsed by a command that used licenseOptions(). */
+  opts: LicenseCliOptions & { json?: boolean };
+  ctx: CliContext;
+  /** The model about to be fetched (catalog entry or name). */
+  model: CatalogModel | string;
+  /** The command name recorded in the audit log, e.g. "download". */
+  command: string;
+}
+
+/**
+ * Map the license flags to licenseGate() params. The prompt is offered only when stdin and stderr
+ * are terminals and --json is off; otherwise a missing acceptance is an error naming --accept-license.
+ * Flag values are validated here so that errors name the flag (--mau, --region, --use).
+ */
+export function licenseGateParams({ opts, ctx, model, command }: LicenseGateParamsInput): LicenseGateParams {
+  const interactive = Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY) && !opts.json;
+  return {
+    model,
+    mau: opts.mau === undefined ? undefined : parseMau({ value: opts.mau, field: "--mau" }),
+    affiliatesMau: opts.affiliatesMau === undefined ? undefined : parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" }),
+    region: opts.region === undefined ? undefined : parseRegion({ value: opts.region, field: "--region" }).code,
+    endUser: opts.endUser ? true : undefined,
+    uses: parseUses({ values: opts.use ?? [], field: "--use" }),
+    derivativeName: opts.derivativeName,
+    profilePath: opts.profile,
+    acceptLicense: opts.acceptLicense === true,
+    override: opts.licenseOverride,
+    auditLogPath: licenseAuditLogPath(ctx.env),
+    command,
+    signal: ctx.signal,
+    ...(interactive ? { interactive: licensePrompt(ctx) } : {}),
+  };
+}

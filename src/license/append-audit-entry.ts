@@ -1,0 +1,35 @@
+import { mkdir, open } from "node:fs/promises";
+import { dirname } from "node:path";
+import { FilesystemError } from "../core/errors.js";
+import type { AuditEntry } from "./audit-entry.js";
+
+export interface AppendAuditEntryParams {
+  /** The audit log file (JSON lines); created with its folder when missing. */
+  path: string;
+  entry: AuditEntry;
+}
+
+/**
+ * Append one entry to the audit log. Opened in append mode and written as one line in a single
+ * write, then fsynced, so existing lines are never rewritten and a crash cannot leave a half
+ * entry in the middle of the file.
+ */
+export async function appendAuditEntry({ path, entry }: AppendAuditEntryParams): Promise<void> {
+  try {
+    await mkdir(dirname(path), { recursive: true });
+    const fh = await open(path, "a", 0o600);
+    try {
+      await fh.write(`${JSON.stringify(entry)}\n`);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "unknown";
+    throw new FilesystemError("AUDIT_LOG_WRITE_FAILED", `Could not append to the license audit log ${path} (${code}).`, {
+      hint: "Check that the folder is writable, or point LLAMAGATE_DATA_DIR at a writable folder.",
+      cause: e,
+      details: { path, errno: code },
+    });
+  }
+}

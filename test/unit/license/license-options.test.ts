@@ -1,0 +1,113 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { Command } from "commander";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { CliContext } from "../../../src/cli/context.js";
+import { licenseAuditLogPath, llamagateDataDir } from "../../../src/cli/license-audit-path.js";
+import { licenseGateParams } from "../../../src/cli/license-gate-params.js";
+import { licenseOptions, type LicenseCliOptions } from "../../../src/cli/license-options.js";
+import { renderError } from "../../../src/cli/render-error.js";
+import { licenseGate } from "../../../src/pipeline/license-gate.js";
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), "llamagate-opts-"));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** A context without a terminal (what CI and pipes look like). */
+function ctx(): CliContext {
+  return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: { LLAMAGATE_DATA_DIR: dir }, signal: new AbortController().signal };
+}
+
+/** A stand-in for `download`: licenseOptions() flags, the gate, then the fetch. Returns the exit code renderError picks. */
+async function fakeDownload(argv: string[], fetch: () => Promise<void>): Promise<{ code: number; line: string }> {
+  const c = ctx();
+  const program = new Command("llamagate").exitOverride();
+  licenseOptions(program.command("download").argument("<model>").option("--json")).action(async (model: string, opts: LicenseCliOptions & { json?: boolean }) => {
+    await licenseGate(licenseGateParams({ opts, ctx: c, model, command: "download" }));
+    await fetch();
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return { code: 0, line: "" };
+  } catch (e) {
+    const r = renderError(e);
+    return { code: r.exitCode, line: r.line };
+  }
+}
+
+describe("licenseOptions + licenseGateParams", () => {
+  it("non-TTY without --accept-license: exit 3 naming --accept-license, no fetch", async () => {
+    const fetch = vi.fn(async () => {});
+    const r = await fakeDownload(["download", "llama-2-7b", "--mau", "1M"], fetch);
+    expect(r.code).toBe(3);
+    expect(r.line).toContain("--accept-license");
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it("blocking verdict: exit 3, no fetch; override + acceptance: fetch runs and the reason is logged", async () => {
+    const fetch = vi.fn(async () => {});
+    expect((await fakeDownload(["download", "llama-2-7b", "--mau", "700000001", "--accept-license"], fetch)).code).toBe(3);
+    expect(fetch).not.toHaveBeenCalled();
+    const ok = await fakeDownload(["download", "llama-2-7b", "--mau", "700000001", "--accept-license", "--license-override", "Meta grant 2026-01"], fetch);
+    expect(ok.code).toBe(0);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const entry = JSON.parse((await readFile(join(dir, "license-audit.jsonl"), "utf8")).trim());
+    expect(entry).toMatchObject({ override: "Meta grant 2026-01", verdict: "requires-meta-license", command: "download", mau: 700_000_001 });
+  });
+
+  it("maps every flag; --use repeats and splits on commas", () => {
+    const program = new Command("x").exitOverride();
+    let seen: LicenseCliOptions = {};
+    licenseOptions(program.command("dl").argument("<m>")).action((_m: string, o: LicenseCliOptions) => {
+      seen = o;
+    });
+    program.parse(["dl", "m", "--mau", "750M", "--affiliates-mau", "1,000", "--region", "de", "--end-user", "--use", "commercial", "--use", "fine-tune,redistribute", "--profile", "org.json", "--accept-license"], { from: "user" });
+    const p = licenseGateParams({ opts: seen, ctx: ctx(), model: "llama-2-7b", command: "download" });
+    expect(p).toMatchObject({
+      mau: 750_000_000,
+      affiliatesMau: 1000,
+      region: "DE",
+      endUser: true,
+      uses: ["commercial", "redistribute", "fine-tune"],
+      profilePath: "org.json",
+      acceptLicense: true,
+      auditLogPath: join(dir, "license-audit.jsonl"),
+      command: "download",
+    });
+    expect(p.interactive).toBeUndefined();
+  });
+
+  it.each([
+    [["--mau", "-5"], "--mau"],
+    [["--affiliates-mau", "x"], "--affiliates-mau"],
+    [["--region", "UK"], "--region"],
+    [["--use", "resale"], "--use"],
+  ])("bad flag %j is a usage error (exit 2) naming %s", async (flags, name) => {
+    const r = await fakeDownload(["download", "llama-2-7b", ...flags], async () => {});
+    expect(r.code).toBe(2);
+    expect(r.line).toContain(name);
+  });
+
+  it("offers the prompt only on a terminal without --json", () => {
+    const c = ctx();
+    (c.stdin as { isTTY?: boolean }).isTTY = true;
+    (c.stderr as { isTTY?: boolean }).isTTY = true;
+    expect(typeof licenseGateParams({ opts: {}, ctx: c, model: "llama-2-7b", command: "download" }).interactive).toBe("function");
+    expect(licenseGateParams({ opts: { json: true }, ctx: c, model: "llama-2-7b", command: "download" }).interactive).toBeUndefined();
+  });
+});
+
+describe("data folder", () => {
+  it("LLAMAGATE_DATA_DIR, else XDG_STATE_HOME/llamagate, else ~/.local/state/llamagate", () => {
+    expect(llamagateDataDir({ LLAMAGATE_DATA_DIR: "/d", XDG_STATE_HOME: "/x", HOME: "/h" })).toBe("/d");
+    expect(llamagateDataDir({ XDG_STATE_HOME: "/x", HOME: "/h" })).toBe("/x/llamagate");
+    expect(llamagateDataDir({ HOME: "/h" })).toBe("/h/.local/state/llamagate");
+    expect(licenseAuditLogPath({ HOME: "/h" })).toBe("/h/.local/state/llamagate/license-audit.jsonl");
+  });
+});
