@@ -33,7 +33,7 @@ export function attend(params: AttendParams): Float64Array {
   for (let t = 0; t < values.length; t++) {
     const p = scores[t]! / sum;
     const v = values[t]!;
-    for (let i = 0; i < d; i++) out[i] += p * v[i]!;
+    for (let i = 0; i < d; i++) out[i] = out[i]! + p * v[i]!;
   }
   return out;
 }

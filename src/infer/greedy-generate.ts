@@ -26,7 +26,7 @@ export function greedyGenerate(params: GreedyGenerateParams): GreedyGenerateResu
   const { model, prompt, maxTokens, stopToken, signal } = params;
   if (prompt.length === 0) throw new RangeError("greedyGenerate needs at least one prompt token");
   const session = createLlamaSession(model);
-  let logits = new Float64Array(0);
+  let logits: Float64Array = new Float64Array(0);
   for (const t of prompt) {
     signal?.throwIfAborted();
     logits = session.step(t);

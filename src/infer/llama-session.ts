@@ -53,7 +53,7 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
         att.set(o, hd * headDim);
       }
       const ao = matVec(L.wo, att);
-      for (let i = 0; i < c.dim; i++) x[i] += ao[i]!;
+      for (let i = 0; i < c.dim; i++) x[i] = x[i]! + ao[i]!;
       const h2 = rmsNorm(x, L.ffnNorm, c.normEps);
       const gate = matVec(L.w1, h2);
       const up = matVec(L.w3, h2);
@@ -62,7 +62,7 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
         gate[i] = (g / (1 + Math.exp(-g))) * up[i]!; // SiLU(gate) * up
       }
       const down = matVec(L.w2, gate);
-      for (let i = 0; i < c.dim; i++) x[i] += down[i]!;
+      for (let i = 0; i < c.dim; i++) x[i] = x[i]! + down[i]!;
     }
     pos++;
     return matVec(w.output, rmsNorm(x, w.norm, c.normEps));
