@@ -1,0 +1,40 @@
+/**
+ * A push/pull queue that turns callbacks fired inside a running task into an async iterator:
+ * `run` gets `emit`; the iterator yields each emitted value and ends when the task settles
+ * (re-throwing its error). Lets writer callbacks report progress through `*Iter()` APIs.
+ */
+export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Promise<R>): AsyncGenerator<T, R, undefined> {
+  const queue: T[] = [];
+  let wake: (() => void) | undefined;
+  let settled = false;
+  let failure: { error: unknown } | undefined;
+  let result: R | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  run((e) => {
+    queue.push(e);
+    notify();
+  }).then(
+    (r) => {
+      result = r;
+      settled = true;
+      notify();
+    },
+    (error: unknown) => {
+      failure = { error };
+      settled = true;
+      notify();
+    },
+  );
+  for (;;) {
+    while (queue.length > 0) yield queue.shift()!;
+    if (settled) break;
+    await new Promise<void>((r) => (wake = r));
+  }
+  while (queue.length > 0) yield queue.shift()!;
+  if (failure) throw failure.error;
+  return result as R;
+}
