@@ -47,6 +47,11 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
       hint: "Use --dtype f16 or bf16.",
     });
   }
+  // Slices narrower than a Q8_0 block row: assemble f32 first, then quantize whole rows.
+  if (to === "Q8_0" && parts.some((p) => shape2(p)[1] % 32 !== 0)) {
+    const f32 = await assembleTensor({ ...params, to: "F32" });
+    return caster.cast(f32, "F32", "Q8_0");
+  }
   const outRowBytes = encodedBytes(cols, to);
   const out = new Uint8Array(rows * outRowBytes);
   const destRow = (r: number): number => {
@@ -63,11 +68,6 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
   for (const part of parts) {
     signal?.throwIfAborted();
     const [pRows, pCols] = shape2(part);
-    if (to === "Q8_0" && pCols % 32 !== 0) {
-      throw new ConversionError("Q8_0_ROW_SIZE", `Tensor ${name} is split into slices of ${pCols} columns, not a multiple of 32, so it cannot be Q8_0.`, {
-        hint: "Use --dtype f16 or bf16.",
-      });
-    }
     const bytes = checkLength(name, part, await part.read(signal));
     const inRowBytes = bytes.byteLength / pRows;
     const segBytes = encodedBytes(pCols, to);
