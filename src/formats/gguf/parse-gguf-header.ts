@@ -39,7 +39,7 @@ export function parseGgufHeader(params: { bytes: Uint8Array; fileSize: number; w
 } {
   const { bytes, fileSize, what } = params;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   let p = 0;
   const corrupt = (msg: string) => new CorruptFileError(`${what}: ${msg}`, { code: "CORRUPT_GGUF" });
   const need = (n: number) => {

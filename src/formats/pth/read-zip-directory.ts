@@ -75,7 +75,7 @@ export async function readZipDirectory(params: {
   if (count * 46 > cdSize) throw corrupt(`central directory too small for ${count} entries.`);
   const cd = await readExact(handle, cdOffset, cdSize, what, signal);
   const cv = new DataView(cd.buffer, cd.byteOffset, cd.byteLength);
-  const decoder = new TextDecoder("utf-8", { fatal: false });
+  const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
   const entries: ZipEntry[] = [];
   let p = 0;
   for (let n = 0; n < count; n++) {

@@ -31,7 +31,7 @@ export function unpickle(params: {
 }): PyValue {
   const { bytes, what, persistentLoad } = params;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const utf8 = new TextDecoder("utf-8", { fatal: true });
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const latin1 = new TextDecoder("latin1");
   const stack: Slot[] = [];
   const memo = new Map<number, PyValue>();

@@ -32,7 +32,7 @@ export function parseSafetensorsHeader(params: {
   const corrupt = (msg: string, code = "CORRUPT_SAFETENSORS") => new CorruptFileError(`${what}: ${msg}`, { code });
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(header);
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(header);
   } catch {
     throw corrupt("header is not valid UTF-8.");
   }
