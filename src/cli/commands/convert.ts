@@ -15,7 +15,17 @@ interface ConvertOptions {
   json?: boolean;
 }
 
-const gb = (n: number) => `${(n / 1e9).toFixed(2)} GB`;
+/** 1234567 → "1.2 MB" (decimal units, as disk tools print them). */
+const gb = (n: number): string => {
+  const units = ["B", "kB", "MB", "GB", "TB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`;
+};
 
 /** `llamagate convert <dir> --to hf|gguf`: Meta or HF checkpoint → HF safetensors or GGUF. */
 export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
