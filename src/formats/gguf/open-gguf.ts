@@ -62,7 +62,7 @@ export async function openGguf(params: {
     let closed = false;
     const tensors: GgufTensor[] = parsed.tensors.map((t) => ({
       ...t,
-      read(sig?: AbortSignal) {
+      async read(sig?: AbortSignal) {
         if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${t.name} was read.`);
         return readExact(handle, parsed.dataOffset + t.offset, t.byteLength, what, sig);
       },

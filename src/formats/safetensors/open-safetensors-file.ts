@@ -51,7 +51,7 @@ export async function openSafetensorsFile(params: {
       dtype: e.dtype,
       shape: e.shape,
       byteLength: e.end - e.begin,
-      read(sig?: AbortSignal) {
+      async read(sig?: AbortSignal) {
         if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
         return readExact(handle, base + e.begin, e.end - e.begin, what, sig);
       },

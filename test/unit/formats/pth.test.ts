@@ -32,7 +32,7 @@ async function writeTmp(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 /** A one-tensor checkpoint: 4 f32 values 1,2,3,4 in storage "0", viewed as described. */
-function oneTensor(opts: { numel?: number; offset?: number; shape?: number[]; stride?: number[]; dataBytes?: number; root?: string; method?: number; zip64?: boolean } = {}) {
+function oneTensor(opts: { numel?: number; offset?: number; shape?: number[]; stride?: number[]; dataBytes?: number; root?: string; method?: number; zip64?: boolean; align64?: boolean } = {}) {
   const pkl = new PickleBuilder()
     .raw(0x7d, 0x28) // EMPTY_DICT MARK
     .str("w")
@@ -47,7 +47,7 @@ function oneTensor(opts: { numel?: number; offset?: number; shape?: number[]; st
       { name: `${root}/data/0`, data, method: opts.method },
       { name: `${root}/version`, data: new TextEncoder().encode("3\n") },
     ],
-    { zip64: opts.zip64 },
+    { zip64: opts.zip64, align64: opts.align64 },
   );
 }
 
@@ -89,6 +89,20 @@ describe("openPth on hand-built archives", () => {
     const src = await openPth({ path: await writeTmp("z64.pth", oneTensor({ root: "consolidated.00", zip64: true })) });
     expect(Array.from(new Float32Array((await src.get("w")!.read()).slice().buffer))).toEqual([1, 2, 3, 4]);
     await src.close();
+  });
+  it("finds data after torch's 64-byte alignment padding in the local header", async () => {
+    const bytes = oneTensor({ align64: true, zip64: true });
+    const src = await openPth({ path: await writeTmp("aligned.pth", bytes) });
+    expect(Array.from(new Float32Array((await src.get("w")!.read()).slice().buffer))).toEqual([1, 2, 3, 4]);
+    await src.close();
+  });
+  it("stops reading when the signal is aborted", async () => {
+    const src = await openPth({ path: join(FIX, "dict-float32.pth") });
+    const ac = new AbortController();
+    ac.abort();
+    await expect(src.tensors[0]!.read(ac.signal)).rejects.toMatchObject({ category: "interrupted" });
+    await src.close();
+    await expect(src.tensors[0]!.read()).rejects.toThrow(/closed/);
   });
   it("honours storage offsets", async () => {
     const src = await openPth({ path: await writeTmp("off.pth", oneTensor({ offset: 1, shape: [3], stride: [1] })) });

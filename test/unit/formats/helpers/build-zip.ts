@@ -16,7 +16,13 @@ export interface ZipInput {
   method?: number;
 }
 
-export function buildZip(entries: ZipInput[], opts: { zip64?: boolean } = {}): Uint8Array {
+/** Options: forced ZIP64 records; torch-style "FB" padding in local headers so data is 64-aligned. */
+export interface ZipOptions {
+  zip64?: boolean;
+  align64?: boolean;
+}
+
+export function buildZip(entries: ZipInput[], opts: ZipOptions = {}): Uint8Array {
   const chunks: Uint8Array[] = [];
   let pos = 0;
   const push = (b: Uint8Array) => {
@@ -37,8 +43,19 @@ export function buildZip(entries: ZipInput[], opts: { zip64?: boolean } = {}): U
     local.setUint32(18, e.data.length, true);
     local.setUint32(22, e.data.length, true);
     local.setUint16(26, name.length, true);
+    // torch's writer pads with a local-only extra field: 'F','B', u16 length, then 'Z' bytes
+    let pad = 0;
+    if (opts.align64) {
+      pad = (64 - ((offset + 30 + name.length + 4) % 64)) % 64;
+      local.setUint16(28, 4 + pad, true);
+    }
     push(new Uint8Array(local.buffer));
     push(name);
+    if (opts.align64) {
+      const fb = new Uint8Array(4 + pad).fill(0x5a);
+      fb.set([0x46, 0x42, pad & 0xff, pad >> 8]);
+      push(fb);
+    }
     push(e.data);
     const extra = opts.zip64 ? new DataView(new ArrayBuffer(28)) : undefined;
     if (extra) {
