@@ -21,7 +21,13 @@ export async function entryDataOffset(params: {
   if (v.getUint32(0, true) !== 0x04034b50) {
     throw new CorruptFileError(`${what}: local header of ${entry.name} is damaged.`, { code: "CORRUPT_ZIP" });
   }
-  const start = entry.localHeaderOffset + 30 + v.getUint16(26, true) + v.getUint16(28, true);
+  const nameLen = v.getUint16(26, true);
+  // the local name must match the central one: a mismatch means a damaged or crafted archive
+  const name = await readExact(handle, entry.localHeaderOffset + 30, nameLen, what, signal);
+  if (Buffer.from(name).toString("utf8") !== entry.name) {
+    throw new CorruptFileError(`${what}: local header of ${entry.name} names a different file.`, { code: "CORRUPT_ZIP" });
+  }
+  const start = entry.localHeaderOffset + 30 + nameLen + v.getUint16(28, true);
   if (start + entry.compressedSize > fileSize) {
     throw new CorruptFileError(`${what}: data of ${entry.name} runs past the end of the file (truncated?).`, {
       code: "TRUNCATED_FILE",

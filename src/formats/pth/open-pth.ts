@@ -54,6 +54,7 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
   }
   const entries = await readZipDirectory({ handle, fileSize, what, signal });
   const byName = new Map(entries.map((e) => [e.name, e]));
+  if (byName.size !== entries.length) throw new CorruptFileError(`${what}: the zip archive lists the same file twice.`, { code: "CORRUPT_ZIP" });
   const root = findRoot(entries, what);
   const storedEntry = async (name: string, label: string): Promise<{ entry: ZipEntry; offset: number }> => {
     const entry = byName.get(`${root}/${name}`);

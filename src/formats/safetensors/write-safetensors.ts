@@ -39,6 +39,9 @@ export async function writeSafetensors(params: {
   for (const t of ordered) {
     if (!SUPPORTED_DTYPES.has(t.dtype)) throw new UnsupportedFormatError(`Cannot write dtype ${t.dtype} to safetensors.`);
     if (Object.hasOwn(header, t.name)) throw new LlamagateError("DUPLICATE_TENSOR", "internal", `Tensor ${t.name} is listed twice.`);
+    if (!t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
+      throw new LlamagateError("INVALID_TENSOR_SHAPE", "internal", `Tensor ${t.name} has an invalid shape [${t.shape.join(", ")}].`);
+    }
     const size = t.shape.reduce((a, b) => a * b, DTYPE_BYTES[t.dtype]);
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };
     sizes.push(size);

@@ -131,6 +131,49 @@ describe("openPth on hand-built archives", () => {
       expect((err as CorruptFileError).category).toBe("conversion");
     }
   });
+  it("refuses duplicate entries and local headers that disagree with the directory", async () => {
+    const dup = oneTensor();
+    const twice = buildZip([
+      { name: "archive/data.pkl", data: new Uint8Array([0x80, 0x02, 0x7d, 0x2e]) },
+      { name: "archive/data.pkl", data: new Uint8Array([0x80, 0x02, 0x7d, 0x2e]) },
+    ]);
+    await expect(openPth({ path: await writeTmp("dup.pth", twice) })).rejects.toThrow(/same file twice/);
+    // rename the first local header's file name (it starts at byte 30)
+    const renamed = dup.slice();
+    renamed[30] = "X".charCodeAt(0);
+    await expect(openPth({ path: await writeTmp("renamed.pth", renamed) })).rejects.toThrow(/names a different file/);
+  });
+  it("reads a state_dict pickle with OrderedDict, BUILD(_metadata), parameters and protocol-4 opcodes", async () => {
+    const pkl = new PickleBuilder()
+      .raw(0x95, 0, 0, 0, 0, 0, 0, 0, 0) // FRAME (length is advisory)
+      .global("collections", "OrderedDict").raw(0x29, 0x52, 0x94) // OrderedDict() MEMOIZE
+      .raw(0x28) // MARK
+      .raw(0x8c, 1, 0x70) // SHORT_BINUNICODE "p"
+      .global("torch._utils", "_rebuild_parameter")
+      .tuple((b) => {
+        b.tensor({ type: "FloatStorage", key: "0", numel: 4, offset: 0, shape: [4], stride: [1] });
+        b.raw(0x88); // True (requires_grad)
+        b.global("collections", "OrderedDict").raw(0x29, 0x52);
+      })
+      .raw(0x52) // REDUCE -> parameter
+      .str("step").raw(0x8a, 2, 0x00, 0x01) // LONG1 256: a non-tensor value is skipped
+      .str("lr").raw(0x47, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a) // BINFLOAT 0.1
+      .raw(0x75) // SETITEMS
+      .raw(0x7d).str("_metadata").global("collections", "OrderedDict").raw(0x29, 0x52, 0x73) // {"_metadata": OrderedDict()}
+      .raw(0x62) // BUILD
+      .build();
+    const zip = buildZip([
+      { name: "m/data.pkl", data: pkl },
+      { name: "m/data/0", data: new Uint8Array(new Float32Array([5, 6, 7, 8]).buffer) },
+      { name: "m/byteorder", data: new TextEncoder().encode("little") },
+    ]);
+    const src = await openPth({ path: await writeTmp("state.pth", zip) });
+    expect(src.tensors.map((t) => t.name)).toEqual(["p"]);
+    expect(Array.from(new Float32Array((await src.get("p")!.read()).slice().buffer))).toEqual([5, 6, 7, 8]);
+    await src.close();
+    const big = buildZip([{ name: "m/data.pkl", data: pkl }, { name: "m/byteorder", data: new TextEncoder().encode("big") }]);
+    await expect(openPth({ path: await writeTmp("big.pth", big) })).rejects.toThrow(/big-endian/);
+  });
   it("refuses files that are not zip checkpoints", async () => {
     await expect(openPth({ path: await writeTmp("legacy.pth", new Uint8Array([0x80, 0x02, 0x8a, 0x0a])) })).rejects.toBeInstanceOf(UnsupportedFormatError);
   });
