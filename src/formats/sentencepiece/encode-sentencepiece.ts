@@ -1,4 +1,5 @@
 import { UnsupportedFormatError } from "../errors.js";
+import { mergeSymbols } from "./merge-symbols.js";
 import { MODEL_TYPE, PIECE_TYPE, type SentencePieceModel } from "./read-sentencepiece.js";
 
 const SPACE = "\u2581";
@@ -59,31 +60,23 @@ export function encodeSentencePiece(
         i += ch.length;
       }
     }
-    for (;;) {
-      let best = -1;
-      let bestScore = -Infinity;
-      for (let i = 0; i + 1 < syms.length; i++) {
-        if (syms[i]!.frozen || syms[i + 1]!.frozen) continue;
-        const id = vocab.get(syms[i]!.text + syms[i + 1]!.text);
-        if (id === undefined || model.pieces[id]!.type === PIECE_TYPE.USER_DEFINED) continue;
-        const score = model.pieces[id]!.score;
-        if (score > bestScore) {
-          bestScore = score;
-          best = i;
-        }
-      }
-      if (best < 0) break;
-      syms.splice(best, 2, { text: syms[best]!.text + syms[best + 1]!.text, frozen: false });
-    }
-    for (const s of syms) {
-      const id = vocab.get(s.text);
-      if (id !== undefined && model.pieces[id]!.type !== PIECE_TYPE.UNUSED) push(id);
+    const merged = mergeSymbols(syms, (text) => {
+      const id = vocab.get(text);
+      return id === undefined || model.pieces[id]!.type === PIECE_TYPE.USER_DEFINED ? undefined : model.pieces[id]!.score;
+    });
+    // unused pieces are split back into the pieces they were merged from, as sentencepiece does
+    const emit = (text: string) => {
+      const id = vocab.get(text);
+      const parts = merged.revMerge.get(text);
+      if (id !== undefined && model.pieces[id]!.type === PIECE_TYPE.UNUSED && parts) {
+        emit(parts[0]);
+        emit(parts[1]);
+      } else if (id !== undefined && model.pieces[id]!.type !== PIECE_TYPE.UNUSED) push(id);
       else if (model.byteFallback) {
-        for (const b of new TextEncoder().encode(s.text)) {
-          push(byteIds.get(byteName(b)) ?? model.unkId);
-        }
+        for (const b of new TextEncoder().encode(text)) push(byteIds.get(byteName(b)) ?? model.unkId);
       } else push(model.unkId);
-    }
+    };
+    for (const t of merged.symbols) emit(t);
   }
   if (options.addEos && model.eosId >= 0) push(model.eosId);
   return out;

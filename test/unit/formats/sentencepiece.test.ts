@@ -50,6 +50,12 @@ describe("readSentencePiece on the real Llama 2 tokenizer.model", async () => {
       expect(decodeSentencePiece(model, c.ids)).toBe(c.decoded);
     });
   }
+  it("encodes long text consistently and round-trips it", () => {
+    const repeated = Array(200).fill("Hello world").join(" ");
+    expect(encodeSentencePiece(model, repeated).map((e) => e.id)).toEqual(Array(200).fill([15043, 3186]).flat());
+    const mixed = cases.cases.map((c) => c.text).join(" ").repeat(20);
+    expect(decodeSentencePiece(model, encodeSentencePiece(model, mixed).map((e) => e.id))).toBe(mixed);
+  });
   it("adds bos/eos on request and drops them when decoding", () => {
     const ids = encodeSentencePiece(model, "Hello world", { addBos: true, addEos: true }).map((e) => e.id);
     expect(ids).toEqual([1, 15043, 3186, 2]);
