@@ -54,7 +54,7 @@ export async function openAtomicFileWriter(params: {
       let off = 0;
       try {
         while (off < bytes.length) {
-          const { bytesWritten } = await handle!.write(bytes, off, bytes.length - off, position);
+          const { bytesWritten } = await handle!.write(bytes, off, Math.min(bytes.length - off, 1 << 30), position);
           off += bytesWritten;
           position += bytesWritten;
         }
