@@ -1,5 +1,6 @@
 import type { LazyTensor } from "../formats/tensor.js";
 import { encodedBytes, type Caster, type InDType, type OutDType } from "./create-caster.js";
+import type { Scratch } from "./create-scratch.js";
 import { ConversionError } from "./errors.js";
 
 export interface AssembleTensorParams {
@@ -16,6 +17,8 @@ export interface AssembleTensorParams {
   caster: Caster;
   /** Reorder q/k rows within each head (rows of whole heads must be in each part). */
   permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" };
+  /** Reusable output buffer (the result is then a view of it, valid until its next use). */
+  scratch?: Scratch;
   signal?: AbortSignal;
 }
 
@@ -49,11 +52,12 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
   }
   // Slices narrower than a Q8_0 block row: assemble f32 first, then quantize whole rows.
   if (to === "Q8_0" && parts.some((p) => shape2(p)[1] % 32 !== 0)) {
-    const f32 = await assembleTensor({ ...params, to: "F32" });
+    const { scratch: _ignored, ...rest } = params; // the f32 intermediate must not share the buffer
+    const f32 = await assembleTensor({ ...rest, to: "F32" });
     return caster.cast(f32, "F32", "Q8_0");
   }
   const outRowBytes = encodedBytes(cols, to);
-  const out = new Uint8Array(rows * outRowBytes);
+  const out = params.scratch ? params.scratch.take(rows * outRowBytes) : new Uint8Array(rows * outRowBytes);
   const destRow = (r: number): number => {
     if (!permute) return r;
     const hd = permute.headDim;
@@ -63,19 +67,30 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
     if (permute.direction === "meta-to-hf") return base + (within % 2) * half + Math.floor(within / 2);
     return base + 2 * (within % half) + Math.floor(within / half);
   };
+  // Slices are read one at a time: memory is the output plus one slice.
   let rowOffset = 0;
   let colOffset = 0;
-  for (const part of parts) {
+  for (let k = 0; k < parts.length; k++) {
     signal?.throwIfAborted();
+    const part = parts[k]!;
     const [pRows, pCols] = shape2(part);
     const bytes = checkLength(name, part, await part.read(signal));
     const inRowBytes = bytes.byteLength / pRows;
     const segBytes = encodedBytes(pCols, to);
     const destCol = encodedBytes(colOffset, to);
     const step = Math.max(1, Math.floor(CHUNK_ELEMENTS / pCols));
+    // Whole rows landing in place (dim 0, no permutation): convert straight into the output.
+    const contiguous = concatDim === 0 && !permute;
     for (let r0 = 0; r0 < pRows; r0 += step) {
       const r1 = Math.min(pRows, r0 + step);
-      const enc = caster.cast(bytes.subarray(r0 * inRowBytes, r1 * inRowBytes), from, to);
+      const src = bytes.subarray(r0 * inRowBytes, r1 * inRowBytes);
+      if (contiguous) {
+        const dst = out.subarray((rowOffset + r0) * outRowBytes, (rowOffset + r1) * outRowBytes);
+        if (from === to) dst.set(src);
+        else caster.castInto(src, from, to, dst);
+        continue;
+      }
+      const enc = caster.cast(src, from, to);
       for (let r = r0; r < r1; r++) {
         const dst = destRow(rowOffset + r) * outRowBytes + destCol;
         out.set(enc.subarray((r - r0) * segBytes, (r - r0 + 1) * segBytes), dst);

@@ -63,7 +63,7 @@ export async function* convertCheckpointIter(params: ConvertCheckpointParams): A
             ...(signal ? { signal } : {}),
           });
         }
-        await writeGgufModel({ source, path: prepared.tempPath, dtype, name: basename(input), chat, emit, ...(signal ? { signal } : {}) });
+        await writeGgufModel({ source, path: prepared.tempPath, displayPath: out, dtype, name: basename(input), chat, emit, ...(signal ? { signal } : {}) });
         return [];
       });
       signal?.throwIfAborted();

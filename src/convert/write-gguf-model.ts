@@ -3,6 +3,7 @@ import { assembleTensor } from "./assemble-tensor.js";
 import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
+import { createScratch } from "./create-scratch.js";
 import { ConversionError } from "./errors.js";
 import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
@@ -18,6 +19,8 @@ export interface WriteGgufModelParams {
   dtype: OutDType;
   /** general.name */
   name: string;
+  /** Path reported in progress events (the final name rather than the temp file). */
+  displayPath?: string;
   /** Add the Llama 2 chat template. */
   chat: boolean;
   emit: (e: ConvertEvent) => void;
@@ -48,6 +51,8 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   const vocab = await readGgufVocab({ path: source.tokenizerPath, vocabSize: d.vocabSize });
   const headDim = d.dim / d.nHeads;
   const caster = createCaster();
+  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  const scratch = createScratch();
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => {
     const numel = t.shape.reduce((a, b) => a * b, 1);
@@ -110,6 +115,7 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
         from: p.t.dtype as InDType,
         to: p.type,
         caster,
+        scratch,
         ...(p.permute ? { permute: { headDim, direction: "hf-to-meta" as const } } : {}),
         ...(signal ? { signal } : {}),
       });
@@ -119,5 +125,5 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     },
   }));
   const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });
-  emit({ type: "file", path, bytes });
+  emit({ type: "file", path: params.displayPath ?? path, bytes });
 }

@@ -7,6 +7,7 @@ import { buildHfConfig } from "./build-hf-config.js";
 import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
+import { createScratch } from "./create-scratch.js";
 import { mapTensorName } from "./map-tensor-name.js";
 import type { SourceModel } from "./source-model.js";
 import { writeHfTokenizerFiles } from "./write-hf-tokenizer-files.js";
@@ -34,6 +35,8 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const d = source.dims;
   const headDim = d.dim / d.nHeads;
   const caster = createCaster();
+  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  const scratch = createScratch();
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => ({
     t,
@@ -67,6 +70,7 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
               from: p.t.dtype as InDType,
               to: dtype,
               caster,
+              scratch,
               ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
               ...(signal ? { signal } : {}),
             });
