@@ -11,8 +11,8 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { crc32 } from "node:zlib";
 
-const STORAGE = { F32: "FloatStorage", F16: "HalfStorage", BF16: "BFloat16Storage" };
-const ITEM = { F32: 4, F16: 2, BF16: 2 };
+const STORAGE = { F32: "FloatStorage", F16: "HalfStorage", BF16: "BFloat16Storage", I64: "LongStorage", I32: "IntStorage" };
+const ITEM = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
 class Pickle {
   constructor() {
@@ -76,7 +76,7 @@ class Pickle {
 
 /**
  * @param {string} path output .pth path
- * @param {{name: string, dtype: "F32"|"F16"|"BF16", shape: number[], data: Uint8Array | (() => Uint8Array)}[]} tensors
+ * @param {{name: string, dtype: "F32"|"F16"|"BF16"|"I64"|"I32", shape: number[], data: Uint8Array | (() => Uint8Array)}[]} tensors
  * @param {{ storageOf?: (name: string) => string, rootName?: string }} [options]
  *   storageOf groups tensors into shared storages (same key → one data/<k> blob, tensors at offsets), like Meta's files.
  */
