@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import { UsageError } from "../core/errors.js";
+import { InterruptedError, isLlamagateError, UsageError } from "../core/errors.js";
 import type { ConvertEvent, ConvertResult } from "./convert-events.js";
 import type { OutDType } from "./create-caster.js";
 import { eventChannel } from "./event-channel.js";
@@ -33,8 +33,25 @@ export interface ConvertCheckpointParams {
  * returns what was written.
  */
 export async function* convertCheckpointIter(params: ConvertCheckpointParams): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
+  // Our own signal: aborted by the caller's, or when the consumer stops iterating early.
+  const inner = new AbortController();
+  const onAbort = () => inner.abort();
+  params.signal?.addEventListener("abort", onAbort, { once: true });
+  if (params.signal?.aborted) inner.abort();
+  try {
+    return yield* convert(params, inner);
+  } catch (e) {
+    if (inner.signal.aborted && !isLlamagateError(e)) throw new InterruptedError("Conversion interrupted; nothing was written.", { cause: e, hint: "Run the same command again." });
+    throw e;
+  } finally {
+    params.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+async function* convert(params: ConvertCheckpointParams, inner: AbortController): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
   const started = performance.now();
-  const { to, signal } = params;
+  const { to } = params;
+  const signal = inner.signal;
   const input = resolve(params.input);
   if (params.dtype === "Q8_0" && to === "hf") {
     throw new UsageError("--dtype q8_0 is only available with --to gguf.", { hint: "Use f32, f16 or bf16 for Hugging Face output." });
@@ -65,7 +82,7 @@ export async function* convertCheckpointIter(params: ConvertCheckpointParams): A
         }
         await writeGgufModel({ source, path: prepared.tempPath, displayPath: out, dtype, name: basename(input), chat, emit, ...(signal ? { signal } : {}) });
         return [];
-      });
+      }, () => inner.abort());
       signal?.throwIfAborted();
       await prepared.commit();
       committed = true;

@@ -2,8 +2,10 @@
  * A push/pull queue that turns callbacks fired inside a running task into an async iterator:
  * `run` gets `emit`; the iterator yields each emitted value and ends when the task settles
  * (re-throwing its error). Lets writer callbacks report progress through `*Iter()` APIs.
+ * If the consumer stops early, `cancel` is called and the iterator waits for the task to settle,
+ * so nothing keeps writing after the caller moved on.
  */
-export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Promise<R>): AsyncGenerator<T, R, undefined> {
+export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Promise<R>, cancel?: () => void): AsyncGenerator<T, R, undefined> {
   const queue: T[] = [];
   let wake: (() => void) | undefined;
   let settled = false;
@@ -14,7 +16,7 @@ export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Pro
     wake = undefined;
     w?.();
   };
-  run((e) => {
+  const task = run((e) => {
     queue.push(e);
     notify();
   }).then(
@@ -29,12 +31,18 @@ export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Pro
       notify();
     },
   );
-  for (;;) {
-    while (queue.length > 0) yield queue.shift()!;
-    if (settled) break;
-    await new Promise<void>((r) => (wake = r));
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (settled) break;
+      await new Promise<void>((r) => (wake = r));
+    }
+  } finally {
+    if (!settled) {
+      cancel?.();
+      await task;
+    }
   }
-  while (queue.length > 0) yield queue.shift()!;
   if (failure) throw failure.error;
   return result as R;
 }
