@@ -20,7 +20,7 @@ export interface ConvertCheckpointParams {
   out?: string;
   /** Replace an existing output. */
   force?: boolean;
-  /** Treat as a chat model (chat template); default: the folder name contains "chat". */
+  /** Treat as a chat model (chat template); default: the folder name contains "chat" or an HF snapshot ships a template. */
   chat?: boolean;
   /** Largest safetensors shard in bytes (default 5e9, as transformers). */
   maxShardBytes?: number;
@@ -67,7 +67,7 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
     const prepared = await prepareOutput({ out, kind: to === "hf" ? "dir" : "file", force: params.force ?? false, input });
     let committed = false;
     try {
-      const chat = params.chat ?? /chat/i.test(basename(input));
+      const chat = params.chat ?? (/chat/i.test(basename(input)) || source.chatTemplate !== undefined);
       const files = yield* eventChannel<ConvertEvent, string[]>(async (emit) => {
         if (to === "hf") {
           return writeHfModel({

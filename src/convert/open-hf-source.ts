@@ -71,6 +71,7 @@ export async function openHfSource(params: {
       });
     }
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
+    const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
     return {
       kind: "hf",
       dir,
@@ -78,6 +79,7 @@ export async function openHfSource(params: {
       ropeLayout: "half-split",
       tensors,
       ...(tokenizerPath ? { tokenizerPath } : {}),
+      ...(chatTemplate ? { chatTemplate } : {}),
       bosTokenId: typeof cfg["bos_token_id"] === "number" ? (cfg["bos_token_id"] as number) : 1,
       eosTokenId: typeof eos === "number" ? eos : 2,
       shardCount: 1,
@@ -86,5 +88,15 @@ export async function openHfSource(params: {
   } catch (e) {
     await st.close();
     throw e;
+  }
+}
+
+/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none). */
+async function readChatTemplate(path: string): Promise<string | undefined> {
+  try {
+    const cfg = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    return typeof cfg["chat_template"] === "string" ? cfg["chat_template"] : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -38,6 +38,8 @@ export interface SourceModel {
   tensors: SourceTensor[];
   /** tokenizer.model found beside the weights (or in the parent folder for Meta's Llama 2 layout). */
   tokenizerPath?: string;
+  /** Chat template shipped with an HF snapshot (tokenizer_config.json), if any. */
+  chatTemplate?: string;
   bosTokenId: number;
   eosTokenId: number;
   /** Model-parallel shard count (1 for HF). */

@@ -21,7 +21,7 @@ export interface WriteGgufModelParams {
   name: string;
   /** Path reported in progress events (the final name rather than the temp file). */
   displayPath?: string;
-  /** Add the Llama 2 chat template. */
+  /** Add a chat template: the source snapshot's own, else Llama 2's. */
   chat: boolean;
   emit: (e: ConvertEvent) => void;
   signal?: AbortSignal;
@@ -98,7 +98,7 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
     { key: "tokenizer.ggml.add_eos_token", type: "bool", value: false },
     { key: "tokenizer.ggml.add_space_prefix", type: "bool", value: vocab.addSpacePrefix },
-    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: LLAMA2_CHAT_TEMPLATE } as const] : []),
+    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE } as const] : []),
   ];
 
   let index = 0;

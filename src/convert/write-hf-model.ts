@@ -1,4 +1,4 @@
-import { stat, writeFile } from "node:fs/promises";
+import { copyFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
 import { assembleTensor } from "./assemble-tensor.js";
@@ -96,7 +96,13 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const ids = { bosTokenId: source.bosTokenId, eosTokenId: source.eosTokenId };
   await json("config.json", buildHfConfig({ ...d, ...ids, dtype, ...(d.useScaledRope ? { useScaledRope: true } : {}) }));
   await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat }));
-  if (source.tokenizerPath) {
+  if (source.tokenizerPath && d.vocabSize >= 128000) {
+    // Llama 3's tokenizer.model is tiktoken text, not SentencePiece: copy it as Meta ships it.
+    await copyFile(source.tokenizerPath, join(dir, "tokenizer.model"));
+    files.push("tokenizer.model");
+    emit({ type: "file", path: "tokenizer.model", bytes: (await stat(join(dir, "tokenizer.model"))).size });
+    emit({ type: "warning", message: "Llama 3 (tiktoken) tokenizer: tokenizer.model was copied, but tokenizer.json and tokenizer_config.json were not generated." });
+  } else if (source.tokenizerPath) {
     for (const f of await writeHfTokenizerFiles({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });

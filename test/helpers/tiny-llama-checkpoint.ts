@@ -16,6 +16,10 @@ export interface TinyCheckpointOptions {
   extraParams?: Record<string, unknown>;
   /** Write tokenizer.model with this many pieces (default: spec.vocabSize; 0 = none). */
   tokenizerPieces?: number;
+  /** Split tok_embeddings along this dim (1 for Llama 1/2, 0 for Llama 3). */
+  embeddingSplitDim?: number;
+  /** Extra replicated tensors to put in every shard (e.g. rope.freqs). */
+  extraTensors?: Map<string, F32Tensor>;
 }
 
 function bytesOf(t: F32Tensor, dtype: "BF16" | "F32"): Uint8Array {
@@ -33,7 +37,8 @@ function bytesOf(t: F32Tensor, dtype: "BF16" | "F32"): Uint8Array {
 export async function writeTinyMetaCheckpoint(o: TinyCheckpointOptions): Promise<Map<string, F32Tensor>> {
   await mkdir(o.dir, { recursive: true });
   const weights = makeTinyLlamaWeights(o.spec, o.seed ?? 1, o.dtype === "BF16");
-  const shards = splitIntoShards(weights, o.shards);
+  const shards = splitIntoShards(weights, o.shards, o.embeddingSplitDim ?? 1);
+  for (const [name, t] of o.extraTensors ?? []) for (const s of shards) s.set(name, t);
   shards.forEach((shard, i) => {
     const tensors = [...shard].map(([name, t]) => ({ name, dtype: o.dtype, shape: t.shape, data: bytesOf(t, o.dtype) }));
     writeTorchCheckpoint(join(o.dir, `consolidated.${String(i).padStart(2, "0")}.pth`), tensors, {

@@ -85,18 +85,19 @@ export function makeTinyLlamaWeights(spec: TinyLlamaSpec, seed = 1, bf16 = false
   return w;
 }
 
-/** Meta's split rule: 1-D replicated; tok_embeddings (L1/L2), wo, w2 on dim 1; the rest on dim 0. */
-export function metaSplitDimForTest(name: string, shape: number[]): number | null {
+/** Meta's split rule: 1-D replicated; tok_embeddings (dim 1 in L1/L2, 0 in L3), wo, w2 on dim 1; the rest on dim 0. */
+export function metaSplitDimForTest(name: string, shape: number[], embeddingSplitDim = 1): number | null {
   if (shape.length === 1) return null;
-  if (name.startsWith("tok_embeddings.") || name.endsWith("attention.wo.weight") || name.endsWith("feed_forward.w2.weight")) return 1;
+  if (name.startsWith("tok_embeddings.")) return embeddingSplitDim;
+  if (name.endsWith("attention.wo.weight") || name.endsWith("feed_forward.w2.weight")) return 1;
   return 0;
 }
 
 /** Cut full weights into model-parallel shards the way Meta's training layout stores them. */
-export function splitIntoShards(weights: Map<string, F32Tensor>, nShards: number): Map<string, F32Tensor>[] {
+export function splitIntoShards(weights: Map<string, F32Tensor>, nShards: number, embeddingSplitDim = 1): Map<string, F32Tensor>[] {
   const shards = Array.from({ length: nShards }, () => new Map<string, F32Tensor>());
   for (const [name, t] of weights) {
-    const dim = metaSplitDimForTest(name, t.shape);
+    const dim = metaSplitDimForTest(name, t.shape, embeddingSplitDim);
     if (dim === null) {
       for (const s of shards) s.set(name, { shape: [...t.shape], data: t.data.slice() });
       continue;
