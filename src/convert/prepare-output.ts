@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { lstat, mkdir, rename, rm } from "node:fs/promises";
+import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, relative, resolve, isAbsolute } from "node:path";
 import { FilesystemError, UsageError } from "../core/errors.js";
 
@@ -41,15 +41,30 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
   if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
     throw new UsageError(`The output ${out} would replace the input folder.`, { hint: "Choose another --out.", code: "OUTPUT_IS_INPUT" });
   }
-  const exists = await lstat(out).then(
-    () => true,
-    (e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return false;
-      throw fsError("inspect", out, e);
-    },
-  );
-  if (exists && !params.force) {
+  const existing = await lstat(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT") return undefined;
+    throw fsError("inspect", out, e);
+  });
+  if (existing && !params.force) {
     throw new UsageError(`${out} already exists.`, { hint: "Pass --force to replace it, or choose another --out.", code: "OUTPUT_EXISTS" });
+  }
+  if (existing) {
+    // --force replaces an earlier output, never an unrelated folder or a file of the other kind.
+    if (existing.isDirectory() !== (params.kind === "dir")) {
+      throw new UsageError(`${out} exists and is a ${existing.isDirectory() ? "folder" : "file"}; this conversion writes a ${params.kind === "dir" ? "folder" : "file"}.`, {
+        hint: "Choose another --out.",
+        code: "OUTPUT_KIND",
+      });
+    }
+    if (existing.isDirectory()) {
+      const entries = await readdir(out).catch(() => [] as string[]);
+      if (entries.length > 0 && !entries.includes("config.json")) {
+        throw new UsageError(`${out} is a folder that does not look like a model snapshot (no config.json); --force only replaces earlier outputs.`, {
+          hint: "Remove it yourself or choose another --out.",
+          code: "OUTPUT_NOT_SNAPSHOT",
+        });
+      }
+    }
   }
   const parent = dirname(out);
   try {

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,11 +81,21 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
 
   it("refuses to overwrite without --force, and replaces with it", async () => {
     const out = join(work, "exists");
-    await writeFile(out, "keep me");
+    await convertCheckpoint({ input: metaDir, to: "hf", out, dtype: "F32" });
     await expect(convertCheckpoint({ input: metaDir, to: "hf", out })).rejects.toMatchObject({ category: "usage", code: "OUTPUT_EXISTS", hint: expect.stringContaining("--force") });
-    expect(await readFile(out, "utf8")).toBe("keep me");
+    expect(JSON.parse(await readFile(join(out, "config.json"), "utf8")).torch_dtype).toBe("float32");
     await convertCheckpoint({ input: metaDir, to: "hf", out, force: true });
-    expect((await readdir(out)).includes("model.safetensors")).toBe(true);
+    expect(JSON.parse(await readFile(join(out, "config.json"), "utf8")).torch_dtype).toBe("bfloat16");
+    // --force never replaces a file with a folder, nor a folder that is not a snapshot
+    const file = join(work, "a-plain-file");
+    await writeFile(file, "keep me");
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: file, force: true })).rejects.toMatchObject({ code: "OUTPUT_KIND" });
+    expect(await readFile(file, "utf8")).toBe("keep me");
+    const folder = join(work, "my-documents");
+    await mkdir(folder);
+    await writeFile(join(folder, "notes.txt"), "keep me");
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: folder, force: true })).rejects.toMatchObject({ code: "OUTPUT_NOT_SNAPSHOT" });
+    expect(await readFile(join(folder, "notes.txt"), "utf8")).toBe("keep me");
     expect((await readdir(work)).filter((n) => n.includes(".partial-") || n.includes(".old-"))).toEqual([]);
   });
 
