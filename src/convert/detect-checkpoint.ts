@@ -6,7 +6,10 @@ import { ConversionError } from "./errors.js";
  * Tell a Meta download (params.json + consolidated.NN.pth) from a Hugging Face snapshot
  * (config.json + *.safetensors). Anything else is a clear error saying what is missing.
  */
-export async function detectCheckpoint(params: { dir: string }): Promise<"meta" | "hf"> {
+export async function detectCheckpoint(params: {
+  /** The folder to inspect. */
+  dir: string;
+}): Promise<"meta" | "hf"> {
   const { dir } = params;
   let names: string[];
   try {

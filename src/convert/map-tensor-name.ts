@@ -25,7 +25,12 @@ const INDEX: Record<TensorNaming, 0 | 1 | 2> = { meta: 0, hf: 1, gguf: 2 };
  * Translate a Llama tensor name between naming schemes. Returns undefined for names with no
  * counterpart (rope.freqs, rotary_emb.inv_freq and other buffers that converters drop).
  */
-export function mapTensorName(params: { name: string; from: TensorNaming; to: TensorNaming }): string | undefined {
+export function mapTensorName(params: {
+  /** The tensor name in the `from` scheme. */
+  name: string;
+  from: TensorNaming;
+  to: TensorNaming;
+}): string | undefined {
   const { name, from, to } = params;
   const fi = INDEX[from];
   const ti = INDEX[to];

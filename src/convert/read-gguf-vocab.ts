@@ -6,7 +6,12 @@ import type { GgufVocab } from "./gguf-vocab.js";
  * Read tokenizer.model (SentencePiece) into GGUF vocabulary arrays, padded up to the model's
  * embedding rows with `[PAD{i}]` (score -1000, UNUSED), as convert_hf_to_gguf does.
  */
-export async function readGgufVocab(params: { path: string; vocabSize: number }): Promise<GgufVocab> {
+export async function readGgufVocab(params: {
+  /** tokenizer.model (SentencePiece). */
+  path: string;
+  /** Embedding rows of the model: the vocabulary is padded up to this. */
+  vocabSize: number;
+}): Promise<GgufVocab> {
   const { path, vocabSize } = params;
   const model = await readSentencePiece({ path });
   if (model.modelType !== MODEL_TYPE.BPE || model.pieces.length === 0) {

@@ -10,7 +10,11 @@ import type { ReferenceModel } from "./types.js";
  * tensors dequantized (F32/F16/BF16/Q8_0) to f32 under canonical names, dims un-reversed, q/k in
  * llama.cpp's (Meta's interleaved) order.
  */
-export async function loadGgufReference(params: { path: string; signal?: AbortSignal }): Promise<ReferenceModel> {
+export async function loadGgufReference(params: {
+  /** A llama GGUF file (F32, F16, BF16 or Q8_0 tensors). */
+  path: string;
+  signal?: AbortSignal;
+}): Promise<ReferenceModel> {
   const { path, signal } = params;
   const file = await openGguf({ path, ...(signal ? { signal } : {}) });
   try {

@@ -8,7 +8,11 @@ import type { ReferenceModel } from "./types.js";
  * Build the reference model from an opened Meta or HF checkpoint: every tensor merged (Meta shards
  * by the converter's own rules) and widened to f32, q/k kept in the source's RoPE layout.
  */
-export async function loadSourceReference(params: { source: SourceModel; signal?: AbortSignal }): Promise<ReferenceModel> {
+export async function loadSourceReference(params: {
+  /** An opened Meta folder or HF snapshot (see convert/open-source-model.ts); the caller closes it. */
+  source: SourceModel;
+  signal?: AbortSignal;
+}): Promise<ReferenceModel> {
   const { source, signal } = params;
   const caster = createCaster();
   const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
