@@ -34,9 +34,6 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const { source, dir, dtype, chat, maxShardBytes, emit, signal } = params;
   const d = source.dims;
   const headDim = d.dim / d.nHeads;
-  const caster = createCaster();
-  // the writers consume each tensor before asking for the next, so one output buffer is reused
-  const scratch = createScratch();
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => ({
     t,
@@ -47,7 +44,12 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const plan = planShards({ tensors: planned.map((p) => ({ name: p.name, byteLength: p.byteLength })), maxShardBytes });
   emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: planned.length, bytes: plan.totalSize, inputShards: source.shardCount });
   const byName = new Map(planned.map((p) => [p.name, p]));
-  const files: string[] = [];
+  // Side files first: a bad tokenizer fails before minutes of tensor writing, and the tokenizer's
+  // garbage is created before the large tensor buffers exist (lower peak memory).
+  const files: string[] = await writeSideFiles(params);
+  const caster = createCaster();
+  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  const scratch = createScratch();
   let index = 0;
   let doneBytes = 0;
   for (const shard of plan.shards) {
@@ -88,6 +90,14 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
     await writeSafetensorsIndex({ path: join(dir, INDEX_FILE), weightMap: plan.weightMap, totalSize: plan.totalSize, ...(signal ? { signal } : {}) });
     files.push(INDEX_FILE);
   }
+  return files;
+}
+
+/** config.json, generation_config.json and the tokenizer files. Returns the names written. */
+async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
+  const { source, dir, dtype, chat, emit } = params;
+  const d = source.dims;
+  const files: string[] = [];
   const json = async (name: string, value: unknown) => {
     await writeFile(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
     files.push(name);
