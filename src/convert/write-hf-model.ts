@@ -10,7 +10,7 @@ import { createCaster, encodedBytes, type InDType, type OutDType } from "./creat
 import { createScratch } from "./create-scratch.js";
 import { mapTensorName } from "./map-tensor-name.js";
 import type { SourceModel } from "./source-model.js";
-import { writeHfTokenizerFiles } from "./write-hf-tokenizer-files.js";
+import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
 
 export interface WriteHfModelParams {
   source: SourceModel;
@@ -113,7 +113,7 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
     emit({ type: "file", path: "tokenizer.model", bytes: (await stat(join(dir, "tokenizer.model"))).size });
     emit({ type: "warning", message: "Llama 3 (tiktoken) tokenizer: tokenizer.model was copied, but tokenizer.json and tokenizer_config.json were not generated." });
   } else if (source.tokenizerPath) {
-    for (const f of await writeHfTokenizerFiles({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
+    for (const f of await writeHfTokenizerFilesIsolated({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }

@@ -92,4 +92,14 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     expect(r8.stderr).toMatch(/error: Cannot .*plain-file/);
     expect((await readdir(work)).filter((n) => n.includes(".partial-"))).toEqual([]);
   });
+
+  it("a tokenizer error raised while writing HF tokenizer files keeps its code and exit 9", async () => {
+    const dir = join(work, "big-tokenizer");
+    await cp(FIXTURE, dir, { recursive: true });
+    await writeFile(join(dir, "tokenizer.model"), buildTinyTokenizerModel(65)); // the embedding has 64 rows
+    const r = await cli(["convert", dir, "--to", "hf", "--json"]);
+    expect(r.code).toBe(9);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: "VOCAB_MISMATCH", category: "conversion" });
+    expect((await readdir(work)).filter((n) => n.startsWith("big-tokenizer-") || n.includes(".partial-"))).toEqual([]);
+  });
 });
