@@ -37,7 +37,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
     .addOption(new Option("--dtype <type>", "weight type to write (default: keep the source's; q8_0 only for gguf)").choices(["f32", "f16", "bf16", "q8_0"]))
     .option("--out <path>", "output folder (hf) or file (gguf); default: <dir>-hf or <dir>-<dtype>.gguf beside the input")
     .option("--force", "replace an existing output")
-    .option("--chat", "write the Llama 2 chat template (default: when the folder name contains 'chat')")
+    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or an HF snapshot ships one)")
     .option("--no-chat", "do not write a chat template")
     .option("--json", "print one JSON object on stdout")
     .action(

@@ -78,3 +78,34 @@ describe("model families and edge cases", () => {
     await g2.close();
   });
 });
+
+describe("tied embeddings", () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "lg-conv-tied-"));
+  });
+  afterAll(async () => rm(work, { recursive: true, force: true }));
+
+  it("an HF snapshot without lm_head converts to a GGUF without output.weight that reuses the embedding", async () => {
+    const { openSafetensors, writeSafetensors } = await import("../../../src/formats/safetensors/index.js");
+    const dir = join(work, "meta");
+    const weights = await writeTinyMetaCheckpoint({ dir, spec: TINY_SPEC, shards: 1, dtype: "F32", seed: 21 });
+    const hf = await convertCheckpoint({ input: dir, to: "hf", out: join(work, "hf") });
+    // rewrite the snapshot without lm_head (tie_word_embeddings)
+    const st = await openSafetensors({ path: join(hf.output, "model.safetensors") });
+    const keep = st.tensors.filter((t) => t.name !== "lm_head.weight");
+    await writeSafetensors({ path: join(work, "model.safetensors"), tensors: keep.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, data: () => t.read() })) });
+    await st.close();
+    await rm(join(hf.output, "model.safetensors"));
+    await import("node:fs/promises").then((f) => f.rename(join(work, "model.safetensors"), join(hf.output, "model.safetensors")));
+    const gguf = await convertCheckpoint({ input: hf.output, to: "gguf" });
+    const g = await openGguf({ path: gguf.output });
+    expect(g.get("output.weight")).toBeUndefined();
+    await g.close();
+    const tied = new Map(weights);
+    tied.set("output.weight", weights.get("tok_embeddings.weight")!);
+    const cmp = compareModels(await truth(TINY_SPEC, tied), await loadReferenceModel({ path: gguf.output }), [1, 9], 4);
+    expect(cmp.tokensB).toEqual(cmp.tokensA);
+    expect(cmp.worst).toBeLessThan(1e-4);
+  });
+});
