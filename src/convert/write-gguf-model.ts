@@ -49,6 +49,10 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     });
   }
   const vocab = await readGgufVocab({ path: source.tokenizerPath, vocabSize: d.vocabSize });
+  if (!vocab.tokens.includes("<0x0A>")) {
+    // llama.cpp looks up the newline byte piece when loading a SentencePiece vocabulary (an exception when absent)
+    emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
+  }
   const headDim = d.dim / d.nHeads;
   const caster = createCaster();
   // the writers consume each tensor before asking for the next, so one output buffer is reused
