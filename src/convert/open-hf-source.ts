@@ -1,0 +1,102 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { openSafetensors } from "../formats/safetensors/index.js";
+import { ConversionError } from "./errors.js";
+import { findTokenizer } from "./find-tokenizer.js";
+import { mapTensorName } from "./map-tensor-name.js";
+import type { SourceModel, SourceTensor } from "./source-model.js";
+
+/** Open a Hugging Face Llama snapshot (config.json + safetensors) as a SourceModel with canonical names. */
+export async function openHfSource(params: {
+  /** Snapshot folder with config.json and model*.safetensors (+ index when sharded). */
+  dir: string;
+  signal?: AbortSignal;
+}): Promise<SourceModel> {
+  const { dir, signal } = params;
+  const cfgPath = join(dir, "config.json");
+  let cfg: Record<string, unknown>;
+  try {
+    cfg = JSON.parse(await readFile(cfgPath, "utf8")) as Record<string, unknown>;
+    if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) throw new Error("not an object");
+  } catch (e) {
+    throw new ConversionError("BAD_HF_CONFIG", `Cannot read ${cfgPath} as a JSON object.`, { hint: "Download config.json again.", cause: e });
+  }
+  if (cfg["model_type"] !== "llama") {
+    throw new ConversionError("NOT_LLAMA", `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`, {
+      hint: "Point at a Llama model snapshot.",
+    });
+  }
+  const int = (key: string, fallback?: number): number => {
+    const v = cfg[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
+      throw new ConversionError("BAD_HF_CONFIG", `config.json: "${key}" must be a positive integer (got ${JSON.stringify(cfg[key])}).`, {
+        hint: "Download config.json again.",
+      });
+    }
+    return v;
+  };
+  const nHeads = int("num_attention_heads");
+  const ropeParams = cfg["rope_parameters"] as Record<string, unknown> | undefined; // transformers v5
+  const theta = (cfg["rope_theta"] ?? ropeParams?.["rope_theta"] ?? 10000) as number;
+  const scaling = (cfg["rope_scaling"] ?? ropeParams) as Record<string, unknown> | null | undefined;
+  const eos = Array.isArray(cfg["eos_token_id"]) ? (cfg["eos_token_id"] as number[])[0] : cfg["eos_token_id"];
+  const dims = {
+    dim: int("hidden_size"),
+    nLayers: int("num_hidden_layers"),
+    nHeads,
+    nKvHeads: int("num_key_value_heads", nHeads),
+    hiddenDim: int("intermediate_size"),
+    vocabSize: int("vocab_size"),
+    normEps: typeof cfg["rms_norm_eps"] === "number" ? (cfg["rms_norm_eps"] as number) : 1e-6,
+    ropeTheta: theta,
+    contextLength: int("max_position_embeddings", 2048),
+    ...(scaling && scaling["rope_type"] === "llama3" ? { useScaledRope: true } : {}),
+  };
+  const st = await openSafetensors({ path: dir, ...(signal ? { signal } : {}) });
+  try {
+    const tensors: SourceTensor[] = [];
+    for (const t of st.tensors) {
+      const canonical = mapTensorName({ name: t.name, from: "hf", to: "meta" });
+      if (!canonical) continue; // rotary_emb.inv_freq and other buffers
+      if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
+        throw new ConversionError("UNSUPPORTED_DTYPE", `Tensor ${t.name} is ${t.dtype}; only F32, F16 and BF16 weights can be converted.`, {
+          hint: "Quantized or integer checkpoints cannot be converted; use the original float weights.",
+        });
+      }
+      tensors.push({ canonical, shape: [...t.shape], dtype: t.dtype, parts: [t], concatDim: 0 });
+    }
+    if (!tensors.some((t) => t.canonical === "tok_embeddings.weight")) {
+      throw new ConversionError("NOT_LLAMA", `${dir} has no model.embed_tokens.weight; it does not look like a Llama checkpoint.`, {
+        hint: "Point at a Llama model snapshot.",
+      });
+    }
+    const tokenizerPath = await findTokenizer({ dir, searchParent: false });
+    const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
+    return {
+      kind: "hf",
+      dir,
+      dims,
+      ropeLayout: "half-split",
+      tensors,
+      ...(tokenizerPath ? { tokenizerPath } : {}),
+      ...(chatTemplate ? { chatTemplate } : {}),
+      bosTokenId: typeof cfg["bos_token_id"] === "number" ? (cfg["bos_token_id"] as number) : 1,
+      eosTokenId: typeof eos === "number" ? eos : 2,
+      shardCount: 1,
+      close: () => st.close(),
+    };
+  } catch (e) {
+    await st.close();
+    throw e;
+  }
+}
+
+/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none). */
+async function readChatTemplate(path: string): Promise<string | undefined> {
+  try {
+    const cfg = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    return typeof cfg["chat_template"] === "string" ? cfg["chat_template"] : undefined;
+  } catch {
+    return undefined;
+  }
+}

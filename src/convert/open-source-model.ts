@@ -1,0 +1,14 @@
+import { detectCheckpoint } from "./detect-checkpoint.js";
+import { openHfSource } from "./open-hf-source.js";
+import { openMetaSource } from "./open-meta-source.js";
+import type { SourceModel } from "./source-model.js";
+
+/** Open a Meta folder or a Hugging Face snapshot, whichever `dir` is. */
+export async function openSourceModel(params: {
+  /** Meta checkpoint folder or Hugging Face snapshot folder. */
+  dir: string;
+  signal?: AbortSignal;
+}): Promise<SourceModel> {
+  const kind = await detectCheckpoint({ dir: params.dir });
+  return kind === "meta" ? openMetaSource(params) : openHfSource(params);
+}

@@ -1,0 +1,89 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConversionError } from "./errors.js";
+
+/** params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied. */
+export interface MetaParams {
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  /** n_kv_heads, or n_heads when absent (no GQA). */
+  nKvHeads: number;
+  /** -1 in Llama 1/2: the tokenizer decides. */
+  vocabSize: number;
+  multipleOf: number;
+  ffnDimMultiplier?: number;
+  normEps: number;
+  /** Absent in Llama 1/2 (θ = 10000). */
+  ropeTheta?: number;
+  /** Llama 3.1 scaled RoPE. */
+  useScaledRope?: boolean;
+}
+
+export interface ReadMetaParamsParams {
+  /** Folder holding params.json and consolidated.NN.pth. */
+  dir: string;
+}
+
+/** Read and validate params.json; a missing or malformed file is a ConversionError naming it. */
+export async function readMetaParams(params: ReadMetaParamsParams): Promise<MetaParams> {
+  const file = join(params.dir, "params.json");
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConversionError(code === "ENOENT" ? "MISSING_PARAMS" : "UNREADABLE_PARAMS", `Cannot read ${file} (${code ?? "error"}).`, {
+      hint: "A Meta checkpoint folder holds params.json next to consolidated.NN.pth; download it again or point at the model folder.",
+      cause: e,
+    });
+  }
+  let raw: Record<string, unknown>;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+    raw = parsed as Record<string, unknown>;
+  } catch (e) {
+    throw new ConversionError("BAD_PARAMS", `${file} is not a JSON object.`, { hint: "Download params.json again.", cause: e });
+  }
+  const int = (key: string, fallback?: number): number => {
+    const v = raw[key] ?? fallback;
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      throw new ConversionError("BAD_PARAMS", `${file}: "${key}" must be an integer (got ${JSON.stringify(raw[key])}).`, {
+        hint: "Download params.json again.",
+      });
+    }
+    return v;
+  };
+  const num = (key: string): number | undefined => {
+    const v = raw[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new ConversionError("BAD_PARAMS", `${file}: "${key}" must be a number.`, { hint: "Download params.json again." });
+    }
+    return v;
+  };
+  const p: MetaParams = {
+    dim: int("dim"),
+    nLayers: int("n_layers"),
+    nHeads: int("n_heads"),
+    nKvHeads: int("n_kv_heads", raw["n_heads"] as number),
+    vocabSize: int("vocab_size", -1),
+    multipleOf: int("multiple_of", 256),
+    normEps: num("norm_eps") ?? 1e-5,
+  };
+  const mult = num("ffn_dim_multiplier");
+  if (mult !== undefined) p.ffnDimMultiplier = mult;
+  const theta = num("rope_theta");
+  if (theta !== undefined) p.ropeTheta = theta;
+  if (raw["use_scaled_rope"] === true) p.useScaledRope = true;
+  for (const [k, v] of [["dim", p.dim], ["n_layers", p.nLayers], ["n_heads", p.nHeads], ["n_kv_heads", p.nKvHeads], ["multiple_of", p.multipleOf]] as const) {
+    if (v <= 0) throw new ConversionError("BAD_PARAMS", `${file}: "${k}" must be positive (got ${v}).`, { hint: "Download params.json again." });
+  }
+  if (p.dim % p.nHeads !== 0 || (p.dim / p.nHeads) % 2 !== 0 || p.nHeads % p.nKvHeads !== 0) {
+    throw new ConversionError("BAD_PARAMS", `${file}: dim ${p.dim}, n_heads ${p.nHeads} and n_kv_heads ${p.nKvHeads} do not form whole, even-sized heads.`, {
+      hint: "Download params.json again.",
+    });
+  }
+  return p;
+}

@@ -1,0 +1,48 @@
+import type { DType, LazyTensor } from "../formats/tensor.js";
+import type { RopeLayout } from "../infer/types.js";
+
+/** Hyper-parameters every output format needs. */
+export interface ModelDims {
+  dim: number;
+  nLayers: number;
+  nHeads: number;
+  nKvHeads: number;
+  hiddenDim: number;
+  vocabSize: number;
+  normEps: number;
+  ropeTheta: number;
+  contextLength: number;
+  useScaledRope?: boolean;
+}
+
+/** One weight of the source model, under its canonical (Meta) name, still on disk. */
+export interface SourceTensor {
+  /** Meta name, e.g. layers.0.attention.wq.weight. */
+  canonical: string;
+  /** Full row-major shape. */
+  shape: number[];
+  dtype: DType;
+  /** The bytes: one part, or model-parallel slices in shard order. */
+  parts: LazyTensor[];
+  concatDim: 0 | 1;
+}
+
+/** A checkpoint opened for conversion or reference inference (Meta folder or HF snapshot). */
+export interface SourceModel {
+  kind: "meta" | "hf";
+  /** Folder it came from. */
+  dir: string;
+  dims: ModelDims;
+  /** Order of q/k rows in the source: Meta interleaved, HF half-split. */
+  ropeLayout: RopeLayout;
+  tensors: SourceTensor[];
+  /** tokenizer.model found beside the weights (or in the parent folder for Meta's Llama 2 layout). */
+  tokenizerPath?: string;
+  /** Chat template shipped with an HF snapshot (tokenizer_config.json), if any. */
+  chatTemplate?: string;
+  bosTokenId: number;
+  eosTokenId: number;
+  /** Model-parallel shard count (1 for HF). */
+  shardCount: number;
+  close(): Promise<void>;
+}

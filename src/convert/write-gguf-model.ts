@@ -1,0 +1,133 @@
+import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
+import { assembleTensor } from "./assemble-tensor.js";
+import { canonicalOrder } from "./canonical-order.js";
+import type { ConvertEvent } from "./convert-events.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
+import { createScratch } from "./create-scratch.js";
+import { ConversionError } from "./errors.js";
+import type { GgufVocab } from "./gguf-vocab.js";
+import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
+import { mapTensorName } from "./map-tensor-name.js";
+import { readGgufVocab } from "./read-gguf-vocab.js";
+import type { SourceModel } from "./source-model.js";
+
+export interface WriteGgufModelParams {
+  source: SourceModel;
+  /** File to write (the caller renames it into place). */
+  path: string;
+  /** Type of the 2-D weights; 1-D tensors are always F32, as llama.cpp expects. */
+  dtype: OutDType;
+  /** general.name */
+  name: string;
+  /** Path reported in progress events (the final name rather than the temp file). */
+  displayPath?: string;
+  /** Add a chat template: the source snapshot's own, else Llama 2's. */
+  chat: boolean;
+  emit: (e: ConvertEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** general.file_type values (llama_ftype). */
+const FILE_TYPE: Record<OutDType, number> = { F32: 0, F16: 1, Q8_0: 7, BF16: 32 };
+
+/**
+ * Write a GGUF v3 llama model: architecture metadata as gguf-py types them (u32 counts, f32
+ * eps/θ), the SentencePiece vocabulary, and tensors under llama.cpp names with q/k in Meta's
+ * interleaved order (HF input is un-permuted), dims reversed.
+ */
+export async function writeGgufModel(params: WriteGgufModelParams): Promise<void> {
+  const { source, path, dtype, name, chat, emit, signal } = params;
+  const d = source.dims;
+  if (d.vocabSize >= 128000) {
+    throw new ConversionError("UNSUPPORTED_TOKENIZER", "GGUF output for Llama 3 models (tiktoken tokenizer) is not supported yet.", {
+      hint: "Convert to --to hf and use llama.cpp's convert_hf_to_gguf.py for Llama 3.",
+    });
+  }
+  if (!source.tokenizerPath) {
+    throw new ConversionError("MISSING_TOKENIZER", `No tokenizer.model found in ${source.dir}${source.kind === "meta" ? " or its parent folder" : ""}; GGUF files carry the vocabulary.`, {
+      hint: "Put the model's tokenizer.model next to the weights.",
+    });
+  }
+  const vocab = await readGgufVocab({ path: source.tokenizerPath, vocabSize: d.vocabSize });
+  if (!vocab.tokens.includes("<0x0A>")) {
+    // llama.cpp looks up the newline byte piece when loading a SentencePiece vocabulary (an exception when absent)
+    emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
+  }
+  const headDim = d.dim / d.nHeads;
+  const caster = createCaster();
+  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  const scratch = createScratch();
+  const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
+  const planned = tensors.map((t) => {
+    const numel = t.shape.reduce((a, b) => a * b, 1);
+    const cols = t.shape[t.shape.length - 1]!;
+    // 1-D stays F32; Q8_0 falls back to F16 for rows that are not whole blocks (as llama.cpp's converters do)
+    const type: OutDType = t.shape.length < 2 ? "F32" : dtype === "Q8_0" && cols % 32 !== 0 ? "F16" : dtype;
+    return {
+      t,
+      name: mapTensorName({ name: t.canonical, from: "meta", to: "gguf" })!,
+      type,
+      bytes: encodedBytes(numel, type),
+      permute: source.ropeLayout === "half-split" && /\.attention\.w[qk]\.weight$/.test(t.canonical),
+    };
+  });
+  const totalBytes = planned.reduce((n, p) => n + p.bytes, 0);
+  emit({ type: "plan", source: source.kind, target: "gguf", dtype, tensors: planned.length, bytes: totalBytes, inputShards: source.shardCount });
+
+  const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
+  const metadata: GgufMetadataEntry[] = [
+    { key: "general.architecture", type: "string", value: "llama" },
+    { key: "general.name", type: "string", value: name },
+    u32("general.file_type", FILE_TYPE[dtype]),
+    ...(dtype === "Q8_0" ? [u32("general.quantization_version", 2)] : []),
+    u32("llama.vocab_size", d.vocabSize),
+    u32("llama.context_length", d.contextLength),
+    u32("llama.embedding_length", d.dim),
+    u32("llama.block_count", d.nLayers),
+    u32("llama.feed_forward_length", d.hiddenDim),
+    u32("llama.rope.dimension_count", headDim),
+    u32("llama.attention.head_count", d.nHeads),
+    u32("llama.attention.head_count_kv", d.nKvHeads),
+    { key: "llama.attention.layer_norm_rms_epsilon", type: "f32", value: d.normEps },
+    { key: "llama.rope.freq_base", type: "f32", value: d.ropeTheta },
+    { key: "tokenizer.ggml.model", type: "string", value: "llama" },
+    { key: "tokenizer.ggml.pre", type: "string", value: "default" },
+    { key: "tokenizer.ggml.tokens", type: "array", itemType: "string", value: vocab.tokens },
+    { key: "tokenizer.ggml.scores", type: "array", itemType: "f32", value: vocab.scores },
+    { key: "tokenizer.ggml.token_type", type: "array", itemType: "i32", value: vocab.types },
+    u32("tokenizer.ggml.bos_token_id", vocab.bosId),
+    u32("tokenizer.ggml.eos_token_id", vocab.eosId),
+    u32("tokenizer.ggml.unknown_token_id", vocab.unkId),
+    ...(vocab.padId >= 0 ? [u32("tokenizer.ggml.padding_token_id", vocab.padId)] : []),
+    { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
+    { key: "tokenizer.ggml.add_eos_token", type: "bool", value: false },
+    { key: "tokenizer.ggml.add_space_prefix", type: "bool", value: vocab.addSpacePrefix },
+    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE } as const] : []),
+  ];
+
+  let index = 0;
+  let doneBytes = 0;
+  const out: GgufTensorToWrite[] = planned.map((p) => ({
+    name: p.name,
+    ggmlType: p.type,
+    ne: [...p.t.shape].reverse(),
+    data: async () => {
+      const bytes = await assembleTensor({
+        name: p.name,
+        parts: p.t.parts,
+        concatDim: p.t.concatDim,
+        from: p.t.dtype as InDType,
+        to: p.type,
+        caster,
+        scratch,
+        ...(p.permute ? { permute: { headDim, direction: "hf-to-meta" as const } } : {}),
+        ...(signal ? { signal } : {}),
+      });
+      doneBytes += bytes.byteLength;
+      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: bytes.byteLength, doneBytes, totalBytes });
+      return bytes;
+    },
+  }));
+  const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });
+  emit({ type: "file", path: params.displayPath ?? path, bytes });
+}

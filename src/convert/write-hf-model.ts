@@ -1,0 +1,124 @@
+import { copyFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
+import { assembleTensor } from "./assemble-tensor.js";
+import { buildGenerationConfig } from "./build-generation-config.js";
+import { buildHfConfig } from "./build-hf-config.js";
+import { canonicalOrder } from "./canonical-order.js";
+import type { ConvertEvent } from "./convert-events.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
+import { createScratch } from "./create-scratch.js";
+import { mapTensorName } from "./map-tensor-name.js";
+import type { SourceModel } from "./source-model.js";
+import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
+
+export interface WriteHfModelParams {
+  source: SourceModel;
+  /** Empty folder to write into (the caller renames it into place). */
+  dir: string;
+  dtype: Exclude<OutDType, "Q8_0">;
+  /** Write the chat template and chat generation defaults. */
+  chat: boolean;
+  /** Largest safetensors shard (transformers' default 5 GB). */
+  maxShardBytes: number;
+  emit: (e: ConvertEvent) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Write a transformers snapshot: sharded safetensors (+ index), config.json,
+ * generation_config.json and tokenizer files. q/k rows move to the half-split RoPE layout.
+ * Returns the files written (relative names).
+ */
+export async function writeHfModel(params: WriteHfModelParams): Promise<string[]> {
+  const { source, dir, dtype, chat, maxShardBytes, emit, signal } = params;
+  const d = source.dims;
+  const headDim = d.dim / d.nHeads;
+  const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
+  const planned = tensors.map((t) => ({
+    t,
+    name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" })!,
+    byteLength: encodedBytes(t.shape.reduce((a, b) => a * b, 1), dtype),
+    permute: source.ropeLayout === "interleaved" && /\.attention\.w[qk]\.weight$/.test(t.canonical),
+  }));
+  const plan = planShards({ tensors: planned.map((p) => ({ name: p.name, byteLength: p.byteLength })), maxShardBytes });
+  emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: planned.length, bytes: plan.totalSize, inputShards: source.shardCount });
+  const byName = new Map(planned.map((p) => [p.name, p]));
+  // Side files first: a bad tokenizer fails before minutes of tensor writing, and the tokenizer's
+  // garbage is created before the large tensor buffers exist (lower peak memory).
+  const files: string[] = await writeSideFiles(params);
+  const caster = createCaster();
+  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  const scratch = createScratch();
+  let index = 0;
+  let doneBytes = 0;
+  for (const shard of plan.shards) {
+    const path = join(dir, shard.fileName);
+    const { bytes } = await writeSafetensors({
+      path,
+      metadata: { format: "pt" },
+      ...(signal ? { signal } : {}),
+      tensors: shard.tensors.map((name) => {
+        const p = byName.get(name)!;
+        return {
+          name,
+          dtype,
+          shape: p.t.shape,
+          data: async () => {
+            const out = await assembleTensor({
+              name,
+              parts: p.t.parts,
+              concatDim: p.t.concatDim,
+              from: p.t.dtype as InDType,
+              to: dtype,
+              caster,
+              scratch,
+              ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
+              ...(signal ? { signal } : {}),
+            });
+            doneBytes += out.byteLength;
+            emit({ type: "tensor", name, index: index++, count: planned.length, bytes: out.byteLength, doneBytes, totalBytes: plan.totalSize });
+            return out;
+          },
+        };
+      }),
+    });
+    files.push(shard.fileName);
+    emit({ type: "file", path: shard.fileName, bytes });
+  }
+  if (plan.needsIndex) {
+    await writeSafetensorsIndex({ path: join(dir, INDEX_FILE), weightMap: plan.weightMap, totalSize: plan.totalSize, ...(signal ? { signal } : {}) });
+    files.push(INDEX_FILE);
+  }
+  return files;
+}
+
+/** config.json, generation_config.json and the tokenizer files. Returns the names written. */
+async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
+  const { source, dir, dtype, chat, emit } = params;
+  const d = source.dims;
+  const files: string[] = [];
+  const json = async (name: string, value: unknown) => {
+    await writeFile(join(dir, name), `${JSON.stringify(value, null, 2)}\n`);
+    files.push(name);
+    emit({ type: "file", path: name, bytes: (await stat(join(dir, name))).size });
+  };
+  const ids = { bosTokenId: source.bosTokenId, eosTokenId: source.eosTokenId };
+  await json("config.json", buildHfConfig({ ...d, ...ids, dtype, ...(d.useScaledRope ? { useScaledRope: true } : {}) }));
+  await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat }));
+  if (source.tokenizerPath && d.vocabSize >= 128000) {
+    // Llama 3's tokenizer.model is tiktoken text, not SentencePiece: copy it as Meta ships it.
+    await copyFile(source.tokenizerPath, join(dir, "tokenizer.model"));
+    files.push("tokenizer.model");
+    emit({ type: "file", path: "tokenizer.model", bytes: (await stat(join(dir, "tokenizer.model"))).size });
+    emit({ type: "warning", message: "Llama 3 (tiktoken) tokenizer: tokenizer.model was copied, but tokenizer.json and tokenizer_config.json were not generated." });
+  } else if (source.tokenizerPath) {
+    for (const f of await writeHfTokenizerFilesIsolated({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
+      files.push(f);
+      emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
+    }
+  } else {
+    emit({ type: "warning", message: "No tokenizer.model next to the weights (or in the parent folder): tokenizer files were not written." });
+  }
+  return files;
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { FilesystemError, InterruptedError } from "../../core/errors.js";
+
+/** Sequential writer to a process-unique temporary file that becomes `path` only on commit. */
+export interface AtomicFileWriter {
+  /** Append bytes (short writes are retried). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Bytes written so far. */
+  readonly position: number;
+  /** fsync, close and rename onto the final path. */
+  commit(): Promise<void>;
+  /** Close and delete the temporary file (safe to call after a failure, and twice). */
+  abort(): Promise<void>;
+}
+
+function fsError(action: string, path: string, e: unknown): FilesystemError {
+  const code = (e as NodeJS.ErrnoException).code ?? "error";
+  const hint =
+    code === "ENOSPC"
+      ? "Free some disk space or choose another --out."
+      : code === "EACCES" || code === "EPERM" || code === "EROFS"
+        ? "Choose a writable --out location."
+        : "Check the output location.";
+  return new FilesystemError("WRITE_FAILED", `Cannot ${action} ${basename(path)} (${code}).`, { cause: e, hint });
+}
+
+/**
+ * Open a temp file beside `path` (same directory, so the final rename is atomic). Nothing ever
+ * appears under the final name unless every byte was written and synced.
+ */
+export async function openAtomicFileWriter(params: {
+  /** Final file path. */
+  path: string;
+  signal?: AbortSignal;
+}): Promise<AtomicFileWriter> {
+  const { path, signal } = params;
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, "wx");
+  } catch (e) {
+    throw fsError("create", path, e);
+  }
+  let position = 0;
+  let done = false;
+  return {
+    get position() {
+      return position;
+    },
+    async write(bytes: Uint8Array) {
+      if (signal?.aborted) throw new InterruptedError();
+      let off = 0;
+      try {
+        while (off < bytes.length) {
+          const { bytesWritten } = await handle!.write(bytes, off, Math.min(bytes.length - off, 1 << 30), position);
+          off += bytesWritten;
+          position += bytesWritten;
+        }
+      } catch (e) {
+        throw fsError("write", path, e);
+      }
+    },
+    async commit() {
+      if (signal?.aborted) throw new InterruptedError();
+      try {
+        await handle!.sync();
+        await handle!.close();
+        handle = undefined;
+        await rename(tmp, path);
+        done = true;
+      } catch (e) {
+        throw fsError("finish", path, e);
+      }
+    },
+    async abort() {
+      if (done) return;
+      done = true;
+      await handle?.close().catch(() => undefined);
+      handle = undefined;
+      await unlink(tmp).catch(() => undefined);
+    },
+  };
+}

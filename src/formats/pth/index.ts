@@ -1,0 +1,1 @@
+export { openPth } from "./open-pth.js";

@@ -1,0 +1,73 @@
+import { open, type FileHandle } from "node:fs/promises";
+import { basename } from "node:path";
+import { FilesystemError, LlamagateError } from "../../core/errors.js";
+import { CorruptFileError } from "../errors.js";
+import { readExact } from "../io/read-exact.js";
+import type { LazyTensor } from "../tensor.js";
+import { MAX_HEADER_BYTES, parseSafetensorsHeader } from "./parse-safetensors-header.js";
+
+/** One open safetensors file: its tensors (lazy), metadata and a close(). */
+export interface SafetensorsFile {
+  path: string;
+  tensors: LazyTensor[];
+  metadata: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Open and validate one .safetensors file; tensor bytes are read lazily by offset. */
+export async function openSafetensorsFile(params: {
+  /** Path of the .safetensors file. */
+  path: string;
+  signal?: AbortSignal;
+}): Promise<SafetensorsFile> {
+  const { path, signal } = params;
+  const what = basename(path);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, "r");
+  } catch (e) {
+    throw new FilesystemError("READ_FAILED", `Cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, {
+      cause: e,
+      hint: "Check that the file exists and is readable.",
+    });
+  }
+  try {
+    const fileSize = (await handle.stat()).size;
+    if (fileSize < 8) throw new CorruptFileError(`${what}: too short for a safetensors header (truncated?).`, { code: "HEADER_TOO_SMALL" });
+    const n = new DataView((await readExact(handle, 0, 8, what, signal)).buffer).getBigUint64(0, true);
+    if (n > BigInt(MAX_HEADER_BYTES)) {
+      throw new CorruptFileError(`${what}: header length ${n} exceeds the 100 MB limit; not a safetensors file.`, { code: "HEADER_TOO_LARGE" });
+    }
+    const headerLen = Number(n);
+    if (8 + headerLen > fileSize) {
+      throw new CorruptFileError(`${what}: header length ${headerLen} runs past the end of the file (truncated?).`, { code: "INVALID_HEADER_LENGTH" });
+    }
+    const header = await readExact(handle, 8, headerLen, what, signal);
+    const { entries, metadata } = parseSafetensorsHeader({ header, fileSize, what });
+    const base = 8 + headerLen;
+    let closed = false;
+    const tensors: LazyTensor[] = entries.map((e) => ({
+      name: e.name,
+      dtype: e.dtype,
+      shape: e.shape,
+      byteLength: e.end - e.begin,
+      async read(sig?: AbortSignal) {
+        if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
+        return readExact(handle, base + e.begin, e.end - e.begin, what, sig);
+      },
+    }));
+    return {
+      path,
+      tensors,
+      metadata,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await handle.close();
+      },
+    };
+  } catch (e) {
+    await handle.close();
+    throw e;
+  }
+}

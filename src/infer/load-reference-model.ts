@@ -1,0 +1,29 @@
+import { stat } from "node:fs/promises";
+import { openSourceModel } from "../convert/open-source-model.js";
+import { loadGgufReference } from "./load-gguf-reference.js";
+import { loadSourceReference } from "./load-source-reference.js";
+import type { ReferenceModel } from "./types.js";
+
+/**
+ * Load any checkpoint llamagate can convert into the f32 reference model: a GGUF file, a Meta
+ * folder (shards merged) or a Hugging Face snapshot. Only sensible for small models: every weight
+ * is held in memory as f32.
+ */
+export async function loadReferenceModel(params: {
+  /** A .gguf file or a model folder. */
+  path: string;
+  signal?: AbortSignal;
+}): Promise<ReferenceModel> {
+  const { path, signal } = params;
+  const isFile = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+  if (isFile) return loadGgufReference({ path, ...(signal ? { signal } : {}) });
+  const source = await openSourceModel({ dir: path, ...(signal ? { signal } : {}) });
+  try {
+    return await loadSourceReference({ source, ...(signal ? { signal } : {}) });
+  } finally {
+    await source.close();
+  }
+}

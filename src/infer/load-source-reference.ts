@@ -1,0 +1,39 @@
+import { assembleTensor } from "../convert/assemble-tensor.js";
+import { createCaster, type InDType } from "../convert/create-caster.js";
+import type { SourceModel } from "../convert/source-model.js";
+import { buildReferenceModel } from "./build-reference-model.js";
+import type { ReferenceModel } from "./types.js";
+
+/**
+ * Build the reference model from an opened Meta or HF checkpoint: every tensor merged (Meta shards
+ * by the converter's own rules) and widened to f32, q/k kept in the source's RoPE layout.
+ */
+export async function loadSourceReference(params: {
+  /** An opened Meta folder or HF snapshot (see convert/open-source-model.ts); the caller closes it. */
+  source: SourceModel;
+  signal?: AbortSignal;
+}): Promise<ReferenceModel> {
+  const { source, signal } = params;
+  const caster = createCaster();
+  const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
+  const d = source.dims;
+  return buildReferenceModel({
+    config: { dim: d.dim, nLayers: d.nLayers, nHeads: d.nHeads, nKvHeads: d.nKvHeads, hiddenDim: d.hiddenDim, vocabSize: d.vocabSize, normEps: d.normEps, ropeTheta: d.ropeTheta },
+    ropeLayout: source.ropeLayout,
+    get: async (name) => {
+      const t = byName.get(name);
+      if (!t) return undefined;
+      const bytes = await assembleTensor({
+        name,
+        parts: t.parts,
+        concatDim: t.concatDim,
+        from: t.dtype as InDType,
+        to: "F32",
+        caster,
+        ...(signal ? { signal } : {}),
+      });
+      const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+      return { shape: t.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) };
+    },
+  });
+}

@@ -1,0 +1,105 @@
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openMetaSource } from "../../src/convert/open-meta-source.js";
+import { openHfSource } from "../../src/convert/open-hf-source.js";
+import { loadGgufReference } from "../../src/infer/load-gguf-reference.js";
+import { loadSourceReference } from "../../src/infer/load-source-reference.js";
+import { compareModels } from "../helpers/tiny-llama-compare.js";
+import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
+
+const ROOT = join(__dirname, "../..");
+const FIXTURE = join(ROOT, "test/fixtures/torch/tiny-llama-mp2");
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/llamagate.js"), ...args], { env: { ...process.env, CI: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe("llamagate convert (built CLI) on the torch.save fixture", () => {
+  let work: string;
+  let metaDir: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "lg-cli-conv-"));
+    metaDir = join(work, "tiny-llama-mp2");
+    await cp(FIXTURE, metaDir, { recursive: true });
+    await writeFile(join(metaDir, "tokenizer.model"), buildTinyTokenizerModel(64));
+  });
+  afterAll(async () => rm(work, { recursive: true, force: true }));
+
+  it("--to gguf --dtype f32 --json: one JSON object, a GGUF whose logits match the Meta weights", async () => {
+    const r = await cli(["convert", metaDir, "--to", "gguf", "--dtype", "f32", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, source: "meta", target: "gguf", dtype: "F32", output: `${metaDir}-f32.gguf`, outputs: [`${metaDir}-f32.gguf`], tensors: 21 });
+    expect(out.bytes).toBeGreaterThan(115328);
+    expect(typeof out.seconds).toBe("number");
+    expect(r.stderr).toContain("Converting Meta checkpoint (2 shards)");
+    const src = await openMetaSource({ dir: metaDir });
+    const meta = await loadSourceReference({ source: src });
+    await src.close();
+    const cmp = compareModels(meta, await loadGgufReference({ path: out.output }), [1, 4, 9, 16], 8);
+    expect(cmp.tokensB).toEqual(cmp.tokensA);
+    expect(cmp.worst).toBeLessThan(1e-4);
+  });
+
+  it("--to hf writes a snapshot; a second run refuses to overwrite (exit 2, names --force); --force replaces", async () => {
+    const first = await cli(["convert", metaDir, "--to", "hf"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/^Converted .* → .*tiny-llama-mp2-hf: 21 tensors, BF16/);
+    expect((await readdir(`${metaDir}-hf`)).sort()).toEqual([
+      "config.json",
+      "generation_config.json",
+      "model.safetensors",
+      "special_tokens_map.json",
+      "tokenizer.json",
+      "tokenizer.model",
+      "tokenizer_config.json",
+    ]);
+    const again = await cli(["convert", metaDir, "--to", "hf", "--json"]);
+    expect(again.code).toBe(2);
+    const err = JSON.parse(again.stdout);
+    expect(err).toMatchObject({ ok: false, error: { code: "OUTPUT_EXISTS", category: "usage" } });
+    expect(err.error.hint).toContain("--force");
+    const forced = await cli(["convert", metaDir, "--to", "hf", "--force", "--dtype", "f32"]);
+    expect(forced.code, forced.stderr).toBe(0);
+    const s = await openHfSource({ dir: `${metaDir}-hf` });
+    expect(s.tensors[0]!.dtype).toBe("F32");
+    await s.close();
+  });
+
+  it("exit codes: missing --to → 2, missing params.json → 9, unwritable output → 8", async () => {
+    expect((await cli(["convert", metaDir])).code).toBe(2);
+    expect((await cli(["convert", metaDir, "--to", "gguf", "--dtype", "q4"])).code).toBe(2);
+    const noParams = join(work, "no-params");
+    await cp(FIXTURE, noParams, { recursive: true });
+    await rm(join(noParams, "params.json"));
+    const r9 = await cli(["convert", noParams, "--to", "hf", "--json"]);
+    expect(r9.code).toBe(9);
+    expect(JSON.parse(r9.stdout).error).toMatchObject({ code: "MISSING_PARAMS", category: "conversion" });
+    await writeFile(join(work, "plain-file"), "x");
+    const r8 = await cli(["convert", metaDir, "--to", "gguf", "--out", join(work, "plain-file", "m.gguf")]);
+    expect(r8.code).toBe(8);
+    expect(r8.stderr).toMatch(/error: Cannot .*plain-file/);
+    expect((await readdir(work)).filter((n) => n.includes(".partial-"))).toEqual([]);
+  });
+
+  it("a tokenizer error raised while writing HF tokenizer files keeps its code and exit 9", async () => {
+    const dir = join(work, "big-tokenizer");
+    await cp(FIXTURE, dir, { recursive: true });
+    await writeFile(join(dir, "tokenizer.model"), buildTinyTokenizerModel(65)); // the embedding has 64 rows
+    const r = await cli(["convert", dir, "--to", "hf", "--json"]);
+    expect(r.code).toBe(9);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: "VOCAB_MISMATCH", category: "conversion" });
+    expect((await readdir(work)).filter((n) => n.startsWith("big-tokenizer-") || n.includes(".partial-"))).toEqual([]);
+  });
+});
