@@ -15,6 +15,8 @@ export interface ClassifyMetaResponseParams {
   expiresAt: Date;
   /** Current time (injectable for tests). */
   now?: Date;
+  /** The transfer engine already saw an HTML page where the file should be. */
+  html?: boolean;
 }
 
 /**
@@ -51,7 +53,8 @@ export function classifyMetaResponse(p: ClassifyMetaResponseParams): LlamagateEr
   return undefined;
 }
 
-function looksLikeHtml({ status, headers, bodySnippet }: ClassifyMetaResponseParams): boolean {
+function looksLikeHtml({ status, headers, bodySnippet, html }: ClassifyMetaResponseParams): boolean {
+  if (html) return true;
   const type = String(headers["content-type"] ?? "");
   if (status >= 300 && status < 400) return false;
   return /text\/html/i.test(type) || /^\s*<(!doctype html|html)/i.test(bodySnippet);
