@@ -1,5 +1,6 @@
 import type { CommandRegistrar } from "../command.js";
 import { registerModelsCommand } from "./models.js";
+import { registerVerifyCommand } from "./verify.js";
 
 /** Every command, in the order `--help` lists them. One file per command. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerModelsCommand];
+export const COMMANDS: readonly CommandRegistrar[] = [registerModelsCommand, registerVerifyCommand];
