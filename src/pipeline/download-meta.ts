@@ -62,7 +62,7 @@ export interface MetaDownloadSummary {
   layout: MetaLayout;
   models: string[];
   expiresAt: Date;
-  /** Every file of the plan, checklists first. */
+  /** Every file of the plan, in download.sh's order. */
   files: FileSummary[];
   /** Files whose md5 came from a checklist and matched. */
   verified: number;
@@ -130,7 +130,9 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
       ...common,
       files: rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined)),
     });
-    const files = [...first.files, ...second.files];
+    // Report in download.sh's order, whatever order the transfers finished in.
+    const order = new Map(plan.files.map((f, i) => [f.path, i]));
+    const files = [...first.files, ...second.files].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
     return {
       dir,
       layout: plan.layout,

@@ -59,6 +59,8 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(r.code, r.stderr).toBe(0);
     const after = cdn.cdn.requests.slice(before);
     expect(after.reduce((a, q) => a + q.bytesSent, 0)).toBe(0);
+    // Frugal with Meta links: complete, verified files cost no request at all.
+    expect(after).toEqual([]);
     expect(JSON.parse(r.stdout).bytesTransferred).toBe(0);
     expect(await listFiles(dir)).toEqual(expected);
   });

@@ -86,6 +86,9 @@ function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
   if (e.type === "meta-plan") {
     const left = e.expiresAt.getTime() - Date.now();
     log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
+    if (left < 2 * 3600_000) {
+      log(`warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`);
+    }
   } else if (e.type === "meta-unlisted") {
     log(`warning: not listed in their checklist, downloaded without md5 check: ${e.files.join(", ")}`);
   }
@@ -120,7 +123,8 @@ function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): 
     });
     return;
   }
-  for (const f of s.files) printLine(ctx, `${f.verified ? "OK      " : "saved   "}${f.name}${f.skipped ? " (already complete)" : ""}`);
+  // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
+  for (const f of s.files) printLine(ctx, `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`);
   logLine(
     ctx,
     `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +
