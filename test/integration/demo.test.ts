@@ -14,7 +14,7 @@ describe("llamagate demo", () => {
   it("serves a generated release from the local signed CDN, downloads it with a resume, verifies it, exits 0", async () => {
     const dir = await mkdtemp(join(tmpdir(), "llamagate-demo-test-"));
     dirs.push(dir);
-    const r = await runLlamagate(["demo", "--dir", dir, "--shard-mb", "1", "--show-resume", "--json"]);
+    const r = await runLlamagate(["demo", "--dir", dir, "--shard-mb", "1", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ ok: true, dir, verified: 3, verify: { ok: 3, failed: 0, missing: 0 } });
@@ -30,9 +30,10 @@ describe("llamagate demo", () => {
   });
 
   it("without --dir it prints a human summary and cleans up its temporary folder", async () => {
-    const r = await runLlamagate(["demo", "--shard-mb", "1"]);
+    const r = await runLlamagate(["demo", "--shard-mb", "1", "--no-show-resume"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^demo OK: 7 files, .* 3 verified against their checklists/m);
     expect(r.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
+    expect(r.stdout).toMatch(/\(0 ranged\), 0 retries/);
   });
 });
