@@ -65,6 +65,32 @@ describe("download against a misbehaving CDN", () => {
     expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
   });
 
+  it("Ctrl-C (SIGINT) mid-file: exit 130, partial bytes kept, the rerun resumes", async () => {
+    await cdn.close();
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 3_000_000 });
+    dir = join(cdn.work, "out");
+    cdn.fault(SHARD, { kind: "stall", afterBytes: 2_200_000, ms: 30_000 });
+    const interrupted = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if ((shardGets()[0]?.bytesSent ?? 0) >= 2_200_000) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+          }
+        }, 20);
+        child.on("exit", () => clearInterval(poll));
+      },
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(JSON.parse(interrupted.stdout).error.category).toBe("interrupted");
+    await expect(readFile(join(dir, SHARD))).rejects.toMatchObject({ code: "ENOENT" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(0);
+    expect(shardGets()[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+  });
+
   it("retries a 503 with Retry-After", async () => {
     cdn.fault(SHARD, { kind: "status", status: 503, headers: { "retry-after": "1" }, body: "busy" });
     const r = await download();
