@@ -31,6 +31,7 @@ describe("download: bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toContain("<redacted>");
     expect(cdn.cdn.requests.length).toBe(before);
   });
 

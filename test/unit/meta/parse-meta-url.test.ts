@@ -59,7 +59,7 @@ describe("parseMetaUrl", () => {
   it.each([
     ["no wildcard", url().replace("/*", "/llama-2-7b/params.json"), /no `\*` wildcard/],
     ["no Policy", url().replace(`Policy=${POLICY_1021}&`, ""), /no Policy parameter/],
-    ["no Signature nor Key-Pair-Id", "https://download.llamameta.net/*?Policy=" + POLICY_1021, /no Signature, Key-Pair-Id parameter/],
+    ["no Signature nor Key-Pair-Id", "https://download.llamameta.net/*?Policy=" + POLICY_1021, /no Signature or Key-Pair-Id parameters/],
     ["truncated", url().slice(0, 60), /Policy parameter|no Signature/],
     ["wrapped over two lines", url().replace("&Signature", "\n&Signature"), /spaces or line breaks/],
     ["not a URL", "download.llamameta.net/*?Policy=x", /not a URL/],
