@@ -1,4 +1,4 @@
-import { readFile, readdir } from "node:fs/promises";
+import { cp, readFile, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
@@ -111,5 +111,25 @@ describe("download: --parts (opt-in multi-part)", () => {
     // Small files are never split or probed.
     expect(cdn.cdn.requests.filter((q) => q.path === "llama-2-7b/params.json").map((q) => q.range)).toEqual([undefined]);
     await expectSameBytes(cdn, dir, ["llama-2-7b/consolidated.00.pth", "llama-2-7b/params.json", "tokenizer.model"]);
+  });
+});
+
+describe("download: a folder filled earlier by download.sh", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 500_000 });
+  });
+  afterAll(() => cdn.close());
+
+  it("keeps weights whose md5 matches the checklist instead of fetching them again", async () => {
+    const dir = join(cdn.work, "old");
+    await cp(cdn.root, dir, { recursive: true });
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code, r.stderr).toBe(0);
+    const fetched = cdn.cdn.requests.filter((q) => q.method === "GET" && q.bytesSent > 0).map((q) => q.path);
+    expect(fetched).not.toContain("llama-2-7b/consolidated.00.pth");
+    expect(fetched).not.toContain("tokenizer.model");
+    const shard = JSON.parse(r.stdout).files.find((f: { name: string }) => f.name === "llama-2-7b/consolidated.00.pth");
+    expect(shard).toMatchObject({ skipped: true, verified: true, bytesTransferred: 0 });
   });
 });

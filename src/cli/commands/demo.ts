@@ -1,7 +1,7 @@
 import { LlamagateError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { runDemoIter, type DemoSummary } from "../../demo/run-demo.js";
-import { formatUtc } from "../../sources/meta/check-meta-url-expiry.js";
+import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
 

@@ -3,7 +3,7 @@ import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
-import { formatDuration, formatUtc } from "../../sources/meta/check-meta-url-expiry.js";
+import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { logLine, printJson, printLine } from "../output.js";
