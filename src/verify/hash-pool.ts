@@ -63,7 +63,8 @@ export function createHashPool(params: {
   };
 
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 } });
     const entry = { worker, sessions: new Map<number, SessionState>() };
     worker.on("message", (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
       const s = entry.sessions.get(m.id);
