@@ -1,4 +1,5 @@
-import { cp, readFile, readdir } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
@@ -88,6 +89,27 @@ describe("download: Code Llama (tokenizer inside the model folder)", () => {
     expect(await listFiles(dir)).toEqual(expected);
     await expectSameBytes(cdn, dir, expected);
     expect(r.stderr).toMatch(/valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(23h 5\dm left\)/);
+  });
+});
+
+describe("download: the link from a redirected file (`llamagate download 7B < link.txt`)", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 10_000 });
+  });
+  afterAll(() => cdn.close());
+
+  it("reads stdin without --meta-url when it is a file or a shell pipe", async () => {
+    const link = join(cdn.work, "link.txt");
+    await writeFile(link, `${cdn.url()}\n`);
+    const fd = openSync(link, "r");
+    try {
+      const r = await runLlamagate(["download", "7B", "--dir", join(cdn.work, "o")], { stdinFd: fd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
+    } finally {
+      closeSync(fd);
+    }
   });
 });
 
