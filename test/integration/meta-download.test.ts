@@ -49,7 +49,7 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(json.bytes).toBe(Object.values(cdn.files).reduce((a, b) => a + b, 0));
     const shard = json.files.find((f: { name: string }) => f.name === "llama-2-13b/consolidated.01.pth");
     const { createHash } = await import("node:crypto");
-    expect(shard.md5).toBe(createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex"));
+    expect(shard.hashes).toEqual({ md5: createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex") });
     expect(shard.verified).toBe(true);
   });
 

@@ -57,7 +57,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
           printJson(ctx, {
             ok: true,
             dir: summary.removed ? null : d.dir,
-            files: d.files.map((f) => ({ name: f.name, size: f.size, md5: f.hashes.md5, verified: f.verified })),
+            files: d.files.map((f) => ({ name: f.name, size: f.size, hashes: f.hashes, verified: f.verified })),
             verified: d.verified,
             verify: summary.verify.counts,
             bytes: d.totals.bytes,

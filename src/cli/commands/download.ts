@@ -109,7 +109,7 @@ function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): 
         name: f.name,
         path: f.path,
         size: f.size,
-        md5: f.hashes.md5,
+        hashes: f.hashes,
         verified: f.verified,
         skipped: f.skipped,
         bytesTransferred: f.bytesTransferred,
