@@ -157,6 +157,16 @@ describe("download against a misbehaving CDN", () => {
     expect(r.stderr).toMatch(/outside its folder/);
     expect(shardGets()).toHaveLength(0);
     expect((await readdir(join(cdn.work))).sort()).toEqual(["cdn", "out"]);
+    // The bad checklist is not kept as complete: once the server has a good one, a rerun fetches it and succeeds.
+    await expect(readFile(join(dir, "llama-2-7b/checklist.chk"))).rejects.toMatchObject({ code: "ENOENT" });
+    const { createHash } = await import("node:crypto");
+    const good = await Promise.all(
+      ["consolidated.00.pth", "params.json"].map(async (n) => `${createHash("md5").update(await readFile(join(cdn.root, "llama-2-7b", n))).digest("hex")}  ${n}`),
+    );
+    await writeFile(join(cdn.root, "llama-2-7b/checklist.chk"), `${good.join("\n")}\n`);
+    const again = await download();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
   });
 
   it("a server that ignores Range on the resume: the file restarts and still ends up exact", async () => {
