@@ -139,6 +139,8 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     const unlisted = rest.filter((f) => f.checklist !== undefined && !md5.has(f.path)).map((f) => f.path);
     if (unlisted.length > 0) yield { type: "meta-unlisted", files: unlisted };
 
+    // The link may have run out while the checklists came (or between a Ctrl-C and now): say so before asking.
+    checkMetaUrlExpiry({ signedUrl, now: now() });
     yield { type: "meta-phase", phase: "files" };
     const files2 = rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined));
     if ((params.partsPerFile ?? 1) > 1) {
