@@ -11,6 +11,7 @@ import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, Transf
 import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
 import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
 import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
+import { checkMetaUrlFamily } from "../sources/meta/check-meta-url-family.js";
 import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
 import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
@@ -87,6 +88,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   checkMetaUrlExpiry({ signedUrl, now: now() });
   const dir = resolve(params.dir);
   const plan = buildMetaPlan({ models: params.models, dir });
+  checkMetaUrlFamily({ signedUrl, layout: plan.layout });
   await params.beforeFetch?.({ models: params.models, plan, expiresAt: signedUrl.expiresAt });
   yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
 
