@@ -296,4 +296,24 @@ describe("transfer engine", () => {
     await downloadFiles({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
+
+  it("retries a server that accepts the request but never answers", async () => {
+    server.addFault("/m/b.pth", { kind: "no-response" });
+    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
+    expect(s.files[0]!.retries).toBe(1);
+    expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
+  });
+
+  it("stops at once on a redirect loop", async () => {
+    server.addFault("/m/b.pth", { kind: "redirect", location: "/m/b.pth" }, 20);
+    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    expect(error).toMatchObject({ code: "BAD_REDIRECT" });
+    expect(server.requestsFor("/m/b.pth")).toHaveLength(9);
+  });
+
+  it("refuses a server file whose size differs from the expected size", async () => {
+    const { error } = await collect({ files: [file("/m/b.pth", B, { expectedSize: B.length + 1, expectedHash: undefined })], retry: FAST_RETRY });
+    expect(error).toMatchObject({ code: "SIZE_MISMATCH", category: "integrity" });
+    expect(existsSync(join(dir, "m/b.pth"))).toBe(false);
+  });
 });
