@@ -77,7 +77,10 @@ export async function downloadFile(params: {
   for (;;) {
     if (signal.aborted) throw new InterruptedError();
     const partial = await claimPartial({ dest: file.destPath });
-    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom: partial.size });
+    // A multi-part partial is sparse: its useful bytes are the parts' done counts, not its length.
+    const parts = await readPartsState(file.destPath, file.expectedSize);
+    const resumeFrom = parts ? Math.min(partial.size, parts.parts.reduce((n, x) => n + x.done, 0)) : partial.size;
+    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom });
     const r = await transferToPartial(partial.path, partial.size);
     firstReused ??= r.bytesReused;
     bytesTransferred += r.bytesTransferred;

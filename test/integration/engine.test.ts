@@ -316,4 +316,25 @@ describe("transfer engine", () => {
     expect(error).toMatchObject({ code: "SIZE_MISMATCH", category: "integrity" });
     expect(existsSync(join(dir, "m/b.pth"))).toBe(false);
   });
+
+  it("never puts the URL's secret query in events, errors or summaries", async () => {
+    server.addFault("/m/a.pth", { kind: "drop", afterBytes: 100_000 });
+    server.addFault("/m/b.pth", { kind: "status", status: 503, headers: { "retry-after": "0" } });
+    const files = [file("/m/a.pth", A), file("/m/b.pth", B), file("/m/missing.pth", C), file("/params.json", C)];
+    server.addFault("/params.json", { kind: "html" });
+    const { events, error } = await collect({ files, retry: FAST_RETRY });
+    const err = error as LlamagateError;
+    const text = [JSON.stringify(events), err.message, err.hint, JSON.stringify(err.details), String(err.stack)].join("\n");
+    expect(text).not.toContain("sekrit");
+    expect(text).not.toContain("Signature");
+    expect(text).toContain("m/missing.pth");
+  });
+
+  it("releases the lock when the consumer stops iterating early", async () => {
+    const it = downloadFilesIter({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    for await (const e of it) if (e.type === "file-start") break;
+    expect(existsSync(join(dir, ".llamagate.lock"))).toBe(false);
+    await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
+  });
 });
