@@ -112,6 +112,7 @@ async function freshOut() {
 
 async function timeIt(fn) {
   await freshOut();
+  spawnSync("sync"); // start every contender with no dirty pages left by the previous one
   const t0 = performance.now();
   const extra = await fn();
   return { seconds: (performance.now() - t0) / 1000, ...(extra ?? {}) };
@@ -153,32 +154,43 @@ async function main() {
   const results = { llamagate: [], curl: [], aria2c: [] };
   let peakRssKiB = 0;
   try {
+    const driver = join(BENCH, "llamagate-driver.mjs");
+    await writeFile(driver, llamagateDriver(origin, checklist));
+    await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
+    const contenders = {
+      llamagate: async () => {
+        const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
+        if (!lg.ok) throw new Error("llamagate did not verify every file");
+        peakRssKiB = Math.max(peakRssKiB, lg.maxRssKiB);
+        return { seconds: lg.seconds, note: `peak RSS ${(lg.maxRssKiB / 1024).toFixed(0)} MiB` };
+      },
+      curl: () =>
+        timeIt(async () => {
+          for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
+          await run("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT });
+        }),
+      ...(have("aria2c")
+        ? {
+            aria2c: async () => ({
+              ...(await timeIt(() =>
+                run("aria2c", ["-j8", "-q", "-d", OUT, "-i", join(BENCH, "aria2-input.txt"), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"]),
+              )),
+              note: "no verification",
+            }),
+          }
+        : {}),
+    };
+    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       " };
+    const order = Object.keys(contenders);
     for (let r = 0; r < RUNS; r++) {
       log(`run ${r + 1}/${RUNS}`);
-      const driver = join(BENCH, "llamagate-driver.mjs");
-      await writeFile(driver, llamagateDriver(origin, checklist));
-      const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
-      if (!lg.ok) throw new Error("llamagate did not verify every file");
-      checkOut();
-      peakRssKiB = Math.max(peakRssKiB, lg.maxRssKiB);
-      results.llamagate.push(lg.seconds);
-      log(`  llamagate          ${lg.seconds.toFixed(2)} s (peak RSS ${(lg.maxRssKiB / 1024).toFixed(0)} MiB)`);
-
-      const cu = await timeIt(async () => {
-        for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
-        await run("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT });
-      });
-      results.curl.push(cu.seconds);
-      log(`  curl + md5sum -c   ${cu.seconds.toFixed(2)} s`);
-
-      if (have("aria2c")) {
-        await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
-        const ar = await timeIt(() =>
-          run("aria2c", ["-j8", "-q", "-d", OUT, "-i", join(BENCH, "aria2-input.txt"), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"]),
-        );
+      // Rotate who goes first: the first one in a round competes with the write-back of the previous round.
+      for (let k = 0; k < order.length; k++) {
+        const name = order[(k + r) % order.length];
+        const res = await contenders[name]();
         checkOut();
-        results.aria2c.push(ar.seconds);
-        log(`  aria2c -j8         ${ar.seconds.toFixed(2)} s (no verification)`);
+        results[name].push(res.seconds);
+        log(`  ${labels[name]} ${res.seconds.toFixed(2)} s${res.note ? ` (${res.note})` : ""}`);
       }
     }
   } finally {
