@@ -47,7 +47,7 @@ export async function downloadFile(params: {
     throw filesystemErrorFrom(e, dirname(file.destPath), "create");
   });
 
-  const existing = await checkExisting({ file, algorithms, pool: options.pool });
+  const existing = await checkExisting({ file, algorithms, pool: options.pool, signal });
   if (existing.kind === "complete") {
     const summary: FileSummary = {
       name: file.displayName,
@@ -185,7 +185,7 @@ export async function downloadFile(params: {
       } catch (e) {
         throw filesystemErrorFrom(e, partialPath);
       }
-      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms }) : {};
+      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms, signal }) : {};
       return { ...r, hashes };
     } finally {
       await fh.close().catch(() => {});
