@@ -6,7 +6,8 @@
  *
  * Env: BENCH_TOTAL_MB (default 2048), BENCH_SHARDS (8), BENCH_RUNS (3, median reported),
  *      BENCH_CONCURRENCY (llamagate files at once, default = shards), BENCH_DIR (default .bench),
- *      BENCH_CONN_MBPS (cap each connection at this many MB/s, like a CDN edge; default 0 = no cap).
+ *      BENCH_CONN_MBPS (cap each connection at this many MB/s, like a CDN edge; default 0 = no cap),
+ *      BENCH_PARTS (llamagate Range parts per file, default 1 as for Meta links).
  * Needs curl and md5sum; installs aria2 with apt-get when missing (skipped if that fails).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -23,6 +24,7 @@ const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SHARDS);
 const CONN_MBPS = Number(process.env.BENCH_CONN_MBPS ?? 0);
+const PARTS = Number(process.env.BENCH_PARTS ?? 1);
 const BENCH = resolve(process.env.BENCH_DIR ?? join(ROOT, ".bench"));
 const SRC = join(BENCH, `src-${TOTAL_MB}x${SHARDS}`);
 const OUT = join(BENCH, "out");
@@ -128,7 +130,9 @@ const llamagateDriver = (origin, checklist) => `
   const lines = ${JSON.stringify(checklist)}.trim().split("\\n").map((l) => l.split(/\\s+\\*?/));
   const summary = await downloadFiles({
     concurrency: ${CONCURRENCY},
-    files: lines.map(([md5, name]) => ({ url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
+    partsPerFile: ${PARTS},
+    partMinBytes: 16 << 20,
+    files: lines.map(([md5, name]) => ({ expectedSize: ${SHARD_BYTES}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
   });
   const ok = summary.files.every((f) => f.verified && !f.skipped);
   process.stdout.write(JSON.stringify({ ok, maxRssKiB: process.resourceUsage().maxRSS, bytes: summary.totals.bytesTransferred }));
@@ -202,7 +206,7 @@ async function main() {
   const cu = median(results.curl);
   const ar = results.aria2c.length ? median(results.aria2c) : undefined;
   const rows = [
-    [`llamagate (md5 verified, ${CONCURRENCY} files at once)`, lg],
+    [`llamagate (md5 verified, ${CONCURRENCY} files at once${PARTS > 1 ? `, ${PARTS} parts each` : ""})`, lg],
     ["download.sh equivalent (curl sequential + md5sum -c)", cu],
     ...(ar ? [["aria2c -j8 (no verification)", ar]] : []),
   ];
@@ -211,6 +215,7 @@ async function main() {
     files: SHARDS,
     totalBytes,
     connMBps: CONN_MBPS || null,
+    llamagatePartsPerFile: PARTS,
     runs: RUNS,
     seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c },
     medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null },
@@ -231,7 +236,7 @@ async function main() {
   console.log(`  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`);
   if (ar) console.log(`  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`);
   console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
-  await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}.json`), JSON.stringify(report, null, 2));
+  await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`), JSON.stringify(report, null, 2));
 }
 
 main().catch((e) => {
