@@ -1,7 +1,17 @@
 import type { CommandRegistrar } from "../command.js";
 import { registerConvertCommand } from "./convert.js";
+import { registerDemoCommand } from "./demo.js";
+import { registerDownloadCommand } from "./download.js";
 import { registerLicenseCommand } from "./license.js";
 import { registerModelsCommand } from "./models.js";
+import { registerVerifyCommand } from "./verify.js";
 
 /** Every command, in the order `--help` lists them. One file per command. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerModelsCommand, registerLicenseCommand, registerConvertCommand];
+export const COMMANDS: readonly CommandRegistrar[] = [
+  registerModelsCommand,
+  registerLicenseCommand,
+  registerDownloadCommand,
+  registerVerifyCommand,
+  registerConvertCommand,
+  registerDemoCommand,
+];
