@@ -3,10 +3,14 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findModel } from "../catalog/find-model.js";
+import { licenseGate, type LicenseGateResult } from "../pipeline/license-gate.js";
 import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../pipeline/download-meta.js";
 import { verifyChecklists, type VerifyChecklistsResult } from "../verify/verify-checklists.js";
 import { generateMetaRelease } from "./generate-meta-release.js";
 import { serveSignedCdn, type CdnRequestRecord } from "./serve-signed-cdn.js";
+
+/** The monthly active users the demo declares for its imaginary organisation. */
+const DEMO_ORG_MAU = 1000;
 
 export interface RunDemoParams {
   /** Where to download to; a temporary folder (removed afterwards) when undefined. */
@@ -23,10 +27,13 @@ export interface RunDemoParams {
 
 export type DemoEvent =
   | { type: "demo-release"; files: number; bytes: number; origin: string; expiresAt: Date; dir: string }
+  | { type: "demo-license"; gate: LicenseGateResult }
   | { type: "demo-verify" }
   | MetaDownloadEvent;
 
 export interface DemoSummary {
+  /** The license gate's result for the demo organisation. */
+  license: LicenseGateResult;
   download: MetaDownloadSummary;
   /** `llamagate verify` run over the downloaded folder afterwards (every checklist line re-hashed from disk). */
   verify: VerifyChecklistsResult;
@@ -59,6 +66,16 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
   try {
     const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
     yield { type: "demo-release", files: Object.keys(release.files).length, bytes: release.totalBytes, origin: cdn.origin, expiresAt, dir };
+    // The real license gate, for a declared small organisation; its audit log stays in the demo's work folder.
+    const gate = await licenseGate({
+      model,
+      mau: DEMO_ORG_MAU,
+      acceptLicense: true,
+      auditLogPath: join(work, "license-audit.jsonl"),
+      command: "demo",
+      signal: params.signal,
+    });
+    yield { type: "demo-license", gate };
     const download = yield* downloadMetaIter({
       url: cdn.signUrl({ expiresAt }),
       models: [model],
@@ -68,7 +85,7 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
     });
     yield { type: "demo-verify" };
     const verify = await verifyChecklists({ dir, signal: params.signal });
-    return { download, verify, requests: cdn.requests, removed: params.dir === undefined };
+    return { license: gate, download, verify, requests: cdn.requests, removed: params.dir === undefined };
   } finally {
     await cdn.close();
     await rm(params.dir === undefined ? work : root, { recursive: true, force: true });

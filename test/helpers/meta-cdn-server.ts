@@ -76,7 +76,11 @@ export function runLlamagate(args: string[], opts: { env?: Record<string, string
     const env = { ...process.env, CI: "1", NO_COLOR: "1", ...opts.env };
     delete env.LLAMAGATE_META_URL;
     if (opts.env?.LLAMAGATE_META_URL) env.LLAMAGATE_META_URL = opts.env.LLAMAGATE_META_URL;
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // Downloads run the license gate first: declare an accepted small organisation unless the test
+    // sets license flags itself. The audit log goes to a throwaway folder, never the user's.
+    const licenseArgs = args[0] === "download" && !args.some((a) => a === "--accept-license" || a === "--mau") ? ["--accept-license", "--mau", "1000"] : [];
+    env.LLAMAGATE_DATA_DIR ??= join(tmpdir(), `llamagate-test-state-${process.pid}`);
+    const child = spawn(process.execPath, [BIN, ...args, ...licenseArgs], {
       cwd: opts.cwd,
       env,
       stdio: [opts.stdinFd ?? (opts.input === undefined ? "ignore" : "pipe"), "pipe", "pipe"],

@@ -3,6 +3,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { runDemoIter, type DemoSummary } from "../../demo/run-demo.js";
 import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
+import { licenseGateLine } from "../license-gate-line.js";
 import { logLine, printJson, printLine } from "../output.js";
 
 interface DemoOptions {
@@ -40,6 +41,9 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
             logLine(ctx, `demo: serving it from a local signed-URL CDN at ${e.origin} (link valid until ${formatUtc(e.expiresAt)})`);
             if (opts.showResume) logLine(ctx, "demo: the CDN will drop the connection once in the middle of the first shard, to show the resume");
             logLine(ctx, `demo: downloading into ${e.dir}`);
+          } else if (e.type === "demo-license") {
+            logLine(ctx, `demo: license check for an organisation declaring ${e.gate.evaluation.inputs.combinedMau} monthly active users:`);
+            logLine(ctx, `demo: ${licenseGateLine(e.gate.evaluation.model, e.gate)}`);
           } else if (e.type === "demo-verify") {
             logLine(ctx, "demo: re-checking every checklist from disk, like `llamagate verify`");
           } else if (e.type === "meta-phase") {
@@ -59,6 +63,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
             dir: summary.removed ? null : d.dir,
             files: d.files.map((f) => ({ name: f.name, size: f.size, hashes: f.hashes, verified: f.verified })),
             verified: d.verified,
+            license: { verdict: summary.license.verdict, family: summary.license.evaluation.family },
             verify: summary.verify.counts,
             bytes: d.totals.bytes,
             bytesTransferred: d.totals.bytesTransferred,

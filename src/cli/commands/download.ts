@@ -9,8 +9,12 @@ import type { CliContext } from "../context.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
+import { licenseGateParams } from "../license-gate-params.js";
+import { licenseGateLine } from "../license-gate-line.js";
+import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
+import { licenseGate } from "../../pipeline/license-gate.js";
 
-interface DownloadOptions {
+interface DownloadOptions extends LicenseCliOptions {
   metaUrl?: string;
   dir: string;
   parts: number;
@@ -18,17 +22,11 @@ interface DownloadOptions {
   concurrency: number;
   stallTimeout?: number;
   json?: boolean;
-  acceptLicense?: boolean;
-  mau?: string;
-  region?: string;
-  profile?: string;
 }
-
-const LICENSE_NOTE = "(license check: see `llamagate license`)";
 
 /** `llamagate download <model...> --meta-url URL [--dir DIR]`: fetch Meta models like download.sh, verified. */
 export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => {
-  program
+  const cmd = program
     .command("download")
     .description("Download models from a Meta signed URL into download.sh's layout, in parallel, resumable, md5-verified")
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`)")
@@ -38,12 +36,8 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
     .option("--concurrency <n>", "files downloaded at once", (v) => positiveInt(v), 4)
     .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
-    .option("--accept-license", `accept the model's license without a prompt ${LICENSE_NOTE}`)
-    .option("--mau <n>", `monthly active users of your products ${LICENSE_NOTE}`)
-    .option("--region <cc>", `country or EU where the model is used ${LICENSE_NOTE}`)
-    .option("--profile <file>", `organisation profile for the license check ${LICENSE_NOTE}`)
-    .option("--json", "print one JSON object on stdout at the end")
-    .action(
+    .option("--json", "print one JSON object on stdout at the end");
+  licenseOptions(cmd).action(
       run(async (names: string[], opts: DownloadOptions) => {
         const models = names.map((name) => findModel({ name }));
         const url = await resolveMetaUrl(ctx, opts);
@@ -56,8 +50,13 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
           partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
           stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
           signal: ctx.signal,
-          // Hook point for the license check (the lead wires src/license in here).
-          beforeFetch: async () => {},
+          // The license check runs after the link and plan are validated and before the first request.
+          beforeFetch: async ({ models: planned }) => {
+            for (const model of planned) {
+              const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
+              if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
+            }
+          },
         });
         const summary = await renderDownloadProgress(ctx, events, {
           json: Boolean(opts.json),
