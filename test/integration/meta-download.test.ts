@@ -51,6 +51,12 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     const { createHash } = await import("node:crypto");
     expect(shard.hashes).toEqual({ md5: createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex") });
     expect(shard.verified).toBe(true);
+    // The LICENSE that came with the weights is fingerprinted for the license review.
+    expect(json.licenseFile).toEqual({
+      status: "unknown-reference",
+      family: "llama2",
+      sha256: createHash("sha256").update(await readFile(join(cdn.root, "LICENSE"))).digest("hex"),
+    });
   });
 
   it("a rerun of a finished download transfers zero body bytes", async () => {

@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
+import type { CatalogModel } from "../../catalog/models.js";
+import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
 import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -62,7 +64,8 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
           json: Boolean(opts.json),
           onEvent: (e, progress) => onEvent(e, progress.log),
         });
-        renderSummary(ctx, summary, Boolean(opts.json));
+        const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
+        renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
       }),
     );
 };
@@ -96,10 +99,26 @@ function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
   }
 }
 
-function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): void {
+/**
+ * Compare the LICENSE that came with the weights with the family's known text: a different text means
+ * the weights may come under another license version than the check above assumed.
+ */
+async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck> {
+  const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
+  if (json) return check;
+  if (check.status === "differs") {
+    logLine(ctx, `warning: LICENSE (sha256 ${check.sha256}) is not the ${model.license} license text llamagate knows: the weights may come under a different license version than the check assumed. Read it before use.`);
+  } else if (check.status === "unknown-reference") {
+    logLine(ctx, `note: LICENSE sha256 ${check.sha256}; llamagate has no reference text for the ${model.license} family to compare it with.`);
+  }
+  return check;
+}
+
+function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
   if (json) {
     printJson(ctx, {
       ok: true,
+      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
       dir: s.dir,
       layout: s.layout,
       models: s.models,
