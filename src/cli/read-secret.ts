@@ -1,0 +1,64 @@
+import { fstatSync } from "node:fs";
+import { password } from "@inquirer/prompts";
+import { InterruptedError, UsageError } from "../core/errors.js";
+import type { CliContext } from "./context.js";
+
+export interface ReadSecretParams {
+  ctx: CliContext;
+  /** "stdin": the user passed "-" (read the first line of stdin); "auto": piped stdin, else a hidden prompt on a TTY. */
+  from: "stdin" | "auto";
+  /** Prompt text, e.g. "Paste the download URL from Meta's email". */
+  message: string;
+  /** Error when there is no way to ask, naming the flag to pass. */
+  missing: { message: string; hint: string };
+}
+
+/**
+ * Read a secret without it touching argv, the shell history or the screen: the first line of piped stdin, or a
+ * prompt that echoes nothing. Without a TTY and without piped input it throws the `missing` usage error.
+ */
+export async function readSecret({ ctx, from, message, missing }: ReadSecretParams): Promise<string> {
+  if (from === "stdin" || stdinIsPipedData(ctx)) {
+    const text = (await readAll(ctx.stdin)).split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+    if (text === "") throw new UsageError(`Nothing was read from stdin. ${missing.message}`, { hint: missing.hint });
+    return text;
+  }
+  if (ctx.stdin.isTTY && ctx.stderr.isTTY) {
+    try {
+      const value = await password(
+        { message, mask: false },
+        { input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream, signal: ctx.signal, clearPromptOnDone: true },
+      );
+      if (value.trim() === "") throw new UsageError(missing.message, { hint: missing.hint });
+      return value.trim();
+    } catch (e) {
+      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) throw new InterruptedError();
+      throw e;
+    }
+  }
+  throw new UsageError(missing.message, { hint: missing.hint });
+}
+
+/** Shell pipes and file redirects (`echo $URL | llamagate ...`, `< url.txt`); never an inherited socket that may never end. */
+function stdinIsPipedData(ctx: CliContext): boolean {
+  if (ctx.stdin !== process.stdin || ctx.stdin.isTTY) return false;
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || (st.isFile() && st.size > 0);
+  } catch {
+    return false;
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    chunks.push(b);
+    size += b.length;
+    // A URL is a few hundred bytes; stop reading a huge stream early.
+    if (size > 64 * 1024) break;
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}

@@ -1,0 +1,91 @@
+import { rename, stat } from "node:fs/promises";
+import { FilesystemError } from "../core/errors.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import type { HashPool } from "../verify/hash-pool.js";
+import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
+import { partialPathFor } from "./claim-partial.js";
+import type { TransferFile } from "./types.js";
+import { readVerifiedSidecar, removeVerifiedSidecar, writeVerifiedSidecar } from "./verified-sidecar.js";
+
+export type ExistingState =
+  | { kind: "absent" }
+  | { kind: "complete"; size: number; hashes: HashResult; reason: "verified-sidecar" | "hash-match" | "size-match" }
+  | { kind: "corrupt"; mismatch: { algorithm: HashAlgorithm; expected: string; actual: string }; movedTo: string };
+
+/**
+ * Decide what to do with a file already at `destPath`:
+ * - expected hash known: trust the verified sidecar if size/mtime/inode are unchanged, else re-hash;
+ *   match = complete, mismatch = moved aside to `<dest>.corrupt` (counts as the first bad copy);
+ * - only expected size known: equal size = complete; shorter = continue from it (it becomes our partial,
+ *   as after an interrupted `wget`/download.sh); longer = moved aside;
+ * - nothing known: complete only when a valid sidecar says llamagate finished it, else fetched again.
+ */
+export async function checkExisting(params: { file: TransferFile; algorithms: HashAlgorithm[]; pool: HashPool }): Promise<ExistingState> {
+  const { file, algorithms, pool } = params;
+  const dest = file.destPath;
+  let st;
+  try {
+    st = await stat(dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
+    throw filesystemErrorFrom(e, dest, "read");
+  }
+  if (!st.isFile()) {
+    throw new FilesystemError("PATH_CONFLICT", `${dest} exists and is not a regular file.`, { hint: "Move it away or pick another --dir." });
+  }
+  const sidecar = await readVerifiedSidecar(dest, st);
+  const known: HashResult = { ...(sidecar ?? {}) };
+  const complete = async (reason: "verified-sidecar" | "hash-match" | "size-match"): Promise<ExistingState> => {
+    const missing = algorithms.filter((a) => known[a] === undefined);
+    if (missing.length) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing }));
+    if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known);
+    const hashes: HashResult = {};
+    for (const a of algorithms) hashes[a] = known[a];
+    return { kind: "complete", size: st.size, hashes, reason: missing.length && reason === "verified-sidecar" ? "hash-match" : reason };
+  };
+  const moveAside = async (): Promise<string> => {
+    const movedTo = `${dest}.corrupt`;
+    await rename(dest, movedTo).catch((e) => {
+      throw filesystemErrorFrom(e, movedTo, "move aside");
+    });
+    await removeVerifiedSidecar(dest);
+    return movedTo;
+  };
+
+  if (file.expectedSize !== undefined && st.size !== file.expectedSize) {
+    if (st.size < file.expectedSize) {
+      // An interrupted plain download left a prefix under the final name: continue from it.
+      const own = partialPathFor(dest);
+      const ownExists = await stat(own).then(
+        (s) => s.size >= st.size,
+        () => false,
+      );
+      if (!ownExists) {
+        await rename(dest, own).catch((e) => {
+          throw filesystemErrorFrom(e, dest, "move");
+        });
+        await removeVerifiedSidecar(dest);
+        return { kind: "absent" };
+      }
+    }
+    const movedTo = await moveAside();
+    return file.expectedHash
+      ? { kind: "corrupt", mismatch: { algorithm: file.expectedHash.algorithm, expected: file.expectedHash.hex.toLowerCase(), actual: `size ${st.size}` }, movedTo }
+      : { kind: "absent" };
+  }
+
+  if (file.expectedHash) {
+    const { algorithm } = file.expectedHash;
+    const expected = file.expectedHash.hex.toLowerCase();
+    if (known[algorithm] === undefined) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm] }));
+    const actual = known[algorithm]!;
+    if (actual !== expected) {
+      const movedTo = await moveAside();
+      return { kind: "corrupt", mismatch: { algorithm, expected, actual }, movedTo };
+    }
+    return complete(sidecar?.[algorithm] === expected ? "verified-sidecar" : "hash-match");
+  }
+  if (file.expectedSize !== undefined) return complete(sidecar ? "verified-sidecar" : "size-match");
+  if (sidecar) return complete("verified-sidecar");
+  return { kind: "absent" };
+}

@@ -1,0 +1,186 @@
+import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Dispatcher } from "undici";
+import { InterruptedError, LlamagateError } from "../core/errors.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { fsyncDir } from "../core/fs/fsync-dir.js";
+import type { RetryPolicy } from "../core/retry.js";
+import type { HashPool } from "../verify/hash-pool.js";
+import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
+import { checkExisting } from "./check-existing.js";
+import { claimPartial } from "./claim-partial.js";
+import { ChecksumMismatchError } from "./errors.js";
+import { transferParts } from "./transfer-parts.js";
+import { transferStream, type StreamTransferResult } from "./transfer-stream.js";
+import type { DownloadEvent, FileSummary, HttpErrorInfo, TransferFile } from "./types.js";
+import { removeVerifiedSidecar, writeVerifiedSidecar } from "./verified-sidecar.js";
+
+/** Engine settings one file download needs (resolved defaults of DownloadFilesParams). */
+export interface FileJobOptions {
+  dispatcher: Dispatcher;
+  policy: RetryPolicy;
+  stallTimeoutMs: number;
+  detectHtml: boolean;
+  classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
+  partsPerFile: number;
+  partMinBytes: number;
+  progressIntervalMs: number;
+  pool: HashPool;
+}
+
+/**
+ * Download one file to its destination: skip it when it is already complete and verified, resume a
+ * partial from an earlier run, hash while writing, move a mismatching copy aside (`<dest>.corrupt`)
+ * and fetch it once more, then fsync + rename into place and record a verified sidecar.
+ */
+export async function downloadFile(params: {
+  file: TransferFile;
+  options: FileJobOptions;
+  emit: (e: DownloadEvent) => void;
+  signal: AbortSignal;
+}): Promise<FileSummary> {
+  const { file, options, emit, signal } = params;
+  const t0 = performance.now();
+  const algorithms = wantedAlgorithms(file);
+  await mkdir(dirname(file.destPath), { recursive: true }).catch((e) => {
+    throw filesystemErrorFrom(e, dirname(file.destPath), "create");
+  });
+
+  const existing = await checkExisting({ file, algorithms, pool: options.pool });
+  if (existing.kind === "complete") {
+    const summary: FileSummary = {
+      name: file.displayName,
+      path: file.destPath,
+      size: existing.size,
+      hashes: existing.hashes,
+      bytesTransferred: 0,
+      bytesReused: existing.size,
+      retries: 0,
+      skipped: true,
+      skipReason: existing.reason,
+      verified: file.expectedHash !== undefined,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    emit({ type: "file-done", name: file.displayName, path: file.destPath, file: summary });
+    return summary;
+  }
+  let strikes = 0;
+  if (existing.kind === "corrupt") {
+    strikes = 1;
+    emit({ type: "file-corrupt", name: file.displayName, ...existing.mismatch, movedTo: existing.movedTo });
+  }
+
+  let bytesTransferred = 0;
+  let retries = 0;
+  let firstReused: number | undefined;
+  for (;;) {
+    if (signal.aborted) throw new InterruptedError();
+    const partial = await claimPartial({ dest: file.destPath });
+    firstReused ??= partial.size;
+    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom: partial.size });
+    const r = await transferToPartial(partial.path, partial.size);
+    bytesTransferred += r.bytesTransferred;
+    retries += r.retries;
+    const hashes = r.hashes;
+
+    if (file.expectedHash) {
+      const { algorithm } = file.expectedHash;
+      const expected = file.expectedHash.hex.toLowerCase();
+      const actual = hashes[algorithm] ?? "";
+      if (actual !== expected) {
+        strikes++;
+        const movedTo = `${file.destPath}.corrupt`;
+        await rename(partial.path, movedTo).catch((e) => {
+          throw filesystemErrorFrom(e, movedTo, "move aside");
+        });
+        emit({ type: "file-corrupt", name: file.displayName, algorithm, expected, actual, movedTo });
+        if (strikes >= 2) throw new ChecksumMismatchError(file.displayName, algorithm, expected, actual);
+        continue;
+      }
+    }
+    try {
+      await rename(partial.path, file.destPath);
+      await fsyncDir(dirname(file.destPath));
+    } catch (e) {
+      throw filesystemErrorFrom(e, file.destPath, "create");
+    }
+    await removeVerifiedSidecar(file.destPath);
+    await writeVerifiedSidecar(file.destPath, hashes);
+    const summary: FileSummary = {
+      name: file.displayName,
+      path: file.destPath,
+      size: r.size,
+      hashes,
+      bytesTransferred,
+      bytesReused: firstReused ?? 0,
+      retries,
+      skipped: false,
+      verified: file.expectedHash !== undefined,
+      seconds: (performance.now() - t0) / 1000,
+    };
+    emit({ type: "file-done", name: file.displayName, path: file.destPath, file: summary });
+    return summary;
+  }
+
+  async function transferToPartial(partialPath: string, startOffset: number): Promise<StreamTransferResult & { hashes: HashResult }> {
+    let fh: FileHandle;
+    try {
+      fh = await open(partialPath, startOffset > 0 ? "r+" : "w+");
+    } catch (e) {
+      throw filesystemErrorFrom(e, partialPath, "create");
+    }
+    let lastEmit = 0;
+    let lastBytes = startOffset;
+    let lastAt = performance.now();
+    let speed = 0;
+    const onProgress = (bytesDone: number, total: number | undefined) => {
+      const now = performance.now();
+      if (now - lastEmit < options.progressIntervalMs && bytesDone !== total) return;
+      const dt = (now - lastAt) / 1000;
+      if (dt > 0) speed = speed === 0 ? (bytesDone - lastBytes) / dt : 0.7 * speed + (0.3 * (bytesDone - lastBytes)) / dt;
+      lastAt = now;
+      lastBytes = bytesDone;
+      lastEmit = now;
+      emit({ type: "file-progress", name: file.displayName, bytesDone, totalBytes: total, bytesPerSecond: Math.max(0, speed) });
+    };
+    const common = {
+      file,
+      fh,
+      partialPath,
+      startOffset,
+      dispatcher: options.dispatcher,
+      policy: options.policy,
+      stallTimeoutMs: options.stallTimeoutMs,
+      detectHtml: options.detectHtml,
+      classifyHttpError: options.classifyHttpError,
+      newHasher: (total: number | undefined) =>
+        algorithms.length === 0 || (algorithms.includes("git-sha1") && total === undefined)
+          ? undefined
+          : options.pool.session({ algorithms, gitSize: total }),
+      onProgress,
+      onRetry: (i: { attempt: number; reason: string; waitMs: number; bytesDone: number }) => emit({ type: "file-retry", name: file.displayName, ...i }),
+      signal,
+    };
+    try {
+      const useParts =
+        options.partsPerFile > 1 && file.allowParts !== false && file.expectedSize !== undefined && file.expectedSize >= 2 * options.partMinBytes;
+      const r = useParts ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes }) : await transferStream(common);
+      try {
+        await fh.sync();
+      } catch (e) {
+        throw filesystemErrorFrom(e, partialPath);
+      }
+      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms }) : {};
+      return { ...r, hashes };
+    } finally {
+      await fh.close().catch(() => {});
+    }
+  }
+}
+
+function wantedAlgorithms(file: TransferFile): HashAlgorithm[] {
+  const s = new Set<HashAlgorithm>(file.hashAlgorithms ?? []);
+  if (file.expectedHash) s.add(file.expectedHash.algorithm);
+  return [...s];
+}
+

@@ -1,0 +1,81 @@
+import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
+
+/** The bytes do not have the expected hash, even after one fresh download. */
+export class ChecksumMismatchError extends LlamagateError {
+  constructor(
+    readonly file: string,
+    readonly algorithm: string,
+    readonly expected: string,
+    readonly actual: string,
+    options: LlamagateErrorOptions = {},
+  ) {
+    super("CHECKSUM_MISMATCH", "integrity", `${file}: ${algorithm} mismatch: expected ${expected}, got ${actual}.`, {
+      hint: "The file was downloaded twice with the same wrong result: the server copy or the checklist may be wrong; the bad copies were kept with a .corrupt suffix.",
+      details: { file, algorithm, expected, actual },
+      ...options,
+    });
+  }
+}
+
+/** A body that should have been a model/text file is an HTML page (wrong link, quota page, login page). */
+export class HtmlInsteadOfFileError extends LlamagateError {
+  constructor(file: string, options: LlamagateErrorOptions = {}) {
+    super("HTML_INSTEAD_OF_FILE", "integrity", `${file}: the server sent an HTML page instead of the file.`, {
+      hint: "The link is probably wrong, expired or over its download limit: open it in a browser to read the page, or get a fresh link.",
+      details: { file },
+      ...options,
+    });
+  }
+}
+
+/** The server's size differs from the expected size, or the body ended early and could not be completed. */
+export class SizeMismatchError extends LlamagateError {
+  constructor(file: string, expected: number, actual: number, options: LlamagateErrorOptions = {}) {
+    super("SIZE_MISMATCH", "integrity", `${file}: expected ${expected} bytes, the server has ${actual}.`, {
+      hint: "The file on the server is not the one the listing describes; get a fresh link or file list and run again.",
+      details: { file, expected, actual },
+      ...options,
+    });
+  }
+}
+
+/** An HTTP status the engine does not retry (404, 401, 403...) or a retryable one after all retries. */
+export class HttpStatusError extends LlamagateError {
+  constructor(
+    file: string,
+    readonly status: number,
+    options: LlamagateErrorOptions & { retryAfterMs?: number } = {},
+  ) {
+    super(`HTTP_${status}`, categoryFor(status), `${file}: the server answered HTTP ${status}.`, {
+      hint: hintFor(status),
+      details: { file, status },
+      ...options,
+    });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
+}
+
+/** Connection errors, premature close, stalls (retryable). */
+export class TransferNetworkError extends LlamagateError {
+  constructor(file: string, readonly reason: string, options: LlamagateErrorOptions = {}) {
+    super("NETWORK", "network", `${file}: ${reason}.`, {
+      hint: "Check the network connection and run the same command again: downloaded bytes are kept and the transfer resumes.",
+      details: { file, reason },
+      ...options,
+    });
+  }
+}
+
+function categoryFor(status: number) {
+  if (status === 401 || status === 403) return "access" as const;
+  if (status === 404 || status === 410) return "not-found" as const;
+  return "network" as const;
+}
+
+function hintFor(status: number): string {
+  if (status === 401 || status === 403) return "Access was refused: check the link or credentials (a signed link may have expired).";
+  if (status === 404 || status === 410) return "The file does not exist at that address: check the model name, revision or link.";
+  if (status === 429) return "The server is rate-limiting: wait a few minutes and run the same command again.";
+  return "The server failed; run the same command again later: downloaded bytes are kept.";
+}

@@ -1,0 +1,265 @@
+import type { FileHandle } from "node:fs/promises";
+import type { Dispatcher } from "undici";
+import { InterruptedError, LlamagateError } from "../core/errors.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { backoffDelay, sleep, type RetryPolicy } from "../core/retry.js";
+import { parseRetryAfter } from "../core/retry-after.js";
+import type { HashSession } from "../verify/hash-pool.js";
+import { HtmlInsteadOfFileError, HttpStatusError, SizeMismatchError, TransferNetworkError } from "./errors.js";
+import { looksLikeHtml } from "./looks-like-html.js";
+import { discardBody, networkError, openResponse, type OpenResponse } from "./open-response.js";
+import type { HttpErrorInfo, TransferFile } from "./types.js";
+
+const WRITE_BATCH = 1 << 20; // coalesce network chunks into ~1 MiB writes
+const MAX_HASH_LAG = 64 << 20; // let the hashing worker trail by at most this much (stays in page cache)
+
+/** What a transfer needs from the file-level code. */
+export interface StreamTransferParams {
+  file: TransferFile;
+  /** Open read/write handle of the partial file. */
+  fh: FileHandle;
+  /** Path of the partial file (the hashing worker reads it). */
+  partialPath: string;
+  /** Bytes already in the partial file. */
+  startOffset: number;
+  dispatcher: Dispatcher;
+  policy: RetryPolicy;
+  stallTimeoutMs: number;
+  detectHtml: boolean;
+  classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
+  /** Makes a hash session once the full size is known (undefined = nothing to hash). */
+  newHasher: (total: number | undefined) => HashSession | undefined;
+  onProgress: (bytesDone: number, total: number | undefined) => void;
+  onRetry: (info: { attempt: number; reason: string; waitMs: number; bytesDone: number }) => void;
+  signal: AbortSignal;
+}
+
+export interface StreamTransferResult {
+  size: number;
+  bytesTransferred: number;
+  /** Bytes of the earlier partial that were kept (0 if the server forced a restart). */
+  bytesReused: number;
+  retries: number;
+  hasher: HashSession | undefined;
+}
+
+/**
+ * Fetch one file into its partial file as a single stream: a ranged continuation from `startOffset`
+ * when there are bytes already, restarts from 0 when the server ignores Range (200) or the partial is
+ * longer than the file (416), retries with backoff (Retry-After honoured), aborts a stall and resumes.
+ * Bytes are hashed in order by a worker while they arrive (existing partial bytes first).
+ */
+export async function transferStream(p: StreamTransferParams): Promise<StreamTransferResult> {
+  let pos = p.startOffset;
+  let reused = p.startOffset;
+  let transferred = 0;
+  let retries = 0;
+  let failures = 0;
+  let total: number | undefined;
+  let hasher: HashSession | undefined;
+
+  const restartFromZero = async () => {
+    hasher?.drop();
+    hasher = undefined;
+    await p.fh.truncate(0).catch((e) => {
+      throw filesystemErrorFrom(e, p.partialPath);
+    });
+    pos = 0;
+    reused = 0;
+  };
+  const ensureHasher = () => {
+    if (hasher) return;
+    hasher = p.newHasher(total);
+    hasher?.feed(p.partialPath, 0, pos);
+  };
+
+  for (;;) {
+    const before = pos;
+    try {
+      await attempt();
+      if (total !== undefined && pos !== total) throw new TransferNetworkError(p.file.displayName, "the transfer ended early");
+      return { size: pos, bytesTransferred: transferred, bytesReused: reused, retries, hasher };
+    } catch (e) {
+      if (p.signal.aborted) {
+        hasher?.drop();
+        throw e instanceof InterruptedError ? e : new InterruptedError(undefined, { cause: e });
+      }
+      const d = classify(e);
+      if (pos > before) failures = 0;
+      failures++;
+      if (!d.retry || failures > p.policy.attempts) {
+        hasher?.drop();
+        throw e;
+      }
+      const waitMs = backoffDelay({ attempt: failures, policy: p.policy, retryAfterMs: d.retryAfterMs });
+      retries++;
+      p.onRetry({ attempt: retries, reason: d.reason, waitMs, bytesDone: pos });
+      await sleep(waitMs, p.signal).catch((err) => {
+        hasher?.drop();
+        throw err;
+      });
+    }
+  }
+
+  async function attempt(): Promise<void> {
+    const watchdog = new AbortController();
+    let stalled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        watchdog.abort();
+      }, p.stallTimeoutMs);
+    };
+    const disarm = () => clearTimeout(timer);
+    const signal = AbortSignal.any([p.signal, watchdog.signal]);
+    arm();
+    let res: OpenResponse | undefined;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const flush = async () => {
+      if (batchBytes === 0) return;
+      disarm();
+      const at = pos;
+      const out = batch;
+      const n = batchBytes;
+      batch = [];
+      batchBytes = 0;
+      try {
+        const { bytesWritten } = await p.fh.writev(out, at);
+        if (bytesWritten !== n) throw Object.assign(new Error("short write"), { code: "EIO" });
+      } catch (e) {
+        throw filesystemErrorFrom(e, p.partialPath);
+      }
+      pos += n;
+      if (hasher) {
+        hasher.feed(p.partialPath, at, pos);
+        await hasher.waitLag(MAX_HASH_LAG);
+      }
+      p.onProgress(pos, total);
+      arm();
+    };
+    try {
+      res = await openResponse({
+        url: p.file.url,
+        displayName: p.file.displayName,
+        headers: p.file.headers,
+        range: pos > 0 ? { start: pos } : undefined,
+        dispatcher: p.dispatcher,
+        signal,
+        headersTimeoutMs: p.stallTimeoutMs,
+      });
+      await handleStatus(res);
+      if (res.status === 416) return;
+      let first = pos === 0;
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        arm();
+        if (first) {
+          first = false;
+          if (p.detectHtml && looksLikeHtml(chunk, p.file.displayName)) await htmlError(res, chunk);
+        }
+        if (total !== undefined && pos + batchBytes + chunk.length > total) {
+          throw new SizeMismatchError(p.file.displayName, total, pos + batchBytes + chunk.length, {
+            hint: "The server sent more bytes than it announced; run again, and report the server if it repeats.",
+          });
+        }
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        transferred += chunk.length;
+        if (batchBytes >= WRITE_BATCH) await flush();
+      }
+      await flush();
+    } catch (e) {
+      if (res) discardBody(res.body);
+      // Keep the bytes that did arrive (network failure or abort): the next try resumes after them.
+      if (!(e instanceof LlamagateError) || e instanceof TransferNetworkError) await flush().catch(() => {});
+      if (stalled && !p.signal.aborted) {
+        throw new TransferNetworkError(p.file.displayName, `no data for ${Math.round(p.stallTimeoutMs / 1000)} s (stalled)`);
+      }
+      throw networkError(e, p.file.displayName, p.signal);
+    } finally {
+      disarm();
+    }
+  }
+
+  async function handleStatus(res: OpenResponse): Promise<void> {
+    const name = p.file.displayName;
+    if (res.status === 206 && pos > 0) {
+      const cr = parseContentRange(res.headers["content-range"]);
+      if (!cr || cr.start !== pos) {
+        // A range we did not ask for: do not guess, start over with a plain GET.
+        discardBody(res.body);
+        await restartFromZero();
+        throw new TransferNetworkError(name, "the server answered a different byte range than requested");
+      }
+      total = cr.total;
+    } else if (res.status === 200 || res.status === 206) {
+      if (pos > 0) await restartFromZero(); // server ignored Range: the body is the whole file
+      const cr = res.status === 206 ? parseContentRange(res.headers["content-range"]) : undefined;
+      const len = res.headers["content-length"];
+      total = cr?.total ?? (typeof len === "string" && /^\d+$/.test(len) ? Number(len) : undefined);
+    } else if (res.status === 416) {
+      discardBody(res.body);
+      const m = /^bytes \*\/(\d+)$/.exec(String(res.headers["content-range"] ?? ""));
+      const serverTotal = m ? Number(m[1]) : undefined;
+      if (serverTotal !== undefined && serverTotal === pos) {
+        total = pos; // the partial already holds the whole file
+      } else {
+        await restartFromZero();
+        throw new TransferNetworkError(name, "the partial file does not fit the file on the server; starting over");
+      }
+    } else {
+      const bodySnippet = await readSnippet(res);
+      const hooked = p.classifyHttpError?.({ status: res.status, headers: res.headers, bodySnippet, file: p.file, html: looksLikeHtml(Buffer.from(bodySnippet), "") });
+      if (hooked) throw hooked;
+      throw new HttpStatusError(name, res.status, { retryAfterMs: parseRetryAfter(res.headers["retry-after"]) });
+    }
+    if (p.file.expectedSize !== undefined && total !== undefined && total !== p.file.expectedSize) {
+      discardBody(res.body);
+      throw new SizeMismatchError(name, p.file.expectedSize, total);
+    }
+    if (total === undefined) total = p.file.expectedSize;
+    ensureHasher();
+  }
+
+  async function htmlError(res: OpenResponse, firstChunk: Buffer): Promise<never> {
+    const bodySnippet = firstChunk.subarray(0, 4096).toString("utf8");
+    discardBody(res.body);
+    const hooked = p.classifyHttpError?.({ status: res.status, headers: res.headers, bodySnippet, file: p.file, html: true });
+    throw hooked ?? new HtmlInsteadOfFileError(p.file.displayName);
+  }
+
+  function classify(e: unknown): { retry: boolean; reason: string; retryAfterMs?: number } {
+    if (e instanceof HttpStatusError) {
+      const s = e.status;
+      return { retry: s === 408 || s === 429 || s >= 500, reason: `HTTP ${s}`, retryAfterMs: e.retryAfterMs };
+    }
+    if (e instanceof TransferNetworkError) return { retry: true, reason: e.reason };
+    if (e instanceof LlamagateError) return { retry: e.category === "network", reason: e.code };
+    return { retry: false, reason: "error" };
+  }
+}
+
+function parseContentRange(v: string | string[] | undefined): { start: number; end: number; total: number | undefined } | undefined {
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(v ?? "").trim());
+  if (!m) return undefined;
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === "*" ? undefined : Number(m[3]) };
+}
+
+async function readSnippet(res: OpenResponse): Promise<string> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      parts.push(chunk);
+      n += chunk.length;
+      if (n >= 4096) break;
+    }
+  } catch {
+    // the snippet is best effort
+  } finally {
+    discardBody(res.body);
+  }
+  return Buffer.concat(parts).subarray(0, 4096).toString("utf8");
+}

@@ -1,0 +1,148 @@
+/**
+ * Public types of the transfer engine (src/download). Sources (Meta signed URLs, Hugging Face) build
+ * `TransferFile`s and call `downloadFilesIter` / `downloadFiles`; the CLI renders the events.
+ */
+import type { Dispatcher } from "undici";
+import type { LlamagateError } from "../core/errors.js";
+import type { RetryPolicy } from "../core/retry.js";
+import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
+
+export type { HashAlgorithm, HashResult };
+
+/** A hash the downloaded bytes must have. */
+export interface ExpectedHash {
+  algorithm: HashAlgorithm;
+  /** Hex digest (case-insensitive). */
+  hex: string;
+}
+
+/** One file to fetch. */
+export interface TransferFile {
+  /** Where to GET it. May carry secrets (signed query, token): the engine never prints it; use displayName. */
+  url: string;
+  /** Absolute final path. Parent folders are created. */
+  destPath: string;
+  /** What to call the file in events and errors (e.g. "llama-2-7b/consolidated.00.pth"). Never a URL. */
+  displayName: string;
+  /** Size in bytes when known (free-space preflight, skip check, truncation check). */
+  expectedSize?: number;
+  /** Hash the bytes must have; a mismatch is retried once, then fails with ChecksumMismatchError. */
+  expectedHash?: ExpectedHash;
+  /** Request headers (e.g. Authorization). Sent to the origin of `url` only: dropped on a redirect to another origin. */
+  headers?: Record<string, string>;
+  /** Hashes to compute and report even without an expected value. */
+  hashAlgorithms?: HashAlgorithm[];
+  /**
+   * Allow several parallel Range parts for this file (when params.partsPerFile > 1). Sources that must
+   * be frugal with requests (Meta signed URLs) leave it to the user's opt-in. @default true
+   */
+  allowParts?: boolean;
+}
+
+/** What classifyHttpError receives: enough to recognise an expired signature, a gated repo, a quota page. */
+export interface HttpErrorInfo {
+  /** HTTP status (200 when the body turned out to be an HTML page). */
+  status: number;
+  /** Lower-cased response headers. */
+  headers: Record<string, string | string[] | undefined>;
+  /** First ~4 KiB of the body as text (may hold secrets: redact before putting it in a message). */
+  bodySnippet: string;
+  /** The file being fetched. */
+  file: TransferFile;
+  /** True when the body looked like an HTML page where a file was expected. */
+  html: boolean;
+}
+
+/** Parameters of downloadFilesIter / downloadFiles. */
+export interface DownloadFilesParams {
+  /** Files to fetch. Destination paths must be distinct. */
+  files: TransferFile[];
+  /** Files transferred at once. @default 4 */
+  concurrency?: number;
+  /** Parallel HTTP Range parts per large file (files with allowParts !== false). @default 1 */
+  partsPerFile?: number;
+  /** Files smaller than this are never split into parts; each part is at least this long. @default 64 MiB */
+  partMinBytes?: number;
+  /** undici dispatcher (tests, proxies). @default a keep-alive Agent owned by the call */
+  dispatcher?: Dispatcher;
+  /** Retry policy for connection errors, premature close, stalls, 429 and 5xx. @default 5 tries, 500 ms .. 30 s */
+  retry?: RetryPolicy;
+  /** A transfer that receives no byte for this long is aborted and retried. @default 30000 */
+  stallTimeoutMs?: number;
+  /** Cancels everything; partial files are kept and InterruptedError is thrown. */
+  signal?: AbortSignal;
+  /**
+   * Map a non-success response (or an HTML body) to a source-specific error (SignedUrlExpiredError,
+   * GatedRepoError...). Return undefined for the engine's default mapping. Errors returned here are final
+   * (not retried) unless their category is "network".
+   */
+  classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
+  /** Treat a body that starts like an HTML page as an error (HtmlInsteadOfFileError). @default true */
+  detectHtml?: boolean;
+  /**
+   * Folder that gets the lock file (`.llamagate.lock`). @default the deepest folder containing every destPath
+   * ("false" disables locking, e.g. for a caller that already holds it).
+   */
+  lockDir?: string | false;
+  /** Check free space before starting. @default true */
+  checkFreeSpace?: boolean;
+  /** Minimum interval between file-progress events per file, in ms. @default 250 */
+  progressIntervalMs?: number;
+  /** Number of hashing worker threads. @default min(concurrency, cores) */
+  hashWorkers?: number;
+}
+
+/** Summary line of one file. */
+export interface FileSummary {
+  /** TransferFile.displayName. */
+  name: string;
+  /** Final absolute path. */
+  path: string;
+  /** Size in bytes. */
+  size: number;
+  /** Computed digests (expected algorithm + hashAlgorithms). Skipped files report the verified values. */
+  hashes: HashResult;
+  /** Body bytes received over the network in this run. */
+  bytesTransferred: number;
+  /** Bytes reused from a partial file of an earlier run (or an already complete file). */
+  bytesReused: number;
+  /** Retries this file needed. */
+  retries: number;
+  /** The file was already complete and verified: nothing was downloaded. */
+  skipped: boolean;
+  /** Why it was skipped ("verified-sidecar", "hash-match", "size-match"). */
+  skipReason?: string;
+  /** Whether the expected hash was checked and matched. */
+  verified: boolean;
+  /** Wall time spent on this file, in seconds. */
+  seconds: number;
+}
+
+/** What a failed file looked like. */
+export interface FailedFile {
+  name: string;
+  path: string;
+  code: string;
+  category: string;
+  message: string;
+}
+
+/** The result of a whole download. */
+export interface DownloadSummary {
+  files: FileSummary[];
+  failed: FailedFile[];
+  totals: { files: number; skipped: number; bytes: number; bytesTransferred: number; bytesReused: number; retries: number };
+  seconds: number;
+  retries: number;
+}
+
+/** Events yielded by downloadFilesIter, in the order they happen. */
+export type DownloadEvent =
+  | { type: "plan"; files: { name: string; path: string; expectedSize?: number }[]; totalBytes?: number }
+  | { type: "file-start"; name: string; path: string; totalBytes?: number; resumeFrom: number }
+  | { type: "file-progress"; name: string; bytesDone: number; totalBytes?: number; bytesPerSecond: number }
+  | { type: "file-retry"; name: string; attempt: number; reason: string; waitMs: number; bytesDone: number }
+  | { type: "file-corrupt"; name: string; expected: string; actual: string; algorithm: HashAlgorithm; movedTo: string }
+  | { type: "file-done"; name: string; path: string; file: FileSummary }
+  | { type: "file-error"; name: string; path: string; error: LlamagateError }
+  | { type: "summary"; summary: DownloadSummary };

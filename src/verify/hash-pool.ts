@@ -1,0 +1,163 @@
+/**
+ * A pool of worker threads that hash files (md5 / sha256 / git-sha1) off the main thread.
+ * The transfer engine opens one session per file and feeds it byte ranges as they land on disk;
+ * `verify` uses `hashFile`. The pool belongs to one operation: create it, use it, `close()` it.
+ */
+import { Worker } from "node:worker_threads";
+import { availableParallelism } from "node:os";
+import { LlamagateError } from "../core/errors.js";
+import { HASH_WORKER_SOURCE } from "./hash-worker-source.js";
+import type { HashAlgorithm, HashResult } from "./hash-types.js";
+
+/** One file being hashed in order, range after range. */
+export interface HashSession {
+  /** Bytes [0, upTo) already hashed by the worker. */
+  readonly hashedUpTo: number;
+  /** Bytes [0, fedUpTo) handed to the worker so far. */
+  readonly fedUpTo: number;
+  /** Hash bytes [start, end) of `path`; ranges must follow each other without gaps. */
+  feed(path: string, start: number, end: number): void;
+  /** Resolves once the worker is at most `maxLagBytes` behind what was fed. */
+  waitLag(maxLagBytes: number): Promise<void>;
+  /** Final digests (lower-case hex); ends the session. */
+  digest(): Promise<HashResult>;
+  /** Abandon the session (errors, restarts). */
+  drop(): void;
+}
+
+export interface HashPool {
+  /** Start hashing a file. `gitSize` (the file's full size) is required for "git-sha1". */
+  session(params: { algorithms: readonly HashAlgorithm[]; gitSize?: number }): HashSession;
+  /** Hash a whole file (size read by the caller or by stat). */
+  hashFile(params: { path: string; size: number; algorithms: readonly HashAlgorithm[] }): Promise<HashResult>;
+  /** Stop the workers. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  upTo: number;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+interface SessionState {
+  hashedUpTo: number;
+  waiters: Waiter[];
+  digest?: { resolve: (h: HashResult) => void; reject: (e: unknown) => void };
+  error?: unknown;
+}
+
+/** Create a pool of `size` hashing workers (default: available cores, at most 8). */
+export function createHashPool(params: {
+  /** Number of worker threads. @default min(8, availableParallelism()) */
+  size?: number;
+} = {}): HashPool {
+  const size = Math.max(1, params.size ?? Math.min(8, availableParallelism()));
+  const workers: { worker: Worker; sessions: Map<number, SessionState> }[] = [];
+  let nextId = 1;
+  let closed = false;
+
+  const failAll = (sessions: Map<number, SessionState>, e: unknown) => {
+    for (const s of sessions.values()) failSession(s, e);
+    sessions.clear();
+  };
+
+  for (let i = 0; i < size; i++) {
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    const entry = { worker, sessions: new Map<number, SessionState>() };
+    worker.on("message", (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
+      const s = entry.sessions.get(m.id);
+      if (!s) return;
+      if (m.t === "fed") {
+        s.hashedUpTo = m.upTo!;
+        s.waiters = s.waiters.filter((w) => (w.upTo <= s.hashedUpTo ? (w.resolve(), false) : true));
+      } else if (m.t === "digest") {
+        entry.sessions.delete(m.id);
+        s.digest?.resolve(m.hashes!);
+      } else if (m.t === "error") {
+        entry.sessions.delete(m.id);
+        failSession(s, hashReadError(m.code, m.message));
+      }
+    });
+    worker.on("error", (e) => failAll(entry.sessions, e));
+    worker.on("exit", () => failAll(entry.sessions, new LlamagateError("HASH_WORKER_EXIT", "internal", "A hashing worker stopped unexpectedly.")));
+    workers.push(entry);
+  }
+
+  const pick = () => workers.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
+
+  const session: HashPool["session"] = ({ algorithms, gitSize }) => {
+    if (closed) throw new LlamagateError("HASH_POOL_CLOSED", "internal", "The hashing pool is closed.");
+    if (algorithms.includes("git-sha1") && gitSize === undefined) {
+      throw new LlamagateError("HASH_GIT_SIZE", "internal", "git-sha1 needs the file size before hashing starts.");
+    }
+    const id = nextId++;
+    const entry = pick();
+    const state: SessionState = { hashedUpTo: 0, waiters: [] };
+    entry.sessions.set(id, state);
+    entry.worker.postMessage({ t: "init", id, algorithms: [...new Set(algorithms)], gitSize });
+    let fedUpTo = 0;
+    let ended = false;
+    return {
+      get hashedUpTo() {
+        return state.hashedUpTo;
+      },
+      get fedUpTo() {
+        return fedUpTo;
+      },
+      feed(path, start, end) {
+        if (ended || end <= start) return;
+        if (start !== fedUpTo) throw new LlamagateError("HASH_FEED_GAP", "internal", `Hash feed out of order (at ${fedUpTo}, got ${start}).`);
+        fedUpTo = end;
+        entry.worker.postMessage({ t: "feed", id, path, start, end });
+      },
+      waitLag(maxLagBytes) {
+        if (state.error !== undefined) return Promise.reject(state.error);
+        const upTo = fedUpTo - maxLagBytes;
+        if (state.hashedUpTo >= upTo) return Promise.resolve();
+        return new Promise((resolve, reject) => state.waiters.push({ upTo, resolve, reject }));
+      },
+      digest() {
+        ended = true;
+        if (state.error !== undefined) return Promise.reject(state.error);
+        return new Promise((resolve, reject) => {
+          state.digest = { resolve, reject };
+          entry.worker.postMessage({ t: "digest", id });
+        });
+      },
+      drop() {
+        if (ended) return;
+        ended = true;
+        entry.sessions.delete(id);
+        entry.worker.postMessage({ t: "drop", id });
+      },
+    };
+  };
+
+  return {
+    session,
+    async hashFile({ path, size: fileSize, algorithms }) {
+      const s = session({ algorithms, gitSize: fileSize });
+      s.feed(path, 0, fileSize);
+      return s.digest();
+    },
+    async close() {
+      closed = true;
+      await Promise.all(workers.map((w) => w.worker.terminate()));
+    },
+  };
+}
+
+function failSession(s: SessionState, e: unknown): void {
+  s.error = e;
+  for (const w of s.waiters) w.reject(e);
+  s.waiters = [];
+  s.digest?.reject(e);
+}
+
+function hashReadError(code: string | undefined, message: string | undefined): LlamagateError {
+  if (code === "ESHORT") return new LlamagateError("FILE_CHANGED", "integrity", "A file became shorter while it was being hashed.", { hint: "Make sure no other program writes to the download folder, then run again." });
+  return new LlamagateError(code === "ENOENT" || code === "EACCES" ? `READ_${code}` : "HASH_READ", code === "EACCES" ? "filesystem" : "integrity", `Could not read a file for hashing (${code ?? message}).`, {
+    hint: "Check that the file exists and is readable.",
+  });
+}
