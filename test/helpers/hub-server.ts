@@ -209,6 +209,7 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
 
   function commitOf(repo: HubRepoSpec, rev: string, res: ServerResponse): string | undefined {
     if (rev === "main" || rev === repo.commit) return repo.commit;
+    if (Object.values(repo.refs ?? {}).includes(rev)) return rev;
     const c = repo.refs?.[rev];
     if (c) return c;
     err(res, 404, "RevisionNotFound", `Invalid rev id: ${rev}`);

@@ -1,0 +1,149 @@
+import { UsageError } from "../../core/errors.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
+import type { CommandRegistrar } from "../command.js";
+import type { CliContext } from "../context.js";
+import { logLine, printJson, printLine } from "../output.js";
+import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+
+/** Flags of `download --source hf` (the `download` command passes its parsed options through). */
+export interface HfDownloadOptions {
+  revision?: string;
+  include?: string[];
+  exclude?: string[];
+  localDir?: string;
+  token?: string;
+  tokenStdin?: boolean;
+  concurrency?: number;
+  parts?: number;
+  json?: boolean;
+  /** License flags: parsed here, checked by the license stage through `hooks.beforeFetch`. */
+  acceptLicense?: boolean;
+  mau?: string;
+  region?: string;
+  profile?: string;
+}
+
+/** Hooks the `download` command wires in (the license check runs in beforeFetch). */
+export interface HfDownloadHooks {
+  beforeFetch?: (info: HfFetchInfo) => Promise<void>;
+}
+
+/**
+ * Handler of `llamagate download <org/repo> --source hf`: resolves settings and token, runs the
+ * pipeline, renders progress on stderr and the result on stdout (the snapshot path, or one JSON object).
+ */
+export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions, hooks: HfDownloadHooks = {}): Promise<number> {
+  const hf = hfEnvironment(ctx);
+  const json = Boolean(opts.json);
+  // Offline runs never send anything, so they need no token (and must not prompt a keychain).
+  const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
+  const it = downloadHfIter({
+    repoId,
+    revision: opts.revision,
+    include: opts.include,
+    exclude: opts.exclude,
+    localDir: opts.localDir,
+    cacheDir: hf.cacheDir,
+    endpoint: hf.endpoint,
+    token: tok?.token,
+    tokenSource: tok?.source,
+    offline: hf.offline,
+    concurrency: opts.concurrency,
+    partsPerFile: opts.parts,
+    signal: ctx.signal,
+    beforeFetch: hooks.beforeFetch,
+  });
+  let summary: HfDownloadSummary;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      summary = r.value;
+      break;
+    }
+    onEvent(ctx, r.value, tok?.source);
+  }
+  if (json) {
+    printJson(ctx, { ok: true, ...summary });
+    return 0;
+  }
+  const got = summary.files.filter((f) => f.downloaded).length;
+  logLine(
+    ctx,
+    summary.offline
+      ? `${summary.files.length} file(s) of ${summary.repoId} found in the cache (offline).`
+      : `${summary.repoId}@${summary.commit.slice(0, 12)}: ${summary.files.length} file(s) verified, ${got} downloaded (${formatBytes(summary.bytesTransferred)}) in ${summary.seconds.toFixed(1)} s.`,
+  );
+  printLine(ctx, summary.path);
+  return 0;
+}
+
+function onEvent(ctx: CliContext, e: HfDownloadEvent, tokenSource: string | undefined): void {
+  switch (e.type) {
+    case "hf-resolved":
+      logLine(ctx, `${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
+      break;
+    case "hf-plan": {
+      const total = e.files.reduce((a, f) => a + f.size, 0);
+      logLine(ctx, `${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`);
+      const orig = e.skippedByDefault.filter((s) => s.reason === "meta-original").length;
+      const bins = e.skippedByDefault.filter((s) => s.reason === "duplicate-bin").length;
+      if (orig) logLine(ctx, `note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
+      if (bins) logLine(ctx, `note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
+      break;
+    }
+    case "hf-retry":
+      logLine(ctx, `${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`);
+      break;
+    case "file-retry":
+      logLine(ctx, `${e.name}: ${e.reason}; retrying in ${Math.ceil(e.waitMs / 1000)} s (try ${e.attempt}).`);
+      break;
+    case "file-corrupt":
+      logLine(ctx, `${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); downloading once more.`);
+      break;
+    case "file-done":
+      if (!e.file.skipped) logLine(ctx, `${e.name}: ${formatBytes(e.file.size)}${e.file.verified ? ", hash verified" : ""}.`);
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Hidden `download-hf <org/repo>` command: the same handler as `download --source hf`, for tests
+ * until the `download` command dispatches to runHfDownload.
+ */
+export const registerDownloadHfCommand: CommandRegistrar = (program, ctx, run) => {
+  program
+    .command("download-hf", { hidden: true })
+    .argument("<repo>", "Hugging Face repo id, org/name")
+    .option("--source <source>", "only hf", "hf")
+    .option("--revision <rev>", "branch, tag or commit (pinned to its commit for the run)", "main")
+    .option("--include <glob>", "only files matching (repeatable)", collect, [])
+    .option("--exclude <glob>", "leave out files matching (repeatable)", collect, [])
+    .option("--local-dir <dir>", "write plain files here instead of the Hugging Face cache")
+    .option("--token-stdin", "read the Hugging Face token from stdin")
+    .option("--concurrency <n>", "files at once", positiveInt, 8)
+    .option("--accept-license", "accept the model's license without a prompt")
+    .option("--mau <n>", "monthly active users (license check)")
+    .option("--region <cc>", "country or EU where the model is used (license check)")
+    .option("--profile <file>", "organisation profile (license check)")
+    .option("--json", "print one JSON object on stdout at the end")
+    .action(
+      run(async (repo: string, opts: HfDownloadOptions & { source: string }) => {
+        if (opts.source !== "hf") throw new UsageError(`download-hf only knows --source hf (got "${opts.source}").`);
+        return runHfDownload(ctx, repo, opts);
+      }),
+    );
+};
+
+/** commander collector for repeatable flags. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Expected a positive integer, got "${v}".`);
+  return n;
+}
