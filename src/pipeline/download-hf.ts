@@ -9,15 +9,17 @@ import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, Transf
 import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
 import { checkFileAccess } from "../sources/hf/check-file-access.js";
 import { classifyHubResponse } from "../sources/hf/classify-hub-response.js";
-import { NoFilesMatchedError, OfflineCacheMissError, type TokenSource } from "../sources/hf/errors.js";
+import { NoFilesMatchedError, type TokenSource } from "../sources/hf/errors.js";
 import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
 import { hubUrls } from "../sources/hf/hub-urls.js";
 import { linkSnapshotFile } from "../sources/hf/link-snapshot-file.js";
 import { listRepoTree, type RepoFile } from "../sources/hf/list-repo-tree.js";
 import { parseRepoId } from "../sources/hf/parse-repo-id.js";
 import { readCachedSnapshot } from "../sources/hf/read-cached-snapshot.js";
+import { readLocalDirSnapshot } from "../sources/hf/read-local-dir-snapshot.js";
 import { assertRevision, resolveRevision } from "../sources/hf/resolve-revision.js";
 import { selectFiles, type SelectedFiles } from "../sources/hf/select-files.js";
+import { writeLocalDirMetadata } from "../sources/hf/write-local-dir-metadata.js";
 import { writeRef } from "../sources/hf/write-ref.js";
 
 /** What the beforeFetch hook (the license check) learns; holds no secret. */
@@ -102,7 +104,15 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   const localDir = p.localDir === undefined ? undefined : resolve(p.localDir);
 
   if (p.offline) {
-    if (localDir) return yield* offlineLocalDir(p, repo.id, revision, localDir, started);
+    if (localDir) {
+      const snap = await readLocalDirSnapshot({ localDir, repoId: repo.id, include: p.include, exclude: p.exclude });
+      yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
+      return {
+        repoId: repo.id, revision, commit: snap.commit, path: localDir, mode: "local-dir", offline: true,
+        files: snap.files.map((f) => ({ ...f, verified: false, downloaded: false })),
+        bytesTransferred: 0, seconds: (Date.now() - started) / 1000,
+      };
+    }
     const snap = await readCachedSnapshot({ layout, repoId: repo.id, revision, include: p.include, exclude: p.exclude });
     yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
     return {
@@ -186,6 +196,8 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     for (const f of selected) await linkSnapshotFile({ blobPath: layout.blob(etagOf(f)), snapshotPath: layout.snapshotFile(commit, f.path) });
     if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit });
     await removeSidecars(join(layout.repoDir, "blobs"));
+  } else {
+    for (const f of selected) await writeLocalDirMetadata({ localDir, path: f.path, commit, etag: etagOf(f) });
   }
 
   return {
@@ -255,23 +267,4 @@ async function* runEngine(params: Parameters<typeof downloadFilesIter>[0]): Asyn
 async function removeSidecars(blobsDir: string): Promise<void> {
   const names = await readdir(blobsDir).catch(() => [] as string[]);
   await Promise.all(names.filter((n) => n.startsWith(".") && n.endsWith(".llamagate.json")).map((n) => unlink(join(blobsDir, n)).catch(() => {})));
-}
-
-/** Offline with --local-dir: report the files already there (no network). */
-async function* offlineLocalDir(p: DownloadHfParams, repoId: string, revision: string, dir: string, started: number): AsyncGenerator<HfDownloadEvent, HfDownloadSummary> {
-  const files: HfDownloadSummary["files"] = [];
-  const walk = async (d: string, prefix: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true }).catch(() => [])) {
-      if (e.name.startsWith(".")) continue;
-      const rel = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory()) await walk(join(d, e.name), rel);
-      else if (e.isFile() && !e.name.includes(".llamagate-partial-")) files.push({ path: rel, size: (await stat(join(d, e.name))).size, verified: false, downloaded: false });
-    }
-  };
-  await walk(dir, "");
-  const sel = selectFiles({ files: files.map((f) => ({ path: f.path, size: f.size, oid: "" })), include: p.include, exclude: p.exclude, llamaDefaults: false });
-  if (sel.selected.length === 0) throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and ${dir} holds no file of ${repoId}.`);
-  yield { type: "hf-offline", commit: "", files: sel.selected.length };
-  const keep = new Set(sel.selected.map((f) => f.path));
-  return { repoId, revision, commit: "", path: dir, mode: "local-dir", offline: true, files: files.filter((f) => keep.has(f.path)), bytesTransferred: 0, seconds: (Date.now() - started) / 1000 };
 }

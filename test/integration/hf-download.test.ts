@@ -142,6 +142,15 @@ describe("download --source hf into the huggingface_hub cache", () => {
     }
     await expect(lstat(join(out, "docs"))).rejects.toThrow();
     await expect(lstat(join(home, "hf", "hub"))).rejects.toThrow();
+    // huggingface_hub's local-dir metadata: commit, etag, timestamp.
+    const meta = (await readFile(join(out, ".cache", "huggingface", "download", "model.safetensors.metadata"), "utf8")).split("\n");
+    expect(meta.slice(0, 2)).toEqual([PUBLIC_COMMIT, sha256(content(pub, "model.safetensors"))]);
+    expect(Number(meta[2])).toBeGreaterThan(0);
+    const count = hub.requests.length;
+    const off = await dl(home, [PUBLIC_REPO, "--local-dir", out, "--json"], { HF_HUB_OFFLINE: "1" });
+    expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, offline: true, mode: "local-dir", commit: PUBLIC_COMMIT });
+    expect(JSON.parse(off.stdout).files.map((f: { path: string }) => f.path)).toEqual(["config.json", "model.safetensors", "tokenizer_config.json"]);
+    expect(hub.requests.length).toBe(count);
   });
 
   it("gated repo with an approved token: the token goes to the Hub only, never to the CDN", async () => {
