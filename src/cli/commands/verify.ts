@@ -1,0 +1,71 @@
+import { resolve } from "node:path";
+import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
+import type { CommandRegistrar } from "../command.js";
+import { EXIT_CODES } from "../exit-codes.js";
+import { logLine, printJson, printLine } from "../output.js";
+
+/** How each status reads, md5sum -c style. */
+const WORDS: Record<VerifyFileResult["status"], string> = {
+  OK: "OK",
+  FAILED: "FAILED",
+  MISSING: "MISSING",
+  UNREADABLE: "FAILED open or read",
+};
+
+/**
+ * `llamagate verify <dir> [--json]`: check every checklist.chk / tokenizer_checklist.chk under DIR.
+ * Prints `path: OK|FAILED|MISSING|FAILED open or read` per file on stdout (in checklist order, as
+ * results arrive), a summary on stderr; exits 6 (integrity) when any file is not OK.
+ */
+export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
+  program
+    .command("verify")
+    .description("Check every checklist.chk / tokenizer_checklist.chk under DIR (md5sum -c, hashed in parallel)")
+    .argument("<dir>", "folder to verify (the --dir of a download)")
+    .option("--concurrency <n>", "files hashed at once", (v) => Math.max(1, Number.parseInt(v, 10) || 1))
+    .option("--json", "print one JSON object on stdout at the end")
+    .action(
+      run(async (dirArg: string, opts: { json?: boolean; concurrency?: number }) => {
+        const dir = resolve(dirArg);
+        // Print in checklist order even though files finish in any order.
+        const done = new Map<number, VerifyFileResult>();
+        let printed = 0;
+        const result = await verifyChecklists({
+          dir,
+          concurrency: opts.concurrency,
+          signal: ctx.signal,
+          onResult: (r, i) => {
+            if (opts.json) return;
+            done.set(i, r);
+            while (done.has(printed)) {
+              const x = done.get(printed)!;
+              done.delete(printed++);
+              printLine(ctx, `${x.path}: ${WORDS[x.status]}`);
+            }
+          },
+        });
+        const { counts } = result;
+        const bad = counts.failed + counts.missing + counts.unreadable;
+        const message = bad
+          ? `${bad} of ${result.files.length} files did not verify (${counts.failed} FAILED, ${counts.missing} MISSING, ${counts.unreadable} unreadable).`
+          : `All ${result.files.length} files OK (${result.checklists.length} checklist${result.checklists.length === 1 ? "" : "s"}, ${result.seconds.toFixed(1)} s).`;
+        const hint = "Run the same llamagate download again: bad copies are moved aside and fetched again, missing files are fetched.";
+        if (opts.json) {
+          printJson(ctx, {
+            ok: result.ok,
+            dir: result.dir,
+            checklists: result.checklists,
+            files: result.files,
+            counts,
+            seconds: result.seconds,
+            ...(bad ? { error: { code: "VERIFY_FAILED", category: "integrity", message, hint } } : {}),
+          });
+        } else if (bad) {
+          logLine(ctx, `error: ${message} ${hint}`);
+        } else {
+          logLine(ctx, message);
+        }
+        return bad ? EXIT_CODES.integrity : EXIT_CODES.ok;
+      }),
+    );
+};

@@ -1,0 +1,98 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import type { CliContext } from "../../../src/cli/context.js";
+import { createDownloadProgress } from "../../../src/cli/progress/create-download-progress.js";
+import { renderDownloadProgress } from "../../../src/cli/progress/render-download-progress.js";
+import { LlamagateError } from "../../../src/core/errors.js";
+import type { DownloadEvent, FileSummary } from "../../../src/download/types.js";
+
+function fakeCtx(tty: { isTTY: boolean; columns?: number }, env: Record<string, string> = {}) {
+  const out = { stdout: "", stderr: "" };
+  const stdout = Object.assign(new PassThrough(), { isTTY: tty.isTTY, columns: tty.columns });
+  const stderr = Object.assign(new PassThrough(), { isTTY: tty.isTTY, columns: tty.columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, clearScreenDown: () => true });
+  stdout.on("data", (d) => (out.stdout += d));
+  stderr.on("data", (d) => (out.stderr += d));
+  const ctx: CliContext = { stdout, stderr, stdin: new PassThrough(), env, signal: new AbortController().signal };
+  return { ctx, out };
+}
+
+const summary = (name: string, size: number, extra: Partial<FileSummary> = {}): FileSummary => ({
+  name,
+  path: `/d/${name}`,
+  size,
+  hashes: {},
+  bytesTransferred: size,
+  bytesReused: 0,
+  retries: 0,
+  skipped: false,
+  verified: true,
+  seconds: 1.5,
+  ...extra,
+});
+
+const MiB = 1 << 20;
+
+function events(): DownloadEvent[] {
+  return [
+    { type: "plan", files: [{ name: "a.pth", path: "/d/a.pth", expectedSize: 10 * MiB }, { name: "b.pth", path: "/d/b.pth", expectedSize: 10 * MiB }], totalBytes: 20 * MiB },
+    { type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 10 * MiB, resumeFrom: 0 },
+    { type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 10 * MiB, resumeFrom: 4 * MiB },
+    { type: "file-progress", name: "a.pth", bytesDone: 5 * MiB, totalBytes: 10 * MiB, bytesPerSecond: MiB },
+    { type: "file-retry", name: "b.pth", attempt: 1, reason: "HTTP 503", waitMs: 1500, bytesDone: 4 * MiB },
+    { type: "file-done", name: "a.pth", path: "/d/a.pth", file: summary("a.pth", 10 * MiB) },
+    { type: "file-error", name: "b.pth", path: "/d/b.pth", error: new LlamagateError("HTTP_404", "not-found", "b.pth: the server answered HTTP 404.") },
+  ];
+}
+
+describe("download progress renderer", () => {
+  it("without a TTY prints plain lines on stderr every interval, nothing on stdout", () => {
+    const { ctx, out } = fakeCtx({ isTTY: false });
+    let t = 0;
+    const p = createDownloadProgress(ctx, { intervalMs: 5000, now: () => t });
+    const evs = events();
+    p.onEvent(evs[0]!);
+    p.onEvent(evs[1]!);
+    p.onEvent(evs[2]!);
+    t = 6000;
+    p.onEvent(evs[3]!);
+    for (const e of evs.slice(4)) p.onEvent(e);
+    p.onEvent({ type: "meta-plan" }); // foreign events are ignored
+    p.stop();
+    expect(out.stdout).toBe("");
+    const lines = out.stderr.trim().split("\n");
+    expect(lines).toEqual([
+      "b.pth: resuming from 4.0 MiB",
+      expect.stringMatching(/^downloading: 9\.0 MiB \/ 20\.0 MiB \(45%\), [\d.]+ (KiB|MiB)\/s, ETA .+, 2 active, 0\/2 files done$/),
+      "b.pth: HTTP 503; retry 1 in 1.5 s (4.0 MiB kept)",
+      "a.pth: verified (10.0 MiB, 1.5 s)",
+      "b.pth: failed: b.pth: the server answered HTTP 404.",
+    ]);
+  });
+
+  it("--json mode logs only retries, corrupt copies and failures", () => {
+    const { ctx, out } = fakeCtx({ isTTY: false });
+    const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
+    for (const e of events()) p.onEvent(e);
+    p.stop();
+    expect(out.stdout).toBe("");
+    expect(out.stderr.trim().split("\n")).toEqual(["b.pth: HTTP 503; retry 1 in 1.5 s (4.0 MiB kept)", "b.pth: failed: b.pth: the server answered HTTP 404."]);
+  });
+
+  it("draws bars on an animating terminal but never on a 0-column one", async () => {
+    const tty = fakeCtx({ isTTY: true, columns: 100 });
+    async function* gen(): AsyncGenerator<DownloadEvent, string> {
+      for (const e of events()) yield e;
+      return "the summary";
+    }
+    expect(await renderDownloadProgress(tty.ctx, gen())).toBe("the summary");
+    expect(tty.out.stdout).toBe("");
+    expect(tty.out.stderr).toContain("total");
+    expect(tty.out.stderr).toContain("a.pth: verified (10.0 MiB, 1.5 s)");
+
+    const zero = fakeCtx({ isTTY: true, columns: 0 });
+    const p = createDownloadProgress(zero.ctx, { intervalMs: 1e9 });
+    for (const e of events()) p.onEvent(e);
+    p.stop();
+    expect(zero.out.stderr).not.toContain("|");
+  });
+});
