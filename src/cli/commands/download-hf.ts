@@ -4,6 +4,7 @@ import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFe
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
 /** Flags of `download --source hf` (the `download` command passes its parsed options through). */
@@ -55,13 +56,19 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     beforeFetch: hooks.beforeFetch,
   });
   let summary: HfDownloadSummary;
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      summary = r.value;
-      break;
+  const progress = createDownloadProgress(ctx, { json });
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        summary = r.value;
+        break;
+      }
+      onEvent(progress, r.value, tok?.source);
+      progress.onEvent(r.value);
     }
-    onEvent(ctx, r.value, tok?.source);
+  } finally {
+    progress.stop();
   }
   if (json) {
     printJson(ctx, { ok: true, ...summary });
@@ -78,31 +85,23 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   return 0;
 }
 
-function onEvent(ctx: CliContext, e: HfDownloadEvent, tokenSource: string | undefined): void {
+/** The Hub's own steps; engine events (bars, retries, corrupt copies, errors) are drawn by the progress renderer. */
+function onEvent(progress: DownloadProgress, e: HfDownloadEvent, tokenSource: string | undefined): void {
   switch (e.type) {
     case "hf-resolved":
-      logLine(ctx, `${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
+      progress.log(`${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
       break;
     case "hf-plan": {
       const total = e.files.reduce((a, f) => a + f.size, 0);
-      logLine(ctx, `${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`);
+      progress.log(`${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`);
       const orig = e.skippedByDefault.filter((s) => s.reason === "meta-original").length;
       const bins = e.skippedByDefault.filter((s) => s.reason === "duplicate-bin").length;
-      if (orig) logLine(ctx, `note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
-      if (bins) logLine(ctx, `note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
+      if (orig) progress.log(`note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
+      if (bins) progress.log(`note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
       break;
     }
     case "hf-retry":
-      logLine(ctx, `${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`);
-      break;
-    case "file-retry":
-      logLine(ctx, `${e.name}: ${e.reason}; retrying in ${Math.ceil(e.waitMs / 1000)} s (try ${e.attempt}).`);
-      break;
-    case "file-corrupt":
-      logLine(ctx, `${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); downloading once more.`);
-      break;
-    case "file-done":
-      if (!e.file.skipped) logLine(ctx, `${e.name}: ${formatBytes(e.file.size)}${e.file.verified ? ", hash verified" : ""}.`);
+      progress.log(`${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`);
       break;
     default:
       break;
