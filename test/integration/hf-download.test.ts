@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -185,6 +185,12 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(await listTree(join(home, "hf", "hub", "models--meta-llama--Llama-Test-7b-hf", "blobs"))).toEqual([]);
   });
 
+  it("--token wins over HF_TOKEN (lookup order), with a note about shell history", async () => {
+    const r = await dl(await freshHome(), [GATED_REPO, "--token", TOKENS.fineGrainedGated, "--include", "config.json"], { HF_TOKEN: TOKENS.noAccess });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("lands in shell history");
+  });
+
   it("not approved: the hint gives the repo URL to request access", async () => {
     const r = await dl(await freshHome(), [GATED_REPO], { HF_TOKEN: TOKENS.noAccess });
     expect(r.stderr).toContain(`${hub.endpoint}/${GATED_REPO}`);
@@ -224,6 +230,23 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const blob = join(home, "hf", "hub", "models--test-org--tiny-llama", "blobs", sha);
     expect(hex("sha256", await readFile(blob))).toBe(sha);
     expect(hub.requests.slice(start).filter((q) => q.server === "cdn").length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a partial blob left by an interrupted run is resumed with a Range request", async () => {
+    const home = await freshHome();
+    const body = content(pub, "model.safetensors");
+    const sha = sha256(body);
+    const blobs = join(home, "hf", "hub", "models--test-org--tiny-llama", "blobs");
+    await mkdir(blobs, { recursive: true });
+    // pid 2^22+1 is above Linux's pid_max default, so that run is certainly gone.
+    await writeFile(join(blobs, `${sha}.llamagate-partial-4194305`), body.subarray(0, 100_000));
+    const start = hub.requests.length;
+    const r = await dl(home, [PUBLIC_REPO, "--include", "model.safetensors", "--json"]);
+    expect(r.code).toBe(0);
+    expect(hex("sha256", await readFile(join(blobs, sha)))).toBe(sha);
+    expect(hub.requests.slice(start).filter((q) => q.server === "cdn").map((q) => q.range)).toEqual(["bytes=100000-"]);
+    expect(JSON.parse(r.stdout).bytesTransferred).toBe(body.length - 100_000);
+    expect((await readdir(blobs)).sort()).toEqual([sha]);
   });
 
   it("a server lying about the hash: retried once, then exit 6 with both hashes; no blob or snapshot under a final name", async () => {

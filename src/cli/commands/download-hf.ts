@@ -38,6 +38,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   const hf = hfEnvironment(ctx);
   const json = Boolean(opts.json);
   // Offline runs never send anything, so they need no token (and must not prompt a keychain).
+  if (opts.token !== undefined && !json) logLine(ctx, "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.");
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
   const it = downloadHfIter({
     repoId,
@@ -122,6 +123,7 @@ export const registerDownloadHfCommand: CommandRegistrar = (program, ctx, run) =
     .option("--exclude <glob>", "leave out files matching (repeatable)", collect, [])
     .option("--local-dir <dir>", "write plain files here instead of the Hugging Face cache")
     .option("--token-stdin", "read the Hugging Face token from stdin")
+    .option("--token <token>", "Hugging Face token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
     .option("--concurrency <n>", "files at once", positiveInt, 8)
     .option("--accept-license", "accept the model's license without a prompt")
     .option("--mau <n>", "monthly active users (license check)")

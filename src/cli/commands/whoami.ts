@@ -11,9 +11,10 @@ export const registerWhoamiCommand: CommandRegistrar = (program, ctx, run) => {
     .command("whoami")
     .description("Show the Hugging Face account and token in use (role; for fine-grained tokens, whether gated repos may be read)")
     .option("--token-stdin", "check a token read from stdin instead of the configured one")
+    .option("--token <token>", "check this token (visible in shell history: prefer --token-stdin)")
     .option("--json", "print one JSON object on stdout")
     .action(
-      run(async (opts: { tokenStdin?: boolean; json?: boolean }) => {
+      run(async (opts: { token?: string; tokenStdin?: boolean; json?: boolean }) => {
         const hf = hfEnvironment(ctx);
         const t = await resolveCliToken(ctx, hf, opts);
         if (!t) {
