@@ -43,8 +43,12 @@ export function hfEnvironment(ctx: CliContext): HfEnvironment {
   if (mode !== "auto" && mode !== "keychain" && mode !== "file") {
     throw new UsageError(`LLAMAGATE_CREDENTIAL_STORE must be auto, keychain or file (got "${mode}").`);
   }
+  const endpoint = (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(endpoint) || !URL.canParse(endpoint)) {
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL (got "${endpoint.slice(0, 100)}").`, { hint: "Unset it to use https://huggingface.co, or set it to your mirror's base URL." });
+  }
   return {
-    endpoint: (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, ""),
+    endpoint,
     hfHome,
     cacheDir: env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(hfHome, "hub"),
     hfTokenPath: env.HF_TOKEN_PATH || join(hfHome, "token"),
