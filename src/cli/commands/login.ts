@@ -17,6 +17,9 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
     .action(
       run(async (opts: { tokenStdin?: boolean; json?: boolean }) => {
         const hf = hfEnvironment(ctx);
+        if (hf.offline) {
+          throw new UsageError("HF_HUB_OFFLINE is set, and `llamagate login` needs to ask the Hub.", { code: "HF_OFFLINE", hint: "Unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE) for this command." });
+        }
         let raw: string;
         if (opts.tokenStdin) raw = await readTokenFromStdin(ctx);
         else if (ctx.stdin.isTTY && ctx.stderr.isTTY) {

@@ -1,4 +1,4 @@
-import { LlamagateError } from "../../core/errors.js";
+import { LlamagateError, UsageError } from "../../core/errors.js";
 import { fetchWhoami } from "../../sources/hf/fetch-whoami.js";
 import { GATED_READ_CHECKBOX } from "../../sources/hf/errors.js";
 import type { CommandRegistrar } from "../command.js";
@@ -16,6 +16,9 @@ export const registerWhoamiCommand: CommandRegistrar = (program, ctx, run) => {
     .action(
       run(async (opts: { token?: string; tokenStdin?: boolean; json?: boolean }) => {
         const hf = hfEnvironment(ctx);
+        if (hf.offline) {
+          throw new UsageError("HF_HUB_OFFLINE is set, and `llamagate whoami` needs to ask the Hub.", { code: "HF_OFFLINE", hint: "Unset HF_HUB_OFFLINE (and TRANSFORMERS_OFFLINE) for this command." });
+        }
         const t = await resolveCliToken(ctx, hf, opts);
         if (!t) {
           throw new LlamagateError("HF_NOT_LOGGED_IN", "access", "No Hugging Face token is configured.", {
