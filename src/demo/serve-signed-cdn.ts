@@ -190,18 +190,18 @@ async function sendBody(res: ServerResponse, rec: CdnRequestRecord, file: string
     while (pos <= end && !res.destroyed) {
       let n = (await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), pos)).bytesRead;
       if (n === 0) break;
-      const limit = fault?.kind === "drop" || fault?.kind === "stall" ? fault.afterBytes - rec.bytesSent : Infinity;
-      if (limit < n) n = Math.max(0, limit);
+      const left = fault?.kind === "drop" || fault?.kind === "stall" ? fault.afterBytes - rec.bytesSent : Infinity;
+      if (left < n) n = Math.max(0, left);
       const chunk = Buffer.from(buf.subarray(0, n));
       if (fault?.kind === "corrupt") {
         const at = (fault.atByte ?? 0) - rec.bytesSent;
         if (at >= 0 && at < n) chunk[at] = chunk[at]! ^ 0xff;
       }
-      if (n > 0 && !res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (n > 0 && !res.write(chunk)) await drainOrClose(res);
       rec.bytesSent += n;
       pos += n;
-      if (rec.bytesSent >= limit) {
-        if (fault?.kind === "stall") await Promise.race([new Promise((r) => setTimeout(r, fault.ms)), once(res, "close")]);
+      if (n >= left) {
+        if (fault?.kind === "stall") await drainOrClose(res, fault.ms);
         res.destroy();
         return;
       }
@@ -210,6 +210,21 @@ async function sendBody(res: ServerResponse, rec: CdnRequestRecord, file: string
   } finally {
     await fh.close();
   }
+}
+
+/** Wait for "drain" (or for `ms`), or until the client goes away; removes its listeners either way. */
+function drainOrClose(res: ServerResponse, ms?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : setTimeout(done, ms);
+    if (ms === undefined) res.on("drain", done);
+    res.on("close", done);
+  });
 }
 
 function xml(res: ServerResponse, rec: CdnRequestRecord, status: number, code: string, message: string): void {

@@ -42,13 +42,3 @@ export class MetaHtmlPageError extends LlamagateError {
     });
   }
 }
-
-/** A checklist.chk from the server is malformed or names a path outside its folder. */
-export class MetaChecklistError extends LlamagateError {
-  constructor(message: string, options: LlamagateErrorOptions = {}) {
-    super("META_CHECKLIST_INVALID", "integrity", message, {
-      hint: `The server sent an unusable checklist; request a new link at ${META_DOWNLOAD_FORM} and try again.`,
-      ...options,
-    });
-  }
-}

@@ -1,0 +1,80 @@
+import { LlamagateError } from "../../core/errors.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { runDemoIter, type DemoSummary } from "../../demo/run-demo.js";
+import { formatUtc } from "../../sources/meta/check-meta-url-expiry.js";
+import type { CommandRegistrar } from "../command.js";
+import { logLine, printJson, printLine } from "../output.js";
+
+interface DemoOptions {
+  dir?: string;
+  model: string;
+  shardMb: number;
+  showResume?: boolean;
+  json?: boolean;
+}
+
+/** `llamagate demo`: a whole Meta-style download against a built-in local signed-URL CDN. */
+export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
+  program
+    .command("demo")
+    .description("Serve a small generated model from a local signed-URL CDN on 127.0.0.1 and download + verify it for real")
+    .option("--dir <dir>", "download into this folder and keep it (default: a temporary folder, removed afterwards)")
+    .option("--model <name>", "catalog model whose Meta layout to imitate", "llama-2-7b")
+    .option("--shard-mb <n>", "size of each generated consolidated.NN.pth in MiB", (v) => Math.max(1, Math.min(512, Number(v) || 4)), 4)
+    .option("--show-resume", "make the CDN drop the connection once mid-file to show the ranged resume")
+    .option("--json", "print one JSON object on stdout at the end")
+    .action(
+      run(async (opts: DemoOptions) => {
+        const json = Boolean(opts.json);
+        const it = runDemoIter({ dir: opts.dir, model: opts.model, shardBytes: opts.shardMb << 20, showResume: opts.showResume, signal: ctx.signal });
+        let summary: DemoSummary;
+        for (;;) {
+          const r = await it.next();
+          if (r.done) {
+            summary = r.value;
+            break;
+          }
+          const e = r.value;
+          if (e.type === "demo-release") {
+            logLine(ctx, `demo: generated a ${formatBytes(e.bytes)} stand-in release (${e.files} files) in Meta's layout`);
+            logLine(ctx, `demo: serving it from a local signed-URL CDN at ${e.origin} (link valid until ${formatUtc(e.expiresAt)})`);
+            logLine(ctx, `demo: downloading into ${e.dir}`);
+          } else if (e.type === "demo-verify") {
+            logLine(ctx, "demo: re-checking every checklist from disk, like `llamagate verify`");
+          } else if (e.type === "meta-phase") {
+            logLine(ctx, e.phase === "checklists" ? "demo: fetching the checklists first" : "demo: fetching the files, md5 checked while they arrive");
+          } else if (e.type === "file-retry") {
+            logLine(ctx, `demo: ${e.name}: ${e.reason}; retrying from byte ${e.bytesDone}`);
+          } else if (e.type === "file-done") {
+            logLine(ctx, `demo: ${e.file.verified ? "verified" : "saved"} ${e.name} (${formatBytes(e.file.size)}${e.file.hashes.md5 ? `, md5 ${e.file.hashes.md5}` : ""})`);
+          }
+        }
+        const d = summary.download;
+        if (!summary.verify.ok) throw new LlamagateError("DEMO_VERIFY_FAILED", "integrity", "demo: the downloaded files failed verification.");
+        const ranged = summary.requests.filter((q) => q.range !== undefined).length;
+        if (json) {
+          printJson(ctx, {
+            ok: true,
+            dir: summary.removed ? null : d.dir,
+            files: d.files.map((f) => ({ name: f.name, size: f.size, md5: f.hashes.md5, verified: f.verified })),
+            verified: d.verified,
+            verify: summary.verify.counts,
+            bytes: d.totals.bytes,
+            bytesTransferred: d.totals.bytesTransferred,
+            requests: summary.requests.length,
+            rangedRequests: ranged,
+            retries: d.retries,
+            seconds: Math.round(d.seconds * 1000) / 1000,
+          });
+          return;
+        }
+        for (const f of summary.verify.files) printLine(ctx, `${f.path}: ${f.status}`);
+        printLine(
+          ctx,
+          `demo OK: ${d.files.length} files, ${formatBytes(d.totals.bytes)}, ${d.verified} verified against their checklists, ` +
+            `${summary.requests.length} requests (${ranged} ranged), ${d.retries} retries, ${d.seconds.toFixed(1)} s.`,
+        );
+        printLine(ctx, summary.removed ? "demo: the temporary download folder was removed (pass --dir DIR to keep it)." : `demo: files kept in ${d.dir}`);
+      }),
+    );
+};

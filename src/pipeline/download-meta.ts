@@ -1,0 +1,183 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Dispatcher } from "undici";
+import type { CatalogModel, MetaLayout } from "../catalog/models.js";
+import type { LlamagateError } from "../core/errors.js";
+import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import type { RetryPolicy } from "../core/retry.js";
+import { downloadFilesIter } from "../download/download-files.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, TransferFile } from "../download/types.js";
+import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
+import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
+import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
+import { metaFileUrl } from "../sources/meta/meta-file-url.js";
+import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
+import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
+
+/** What the beforeFetch hook (the license check) learns; holds no secret. */
+export interface MetaFetchInfo {
+  models: readonly CatalogModel[];
+  plan: MetaPlan;
+  expiresAt: Date;
+}
+
+export interface DownloadMetaParams {
+  /** The signed URL from Meta's email (secret: never rendered). */
+  url: string;
+  /** Catalog models to fetch (one family). */
+  models: readonly CatalogModel[];
+  /** Destination folder; download.sh's layout is created inside it. */
+  dir: string;
+  /** Files at once. @default 4 */
+  concurrency?: number;
+  /** Range parts per file; Meta links allow few requests, so more than 1 only when the user asks. @default 1 */
+  partsPerFile?: number;
+  /** undici dispatcher (tests, proxies). */
+  dispatcher?: Dispatcher;
+  /** Retry policy handed to the engine. */
+  retry?: RetryPolicy;
+  /** Abort a transfer that receives nothing for this long. */
+  stallTimeoutMs?: number;
+  /** Cancels the download; partial files are kept for resume. */
+  signal?: AbortSignal;
+  /** Clock (tests). @default () => new Date() */
+  now?: () => Date;
+  /**
+   * Called after the URL and plan are validated and before the first request: the license check hooks in
+   * here (throw to stop). Nothing has been written or fetched yet.
+   */
+  beforeFetch?: (info: MetaFetchInfo) => Promise<void>;
+}
+
+/** Events of downloadMetaIter: the engine's, plus the plan and phase changes. */
+export type MetaDownloadEvent =
+  | DownloadEvent
+  | { type: "meta-plan"; layout: MetaLayout; display: string; expiresAt: Date; files: string[] }
+  | { type: "meta-phase"; phase: "checklists" | "files" }
+  | { type: "meta-unlisted"; files: string[] };
+
+export interface MetaDownloadSummary {
+  dir: string;
+  layout: MetaLayout;
+  models: string[];
+  expiresAt: Date;
+  /** Every file of the plan, checklists first. */
+  files: FileSummary[];
+  /** Files whose md5 came from a checklist and matched. */
+  verified: number;
+  totals: DownloadSummary["totals"];
+  seconds: number;
+  retries: number;
+}
+
+/**
+ * Fetch Meta models like download.sh does, but in parallel, resumable and verified: the checklists come first,
+ * then every other file is downloaded with its checklist md5 as the expected hash, computed while it arrives.
+ * Throws before any request when the URL is malformed or expired.
+ */
+export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenerator<MetaDownloadEvent, MetaDownloadSummary> {
+  const started = Date.now();
+  const now = params.now ?? (() => new Date());
+  const signedUrl = parseMetaUrl({ url: params.url });
+  checkMetaUrlExpiry({ signedUrl, now: now() });
+  const dir = resolve(params.dir);
+  const plan = buildMetaPlan({ models: params.models, dir });
+  await params.beforeFetch?.({ models: params.models, plan, expiresAt: signedUrl.expiresAt });
+  yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
+
+  await mkdir(dir, { recursive: true }).catch((e) => {
+    throw filesystemErrorFrom(e, dir, "create the folder");
+  });
+  const lock = await acquireDirLock({ dir });
+  try {
+    const common = {
+      concurrency: params.concurrency ?? 4,
+      partsPerFile: params.partsPerFile ?? 1,
+      dispatcher: params.dispatcher,
+      retry: params.retry,
+      stallTimeoutMs: params.stallTimeoutMs,
+      signal: params.signal,
+      lockDir: false as const,
+      classifyHttpError: (info: { status: number; headers: Record<string, string | string[] | undefined>; bodySnippet: string; html: boolean; file: TransferFile }) =>
+        classifyMetaResponse({ ...info, displayName: info.file.displayName, expiresAt: signedUrl.expiresAt, now: now() }),
+    };
+    const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
+      url: metaFileUrl({ signedUrl, path }),
+      destPath,
+      displayName: path,
+      hashAlgorithms: ["md5"],
+      allowParts: (params.partsPerFile ?? 1) > 1,
+      ...(md5 ? { expectedHash: { algorithm: "md5" as const, hex: md5 } } : {}),
+    });
+
+    yield { type: "meta-phase", phase: "checklists" };
+    const first = yield* runEngine({ ...common, files: plan.checklists.map((c) => transfer(c.path, c.destPath)) });
+
+    const md5 = new Map<string, string>();
+    for (const c of plan.checklists) {
+      const text = await readFile(c.destPath, "utf8").catch((e) => {
+        throw filesystemErrorFrom(e, c.destPath, "read");
+      });
+      for (const entry of parseMd5Checklist({ text, name: c.path })) md5.set(c.folder ? `${c.folder}/${entry.path}` : entry.path, entry.md5);
+    }
+    const rest = plan.files.filter((f) => f.kind !== "checklist");
+    const unlisted = rest.filter((f) => f.checklist !== undefined && !md5.has(f.path)).map((f) => f.path);
+    if (unlisted.length > 0) yield { type: "meta-unlisted", files: unlisted };
+
+    yield { type: "meta-phase", phase: "files" };
+    const second = yield* runEngine({
+      ...common,
+      files: rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined)),
+    });
+    const files = [...first.files, ...second.files];
+    return {
+      dir,
+      layout: plan.layout,
+      models: [...new Set(params.models.map((m) => m.name))],
+      expiresAt: signedUrl.expiresAt,
+      files,
+      verified: files.filter((f) => f.verified).length,
+      totals: sumTotals(first.totals, second.totals),
+      seconds: (Date.now() - started) / 1000,
+      retries: first.retries + second.retries,
+    };
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Drain downloadMetaIter and return its summary. */
+export async function downloadMeta(params: DownloadMetaParams): Promise<MetaDownloadSummary> {
+  const it = downloadMetaIter(params);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Run one engine batch, forwarding its events; the first failed file's error is thrown (the others are in events). */
+async function* runEngine(p: Parameters<typeof downloadFilesIter>[0]): AsyncGenerator<MetaDownloadEvent, DownloadSummary> {
+  let firstError: LlamagateError | undefined;
+  const it = downloadFilesIter(p);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      if (firstError) throw firstError;
+      return r.value;
+    }
+    if (r.value.type === "file-error" && !firstError) firstError = r.value.error;
+    yield r.value;
+  }
+}
+
+function sumTotals(a: DownloadSummary["totals"], b: DownloadSummary["totals"]): DownloadSummary["totals"] {
+  return {
+    files: a.files + b.files,
+    skipped: a.skipped + b.skipped,
+    bytes: a.bytes + b.bytes,
+    bytesTransferred: a.bytesTransferred + b.bytesTransferred,
+    bytesReused: a.bytesReused + b.bytesReused,
+    retries: a.retries + b.retries,
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Test helper: a generated Meta-layout release served by the project's signed CDN (src/demo/serve-signed-cdn.ts)
+ * with one-shot faults queued per path, plus a runner for the built CLI.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { findModel } from "../../src/catalog/find-model.js";
+import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
+import { serveSignedCdn, type CdnFault, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
+
+export const TEST_SECRET = "test-hmac-secret-0123456789";
+export const TEST_KEY_PAIR_ID = "KTESTKEYPAIR01";
+export const TEST_DOWNLOAD_REQUEST_ID = "9876543210987654";
+
+export interface MetaCdn {
+  cdn: SignedCdn;
+  /** Folder the CDN serves (the "truth" the downloaded bytes are compared against). */
+  root: string;
+  /** Temporary folder for the test's downloads. */
+  work: string;
+  /** Relative path → size of every generated file. */
+  files: Record<string, number>;
+  /** A valid link (24 h), or one expiring at `expiresAt`. */
+  url(expiresAt?: Date): string;
+  /** Queue a fault for the next GET of `path` (one per call; consumed in order). */
+  fault(path: string, ...faults: CdnFault[]): void;
+  /** Make every GET of `path` get this fault. */
+  always(path: string, fault: CdnFault): void;
+  close(): Promise<void>;
+}
+
+export async function startMetaCdn(opts: { models: string[]; shardBytes?: number; maxGetsPerPath?: number }): Promise<MetaCdn> {
+  const work = await mkdtemp(join(tmpdir(), "llamagate-meta-test-"));
+  const root = join(work, "cdn");
+  const release = await generateMetaRelease({ root, models: opts.models.map((name) => findModel({ name })), shardBytes: opts.shardBytes ?? 300_000, seed: "test" });
+  const queued = new Map<string, CdnFault[]>();
+  const forever = new Map<string, CdnFault>();
+  const cdn = await serveSignedCdn({
+    root,
+    secret: TEST_SECRET,
+    keyPairId: TEST_KEY_PAIR_ID,
+    maxGetsPerPath: opts.maxGetsPerPath,
+    faultFor: ({ method, path }) => {
+      if (method !== "GET") return undefined;
+      return forever.get(path) ?? queued.get(path)?.shift();
+    },
+  });
+  return {
+    cdn,
+    root,
+    work,
+    files: release.files,
+    url: (expiresAt = new Date(Date.now() + 24 * 3600_000)) => cdn.signUrl({ expiresAt, downloadRequestId: TEST_DOWNLOAD_REQUEST_ID }),
+    fault: (path, ...faults) => queued.set(path, [...(queued.get(path) ?? []), ...faults]),
+    always: (path, fault) => forever.set(path, fault),
+    close: async () => {
+      await cdn.close();
+      await rm(work, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const BIN = resolve(import.meta.dirname, "../../bin/llamagate.js");
+
+/** Run the built CLI (npm run build first). `input` is written to stdin (else stdin is /dev/null). */
+export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+  return new Promise((resolvePromise, reject) => {
+    const env = { ...process.env, CI: "1", NO_COLOR: "1", ...opts.env };
+    delete env.LLAMAGATE_META_URL;
+    if (opts.env?.LLAMAGATE_META_URL) env.LLAMAGATE_META_URL = opts.env.LLAMAGATE_META_URL;
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env,
+      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 45_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin!.end(opts.input);
+  });
+}

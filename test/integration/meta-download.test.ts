@@ -1,0 +1,90 @@
+import { readFile, readdir } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    // The engine's per-file state (".<name>.llamagate.json") is hidden and not part of the layout.
+    if (e.isFile() && !/(^|\/)\.[^/]+\.llamagate\.json$/.test(e.name)) out.push(relative(dir, join(e.parentPath, e.name)).split("\\").join("/"));
+  }
+  return out.sort();
+}
+
+async function expectSameBytes(cdn: MetaCdn, dir: string, paths: string[]) {
+  for (const p of paths) expect((await readFile(join(dir, p))).equals(await readFile(join(cdn.root, p))), p).toBe(true);
+}
+
+describe("download: Llama 2 (13B, 2 shards)", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-13b"] });
+  });
+  afterAll(() => cdn.close());
+
+  const expected = [
+    "LICENSE",
+    "USE_POLICY.md",
+    "llama-2-13b/checklist.chk",
+    "llama-2-13b/consolidated.00.pth",
+    "llama-2-13b/consolidated.01.pth",
+    "llama-2-13b/params.json",
+    "tokenizer.model",
+    "tokenizer_checklist.chk",
+  ];
+
+  it("fetches download.sh's exact layout with identical bytes, one GET per file, and reports JSON", async () => {
+    const dir = join(cdn.work, "out");
+    const r = await runLlamagate(["download", "13B", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await listFiles(dir)).toEqual(expected);
+    await expectSameBytes(cdn, dir, expected);
+    const gets = cdn.cdn.requests.filter((q) => q.method === "GET");
+    expect(gets.map((q) => q.path).sort()).toEqual(expected);
+    expect(gets.every((q) => q.range === undefined && q.status === 200)).toBe(true);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({ ok: true, layout: "llama2", models: ["llama-2-13b"], verified: 4, retries: 0 });
+    expect(json.bytes).toBe(Object.values(cdn.files).reduce((a, b) => a + b, 0));
+    const shard = json.files.find((f: { name: string }) => f.name === "llama-2-13b/consolidated.01.pth");
+    const { createHash } = await import("node:crypto");
+    expect(shard.md5).toBe(createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex"));
+    expect(shard.verified).toBe(true);
+  });
+
+  it("a rerun of a finished download transfers zero body bytes", async () => {
+    const dir = join(cdn.work, "out");
+    const before = cdn.cdn.requests.length;
+    const r = await runLlamagate(["download", "llama-2-13b", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code, r.stderr).toBe(0);
+    const after = cdn.cdn.requests.slice(before);
+    expect(after.reduce((a, q) => a + q.bytesSent, 0)).toBe(0);
+    expect(JSON.parse(r.stdout).bytesTransferred).toBe(0);
+    expect(await listFiles(dir)).toEqual(expected);
+  });
+});
+
+describe("download: Code Llama (tokenizer inside the model folder)", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["codellama-7b-instruct"] });
+  });
+  afterAll(() => cdn.close());
+
+  it("fetches the Code Llama layout, URL read from stdin with --meta-url -", async () => {
+    const dir = join(cdn.work, "code");
+    const r = await runLlamagate(["download", "CodeLlama-7b-Instruct", "--dir", dir, "--meta-url", "-"], { input: `${cdn.url()}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const expected = [
+      "CodeLlama-7b-Instruct/checklist.chk",
+      "CodeLlama-7b-Instruct/consolidated.00.pth",
+      "CodeLlama-7b-Instruct/params.json",
+      "CodeLlama-7b-Instruct/tokenizer.model",
+      "LICENSE",
+      "USE_POLICY.md",
+    ];
+    expect(await listFiles(dir)).toEqual(expected);
+    await expectSameBytes(cdn, dir, expected);
+    expect(r.stderr).toMatch(/valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(23h 5\dm left\)/);
+  });
+});

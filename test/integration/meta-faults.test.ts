@@ -1,0 +1,102 @@
+import { createHash } from "node:crypto";
+import { readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+
+const SHARD = "llama-2-7b/consolidated.00.pth";
+const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+
+describe("download against a misbehaving CDN", () => {
+  let cdn: MetaCdn;
+  let dir: string;
+  beforeEach(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 1_000_000 });
+    dir = join(cdn.work, "out");
+  });
+  afterEach(() => cdn.close());
+  const download = (...extra: string[]) => runLlamagate(["download", "llama-2-7b", "--dir", dir, ...extra], { env: { LLAMAGATE_META_URL: cdn.url() } });
+  const shardGets = () => cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === SHARD);
+
+  it("resumes with a Range request after the server drops the connection mid-file", async () => {
+    cdn.fault(SHARD, { kind: "drop", afterBytes: 600_000 });
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(0);
+    const gets = shardGets();
+    expect(gets).toHaveLength(2);
+    expect(gets[0]).toMatchObject({ range: undefined, bytesSent: 600_000 });
+    const start = Number(/^bytes=(\d+)-$/.exec(gets[1]!.range ?? "")?.[1]);
+    expect(start).toBeGreaterThan(0);
+    expect(gets[1]).toMatchObject({ status: 206, bytesSent: 1_000_000 - start });
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+    expect(JSON.parse(r.stdout).retries).toBeGreaterThanOrEqual(1);
+  });
+
+  it("retries a 503 with Retry-After", async () => {
+    cdn.fault(SHARD, { kind: "status", status: 503, headers: { "retry-after": "1" }, body: "busy" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(0);
+    expect(shardGets().map((q) => q.status)).toEqual([503, 200]);
+  });
+
+  it("downloads once more after one corrupted response, and succeeds", async () => {
+    cdn.fault(SHARD, { kind: "corrupt", atByte: 123_456 });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/md5 mismatch/);
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+  });
+
+  it("persistent corruption: exit 6 showing both hashes, no corrupt file under the final name", async () => {
+    cdn.always(SHARD, { kind: "corrupt", atByte: 10 });
+    const good = await readFile(join(cdn.root, SHARD));
+    const bad = Buffer.from(good);
+    bad[10] = bad[10]! ^ 0xff;
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(6);
+    expect(r.stderr).toContain(md5(good));
+    expect(r.stderr).toContain(md5(bad));
+    const json = JSON.parse(r.stdout);
+    expect(json.error).toMatchObject({ category: "integrity", details: { expected: md5(good), actual: md5(bad) } });
+    await expect(readFile(join(dir, SHARD))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("403 mid-run on a valid link: exit 4, explained, no raw XML", async () => {
+    cdn.always(SHARD, { kind: "status", status: 403, headers: { "content-type": "text/xml" }, body: "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/refused llama-2-7b\/consolidated\.00\.pth \(HTTP 403\).*download limit/);
+    expect(r.stderr).toMatch(/llama\.com\/llama-downloads/);
+    expect(r.stderr).not.toMatch(/<\?xml|<Error>|Access denied/);
+    // Files that did complete are kept for the next run.
+    expect(await readFile(join(dir, "llama-2-7b/checklist.chk"), "utf8")).toMatch(/consolidated.00.pth/);
+  });
+
+  it("the per-link download cap (403 after N GETs) is reported as a refused link", async () => {
+    await cdn.close();
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 100_000, maxGetsPerPath: 1 });
+    dir = join(cdn.work, "out");
+    cdn.fault(SHARD, { kind: "drop", afterBytes: 50_000 });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/download limit/);
+  });
+
+  it("an HTML page instead of the file: clear error, nothing saved under the final name", async () => {
+    cdn.always(SHARD, { kind: "html", body: "<!DOCTYPE html><html><head><title>Excessive Downloads!</title></head><body>cloudfront-check-download-url</body></html>" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/Excessive Downloads/);
+    await expect(readFile(join(dir, SHARD))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("a checklist naming a path outside its folder is refused before any weights are fetched", async () => {
+    await writeFile(join(cdn.root, "llama-2-7b/checklist.chk"), `${"0".repeat(32)}  ../../evil\n`);
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(6);
+    expect(JSON.parse(r.stdout).error.code).toBe("CHECKLIST_UNSAFE_PATH");
+    expect(r.stderr).toMatch(/outside its folder/);
+    expect(shardGets()).toHaveLength(0);
+    expect((await readdir(join(cdn.work))).sort()).toEqual(["cdn", "out"]);
+  });
+});
