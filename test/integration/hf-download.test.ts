@@ -209,6 +209,12 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(JSON.parse(r.stdout).error.code).toBe(errCode);
   });
 
+  it("a catalog name stands for its Hugging Face repo", async () => {
+    const r = await dl(await freshHome(), ["llama-2-7b-chat", "--json"]);
+    expect(r.code).toBe(5);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: "HF_REPO_NOT_FOUND", details: { repoId: "meta-llama/Llama-2-7b-chat-hf" } });
+  });
+
   it("offline with nothing cached: exit 5 naming HF_HUB_OFFLINE, no request", async () => {
     const count = hub.requests.length;
     const r = await dl(await freshHome(), [PUBLIC_REPO], { HF_HUB_OFFLINE: "1" });

@@ -1,3 +1,4 @@
+import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
@@ -37,6 +38,14 @@ export interface HfDownloadHooks {
 export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions, hooks: HfDownloadHooks = {}): Promise<number> {
   const hf = hfEnvironment(ctx);
   const json = Boolean(opts.json);
+  // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
+  if (!repoId.includes("/")) {
+    const hfRepo = catalogRepo(repoId);
+    if (hfRepo) {
+      if (!json) logLine(ctx, `${repoId} is ${hfRepo} on Hugging Face.`);
+      repoId = hfRepo;
+    }
+  }
   // Offline runs never send anything, so they need no token (and must not prompt a keychain).
   if (opts.token !== undefined && !json) logLine(ctx, "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.");
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
@@ -137,6 +146,14 @@ export const registerDownloadHfCommand: CommandRegistrar = (program, ctx, run) =
       }),
     );
 };
+
+function catalogRepo(name: string): string | undefined {
+  try {
+    return findModel({ name }).hfRepo;
+  } catch {
+    return undefined; // not a catalog name: maybe a legacy repo id without an org
+  }
+}
 
 /** commander collector for repeatable flags. */
 export function collect(value: string, previous: string[]): string[] {
