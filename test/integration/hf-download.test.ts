@@ -30,12 +30,23 @@ const traversal: HubRepoSpec = {
   extraTreeEntries: [{ type: "file", path: "../../../escaped.txt", size: 2, oid: gitBlobSha1(Buffer.from("{}")) }],
 };
 
+const odd: HubRepoSpec = {
+  id: "test-org/odd-files",
+  commit: PUBLIC_COMMIT,
+  files: [
+    { path: "empty.txt", content: Buffer.alloc(0) },
+    { path: "same-a.json", content: Buffer.from("{}") },
+    { path: "same-b.json", content: Buffer.from("{}") },
+    { path: "dir with space/w#eird%name.json", content: Buffer.from("[1]") },
+  ],
+};
+
 let hub: HubServer;
 let root: string;
 const runs: CliRun[] = [];
 
 beforeAll(async () => {
-  hub = await startHubServer({ repos: [...fixture.repos, lying, lyingSize, traversal], tokens: fixture.tokens });
+  hub = await startHubServer({ repos: [...fixture.repos, lying, lyingSize, traversal, odd], tokens: fixture.tokens });
   root = await mkdtemp(join(tmpdir(), "lg-hfdl-"));
 });
 afterAll(async () => {
@@ -191,6 +202,13 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(r.stderr).toContain("lands in shell history");
   });
 
+  it("a token the Hub rejects (from HF_TOKEN) → exit 4 naming HF_TOKEN, even for a public repo", async () => {
+    const r = await dl(await freshHome(), [PUBLIC_REPO], { HF_TOKEN: "hf_Revoked00000000000000000000000000000" });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toContain("The Hugging Face token from HF_TOKEN was rejected as invalid.");
+    expect(r.stderr).not.toContain("hf_Revoked");
+  });
+
   it("not approved: the hint gives the repo URL to request access", async () => {
     const r = await dl(await freshHome(), [GATED_REPO], { HF_TOKEN: TOKENS.noAccess });
     expect(r.stderr).toContain(`${hub.endpoint}/${GATED_REPO}`);
@@ -207,6 +225,19 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const r = await dl(await freshHome(), [...args, "--json"]);
     expect(r.code).toBe(code);
     expect(JSON.parse(r.stdout).error.code).toBe(errCode);
+  });
+
+  it("empty files, duplicate contents (one blob, two links) and odd file names", async () => {
+    const home = await freshHome();
+    const r = await dl(home, [odd.id]);
+    expect(r.code).toBe(0);
+    const snap = join(home, "hf", "hub", "models--test-org--odd-files", "snapshots", PUBLIC_COMMIT);
+    expect(await readFile(join(snap, "empty.txt"))).toEqual(Buffer.alloc(0));
+    expect(await readFile(join(snap, "dir with space", "w#eird%name.json"), "utf8")).toBe("[1]");
+    const emptySha1 = "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"; // `git hash-object /dev/null`
+    const blobs = await readdir(join(home, "hf", "hub", "models--test-org--odd-files", "blobs"));
+    expect(blobs).toContain(emptySha1);
+    expect(blobs).toHaveLength(3);
   });
 
   it("a catalog name stands for its Hugging Face repo", async () => {
