@@ -3,7 +3,8 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exampleHub, GATED_COMMIT, GATED_REPO, gitBlobSha1, pseudoRandomBytes, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, sha256, startHubServer, TOKENS, type HubRepoSpec, type HubServer } from "../helpers/hub-server.js";
+import { gitBlobSha1, sha256, startHubServer, type HubRepoSpec, type HubServer } from "../helpers/hub-server.js";
+import { exampleHub, GATED_COMMIT, GATED_REPO, pseudoRandomBytes, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, TOKENS } from "../helpers/hub-fixtures.js";
 import { listTree } from "../helpers/list-tree.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exampleHub, startHubServer, TOKENS, type HubServer } from "../helpers/hub-server.js";
+import { startHubServer, type HubServer } from "../helpers/hub-server.js";
+import { exampleHub, TOKENS } from "../helpers/hub-fixtures.js";
 import { runCli } from "../helpers/run-hf-cli.js";
 
 const bus = process.env.DBUS_SESSION_BUS_ADDRESS;

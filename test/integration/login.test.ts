@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exampleHub, startHubServer, TOKENS, type HubServer } from "../helpers/hub-server.js";
+import { startHubServer, type HubServer } from "../helpers/hub-server.js";
+import { exampleHub, TOKENS } from "../helpers/hub-fixtures.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
 
 let hub: HubServer;

@@ -1,6 +1,7 @@
 import type { LlamagateError } from "../../core/errors.js";
 import { classifyHubResponse, type ClassifyHubResponseParams } from "./classify-hub-response.js";
 import type { WhoamiInfo } from "./fetch-whoami.js";
+import { header } from "./hub-request.js";
 
 export interface DiagnoseHubErrorParams extends Omit<ClassifyHubResponseParams, "who"> {
   /** Looks up the token's identity; called only for a 403 on a gated repo, where the token's kind matters. */
@@ -9,12 +10,7 @@ export interface DiagnoseHubErrorParams extends Omit<ClassifyHubResponseParams, 
 
 /** classifyHubResponse, asking whoami-v2 first when a token got a gated 403 (fine-grained token check). */
 export async function diagnoseHubError(p: DiagnoseHubErrorParams): Promise<LlamagateError> {
-  const gated403 = p.response.status === 403 && headerOf(p.response.headers, "x-error-code") === "GatedRepo" && Boolean(p.token);
+  const gated403 = p.response.status === 403 && header(p.response.headers, "x-error-code") === "GatedRepo" && Boolean(p.token);
   const who = gated403 ? await p.whoami?.().catch(() => undefined) : undefined;
   return classifyHubResponse({ ...p, ...(who ? { who } : {}) });
-}
-
-function headerOf(h: Record<string, string | string[] | undefined>, name: string): string | undefined {
-  const v = h[name];
-  return Array.isArray(v) ? v[0] : v;
 }

@@ -4,7 +4,8 @@ import { fetchWhoami } from "../../../src/sources/hf/fetch-whoami.js";
 import { hubRequest } from "../../../src/sources/hf/hub-request.js";
 import { listRepoTree } from "../../../src/sources/hf/list-repo-tree.js";
 import { resolveRevision } from "../../../src/sources/hf/resolve-revision.js";
-import { exampleHub, GATED_COMMIT, GATED_REPO, gitBlobSha1, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, sha256, startHubServer, TOKENS, type HubServer } from "../../helpers/hub-server.js";
+import { gitBlobSha1, sha256, startHubServer, type HubServer } from "../../helpers/hub-server.js";
+import { exampleHub, GATED_COMMIT, GATED_REPO, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, TOKENS } from "../../helpers/hub-fixtures.js";
 
 let hub: HubServer;
 const fixture = exampleHub();
