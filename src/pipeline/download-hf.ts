@@ -9,7 +9,7 @@ import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, Transf
 import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
 import { checkFileAccess } from "../sources/hf/check-file-access.js";
 import { classifyHubResponse } from "../sources/hf/classify-hub-response.js";
-import { NoFilesMatchedError, type TokenSource } from "../sources/hf/errors.js";
+import { HubListingMismatchError, NoFilesMatchedError, type TokenSource } from "../sources/hf/errors.js";
 import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
 import { hubUrls } from "../sources/hf/hub-urls.js";
 import { linkSnapshotFile } from "../sources/hf/link-snapshot-file.js";
@@ -151,7 +151,11 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
 
   // Access diagnosis before any byte: probe one file that still has to come (gated repos refuse here).
   const probe = selected.find((f) => !cached.has(etagOf(f))) ?? selected[0]!;
-  await checkFileAccess({ ...api, commit, path: probe.path });
+  const meta = await checkFileAccess({ ...api, commit, path: probe.path });
+  // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
+  if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
+    throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
+  }
   yield* events.splice(0);
   await p.beforeFetch?.({ repoId: repo.id, commit, files: selected });
 

@@ -48,6 +48,8 @@ export interface HubFaults {
   resolveRateLimit?: number;
   /** CDN: for these sha256s, the first GET sends half the body then drops the connection. */
   dropOnce?: string[];
+  /** /resolve reports this X-Repo-Commit instead of the real one (a stale mirror). */
+  resolveCommitOverride?: string;
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
   treePageSize?: number;
 }
@@ -185,13 +187,13 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
           location: `${cdnOrigin}/repos/${sha.slice(0, 2)}/${sha}?X-Amz-Signature=s3cr3tsig&X-Amz-Expires=3600`,
           "x-linked-etag": `"${sha}"`,
           "x-linked-size": String(file.content.length),
-          "x-repo-commit": commit,
+          "x-repo-commit": faults.resolveCommitOverride ?? commit,
           etag: `"${gitBlobSha1(file.content)}"`,
           "content-length": "0",
         });
         return void res.end();
       }
-      return sendBody(req, res, file.served ?? file.content, { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": commit });
+      return sendBody(req, res, file.served ?? file.content, { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": faults.resolveCommitOverride ?? commit });
     }
     err(res, 404, undefined, "Not found");
   }

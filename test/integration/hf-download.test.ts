@@ -241,6 +241,18 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(blobs).toHaveLength(3);
   });
 
+  it("a mirror whose file headers disagree with its listing (stale X-Repo-Commit): exit 6 before any byte", async () => {
+    const home = await freshHome();
+    hub.faults.resolveCommitOverride = "f".repeat(40);
+    const cdnBefore = hub.requests.filter((q) => q.server === "cdn").length;
+    const r = await dl(home, [PUBLIC_REPO, "--json"]);
+    hub.faults.resolveCommitOverride = undefined;
+    expect(r.code).toBe(6);
+    expect(JSON.parse(r.stdout).error.code).toBe("HF_LISTING_MISMATCH");
+    expect(hub.requests.filter((q) => q.server === "cdn").length).toBe(cdnBefore);
+    expect(await listTree(join(home, "hf"))).toEqual([]);
+  });
+
   it("a catalog name stands for its Hugging Face repo", async () => {
     const r = await dl(await freshHome(), ["llama-2-7b-chat", "--json"]);
     expect(r.code).toBe(5);

@@ -192,3 +192,13 @@ export class HubAccessDeniedError extends LlamagateError {
     super("HF_ACCESS_DENIED", "access", message, options);
   }
 }
+
+/** The file listing and the file's own metadata headers (X-Linked-Etag, X-Linked-Size, X-Repo-Commit) disagree. */
+export class HubListingMismatchError extends LlamagateError {
+  constructor(repoId: string, path: string, details: Record<string, unknown>) {
+    super("HF_LISTING_MISMATCH", "integrity", `The Hub's listing of ${repoId} and the metadata of ${path} disagree; nothing was downloaded.`, {
+      hint: "A mirror or proxy (HF_ENDPOINT) may serve stale data; try again later or without it.",
+      details: { repoId, path, ...details },
+    });
+  }
+}

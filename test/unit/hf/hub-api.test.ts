@@ -78,7 +78,8 @@ describe("checkFileAccess: gated diagnosis before any byte", () => {
 
   it("granted token passes; the CDN is never contacted by the probe", async () => {
     const before = hub.requests.length;
-    await expect(probe(TOKENS.granted)).resolves.toBeUndefined();
+    const gatedModel = fixture.repos[1]!.files.find((f) => f.path === "model.safetensors")!.content;
+    await expect(probe(TOKENS.granted)).resolves.toEqual({ etag: sha256(gatedModel), size: gatedModel.length, commit: GATED_COMMIT });
     expect(hub.requests.slice(before).every((r) => r.server === "hub" && r.method === "HEAD")).toBe(true);
   });
   it("anonymous → login required (exit category access) with the token URL and repo URL", async () => {
@@ -106,7 +107,7 @@ describe("checkFileAccess: gated diagnosis before any byte", () => {
     expect(e.hint).toContain("Read access to contents of all public gated repos you can access");
   });
   it("fine-grained token with the checkbox passes", async () => {
-    await expect(probe(TOKENS.fineGrainedGated)).resolves.toBeUndefined();
+    await expect(probe(TOKENS.fineGrainedGated)).resolves.toMatchObject({ commit: GATED_COMMIT });
   });
   it("missing file → EntryNotFound", async () => {
     await expect(checkFileAccess({ endpoint: hub.endpoint, repoId: PUBLIC_REPO, commit: PUBLIC_COMMIT, path: "nope.bin" })).rejects.toMatchObject({ code: "HF_ENTRY_NOT_FOUND", category: "not-found" });
