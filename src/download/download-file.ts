@@ -10,6 +10,7 @@ import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
 import { checkExisting } from "./check-existing.js";
 import { claimPartial } from "./claim-partial.js";
 import { ChecksumMismatchError } from "./errors.js";
+import { contiguousPrefix, readPartsState, removePartsState } from "./parts-state.js";
 import { transferParts } from "./transfer-parts.js";
 import { transferStream, type StreamTransferResult } from "./transfer-stream.js";
 import type { DownloadEvent, FileSummary, HttpErrorInfo, TransferFile } from "./types.js";
@@ -76,9 +77,9 @@ export async function downloadFile(params: {
   for (;;) {
     if (signal.aborted) throw new InterruptedError();
     const partial = await claimPartial({ dest: file.destPath });
-    firstReused ??= partial.size;
     emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom: partial.size });
     const r = await transferToPartial(partial.path, partial.size);
+    firstReused ??= r.bytesReused;
     bytesTransferred += r.bytesTransferred;
     retries += r.retries;
     const hashes = r.hashes;
@@ -164,6 +165,17 @@ export async function downloadFile(params: {
     try {
       const useParts =
         options.partsPerFile > 1 && file.allowParts !== false && file.expectedSize !== undefined && file.expectedSize >= 2 * options.partMinBytes;
+      if (!useParts) {
+        // A multi-part partial has holes: keep only its contiguous prefix for a single stream.
+        const state = await readPartsState(file.destPath);
+        if (state) {
+          common.startOffset = Math.min(startOffset, contiguousPrefix(state));
+          await fh.truncate(common.startOffset).catch((e) => {
+            throw filesystemErrorFrom(e, partialPath);
+          });
+          await removePartsState(file.destPath);
+        }
+      }
       const r = useParts ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes }) : await transferStream(common);
       try {
         await fh.sync();

@@ -6,7 +6,10 @@ import { backoffDelay, sleep, type RetryPolicy } from "../core/retry.js";
 import { parseRetryAfter } from "../core/retry-after.js";
 import type { HashSession } from "../verify/hash-pool.js";
 import { HtmlInsteadOfFileError, HttpStatusError, SizeMismatchError, TransferNetworkError } from "./errors.js";
+import { classifyTransferError } from "./classify-transfer-error.js";
 import { looksLikeHtml } from "./looks-like-html.js";
+import { parseContentRange } from "./parse-content-range.js";
+import { readBodySnippet } from "./read-body-snippet.js";
 import { discardBody, networkError, openResponse, type OpenResponse } from "./open-response.js";
 import type { HttpErrorInfo, TransferFile } from "./types.js";
 
@@ -84,7 +87,7 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
         hasher?.drop();
         throw e instanceof InterruptedError ? e : new InterruptedError(undefined, { cause: e });
       }
-      const d = classify(e);
+      const d = classifyTransferError(e);
       if (pos > before) failures = 0;
       failures++;
       if (!d.retry || failures > p.policy.attempts) {
@@ -210,7 +213,7 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
         throw new TransferNetworkError(name, "the partial file does not fit the file on the server; starting over");
       }
     } else {
-      const bodySnippet = await readSnippet(res);
+      const bodySnippet = await readBodySnippet(res);
       const hooked = p.classifyHttpError?.({ status: res.status, headers: res.headers, bodySnippet, file: p.file, html: looksLikeHtml(Buffer.from(bodySnippet), "") });
       if (hooked) throw hooked;
       throw new HttpStatusError(name, res.status, { retryAfterMs: parseRetryAfter(res.headers["retry-after"]) });
@@ -229,37 +232,4 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
     const hooked = p.classifyHttpError?.({ status: res.status, headers: res.headers, bodySnippet, file: p.file, html: true });
     throw hooked ?? new HtmlInsteadOfFileError(p.file.displayName);
   }
-
-  function classify(e: unknown): { retry: boolean; reason: string; retryAfterMs?: number } {
-    if (e instanceof HttpStatusError) {
-      const s = e.status;
-      return { retry: s === 408 || s === 429 || s >= 500, reason: `HTTP ${s}`, retryAfterMs: e.retryAfterMs };
-    }
-    if (e instanceof TransferNetworkError) return { retry: true, reason: e.reason };
-    if (e instanceof LlamagateError) return { retry: e.category === "network", reason: e.code };
-    return { retry: false, reason: "error" };
-  }
-}
-
-function parseContentRange(v: string | string[] | undefined): { start: number; end: number; total: number | undefined } | undefined {
-  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(v ?? "").trim());
-  if (!m) return undefined;
-  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === "*" ? undefined : Number(m[3]) };
-}
-
-async function readSnippet(res: OpenResponse): Promise<string> {
-  const parts: Buffer[] = [];
-  let n = 0;
-  try {
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      parts.push(chunk);
-      n += chunk.length;
-      if (n >= 4096) break;
-    }
-  } catch {
-    // the snippet is best effort
-  } finally {
-    discardBody(res.body);
-  }
-  return Buffer.concat(parts).subarray(0, 4096).toString("utf8");
 }

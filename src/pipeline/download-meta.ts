@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
@@ -13,6 +13,7 @@ import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
 import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
 import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
+import { probeMetaFileSize } from "../sources/meta/probe-meta-file-size.js";
 import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
 
 /** What the beforeFetch hook (the license check) learns; holds no secret. */
@@ -33,6 +34,8 @@ export interface DownloadMetaParams {
   concurrency?: number;
   /** Range parts per file; Meta links allow few requests, so more than 1 only when the user asks. @default 1 */
   partsPerFile?: number;
+  /** Smallest part when partsPerFile > 1, in bytes. @default the engine's (64 MiB) */
+  partMinBytes?: number;
   /** undici dispatcher (tests, proxies). */
   dispatcher?: Dispatcher;
   /** Retry policy handed to the engine. */
@@ -62,7 +65,7 @@ export interface MetaDownloadSummary {
   layout: MetaLayout;
   models: string[];
   expiresAt: Date;
-  /** Every file of the plan, checklists first. */
+  /** Every file of the plan, in download.sh's order. */
   files: FileSummary[];
   /** Files whose md5 came from a checklist and matched. */
   verified: number;
@@ -94,6 +97,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     const common = {
       concurrency: params.concurrency ?? 4,
       partsPerFile: params.partsPerFile ?? 1,
+      partMinBytes: params.partMinBytes,
       dispatcher: params.dispatcher,
       retry: params.retry,
       stallTimeoutMs: params.stallTimeoutMs,
@@ -126,11 +130,19 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     if (unlisted.length > 0) yield { type: "meta-unlisted", files: unlisted };
 
     yield { type: "meta-phase", phase: "files" };
-    const second = yield* runEngine({
-      ...common,
-      files: rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined)),
-    });
-    const files = [...first.files, ...second.files];
+    const files2 = rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined));
+    if ((params.partsPerFile ?? 1) > 1) {
+      // Parts need the size up front; only the shards are big enough to split, so only they are probed.
+      for (const [i, f] of rest.entries()) {
+        if (f.kind !== "weights" || (await isComplete(f.destPath))) continue;
+        const size = await probeMetaFileSize({ url: files2[i]!.url, dispatcher: params.dispatcher, signal: params.signal });
+        if (size !== undefined) files2[i]!.expectedSize = size;
+      }
+    }
+    const second = yield* runEngine({ ...common, files: files2 });
+    // Report in download.sh's order, whatever order the transfers finished in.
+    const order = new Map(plan.files.map((f, i) => [f.path, i]));
+    const files = [...first.files, ...second.files].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
     return {
       dir,
       layout: plan.layout,
@@ -169,6 +181,14 @@ async function* runEngine(p: Parameters<typeof downloadFilesIter>[0]): AsyncGene
     if (r.value.type === "file-error" && !firstError) firstError = r.value.error;
     yield r.value;
   }
+}
+
+/** A file already in place under its final name needs no probe (the engine checks it against its md5). */
+async function isComplete(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 function sumTotals(a: DownloadSummary["totals"], b: DownloadSummary["totals"]): DownloadSummary["totals"] {

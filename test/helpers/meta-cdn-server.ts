@@ -2,7 +2,7 @@
  * Test helper: a generated Meta-layout release served by the project's signed CDN (src/demo/serve-signed-cdn.ts)
  * with one-shot faults queued per path, plus a runner for the built CLI.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -71,7 +71,7 @@ export interface CliRun {
 const BIN = resolve(import.meta.dirname, "../../bin/llamagate.js");
 
 /** Run the built CLI (npm run build first). `input` is written to stdin (else stdin is /dev/null). */
-export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env, CI: "1", NO_COLOR: "1", ...opts.env };
     delete env.LLAMAGATE_META_URL;
@@ -81,6 +81,7 @@ export function runLlamagate(args: string[], opts: { env?: Record<string, string
       env,
       stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
     });
+    opts.onSpawn?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

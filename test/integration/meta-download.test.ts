@@ -59,6 +59,8 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(r.code, r.stderr).toBe(0);
     const after = cdn.cdn.requests.slice(before);
     expect(after.reduce((a, q) => a + q.bytesSent, 0)).toBe(0);
+    // Frugal with Meta links: complete, verified files cost no request at all.
+    expect(after).toEqual([]);
     expect(JSON.parse(r.stdout).bytesTransferred).toBe(0);
     expect(await listFiles(dir)).toEqual(expected);
   });
@@ -86,5 +88,28 @@ describe("download: Code Llama (tokenizer inside the model folder)", () => {
     expect(await listFiles(dir)).toEqual(expected);
     await expectSameBytes(cdn, dir, expected);
     expect(r.stderr).toMatch(/valid until \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(23h 5\dm left\)/);
+  });
+});
+
+describe("download: --parts (opt-in multi-part)", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 3_500_000 });
+  });
+  afterAll(() => cdn.close());
+
+  it("probes the shard's size with a one-byte Range, then fetches it in ranged parts", async () => {
+    const dir = join(cdn.work, "parts");
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--parts", "3", "--min-part-mb", "1"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code, r.stderr).toBe(0);
+    const shard = cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === "llama-2-7b/consolidated.00.pth");
+    expect(shard[0]).toMatchObject({ range: "bytes=0-0", status: 206, bytesSent: 1 });
+    const parts = shard.slice(1);
+    expect(parts.length).toBeGreaterThanOrEqual(2);
+    expect(parts.every((q) => q.status === 206)).toBe(true);
+    expect(parts.reduce((a, q) => a + q.bytesSent, 0)).toBe(3_500_000);
+    // Small files are never split or probed.
+    expect(cdn.cdn.requests.filter((q) => q.path === "llama-2-7b/params.json").map((q) => q.range)).toEqual([undefined]);
+    await expectSameBytes(cdn, dir, ["llama-2-7b/consolidated.00.pth", "llama-2-7b/params.json", "tokenizer.model"]);
   });
 });

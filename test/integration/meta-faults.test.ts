@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -30,6 +31,64 @@ describe("download against a misbehaving CDN", () => {
     expect(gets[1]).toMatchObject({ status: 206, bytesSent: 1_000_000 - start });
     expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
     expect(JSON.parse(r.stdout).retries).toBeGreaterThanOrEqual(1);
+  });
+
+  it("kill -9 mid-file, then a rerun continues from the bytes on disk", async () => {
+    // The engine writes in ~1 MiB batches: stall after 2.2 MB so at least 2 MiB reach the disk before the kill.
+    await cdn.close();
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 3_000_000 });
+    dir = join(cdn.work, "out");
+    cdn.fault(SHARD, { kind: "stall", afterBytes: 2_200_000, ms: 30_000 });
+    const killed = await runLlamagate(["download", "llama-2-7b", "--dir", dir], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+      onSpawn: (child) => {
+        // Kill without warning once at least 1 MiB of the shard is on disk (in the engine's partial file).
+        const poll = setInterval(() => {
+          const folder = join(dir, "llama-2-7b");
+          const partial = existsSync(folder) ? readdirSync(folder).find((n) => n.startsWith("consolidated.00.pth.llamagate-partial-")) : undefined;
+          if (partial && statSync(join(folder, partial)).size >= 1 << 20) {
+            clearInterval(poll);
+            child.kill("SIGKILL");
+          }
+        }, 20);
+        child.on("exit", () => clearInterval(poll));
+      },
+    });
+    expect(killed.code).toBe(null);
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(0);
+    const gets = shardGets();
+    expect(gets).toHaveLength(2);
+    const start = Number(/^bytes=(\d+)-$/.exec(gets[1]!.range ?? "")?.[1]);
+    expect(start).toBeGreaterThanOrEqual(1 << 20);
+    expect(gets[1]!.bytesSent).toBe(3_000_000 - start);
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+  });
+
+  it("Ctrl-C (SIGINT) mid-file: exit 130, partial bytes kept, the rerun resumes", async () => {
+    await cdn.close();
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 3_000_000 });
+    dir = join(cdn.work, "out");
+    cdn.fault(SHARD, { kind: "stall", afterBytes: 2_200_000, ms: 30_000 });
+    const interrupted = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if ((shardGets()[0]?.bytesSent ?? 0) >= 2_200_000) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+          }
+        }, 20);
+        child.on("exit", () => clearInterval(poll));
+      },
+    });
+    expect(interrupted.code, interrupted.stderr).toBe(130);
+    expect(JSON.parse(interrupted.stdout).error.category).toBe("interrupted");
+    await expect(readFile(join(dir, SHARD))).rejects.toMatchObject({ code: "ENOENT" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(0);
+    expect(shardGets()[1]!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
   });
 
   it("retries a 503 with Retry-After", async () => {

@@ -9,7 +9,7 @@ interface DemoOptions {
   dir?: string;
   model: string;
   shardMb: number;
-  showResume?: boolean;
+  showResume: boolean;
   json?: boolean;
 }
 
@@ -21,7 +21,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--dir <dir>", "download into this folder and keep it (default: a temporary folder, removed afterwards)")
     .option("--model <name>", "catalog model whose Meta layout to imitate", "llama-2-7b")
     .option("--shard-mb <n>", "size of each generated consolidated.NN.pth in MiB", (v) => Math.max(1, Math.min(512, Number(v) || 4)), 4)
-    .option("--show-resume", "make the CDN drop the connection once mid-file to show the ranged resume")
+    .option("--no-show-resume", "do not make the CDN drop the connection once mid-file (it does by default, to show the ranged resume)")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (opts: DemoOptions) => {
@@ -38,6 +38,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
           if (e.type === "demo-release") {
             logLine(ctx, `demo: generated a ${formatBytes(e.bytes)} stand-in release (${e.files} files) in Meta's layout`);
             logLine(ctx, `demo: serving it from a local signed-URL CDN at ${e.origin} (link valid until ${formatUtc(e.expiresAt)})`);
+            if (opts.showResume) logLine(ctx, "demo: the CDN will drop the connection once in the middle of the first shard, to show the resume");
             logLine(ctx, `demo: downloading into ${e.dir}`);
           } else if (e.type === "demo-verify") {
             logLine(ctx, "demo: re-checking every checklist from disk, like `llamagate verify`");

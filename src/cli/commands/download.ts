@@ -14,6 +14,7 @@ interface DownloadOptions {
   metaUrl?: string;
   dir: string;
   parts: number;
+  minPartMb?: number;
   concurrency: number;
   stallTimeout?: number;
   json?: boolean;
@@ -33,9 +34,10 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`)")
     .option("--meta-url <url>", 'signed URL from Meta\'s email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
     .option("--dir <dir>", "destination folder", ".")
-    .option("--parts <n>", "parallel Range requests per file (Meta links allow few requests: opt in)", positiveInt, 1)
-    .option("--concurrency <n>", "files downloaded at once", positiveInt, 4)
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", positiveInt)
+    .option("--parts <n>", "parallel Range requests per file (Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
+    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
+    .option("--concurrency <n>", "files downloaded at once", (v) => positiveInt(v), 4)
+    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
     .option("--accept-license", `accept the model's license without a prompt ${LICENSE_NOTE}`)
     .option("--mau <n>", `monthly active users of your products ${LICENSE_NOTE}`)
     .option("--region <cc>", `country or EU where the model is used ${LICENSE_NOTE}`)
@@ -51,6 +53,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
           dir: resolve(opts.dir),
           concurrency: opts.concurrency,
           partsPerFile: opts.parts,
+          partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
           stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
           signal: ctx.signal,
           // Hook point for the license check (the lead wires src/license in here).
@@ -86,6 +89,9 @@ function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
   if (e.type === "meta-plan") {
     const left = e.expiresAt.getTime() - Date.now();
     log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
+    if (left < 2 * 3600_000) {
+      log(`warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`);
+    }
   } else if (e.type === "meta-unlisted") {
     log(`warning: not listed in their checklist, downloaded without md5 check: ${e.files.join(", ")}`);
   }
@@ -120,7 +126,8 @@ function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): 
     });
     return;
   }
-  for (const f of s.files) printLine(ctx, `${f.verified ? "OK      " : "saved   "}${f.name}${f.skipped ? " (already complete)" : ""}`);
+  // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
+  for (const f of s.files) printLine(ctx, `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`);
   logLine(
     ctx,
     `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +
@@ -128,8 +135,8 @@ function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): 
   );
 }
 
-function positiveInt(value: string): number {
+function positiveInt(value: string, max = 64): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`Expected a whole number from 1 to 64, got "${value}".`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`Expected a whole number from 1 to ${max}, got "${value}".`);
   return n;
 }
