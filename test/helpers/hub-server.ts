@@ -48,6 +48,8 @@ export interface HubFaults {
   resolveRateLimit?: number;
   /** CDN: for these sha256s, the first GET sends half the body then drops the connection. */
   dropOnce?: string[];
+  /** CDN: for these sha256s, the first GET sends half the body then stalls (the connection stays open). */
+  stallOnce?: string[];
   /** /resolve reports this X-Repo-Commit instead of the real one (a stale mirror). */
   resolveCommitOverride?: string;
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
@@ -83,6 +85,7 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
   const requests: RecordedRequest[] = [];
   const faults: HubFaults = { ...opts.faults };
   const dropped = new Set<string>();
+  const stalled = new Set<string>();
   const blobs = new Map<string, Buffer>();
   for (const r of opts.repos) for (const f of r.files) if (f.lfs) blobs.set(sha256(f.content), f.served ?? f.content);
 
@@ -101,6 +104,12 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       dropped.add(sha);
       res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
       res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      return;
+    }
+    if (faults.stallOnce?.includes(sha) && !stalled.has(sha) && req.method === "GET") {
+      stalled.add(sha);
+      res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
+      res.write(body.subarray(0, Math.floor(body.length / 2)));
       return;
     }
     sendBody(req, res, body, { etag: `"${sha}"` });

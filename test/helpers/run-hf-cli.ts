@@ -12,7 +12,10 @@ export interface CliRun {
 }
 
 /** Run the CLI; `env` replaces the environment except PATH (no HF_* or DBUS from the outside leaks in unless given). */
-export function runCli(args: string[], opts: { env: Record<string, string | undefined>; stdin?: string }): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  opts: { env: Record<string, string | undefined>; stdin?: string; onSpawn?: (child: import("node:child_process").ChildProcess) => void },
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = { PATH: process.env.PATH ?? "", NO_COLOR: "1" };
     for (const [k, v] of Object.entries(opts.env)) if (v !== undefined) env[k] = v;
@@ -24,5 +27,6 @@ export function runCli(args: string[], opts: { env: Record<string, string | unde
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(opts.stdin ?? "");
+    opts.onSpawn?.(child);
   });
 }

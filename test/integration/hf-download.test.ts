@@ -61,10 +61,11 @@ async function freshHome() {
   await mkdir(home, { recursive: true });
   return home;
 }
-async function dl(home: string, args: string[], env: Record<string, string> = {}, stdin?: string) {
+async function dl(home: string, args: string[], env: Record<string, string> = {}, stdin?: string, onSpawn?: Parameters<typeof runCli>[1]["onSpawn"]) {
   const r = await runCli(["download-hf", ...args], {
     env: { HOME: home, HF_HOME: join(home, "hf"), HF_ENDPOINT: hub.endpoint, LLAMAGATE_CONFIG_DIR: join(home, "cfg"), ...env },
     stdin,
+    onSpawn,
   });
   runs.push(r);
   return r;
@@ -297,6 +298,39 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(hub.requests.slice(start).filter((q) => q.server === "cdn").map((q) => q.range)).toEqual(["bytes=100000-"]);
     expect(JSON.parse(r.stdout).bytesTransferred).toBe(body.length - 100_000);
     expect((await readdir(blobs)).sort()).toEqual([sha]);
+  });
+
+  it("Ctrl-C mid-file: exit 130, partial kept, no ref or snapshot yet; the rerun resumes and completes", async () => {
+    const home = await freshHome();
+    const body = content(pub, "model.safetensors");
+    const sha = sha256(body);
+    hub.faults.stallOnce = [sha];
+    const cdnGets = () => hub.requests.filter((q) => q.server === "cdn" && q.path.includes(sha));
+    const before = cdnGets().length;
+    const repoDir = join(home, "hf", "hub", "models--test-org--tiny-llama");
+    const r = await dl(home, [PUBLIC_REPO, "--include", "model.safetensors", "--json"], {}, undefined, (child) => {
+      const poll = setInterval(async () => {
+        const names = await readdir(join(repoDir, "blobs")).catch(() => [] as string[]);
+        const partial = names.find((x) => x.includes(".llamagate-partial-"));
+        if (cdnGets().length > before && partial && (await lstat(join(repoDir, "blobs", partial))).size >= body.length / 2) {
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }
+      }, 20);
+      child.on("exit", () => clearInterval(poll));
+    });
+    hub.faults.stallOnce = [];
+    expect(r.code, r.stderr).toBe(130);
+    expect(JSON.parse(r.stdout).error.category).toBe("interrupted");
+    const left = await listTree(repoDir);
+    expect(left.some((x) => x.startsWith(`blobs/${sha}.llamagate-partial-`))).toBe(true);
+    expect(left).not.toContain(`blobs/${sha}`);
+    expect(left.some((x) => x.startsWith("refs/") || x.startsWith("snapshots/"))).toBe(false);
+
+    const again = await dl(home, [PUBLIC_REPO, "--include", "model.safetensors"]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(cdnGets().at(-1)!.range).toMatch(/^bytes=[1-9]\d*-$/);
+    expect(hex("sha256", await readFile(join(repoDir, "blobs", sha)))).toBe(sha);
   });
 
   it("a server lying about the hash: retried once, then exit 6 with both hashes; no blob or snapshot under a final name", async () => {
