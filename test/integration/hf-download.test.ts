@@ -312,11 +312,15 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const repoDir = join(home, "hf", "hub", "models--test-org--bigger");
     const r = await dl(home, [big.id, "--json"], {}, undefined, (child) => {
       // Interrupt once the CDN has sent half the file, stalls, and some of it reached the partial file.
+      // Polls overlap (each awaits the filesystem): send exactly one SIGINT, a second one exits at once.
+      let sent = false;
       const poll = setInterval(async () => {
+        if (sent) return;
         const names = await readdir(join(repoDir, "blobs")).catch(() => [] as string[]);
         const partial = names.find((x) => x.includes(".llamagate-partial-"));
         const size = partial ? ((await lstat(join(repoDir, "blobs", partial)).catch(() => undefined))?.size ?? 0) : 0;
-        if (cdnGets().length > before && size > 0) {
+        if (!sent && cdnGets().length > before && size > 0) {
+          sent = true;
           clearInterval(poll);
           child.kill("SIGINT");
         }
