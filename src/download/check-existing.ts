@@ -20,8 +20,8 @@ export type ExistingState =
  *   as after an interrupted `wget`/download.sh); longer = moved aside;
  * - nothing known: complete only when a valid sidecar says llamagate finished it, else fetched again.
  */
-export async function checkExisting(params: { file: TransferFile; algorithms: HashAlgorithm[]; pool: HashPool }): Promise<ExistingState> {
-  const { file, algorithms, pool } = params;
+export async function checkExisting(params: { file: TransferFile; algorithms: HashAlgorithm[]; pool: HashPool; signal?: AbortSignal }): Promise<ExistingState> {
+  const { file, algorithms, pool, signal } = params;
   const dest = file.destPath;
   let st;
   try {
@@ -37,7 +37,7 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
   const known: HashResult = { ...(sidecar ?? {}) };
   const complete = async (reason: "verified-sidecar" | "hash-match" | "size-match"): Promise<ExistingState> => {
     const missing = algorithms.filter((a) => known[a] === undefined);
-    if (missing.length) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing }));
+    if (missing.length) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing, signal }));
     if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known);
     const hashes: HashResult = {};
     for (const a of algorithms) hashes[a] = known[a];
@@ -77,7 +77,7 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
   if (file.expectedHash) {
     const { algorithm } = file.expectedHash;
     const expected = file.expectedHash.hex.toLowerCase();
-    if (known[algorithm] === undefined) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm] }));
+    if (known[algorithm] === undefined) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm], signal }));
     const actual = known[algorithm]!;
     if (actual !== expected) {
       const movedTo = await moveAside();

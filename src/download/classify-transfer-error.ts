@@ -8,6 +8,7 @@ export function classifyTransferError(e: unknown): { retry: boolean; reason: str
     return { retry: s === 408 || s === 429 || s >= 500, reason: `HTTP ${s}`, retryAfterMs: e.retryAfterMs };
   }
   if (e instanceof TransferNetworkError) return { retry: true, reason: e.reason };
-  if (e instanceof LlamagateError) return { retry: e.category === "network", reason: e.code };
+  // A redirect loop or a redirect to another protocol will not fix itself.
+  if (e instanceof LlamagateError) return { retry: e.category === "network" && e.code !== "BAD_REDIRECT", reason: e.code };
   return { retry: false, reason: "error" };
 }

@@ -47,7 +47,7 @@ export async function downloadFile(params: {
     throw filesystemErrorFrom(e, dirname(file.destPath), "create");
   });
 
-  const existing = await checkExisting({ file, algorithms, pool: options.pool });
+  const existing = await checkExisting({ file, algorithms, pool: options.pool, signal });
   if (existing.kind === "complete") {
     const summary: FileSummary = {
       name: file.displayName,
@@ -77,7 +77,10 @@ export async function downloadFile(params: {
   for (;;) {
     if (signal.aborted) throw new InterruptedError();
     const partial = await claimPartial({ dest: file.destPath });
-    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom: partial.size });
+    // A multi-part partial is sparse: its useful bytes are the parts' done counts, not its length.
+    const parts = await readPartsState(file.destPath, file.expectedSize);
+    const resumeFrom = parts ? Math.min(partial.size, parts.parts.reduce((n, x) => n + x.done, 0)) : partial.size;
+    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom });
     const r = await transferToPartial(partial.path, partial.size);
     firstReused ??= r.bytesReused;
     bytesTransferred += r.bytesTransferred;
@@ -182,7 +185,7 @@ export async function downloadFile(params: {
       } catch (e) {
         throw filesystemErrorFrom(e, partialPath);
       }
-      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms }) : {};
+      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms, signal }) : {};
       return { ...r, hashes };
     } finally {
       await fh.close().catch(() => {});

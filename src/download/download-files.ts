@@ -45,7 +45,8 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   }
   const ownDispatcher = params.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
   const dispatcher: Dispatcher = params.dispatcher ?? ownDispatcher!;
-  const pool = createHashPool({ size: params.hashWorkers ?? Math.max(1, Math.min(concurrency, availableParallelism())) });
+  // At most 4 hashing threads by default: ~4 x 600 MB/s of md5 outruns most links, and each thread costs RSS.
+  const pool = createHashPool({ size: params.hashWorkers ?? Math.max(1, Math.min(concurrency, availableParallelism(), 4)) });
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   outer?.addEventListener("abort", onOuterAbort, { once: true });

@@ -1,5 +1,6 @@
 import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { writeAllAt } from "../core/fs/write-all-at.js";
 import { backoffDelay, sleep } from "../core/retry.js";
 import { parseRetryAfter } from "../core/retry-after.js";
 import type { HashSession } from "../verify/hash-pool.js";
@@ -111,8 +112,7 @@ export async function transferParts(p: StreamTransferParams & { parts: number; p
       batch = [];
       batchBytes = 0;
       try {
-        const { bytesWritten } = await p.fh.writev(out, part.start + part.done);
-        if (bytesWritten !== n) throw Object.assign(new Error("short write"), { code: "EIO" });
+        await writeAllAt(p.fh, out, part.start + part.done);
       } catch (e) {
         throw filesystemErrorFrom(e, p.partialPath);
       }

@@ -2,6 +2,7 @@ import type { FileHandle } from "node:fs/promises";
 import type { Dispatcher } from "undici";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { writeAllAt } from "../core/fs/write-all-at.js";
 import { backoffDelay, sleep, type RetryPolicy } from "../core/retry.js";
 import { parseRetryAfter } from "../core/retry-after.js";
 import type { HashSession } from "../verify/hash-pool.js";
@@ -130,8 +131,7 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
       batch = [];
       batchBytes = 0;
       try {
-        const { bytesWritten } = await p.fh.writev(out, at);
-        if (bytesWritten !== n) throw Object.assign(new Error("short write"), { code: "EIO" });
+        await writeAllAt(p.fh, out, at);
       } catch (e) {
         throw filesystemErrorFrom(e, p.partialPath);
       }

@@ -88,7 +88,7 @@ export interface DownloadFilesParams {
   checkFreeSpace?: boolean;
   /** Minimum interval between file-progress events per file, in ms. @default 250 */
   progressIntervalMs?: number;
-  /** Number of hashing worker threads. @default min(concurrency, cores) */
+  /** Number of hashing worker threads. @default min(concurrency, cores, 4) */
   hashWorkers?: number;
 }
 

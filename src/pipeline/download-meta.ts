@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
@@ -7,9 +7,11 @@ import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
 import { downloadFilesIter } from "../download/download-files.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, TransferFile } from "../download/types.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
+import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
 import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
 import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
+import { checkMetaUrlFamily } from "../sources/meta/check-meta-url-family.js";
 import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
 import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
@@ -86,6 +88,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   checkMetaUrlExpiry({ signedUrl, now: now() });
   const dir = resolve(params.dir);
   const plan = buildMetaPlan({ models: params.models, dir });
+  checkMetaUrlFamily({ signedUrl, layout: plan.layout });
   await params.beforeFetch?.({ models: params.models, plan, expiresAt: signedUrl.expiresAt });
   yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
 
@@ -103,7 +106,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
       stallTimeoutMs: params.stallTimeoutMs,
       signal: params.signal,
       lockDir: false as const,
-      classifyHttpError: (info: { status: number; headers: Record<string, string | string[] | undefined>; bodySnippet: string; html: boolean; file: TransferFile }) =>
+      classifyHttpError: (info: HttpErrorInfo) =>
         classifyMetaResponse({ ...info, displayName: info.file.displayName, expiresAt: signedUrl.expiresAt, now: now() }),
     };
     const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
@@ -123,12 +126,23 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
       const text = await readFile(c.destPath, "utf8").catch((e) => {
         throw filesystemErrorFrom(e, c.destPath, "read");
       });
-      for (const entry of parseMd5Checklist({ text, name: c.path })) md5.set(c.folder ? `${c.folder}/${entry.path}` : entry.path, entry.md5);
+      let entries: ReturnType<typeof parseMd5Checklist>;
+      try {
+        entries = parseMd5Checklist({ text, name: c.path });
+      } catch (e) {
+        // Do not keep an unusable checklist as "complete": the next run must fetch it again.
+        await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
+        await removeVerifiedSidecar(c.destPath).catch(() => {});
+        throw e;
+      }
+      for (const entry of entries) md5.set(c.folder ? `${c.folder}/${entry.path}` : entry.path, entry.md5);
     }
     const rest = plan.files.filter((f) => f.kind !== "checklist");
     const unlisted = rest.filter((f) => f.checklist !== undefined && !md5.has(f.path)).map((f) => f.path);
     if (unlisted.length > 0) yield { type: "meta-unlisted", files: unlisted };
 
+    // The link may have run out while the checklists came (or between a Ctrl-C and now): say so before asking.
+    checkMetaUrlExpiry({ signedUrl, now: now() });
     yield { type: "meta-phase", phase: "files" };
     const files2 = rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined));
     if ((params.partsPerFile ?? 1) > 1) {

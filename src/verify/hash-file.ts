@@ -13,11 +13,13 @@ export async function hashFile(params: {
   algorithms?: readonly HashAlgorithm[];
   /** Shared worker pool. */
   pool?: HashPool;
+  /** Stops hashing (InterruptedError). */
+  signal?: AbortSignal;
 }): Promise<HashResult> {
   const { size } = await stat(params.path);
   const pool = params.pool ?? createHashPool({ size: 1 });
   try {
-    return await pool.hashFile({ path: params.path, size, algorithms: params.algorithms ?? ["md5"] });
+    return await pool.hashFile({ path: params.path, size, algorithms: params.algorithms ?? ["md5"], signal: params.signal });
   } finally {
     if (!params.pool) await pool.close();
   }

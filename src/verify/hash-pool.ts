@@ -5,7 +5,7 @@
  */
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
-import { LlamagateError } from "../core/errors.js";
+import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { HASH_WORKER_SOURCE } from "./hash-worker-source.js";
 import type { HashAlgorithm, HashResult } from "./hash-types.js";
 
@@ -28,11 +28,13 @@ export interface HashSession {
 export interface HashPool {
   /** Start hashing a file. `gitSize` (the file's full size) is required for "git-sha1". */
   session(params: { algorithms: readonly HashAlgorithm[]; gitSize?: number }): HashSession;
-  /** Hash a whole file (size read by the caller or by stat). */
-  hashFile(params: { path: string; size: number; algorithms: readonly HashAlgorithm[] }): Promise<HashResult>;
+  /** Hash a whole file (size read by the caller or by stat). Abort stops it within one 64 MiB slice. */
+  hashFile(params: { path: string; size: number; algorithms: readonly HashAlgorithm[]; signal?: AbortSignal }): Promise<HashResult>;
   /** Stop the workers. */
   close(): Promise<void>;
 }
+
+const HASH_SLICE = 64 << 20;
 
 interface Waiter {
   upTo: number;
@@ -63,7 +65,8 @@ export function createHashPool(params: {
   };
 
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
+    // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 } });
     const entry = { worker, sessions: new Map<number, SessionState>() };
     worker.on("message", (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
       const s = entry.sessions.get(m.id);
@@ -136,9 +139,17 @@ export function createHashPool(params: {
 
   return {
     session,
-    async hashFile({ path, size: fileSize, algorithms }) {
+    async hashFile({ path, size: fileSize, algorithms, signal }) {
       const s = session({ algorithms, gitSize: fileSize });
-      s.feed(path, 0, fileSize);
+      // Feed in slices so an abort (or drop) takes effect between two of them, not after 100 GB.
+      for (let at = 0; at < fileSize; at += HASH_SLICE) {
+        if (signal?.aborted) {
+          s.drop();
+          throw new InterruptedError();
+        }
+        s.feed(path, at, Math.min(fileSize, at + HASH_SLICE));
+        await s.waitLag(HASH_SLICE);
+      }
       return s.digest();
     },
     async close() {

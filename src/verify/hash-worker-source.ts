@@ -13,7 +13,7 @@ const { parentPort } = require("node:worker_threads");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const sessions = new Map();
-const buf = Buffer.allocUnsafe(4 << 20);
+const buf = Buffer.allocUnsafe(1 << 20);
 function fail(id, e) {
   parentPort.postMessage({ t: "error", id, code: e && e.code, message: String(e && e.message || e) });
 }

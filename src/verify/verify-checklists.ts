@@ -82,7 +82,7 @@ export async function verifyChecklists(params: {
         if (params.signal?.aborted) throw new InterruptedError();
         const i = next++;
         const job = jobs[i]!;
-        job.result = await checkOne(job.abs, job.result, pool);
+        job.result = await checkOne(job.abs, job.result, pool, params.signal);
         params.onResult?.(job.result, i);
       }
     };
@@ -100,7 +100,7 @@ export async function verifyChecklists(params: {
   return { dir, checklists: checklists.map(rel), files, counts, ok: counts.ok === files.length, seconds: (performance.now() - t0) / 1000 };
 }
 
-async function checkOne(abs: string, base: VerifyFileResult, pool: HashPool): Promise<VerifyFileResult> {
+async function checkOne(abs: string, base: VerifyFileResult, pool: HashPool, signal?: AbortSignal): Promise<VerifyFileResult> {
   let size: number;
   try {
     const s = await stat(abs);
@@ -110,9 +110,10 @@ async function checkOne(abs: string, base: VerifyFileResult, pool: HashPool): Pr
     return { ...base, status: (e as NodeJS.ErrnoException).code === "ENOENT" ? "MISSING" : "UNREADABLE" };
   }
   try {
-    const { md5 } = await pool.hashFile({ path: abs, size, algorithms: ["md5"] });
+    const { md5 } = await pool.hashFile({ path: abs, size, algorithms: ["md5"], signal });
     return { ...base, status: md5 === base.expected ? "OK" : "FAILED", actual: md5, size };
-  } catch {
+  } catch (e) {
+    if (e instanceof InterruptedError) throw e;
     return { ...base, status: "UNREADABLE", size };
   }
 }

@@ -71,7 +71,7 @@ export interface CliRun {
 const BIN = resolve(import.meta.dirname, "../../bin/llamagate.js");
 
 /** Run the built CLI (npm run build first). `input` is written to stdin (else stdin is /dev/null). */
-export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void } = {}): Promise<CliRun> {
+export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; stdinFd?: number } = {}): Promise<CliRun> {
   return new Promise((resolvePromise, reject) => {
     const env = { ...process.env, CI: "1", NO_COLOR: "1", ...opts.env };
     delete env.LLAMAGATE_META_URL;
@@ -79,7 +79,7 @@ export function runLlamagate(args: string[], opts: { env?: Record<string, string
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
       env,
-      stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [opts.stdinFd ?? (opts.input === undefined ? "ignore" : "pipe"), "pipe", "pipe"],
     });
     opts.onSpawn?.(child);
     let stdout = "";

@@ -23,6 +23,8 @@ export type Fault =
   | { kind: "ignore-range" }
   /** Serve an HTML page with status 200. */
   | { kind: "html"; body?: string }
+  /** Accept the request and never answer (not even headers). */
+  | { kind: "no-response" }
   /** Redirect (302 by default) to `location` (absolute or relative). */
   | { kind: "redirect"; location: string; status?: number };
 
@@ -108,6 +110,10 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     if (fault?.kind === "status") return send(fault.status, { "content-type": "text/plain", ...(fault.headers ?? {}) }, fault.body ?? `status ${fault.status}`);
     if (fault?.kind === "html") {
       return send(200, { "content-type": "text/html" }, fault.body ?? "<!DOCTYPE html><html><head><title>Error</title></head><body>Excessive downloads</body></html>");
+    }
+    if (fault?.kind === "no-response") {
+      entry.status = -1;
+      return;
     }
     if (fault?.kind === "redirect") return send(fault.status ?? 302, { location: fault.location }, "");
 

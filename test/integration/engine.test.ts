@@ -296,4 +296,45 @@ describe("transfer engine", () => {
     await downloadFiles({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
+
+  it("retries a server that accepts the request but never answers", async () => {
+    server.addFault("/m/b.pth", { kind: "no-response" });
+    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
+    expect(s.files[0]!.retries).toBe(1);
+    expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
+  });
+
+  it("stops at once on a redirect loop", async () => {
+    server.addFault("/m/b.pth", { kind: "redirect", location: "/m/b.pth" }, 20);
+    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    expect(error).toMatchObject({ code: "BAD_REDIRECT" });
+    expect(server.requestsFor("/m/b.pth")).toHaveLength(9);
+  });
+
+  it("refuses a server file whose size differs from the expected size", async () => {
+    const { error } = await collect({ files: [file("/m/b.pth", B, { expectedSize: B.length + 1, expectedHash: undefined })], retry: FAST_RETRY });
+    expect(error).toMatchObject({ code: "SIZE_MISMATCH", category: "integrity" });
+    expect(existsSync(join(dir, "m/b.pth"))).toBe(false);
+  });
+
+  it("never puts the URL's secret query in events, errors or summaries", async () => {
+    server.addFault("/m/a.pth", { kind: "drop", afterBytes: 100_000 });
+    server.addFault("/m/b.pth", { kind: "status", status: 503, headers: { "retry-after": "0" } });
+    const files = [file("/m/a.pth", A), file("/m/b.pth", B), file("/m/missing.pth", C), file("/params.json", C)];
+    server.addFault("/params.json", { kind: "html" });
+    const { events, error } = await collect({ files, retry: FAST_RETRY });
+    const err = error as LlamagateError;
+    const text = [JSON.stringify(events), err.message, err.hint, JSON.stringify(err.details), String(err.stack)].join("\n");
+    expect(text).not.toContain("sekrit");
+    expect(text).not.toContain("Signature");
+    expect(text).toContain("m/missing.pth");
+  });
+
+  it("releases the lock when the consumer stops iterating early", async () => {
+    const it = downloadFilesIter({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    for await (const e of it) if (e.type === "file-start") break;
+    expect(existsSync(join(dir, ".llamagate.lock"))).toBe(false);
+    await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
+  });
 });

@@ -1,4 +1,4 @@
-import { writeFile } from "node:fs/promises";
+import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
@@ -31,6 +31,7 @@ describe("download: bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).not.toContain("<redacted>");
     expect(cdn.cdn.requests.length).toBe(before);
   });
 
@@ -73,5 +74,19 @@ describe("download: bad input", () => {
     expect(r.code, r.stderr).toBe(8);
     expect(JSON.parse(r.stdout).error.category).toBe("filesystem");
     expect(cdn.cdn.requests.length).toBe(before);
+  });
+
+  // Root ignores permission bits, so this one only runs as a normal user (the ENOTDIR case above runs everywhere).
+  it.skipIf(process.getuid?.() === 0)("a read-only destination: exit 8 with the path and a hint", async () => {
+    const ro = join(cdn.work, "read-only");
+    await mkdir(ro);
+    await chmod(ro, 0o555);
+    try {
+      const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(ro, "llama")], { env: { LLAMAGATE_META_URL: cdn.url() } });
+      expect(r.code, r.stderr).toBe(8);
+      expect(r.stderr).toMatch(/Permission denied/);
+    } finally {
+      await chmod(ro, 0o755);
+    }
   });
 });

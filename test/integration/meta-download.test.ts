@@ -1,4 +1,5 @@
-import { readFile, readdir } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
@@ -48,7 +49,7 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(json.bytes).toBe(Object.values(cdn.files).reduce((a, b) => a + b, 0));
     const shard = json.files.find((f: { name: string }) => f.name === "llama-2-13b/consolidated.01.pth");
     const { createHash } = await import("node:crypto");
-    expect(shard.md5).toBe(createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex"));
+    expect(shard.hashes).toEqual({ md5: createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex") });
     expect(shard.verified).toBe(true);
   });
 
@@ -91,6 +92,27 @@ describe("download: Code Llama (tokenizer inside the model folder)", () => {
   });
 });
 
+describe("download: the link from a redirected file (`llamagate download 7B < link.txt`)", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 10_000 });
+  });
+  afterAll(() => cdn.close());
+
+  it("reads stdin without --meta-url when it is a file or a shell pipe", async () => {
+    const link = join(cdn.work, "link.txt");
+    await writeFile(link, `${cdn.url()}\n`);
+    const fd = openSync(link, "r");
+    try {
+      const r = await runLlamagate(["download", "7B", "--dir", join(cdn.work, "o")], { stdinFd: fd });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
 describe("download: --parts (opt-in multi-part)", () => {
   let cdn: MetaCdn;
   beforeAll(async () => {
@@ -111,5 +133,25 @@ describe("download: --parts (opt-in multi-part)", () => {
     // Small files are never split or probed.
     expect(cdn.cdn.requests.filter((q) => q.path === "llama-2-7b/params.json").map((q) => q.range)).toEqual([undefined]);
     await expectSameBytes(cdn, dir, ["llama-2-7b/consolidated.00.pth", "llama-2-7b/params.json", "tokenizer.model"]);
+  });
+});
+
+describe("download: a folder filled earlier by download.sh", () => {
+  let cdn: MetaCdn;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 500_000 });
+  });
+  afterAll(() => cdn.close());
+
+  it("keeps weights whose md5 matches the checklist instead of fetching them again", async () => {
+    const dir = join(cdn.work, "old");
+    await cp(cdn.root, dir, { recursive: true });
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code, r.stderr).toBe(0);
+    const fetched = cdn.cdn.requests.filter((q) => q.method === "GET" && q.bytesSent > 0).map((q) => q.path);
+    expect(fetched).not.toContain("llama-2-7b/consolidated.00.pth");
+    expect(fetched).not.toContain("tokenizer.model");
+    const shard = JSON.parse(r.stdout).files.find((f: { name: string }) => f.name === "llama-2-7b/consolidated.00.pth");
+    expect(shard).toMatchObject({ skipped: true, verified: true, bytesTransferred: 0 });
   });
 });

@@ -157,5 +157,56 @@ describe("download against a misbehaving CDN", () => {
     expect(r.stderr).toMatch(/outside its folder/);
     expect(shardGets()).toHaveLength(0);
     expect((await readdir(join(cdn.work))).sort()).toEqual(["cdn", "out"]);
+    // The bad checklist is not kept as complete: once the server has a good one, a rerun fetches it and succeeds.
+    await expect(readFile(join(dir, "llama-2-7b/checklist.chk"))).rejects.toMatchObject({ code: "ENOENT" });
+    const { createHash } = await import("node:crypto");
+    const good = await Promise.all(
+      ["consolidated.00.pth", "params.json"].map(async (n) => `${createHash("md5").update(await readFile(join(cdn.root, "llama-2-7b", n))).digest("hex")}  ${n}`),
+    );
+    await writeFile(join(cdn.root, "llama-2-7b/checklist.chk"), `${good.join("\n")}\n`);
+    const again = await download();
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
+  });
+
+  it("a server that ignores Range on the resume: the file restarts and still ends up exact", async () => {
+    cdn.fault(SHARD, { kind: "drop", afterBytes: 300_000 }, { kind: "ignore-range" });
+    const r = await download();
+    expect(r.code, r.stderr).toBe(0);
+    const gets = shardGets();
+    expect(gets[1]).toMatchObject({ status: 200, fault: "ignore-range" });
+    expect(gets[1]!.range).toBeDefined();
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+  });
+
+  it("a stalled transfer is aborted after --stall-timeout and resumed", async () => {
+    cdn.fault(SHARD, { kind: "stall", afterBytes: 400_000, ms: 20_000 });
+    const r = await download("--stall-timeout", "1");
+    expect(r.code, r.stderr).toBe(0);
+    expect(shardGets()).toHaveLength(2);
+    expect((await readFile(join(dir, SHARD))).equals(await readFile(join(cdn.root, SHARD)))).toBe(true);
+  });
+
+  it("an HTML page saved as checklist.chk (the wrongly copied link case) is explained, exit 4", async () => {
+    cdn.always("llama-2-7b/checklist.chk", {
+      kind: "html",
+      body: '<!DOCTYPE html><html><head><title>Facebook</title></head><body><a href="https://www.facebook.com/unsupportedbrowser">Update your browser</a></body></html>',
+    });
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(4);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: "META_HTML_PAGE", details: { page: "facebook" } });
+    await expect(readFile(join(dir, "llama-2-7b/checklist.chk"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(shardGets()).toHaveLength(0);
+  });
+
+  it("a file the checklist does not list is downloaded with a warning", async () => {
+    const chk = join(cdn.root, "llama-2-7b/checklist.chk");
+    const lines = (await readFile(chk, "utf8")).split("\n").filter((l) => !l.endsWith("params.json"));
+    await writeFile(chk, lines.join("\n"));
+    const r = await download("--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/not listed in their checklist.*llama-2-7b\/params\.json/);
+    const params = JSON.parse(r.stdout).files.find((f: { name: string }) => f.name === "llama-2-7b/params.json");
+    expect(params.verified).toBe(false);
   });
 });

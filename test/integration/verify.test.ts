@@ -20,8 +20,8 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 }
 
 let root: string;
+// Runs the built CLI: `npm test` builds first (run `npm run build` before running this file alone).
 beforeAll(async () => {
-  execFileSync("npm", ["run", "build", "--silent"], { cwd: resolve(import.meta.dirname, "../.."), stdio: "ignore" });
   root = await mkdtemp(join(tmpdir(), "llamagate-verify-"));
 });
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { LlamagateError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { runDemoIter, type DemoSummary } from "../../demo/run-demo.js";
-import { formatUtc } from "../../sources/meta/check-meta-url-expiry.js";
+import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
 
@@ -57,7 +57,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
           printJson(ctx, {
             ok: true,
             dir: summary.removed ? null : d.dir,
-            files: d.files.map((f) => ({ name: f.name, size: f.size, md5: f.hashes.md5, verified: f.verified })),
+            files: d.files.map((f) => ({ name: f.name, size: f.size, hashes: f.hashes, verified: f.verified })),
             verified: d.verified,
             verify: summary.verify.counts,
             bytes: d.totals.bytes,

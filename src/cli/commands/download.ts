@@ -3,7 +3,7 @@ import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
-import { formatDuration, formatUtc } from "../../sources/meta/check-meta-url-expiry.js";
+import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { logLine, printJson, printLine } from "../output.js";
@@ -109,7 +109,7 @@ function renderSummary(ctx: CliContext, s: MetaDownloadSummary, json: boolean): 
         name: f.name,
         path: f.path,
         size: f.size,
-        md5: f.hashes.md5,
+        hashes: f.hashes,
         verified: f.verified,
         skipped: f.skipped,
         bytesTransferred: f.bytesTransferred,

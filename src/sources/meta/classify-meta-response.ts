@@ -1,5 +1,5 @@
 import { LlamagateError } from "../../core/errors.js";
-import { formatUtc } from "./check-meta-url-expiry.js";
+import { formatUtc } from "./format-time.js";
 import { MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
 
 export interface ClassifyMetaResponseParams {

@@ -7,7 +7,8 @@ export const META_DOWNLOAD_FORM = "https://www.llama.com/llama-downloads/";
 export class MetaUrlInvalidError extends LlamagateError {
   constructor(message: string, options: LlamagateErrorOptions = {}) {
     super("META_URL_INVALID", "usage", message, {
-      hint: "Copy the whole URL from Meta's email (it starts with https://download.llamameta.net/*?Policy=) and pass it with --meta-url or LLAMAGATE_META_URL.",
+      // No "Policy=" here: rendered text goes through redactText, which would mangle it.
+      hint: "Copy the whole URL text from Meta's email (https://download.llamameta.net/* followed by its Policy, Signature and Key-Pair-Id parameters) and pass it with --meta-url - or LLAMAGATE_META_URL.",
       ...options,
     });
   }

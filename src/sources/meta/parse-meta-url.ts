@@ -63,7 +63,8 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
   }
   const missing = REQUIRED.filter((k) => !u.searchParams.get(k));
   if (missing.length > 0) {
-    throw new MetaUrlInvalidError(`The signed URL has no ${missing.join(", ")} parameter: it is incomplete (probably cut off when copied).`);
+    const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing.at(-1)} parameters` : `${missing[0]} parameter`;
+    throw new MetaUrlInvalidError(`The signed URL has no ${names}: it is incomplete (probably cut off when copied).`);
   }
   const policy = decodeCloudFrontPolicy(u.searchParams.get("Policy")!);
   const secrets = new Set<string>([text, query.slice(1)]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkMetaUrlExpiry } from "../../../src/sources/meta/check-meta-url-expiry.js";
+import { checkMetaUrlFamily } from "../../../src/sources/meta/check-meta-url-family.js";
 import { decodeCloudFrontPolicy } from "../../../src/sources/meta/decode-cloudfront-policy.js";
 import { encodeCloudFrontPolicy } from "../../../src/sources/meta/encode-cloudfront-policy.js";
 import { metaFileUrl } from "../../../src/sources/meta/meta-file-url.js";
@@ -59,7 +60,7 @@ describe("parseMetaUrl", () => {
   it.each([
     ["no wildcard", url().replace("/*", "/llama-2-7b/params.json"), /no `\*` wildcard/],
     ["no Policy", url().replace(`Policy=${POLICY_1021}&`, ""), /no Policy parameter/],
-    ["no Signature nor Key-Pair-Id", "https://download.llamameta.net/*?Policy=" + POLICY_1021, /no Signature, Key-Pair-Id parameter/],
+    ["no Signature nor Key-Pair-Id", "https://download.llamameta.net/*?Policy=" + POLICY_1021, /no Signature or Key-Pair-Id parameters/],
     ["truncated", url().slice(0, 60), /Policy parameter|no Signature/],
     ["wrapped over two lines", url().replace("&Signature", "\n&Signature"), /spaces or line breaks/],
     ["not a URL", "download.llamameta.net/*?Policy=x", /not a URL/],
@@ -132,5 +133,20 @@ describe("redaction of signed URLs", () => {
     const text = redactText(`server said: signature ${SIG} and policy ${POLICY_1021}`, s.secrets);
     expect(text).not.toContain(SIG);
     expect(text).not.toContain(POLICY_1021);
+  });
+});
+
+describe("checkMetaUrlFamily", () => {
+  it("refuses a Llama 3.1 / Llama 4 link for Llama 2 or Code Llama models, before any request", () => {
+    for (const host of ["llama3-1.llamameta.net", "llama4.llamameta.net", "LLAMA3-3.llamameta.net"]) {
+      const s = parseMetaUrl({ url: url(POLICY_1021, `https://${host}`) });
+      expect(() => checkMetaUrlFamily({ signedUrl: s, layout: "llama2" })).toThrow(/issued for a newer Llama family, not Llama 2/);
+      expect(() => checkMetaUrlFamily({ signedUrl: s, layout: "codellama" })).toThrow(/not Code Llama/);
+    }
+  });
+  it("accepts the Llama 2 hosts and anything unknown (the CDN decides)", () => {
+    for (const host of ["download.llamameta.net", "download2.llamameta.net", "download6.llamameta.net", "dobf1k6cxlizq.cloudfront.net"]) {
+      expect(() => checkMetaUrlFamily({ signedUrl: parseMetaUrl({ url: url(POLICY_1021, `https://${host}`) }), layout: "llama2" })).not.toThrow();
+    }
   });
 });

@@ -46,4 +46,12 @@ describe("hashFile / hash pool", () => {
       await pool.close();
     }
   });
+
+  it("stops with InterruptedError when its signal is aborted", async () => {
+    const p = join(dir, "h.bin");
+    await writeFile(p, randomBytes(1000));
+    const ac = new AbortController();
+    ac.abort();
+    await expect(hashFile({ path: p, signal: ac.signal })).rejects.toMatchObject({ category: "interrupted" });
+  });
 });

@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+/**
+ * npm run bench:download: llamagate's transfer engine against the download.sh equivalent (curl one
+ * file after another, then `md5sum -c`) and `aria2c -j8`, on the same files from the same local server,
+ * in the same run. Prints MB/s, ratios and llamagate's peak RSS. Not a test: numbers vary with the machine.
+ *
+ * Env: BENCH_TOTAL_MB (default 2048), BENCH_SHARDS (8), BENCH_RUNS (3, median reported),
+ *      BENCH_CONCURRENCY (llamagate files at once, default = shards), BENCH_DIR (default .bench),
+ *      BENCH_CONN_MBPS (cap each connection at this many MB/s, like a CDN edge; default 0 = no cap),
+ *      BENCH_PARTS (llamagate Range parts per file, default 1 as for Meta links).
+ * Needs curl and md5sum; installs aria2 with apt-get when missing (skipped if that fails).
+ */
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile, open } from "node:fs/promises";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
+const TOTAL_MB = Number(process.env.BENCH_TOTAL_MB ?? 2048);
+const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SHARDS);
+const CONN_MBPS = Number(process.env.BENCH_CONN_MBPS ?? 0);
+const PARTS = Number(process.env.BENCH_PARTS ?? 1);
+const BENCH = resolve(process.env.BENCH_DIR ?? join(ROOT, ".bench"));
+const SRC = join(BENCH, `src-${TOTAL_MB}x${SHARDS}`);
+const OUT = join(BENCH, "out");
+const SHARD_BYTES = Math.floor((TOTAL_MB * 1024 * 1024) / SHARDS);
+const NAMES = Array.from({ length: SHARDS }, (_, i) => `consolidated.${String(i).padStart(2, "0")}.pth`);
+
+const log = (s) => process.stderr.write(`${s}\n`);
+const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+
+async function makeShards() {
+  await mkdir(SRC, { recursive: true });
+  if (existsSync(join(SRC, "checklist.chk"))) return;
+  log(`generating ${SHARDS} shards of ${(SHARD_BYTES / 2 ** 20).toFixed(0)} MiB in ${SRC} ...`);
+  const block = Buffer.alloc(8 << 20);
+  for (const name of NAMES) {
+    const fh = await open(join(SRC, name), "w");
+    for (let off = 0; off < SHARD_BYTES; off += block.length) {
+      randomFillSync(block);
+      await fh.write(block, 0, Math.min(block.length, SHARD_BYTES - off));
+    }
+    await fh.close();
+  }
+  // The checklist comes from the real md5sum, like Meta's.
+  await writeFile(join(SRC, "checklist.chk"), execFileSync("md5sum", NAMES, { cwd: SRC, maxBuffer: 1 << 20 }));
+}
+
+/** A plain static file server with Range support, in its own process (1 MiB reads). */
+function startServer() {
+  const code = `
+    const http = require("node:http"), fs = require("node:fs"), path = require("node:path");
+    const root = process.argv[1];
+    const server = http.createServer((req, res) => {
+      const p = path.join(root, decodeURIComponent(new URL(req.url, "http://x").pathname));
+      if (!p.startsWith(root)) { res.writeHead(403); return res.end(); }
+      fs.stat(p, (err, st) => {
+        if (err || !st.isFile()) { res.writeHead(404); return res.end(); }
+        let start = 0, end = st.size - 1, status = 200;
+        const h = { "content-type": "application/octet-stream", "accept-ranges": "bytes" };
+        const m = /^bytes=(\\d+)-(\\d*)$/.exec(req.headers.range || "");
+        if (m) {
+          start = Number(m[1]); if (m[2]) end = Math.min(end, Number(m[2]));
+          if (start > end) { res.writeHead(416, { "content-range": "bytes */" + st.size }); return res.end(); }
+          status = 206; h["content-range"] = "bytes " + start + "-" + end + "/" + st.size;
+        }
+        h["content-length"] = end - start + 1;
+        res.writeHead(status, h);
+        if (req.method === "HEAD") return res.end();
+        const rate = Number(process.argv[2]) * 1e6;
+        const src = fs.createReadStream(p, { start, end, highWaterMark: rate ? 1 << 18 : 1 << 20 });
+        if (!rate) return void src.pipe(res);
+        // Per-connection cap: never ahead of rate * elapsed.
+        const t0 = Date.now(); let sent = 0;
+        src.on("data", (c) => {
+          src.pause(); sent += c.length;
+          const ok = res.write(c);
+          const wait = Math.max(0, (sent / rate) * 1000 - (Date.now() - t0));
+          const go = () => setTimeout(() => src.resume(), wait);
+          ok ? go() : res.once("drain", go);
+        });
+        src.on("end", () => res.end());
+        res.on("close", () => src.destroy());
+      });
+    });
+    server.keepAliveTimeout = 60000;
+    server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"));
+  `;
+  const child = spawn(process.execPath, ["-e", code, SRC, String(CONN_MBPS)], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolvePort) => child.stdout.once("data", (d) => resolvePort({ child, origin: `http://127.0.0.1:${String(d).trim()}` })));
+}
+
+function run(cmd, args, opts = {}) {
+  return new Promise((res, rej) => {
+    const c = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+    let out = "";
+    let err = "";
+    c.stdout.on("data", (d) => (out += d));
+    c.stderr.on("data", (d) => (err += d));
+    c.on("error", rej);
+    c.on("close", (code) => (code === 0 ? res(out) : rej(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
+async function freshOut() {
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(OUT, { recursive: true });
+}
+
+async function timeIt(fn) {
+  await freshOut();
+  spawnSync("sync"); // start every contender with no dirty pages left by the previous one
+  const t0 = performance.now();
+  const extra = await fn();
+  return { seconds: (performance.now() - t0) / 1000, ...(extra ?? {}) };
+}
+
+/** Every tool's output is checked with the real md5sum after its timed run (not timed). */
+function checkOut() {
+  execFileSync("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT, stdio: ["ignore", "pipe", "pipe"] });
+}
+
+const llamagateDriver = (origin, checklist) => `
+  import { downloadFiles } from ${JSON.stringify(join(ROOT, "dist/download/download-files.js"))};
+  const lines = ${JSON.stringify(checklist)}.trim().split("\\n").map((l) => l.split(/\\s+\\*?/));
+  const summary = await downloadFiles({
+    concurrency: ${CONCURRENCY},
+    partsPerFile: ${PARTS},
+    partMinBytes: 16 << 20,
+    files: lines.map(([md5, name]) => ({ expectedSize: ${SHARD_BYTES}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
+  });
+  const ok = summary.files.every((f) => f.verified && !f.skipped);
+  process.stdout.write(JSON.stringify({ ok, maxRssKiB: process.resourceUsage().maxRSS, bytes: summary.totals.bytesTransferred }));
+`;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, "dist/download/download-files.js"))) throw new Error("run `npm run build` first (npm run bench:download does)");
+  for (const c of ["curl", "md5sum"]) if (!have(c)) throw new Error(`${c} is required`);
+  if (!have("aria2c")) {
+    log("aria2c missing: installing the aria2 package with apt-get ...");
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], { stdio: "ignore" });
+    if (!have("aria2c")) log("aria2c could not be installed; its column will be empty.");
+  }
+  await makeShards();
+  const checklist = await readFile(join(SRC, "checklist.chk"), "utf8");
+  const totalBytes = SHARD_BYTES * SHARDS;
+  const { child, origin } = await startServer();
+  const results = { llamagate: [], curl: [], aria2c: [] };
+  let peakRssKiB = 0;
+  try {
+    const driver = join(BENCH, "llamagate-driver.mjs");
+    await writeFile(driver, llamagateDriver(origin, checklist));
+    await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
+    const contenders = {
+      llamagate: async () => {
+        const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
+        if (!lg.ok) throw new Error("llamagate did not verify every file");
+        peakRssKiB = Math.max(peakRssKiB, lg.maxRssKiB);
+        return { seconds: lg.seconds, note: `peak RSS ${(lg.maxRssKiB / 1024).toFixed(0)} MiB` };
+      },
+      curl: () =>
+        timeIt(async () => {
+          for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
+          await run("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT });
+        }),
+      ...(have("aria2c")
+        ? {
+            aria2c: async () => ({
+              ...(await timeIt(() =>
+                run("aria2c", ["-j8", "-q", "-d", OUT, "-i", join(BENCH, "aria2-input.txt"), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"]),
+              )),
+              note: "no verification",
+            }),
+          }
+        : {}),
+    };
+    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       " };
+    const order = Object.keys(contenders);
+    for (let r = 0; r < RUNS; r++) {
+      log(`run ${r + 1}/${RUNS}`);
+      // Rotate who goes first: the first one in a round competes with the write-back of the previous round.
+      for (let k = 0; k < order.length; k++) {
+        const name = order[(k + r) % order.length];
+        const res = await contenders[name]();
+        checkOut();
+        results[name].push(res.seconds);
+        log(`  ${labels[name]} ${res.seconds.toFixed(2)} s${res.note ? ` (${res.note})` : ""}`);
+      }
+    }
+  } finally {
+    child.kill();
+    await rm(OUT, { recursive: true, force: true });
+  }
+  const mbps = (s) => totalBytes / 1e6 / s;
+  const lg = median(results.llamagate);
+  const cu = median(results.curl);
+  const ar = results.aria2c.length ? median(results.aria2c) : undefined;
+  const rows = [
+    [`llamagate (md5 verified, ${CONCURRENCY} files at once${PARTS > 1 ? `, ${PARTS} parts each` : ""})`, lg],
+    ["download.sh equivalent (curl sequential + md5sum -c)", cu],
+    ...(ar ? [["aria2c -j8 (no verification)", ar]] : []),
+  ];
+  const report = {
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    files: SHARDS,
+    totalBytes,
+    connMBps: CONN_MBPS || null,
+    llamagatePartsPerFile: PARTS,
+    runs: RUNS,
+    seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c },
+    medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null },
+    ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null },
+    bestRatios: { vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate), vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null },
+    llamagatePeakRssMiB: Math.round(peakRssKiB / 1024),
+  };
+  console.log(
+    `\n${SHARDS} files, ${(totalBytes / 2 ** 30).toFixed(2)} GiB, median of ${RUNS} runs, ${report.machine.cpus} CPUs (${report.machine.cpuModel})` +
+      (CONN_MBPS ? `, each connection capped at ${CONN_MBPS} MB/s` : ", no per-connection cap"),
+  );
+  const best = { llamagate: Math.min(...results.llamagate), curl: Math.min(...results.curl), aria2c: results.aria2c.length ? Math.min(...results.aria2c) : undefined };
+  const bestOf = [best.llamagate, best.curl, best.aria2c];
+  console.log(`  ${"".padEnd(58)} ${"median".padStart(9)} ${"".padStart(11)} ${"best".padStart(9)}`);
+  rows.forEach(([name, s], i) =>
+    console.log(`  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`),
+  );
+  console.log(`  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`);
+  if (ar) console.log(`  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`);
+  console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
+  await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`), JSON.stringify(report, null, 2));
+}
+
+main().catch((e) => {
+  console.error(`bench-download: ${e.message}`);
+  process.exit(1);
+});
