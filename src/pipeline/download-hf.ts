@@ -48,6 +48,8 @@ export interface DownloadHfParams {
   token?: string;
   /** Where the token came from (named in hints). */
   tokenSource?: TokenSource;
+  /** HF_HUB_DISABLE_SYMLINKS: snapshot files are copies of their blobs instead of symlinks. */
+  disableSymlinks?: boolean;
   /** HF_HUB_OFFLINE: answer from the cache only, no network at all. */
   offline?: boolean;
   /** Files at once. @default 8 (like huggingface_hub) */
@@ -197,7 +199,9 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
 
   const done = new Map<string, FileSummary>(summary.files.map((s) => [s.path, s]));
   if (!localDir) {
-    for (const f of selected) await linkSnapshotFile({ blobPath: layout.blob(etagOf(f)), snapshotPath: layout.snapshotFile(commit, f.path) });
+    for (const f of selected) {
+      await linkSnapshotFile({ blobPath: layout.blob(etagOf(f)), snapshotPath: layout.snapshotFile(commit, f.path), copy: p.disableSymlinks });
+    }
     if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit });
     await removeSidecars(join(layout.repoDir, "blobs"));
   } else {

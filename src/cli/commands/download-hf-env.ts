@@ -22,6 +22,8 @@ export interface HfEnvironment {
   cacheDir: string;
   /** HF_TOKEN_PATH, else $HF_HOME/token (the file `hf auth login` writes). */
   hfTokenPath: string;
+  /** HF_HUB_DISABLE_SYMLINKS is truthy: snapshot files are copies, not symlinks. */
+  disableSymlinks: boolean;
   /** HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is truthy. */
   offline: boolean;
   /** LLAMAGATE_CONFIG_DIR, else $XDG_CONFIG_HOME/llamagate, else ~/.config/llamagate. */
@@ -52,6 +54,7 @@ export function hfEnvironment(ctx: CliContext): HfEnvironment {
     hfHome,
     cacheDir: env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(hfHome, "hub"),
     hfTokenPath: env.HF_TOKEN_PATH || join(hfHome, "token"),
+    disableSymlinks: TRUTHY.has((env.HF_HUB_DISABLE_SYMLINKS ?? "").toLowerCase()),
     offline: TRUTHY.has((env.HF_HUB_OFFLINE ?? "").toLowerCase()) || TRUTHY.has((env.TRANSFORMERS_OFFLINE ?? "").toLowerCase()),
     configDir,
     storeMode: mode,

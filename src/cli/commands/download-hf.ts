@@ -60,6 +60,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     token: tok?.token,
     tokenSource: tok?.source,
     offline: hf.offline,
+    disableSymlinks: hf.disableSymlinks,
     concurrency: opts.concurrency,
     partsPerFile: opts.parts,
     signal: ctx.signal,

@@ -40,6 +40,18 @@ describe("cache layout (huggingface_hub's)", () => {
     expect((await lstat(l.snapshotFile(C, "config.json"))).isSymbolicLink()).toBe(true);
   });
 
+  it("copy mode (HF_HUB_DISABLE_SYMLINKS) writes real files and replaces an earlier link", async () => {
+    const l = cacheLayout(dir, "models--org--m");
+    await mkdir(join(l.repoDir, "blobs"), { recursive: true });
+    await writeFile(l.blob("e1"), "bytes");
+    await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin") });
+    expect(await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true })).toBe("copy");
+    const st = await lstat(l.snapshotFile(C, "a/x.bin"));
+    expect(st.isFile() && !st.isSymbolicLink()).toBe(true);
+    expect(await readFile(l.snapshotFile(C, "a/x.bin"), "utf8")).toBe("bytes");
+    expect(await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true })).toBe("unchanged");
+  });
+
   it("writes refs as the bare commit, atomically", async () => {
     const l = cacheLayout(dir, "models--org--m");
     await writeRef({ refPath: l.ref("main"), commit: C });
