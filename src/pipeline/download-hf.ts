@@ -56,6 +56,8 @@ export interface DownloadHfParams {
   concurrency?: number;
   /** Range parts per large file. @default 1 */
   partsPerFile?: number;
+  /** Smallest Range part (files under twice this are not split). @default the engine's */
+  partMinBytes?: number;
   /** undici dispatcher (tests, proxies). */
   dispatcher?: Dispatcher;
   /** Engine retry policy. */
@@ -189,6 +191,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     files: transfers,
     concurrency: p.concurrency ?? 8,
     partsPerFile: p.partsPerFile ?? 1,
+    partMinBytes: p.partMinBytes,
     dispatcher: p.dispatcher,
     retry: p.retry,
     stallTimeoutMs: p.stallTimeoutMs,

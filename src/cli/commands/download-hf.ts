@@ -17,7 +17,12 @@ export interface HfDownloadOptions {
   token?: string;
   tokenStdin?: boolean;
   concurrency?: number;
+  /** Range parts per large file (`download --parts`). */
   parts?: number;
+  /** Smallest part in MiB (`download --min-part-mb`). */
+  minPartMb?: number;
+  /** Seconds without data before a transfer is retried (`download --stall-timeout`). */
+  stallTimeout?: number;
   json?: boolean;
   /** License flags: parsed here, checked by the license stage through `hooks.beforeFetch`. */
   acceptLicense?: boolean;
@@ -63,6 +68,8 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     disableSymlinks: hf.disableSymlinks,
     concurrency: opts.concurrency,
     partsPerFile: opts.parts,
+    partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
+    stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
     signal: ctx.signal,
     beforeFetch: hooks.beforeFetch,
   });
