@@ -142,6 +142,7 @@ export const registerDownloadHfCommand: CommandRegistrar = (program, ctx, run) =
     .option("--token-stdin", "read the Hugging Face token from stdin")
     .option("--token <token>", "Hugging Face token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
     .option("--concurrency <n>", "files at once", positiveInt, 8)
+    .option("--parts <n>", "parallel Range requests per large file", positiveInt, 1)
     .option("--accept-license", "accept the model's license without a prompt")
     .option("--mau <n>", "monthly active users (license check)")
     .option("--region <cc>", "country or EU where the model is used (license check)")
