@@ -50,6 +50,8 @@ export interface HubFaults {
   dropOnce?: string[];
   /** CDN: for these sha256s, the first GET sends half the body then stalls (the connection stays open). */
   stallOnce?: string[];
+  /** /resolve GET (not HEAD) of these paths answers this error: access revoked mid-run, file deleted... */
+  resolveGetError?: Record<string, { status: number; code?: string; message: string }>;
   /** /resolve reports this X-Repo-Commit instead of the real one (a stale mirror). */
   resolveCommitOverride?: string;
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
@@ -188,6 +190,8 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       const commit = commitOf(repo, resolve[2]!, res);
       if (!commit) return;
       if (repo.gated && !gatedAllowed(repo, tok, res)) return;
+      const injected = req.method === "GET" ? faults.resolveGetError?.[resolve[3]!] : undefined;
+      if (injected) return err(res, injected.status, injected.code, injected.message);
       const file = repo.files.find((f) => f.path === resolve[3]);
       if (!file) return err(res, 404, "EntryNotFound", "Entry not found", { "x-repo-commit": commit });
       if (file.lfs) {

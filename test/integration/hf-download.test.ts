@@ -256,6 +256,19 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(await listTree(join(home, "hf"))).toEqual([]);
   });
 
+  it.each([
+    [{ status: 403, code: "GatedRepo", message: "Access to model test-org/tiny-llama is restricted and you are not in the authorized list." }, 4, "HF_GATED_NOT_APPROVED"],
+    [{ status: 404, code: "EntryNotFound", message: "Entry not found" }, 5, "HF_ENTRY_NOT_FOUND"],
+  ])("a Hub refusal while fetching a file (after the probe passed) gets the Hub diagnosis: %j", async (fault, exit, code) => {
+    const home = await freshHome();
+    hub.faults.resolveGetError = { "model.safetensors": fault };
+    const r = await dl(home, [PUBLIC_REPO, "--json"], { HF_TOKEN: TOKENS.granted });
+    hub.faults.resolveGetError = undefined;
+    expect(r.code, r.stderr).toBe(exit);
+    expect(JSON.parse(r.stdout).error.code).toBe(code);
+    expect(await listTree(join(home, "hf", "hub", "models--test-org--tiny-llama", "snapshots"))).toEqual([]);
+  });
+
   it("a catalog name stands for its Hugging Face repo", async () => {
     const r = await dl(await freshHome(), ["llama-2-7b-chat", "--json"]);
     expect(r.code).toBe(5);
