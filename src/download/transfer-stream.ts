@@ -200,6 +200,10 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
     } else if (res.status === 200 || res.status === 206) {
       if (pos > 0) await restartFromZero(); // server ignored Range: the body is the whole file
       const cr = res.status === 206 ? parseContentRange(res.headers["content-range"]) : undefined;
+      if (res.status === 206 && cr?.start !== 0) {
+        // A partial answer we did not ask for (or cannot place): never write it at offset 0.
+        throw new TransferNetworkError(name, "the server sent a byte range that was not asked for");
+      }
       const len = res.headers["content-length"];
       total = cr?.total ?? (typeof len === "string" && /^\d+$/.test(len) ? Number(len) : undefined);
     } else if (res.status === 416) {

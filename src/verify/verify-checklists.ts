@@ -40,7 +40,7 @@ export interface VerifyChecklistsResult {
  * a path that is not a folder throws UsageError.
  */
 export async function verifyChecklists(params: {
-  /** Folder to verify (e.g. the --dir of a Meta download). */
+  /** Folder to verify (e.g. the --dir of a Meta download), or one checklist file (`*.chk`). */
   dir: string;
   /** Files hashed at once. @default the pool size */
   concurrency?: number;
@@ -51,12 +51,17 @@ export async function verifyChecklists(params: {
   signal?: AbortSignal;
 }): Promise<VerifyChecklistsResult> {
   const t0 = performance.now();
-  const dir = params.dir;
-  const st = await stat(dir).catch(() => undefined);
-  if (!st?.isDirectory()) {
-    throw new UsageError(`${dir} is not a folder${st ? "" : " (it does not exist)"}.`, { code: "VERIFY_DIR_NOT_FOUND", hint: "Pass the folder you downloaded into (the --dir of llamagate download)." });
+  const st = await stat(params.dir).catch(() => undefined);
+  // A checklist file itself is accepted too (like `md5sum -c FILE`): its folder is the root.
+  const single = st?.isFile() && /\.chk$/i.test(params.dir);
+  if (!st?.isDirectory() && !single) {
+    throw new UsageError(`${params.dir} is not a folder${st ? "" : " (it does not exist)"}.`, {
+      code: "VERIFY_DIR_NOT_FOUND",
+      hint: "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.",
+    });
   }
-  const checklists = await findChecklists({ dir, signal: params.signal });
+  const dir = single ? dirname(params.dir) : params.dir;
+  const checklists = single ? [params.dir] : await findChecklists({ dir, signal: params.signal });
   if (checklists.length === 0) {
     throw new LlamagateError("NO_CHECKLISTS", "not-found", `No checklist.chk or tokenizer_checklist.chk under ${dir}.`, {
       hint: "Point verify at a folder made by llamagate download or Meta's download.sh.",

@@ -21,6 +21,8 @@ export type Fault =
   | { kind: "stall"; afterBytes: number }
   /** Ignore the Range header: 200 with the whole file. */
   | { kind: "ignore-range" }
+  /** Answer 206 with bytes from `start` (to the end), whatever was asked. */
+  | { kind: "wrong-range"; start: number }
   /** Serve an HTML page with status 200. */
   | { kind: "html"; body?: string }
   /** Accept the request and never answer (not even headers). */
@@ -121,7 +123,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     let end = data.length - 1;
     let status = 200;
     const headers: Record<string, string | number> = { "content-type": "application/octet-stream", "accept-ranges": "bytes" };
-    const rangeHeader = fault?.kind === "ignore-range" ? undefined : req.headers.range;
+    const rangeHeader = fault?.kind === "ignore-range" ? undefined : fault?.kind === "wrong-range" ? `bytes=${fault.start}-` : req.headers.range;
     if (rangeHeader) {
       const m = /^bytes=(\d*)-(\d*)$/.exec(rangeHeader.trim());
       if (!m || (m[1] === "" && m[2] === "")) return send(416, { "content-range": `bytes */${data.length}` }, "");

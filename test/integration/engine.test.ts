@@ -337,4 +337,20 @@ describe("transfer engine", () => {
     await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
   });
+
+  it("never writes an unrequested 206 range at the wrong offset", async () => {
+    server.addFault("/m/b.pth", { kind: "wrong-range", start: 1000 });
+    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    expect(s.files[0]!.retries).toBe(1);
+    expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
+  });
+
+  it("downloads an empty file", async () => {
+    server.setFile("/empty.txt", Buffer.alloc(0));
+    const s = await downloadFiles({ files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
+    expect(s.files[0]!.hashes.md5).toBe(md5(Buffer.alloc(0)));
+    expect((await readFile(join(dir, "empty.txt"))).length).toBe(0);
+    const again = await downloadFiles({ files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
+    expect(again.files[0]!.skipped).toBe(true);
+  });
 });

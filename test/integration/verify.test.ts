@@ -88,4 +88,11 @@ describe("llamagate verify", () => {
     expect(none.code).toBe(5);
     expect(none.stderr).toMatch(/No checklist\.chk/);
   });
+
+  it("accepts one checklist file, like md5sum -c FILE", async () => {
+    const dir = await layout("single");
+    const r = await cli(["verify", join(dir, "llama-2-7b", "checklist.chk")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("consolidated.00.pth: OK\nparams.json: OK\n");
+  });
 });

@@ -21,7 +21,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("verify")
     .description("Check every checklist.chk / tokenizer_checklist.chk under DIR (md5sum -c, hashed in parallel)")
-    .argument("<dir>", "folder to verify (the --dir of a download)")
+    .argument("<dir>", "folder to verify (the --dir of a download), or one checklist .chk file")
     .option("--concurrency <n>", "files hashed at once", (v) => Math.max(1, Number.parseInt(v, 10) || 1))
     .option("--json", "print one JSON object on stdout at the end")
     .action(
