@@ -21,6 +21,7 @@ import { assertRevision, resolveRevision } from "../sources/hf/resolve-revision.
 import { selectFiles, type SelectedFiles } from "../sources/hf/select-files.js";
 import { writeLocalDirMetadata } from "../sources/hf/write-local-dir-metadata.js";
 import { writeRef } from "../sources/hf/write-ref.js";
+import { pumpEvents } from "./download-hf-pump.js";
 
 /** What the beforeFetch hook (the license check) learns; holds no secret. */
 export interface HfFetchInfo {
@@ -126,22 +127,21 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     };
   }
 
-  const events: HfDownloadEvent[] = [];
-  const onRetry = (info: { status?: number; waitSeconds: number; attempt: number; url: string }) => void events.push({ type: "hf-retry", ...info });
+  type RetryInfo = { status?: number; waitSeconds: number; attempt: number; url: string };
+  const withRetries = <T>(step: (onRetry: (i: RetryInfo) => void) => Promise<T>) =>
+    pumpEvents<HfDownloadEvent, T>((emit) => step((i) => emit({ type: "hf-retry", ...i })));
   let who: Promise<WhoamiInfo | undefined> | undefined;
   const whoami = () =>
     (who ??= p.token
       ? fetchWhoami({ endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource, dispatcher: p.dispatcher, signal: p.signal }).catch(() => undefined)
       : Promise.resolve(undefined));
-  const api = { endpoint: p.endpoint, repoId: repo.id, token: p.token, tokenSource: p.tokenSource, whoami, dispatcher: p.dispatcher, signal: p.signal, onRetry };
+  const api = { endpoint: p.endpoint, repoId: repo.id, token: p.token, tokenSource: p.tokenSource, whoami, dispatcher: p.dispatcher, signal: p.signal };
 
-  const resolved = await resolveRevision({ ...api, revision });
-  yield* events.splice(0);
+  const resolved = yield* withRetries((onRetry) => resolveRevision({ ...api, onRetry, revision }));
   yield { type: "hf-resolved", repoId: repo.id, revision, commit: resolved.commit, gated: resolved.gated };
   const commit = resolved.commit;
 
-  const tree = await listRepoTree({ ...api, commit });
-  yield* events.splice(0);
+  const tree = yield* withRetries((onRetry) => listRepoTree({ ...api, onRetry, commit }));
   const { selected, skippedByDefault } = selectFiles({ files: tree, include: p.include, exclude: p.exclude });
   if (selected.length === 0) throw new NoFilesMatchedError(repo.id, tree.length);
 
@@ -155,12 +155,11 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
 
   // Access diagnosis before any byte: probe one file that still has to come (gated repos refuse here).
   const probe = selected.find((f) => !cached.has(etagOf(f))) ?? selected[0]!;
-  const meta = await checkFileAccess({ ...api, commit, path: probe.path });
+  const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
   // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
   if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
     throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
   }
-  yield* events.splice(0);
   await p.beforeFetch?.({ repoId: repo.id, commit, files: selected });
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
