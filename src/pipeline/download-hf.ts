@@ -154,11 +154,14 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   yield { type: "hf-plan", files: selected.map((f) => ({ path: f.path, size: f.size })), skippedByDefault, cached: cached.size };
 
   // Access diagnosis before any byte: probe one file that still has to come (gated repos refuse here).
-  const probe = selected.find((f) => !cached.has(etagOf(f))) ?? selected[0]!;
-  const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
-  // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
-  if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
-    throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
+  // When everything is already cached nothing will be fetched, so, like huggingface_hub, no probe.
+  const probe = selected.find((f) => localDir || !cached.has(etagOf(f)));
+  if (probe) {
+    const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
+    // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
+    if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
+      throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
+    }
   }
   await p.beforeFetch?.({ repoId: repo.id, commit, files: selected });
 

@@ -124,6 +124,7 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(j).toMatchObject({ ok: true, repoId: PUBLIC_REPO, commit: PUBLIC_COMMIT, mode: "cache", bytesTransferred: 0 });
     expect(j.files.every((f: { downloaded: boolean }) => !f.downloaded)).toBe(true);
     expect(hub.requests.filter((q) => q.method === "GET" && q.path.includes("/resolve/")).length).toBe(before);
+    expect(hub.requests.slice(-2).map((q) => q.path.split("?")[0])).toEqual([`/api/models/${PUBLIC_REPO}/revision/main`, `/api/models/${PUBLIC_REPO}/tree/${PUBLIC_COMMIT}`]);
 
     // Offline: answered from refs/main + snapshot, with no request at all.
     const count = hub.requests.length;
