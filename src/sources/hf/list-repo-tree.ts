@@ -72,6 +72,13 @@ export async function listRepoTree(p: ListRepoTreeParams): Promise<RepoFile[]> {
     // The token goes with each page: never follow a "next" link to another host.
     if (url && new URL(url).origin !== origin) throw new HubProtocolError(`The Hub's file listing of ${p.repoId} points to another host.`);
   }
+  // "a" as a file and "a/b" as another file cannot both exist on disk: refuse such a listing up front.
+  for (const f of files) {
+    const parts = f.path.split("/");
+    for (let i = 1; i < parts.length; i++) {
+      if (seen.has(parts.slice(0, i).join("/"))) throw new HubProtocolError(`The Hub's file listing of ${p.repoId} has ${f.path} inside a file.`);
+    }
+  }
   return files;
 }
 

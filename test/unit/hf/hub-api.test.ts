@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkFileAccess } from "../../../src/sources/hf/check-file-access.js";
 import { fetchWhoami } from "../../../src/sources/hf/fetch-whoami.js";
@@ -56,6 +58,18 @@ describe("listRepoTree", () => {
       expect(hub.requests.filter((r) => r.path.includes("/tree/")).length).toBeGreaterThan(3);
     } finally {
       hub.faults.treePageSize = undefined;
+    }
+  });
+
+  it("refuses a listing with a file inside another file", async () => {
+    const bad = await startHubServer({
+      repos: [{ id: "org/clash", commit: PUBLIC_COMMIT, files: [{ path: "a", content: Buffer.from("x") }, { path: "a/b", content: Buffer.from("y") }] }],
+      tokens: [],
+    });
+    try {
+      await expect(listRepoTree({ endpoint: bad.endpoint, repoId: "org/clash", commit: PUBLIC_COMMIT })).rejects.toMatchObject({ code: "HF_BAD_RESPONSE" });
+    } finally {
+      await bad.close();
     }
   });
 
@@ -146,5 +160,22 @@ describe("hubRequest: 429 handling", () => {
     const waits: number[] = [];
     await expect(hubRequest({ url: "http://127.0.0.1:1/api/whoami-v2", maxRetries: 2, sleep: async (ms) => void waits.push(ms) })).rejects.toMatchObject({ code: "HF_HTTP_ERROR", category: "network" });
     expect(waits).toEqual([1000, 2000]);
+  });
+});
+
+describe("answers that are not from a Hub", () => {
+  it.each([
+    ["an HTML page (captive portal / proxy login)", "text/html", "<!doctype html><html><body>Sign in to the Wi-Fi</body></html>"],
+    ["JSON without a commit sha", "application/json", '{"id":"x","sha":"not-a-sha"}'],
+  ])("%s → HF_BAD_RESPONSE (network, exit 7)", async (_name, type, body) => {
+    const srv = createServer((_req, res) => res.writeHead(200, { "content-type": type }).end(body));
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+    try {
+      const endpoint = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+      await expect(resolveRevision({ endpoint, repoId: PUBLIC_REPO, revision: "main" })).rejects.toMatchObject({ code: "HF_BAD_RESPONSE", category: "network" });
+    } finally {
+      srv.closeAllConnections();
+      await new Promise((r) => srv.close(r));
+    }
   });
 });
