@@ -1,156 +1,83 @@
-import { join, resolve } from "node:path";
-import type { CatalogModel } from "../../catalog/models.js";
-import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
 import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
-import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
+import { licenseGate } from "../../pipeline/license-gate.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { logLine, printJson, printLine } from "../output.js";
-import { renderDownloadProgress } from "../progress/render-download-progress.js";
-import { readSecret } from "../read-secret.js";
-import { licenseGateParams } from "../license-gate-params.js";
 import { licenseGateLine } from "../license-gate-line.js";
-import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
-import { licenseGate } from "../../pipeline/license-gate.js";
+import { licenseGateParams } from "../license-gate-params.js";
+import { licenseOptions } from "../license-options.js";
+import { logLine } from "../output.js";
+import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
+import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
 
-interface DownloadOptions extends LicenseCliOptions {
-  metaUrl?: string;
-  dir: string;
-  parts: number;
-  minPartMb?: number;
-  concurrency: number;
-  stallTimeout?: number;
-  json?: boolean;
-}
+type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source: string; dir?: string };
 
-/** `llamagate download <model...> --meta-url URL [--dir DIR]`: fetch Meta models like download.sh, verified. */
+/**
+ * `llamagate download <model...> --meta-url URL [--dir DIR]` (Meta signed URL, like download.sh) and
+ * `llamagate download <org/repo> --source hf` (Hugging Face, into the standard cache). Both run the
+ * license check before the first request.
+ */
 export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => {
   const cmd = program
     .command("download")
-    .description("Download models from a Meta signed URL into download.sh's layout, in parallel, resumable, md5-verified")
-    .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`)")
-    .option("--meta-url <url>", 'signed URL from Meta\'s email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
-    .option("--dir <dir>", "destination folder", ".")
-    .option("--parts <n>", "parallel Range requests per file (Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
+    .description("Download models (Meta signed URL or Hugging Face), license-checked first, in parallel, resumable, verified")
+    .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`), or one org/repo with --source hf")
+    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)", "meta")
+    .option("--meta-url <url>", 'Meta: signed URL from the email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
+    .option("--dir <dir>", "Meta: destination folder (default: the current folder)")
+    .option("--revision <rev>", "hf: branch, tag or commit (pinned to its commit for the run)", "main")
+    .option("--include <glob>", "hf: only files matching (repeatable)", collect, [])
+    .option("--exclude <glob>", "hf: leave out files matching (repeatable)", collect, [])
+    .option("--local-dir <dir>", "hf: write plain files here instead of the Hugging Face cache")
+    .option("--token-stdin", "hf: read the Hugging Face token from stdin")
+    .option("--token <token>", "hf: token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
+    .option("--parts <n>", "parallel Range requests per large file (Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
-    .option("--concurrency <n>", "files downloaded at once", (v) => positiveInt(v), 4)
+    .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", (v) => positiveInt(v))
     .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
-      run(async (names: string[], opts: DownloadOptions) => {
-        const models = names.map((name) => findModel({ name }));
-        const url = await resolveMetaUrl(ctx, opts);
-        const events = downloadMetaIter({
-          url,
-          models,
-          dir: resolve(opts.dir),
-          concurrency: opts.concurrency,
-          partsPerFile: opts.parts,
-          partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
-          stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
-          signal: ctx.signal,
-          // The license check runs after the link and plan are validated and before the first request.
-          beforeFetch: async ({ models: planned }) => {
-            for (const model of planned) {
-              const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
-              if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
-            }
-          },
-        });
-        const summary = await renderDownloadProgress(ctx, events, {
-          json: Boolean(opts.json),
-          onEvent: (e, progress) => onEvent(e, progress.log),
-        });
-        const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
-        renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
-      }),
-    );
+    run(async (names: string[], opts: DownloadOptions) => {
+      if (opts.source === "hf") return downloadFromHub(ctx, names, opts);
+      if (opts.source !== "meta") throw new UsageError(`Unknown --source "${opts.source}".`, { hint: "Use --source meta (the default) or --source hf." });
+      for (const flag of ["localDir", "tokenStdin", "token"] as const) {
+        if (opts[flag] !== undefined) throw new UsageError(`--${kebab(flag)} is for --source hf.`, { hint: "Add --source hf, or leave the flag out for a Meta download." });
+      }
+      return runMetaDownload(ctx, names, { ...opts, dir: opts.dir ?? "." });
+    }),
+  );
 };
 
-/** --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order. */
-async function resolveMetaUrl(ctx: CliContext, opts: DownloadOptions): Promise<string> {
-  const missing = {
-    message: "No Meta download URL given.",
-    hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
-  };
-  if (opts.metaUrl !== undefined && opts.metaUrl !== "-") {
-    if (!opts.json) logLine(ctx, "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.");
-    return opts.metaUrl;
-  }
-  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message: "", missing });
-  const fromEnv = ctx.env.LLAMAGATE_META_URL?.trim();
-  if (fromEnv) return fromEnv;
-  return readSecret({ ctx, from: "auto", message: "Paste the download URL from Meta's email (input hidden):", missing });
-}
-
-/** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
-function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
-  if (e.type === "meta-plan") {
-    const left = e.expiresAt.getTime() - Date.now();
-    log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
-    if (left < 2 * 3600_000) {
-      log(`warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`);
-    }
-  } else if (e.type === "meta-unlisted") {
-    log(`warning: not listed in their checklist, downloaded without md5 check: ${e.files.join(", ")}`);
-  }
-}
-
 /**
- * Compare the LICENSE that came with the weights with the family's known text: a different text means
- * the weights may come under another license version than the check above assumed.
+ * `--source hf`: a repo in the catalog gets the license gate before any request; other repos are not
+ * Llama-licensed models llamagate knows, so there is nothing to check and the user is told so.
  */
-async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck> {
-  const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
-  if (json) return check;
-  if (check.status === "differs") {
-    logLine(ctx, `warning: LICENSE (sha256 ${check.sha256}) is not the ${model.license} license text llamagate knows: the weights may come under a different license version than the check assumed. Read it before use.`);
-  } else if (check.status === "unknown-reference") {
-    logLine(ctx, `note: LICENSE sha256 ${check.sha256}; llamagate has no reference text for the ${model.license} family to compare it with.`);
+async function downloadFromHub(ctx: CliContext, names: string[], opts: DownloadOptions): Promise<number> {
+  if (names.length !== 1) throw new UsageError(`--source hf takes one repo, got ${names.length}.`, { hint: "Run one download per repo." });
+  if (opts.metaUrl !== undefined || opts.dir !== undefined) {
+    throw new UsageError(`--${opts.metaUrl !== undefined ? "meta-url" : "dir"} is for Meta downloads.`, { hint: "With --source hf use --local-dir DIR (or the default Hugging Face cache)." });
   }
-  return check;
+  const name = names[0]!;
+  const model = catalogModel(name);
+  if (model) {
+    const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
+    if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
+  } else if (!opts.json) {
+    logLine(ctx, `note: ${name} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`);
+  }
+  return runHfDownload(ctx, name, opts);
 }
 
-function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
-  if (json) {
-    printJson(ctx, {
-      ok: true,
-      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
-      dir: s.dir,
-      layout: s.layout,
-      models: s.models,
-      expiresAt: s.expiresAt.toISOString(),
-      files: s.files.map((f) => ({
-        name: f.name,
-        path: f.path,
-        size: f.size,
-        hashes: f.hashes,
-        verified: f.verified,
-        skipped: f.skipped,
-        bytesTransferred: f.bytesTransferred,
-        bytesReused: f.bytesReused,
-        retries: f.retries,
-        seconds: f.seconds,
-      })),
-      verified: s.verified,
-      bytes: s.totals.bytes,
-      bytesTransferred: s.totals.bytesTransferred,
-      bytesReused: s.totals.bytesReused,
-      retries: s.retries,
-      seconds: Math.round(s.seconds * 1000) / 1000,
-    });
-    return;
+function catalogModel(name: string) {
+  try {
+    return findModel({ name });
+  } catch {
+    return undefined;
   }
-  // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
-  for (const f of s.files) printLine(ctx, `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`);
-  logLine(
-    ctx,
-    `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +
-      `${s.verified} verified against checklists, ${s.retries} retries, ${s.seconds.toFixed(1)} s.`,
-  );
+}
+
+function kebab(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function positiveInt(value: string, max = 64): number {

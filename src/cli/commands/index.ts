@@ -3,8 +3,11 @@ import { registerConvertCommand } from "./convert.js";
 import { registerDemoCommand } from "./demo.js";
 import { registerDownloadCommand } from "./download.js";
 import { registerLicenseCommand } from "./license.js";
+import { registerLoginCommand } from "./login.js";
+import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
 import { registerVerifyCommand } from "./verify.js";
+import { registerWhoamiCommand } from "./whoami.js";
 
 /** Every command, in the order `--help` lists them. One file per command. */
 export const COMMANDS: readonly CommandRegistrar[] = [
@@ -13,5 +16,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDownloadCommand,
   registerVerifyCommand,
   registerConvertCommand,
+  registerLoginCommand,
+  registerLogoutCommand,
+  registerWhoamiCommand,
   registerDemoCommand,
 ];

@@ -1,0 +1,134 @@
+import { findModel } from "../../catalog/find-model.js";
+import { UsageError } from "../../core/errors.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
+import type { CliContext } from "../context.js";
+import { logLine, printJson, printLine } from "../output.js";
+import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
+import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+
+/** Flags of `download --source hf` (the `download` command passes its parsed options through). */
+export interface HfDownloadOptions {
+  revision?: string;
+  include?: string[];
+  exclude?: string[];
+  localDir?: string;
+  token?: string;
+  tokenStdin?: boolean;
+  concurrency?: number;
+  /** Range parts per large file (`download --parts`). */
+  parts?: number;
+  /** Smallest part in MiB (`download --min-part-mb`). */
+  minPartMb?: number;
+  /** Seconds without data before a transfer is retried (`download --stall-timeout`). */
+  stallTimeout?: number;
+  json?: boolean;
+}
+
+/** Hooks the `download` command wires in (the license check runs in beforeFetch). */
+export interface HfDownloadHooks {
+  beforeFetch?: (info: HfFetchInfo) => Promise<void>;
+}
+
+/**
+ * Handler of `llamagate download <org/repo> --source hf`: resolves settings and token, runs the
+ * pipeline, renders progress on stderr and the result on stdout (the snapshot path, or one JSON object).
+ */
+export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions, hooks: HfDownloadHooks = {}): Promise<number> {
+  const hf = hfEnvironment(ctx);
+  const json = Boolean(opts.json);
+  // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
+  if (!repoId.includes("/")) {
+    const hfRepo = catalogRepo(repoId);
+    if (hfRepo) {
+      if (!json) logLine(ctx, `${repoId} is ${hfRepo} on Hugging Face.`);
+      repoId = hfRepo;
+    }
+  }
+  // Offline runs never send anything, so they need no token (and must not prompt a keychain).
+  if (opts.token !== undefined && !json) logLine(ctx, "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.");
+  const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
+  const it = downloadHfIter({
+    repoId,
+    revision: opts.revision,
+    include: opts.include,
+    exclude: opts.exclude,
+    localDir: opts.localDir,
+    cacheDir: hf.cacheDir,
+    endpoint: hf.endpoint,
+    token: tok?.token,
+    tokenSource: tok?.source,
+    offline: hf.offline,
+    disableSymlinks: hf.disableSymlinks,
+    concurrency: opts.concurrency,
+    partsPerFile: opts.parts,
+    partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
+    stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
+    signal: ctx.signal,
+    beforeFetch: hooks.beforeFetch,
+  });
+  let summary: HfDownloadSummary;
+  const progress = createDownloadProgress(ctx, { json });
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        summary = r.value;
+        break;
+      }
+      onEvent(progress, r.value, tok?.source);
+      progress.onEvent(r.value);
+    }
+  } finally {
+    progress.stop();
+  }
+  if (json) {
+    printJson(ctx, { ok: true, ...summary });
+    return 0;
+  }
+  const got = summary.files.filter((f) => f.downloaded).length;
+  logLine(
+    ctx,
+    summary.offline
+      ? `${summary.files.length} file(s) of ${summary.repoId} found in the cache (offline).`
+      : `${summary.repoId}@${summary.commit.slice(0, 12)}: ${summary.files.length} file(s) verified, ${got} downloaded (${formatBytes(summary.bytesTransferred)}) in ${summary.seconds.toFixed(1)} s.`,
+  );
+  printLine(ctx, summary.path);
+  return 0;
+}
+
+/** The Hub's own steps; engine events (bars, retries, corrupt copies, errors) are drawn by the progress renderer. */
+function onEvent(progress: DownloadProgress, e: HfDownloadEvent, tokenSource: string | undefined): void {
+  switch (e.type) {
+    case "hf-resolved":
+      progress.log(`${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
+      break;
+    case "hf-plan": {
+      const total = e.files.reduce((a, f) => a + f.size, 0);
+      progress.log(`${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`);
+      const orig = e.skippedByDefault.filter((s) => s.reason === "meta-original").length;
+      const bins = e.skippedByDefault.filter((s) => s.reason === "duplicate-bin").length;
+      if (orig) progress.log(`note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
+      if (bins) progress.log(`note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
+      break;
+    }
+    case "hf-retry":
+      progress.log(`${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`);
+      break;
+    default:
+      break;
+  }
+}
+
+function catalogRepo(name: string): string | undefined {
+  try {
+    return findModel({ name }).hfRepo;
+  } catch {
+    return undefined; // not a catalog name: maybe a legacy repo id without an org
+  }
+}
+
+/** commander collector for repeatable flags. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

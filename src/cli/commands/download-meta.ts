@@ -1,0 +1,141 @@
+import { join, resolve } from "node:path";
+import type { CatalogModel } from "../../catalog/models.js";
+import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
+import { findModel } from "../../catalog/find-model.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
+import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
+import type { CliContext } from "../context.js";
+import { logLine, printJson, printLine } from "../output.js";
+import { renderDownloadProgress } from "../progress/render-download-progress.js";
+import { readSecret } from "../read-secret.js";
+import { licenseGateParams } from "../license-gate-params.js";
+import { licenseGateLine } from "../license-gate-line.js";
+import type { LicenseCliOptions } from "../license-options.js";
+import { licenseGate } from "../../pipeline/license-gate.js";
+
+/** Flags of `download` for Meta links (the `download` command passes its parsed options through). */
+export interface MetaDownloadOptions extends LicenseCliOptions {
+  metaUrl?: string;
+  dir: string;
+  parts?: number;
+  minPartMb?: number;
+  concurrency?: number;
+  stallTimeout?: number;
+  json?: boolean;
+}
+
+/**
+ * Handler of `llamagate download <model...> [--meta-url URL]`: fetch Meta models like download.sh, in
+ * download.sh's layout, verified, after the license gate.
+ */
+export async function runMetaDownload(ctx: CliContext, names: string[], opts: MetaDownloadOptions): Promise<void> {
+    const models = names.map((name) => findModel({ name }));
+    const url = await resolveMetaUrl(ctx, opts);
+    const events = downloadMetaIter({
+      url,
+      models,
+      dir: resolve(opts.dir),
+      concurrency: opts.concurrency,
+      partsPerFile: opts.parts,
+      partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
+      stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
+      signal: ctx.signal,
+      // The license check runs after the link and plan are validated and before the first request.
+      beforeFetch: async ({ models: planned }) => {
+        for (const model of planned) {
+          const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
+          if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
+        }
+      },
+    });
+    const summary = await renderDownloadProgress(ctx, events, {
+      json: Boolean(opts.json),
+      onEvent: (e, progress) => onEvent(e, progress.log),
+    });
+    const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
+    renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
+}
+
+/** --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order. */
+async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
+  const missing = {
+    message: "No Meta download URL given.",
+    hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
+  };
+  if (opts.metaUrl !== undefined && opts.metaUrl !== "-") {
+    if (!opts.json) logLine(ctx, "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.");
+    return opts.metaUrl;
+  }
+  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message: "", missing });
+  const fromEnv = ctx.env.LLAMAGATE_META_URL?.trim();
+  if (fromEnv) return fromEnv;
+  return readSecret({ ctx, from: "auto", message: "Paste the download URL from Meta's email (input hidden):", missing });
+}
+
+/** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
+function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
+  if (e.type === "meta-plan") {
+    const left = e.expiresAt.getTime() - Date.now();
+    log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
+    if (left < 2 * 3600_000) {
+      log(`warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`);
+    }
+  } else if (e.type === "meta-unlisted") {
+    log(`warning: not listed in their checklist, downloaded without md5 check: ${e.files.join(", ")}`);
+  }
+}
+
+/**
+ * Compare the LICENSE that came with the weights with the family's known text: a different text means
+ * the weights may come under another license version than the check above assumed.
+ */
+async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck> {
+  const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
+  if (json) return check;
+  if (check.status === "differs") {
+    logLine(ctx, `warning: LICENSE (sha256 ${check.sha256}) is not the ${model.license} license text llamagate knows: the weights may come under a different license version than the check assumed. Read it before use.`);
+  } else if (check.status === "unknown-reference") {
+    logLine(ctx, `note: LICENSE sha256 ${check.sha256}; llamagate has no reference text for the ${model.license} family to compare it with.`);
+  }
+  return check;
+}
+
+function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
+  if (json) {
+    printJson(ctx, {
+      ok: true,
+      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
+      dir: s.dir,
+      layout: s.layout,
+      models: s.models,
+      expiresAt: s.expiresAt.toISOString(),
+      files: s.files.map((f) => ({
+        name: f.name,
+        path: f.path,
+        size: f.size,
+        hashes: f.hashes,
+        verified: f.verified,
+        skipped: f.skipped,
+        bytesTransferred: f.bytesTransferred,
+        bytesReused: f.bytesReused,
+        retries: f.retries,
+        seconds: f.seconds,
+      })),
+      verified: s.verified,
+      bytes: s.totals.bytes,
+      bytesTransferred: s.totals.bytesTransferred,
+      bytesReused: s.totals.bytesReused,
+      retries: s.retries,
+      seconds: Math.round(s.seconds * 1000) / 1000,
+    });
+    return;
+  }
+  // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
+  for (const f of s.files) printLine(ctx, `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`);
+  logLine(
+    ctx,
+    `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +
+      `${s.verified} verified against checklists, ${s.retries} retries, ${s.seconds.toFixed(1)} s.`,
+  );
+}

@@ -1,0 +1,283 @@
+import { mkdir, readdir, stat, unlink } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Dispatcher } from "undici";
+import type { LlamagateError } from "../core/errors.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import type { RetryPolicy } from "../core/retry.js";
+import { downloadFilesIter } from "../download/download-files.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
+import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
+import { checkFileAccess } from "../sources/hf/check-file-access.js";
+import { classifyHubResponse } from "../sources/hf/classify-hub-response.js";
+import { HubListingMismatchError, NoFilesMatchedError, type TokenSource } from "../sources/hf/errors.js";
+import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
+import { hubUrls } from "../sources/hf/hub-urls.js";
+import { linkSnapshotFile } from "../sources/hf/link-snapshot-file.js";
+import { listRepoTree, type RepoFile } from "../sources/hf/list-repo-tree.js";
+import { parseRepoId } from "../sources/hf/parse-repo-id.js";
+import { readCachedSnapshot } from "../sources/hf/read-cached-snapshot.js";
+import { readLocalDirSnapshot } from "../sources/hf/read-local-dir-snapshot.js";
+import { assertRevision, resolveRevision } from "../sources/hf/resolve-revision.js";
+import { selectFiles, type SelectedFiles } from "../sources/hf/select-files.js";
+import { writeLocalDirMetadata } from "../sources/hf/write-local-dir-metadata.js";
+import { writeRef } from "../sources/hf/write-ref.js";
+import { pumpEvents } from "./download-hf-pump.js";
+
+/** What the beforeFetch hook (the license check) learns; holds no secret. */
+export interface HfFetchInfo {
+  repoId: string;
+  commit: string;
+  files: readonly RepoFile[];
+}
+
+export interface DownloadHfParams {
+  /** "org/name" as the user typed it (validated here). */
+  repoId: string;
+  /** Branch, tag or commit. @default "main" */
+  revision?: string;
+  /** Globs of files to fetch (none = all, minus the Llama defaults). */
+  include?: readonly string[];
+  /** Globs of files to leave out. */
+  exclude?: readonly string[];
+  /** Write plain files here instead of the cache. */
+  localDir?: string;
+  /** Hub cache (HF_HUB_CACHE, else $HF_HOME/hub); used when localDir is not set. */
+  cacheDir: string;
+  /** Hub endpoint (HF_ENDPOINT). */
+  endpoint: string;
+  /** Token, if any; sent only to the Hub's origin, never to the CDN. */
+  token?: string;
+  /** Where the token came from (named in hints). */
+  tokenSource?: TokenSource;
+  /** HF_HUB_DISABLE_SYMLINKS: snapshot files are copies of their blobs instead of symlinks. */
+  disableSymlinks?: boolean;
+  /** HF_HUB_OFFLINE: answer from the cache only, no network at all. */
+  offline?: boolean;
+  /** Files at once. @default 8 (like huggingface_hub) */
+  concurrency?: number;
+  /** Range parts per large file. @default 1 */
+  partsPerFile?: number;
+  /** Smallest Range part (files under twice this are not split). @default the engine's */
+  partMinBytes?: number;
+  /** undici dispatcher (tests, proxies). */
+  dispatcher?: Dispatcher;
+  /** Engine retry policy. */
+  retry?: RetryPolicy;
+  /** Abort a transfer that receives nothing for this long. */
+  stallTimeoutMs?: number;
+  /** Cancels everything; partial files are kept for the next run. */
+  signal?: AbortSignal;
+  /** Called after the commit is pinned, the files chosen and access confirmed, before any file byte (license check). */
+  beforeFetch?: (info: HfFetchInfo) => Promise<void>;
+}
+
+/** Events: the engine's, plus the Hub's own steps. */
+export type HfDownloadEvent =
+  | DownloadEvent
+  | { type: "hf-resolved"; repoId: string; revision: string; commit: string; gated: false | string }
+  | { type: "hf-plan"; files: { path: string; size: number }[]; skippedByDefault: SelectedFiles["skippedByDefault"]; cached: number }
+  | { type: "hf-retry"; status?: number; waitSeconds: number; attempt: number; url: string }
+  | { type: "hf-offline"; commit: string; files: number };
+
+export interface HfDownloadSummary {
+  repoId: string;
+  revision: string;
+  /** The commit every file came from. */
+  commit: string;
+  /** Where the files are: the snapshot folder, or --local-dir. */
+  path: string;
+  /** "cache" or "local-dir". */
+  mode: "cache" | "local-dir";
+  offline: boolean;
+  files: { path: string; size: number; etag?: string; sha256?: string; gitSha1?: string; verified: boolean; downloaded: boolean }[];
+  bytesTransferred: number;
+  seconds: number;
+}
+
+/**
+ * `llamagate download <org/repo> --source hf`: pin the revision to a commit, list and filter the
+ * tree, diagnose access before any byte, then fetch every file through the transfer engine with its
+ * sha256 (LFS) or git blob sha1 checked on the fly, into the huggingface_hub cache layout
+ * (blobs/ + relative snapshot symlinks + refs/) or into --local-dir as plain files.
+ */
+export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDownloadEvent, HfDownloadSummary> {
+  const started = Date.now();
+  const repo = parseRepoId(p.repoId);
+  const revision = p.revision ?? "main";
+  assertRevision(revision);
+  const layout = cacheLayout(resolve(p.cacheDir), repo.cacheFolder);
+  const localDir = p.localDir === undefined ? undefined : resolve(p.localDir);
+
+  if (p.offline) {
+    if (localDir) {
+      const snap = await readLocalDirSnapshot({ localDir, repoId: repo.id, include: p.include, exclude: p.exclude });
+      yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
+      return {
+        repoId: repo.id, revision, commit: snap.commit, path: localDir, mode: "local-dir", offline: true,
+        files: snap.files.map((f) => ({ ...f, verified: false, downloaded: false })),
+        bytesTransferred: 0, seconds: (Date.now() - started) / 1000,
+      };
+    }
+    const snap = await readCachedSnapshot({ layout, repoId: repo.id, revision, include: p.include, exclude: p.exclude });
+    yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
+    return {
+      repoId: repo.id, revision, commit: snap.commit, path: layout.snapshotDir(snap.commit), mode: "cache", offline: true,
+      files: snap.files.map((f) => ({ path: f.path, size: f.size, verified: false, downloaded: false })),
+      bytesTransferred: 0, seconds: (Date.now() - started) / 1000,
+    };
+  }
+
+  type RetryInfo = { status?: number; waitSeconds: number; attempt: number; url: string };
+  const withRetries = <T>(step: (onRetry: (i: RetryInfo) => void) => Promise<T>) =>
+    pumpEvents<HfDownloadEvent, T>((emit) => step((i) => emit({ type: "hf-retry", ...i })));
+  let who: Promise<WhoamiInfo | undefined> | undefined;
+  const whoami = () =>
+    (who ??= p.token
+      ? fetchWhoami({ endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource, dispatcher: p.dispatcher, signal: p.signal }).catch(() => undefined)
+      : Promise.resolve(undefined));
+  const api = { endpoint: p.endpoint, repoId: repo.id, token: p.token, tokenSource: p.tokenSource, whoami, dispatcher: p.dispatcher, signal: p.signal };
+
+  const resolved = yield* withRetries((onRetry) => resolveRevision({ ...api, onRetry, revision }));
+  yield { type: "hf-resolved", repoId: repo.id, revision, commit: resolved.commit, gated: resolved.gated };
+  const commit = resolved.commit;
+
+  const tree = yield* withRetries((onRetry) => listRepoTree({ ...api, onRetry, commit }));
+  const { selected, skippedByDefault } = selectFiles({ files: tree, include: p.include, exclude: p.exclude });
+  if (selected.length === 0) throw new NoFilesMatchedError(repo.id, tree.length);
+
+  // Blobs are content-addressed: one already in the cache (ours or huggingface_hub's) is reused, as hf does.
+  const etagOf = (f: RepoFile) => f.lfs?.sha256 ?? f.oid;
+  const cached = new Set<string>();
+  if (!localDir) {
+    for (const f of selected) if ((await stat(layout.blob(etagOf(f))).catch(() => undefined))?.size === f.size) cached.add(etagOf(f));
+  }
+  yield { type: "hf-plan", files: selected.map((f) => ({ path: f.path, size: f.size })), skippedByDefault, cached: cached.size };
+
+  // Access diagnosis before any byte: probe one file that still has to come (gated repos refuse here).
+  // When everything is already cached nothing will be fetched, so, like huggingface_hub, no probe.
+  const probe = selected.find((f) => localDir || !cached.has(etagOf(f)));
+  if (probe) {
+    const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
+    // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
+    if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
+      throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
+    }
+  }
+  await p.beforeFetch?.({ repoId: repo.id, commit, files: selected });
+
+  const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
+  const byDest = new Map<string, { file: RepoFile; transfer: TransferFile }>();
+  for (const f of selected) {
+    if (!localDir && cached.has(etagOf(f))) continue;
+    const destPath = localDir ? inside(localDir, f.path) : layout.blob(etagOf(f));
+    if (byDest.has(destPath)) continue; // two paths with the same content share one blob
+    byDest.set(destPath, {
+      file: f,
+      transfer: {
+        url: hubUrls.resolve(p.endpoint, repo.id, commit, f.path),
+        destPath,
+        displayName: f.path,
+        expectedSize: f.size,
+        expectedHash: f.lfs ? { algorithm: "sha256", hex: f.lfs.sha256 } : { algorithm: "git-sha1", hex: f.oid },
+        ...(headers ? { headers } : {}),
+      },
+    });
+  }
+
+  const lockDir = localDir ? join(localDir, ".cache", "huggingface") : join(resolve(p.cacheDir), ".locks", repo.cacheFolder);
+  await mkdir(lockDir, { recursive: true }).catch((e) => {
+    throw filesystemErrorFrom(e, lockDir, "create the folder");
+  });
+  const transfers = [...byDest.values()].map((v) => v.transfer);
+  const summary: DownloadSummary = transfers.length === 0 ? EMPTY_SUMMARY : yield* runEngine({
+    files: transfers,
+    concurrency: p.concurrency ?? 8,
+    partsPerFile: p.partsPerFile ?? 1,
+    partMinBytes: p.partMinBytes,
+    dispatcher: p.dispatcher,
+    retry: p.retry,
+    stallTimeoutMs: p.stallTimeoutMs,
+    signal: p.signal,
+    lockDir,
+    classifyHttpError: (info: HttpErrorInfo) => classifyTransferError(info, p, repo.id, commit),
+  });
+
+  const done = new Map<string, FileSummary>(summary.files.map((s) => [s.path, s]));
+  if (!localDir) {
+    for (const f of selected) {
+      await linkSnapshotFile({ blobPath: layout.blob(etagOf(f)), snapshotPath: layout.snapshotFile(commit, f.path), copy: p.disableSymlinks });
+    }
+    if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit });
+    await removeSidecars(join(layout.repoDir, "blobs"));
+  } else {
+    for (const f of selected) await writeLocalDirMetadata({ localDir, path: f.path, commit, etag: etagOf(f) });
+  }
+
+  return {
+    repoId: repo.id, revision, commit, mode: localDir ? "local-dir" : "cache", offline: false,
+    path: localDir ?? layout.snapshotDir(commit),
+    files: selected.map((f) => {
+      const dest = localDir ? inside(localDir, f.path) : layout.blob(etagOf(f));
+      const s = done.get(dest);
+      return {
+        path: f.path, size: f.size, etag: etagOf(f),
+        ...(f.lfs ? { sha256: f.lfs.sha256 } : { gitSha1: f.oid }),
+        verified: s ? s.verified : true, // a reused cache blob is named by its verified hash
+        downloaded: Boolean(s && !s.skipped && s.bytesTransferred > 0),
+      };
+    }),
+    bytesTransferred: summary.totals.bytesTransferred,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+const EMPTY_SUMMARY: DownloadSummary = {
+  files: [],
+  failed: [],
+  totals: { files: 0, skipped: 0, bytes: 0, bytesTransferred: 0, bytesReused: 0, retries: 0 },
+  seconds: 0,
+  retries: 0,
+};
+
+/** Drain downloadHfIter and return its summary. */
+export async function downloadHf(p: DownloadHfParams): Promise<HfDownloadSummary> {
+  const it = downloadHfIter(p);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** Errors while fetching a file: Hub errors (from /resolve) get the Hub diagnosis; the CDN's go to the engine's defaults. */
+function classifyTransferError(info: HttpErrorInfo, p: DownloadHfParams, repoId: string, commit: string): LlamagateError | undefined {
+  if (info.html || !info.headers["x-error-code"]) return undefined;
+  return classifyHubResponse({
+    response: { status: info.status, headers: info.headers, body: Buffer.from(info.bodySnippet), url: info.file.url },
+    repoId, revision: commit, file: { commit, path: info.file.displayName },
+    endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource,
+  });
+}
+
+/** Run the engine, forwarding its events; the first failed file's error is thrown after the others finished. */
+async function* runEngine(params: Parameters<typeof downloadFilesIter>[0]): AsyncGenerator<HfDownloadEvent, DownloadSummary> {
+  let firstError: LlamagateError | undefined;
+  const it = downloadFilesIter(params);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      if (firstError) throw firstError;
+      return r.value;
+    }
+    if (r.value.type === "file-error" && !firstError) firstError = r.value.error;
+    yield r.value;
+  }
+}
+
+/**
+ * The engine leaves `.<name>.llamagate.json` beside each file it verified, to skip re-hashing plain
+ * files later. Cache blobs are named by their hash, so these add nothing and would clutter blobs/.
+ */
+async function removeSidecars(blobsDir: string): Promise<void> {
+  const names = await readdir(blobsDir).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(".") && n.endsWith(".llamagate.json")).map((n) => unlink(join(blobsDir, n)).catch(() => {})));
+}

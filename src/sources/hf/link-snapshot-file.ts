@@ -1,0 +1,47 @@
+import { copyFile, mkdir, readlink, rename, stat, symlink, unlink } from "node:fs/promises";
+import { dirname, relative } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface LinkSnapshotFileParams {
+  /** Absolute blob path ({repoDir}/blobs/{etag}). */
+  blobPath: string;
+  /** Absolute snapshot path ({repoDir}/snapshots/{commit}/{path}). */
+  snapshotPath: string;
+  /** Copy the blob instead of linking (HF_HUB_DISABLE_SYMLINKS, or a filesystem without symlinks). */
+  copy?: boolean;
+}
+
+/**
+ * Point snapshots/{commit}/{path} at its blob with a relative symlink ("../../blobs/x", one more "../"
+ * per sub-folder), as huggingface_hub does. Made under a temporary name and renamed, so a reader never
+ * sees a half-made link; an existing correct link is left alone. Where symlinks are refused (or `copy`
+ * is set), the blob is copied instead, like huggingface_hub's no-symlink mode. Returns how it was done.
+ */
+export async function linkSnapshotFile(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "unchanged"> {
+  const target = relative(dirname(p.snapshotPath), p.blobPath);
+  const current = await readlink(p.snapshotPath).catch(() => undefined);
+  if (!p.copy && current === target) return "unchanged";
+  await mkdir(dirname(p.snapshotPath), { recursive: true });
+  const tmp = `${p.snapshotPath}.${randomBytes(4).toString("hex")}.tmp-link`;
+  let how: "link" | "copy" = p.copy ? "copy" : "link";
+  try {
+    if (how === "link") {
+      try {
+        await symlink(target, tmp);
+      } catch (e) {
+        if (!["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+        how = "copy";
+      }
+    }
+    if (how === "copy") {
+      const [a, b] = await Promise.all([stat(p.blobPath), stat(p.snapshotPath).catch(() => undefined)]);
+      if (current === undefined && b?.isFile() && b.size === a.size && b.mtimeMs >= a.mtimeMs) return "unchanged";
+      await copyFile(p.blobPath, tmp);
+    }
+    await rename(tmp, p.snapshotPath);
+    return how;
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}

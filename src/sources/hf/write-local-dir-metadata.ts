@@ -1,0 +1,35 @@
+import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { inside } from "./cache-layout.js";
+
+export interface WriteLocalDirMetadataParams {
+  /** The --local-dir folder. */
+  localDir: string;
+  /** File path inside the repo (checked safe). */
+  path: string;
+  /** Commit it came from. */
+  commit: string;
+  /** Its etag: sha256 (LFS) or git blob sha1. */
+  etag: string;
+}
+
+/**
+ * Record a --local-dir file the way huggingface_hub does (`.cache/huggingface/download/{path}.metadata`:
+ * commit, etag, timestamp), so `hf download --local-dir` and llamagate's offline mode recognise it as
+ * up to date. Also drops the `.gitignore` hf puts there. Written after the file, so timestamp ≥ mtime.
+ */
+export async function writeLocalDirMetadata(p: WriteLocalDirMetadataParams): Promise<void> {
+  const base = join(p.localDir, ".cache", "huggingface");
+  const meta = inside(join(base, "download"), `${p.path}.metadata`);
+  await mkdir(dirname(meta), { recursive: true });
+  await writeFile(join(base, ".gitignore"), "*\n");
+  const tmp = `${meta}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, `${p.commit}\n${p.etag}\n${Date.now() / 1000}\n`);
+  try {
+    await rename(tmp, meta);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
