@@ -41,8 +41,16 @@ export interface CatalogModel {
     folder: string;
     /** Number of consolidated.NN.pth shards (model-parallel size). */
     shards: number;
+    /**
+     * Approximate bytes of the consolidated.NN.pth shards together: 2 bytes (bf16) per parameter. A lower
+     * bound used by the free-space preflight, since Meta's CDN does not answer HEAD requests for sizes.
+     */
+    weightBytes: number;
   };
 }
+
+/** Parameter counts of the Llama 2 / Code Llama sizes (Llama 2 paper, table 1 footnotes; Code Llama adds 16 tokens of vocab). */
+const PARAMS = { "7B": 6.738e9, "13B": 13.016e9, "34B": 33.744e9, "70B": 68.977e9 } as const;
 
 function llama2(size: "7B" | "13B" | "70B", chat: boolean): CatalogModel {
   const shards = { "7B": 1, "13B": 2, "70B": 8 }[size];
@@ -58,7 +66,7 @@ function llama2(size: "7B" | "13B" | "70B", chat: boolean): CatalogModel {
     multimodal: false,
     released: "2023-07-18",
     hfRepo: `meta-llama/Llama-2-${lower}${chat ? "-chat" : ""}-hf`,
-    meta: { layout: "llama2", folder, shards },
+    meta: { layout: "llama2", folder, shards, weightBytes: 2 * PARAMS[size] },
   };
 }
 
@@ -79,7 +87,7 @@ function codeLlama(size: "7b" | "13b" | "34b" | "70b", variant: "" | "Python" | 
     // Code Llama 7B/13B/34B: 2023-08-24; the 70B models followed on 2024-01-29 (codellama "Updates for 70b release").
     released: size === "70b" ? "2024-01-29" : "2023-08-24",
     hfRepo: `meta-llama/${folder}-hf`,
-    meta: { layout: "codellama", folder, shards },
+    meta: { layout: "codellama", folder, shards, weightBytes: 2 * PARAMS[size.toUpperCase() as keyof typeof PARAMS] },
   };
 }
 

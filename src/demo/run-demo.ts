@@ -78,6 +78,8 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
     yield { type: "demo-license", gate };
     const download = yield* downloadMetaIter({
       url: cdn.signUrl({ expiresAt }),
+      // The stand-in shards are small: check space for them, not for the real model's size.
+      weightBytes: release.totalBytes,
       models: [model],
       dir,
       signal: params.signal,

@@ -4,6 +4,7 @@ import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
 import type { LlamagateError } from "../core/errors.js";
 import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
+import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
 import { downloadFilesIter } from "../download/download-files.js";
@@ -15,6 +16,7 @@ import { checkMetaUrlFamily } from "../sources/meta/check-meta-url-family.js";
 import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
 import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
+import { weightBytesStillNeeded } from "../sources/meta/weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "../sources/meta/probe-meta-file-size.js";
 import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
 
@@ -53,6 +55,12 @@ export interface DownloadMetaParams {
    * here (throw to stop). Nothing has been written or fetched yet.
    */
   beforeFetch?: (info: MetaFetchInfo) => Promise<void>;
+  /** Free-space preflight before the first request (--no-space-check turns it off). @default true */
+  spaceCheck?: boolean;
+  /** Total bytes of the shards when known exactly (the demo); else the catalog's estimate. */
+  weightBytes?: number;
+  /** Injectable statfs for the free-space preflight (tests). */
+  statfsImpl?: Parameters<typeof checkFreeSpace>[0]["statfsImpl"];
 }
 
 /** Events of downloadMetaIter: the engine's, plus the plan and phase changes. */
@@ -95,6 +103,10 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   await mkdir(dir, { recursive: true }).catch((e) => {
     throw filesystemErrorFrom(e, dir, "create the folder");
   });
+  if (params.spaceCheck !== false) {
+    const needed = await weightBytesStillNeeded({ plan, models: params.models, weightBytes: params.weightBytes });
+    await checkFreeSpace({ dir, neededBytes: needed, statfsImpl: params.statfsImpl });
+  }
   const lock = await acquireDirLock({ dir });
   try {
     const common = {
@@ -215,3 +227,4 @@ function sumTotals(a: DownloadSummary["totals"], b: DownloadSummary["totals"]): 
     retries: a.retries + b.retries,
   };
 }
+

@@ -22,6 +22,8 @@ export interface MetaDownloadOptions extends LicenseCliOptions {
   minPartMb?: number;
   concurrency?: number;
   stallTimeout?: number;
+  /** false with --no-space-check. */
+  spaceCheck?: boolean;
   json?: boolean;
 }
 
@@ -41,6 +43,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
       partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
       stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
       signal: ctx.signal,
+      spaceCheck: opts.spaceCheck,
       // The license check runs after the link and plan are validated and before the first request.
       beforeFetch: async ({ models: planned }) => {
         for (const model of planned) {

@@ -35,6 +35,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
     .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", (v) => positiveInt(v))
     .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
+    .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (names: string[], opts: DownloadOptions) => {
