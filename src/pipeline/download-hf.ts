@@ -4,7 +4,7 @@ import type { Dispatcher } from "undici";
 import type { LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
-import { downloadFilesIter } from "../download/download-files.js";
+import { runEngine } from "./run-engine.js";
 import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
 import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
 import { checkFileAccess } from "../sources/hf/check-file-access.js";
@@ -256,21 +256,6 @@ function classifyTransferError(info: HttpErrorInfo, p: DownloadHfParams, repoId:
     repoId, revision: commit, file: { commit, path: info.file.displayName },
     endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource,
   });
-}
-
-/** Run the engine, forwarding its events; the first failed file's error is thrown after the others finished. */
-async function* runEngine(params: Parameters<typeof downloadFilesIter>[0]): AsyncGenerator<HfDownloadEvent, DownloadSummary> {
-  let firstError: LlamagateError | undefined;
-  const it = downloadFilesIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      if (firstError) throw firstError;
-      return r.value;
-    }
-    if (r.value.type === "file-error" && !firstError) firstError = r.value.error;
-    yield r.value;
-  }
 }
 
 /**

@@ -2,12 +2,11 @@ import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
-import type { LlamagateError } from "../core/errors.js";
 import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
-import { downloadFilesIter } from "../download/download-files.js";
+import { runEngine } from "./run-engine.js";
 import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
 import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
 import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
@@ -191,21 +190,6 @@ export async function downloadMeta(params: DownloadMetaParams): Promise<MetaDown
   for (;;) {
     const r = await it.next();
     if (r.done) return r.value;
-  }
-}
-
-/** Run one engine batch, forwarding its events; the first failed file's error is thrown (the others are in events). */
-async function* runEngine(p: Parameters<typeof downloadFilesIter>[0]): AsyncGenerator<MetaDownloadEvent, DownloadSummary> {
-  let firstError: LlamagateError | undefined;
-  const it = downloadFilesIter(p);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      if (firstError) throw firstError;
-      return r.value;
-    }
-    if (r.value.type === "file-error" && !firstError) firstError = r.value.error;
-    yield r.value;
   }
 }
 

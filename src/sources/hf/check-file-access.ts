@@ -1,9 +1,7 @@
-import type { Dispatcher } from "undici";
-import type { TokenSource } from "./errors.js";
+import type { HubCallParams } from "./hub-call-params.js";
 import { header, hubRequest } from "./hub-request.js";
 import { hubUrls } from "./hub-urls.js";
 import { diagnoseHubError } from "./diagnose-hub-error.js";
-import type { WhoamiInfo } from "./fetch-whoami.js";
 
 /** What the Hub's HEAD said about the probed file (each field only when the header was there). */
 export interface FileMetadata {
@@ -15,27 +13,11 @@ export interface FileMetadata {
   commit?: string;
 }
 
-export interface CheckFileAccessParams {
-  /** Hub endpoint. */
-  endpoint: string;
-  /** Validated repo id. */
-  repoId: string;
+export interface CheckFileAccessParams extends HubCallParams {
   /** Pinned commit. */
   commit: string;
   /** One file of the repo to probe. */
   path: string;
-  /** Token to send, if any. */
-  token?: string;
-  /** Where the token came from. */
-  tokenSource?: TokenSource;
-  /** For the fine-grained token diagnosis. */
-  whoami?: () => Promise<WhoamiInfo | undefined>;
-  /** undici dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Cancels the call. */
-  signal?: AbortSignal;
-  /** Told about 429/5xx retries. */
-  onRetry?: (info: { status?: number; waitSeconds: number; attempt: number; url: string }) => void;
 }
 
 /**

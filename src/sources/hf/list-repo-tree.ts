@@ -1,10 +1,9 @@
-import type { Dispatcher } from "undici";
-import { HubProtocolError, type TokenSource } from "./errors.js";
+import { HubProtocolError } from "./errors.js";
+import type { HubCallParams } from "./hub-call-params.js";
 import { header, hubRequest } from "./hub-request.js";
 import { hubUrls } from "./hub-urls.js";
 import { diagnoseHubError } from "./diagnose-hub-error.js";
 import { checkRepoPath } from "./check-repo-path.js";
-import type { WhoamiInfo } from "./fetch-whoami.js";
 
 /** One file of a repo at a commit. */
 export interface RepoFile {
@@ -18,25 +17,9 @@ export interface RepoFile {
   lfs?: { sha256: string; size: number };
 }
 
-export interface ListRepoTreeParams {
-  /** Hub endpoint. */
-  endpoint: string;
-  /** Validated repo id. */
-  repoId: string;
+export interface ListRepoTreeParams extends HubCallParams {
   /** Pinned commit sha. */
   commit: string;
-  /** Token to send, if any. */
-  token?: string;
-  /** Where the token came from. */
-  tokenSource?: TokenSource;
-  /** For error diagnosis. */
-  whoami?: () => Promise<WhoamiInfo | undefined>;
-  /** undici dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Cancels the call. */
-  signal?: AbortSignal;
-  /** Told about 429/5xx retries. */
-  onRetry?: (info: { status?: number; waitSeconds: number; attempt: number; url: string }) => void;
 }
 
 const SHA1 = /^[0-9a-f]{40}$/;

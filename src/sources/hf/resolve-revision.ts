@@ -1,9 +1,8 @@
-import type { Dispatcher } from "undici";
-import { HubProtocolError, InvalidRevisionError, type TokenSource } from "./errors.js";
+import { HubProtocolError, InvalidRevisionError } from "./errors.js";
+import type { HubCallParams } from "./hub-call-params.js";
 import { hubRequest } from "./hub-request.js";
 import { hubUrls } from "./hub-urls.js";
 import { diagnoseHubError } from "./diagnose-hub-error.js";
-import type { WhoamiInfo } from "./fetch-whoami.js";
 
 /** The repo facts the download needs, from /api/models/{repo}/revision/{rev}. */
 export interface ResolvedRevision {
@@ -15,25 +14,9 @@ export interface ResolvedRevision {
   private: boolean;
 }
 
-export interface ResolveRevisionParams {
-  /** Hub endpoint. */
-  endpoint: string;
-  /** Validated repo id. */
-  repoId: string;
+export interface ResolveRevisionParams extends HubCallParams {
   /** Branch, tag or commit. */
   revision: string;
-  /** Token to send, if any. */
-  token?: string;
-  /** Where the token came from. */
-  tokenSource?: TokenSource;
-  /** For error diagnosis (fine-grained token check). */
-  whoami?: () => Promise<WhoamiInfo | undefined>;
-  /** undici dispatcher. */
-  dispatcher?: Dispatcher;
-  /** Cancels the call. */
-  signal?: AbortSignal;
-  /** Told about 429/5xx retries. */
-  onRetry?: (info: { status?: number; waitSeconds: number; attempt: number; url: string }) => void;
 }
 
 const SHA = /^[0-9a-f]{40}$/;
