@@ -2,7 +2,9 @@
  * Test helper: a generated Meta-layout release served by the project's signed CDN (src/demo/serve-signed-cdn.ts)
  * with one-shot faults queued per path, plus a runner for the built CLI.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { runCli, type CliRun } from "./run-cli.js";
+export type { CliRun };
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -62,42 +64,21 @@ export async function startMetaCdn(opts: { models: string[]; shardBytes?: number
   };
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const BIN = resolve(import.meta.dirname, "../../bin/llamagate.js");
-
 /** Run the built CLI (npm run build first). `input` is written to stdin (else stdin is /dev/null). */
 export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; stdinFd?: number } = {}): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const env = { ...process.env, CI: "1", NO_COLOR: "1", ...opts.env };
-    delete env.LLAMAGATE_META_URL;
-    if (opts.env?.LLAMAGATE_META_URL) env.LLAMAGATE_META_URL = opts.env.LLAMAGATE_META_URL;
-    // Downloads run the license gate first: declare an accepted small organisation unless the test
-    // sets license flags itself. The audit log goes to a throwaway folder, never the user's.
-    const licenseArgs = args[0] === "download" && !args.some((a) => a === "--accept-license" || a === "--mau") ? ["--accept-license", "--mau", "1000"] : [];
-    // The generated shards are tiny; the preflight would ask for the real model's size (test/unit/meta covers it).
-    if (args[0] === "download" && !args.includes("--space-check")) licenseArgs.push("--no-space-check");
-    env.LLAMAGATE_DATA_DIR ??= join(tmpdir(), `llamagate-test-state-${process.pid}`);
-    const child = spawn(process.execPath, [BIN, ...args, ...licenseArgs], {
-      cwd: opts.cwd,
-      env,
-      stdio: [opts.stdinFd ?? (opts.input === undefined ? "ignore" : "pipe"), "pipe", "pipe"],
-    });
-    opts.onSpawn?.(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 45_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-    if (opts.input !== undefined) child.stdin!.end(opts.input);
+  // Downloads run the license gate first: declare an accepted small organisation unless the test
+  // sets license flags itself. The audit log goes to a throwaway folder, never the user's.
+  const extra = args[0] === "download" && !args.some((a) => a === "--accept-license" || a === "--mau") ? ["--accept-license", "--mau", "1000"] : [];
+  // The generated shards are tiny; the preflight would ask for the real model's size (test/unit/meta covers it).
+  if (args[0] === "download" && !args.includes("--space-check")) extra.push("--no-space-check");
+  return runCli([...args, ...extra], {
+    ...opts,
+    timeoutMs: opts.timeoutMs ?? 45_000,
+    env: {
+      LLAMAGATE_DATA_DIR: join(tmpdir(), `llamagate-test-state-${process.pid}`),
+      ...opts.env,
+      // Only the test's own link, never one from the developer's shell.
+      LLAMAGATE_META_URL: opts.env?.LLAMAGATE_META_URL,
+    },
   });
 }
