@@ -4,6 +4,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
 import type { CliContext } from "../context.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { startSpinner } from "../spinner.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
@@ -69,9 +70,12 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   });
   let summary: HfDownloadSummary;
   const progress = createDownloadProgress(ctx, { json });
+  // The Hub API steps (revision, listing, access check) show a spinner until the first event.
+  const spinner = json ? undefined : startSpinner(ctx, `asking ${hf.endpoint} about ${repoId}`);
   try {
     for (;;) {
       const r = await it.next();
+      spinner?.stop();
       if (r.done) {
         summary = r.value;
         break;
@@ -80,6 +84,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
       progress.onEvent(r.value);
     }
   } finally {
+    spinner?.stop();
     progress.stop();
   }
   if (json) {

@@ -3,6 +3,7 @@ import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-che
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { startSpinner } from "../spinner.js";
 
 /** How each status reads, md5sum -c style. */
 const WORDS: Record<VerifyFileResult["status"], string> = {
@@ -30,6 +31,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
         let printed = 0;
+        const spinner = opts.json ? undefined : startSpinner(ctx, `hashing the files listed in the checklists under ${dir}`);
         const result = await verifyChecklists({
           dir,
           concurrency: opts.concurrency,
@@ -40,10 +42,11 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
             while (done.has(printed)) {
               const x = done.get(printed)!;
               done.delete(printed++);
-              printLine(ctx, `${x.path}: ${WORDS[x.status]}`);
+              spinner?.around(() => printLine(ctx, `${x.path}: ${WORDS[x.status]}`));
             }
+            spinner?.setText(`hashing: ${printed} file${printed === 1 ? "" : "s"} checked`);
           },
-        });
+        }).finally(() => spinner?.stop());
         const { counts } = result;
         const bad = counts.failed + counts.missing + counts.unreadable;
         const message = bad
