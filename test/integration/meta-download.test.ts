@@ -59,6 +59,22 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     });
   });
 
+  it("the audit log records the shipped LICENSE's sha256 once it is on disk (a rerun), null before", async () => {
+    const { createHash } = await import("node:crypto");
+    const { mkdtemp } = await import("node:fs/promises");
+    const state = await mkdtemp(join(cdn.work, "state-"));
+    const dir = join(cdn.work, "audit-out");
+    const env = { LLAMAGATE_META_URL: cdn.url(), LLAMAGATE_DATA_DIR: state };
+    expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
+    expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
+    const entries = (await readFile(join(state, "license-audit.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    expect(entries.map((e) => e.licenseTextSha256)).toEqual([
+      null,
+      createHash("sha256").update(await readFile(join(cdn.root, "LICENSE"))).digest("hex"),
+    ]);
+    expect(entries.every((e) => e.model === "llama-2-13b" && e.command === "download" && e.mau === 1000)).toBe(true);
+  });
+
   it("a rerun of a finished download transfers zero body bytes", async () => {
     const dir = join(cdn.work, "out");
     const before = cdn.cdn.requests.length;

@@ -46,8 +46,10 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
       spaceCheck: opts.spaceCheck,
       // The license check runs after the link and plan are validated and before the first request.
       beforeFetch: async ({ models: planned }) => {
+        // On a rerun the LICENSE shipped with the weights is already here: the audit entry records its sha256.
+        const shipped = await checkLicenseFile({ path: join(resolve(opts.dir), "LICENSE"), family: planned[0]!.license, signal: ctx.signal }).catch(() => undefined);
         for (const model of planned) {
-          const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
+          const gate = await licenseGate({ ...licenseGateParams({ opts, ctx, model, command: "download" }), licenseTextSha256: shipped?.sha256 });
           if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
         }
       },
