@@ -107,8 +107,8 @@ function timed(cmd, argv, env = {}) {
     child.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0) reject(new Error(`${cmd} ${argv.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
-      const m = /^MAXRSS_KB (\d+)$/m.exec(stderr);
-      resolve({ seconds, stdout, stderr, maxRssBytes: m ? Number(m[1]) * 1024 : undefined });
+      const kb = [...stderr.matchAll(/^MAXRSS_KB (\d+)$/gm)].map((m) => Number(m[1]));
+      resolve({ seconds, stdout, stderr, maxRssBytes: kb.length > 0 ? Math.max(...kb) * 1024 : undefined });
     });
   });
 }
@@ -160,7 +160,12 @@ async function main() {
     log(`generated ${fmt(dirBytes(ck))} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const preload = join(work, "maxrss.mjs");
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`MAXRSS_KB ${process.resourceUsage().maxRSS}\\n`));\n");
+    // Only the main thread reports: worker threads (the tokenizer builder) run the preload too, and
+    // their exit came first and was taken for the process's peak.
+    writeFileSync(
+      preload,
+      "import { isMainThread } from 'node:worker_threads';\nif (isMainThread) process.on('exit', () => process.stderr.write(`MAXRSS_KB ${process.resourceUsage().maxRSS}\\n`));\n",
+    );
     const cli = (extra) => timed(process.execPath, ["--import", pathToFileURL(preload).href, join(ROOT, "bin/llamagate.js"), "convert", ck, ...extra, "--json"]);
     const shards = readdirSync(ck).filter((f) => f.endsWith(".pth")).map((f) => join(ck, f));
     const cp = async (label) => {

@@ -1,5 +1,4 @@
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
-import { assembleTensor } from "./assemble-tensor.js";
 import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
@@ -9,6 +8,7 @@ import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
 import { mapTensorName } from "./map-tensor-name.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
+import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "./source-model.js";
 
 export interface WriteGgufModelParams {
@@ -55,7 +55,7 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   }
   const headDim = d.dim / d.nHeads;
   const caster = createCaster();
-  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  // tensors stream through a few reused chunk buffers, one tensor at a time
   const scratch = createScratch();
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => {
@@ -111,8 +111,8 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     name: p.name,
     ggmlType: p.type,
     ne: [...p.t.shape].reverse(),
-    data: async () => {
-      const bytes = await assembleTensor({
+    produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
+      await streamTensor({
         name: p.name,
         parts: p.t.parts,
         concatDim: p.t.concatDim,
@@ -120,12 +120,12 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
         to: p.type,
         caster,
         scratch,
+        sink,
         ...(p.permute ? { permute: { headDim, direction: "hf-to-meta" as const } } : {}),
         ...(signal ? { signal } : {}),
       });
-      doneBytes += bytes.byteLength;
-      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: bytes.byteLength, doneBytes, totalBytes });
-      return bytes;
+      doneBytes += p.bytes;
+      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: p.bytes, doneBytes, totalBytes });
     },
   }));
   const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });

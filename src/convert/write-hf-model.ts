@@ -1,7 +1,6 @@
 import { copyFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
-import { assembleTensor } from "./assemble-tensor.js";
 import { buildGenerationConfig } from "./build-generation-config.js";
 import { buildHfConfig } from "./build-hf-config.js";
 import { canonicalOrder } from "./canonical-order.js";
@@ -9,6 +8,7 @@ import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
 import { createScratch } from "./create-scratch.js";
 import { mapTensorName } from "./map-tensor-name.js";
+import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "./source-model.js";
 import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
 
@@ -48,7 +48,7 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   // garbage is created before the large tensor buffers exist (lower peak memory).
   const files: string[] = await writeSideFiles(params);
   const caster = createCaster();
-  // the writers consume each tensor before asking for the next, so one output buffer is reused
+  // tensors stream through a few reused chunk buffers, one tensor at a time
   const scratch = createScratch();
   let index = 0;
   let doneBytes = 0;
@@ -64,8 +64,8 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
           name,
           dtype,
           shape: p.t.shape,
-          data: async () => {
-            const out = await assembleTensor({
+          produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
+            await streamTensor({
               name,
               parts: p.t.parts,
               concatDim: p.t.concatDim,
@@ -73,12 +73,12 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
               to: dtype,
               caster,
               scratch,
+              sink,
               ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
               ...(signal ? { signal } : {}),
             });
-            doneBytes += out.byteLength;
-            emit({ type: "tensor", name, index: index++, count: planned.length, bytes: out.byteLength, doneBytes, totalBytes: plan.totalSize });
-            return out;
+            doneBytes += p.byteLength;
+            emit({ type: "tensor", name, index: index++, count: planned.length, bytes: p.byteLength, doneBytes, totalBytes: plan.totalSize });
           },
         };
       }),

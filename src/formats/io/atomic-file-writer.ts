@@ -5,9 +5,12 @@ import { FilesystemError, InterruptedError } from "../../core/errors.js";
 
 /** Sequential writer to a process-unique temporary file that becomes `path` only on commit. */
 export interface AtomicFileWriter {
-  /** Append bytes (short writes are retried). */
+  /**
+   * Append bytes (short writes are retried). The file position is reserved when called, so several
+   * writes may be in flight at once (each buffer must stay untouched until its promise settles).
+   */
   write(bytes: Uint8Array): Promise<void>;
-  /** Bytes written so far. */
+  /** Bytes written so far (including writes still in flight). */
   readonly position: number;
   /** fsync, close and rename onto the final path. */
   commit(): Promise<void>;
@@ -51,12 +54,13 @@ export async function openAtomicFileWriter(params: {
     },
     async write(bytes: Uint8Array) {
       if (signal?.aborted) throw new InterruptedError();
+      const at = position;
+      position += bytes.length;
       let off = 0;
       try {
         while (off < bytes.length) {
-          const { bytesWritten } = await handle!.write(bytes, off, Math.min(bytes.length - off, 1 << 30), position);
+          const { bytesWritten } = await handle!.write(bytes, off, Math.min(bytes.length - off, 1 << 30), at + off);
           off += bytesWritten;
-          position += bytesWritten;
         }
       } catch (e) {
         throw fsError("write", path, e);
