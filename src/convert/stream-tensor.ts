@@ -12,8 +12,8 @@ export interface StreamTensorParams extends Omit<AssembleTensorParams, "scratch"
   chunkBytes?: number;
 }
 
-/** Output chunks in flight at once: the next chunk is read and converted while the last is written. */
-const SLOTS = 2;
+/** Output chunk buffers: one being filled, up to two being written. */
+const SLOTS = 3;
 const DEFAULT_CHUNK_BYTES = 1 << 20;
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -59,13 +59,26 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
   let band = Math.max(1, Math.floor((params.chunkBytes ?? DEFAULT_CHUNK_BYTES) / Math.max(inRow, outRow)));
   if (permute) band = Math.max(hd, band - (band % hd));
   band = Math.min(band, rows);
-  // Working memory: SLOTS output chunks, a staging band (source encoding) and an interleave band.
+  // Working memory: SLOTS output chunks, two staging bands in the source encoding (one being read
+  // while the other is converted) and an interleave band.
   const outSize = align8(band * outRow);
   const inSize = align8(band * inRow);
-  const mem = (params.scratch ?? { take: (n: number) => new Uint8Array(n) }).take(SLOTS * outSize + 2 * inSize);
+  const mem = (params.scratch ?? { take: (n: number) => new Uint8Array(n) }).take(SLOTS * outSize + 3 * inSize);
   const outs = Array.from({ length: SLOTS }, (_, i) => mem.subarray(i * outSize, (i + 1) * outSize));
-  const stage = mem.subarray(SLOTS * outSize, SLOTS * outSize + inSize);
-  const mix = mem.subarray(SLOTS * outSize + inSize, SLOTS * outSize + 2 * inSize);
+  const stages = [0, 1].map((i) => mem.subarray(SLOTS * outSize + i * inSize, SLOTS * outSize + (i + 1) * inSize));
+  const mix = mem.subarray(SLOTS * outSize + 2 * inSize, SLOTS * outSize + 3 * inSize);
+
+  // The bands in output order: rows r0..r0+n of part k (dim 0), or of every part (k = -1, dim 1).
+  const bands: { k: number; r0: number; n: number }[] = [];
+  if (concatDim === 0) {
+    dims.forEach(([pRows], k) => {
+      for (let r0 = 0; r0 < pRows; r0 += band) bands.push({ k, r0, n: Math.min(band, pRows - r0) });
+    });
+  } else {
+    for (let r0 = 0; r0 < rows; r0 += band) bands.push({ k: -1, r0, n: Math.min(band, rows - r0) });
+  }
+  // Whole rows landing in place unchanged: read straight into the output chunk.
+  const direct = concatDim === 0 && !permute && from === to && parts.every((p) => p.readInto);
 
   // Sources without readInto (strided views, in-memory test sources) are read whole, once.
   const whole = new Map<LazyTensor, Uint8Array>();
@@ -82,25 +95,22 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
           hint: "The checkpoint is damaged or incomplete: download it again.",
         });
       }
-      whole.clear(); // one whole part at a time
       whole.set(part, all);
     }
     return all.subarray(offset, offset + dest.byteLength);
   };
 
   const inflight: (Promise<void> | undefined)[] = new Array(SLOTS).fill(undefined);
-  let slot = 0;
-  const nextOut = async (bytes: number): Promise<Uint8Array> => {
-    const pending = inflight[slot];
-    inflight[slot] = undefined;
+  const outFor = async (i: number, bytes: number): Promise<Uint8Array> => {
+    const pending = inflight[i % SLOTS];
+    inflight[i % SLOTS] = undefined;
     if (pending) await pending; // that buffer's previous write must finish before it is refilled
-    return outs[slot]!.subarray(0, bytes);
+    return outs[i % SLOTS]!.subarray(0, bytes);
   };
-  const submit = (chunk: Uint8Array) => {
+  const submit = (i: number, chunk: Uint8Array) => {
     const p = sink(chunk);
-    p.catch(() => undefined); // observed later (nextOut or the final drain)
-    inflight[slot] = p;
-    slot = (slot + 1) % SLOTS;
+    p.catch(() => undefined); // observed later (outFor or the final drain)
+    inflight[i % SLOTS] = p;
   };
   // Row r of a band (whole heads, band start a multiple of the head size) goes to row destRow(r).
   const destRow = (r: number): number => {
@@ -125,47 +135,60 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
       else caster.castInto(s, from, to, d);
     }
   };
-
-  const run = async () => {
-    if (concatDim === 0) {
-      const direct = !permute && from === to;
-      for (let k = 0; k < parts.length; k++) {
-        signal?.throwIfAborted();
-        const part = parts[k]!;
-        const pRows = dims[k]![0];
-        for (let r0 = 0; r0 < pRows; r0 += band) {
-          const n = Math.min(band, pRows - r0);
-          if (direct && part.readInto) {
-            const out = await nextOut(n * outRow);
-            await part.readInto(out, r0 * inRow, signal);
-            submit(out);
-            continue;
-          }
-          const src = await readBand(part, r0 * inRow, stage.subarray(0, n * inRow));
-          const out = await nextOut(n * outRow);
-          emit(src, n, out);
-          submit(out);
-        }
-      }
-      return;
+  /** Read band i: into its output chunk when direct, else into a staging buffer (one view per part along dim 1). */
+  const fetch = async (i: number): Promise<Uint8Array[]> => {
+    signal?.throwIfAborted();
+    const { k, r0, n } = bands[i]!;
+    if (direct) {
+      const out = await outFor(i, n * outRow);
+      await parts[k]!.readInto!(out, r0 * inRow, signal);
+      return [out];
     }
-    // Along dim 1: each part holds a column block of every row; interleave row by row.
-    for (let r0 = 0; r0 < rows; r0 += band) {
-      signal?.throwIfAborted();
-      const n = Math.min(band, rows - r0);
-      const out = await nextOut(n * outRow);
+    const stage = stages[i % 2]!;
+    if (k >= 0) return [await readBand(parts[k]!, r0 * inRow, stage.subarray(0, n * inRow))];
+    // along dim 1, rows r0..r0+n of each part are one contiguous run: stage them one after another
+    const views: Uint8Array[] = [];
+    let at = 0;
+    for (let kk = 0; kk < parts.length; kk++) {
+      const seg = dims[kk]![1] * inItem;
+      views.push(await readBand(parts[kk]!, r0 * seg, stage.subarray(at, at + n * seg)));
+      at += n * seg;
+    }
+    return views;
+  };
+  /** Convert band i (already read) into its output chunk and start writing it. */
+  const convert = async (i: number, srcs: Uint8Array[]) => {
+    const { k, n } = bands[i]!;
+    if (direct) return submit(i, srcs[0]!);
+    const out = await outFor(i, n * outRow);
+    if (k >= 0) emit(srcs[0]!, n, out);
+    else {
+      // interleave the parts' column blocks row by row (straight into the chunk when nothing else changes)
       const target = from === to && !permute ? out : mix;
       let col = 0;
-      let at = 0;
-      for (let k = 0; k < parts.length; k++) {
-        const seg = dims[k]![1] * inItem;
-        const src = await readBand(parts[k]!, r0 * seg, stage.subarray(at, at + n * seg));
+      srcs.forEach((src, kk) => {
+        const seg = dims[kk]![1] * inItem;
         for (let r = 0; r < n; r++) target.set(src.subarray(r * seg, (r + 1) * seg), r * inRow + col);
         col += seg;
-        at += n * seg;
-      }
+      });
       if (target === mix) emit(mix, n, out);
-      submit(out);
+    }
+    submit(i, out);
+  };
+
+  // The next band is read while this one is converted and the previous ones are written.
+  let next: Promise<Uint8Array[]> | undefined;
+  const run = async () => {
+    next = fetch(0);
+    next.catch(() => undefined);
+    for (let i = 0; i < bands.length; i++) {
+      const srcs = await next!;
+      next = undefined;
+      if (i + 1 < bands.length) {
+        next = fetch(i + 1);
+        next.catch(() => undefined);
+      }
+      await convert(i, srcs);
     }
   };
 
@@ -178,7 +201,7 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
     failure = e;
   }
   // never return (or let the caller reuse the buffers) while a write is still in flight
-  const settled = await Promise.allSettled(inflight.filter((p): p is Promise<void> => p !== undefined));
+  const settled = await Promise.allSettled([...inflight, next].filter((p) => p !== undefined));
   if (failed) throw failure;
   const bad = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (bad) throw bad.reason;
