@@ -3,6 +3,7 @@ import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
 import { createScratch } from "./create-scratch.js";
+import { loadCastKernel } from "./load-cast-kernel.js";
 import { ConversionError } from "./errors.js";
 import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
@@ -54,9 +55,11 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
   }
   const headDim = d.dim / d.nHeads;
-  const caster = createCaster();
+  // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
+  const kernel = loadCastKernel();
+  const caster = createCaster(kernel ? { kernel } : {});
   // tensors stream through a few reused chunk buffers, one tensor at a time
-  const scratch = createScratch();
+  const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => {
     const numel = t.shape.reduce((a, b) => a * b, 1);

@@ -7,6 +7,7 @@ import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
 import { createScratch } from "./create-scratch.js";
+import { loadCastKernel } from "./load-cast-kernel.js";
 import { mapTensorName } from "./map-tensor-name.js";
 import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "./source-model.js";
@@ -47,9 +48,11 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   // Side files first: a bad tokenizer fails before minutes of tensor writing, and the tokenizer's
   // garbage is created before the large tensor buffers exist (lower peak memory).
   const files: string[] = await writeSideFiles(params);
-  const caster = createCaster();
+  // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
+  const kernel = loadCastKernel();
+  const caster = createCaster(kernel ? { kernel } : {});
   // tensors stream through a few reused chunk buffers, one tensor at a time
-  const scratch = createScratch();
+  const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
   let index = 0;
   let doneBytes = 0;
   for (const shard of plan.shards) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createCaster, type InDType, type OutDType } from "../../../src/convert/create-caster.js";
 import { createScratch } from "../../../src/convert/create-scratch.js";
+import { loadCastKernel } from "../../../src/convert/load-cast-kernel.js";
 import { streamTensor } from "../../../src/convert/stream-tensor.js";
 import { fromFloat32, quantizeQ8_0, toFloat32 } from "../../../src/formats/dtype/index.js";
 import type { LazyTensor } from "../../../src/formats/tensor.js";
@@ -93,6 +94,7 @@ describe("streamTensor", () => {
     { dim: 1, shapes: [[9, 16], [9, 16]], from: "BF16", to: "Q8_0" }, // slices narrower than a block
     { dim: 1, shapes: [[7, 10], [7, 6], [7, 16]], from: "F32", to: "F16" },
     { dim: 0, shapes: [[1, 48]], flat: true, from: "BF16", to: "F32" }, // a 1-D tensor (a norm)
+    { dim: 1, shapes: [[5, 24], [5, 24]], from: "BF16", to: "F16" },
   ];
   for (const c of cases) {
     for (const chunkBytes of [1, 100, 1 << 20]) {
@@ -109,6 +111,28 @@ describe("streamTensor", () => {
       }
     }
   }
+
+  it("gives the same bytes with the WebAssembly cast kernel working in its own memory", async () => {
+    const kernel = loadCastKernel()!;
+    const withKernel = createCaster({ kernel });
+    for (const c of cases.filter((x) => x.from === "BF16" && x.to !== "BF16")) {
+      for (const chunkBytes of [1, 100, 1 << 20]) {
+        const slices = c.shapes.map(([r, k], i) => values(r * k, 7 + i * 31));
+        const parts = c.shapes.map((sh, i) => part(c.flat ? [sh[1]] : sh, slices[i]!, c.from, true));
+        const scratch = createScratch({ memory: kernel.memory });
+        const got = await collect((sink) =>
+          streamTensor({ name: "t", parts, concatDim: c.dim, from: c.from, to: c.to, caster: withKernel, sink, chunkBytes, scratch, ...(c.permute ? { permute: c.permute } : {}) }),
+        );
+        expect(Buffer.from(got).equals(Buffer.from(expected(slices, c.shapes, c.dim, c.to, c.from, c.permute)))).toBe(true);
+      }
+    }
+    // the kernel path itself (bf16 → f16 bands in its memory), on a tensor with many 8-element vectors
+    const big = values(64 * 40, 5);
+    const got = await collect((sink) =>
+      streamTensor({ name: "t", parts: [part([64, 40], big, "BF16", true)], concatDim: 0, from: "BF16", to: "F16", caster: withKernel, sink, chunkBytes: 800, scratch: createScratch({ memory: kernel.memory }) }),
+    );
+    expect(Buffer.from(got).equals(Buffer.from(expected([big], [[64, 40]], 0, "F16", "BF16")))).toBe(true);
+  });
 
   it("waits for every write in flight before it rejects, and reports the sink's error", async () => {
     const parts = [part([64, 32], values(64 * 32, 3), "BF16", true)];
