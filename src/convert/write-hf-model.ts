@@ -99,13 +99,16 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   // stream; a bad tokenizer stops the tensor writing at once. Streaming holds only a few MB, so the
   // tokenizer's memory no longer meets large tensor buffers.
   const stop = new AbortController();
-  const inner = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
+  const forward = () => stop.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener("abort", forward, { once: true });
   const side = writeSideFiles(params).catch((e: unknown) => {
     stop.abort();
     throw e;
   });
-  const tensorFiles = writeTensors(inner);
+  const tensorFiles = writeTensors(stop.signal);
   const [sideResult, tensorResult] = await Promise.allSettled([side, tensorFiles]);
+  signal?.removeEventListener("abort", forward);
   if (sideResult.status === "rejected") throw sideResult.reason;
   if (tensorResult.status === "rejected") throw tensorResult.reason;
   return [...sideResult.value, ...tensorResult.value];
