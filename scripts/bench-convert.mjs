@@ -5,11 +5,11 @@
 //    shards written in the real torch.save zip layout) of at least 2 GiB, plus the real Llama 2
 //    tokenizer from test/fixtures.
 // 2. Times `cp` of the checkpoint (+ fsync of the copies, since the converter fsyncs its output),
-//    and, for context, a Node process that only writes the same number of bytes from one reused
-//    buffer and fsyncs (the ceiling for any converter that must pass the bytes through user space;
-//    cp on Linux copies inside the kernel with copy_file_range).
+//    and, for context, a Node process that copies the same files through a 1 MiB buffer and fsyncs
+//    (the floor for any converter whose bytes pass through user space; cp on Linux copies inside
+//    the kernel with copy_file_range).
 // 3. Runs the built CLI: `convert --to hf` (bf16, as the source) and `convert --to gguf --dtype f16`,
-//    each in its own process, measuring wall time and peak RSS (getrusage maxrss at exit).
+//    each in its own process, measuring wall time and peak RSS (VmHWM at exit; getrusage maxrss off Linux).
 // 4. Prints throughput (input bytes / s), the ratio to cp (target ≥ 0.5) and peak RSS against the
 //    target 1.5 × largest tensor + 300 MB; removes everything it wrote.
 //
@@ -107,8 +107,8 @@ function timed(cmd, argv, env = {}) {
     child.on("close", (code) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       if (code !== 0) reject(new Error(`${cmd} ${argv.join(" ")} exited ${code}: ${stderr.slice(-2000)}`));
-      const m = /^MAXRSS_KB (\d+)$/m.exec(stderr);
-      resolve({ seconds, stdout, stderr, maxRssBytes: m ? Number(m[1]) * 1024 : undefined });
+      const kb = [...stderr.matchAll(/^MAXRSS_KB (\d+)$/gm)].map((m) => Number(m[1]));
+      resolve({ seconds, stdout, stderr, maxRssBytes: kb.length > 0 ? Math.max(...kb) * 1024 : undefined });
     });
   });
 }
@@ -160,7 +160,24 @@ async function main() {
     log(`generated ${fmt(dirBytes(ck))} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const preload = join(work, "maxrss.mjs");
-    writeFileSync(preload, "process.on('exit', () => process.stderr.write(`MAXRSS_KB ${process.resourceUsage().maxRSS}\\n`));\n");
+    // Only the main thread reports: worker threads (the tokenizer builder) run the preload too, and
+    // their exit came first and was taken for the process's peak. On Linux the peak is VmHWM from
+    // /proc/self/status: getrusage's maxrss survives fork + exec, so a child started by this
+    // (large) process would report this process's size when its own peak is smaller.
+    writeFileSync(
+      preload,
+      `import { readFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+const peakKb = () => {
+  try {
+    return Number(/^VmHWM:\\s+(\\d+) kB/m.exec(readFileSync("/proc/self/status", "utf8"))[1]);
+  } catch {
+    return process.resourceUsage().maxRSS;
+  }
+};
+if (isMainThread) process.on("exit", () => process.stderr.write(\`MAXRSS_KB \${peakKb()}\\n\`));
+`,
+    );
     const cli = (extra) => timed(process.execPath, ["--import", pathToFileURL(preload).href, join(ROOT, "bin/llamagate.js"), "convert", ck, ...extra, "--json"]);
     const shards = readdirSync(ck).filter((f) => f.endsWith(".pth")).map((f) => join(ck, f));
     const cp = async (label) => {
@@ -171,19 +188,25 @@ async function main() {
       return r.seconds;
     };
 
+    // The floor for a converter whose bytes pass through user space: copy the same shard files
+    // through one reused 1 MiB buffer (read, then write, like `dd bs=1M`), then fsync.
     const ceiling = join(work, "ceiling.mjs");
     writeFileSync(
       ceiling,
       `import { open } from "node:fs/promises";
-const total = Number(process.argv[2]); const buf = new Uint8Array(256 * 2 ** 20).fill(7);
-const fh = await open(process.argv[3], "w"); let pos = 0;
-while (pos < total) { const n = Math.min(buf.length, total - pos); let off = 0;
-  while (off < n) { const { bytesWritten } = await fh.write(buf, off, n - off, pos); off += bytesWritten; pos += bytesWritten; } }
-await fh.sync(); await fh.close();\n`,
+const buf = new Uint8Array(2 ** 20);
+const [dest, ...files] = process.argv.slice(2);
+for (const [i, f] of files.entries()) {
+  const src = await open(f, "r"); const out = await open(dest + "." + i, "w"); let pos = 0;
+  for (;;) { const { bytesRead } = await src.read(buf, 0, buf.length, pos); if (bytesRead === 0) break;
+    let off = 0; while (off < bytesRead) { const { bytesWritten } = await out.write(buf, off, bytesRead - off, pos + off); off += bytesWritten; }
+    pos += bytesRead; }
+  await out.sync(); await out.close(); await src.close();
+}\n`,
     );
     const nodeWrite = async () => {
-      const r = await timed(process.execPath, [ceiling, String(inputBytes), join(work, "ceiling.out")]);
-      rmSync(join(work, "ceiling.out"), { force: true });
+      const r = await timed(process.execPath, [ceiling, join(work, "ceiling.out"), ...shards]);
+      shards.forEach((_, i) => rmSync(join(work, `ceiling.out.${i}`), { force: true }));
       return r.seconds;
     };
     const loadBefore = spawnSync("cat", ["/proc/loadavg"]).stdout?.toString().trim();
@@ -192,7 +215,7 @@ await fh.sync(); await fh.close();\n`,
       ["meta → hf (bf16)", ["--to", "hf", "--out", join(work, "out-hf")]],
       ["meta → gguf f16", ["--to", "gguf", "--dtype", "f16", "--out", join(work, "out.gguf")]],
     ]) {
-      // --repeat N: interleave N rounds of cp / node write / conversion and keep each one's best
+      // --repeat N: interleave N rounds of cp / node copy / conversion and keep each one's best
       // time (the least disturbed by other load on a shared machine); peak RSS is the worst seen.
       let cpSeconds = Infinity;
       let writeSeconds = Infinity;
@@ -213,13 +236,13 @@ await fh.sync(); await fh.close();\n`,
         cpSeconds,
         throughput: inputBytes / r.seconds,
         cpThroughput: inputBytes / cpSeconds,
-        nodeWriteSeconds: writeSeconds,
+        nodeCopySeconds: writeSeconds,
         ratio: cpSeconds / r.seconds,
         peakRss: r.maxRssBytes,
         outputBytes: out.bytes,
       };
       results.push(row);
-      log(`${label}: ${r.seconds.toFixed(2)} s (${mbs(inputBytes, r.seconds)}), cp+fsync ${cpSeconds.toFixed(2)} s (${mbs(inputBytes, cpSeconds)}), node write+fsync ${writeSeconds.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}, peak RSS ${(r.maxRssBytes / 1e6).toFixed(0)} MB, wrote ${fmt(out.bytes)}`);
+      log(`${label}: ${r.seconds.toFixed(2)} s (${mbs(inputBytes, r.seconds)}), cp+fsync ${cpSeconds.toFixed(2)} s (${mbs(inputBytes, cpSeconds)}), node copy+fsync ${writeSeconds.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}, peak RSS ${(r.maxRssBytes / 1e6).toFixed(0)} MB, wrote ${fmt(out.bytes)}`);
       rmSync(out.output, { recursive: true, force: true });
     }
     const rssTarget = 1.5 * largestTensor + 300e6;
@@ -238,10 +261,10 @@ await fh.sync(); await fh.close();\n`,
     else {
       console.log(`load average before/after: ${loadBefore} / ${summary.loadAverage}`);
       console.log(`input: ${fmt(inputBytes)} (${SHARDS} shards, bf16); largest tensor ${(largestTensor / 1e6).toFixed(0)} MB; RSS target ${(rssTarget / 1e6).toFixed(0)} MB`);
-      console.log("conversion            time     throughput  cp+fsync  node-write  ratio  peak RSS");
+      console.log("conversion            time     throughput  cp+fsync  node-copy  ratio  peak RSS");
       for (const r of results) {
         console.log(
-          `${r.label.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)} s  ${mbs(inputBytes, r.seconds).padStart(10)}  ${mbs(inputBytes, r.cpSeconds).padStart(9)}  ${mbs(inputBytes, r.nodeWriteSeconds).padStart(10)}  ${r.ratio.toFixed(2).padStart(5)}  ${(r.peakRss / 1e6).toFixed(0).padStart(5)} MB ${r.ratio >= 0.5 ? "" : "(ratio below 0.5)"}${r.peakRss < rssTarget ? "" : " (RSS over target)"}`,
+          `${r.label.padEnd(20)} ${r.seconds.toFixed(2).padStart(6)} s  ${mbs(inputBytes, r.seconds).padStart(10)}  ${mbs(inputBytes, r.cpSeconds).padStart(9)}  ${mbs(inputBytes, r.nodeCopySeconds).padStart(9)}  ${r.ratio.toFixed(2).padStart(5)}  ${(r.peakRss / 1e6).toFixed(0).padStart(5)} MB ${r.ratio >= 0.5 ? "" : "(ratio below 0.5)"}${r.peakRss < rssTarget ? "" : " (RSS over target)"}`,
         );
       }
     }

@@ -1,5 +1,6 @@
 import { fromFloat32, quantizeQ8_0, toFloat32 } from "../formats/dtype/index.js";
 import { ConversionError } from "./errors.js";
+import type { CastKernel } from "./load-cast-kernel.js";
 
 /** Element encodings a conversion can write. Q8_0 is GGUF-only (34-byte blocks of 32 values). */
 export type OutDType = "F32" | "F16" | "BF16" | "Q8_0";
@@ -18,7 +19,8 @@ export interface Caster {
  * path when converting Meta bf16 weights to an f16 GGUF). Tables are built from the formats
  * package's rounding (round-to-nearest-even), so results equal the element-wise functions.
  */
-export function createCaster(): Caster {
+export function createCaster(params: { /** SIMD bf16 → f16 for buffers inside its memory (loadCastKernel()). */ kernel?: CastKernel } = {}): Caster {
+  const { kernel } = params;
   // Tables indexed by one 16-bit element, pre-shifted for the low and high half of a u32 so two
   // elements convert per step (about 1.6x faster than one at a time).
   const tables = new Map<string, { lo: Uint32Array; hi: Uint32Array; one: Uint16Array }>();
@@ -61,6 +63,15 @@ export function createCaster(): Caster {
     }
     if (d !== dest) dest.set(d);
   };
+  // bf16 → f16 in the WebAssembly kernel when both buffers live in its memory (the converters' scratch)
+  const viaKernel = (bytes: Uint8Array, dest: Uint8Array): boolean => {
+    if (!kernel || bytes.buffer !== kernel.memory.buffer || dest.buffer !== kernel.memory.buffer) return false;
+    const n = bytes.byteLength >>> 1;
+    const vec = n - (n % 8);
+    kernel.bf16ToF16(bytes.byteOffset, dest.byteOffset, vec);
+    if (vec < n) lookupInto(bytes.subarray(vec * 2), table("BF16", "F16"), dest.subarray(vec * 2));
+    return true;
+  };
   const cast = (bytes: Uint8Array, from: InDType, to: OutDType): Uint8Array => {
     if (from === to) return bytes;
     if ((from === "BF16" && to === "F16") || (from === "F16" && to === "BF16")) {
@@ -77,6 +88,7 @@ export function createCaster(): Caster {
   return {
     cast,
     castInto(bytes, from, to, dest) {
+      if (from === "BF16" && to === "F16" && viaKernel(bytes, dest)) return;
       if ((from === "BF16" && to === "F16") || (from === "F16" && to === "BF16")) return lookupInto(bytes, table(from, to), dest);
       dest.set(cast(bytes, from, to));
     },

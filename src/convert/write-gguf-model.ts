@@ -1,14 +1,15 @@
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
-import { assembleTensor } from "./assemble-tensor.js";
 import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
 import { createScratch } from "./create-scratch.js";
+import { loadCastKernel } from "./load-cast-kernel.js";
 import { ConversionError } from "./errors.js";
 import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
 import { mapTensorName } from "./map-tensor-name.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
+import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "./source-model.js";
 
 export interface WriteGgufModelParams {
@@ -54,9 +55,11 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
   }
   const headDim = d.dim / d.nHeads;
-  const caster = createCaster();
-  // the writers consume each tensor before asking for the next, so one output buffer is reused
-  const scratch = createScratch();
+  // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
+  const kernel = loadCastKernel();
+  const caster = createCaster(kernel ? { kernel } : {});
+  // tensors stream through a few reused chunk buffers, one tensor at a time
+  const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
   const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => {
     const numel = t.shape.reduce((a, b) => a * b, 1);
@@ -111,8 +114,8 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     name: p.name,
     ggmlType: p.type,
     ne: [...p.t.shape].reverse(),
-    data: async () => {
-      const bytes = await assembleTensor({
+    produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
+      await streamTensor({
         name: p.name,
         parts: p.t.parts,
         concatDim: p.t.concatDim,
@@ -120,12 +123,12 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
         to: p.type,
         caster,
         scratch,
+        sink,
         ...(p.permute ? { permute: { headDim, direction: "hf-to-meta" as const } } : {}),
         ...(signal ? { signal } : {}),
       });
-      doneBytes += bytes.byteLength;
-      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: bytes.byteLength, doneBytes, totalBytes });
-      return bytes;
+      doneBytes += p.bytes;
+      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: p.bytes, doneBytes, totalBytes });
     },
   }));
   const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });

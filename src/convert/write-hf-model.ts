@@ -1,14 +1,15 @@
 import { copyFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
-import { assembleTensor } from "./assemble-tensor.js";
 import { buildGenerationConfig } from "./build-generation-config.js";
 import { buildHfConfig } from "./build-hf-config.js";
 import { canonicalOrder } from "./canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
 import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
 import { createScratch } from "./create-scratch.js";
+import { loadCastKernel } from "./load-cast-kernel.js";
 import { mapTensorName } from "./map-tensor-name.js";
+import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "./source-model.js";
 import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
 
@@ -44,53 +45,73 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const plan = planShards({ tensors: planned.map((p) => ({ name: p.name, byteLength: p.byteLength })), maxShardBytes });
   emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: planned.length, bytes: plan.totalSize, inputShards: source.shardCount });
   const byName = new Map(planned.map((p) => [p.name, p]));
-  // Side files first: a bad tokenizer fails before minutes of tensor writing, and the tokenizer's
-  // garbage is created before the large tensor buffers exist (lower peak memory).
-  const files: string[] = await writeSideFiles(params);
-  const caster = createCaster();
-  // the writers consume each tensor before asking for the next, so one output buffer is reused
-  const scratch = createScratch();
-  let index = 0;
-  let doneBytes = 0;
-  for (const shard of plan.shards) {
-    const path = join(dir, shard.fileName);
-    const { bytes } = await writeSafetensors({
-      path,
-      metadata: { format: "pt" },
-      ...(signal ? { signal } : {}),
-      tensors: shard.tensors.map((name) => {
-        const p = byName.get(name)!;
-        return {
-          name,
-          dtype,
-          shape: p.t.shape,
-          data: async () => {
-            const out = await assembleTensor({
-              name,
-              parts: p.t.parts,
-              concatDim: p.t.concatDim,
-              from: p.t.dtype as InDType,
-              to: dtype,
-              caster,
-              scratch,
-              ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
-              ...(signal ? { signal } : {}),
-            });
-            doneBytes += out.byteLength;
-            emit({ type: "tensor", name, index: index++, count: planned.length, bytes: out.byteLength, doneBytes, totalBytes: plan.totalSize });
-            return out;
-          },
-        };
-      }),
-    });
-    files.push(shard.fileName);
-    emit({ type: "file", path: shard.fileName, bytes });
-  }
-  if (plan.needsIndex) {
-    await writeSafetensorsIndex({ path: join(dir, INDEX_FILE), weightMap: plan.weightMap, totalSize: plan.totalSize, ...(signal ? { signal } : {}) });
-    files.push(INDEX_FILE);
-  }
-  return files;
+  const writeTensors = async (signal: AbortSignal): Promise<string[]> => {
+    const files: string[] = [];
+    // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
+    const kernel = loadCastKernel();
+    const caster = createCaster(kernel ? { kernel } : {});
+    // tensors stream through a few reused chunk buffers, one tensor at a time
+    const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
+    let index = 0;
+    let doneBytes = 0;
+    for (const shard of plan.shards) {
+      const path = join(dir, shard.fileName);
+      const { bytes } = await writeSafetensors({
+        path,
+        metadata: { format: "pt" },
+        signal,
+        tensors: shard.tensors.map((name) => {
+          const p = byName.get(name)!;
+          return {
+            name,
+            dtype,
+            shape: p.t.shape,
+            produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
+              await streamTensor({
+                name,
+                parts: p.t.parts,
+                concatDim: p.t.concatDim,
+                from: p.t.dtype as InDType,
+                to: dtype,
+                caster,
+                scratch,
+                sink,
+                ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
+                signal,
+              });
+              doneBytes += p.byteLength;
+              emit({ type: "tensor", name, index: index++, count: planned.length, bytes: p.byteLength, doneBytes, totalBytes: plan.totalSize });
+            },
+          };
+        }),
+      });
+      files.push(shard.fileName);
+      emit({ type: "file", path: shard.fileName, bytes });
+    }
+    if (plan.needsIndex) {
+      await writeSafetensorsIndex({ path: join(dir, INDEX_FILE), weightMap: plan.weightMap, totalSize: plan.totalSize, signal });
+      files.push(INDEX_FILE);
+    }
+    return files;
+  };
+
+  // The side files (config, tokenizer: built in a worker thread) are written while the tensors
+  // stream; a bad tokenizer stops the tensor writing at once. Streaming holds only a few MB, so the
+  // tokenizer's memory no longer meets large tensor buffers.
+  const stop = new AbortController();
+  const forward = () => stop.abort(signal?.reason);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener("abort", forward, { once: true });
+  const side = writeSideFiles(params).catch((e: unknown) => {
+    stop.abort();
+    throw e;
+  });
+  const tensorFiles = writeTensors(stop.signal);
+  const [sideResult, tensorResult] = await Promise.allSettled([side, tensorFiles]);
+  signal?.removeEventListener("abort", forward);
+  if (sideResult.status === "rejected") throw sideResult.reason;
+  if (tensorResult.status === "rejected") throw tensorResult.reason;
+  return [...sideResult.value, ...tensorResult.value];
 }
 
 /** config.json, generation_config.json and the tokenizer files. Returns the names written. */

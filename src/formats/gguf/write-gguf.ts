@@ -1,5 +1,7 @@
 import { LlamagateError } from "../../core/errors.js";
 import { openAtomicFileWriter } from "../io/atomic-file-writer.js";
+import { writeTensorBytes } from "../io/write-tensor-bytes.js";
+import type { TensorBytes } from "../tensor.js";
 import { ByteWriter, encodeGgufMetadata } from "./encode-gguf-metadata.js";
 import { ggmlTensorBytes } from "./ggml-tensor-bytes.js";
 import {
@@ -12,14 +14,12 @@ import {
 } from "./gguf-types.js";
 
 /** A tensor to write into a GGUF file; its bytes are produced only when the writer reaches it. */
-export interface GgufTensorToWrite {
+export interface GgufTensorToWrite extends TensorBytes {
   /** llama.cpp name, e.g. `blk.0.attn_q.weight` (< 64 bytes). */
   name: string;
   ggmlType: GgmlWriteType;
   /** ggml dims, innermost first (numpy shape reversed). */
   ne: readonly number[];
-  /** Produce the tensor's bytes in ggml layout (called once, in order). */
-  data: () => Promise<Uint8Array>;
 }
 
 const pad = (n: number, a: number) => Math.ceil(n / a) * a;
@@ -85,11 +85,7 @@ export async function writeGguf(params: {
     await out.write(head);
     for (let i = 0; i < tensors.length; i++) {
       const t = tensors[i]!;
-      const data = await t.data();
-      if (data.byteLength !== sizes[i]) {
-        throw new LlamagateError("TENSOR_SIZE_MISMATCH", "conversion", `Tensor ${t.name} produced ${data.byteLength} bytes, expected ${sizes[i]}.`);
-      }
-      await out.write(data);
+      await writeTensorBytes({ out, name: t.name, size: sizes[i]!, tensor: t });
       const gap = pad(sizes[i]!, alignment) - sizes[i]!;
       if (gap > 0) await out.write(new Uint8Array(gap));
     }

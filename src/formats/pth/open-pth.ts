@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { FilesystemError, LlamagateError } from "../../core/errors.js";
 import { CorruptFileError, UnsupportedFormatError } from "../errors.js";
 import { readExact } from "../io/read-exact.js";
+import { readExactInto } from "../io/read-exact-into.js";
 import { DTYPE_BYTES, type LazyTensor, type TensorSource } from "../tensor.js";
 import { entryDataOffset } from "./entry-data-offset.js";
 import { gatherStrided } from "./gather-strided.js";
@@ -131,6 +132,14 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
       );
     }
     const base = storageOffsets.get(storage.key)! + storageOffset * item;
+    // contiguous tensors can be read in pieces into reused buffers (no per-tensor allocation)
+    const readRange = async (dest: Uint8Array, offset: number, sig?: AbortSignal): Promise<void> => {
+      if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${key} was read.`);
+      if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + dest.byteLength <= numel * item)) {
+        throw new RangeError(`bytes ${offset}+${dest.byteLength} are outside tensor ${String(key)} (${numel * item} bytes)`);
+      }
+      await readExactInto(handle, base + offset, dest, what, sig);
+    };
     tensors.push({
       name: key,
       dtype: storage.dtype,
@@ -142,6 +151,7 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
         if (contiguous) return readExact(handle, base, numel * item, what, sig);
         return gatherStrided(await readExact(handle, base, span * item, what, sig), shape, stride, item);
       },
+      ...(contiguous ? { readInto: readRange } : {}),
     });
   }
   const index = new Map(tensors.map((t) => [t.name, t]));

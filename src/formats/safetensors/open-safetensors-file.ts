@@ -3,6 +3,7 @@ import { basename } from "node:path";
 import { FilesystemError, LlamagateError } from "../../core/errors.js";
 import { CorruptFileError } from "../errors.js";
 import { readExact } from "../io/read-exact.js";
+import { readExactInto } from "../io/read-exact-into.js";
 import type { LazyTensor } from "../tensor.js";
 import { MAX_HEADER_BYTES, parseSafetensorsHeader } from "./parse-safetensors-header.js";
 
@@ -54,6 +55,13 @@ export async function openSafetensorsFile(params: {
       async read(sig?: AbortSignal) {
         if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
         return readExact(handle, base + e.begin, e.end - e.begin, what, sig);
+      },
+      async readInto(dest: Uint8Array, offset: number, sig?: AbortSignal) {
+        if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
+        if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + dest.byteLength <= e.end - e.begin)) {
+          throw new RangeError(`bytes ${offset}+${dest.byteLength} are outside tensor ${e.name} (${e.end - e.begin} bytes)`);
+        }
+        await readExactInto(handle, base + e.begin + offset, dest, what, sig);
       },
     }));
     return {

@@ -1,17 +1,16 @@
 import { LlamagateError } from "../../core/errors.js";
 import { UnsupportedFormatError } from "../errors.js";
 import { openAtomicFileWriter } from "../io/atomic-file-writer.js";
-import { DTYPE_BYTES, type DType } from "../tensor.js";
+import { writeTensorBytes } from "../io/write-tensor-bytes.js";
+import { DTYPE_BYTES, type DType, type TensorBytes } from "../tensor.js";
 import { DTYPE_ORDER, SUPPORTED_DTYPES } from "./safetensors-dtypes.js";
 
 /** A tensor to write; its bytes are produced only when the writer reaches it. */
-export interface TensorToWrite {
+export interface TensorToWrite extends TensorBytes {
   name: string;
   dtype: DType;
   /** Row-major shape. */
   shape: readonly number[];
-  /** Produce the contiguous little-endian bytes (called once, in file order). */
-  data: () => Promise<Uint8Array>;
 }
 
 /**
@@ -57,11 +56,7 @@ export async function writeSafetensors(params: {
     await out.write(head);
     for (let i = 0; i < ordered.length; i++) {
       const t = ordered[i]!;
-      const data = await t.data();
-      if (data.byteLength !== sizes[i]) {
-        throw new LlamagateError("TENSOR_SIZE_MISMATCH", "conversion", `Tensor ${t.name} produced ${data.byteLength} bytes, expected ${sizes[i]}.`);
-      }
-      await out.write(data);
+      await writeTensorBytes({ out, name: t.name, size: sizes[i]!, tensor: t });
     }
     await out.commit();
     return { bytes: head.length + offset };

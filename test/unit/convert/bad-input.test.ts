@@ -81,6 +81,20 @@ describe("conversion bad input", () => {
     expect((await readdir(work)).filter((n) => n.startsWith("interrupted") || n.includes(".partial-"))).toEqual([]);
   });
 
+  it("an interrupted HF conversion (tokenizer files built alongside the tensors) leaves nothing either", async () => {
+    const dir = join(work, "interrupt-hf");
+    await writeTinyMetaCheckpoint({ dir, spec: TINY_SPEC, shards: 2, dtype: "F32", seed: 5 });
+    const controller = new AbortController();
+    const out = join(work, "interrupted-hf");
+    const it = convertCheckpointIter({ input: dir, to: "hf", out, signal: controller.signal });
+    await expect(
+      (async () => {
+        for await (const e of it) if (e.type === "tensor" && e.index === 2) controller.abort();
+      })(),
+    ).rejects.toMatchObject({ category: "interrupted" });
+    expect((await readdir(work)).filter((n) => n.startsWith("interrupted-hf") || n.includes(".partial-"))).toEqual([]);
+  });
+
   it("a consumer that stops iterating early also leaves no temp output", async () => {
     const dir = join(work, "early");
     await writeTinyMetaCheckpoint({ dir, spec: TINY_SPEC, shards: 1, dtype: "F32", seed: 4 });
