@@ -69,6 +69,8 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       partMinBytes: Math.max(1, params.partMinBytes ?? 64 << 20),
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
+      // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
+      writebackGate: { inFlight: 0, max: 1 },
     };
     let next = 0;
     let running = 0;
