@@ -3,10 +3,10 @@ import { resolve } from "node:path";
 import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
 import type { LlamagateError } from "../core/errors.js";
-import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
-import { downloadFilesIter } from "../download/download-files.js";
+import { acquireLockEvents } from "../download/acquire-lock-events.js";
+import { DEFAULT_LOCK_WAIT_MS, downloadFilesIter } from "../download/download-files.js";
 import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
 import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
 import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
@@ -46,6 +46,8 @@ export interface DownloadMetaParams {
   stallTimeoutMs?: number;
   /** Cancels the download; partial files are kept for resume. */
   signal?: AbortSignal;
+  /** How long to wait for another run writing to `dir` (its lock) before failing, in ms. @default 180000 */
+  lockWaitMs?: number;
   /** Clock (tests). @default () => new Date() */
   now?: () => Date;
   /**
@@ -95,7 +97,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   await mkdir(dir, { recursive: true }).catch((e) => {
     throw filesystemErrorFrom(e, dir, "create the folder");
   });
-  const lock = await acquireDirLock({ dir });
+  const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
   try {
     const common = {
       concurrency: params.concurrency ?? 4,
