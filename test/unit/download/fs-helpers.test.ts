@@ -34,11 +34,11 @@ describe("acquireDirLock", () => {
   it("waits for a live holder up to waitMs, telling onWait, then fails with LOCK_HELD", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
     const notices: { pid: number; waitedMs: number; timeoutMs: number }[] = [];
-    const err = await acquireDirLock({ dir, isAlive: () => true, waitMs: 150, pollMs: 20, onWait: (i) => notices.push(i) }).catch((e: unknown) => e);
+    const err = await acquireDirLock({ dir, isAlive: () => true, waitMs: 500, pollMs: 20, onWait: (i) => notices.push(i) }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: 4242 } });
     expect((err as Error).message).toMatch(/pid 4242 .*waited/);
-    expect(notices[0]).toMatchObject({ pid: 4242, timeoutMs: 150 });
-    expect(notices[0]!.waitedMs).toBeLessThan(150);
+    expect(notices[0]).toMatchObject({ pid: 4242, timeoutMs: 500 });
+    expect(notices[0]!.waitedMs).toBeLessThan(500);
   });
   it("keeps telling onWait while it waits, and takes the lock once the live holder releases it", async () => {
     const path = join(dir, ".llamagate.lock");
