@@ -290,9 +290,9 @@ describe("transfer engine", () => {
 
   it("waits for another live run's folder lock, then fails with LOCK_HELD after lockWaitMs", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }));
-    const { events, error } = await collect({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 300 });
+    const { events, error } = await collect({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 1000 });
     expect(error).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: process.ppid } });
-    expect(events.filter((e) => e.type === "lock-wait")[0]).toMatchObject({ pid: process.ppid, dir, timeoutMs: 300 });
+    expect(events.filter((e) => e.type === "lock-wait")[0]).toMatchObject({ pid: process.ppid, dir, timeoutMs: 1000 });
     expect(events.some((e) => e.type === "plan")).toBe(false);
     expect(server.requestsFor("/m/b.pth")).toHaveLength(0);
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname(), startedAt: "x" }));
