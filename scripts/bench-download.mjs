@@ -8,13 +8,15 @@
  *      BENCH_CONCURRENCY (llamagate files at once, default = shards), BENCH_DIR (default .bench),
  *      BENCH_CONN_MBPS (cap each connection at this many MB/s, like a CDN edge; default 0 = no cap),
  *      BENCH_PARTS (llamagate Range parts per file, default 1 as for Meta links).
+ * Contenders: llamagate, curl + md5sum -c, aria2c -j8 (no verification) and aria2c -j8 with
+ * checksum=md5 per file (verifies like llamagate does).
  * Needs curl and md5sum; installs aria2 with apt-get when missing (skipped if that fails).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile, open } from "node:fs/promises";
-import { cpus, totalmem } from "node:os";
+import os, { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -155,12 +157,17 @@ async function main() {
   const checklist = await readFile(join(SRC, "checklist.chk"), "utf8");
   const totalBytes = SHARD_BYTES * SHARDS;
   const { child, origin } = await startServer();
-  const results = { llamagate: [], curl: [], aria2c: [] };
+  const results = { llamagate: [], curl: [], aria2c: [], aria2cMd5: [] };
+  const loadavg = [];
   let peakRssKiB = 0;
   try {
     const driver = join(BENCH, "llamagate-driver.mjs");
     await writeFile(driver, llamagateDriver(origin, checklist));
     await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
+    // Like for like: aria2c checks each file's md5 (from the same checklist) itself and fails on a mismatch.
+    const md5Of = new Map(checklist.trim().split("\n").map((l) => l.split(/\s+\*?/)).map(([h, n]) => [n, h]));
+    await writeFile(join(BENCH, "aria2-input-md5.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}\n  checksum=md5=${md5Of.get(n)}`).join("\n"));
+    const aria2Args = (input) => ["-j8", "-q", "-d", OUT, "-i", join(BENCH, input), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"];
     const contenders = {
       llamagate: async () => {
         const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
@@ -175,19 +182,16 @@ async function main() {
         }),
       ...(have("aria2c")
         ? {
-            aria2c: async () => ({
-              ...(await timeIt(() =>
-                run("aria2c", ["-j8", "-q", "-d", OUT, "-i", join(BENCH, "aria2-input.txt"), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"]),
-              )),
-              note: "no verification",
-            }),
+            aria2c: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input.txt")))), note: "no verification" }),
+            aria2cMd5: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input-md5.txt")))), note: "md5 checked by aria2c" }),
           }
         : {}),
     };
-    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       " };
+    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       ", aria2cMd5: "aria2c -j8 + md5 " };
     const order = Object.keys(contenders);
     for (let r = 0; r < RUNS; r++) {
-      log(`run ${r + 1}/${RUNS}`);
+      loadavg.push(os.loadavg()[0]);
+      log(`run ${r + 1}/${RUNS} (load average ${os.loadavg()[0].toFixed(2)})`);
       // Rotate who goes first: the first one in a round competes with the write-back of the previous round.
       for (let k = 0; k < order.length; k++) {
         const name = order[(k + r) % order.length];
@@ -204,11 +208,14 @@ async function main() {
   const mbps = (s) => totalBytes / 1e6 / s;
   const lg = median(results.llamagate);
   const cu = median(results.curl);
+  loadavg.push(os.loadavg()[0]);
   const ar = results.aria2c.length ? median(results.aria2c) : undefined;
+  const arMd5 = results.aria2cMd5.length ? median(results.aria2cMd5) : undefined;
   const rows = [
     [`llamagate (md5 verified, ${CONCURRENCY} files at once${PARTS > 1 ? `, ${PARTS} parts each` : ""})`, lg],
     ["download.sh equivalent (curl sequential + md5sum -c)", cu],
     ...(ar ? [["aria2c -j8 (no verification)", ar]] : []),
+    ...(arMd5 ? [["aria2c -j8 + checksum=md5 (verified, like for like)", arMd5]] : []),
   ];
   const report = {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
@@ -217,9 +224,10 @@ async function main() {
     connMBps: CONN_MBPS || null,
     llamagatePartsPerFile: PARTS,
     runs: RUNS,
-    seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c },
-    medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null },
-    ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null },
+    loadAverage1m: loadavg.map((x) => Number(x.toFixed(2))),
+    seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c, aria2cMd5: results.aria2cMd5 },
+    medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null, aria2cMd5: arMd5 ? mbps(arMd5) : null },
+    ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null, vsAria2cMd5: arMd5 ? arMd5 / lg : null },
     bestRatios: { vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate), vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null },
     llamagatePeakRssMiB: Math.round(peakRssKiB / 1024),
   };
@@ -227,14 +235,21 @@ async function main() {
     `\n${SHARDS} files, ${(totalBytes / 2 ** 30).toFixed(2)} GiB, median of ${RUNS} runs, ${report.machine.cpus} CPUs (${report.machine.cpuModel})` +
       (CONN_MBPS ? `, each connection capped at ${CONN_MBPS} MB/s` : ", no per-connection cap"),
   );
-  const best = { llamagate: Math.min(...results.llamagate), curl: Math.min(...results.curl), aria2c: results.aria2c.length ? Math.min(...results.aria2c) : undefined };
-  const bestOf = [best.llamagate, best.curl, best.aria2c];
+  const best = {
+    llamagate: Math.min(...results.llamagate),
+    curl: Math.min(...results.curl),
+    aria2c: results.aria2c.length ? Math.min(...results.aria2c) : undefined,
+    aria2cMd5: results.aria2cMd5.length ? Math.min(...results.aria2cMd5) : undefined,
+  };
+  const bestOf = [best.llamagate, best.curl, ...(ar ? [best.aria2c] : []), ...(arMd5 ? [best.aria2cMd5] : [])];
   console.log(`  ${"".padEnd(58)} ${"median".padStart(9)} ${"".padStart(11)} ${"best".padStart(9)}`);
   rows.forEach(([name, s], i) =>
     console.log(`  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`),
   );
   console.log(`  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`);
   if (ar) console.log(`  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`);
+  if (arMd5) console.log(`  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`);
+  console.log(`  load average (1 min) before each round and at the end: ${report.loadAverage1m.join(", ")}`);
   console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
   await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`), JSON.stringify(report, null, 2));
 }

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import type { Dispatcher } from "undici";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { fileWriteback, type WritebackGate } from "../core/fs/background-writeback.js";
 import { fsyncDir } from "../core/fs/fsync-dir.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashPool } from "../verify/hash-pool.js";
@@ -16,6 +17,9 @@ import { transferStream, type StreamTransferResult } from "./transfer-stream.js"
 import type { DownloadEvent, FileSummary, HttpErrorInfo, TransferFile } from "./types.js";
 import { removeVerifiedSidecar, writeVerifiedSidecar } from "./verified-sidecar.js";
 
+/** Start the disk writeback of a partial file every this many bytes (the fsync before rename is then short). */
+const WRITEBACK_EVERY = 32 << 20;
+
 /** Engine settings one file download needs (resolved defaults of DownloadFilesParams). */
 export interface FileJobOptions {
   dispatcher: Dispatcher;
@@ -27,6 +31,8 @@ export interface FileJobOptions {
   partMinBytes: number;
   progressIntervalMs: number;
   pool: HashPool;
+  /** Limits background fdatasync calls across all files (see fileWriteback). */
+  writebackGate: WritebackGate;
 }
 
 /**
@@ -147,8 +153,10 @@ export async function downloadFile(params: {
       lastEmit = now;
       emit({ type: "file-progress", name: file.displayName, bytesDone, totalBytes: total, bytesPerSecond: Math.max(0, speed) });
     };
+    const writeback = fileWriteback({ fh, gate: options.writebackGate, everyBytes: WRITEBACK_EVERY });
     const common = {
       file,
+      writeback,
       fh,
       partialPath,
       startOffset,
@@ -181,6 +189,7 @@ export async function downloadFile(params: {
       }
       const r = useParts ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes }) : await transferStream(common);
       try {
+        await writeback.settle();
         await fh.sync();
       } catch (e) {
         throw filesystemErrorFrom(e, partialPath);

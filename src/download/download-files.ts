@@ -3,17 +3,21 @@ import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, resolve, sep } from "node:path";
 import { Agent, type Dispatcher } from "undici";
 import { InterruptedError, LlamagateError, UsageError } from "../core/errors.js";
-import { acquireDirLock, type DirLock } from "../core/fs/acquire-dir-lock.js";
+import type { DirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { DEFAULT_RETRY_POLICY } from "../core/retry.js";
 import { createHashPool } from "../verify/hash-pool.js";
+import { acquireLockEvents } from "./acquire-lock-events.js";
 import { claimPartial } from "./claim-partial.js";
 import { downloadFile, type FileJobOptions } from "./download-file.js";
 import { EventQueue } from "./event-queue.js";
 import type { DownloadEvent, DownloadFilesParams, DownloadSummary, FailedFile, FileSummary } from "./types.js";
 
 export type { DownloadEvent, DownloadFilesParams, DownloadSummary, FileSummary, TransferFile } from "./types.js";
+
+/** Default wait for another run's folder lock: provisioning scripts that start two runs get a queue, not a failure. */
+export const DEFAULT_LOCK_WAIT_MS = 180_000;
 
 /** Errors that doom every other file too: stop them all instead of burning a signed URL's attempts. */
 const FATAL = new Set(["access", "usage", "filesystem", "interrupted", "internal", "license"]);
@@ -41,7 +45,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
     await mkdir(lockDir, { recursive: true }).catch((e) => {
       throw filesystemErrorFrom(e, lockDir, "create");
     });
-    lock = await acquireDirLock({ dir: lockDir });
+    lock = yield* acquireLockEvents({ dir: lockDir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: outer });
   }
   const ownDispatcher = params.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
   const dispatcher: Dispatcher = params.dispatcher ?? ownDispatcher!;
@@ -69,6 +73,8 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       partMinBytes: Math.max(1, params.partMinBytes ?? 64 << 20),
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
+      // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
+      writebackGate: { inFlight: 0, max: 1 },
     };
     let next = 0;
     let running = 0;

@@ -12,9 +12,12 @@ import { looksLikeHtml } from "./looks-like-html.js";
 import { parseContentRange } from "./parse-content-range.js";
 import { readBodySnippet } from "./read-body-snippet.js";
 import { discardBody, networkError, openResponse, type OpenResponse } from "./open-response.js";
+import { pumpBody } from "./pump-body.js";
+import type { FileWriteback } from "../core/fs/background-writeback.js";
 import type { HttpErrorInfo, TransferFile } from "./types.js";
 
 const WRITE_BATCH = 1 << 20; // coalesce network chunks into ~1 MiB writes
+const HASH_FEED = 4 << 20; // feed the hashing worker every ~4 MiB written
 const MAX_HASH_LAG = 64 << 20; // let the hashing worker trail by at most this much (stays in page cache)
 
 /** What a transfer needs from the file-level code. */
@@ -34,6 +37,8 @@ export interface StreamTransferParams {
   /** Makes a hash session once the full size is known (undefined = nothing to hash). */
   newHasher: (total: number | undefined) => HashSession | undefined;
   onProgress: (bytesDone: number, total: number | undefined) => void;
+  /** Background writeback of the partial file while it is written (optional). */
+  writeback?: FileWriteback;
   onRetry: (info: { attempt: number; reason: string; waitMs: number; bytesDone: number }) => void;
   signal: AbortSignal;
 }
@@ -108,40 +113,50 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
   async function attempt(): Promise<void> {
     const watchdog = new AbortController();
     let stalled = false;
+    // Stall watchdog without a timer operation per chunk: chunks only record the time; the timer
+    // re-arms itself until nothing arrived for stallTimeoutMs. Paused while a batch is written
+    // (slow disks are not network stalls).
+    let lastData = performance.now();
+    let writing = false;
     let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        watchdog.abort();
-      }, p.stallTimeoutMs);
+    const check = () => {
+      const idle = performance.now() - lastData;
+      if (writing || idle < p.stallTimeoutMs) {
+        timer = setTimeout(check, writing ? p.stallTimeoutMs : p.stallTimeoutMs - idle);
+        return;
+      }
+      stalled = true;
+      watchdog.abort();
     };
-    const disarm = () => clearTimeout(timer);
+    timer = setTimeout(check, p.stallTimeoutMs);
     const signal = AbortSignal.any([p.signal, watchdog.signal]);
-    arm();
     let res: OpenResponse | undefined;
+    // Chunks are collected and written with one writev per ~1 MiB batch. No chunk arrives while a
+    // batch is written (pumpBody pauses the body meanwhile).
     let batch: Buffer[] = [];
-    let batchBytes = 0;
+    let fill = 0;
     const flush = async () => {
-      if (batchBytes === 0) return;
-      disarm();
+      const n = fill;
+      if (n === 0) return;
+      writing = true;
       const at = pos;
-      const out = batch;
-      const n = batchBytes;
-      batch = [];
-      batchBytes = 0;
       try {
-        await writeAllAt(p.fh, out, at);
+        await writeAllAt(p.fh, batch, at);
       } catch (e) {
         throw filesystemErrorFrom(e, p.partialPath);
       }
+      batch = [];
+      fill = 0;
       pos += n;
-      if (hasher) {
-        hasher.feed(p.partialPath, at, pos);
+      p.writeback?.wrote(n);
+      // Hand the hashing worker several batches at once (fewer messages between threads).
+      if (hasher && pos - hasher.fedUpTo >= HASH_FEED) {
+        hasher.feed(p.partialPath, hasher.fedUpTo, pos);
         await hasher.waitLag(MAX_HASH_LAG);
       }
       p.onProgress(pos, total);
-      arm();
+      writing = false;
+      lastData = performance.now();
     };
     try {
       res = await openResponse({
@@ -155,35 +170,43 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
       });
       await handleStatus(res);
       if (res.status === 416) return;
+      const open = res;
       let first = pos === 0;
-      for await (const chunk of res.body as AsyncIterable<Buffer>) {
-        arm();
+      await pumpBody(open.body, (chunk: Buffer) => {
+        lastData = performance.now();
         if (first) {
           first = false;
-          if (p.detectHtml && looksLikeHtml(chunk, p.file.displayName)) await htmlError(res, chunk);
+          if (p.detectHtml && looksLikeHtml(chunk, p.file.displayName)) return htmlError(open, chunk);
         }
-        if (total !== undefined && pos + batchBytes + chunk.length > total) {
-          throw new SizeMismatchError(p.file.displayName, total, pos + batchBytes + chunk.length, {
+        if (total !== undefined && pos + fill + chunk.length > total) {
+          throw new SizeMismatchError(p.file.displayName, total, pos + fill + chunk.length, {
             hint: "The server sent more bytes than it announced; run again, and report the server if it repeats.",
           });
         }
-        batch.push(chunk);
-        batchBytes += chunk.length;
         transferred += chunk.length;
-        if (batchBytes >= WRITE_BATCH) await flush();
-      }
+        batch.push(chunk);
+        fill += chunk.length;
+        if (fill >= WRITE_BATCH) return flush();
+      });
       await flush();
+      feedRest();
     } catch (e) {
       if (res) discardBody(res.body);
       // Keep the bytes that did arrive (network failure or abort): the next try resumes after them.
       if (!(e instanceof LlamagateError) || e instanceof TransferNetworkError) await flush().catch(() => {});
+      feedRest();
       if (stalled && !p.signal.aborted) {
         throw new TransferNetworkError(p.file.displayName, `no data for ${Math.round(p.stallTimeoutMs / 1000)} s (stalled)`);
       }
       throw networkError(e, p.file.displayName, p.signal);
     } finally {
-      disarm();
+      clearTimeout(timer);
     }
+  }
+
+  /** Feed the hashing worker every byte written so far (the next attempt continues after them). */
+  function feedRest(): void {
+    if (hasher && hasher.fedUpTo < pos) hasher.feed(p.partialPath, hasher.fedUpTo, pos);
   }
 
   async function handleStatus(res: OpenResponse): Promise<void> {
@@ -230,7 +253,8 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
     ensureHasher();
   }
 
-  async function htmlError(res: OpenResponse, firstChunk: Buffer): Promise<never> {
+  // Synchronous on purpose: it must throw before the destroyed body reports a premature close.
+  function htmlError(res: OpenResponse, firstChunk: Buffer): never {
     const bodySnippet = firstChunk.subarray(0, 4096).toString("utf8");
     discardBody(res.body);
     const hooked = p.classifyHttpError?.({ status: res.status, headers: res.headers, bodySnippet, file: p.file, html: true });

@@ -84,6 +84,12 @@ export interface DownloadFilesParams {
    * ("false" disables locking, e.g. for a caller that already holds it).
    */
   lockDir?: string | false;
+  /**
+   * How long to wait for another live run holding the folder lock before failing with LOCK_HELD, in ms
+   * (a `lock-wait` event about every 10 s meanwhile). Stale locks of dead processes are taken over at once.
+   * @default 180000
+   */
+  lockWaitMs?: number;
   /** Check free space before starting. @default true */
   checkFreeSpace?: boolean;
   /** Minimum interval between file-progress events per file, in ms. @default 250 */
@@ -138,6 +144,7 @@ export interface DownloadSummary {
 
 /** Events yielded by downloadFilesIter, in the order they happen. */
 export type DownloadEvent =
+  | { type: "lock-wait"; dir: string; pid: number; host: string; waitedMs: number; timeoutMs: number }
   | { type: "plan"; files: { name: string; path: string; expectedSize?: number }[]; totalBytes?: number }
   | { type: "file-start"; name: string; path: string; totalBytes?: number; resumeFrom: number }
   | { type: "file-progress"; name: string; bytesDone: number; totalBytes?: number; bytesPerSecond: number }

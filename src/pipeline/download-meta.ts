@@ -2,10 +2,11 @@ import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
-import { acquireDirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { RetryPolicy } from "../core/retry.js";
+import { acquireLockEvents } from "../download/acquire-lock-events.js";
+import { DEFAULT_LOCK_WAIT_MS } from "../download/download-files.js";
 import { runEngine } from "./run-engine.js";
 import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
 import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
@@ -47,6 +48,8 @@ export interface DownloadMetaParams {
   stallTimeoutMs?: number;
   /** Cancels the download; partial files are kept for resume. */
   signal?: AbortSignal;
+  /** How long to wait for another run writing to `dir` (its lock) before failing, in ms. @default 180000 */
+  lockWaitMs?: number;
   /** Clock (tests). @default () => new Date() */
   now?: () => Date;
   /**
@@ -106,7 +109,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     const needed = await weightBytesStillNeeded({ plan, models: params.models, weightBytes: params.weightBytes });
     await checkFreeSpace({ dir, neededBytes: needed, statfsImpl: params.statfsImpl });
   }
-  const lock = await acquireDirLock({ dir });
+  const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
   try {
     const common = {
       concurrency: params.concurrency ?? 4,

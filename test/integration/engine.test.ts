@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, readdir, rm, writeFile, utimes, mkdir } from "node:fs/promises";
+import { mkdtemp, readFile, readdir, rm, unlink, writeFile, utimes, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -288,13 +288,32 @@ describe("transfer engine", () => {
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
   });
 
-  it("refuses to run while another live run holds the folder lock", async () => {
+  it("waits for another live run's folder lock, then fails with LOCK_HELD after lockWaitMs", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }));
-    const { error } = await collect({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
-    expect(error).toMatchObject({ code: "LOCK_HELD", category: "filesystem" });
+    const { events, error } = await collect({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 1000 });
+    expect(error).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: process.ppid } });
+    expect(events.filter((e) => e.type === "lock-wait")[0]).toMatchObject({ pid: process.ppid, dir, timeoutMs: 1000 });
+    expect(events.some((e) => e.type === "plan")).toBe(false);
+    expect(server.requestsFor("/m/b.pth")).toHaveLength(0);
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname(), startedAt: "x" }));
     await downloadFiles({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
+  });
+
+  it("starts as soon as the other run lets go of the folder lock", async () => {
+    const lockPath = join(dir, ".llamagate.lock");
+    await writeFile(lockPath, JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }));
+    const events: DownloadEvent[] = [];
+    const run = (async () => {
+      for await (const e of downloadFilesIter({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 60_000 })) {
+        events.push(e);
+        if (e.type === "lock-wait") await unlink(lockPath); // the other run finishes
+      }
+    })();
+    await run;
+    expect(events[0]).toMatchObject({ type: "lock-wait", pid: process.ppid });
+    expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
+    expect(existsSync(lockPath)).toBe(false);
   });
 
   it("retries a server that accepts the request but never answers", async () => {

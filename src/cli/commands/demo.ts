@@ -48,6 +48,8 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
             logLine(ctx, "demo: re-checking every checklist from disk, like `llamagate verify`");
           } else if (e.type === "meta-phase") {
             logLine(ctx, e.phase === "checklists" ? "demo: fetching the checklists first" : "demo: fetching the files, md5 checked while they arrive");
+          } else if (e.type === "lock-wait") {
+            logLine(ctx, `demo: another llamagate run (pid ${e.pid}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`);
           } else if (e.type === "file-retry") {
             logLine(ctx, `demo: ${e.name}: ${e.reason}; retrying from byte ${e.bytesDone}`);
           } else if (e.type === "file-done") {

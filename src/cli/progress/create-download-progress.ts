@@ -136,6 +136,9 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           }
           break;
         }
+        case "lock-wait":
+          log(`another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`);
+          break;
         case "file-retry":
           log(`${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`);
           break;

@@ -31,6 +31,31 @@ describe("acquireDirLock", () => {
     const again = await acquireDirLock({ dir });
     await again.release();
   });
+  it("waits for a live holder up to waitMs, telling onWait, then fails with LOCK_HELD", async () => {
+    await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
+    const notices: { pid: number; waitedMs: number; timeoutMs: number }[] = [];
+    const err = await acquireDirLock({ dir, isAlive: () => true, waitMs: 500, pollMs: 20, onWait: (i) => notices.push(i) }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: 4242 } });
+    expect((err as Error).message).toMatch(/pid 4242 .*waited/);
+    expect(notices[0]).toMatchObject({ pid: 4242, timeoutMs: 500 });
+    expect(notices[0]!.waitedMs).toBeLessThan(500);
+  });
+  it("keeps telling onWait while it waits, and takes the lock once the live holder releases it", async () => {
+    const path = join(dir, ".llamagate.lock");
+    await writeFile(path, JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
+    let notices = 0;
+    // noticeEveryMs 0: a notice at every look; the holder lets go after the third one.
+    const lock = await acquireDirLock({ dir, isAlive: () => true, waitMs: 60_000, pollMs: 10, noticeEveryMs: 0, onWait: () => void (++notices === 3 && rm(path)) });
+    expect(notices).toBeGreaterThanOrEqual(3);
+    expect(JSON.parse(await readFile(lock.path, "utf8")).pid).toBe(process.pid);
+    await lock.release();
+  });
+  it("stops waiting when aborted", async () => {
+    await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
+    const ac = new AbortController();
+    const p = acquireDirLock({ dir, isAlive: () => true, waitMs: 60_000, pollMs: 20, signal: ac.signal, onWait: () => ac.abort() });
+    await expect(p).rejects.toMatchObject({ category: "interrupted" });
+  });
   it("takes over a lock left by a dead process", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
     const lock = await acquireDirLock({ dir, isAlive: () => false });
