@@ -65,6 +65,8 @@ export interface DownloadHfParams {
   retry?: RetryPolicy;
   /** Abort a transfer that receives nothing for this long. */
   stallTimeoutMs?: number;
+  /** How long to wait for another live run's lock on this repo's cache folder. @default the engine's (3 min) */
+  lockWaitMs?: number;
   /** Cancels everything; partial files are kept for the next run. */
   signal?: AbortSignal;
   /** Called after the commit is pinned, the files chosen and access confirmed, before any file byte (license check). */
@@ -197,6 +199,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     dispatcher: p.dispatcher,
     retry: p.retry,
     stallTimeoutMs: p.stallTimeoutMs,
+    lockWaitMs: p.lockWaitMs,
     signal: p.signal,
     lockDir,
     classifyHttpError: (info: HttpErrorInfo) => classifyTransferError(info, p, repo.id, commit),

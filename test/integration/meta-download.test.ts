@@ -75,6 +75,21 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(entries.every((e) => e.model === "llama-2-13b" && e.command === "download" && e.mau === 1000)).toBe(true);
   });
 
+  it("--lock-wait: waits for another live run on the same folder, then exits 8 without a request", async () => {
+    const { mkdir, writeFile: write } = await import("node:fs/promises");
+    const { hostname } = await import("node:os");
+    const dir = join(cdn.work, "locked");
+    await mkdir(dir, { recursive: true });
+    // This test process stands in for the other run: alive, on this host.
+    await write(join(dir, ".llamagate.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    const before = cdn.cdn.requests.length;
+    const r = await runLlamagate(["download", "13B", "--dir", dir, "--lock-wait", "1"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    expect(r.code).toBe(8);
+    expect(r.stderr).toMatch(/another llamagate run \(pid \d+/);
+    expect(r.stderr).toMatch(/^error: .*waited/m);
+    expect(cdn.cdn.requests.length).toBe(before);
+  });
+
   it("a rerun of a finished download transfers zero body bytes", async () => {
     const dir = join(cdn.work, "out");
     const before = cdn.cdn.requests.length;

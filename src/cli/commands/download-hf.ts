@@ -23,6 +23,8 @@ export interface HfDownloadOptions {
   minPartMb?: number;
   /** Seconds without data before a transfer is retried (`download --stall-timeout`). */
   stallTimeout?: number;
+  /** Seconds to wait for another run's lock on the same folder (`download --lock-wait`). */
+  lockWait?: number;
   json?: boolean;
 }
 
@@ -65,6 +67,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     partsPerFile: opts.parts,
     partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
     stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
+    lockWaitMs: opts.lockWait === undefined ? undefined : opts.lockWait * 1000,
     signal: ctx.signal,
     beforeFetch: hooks.beforeFetch,
   });

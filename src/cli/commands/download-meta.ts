@@ -22,6 +22,8 @@ export interface MetaDownloadOptions extends LicenseCliOptions {
   minPartMb?: number;
   concurrency?: number;
   stallTimeout?: number;
+  /** Seconds to wait for another run's lock on the same folder (--lock-wait). */
+  lockWait?: number;
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
@@ -42,6 +44,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
       partsPerFile: opts.parts,
       partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
       stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
+      lockWaitMs: opts.lockWait === undefined ? undefined : opts.lockWait * 1000,
       signal: ctx.signal,
       spaceCheck: opts.spaceCheck,
       // The license check runs after the link and plan are validated and before the first request.

@@ -35,6 +35,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
     .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", (v) => positiveInt(v))
     .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
+    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", (v) => nonNegativeInt(v, 86_400))
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
@@ -79,6 +80,10 @@ function catalogModel(name: string) {
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function nonNegativeInt(value: string, max: number): number {
+  return value.trim() === "0" ? 0 : positiveInt(value, max);
 }
 
 function positiveInt(value: string, max = 64): number {
