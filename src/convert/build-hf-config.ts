@@ -1,21 +1,11 @@
 import type { OutDType } from "./create-caster.js";
+import type { ModelDims } from "./source-model.js";
 
-export interface BuildHfConfigParams {
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  hiddenDim: number;
-  vocabSize: number;
-  normEps: number;
-  ropeTheta: number;
-  contextLength: number;
+export interface BuildHfConfigParams extends ModelDims {
   bosTokenId: number;
   eosTokenId: number;
   /** Element type the weights were written in (recorded truthfully as torch_dtype). */
   dtype: Exclude<OutDType, "Q8_0">;
-  /** Llama 3.1 scaled RoPE. */
-  useScaledRope?: boolean;
 }
 
 const TORCH_DTYPE = { F32: "float32", F16: "float16", BF16: "bfloat16" } as const;

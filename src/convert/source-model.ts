@@ -1,17 +1,11 @@
 import type { DType, LazyTensor } from "../formats/tensor.js";
-import type { RopeLayout } from "../infer/types.js";
+import type { LlamaConfig, RopeLayout } from "../infer/types.js";
 
-/** Hyper-parameters every output format needs. */
-export interface ModelDims {
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  hiddenDim: number;
-  vocabSize: number;
-  normEps: number;
-  ropeTheta: number;
+/** Hyper-parameters every output format needs: the reference model's, plus context and RoPE scaling. */
+export interface ModelDims extends LlamaConfig {
+  /** Training context length (max_position_embeddings). */
   contextLength: number;
+  /** Llama 3.1 scaled RoPE. */
   useScaledRope?: boolean;
 }
 

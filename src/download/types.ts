@@ -153,3 +153,12 @@ export type DownloadEvent =
   | { type: "file-done"; name: string; path: string; file: FileSummary }
   | { type: "file-error"; name: string; path: string; error: LlamagateError }
   | { type: "summary"; summary: DownloadSummary };
+
+/**
+ * The engine settings a source pipeline passes through unchanged (each pipeline documents its own
+ * defaults: Meta 4 files at once and no parts, the Hub 8 files at once).
+ */
+export type EngineOptions = Pick<
+  DownloadFilesParams,
+  "concurrency" | "partsPerFile" | "partMinBytes" | "dispatcher" | "retry" | "stallTimeoutMs" | "lockWaitMs" | "signal"
+>;

@@ -1,11 +1,9 @@
 import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Dispatcher } from "undici";
 import type { LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
-import type { RetryPolicy } from "../core/retry.js";
 import { runEngine } from "./run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../download/types.js";
 import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
 import { checkFileAccess } from "../sources/hf/check-file-access.js";
 import { classifyHubResponse } from "../sources/hf/classify-hub-response.js";
@@ -30,7 +28,7 @@ export interface HfFetchInfo {
   files: readonly RepoFile[];
 }
 
-export interface DownloadHfParams {
+export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
   repoId: string;
   /** Branch, tag or commit. @default "main" */
@@ -53,22 +51,6 @@ export interface DownloadHfParams {
   disableSymlinks?: boolean;
   /** HF_HUB_OFFLINE: answer from the cache only, no network at all. */
   offline?: boolean;
-  /** Files at once. @default 8 (like huggingface_hub) */
-  concurrency?: number;
-  /** Range parts per large file. @default 1 */
-  partsPerFile?: number;
-  /** Smallest Range part (files under twice this are not split). @default the engine's */
-  partMinBytes?: number;
-  /** undici dispatcher (tests, proxies). */
-  dispatcher?: Dispatcher;
-  /** Engine retry policy. */
-  retry?: RetryPolicy;
-  /** Abort a transfer that receives nothing for this long. */
-  stallTimeoutMs?: number;
-  /** How long to wait for another live run's lock on this repo's cache folder. @default the engine's (3 min) */
-  lockWaitMs?: number;
-  /** Cancels everything; partial files are kept for the next run. */
-  signal?: AbortSignal;
   /** Called after the commit is pinned, the files chosen and access confirmed, before any file byte (license check). */
   beforeFetch?: (info: HfFetchInfo) => Promise<void>;
 }

@@ -1,14 +1,12 @@
 import { mkdir, readFile, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { Dispatcher } from "undici";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
-import type { RetryPolicy } from "../core/retry.js";
 import { acquireLockEvents } from "../download/acquire-lock-events.js";
 import { DEFAULT_LOCK_WAIT_MS } from "../download/download-files.js";
 import { runEngine } from "./run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../download/types.js";
 import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
 import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
 import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
@@ -27,29 +25,13 @@ export interface MetaFetchInfo {
   expiresAt: Date;
 }
 
-export interface DownloadMetaParams {
+export interface DownloadMetaParams extends EngineOptions {
   /** The signed URL from Meta's email (secret: never rendered). */
   url: string;
   /** Catalog models to fetch (one family). */
   models: readonly CatalogModel[];
   /** Destination folder; download.sh's layout is created inside it. */
   dir: string;
-  /** Files at once. @default 4 */
-  concurrency?: number;
-  /** Range parts per file; Meta links allow few requests, so more than 1 only when the user asks. @default 1 */
-  partsPerFile?: number;
-  /** Smallest part when partsPerFile > 1, in bytes. @default the engine's (64 MiB) */
-  partMinBytes?: number;
-  /** undici dispatcher (tests, proxies). */
-  dispatcher?: Dispatcher;
-  /** Retry policy handed to the engine. */
-  retry?: RetryPolicy;
-  /** Abort a transfer that receives nothing for this long. */
-  stallTimeoutMs?: number;
-  /** Cancels the download; partial files are kept for resume. */
-  signal?: AbortSignal;
-  /** How long to wait for another run writing to `dir` (its lock) before failing, in ms. @default 180000 */
-  lockWaitMs?: number;
   /** Clock (tests). @default () => new Date() */
   now?: () => Date;
   /**
