@@ -59,7 +59,7 @@ export function makeTinyLlamaWeights(spec: TinyLlamaSpec, seed = 1, bf16 = false
   const rnd = seededRandom(seed);
   const t = (shape: number[], scale: number, offset = 0): F32Tensor => {
     const n = shape.reduce((a, b) => a * b, 1);
-    let data = new Float32Array(n);
+    let data: Float32Array = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = offset + (rnd() * 2 - 1) * scale;
     if (bf16) data = roundToBf16(data);
     return { shape, data };

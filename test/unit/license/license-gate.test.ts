@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
 import { LicenseBlockedError } from "../../../src/license/errors.js";
-import { licenseGate, type LicenseGateParams } from "../../../src/pipeline/license-gate.js";
+import { licenseGate, type LicenseAcceptancePrompt, type LicenseGateParams } from "../../../src/pipeline/license-gate.js";
 
 let dir: string;
 let log: string;
@@ -114,7 +114,7 @@ describe("licenseGate: acceptance", () => {
     const ask = vi.fn(async () => true);
     const r = await gate({ model: "llama-3.1-8b", mau: 10, uses: ["redistribute"], interactive: ask });
     expect(ask).toHaveBeenCalledTimes(1);
-    expect(ask.mock.calls[0]![0].evaluation.obligations.map((o) => o.code)).toEqual(["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"]);
+    expect((ask.mock.calls[0] as unknown as [LicenseAcceptancePrompt])[0].evaluation.obligations.map((o) => o.code)).toEqual(["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"]);
     expect(r.acceptance.via).toBe("prompt");
     expect((await lines())[0].acceptedVia).toBe("prompt");
     const no = vi.fn(async () => false);
