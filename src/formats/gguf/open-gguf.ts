@@ -1,6 +1,6 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { openForReading } from "../io/open-for-reading.js";
 import { basename } from "node:path";
-import { FilesystemError, LlamagateError } from "../../core/errors.js";
+import { LlamagateError } from "../../core/errors.js";
 import { CorruptFileError, UnsupportedFormatError } from "../errors.js";
 import { readExact } from "../io/read-exact.js";
 import { parseGgufHeader, NeedMoreBytes, type GgufTensorInfo } from "./parse-gguf-header.js";
@@ -37,12 +37,7 @@ export async function openGguf(params: {
 }): Promise<GgufFile> {
   const { path, signal } = params;
   const what = basename(path);
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (e) {
-    throw new FilesystemError("READ_FAILED", `Cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, { cause: e });
-  }
+  const handle = await openForReading(path, what);
   try {
     const fileSize = (await handle.stat()).size;
     let want = Math.min(fileSize, FIRST_READ);

@@ -1,6 +1,7 @@
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { openForReading } from "../io/open-for-reading.js";
 import { basename } from "node:path";
-import { FilesystemError, LlamagateError } from "../../core/errors.js";
+import { LlamagateError } from "../../core/errors.js";
 import { CorruptFileError, UnsupportedFormatError } from "../errors.js";
 import { readExact } from "../io/read-exact.js";
 import { readExactInto } from "../io/read-exact-into.js";
@@ -28,15 +29,7 @@ export async function openPth(params: {
 }): Promise<TensorSource> {
   const { path, signal } = params;
   const what = basename(path);
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r");
-  } catch (e) {
-    throw new FilesystemError("READ_FAILED", `Cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, {
-      cause: e,
-      hint: "Check that the file exists and is readable.",
-    });
-  }
+  const handle = await openForReading(path, what);
   try {
     return await parse(handle, what, signal);
   } catch (e) {
