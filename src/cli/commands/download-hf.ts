@@ -3,28 +3,20 @@ import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
 import type { CliContext } from "../context.js";
+import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { startSpinner } from "../spinner.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
 /** Flags of `download --source hf` (the `download` command passes its parsed options through). */
-export interface HfDownloadOptions {
+export interface HfDownloadOptions extends EngineFlags {
   revision?: string;
   include?: string[];
   exclude?: string[];
   localDir?: string;
   token?: string;
   tokenStdin?: boolean;
-  concurrency?: number;
-  /** Range parts per large file (`download --parts`). */
-  parts?: number;
-  /** Smallest part in MiB (`download --min-part-mb`). */
-  minPartMb?: number;
-  /** Seconds without data before a transfer is retried (`download --stall-timeout`). */
-  stallTimeout?: number;
-  /** Seconds to wait for another run's lock on the same folder (`download --lock-wait`). */
-  lockWait?: number;
   json?: boolean;
 }
 
@@ -63,12 +55,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     tokenSource: tok?.source,
     offline: hf.offline,
     disableSymlinks: hf.disableSymlinks,
-    concurrency: opts.concurrency,
-    partsPerFile: opts.parts,
-    partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
-    stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
-    lockWaitMs: opts.lockWait === undefined ? undefined : opts.lockWait * 1000,
-    signal: ctx.signal,
+    ...engineOptionsFromFlags(ctx, opts),
     beforeFetch: hooks.beforeFetch,
   });
   let summary: HfDownloadSummary;

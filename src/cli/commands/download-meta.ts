@@ -6,6 +6,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
 import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CliContext } from "../context.js";
+import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
@@ -15,15 +16,9 @@ import type { LicenseCliOptions } from "../license-options.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 
 /** Flags of `download` for Meta links (the `download` command passes its parsed options through). */
-export interface MetaDownloadOptions extends LicenseCliOptions {
+export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
   metaUrl?: string;
   dir: string;
-  parts?: number;
-  minPartMb?: number;
-  concurrency?: number;
-  stallTimeout?: number;
-  /** Seconds to wait for another run's lock on the same folder (--lock-wait). */
-  lockWait?: number;
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
@@ -40,12 +35,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
       url,
       models,
       dir: resolve(opts.dir),
-      concurrency: opts.concurrency,
-      partsPerFile: opts.parts,
-      partMinBytes: opts.minPartMb === undefined ? undefined : opts.minPartMb * (1 << 20),
-      stallTimeoutMs: opts.stallTimeout === undefined ? undefined : opts.stallTimeout * 1000,
-      lockWaitMs: opts.lockWait === undefined ? undefined : opts.lockWait * 1000,
-      signal: ctx.signal,
+      ...engineOptionsFromFlags(ctx, opts),
       spaceCheck: opts.spaceCheck,
       // The license check runs after the link and plan are validated and before the first request.
       beforeFetch: async ({ models: planned }) => {

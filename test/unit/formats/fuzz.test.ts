@@ -38,18 +38,27 @@ const FIX = join(import.meta.dirname, "../../fixtures");
 const readers: [string, string, (p: string) => Promise<unknown>][] = [
   ["pth", "torch/views-float32.pth", async (p) => {
     const s = await openPth({ path: p });
-    for (const t of s.tensors) await t.read();
-    await s.close();
+    try {
+      for (const t of s.tensors) await t.read();
+    } finally {
+      await s.close(); // also when a read fails: no file handle is left to the garbage collector
+    }
   }],
   ["safetensors", "safetensors/reference.safetensors", async (p) => {
     const s = await openSafetensors({ path: p });
-    for (const t of s.tensors) await t.read();
-    await s.close();
+    try {
+      for (const t of s.tensors) await t.read();
+    } finally {
+      await s.close(); // also when a read fails: no file handle is left to the garbage collector
+    }
   }],
   ["gguf", "gguf/reference.gguf", async (p) => {
     const g = await openGguf({ path: p });
-    for (const t of g.tensors) await t.read();
-    await g.close();
+    try {
+      for (const t of g.tensors) await t.read();
+    } finally {
+      await g.close(); // also when a read fails: no file handle is left to the garbage collector
+    }
   }],
 ];
 

@@ -1,0 +1,28 @@
+import type { EngineOptions } from "../download/types.js";
+import type { CliContext } from "./context.js";
+
+/** The transfer flags every `download` source shares, in the units users type. */
+export interface EngineFlags {
+  /** --concurrency: files at once. */
+  concurrency?: number;
+  /** --parts: Range parts per large file. */
+  parts?: number;
+  /** --min-part-mb: smallest part, MiB. */
+  minPartMb?: number;
+  /** --stall-timeout: seconds without data before a retry. */
+  stallTimeout?: number;
+  /** --lock-wait: seconds to wait for another run's lock. */
+  lockWait?: number;
+}
+
+/** Map the shared download flags to the engine's options (bytes and milliseconds), with the CLI's abort signal. */
+export function engineOptionsFromFlags(ctx: CliContext, flags: EngineFlags): EngineOptions {
+  return {
+    concurrency: flags.concurrency,
+    partsPerFile: flags.parts,
+    partMinBytes: flags.minPartMb === undefined ? undefined : flags.minPartMb * (1 << 20),
+    stallTimeoutMs: flags.stallTimeout === undefined ? undefined : flags.stallTimeout * 1000,
+    lockWaitMs: flags.lockWait === undefined ? undefined : flags.lockWait * 1000,
+    signal: ctx.signal,
+  };
+}
