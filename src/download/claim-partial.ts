@@ -1,6 +1,7 @@
 import { readdir, rename, stat, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { pidAlive } from "../core/pid-alive.js";
 
 /** Suffix of partial files: `<dest>.llamagate-partial-<pid>` (process-unique, so two runs never share one). */
 export const PARTIAL_MARK = ".llamagate-partial-";
@@ -57,14 +58,5 @@ export async function claimPartial(params: {
     return { path: own, size: best.size };
   } catch {
     return { path: own, size: 0 };
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

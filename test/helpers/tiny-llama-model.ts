@@ -3,16 +3,10 @@
  * bf16 when asked so that a bf16 checkpoint holds exactly these numbers.
  */
 
-export interface TinyLlamaSpec {
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  nKvHeads: number;
-  hiddenDim: number;
-  vocabSize: number;
-  normEps: number;
-  ropeTheta: number;
-}
+import type { LlamaConfig } from "../../src/infer/types.js";
+
+/** The shapes of a tiny model: the reference forward pass's own config type. */
+export type TinyLlamaSpec = LlamaConfig;
 
 export interface F32Tensor {
   shape: number[];

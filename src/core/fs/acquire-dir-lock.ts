@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { FilesystemError, InterruptedError } from "../errors.js";
 import { sleep } from "../retry.js";
 import { filesystemErrorFrom } from "./filesystem-error-from.js";
+import { pidAlive } from "../pid-alive.js";
 
 /** Name of the lock file llamagate keeps in a destination folder while it writes there. */
 export const LOCK_FILE_NAME = ".llamagate.lock";
@@ -133,13 +134,4 @@ async function readLock(path: string): Promise<LockBody | undefined> {
     // Unreadable or half-written: treat as stale only if it stays that way (caller retries).
   }
   return undefined;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
