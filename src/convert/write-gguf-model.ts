@@ -1,16 +1,16 @@
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
-import { canonicalOrder } from "./canonical-order.js";
+import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
-import { createScratch } from "./create-scratch.js";
-import { loadCastKernel } from "./load-cast-kernel.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
+import { createScratch } from "../model/create-scratch.js";
+import { loadCastKernel } from "../model/load-cast-kernel.js";
 import { ConversionError } from "./errors.js";
 import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
-import { mapTensorName } from "./map-tensor-name.js";
+import { mapTensorName } from "../model/map-tensor-name.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
 import { streamTensor } from "./stream-tensor.js";
-import type { SourceModel } from "./source-model.js";
+import type { SourceModel } from "../model/source-model.js";
 
 export interface WriteGgufModelParams {
   source: SourceModel;

@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
 import { buildGenerationConfig } from "./build-generation-config.js";
 import { buildHfConfig } from "./build-hf-config.js";
-import { canonicalOrder } from "./canonical-order.js";
+import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
-import { createScratch } from "./create-scratch.js";
-import { loadCastKernel } from "./load-cast-kernel.js";
-import { mapTensorName } from "./map-tensor-name.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
+import { createScratch } from "../model/create-scratch.js";
+import { loadCastKernel } from "../model/load-cast-kernel.js";
+import { mapTensorName } from "../model/map-tensor-name.js";
 import { streamTensor } from "./stream-tensor.js";
-import type { SourceModel } from "./source-model.js";
+import type { SourceModel } from "../model/source-model.js";
 import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
 
 export interface WriteHfModelParams {
@@ -125,7 +125,7 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
     emit({ type: "file", path: name, bytes: (await stat(join(dir, name))).size });
   };
   const ids = { bosTokenId: source.bosTokenId, eosTokenId: source.eosTokenId };
-  await json("config.json", buildHfConfig({ ...d, ...ids, dtype, ...(d.useScaledRope ? { useScaledRope: true } : {}) }));
+  await json("config.json", buildHfConfig({ ...d, ...ids, dtype }));
   await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat }));
   if (source.tokenizerPath && d.vocabSize >= 128000) {
     // Llama 3's tokenizer.model is tiktoken text, not SentencePiece: copy it as Meta ships it.

@@ -18,7 +18,7 @@ export interface ApplyRopeParams {
 /**
  * Rotate each pair of a q/k vector by pos·θ^(-2i/headDim). Meta pairs adjacent elements
  * (2i, 2i+1); Hugging Face pairs (i, i + headDim/2). Both compute the same attention when the
- * q/k weight rows are permuted accordingly (see convert/permute-qk.ts).
+ * q/k weight rows are permuted accordingly (see model/permute-qk.ts).
  */
 export function applyRope(params: ApplyRopeParams): void {
   const { x, nHeads, headDim, pos, theta, layout } = params;

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import cliProgress from "cli-progress";
 import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
 import type { ConvertEvent, ConvertResult } from "../../convert/convert-events.js";
-import type { OutDType } from "../../convert/create-caster.js";
+import type { OutDType } from "../../model/create-caster.js";
 import type { CommandRegistrar } from "../command.js";
 import { canAnimate, logLine, printJson, printLine } from "../output.js";
 
