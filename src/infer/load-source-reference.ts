@@ -18,7 +18,18 @@ export async function loadSourceReference(params: {
   const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
   const d = source.dims;
   return buildReferenceModel({
-    config: { dim: d.dim, nLayers: d.nLayers, nHeads: d.nHeads, nKvHeads: d.nKvHeads, hiddenDim: d.hiddenDim, vocabSize: d.vocabSize, normEps: d.normEps, ropeTheta: d.ropeTheta },
+    config: {
+      dim: d.dim,
+      nLayers: d.nLayers,
+      nHeads: d.nHeads,
+      nKvHeads: d.nKvHeads,
+      hiddenDim: d.hiddenDim,
+      vocabSize: d.vocabSize,
+      normEps: d.normEps,
+      ropeTheta: d.ropeTheta,
+      ...(d.ropeScaling ? { ropeScaling: d.ropeScaling } : {}),
+      ...(d.tieWordEmbeddings ? { tieWordEmbeddings: true } : {}),
+    },
     ropeLayout: source.ropeLayout,
     get: async (name) => {
       const t = byName.get(name);

@@ -43,4 +43,9 @@ export interface ReferenceModel {
   weights: LlamaWeights;
   /** How q/k rows are ordered in `wq`/`wk`, which decides the RoPE pairing. */
   ropeLayout: RopeLayout;
+  /**
+   * Per-frequency RoPE divisors (headDim/2) as a GGUF's rope_freqs.weight stores them, used when the
+   * config has no ropeScaling (the GGUF's own record of Llama 3 scaling).
+   */
+  ropeDivisors?: Float32Array;
 }

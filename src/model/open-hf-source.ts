@@ -22,6 +22,11 @@ export async function openHfSource(params: {
   } catch (e) {
     throw new ConversionError("BAD_HF_CONFIG", `Cannot read ${cfgPath} as a JSON object.`, { hint: "Download config.json again.", cause: e });
   }
+  if (cfg["model_type"] === "llama4" || cfg["model_type"] === "mllama") {
+    throw new ConversionError("UNSUPPORTED_MODEL", `config.json has model_type "${String(cfg["model_type"])}" (${cfg["model_type"] === "mllama" ? "Llama 3.2 Vision" : "Llama 4"}), which llamagate cannot convert.`, {
+      hint: "Only text-only Llama models (model_type llama) can be converted; download and verify work for this one.",
+    });
+  }
   if (cfg["model_type"] !== "llama") {
     throw new ConversionError("NOT_LLAMA", `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`, {
       hint: "Point at a Llama model snapshot.",

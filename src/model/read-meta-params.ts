@@ -44,6 +44,12 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
   } catch (e) {
     throw new ConversionError("BAD_PARAMS", `${file} is not a JSON object.`, { hint: "Download params.json again.", cause: e });
   }
+  const unsupported = raw["moe_args"] !== undefined ? "Llama 4 (mixture of experts, multimodal)" : Object.keys(raw).some((k) => k.startsWith("vision_")) ? "Llama 3.2 Vision (multimodal)" : undefined;
+  if (unsupported) {
+    throw new ConversionError("UNSUPPORTED_MODEL", `${file} describes a ${unsupported} model; llamagate converts only the text-only Llama architecture.`, {
+      hint: "Download, verify and license checks work for this model, but conversion does not: use Meta's llama-models or the Hugging Face release instead.",
+    });
+  }
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
     if (typeof v !== "number" || !Number.isInteger(v)) {
