@@ -1,8 +1,6 @@
 /**
- * PENDING (waits for the `download` command of the meta branch): `llamagate download` must run the
- * license gate (src/pipeline/license-gate.ts) before its first HTTP request and exit 3 when the
- * license check blocks or no acceptance is given. This file is excluded from the default run by
- * vitest.config.ts (test/integration/pending/**); move it to test/integration/ when merging.
+ * `llamagate download` runs the license gate before its first HTTP request and exits 3, with zero requests
+ * served, when the license check blocks or no acceptance is given.
  */
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
