@@ -1,6 +1,7 @@
 import { copyFile, mkdir, readlink, rename, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, relative } from "node:path";
 import { randomBytes } from "node:crypto";
+import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 
 export interface LinkSnapshotFileParams {
   /** Absolute blob path ({repoDir}/blobs/{etag}). */
@@ -18,6 +19,14 @@ export interface LinkSnapshotFileParams {
  * is set), the blob is copied instead, like huggingface_hub's no-symlink mode. Returns how it was done.
  */
 export async function linkSnapshotFile(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "unchanged"> {
+  try {
+    return await link(p);
+  } catch (e) {
+    throw filesystemErrorFrom(e, p.snapshotPath, "link");
+  }
+}
+
+async function link(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "unchanged"> {
   const target = relative(dirname(p.snapshotPath), p.blobPath);
   const current = await readlink(p.snapshotPath).catch(() => undefined);
   if (!p.copy && current === target) return "unchanged";
