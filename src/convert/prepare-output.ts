@@ -25,7 +25,11 @@ export interface PrepareOutputParams {
 }
 
 /** Hints of fs errors here name --out; a failed conversion leaves nothing under the final name. */
-const OUT: FsErrorContext = { flag: "--out", kept: "nothing was written under the final name", fallbackCode: "OUTPUT_NOT_WRITABLE" };
+const OUT: FsErrorContext = {
+  flag: "--out",
+  kept: "nothing was written under the final name",
+  fallbackCode: "OUTPUT_NOT_WRITABLE",
+};
 const fsError = (what: string, path: string, e: unknown) => filesystemErrorFrom(e, path, what, OUT);
 
 /** Magic of the only single-file output convert writes (GGUF). */
@@ -42,7 +46,10 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
   const input = resolve(params.input);
   const rel = relative(out, input);
   if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
-    throw new UsageError(`The output ${out} would replace the input folder.`, { hint: "Choose another --out.", code: "OUTPUT_IS_INPUT" });
+    throw new UsageError(`The output ${out} would replace the input folder.`, {
+      hint: "Choose another --out.",
+      code: "OUTPUT_IS_INPUT",
+    });
   }
   const inInput = (() => {
     const r = relative(input, out);
@@ -59,29 +66,41 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
     throw fsError("inspect", out, e);
   });
   if (existing && !params.force) {
-    throw new UsageError(`${out} already exists.`, { hint: "Pass --force to replace it, or choose another --out.", code: "OUTPUT_EXISTS" });
+    throw new UsageError(`${out} already exists.`, {
+      hint: "Pass --force to replace it, or choose another --out.",
+      code: "OUTPUT_EXISTS",
+    });
   }
   if (existing) {
     // --force replaces an earlier output, never an unrelated folder or a file of the other kind.
     if (existing.isDirectory() !== (params.kind === "dir")) {
-      throw new UsageError(`${out} exists and is a ${existing.isDirectory() ? "folder" : "file"}; this conversion writes a ${params.kind === "dir" ? "folder" : "file"}.`, {
-        hint: "Choose another --out.",
-        code: "OUTPUT_KIND",
-      });
+      throw new UsageError(
+        `${out} exists and is a ${existing.isDirectory() ? "folder" : "file"}; this conversion writes a ${params.kind === "dir" ? "folder" : "file"}.`,
+        {
+          hint: "Choose another --out.",
+          code: "OUTPUT_KIND",
+        },
+      );
     }
     if (existing.isDirectory()) {
       const entries = await readdir(out).catch(() => [] as string[]);
       if (entries.length > 0 && !entries.includes("config.json")) {
-        throw new UsageError(`${out} is a folder that does not look like a model snapshot (no config.json); --force only replaces earlier outputs.`, {
-          hint: "Remove it yourself or choose another --out.",
-          code: "OUTPUT_NOT_SNAPSHOT",
-        });
+        throw new UsageError(
+          `${out} is a folder that does not look like a model snapshot (no config.json); --force only replaces earlier outputs.`,
+          {
+            hint: "Remove it yourself or choose another --out.",
+            code: "OUTPUT_NOT_SNAPSHOT",
+          },
+        );
       }
     } else if (!(await startsWithGgufMagic(out))) {
-      throw new UsageError(`${out} is not a GGUF file written by an earlier conversion; --force only replaces earlier outputs.`, {
-        hint: inInput ? "Choose an --out outside the input folder." : "Remove it yourself or choose another --out.",
-        code: "OUTPUT_NOT_EARLIER_OUTPUT",
-      });
+      throw new UsageError(
+        `${out} is not a GGUF file written by an earlier conversion; --force only replaces earlier outputs.`,
+        {
+          hint: inInput ? "Choose an --out outside the input folder." : "Remove it yourself or choose another --out.",
+          code: "OUTPUT_NOT_EARLIER_OUTPUT",
+        },
+      );
     }
   }
   const parent = dirname(out);
@@ -105,8 +124,17 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
     async commit() {
       let old: string | undefined;
       try {
-        if (await lstat(out).then(() => true, () => false)) {
-          if (!params.force) throw new UsageError(`${out} appeared while converting.`, { hint: "Pass --force to replace it.", code: "OUTPUT_EXISTS" });
+        if (
+          await lstat(out).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          if (!params.force)
+            throw new UsageError(`${out} appeared while converting.`, {
+              hint: "Pass --force to replace it.",
+              code: "OUTPUT_EXISTS",
+            });
           old = tempPathFor(out, "old");
           await rename(out, old);
         }

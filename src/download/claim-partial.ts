@@ -47,7 +47,8 @@ export async function claimPartial(params: {
     const p = join(dir, n);
     try {
       const s = await lstat(p);
-      if (s.isFile() && (uid === undefined || s.uid === uid) && s.nlink === 1) candidates.push({ path: p, size: s.size });
+      if (s.isFile() && (uid === undefined || s.uid === uid) && s.nlink === 1)
+        candidates.push({ path: p, size: s.size });
       else if (s.isSymbolicLink()) await unlink(p).catch(() => {}); // removes the link, never its target
     } catch {
       // gone meanwhile: another run took it

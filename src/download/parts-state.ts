@@ -32,7 +32,11 @@ export function partsStatePath(dest: string): string {
  */
 export async function readPartsState(dest: string, total?: number): Promise<PartsState | undefined> {
   try {
-    const text = await readRegularFile({ path: partsStatePath(dest), maxBytes: MAX_STATE_BYTES, tooLarge: () => new Error("too large") });
+    const text = await readRegularFile({
+      path: partsStatePath(dest),
+      maxBytes: MAX_STATE_BYTES,
+      tooLarge: () => new Error("too large"),
+    });
     const j = JSON.parse(text.toString("utf8")) as PartsState;
     if (j.version !== 1 || !Array.isArray(j.parts) || typeof j.total !== "number") return undefined;
     if (total !== undefined && j.total !== total) return undefined;

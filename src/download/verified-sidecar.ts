@@ -36,7 +36,11 @@ export async function readVerifiedSidecar(
   sidecarPath = sidecarPathFor(dest),
 ): Promise<HashResult | undefined> {
   try {
-    const text = await readRegularFile({ path: sidecarPath, maxBytes: MAX_SIDECAR_BYTES, tooLarge: () => new Error("too large") });
+    const text = await readRegularFile({
+      path: sidecarPath,
+      maxBytes: MAX_SIDECAR_BYTES,
+      tooLarge: () => new Error("too large"),
+    });
     const j = JSON.parse(text.toString("utf8")) as Partial<VerifiedSidecar>;
     if (j.version !== 1 || j.size !== st.size || j.mtimeMs !== st.mtimeMs || j.ino !== st.ino) return undefined;
     if (typeof j.hashes !== "object" || j.hashes === null) return undefined;
@@ -47,11 +51,22 @@ export async function readVerifiedSidecar(
 }
 
 /** Record that `dest` was verified with these hashes (best effort: losing it only costs a re-hash). */
-export async function writeVerifiedSidecar(dest: string, hashes: HashResult, sidecarPath = sidecarPathFor(dest)): Promise<void> {
+export async function writeVerifiedSidecar(
+  dest: string,
+  hashes: HashResult,
+  sidecarPath = sidecarPathFor(dest),
+): Promise<void> {
   try {
     const st = await lstat(dest);
     if (!st.isFile()) return;
-    const body: VerifiedSidecar = { version: 1, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, hashes, verifiedAt: new Date().toISOString() };
+    const body: VerifiedSidecar = {
+      version: 1,
+      size: st.size,
+      mtimeMs: st.mtimeMs,
+      ino: st.ino,
+      hashes,
+      verifiedAt: new Date().toISOString(),
+    };
     await writeFileAtomic({ path: sidecarPath, data: JSON.stringify(body), sync: false });
   } catch {
     // A read-only or full disk here is reported by the next real write; the sidecar is an optimisation.

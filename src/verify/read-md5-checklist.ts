@@ -25,9 +25,13 @@ export async function readMd5Checklist(params: {
       path: params.path,
       maxBytes,
       tooLarge: (size) =>
-        new ChecklistError("CHECKLIST_TOO_LARGE", `${params.name} is ${size} bytes; an md5 checklist is a few hundred (at most ${maxBytes} accepted).`, {
-          details: { checklist: params.name, size, maxBytes },
-        }),
+        new ChecklistError(
+          "CHECKLIST_TOO_LARGE",
+          `${params.name} is ${size} bytes; an md5 checklist is a few hundred (at most ${maxBytes} accepted).`,
+          {
+            details: { checklist: params.name, size, maxBytes },
+          },
+        ),
     });
   } catch (e) {
     throw filesystemErrorFrom(e, params.path, "read");

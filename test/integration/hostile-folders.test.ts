@@ -44,7 +44,9 @@ describe("Meta download folder", () => {
     expect(await readFile(victim, "utf8")).toBe("precious\n");
     const shard = join(out, "llama-2-7b", "consolidated.00.pth");
     expect((await lstat(shard)).isFile()).toBe(true);
-    expect(Buffer.compare(await readFile(shard), await readFile(join(cdn.root, "llama-2-7b", "consolidated.00.pth")))).toBe(0);
+    expect(
+      Buffer.compare(await readFile(shard), await readFile(join(cdn.root, "llama-2-7b", "consolidated.00.pth"))),
+    ).toBe(0);
     expect(await linksUnder(out)).toEqual([]);
   });
 
@@ -54,7 +56,9 @@ describe("Meta download folder", () => {
     const real = await readFile(chk);
     await writeFile(chk, Buffer.concat([real, Buffer.alloc((1 << 20) + 1, 0x0a)])); // valid lines, then newlines
     try {
-      const r = await runLlamagate(["download", "llama-2-7b", "--dir", out, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+      const r = await runLlamagate(["download", "llama-2-7b", "--dir", out, "--json"], {
+        env: { LLAMAGATE_META_URL: cdn.url() },
+      });
       expect(r.code, r.stderr).toBe(6);
       expect(JSON.parse(r.stdout).error).toMatchObject({ code: "CHECKLIST_TOO_LARGE", category: "integrity" });
       expect((await lstat(join(out, "llama-2-7b", "checklist.chk.invalid"))).isFile()).toBe(true);
@@ -67,7 +71,9 @@ describe("Meta download folder", () => {
       await writeFile(chk, real);
     }
     // Recovery: the next run fetches the (now good) checklist again and finishes.
-    const again = await runLlamagate(["download", "llama-2-7b", "--dir", out], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const again = await runLlamagate(["download", "llama-2-7b", "--dir", out], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(again.code, again.stderr).toBe(0);
   });
 });
@@ -95,7 +101,12 @@ describe("Hugging Face cache and --local-dir", () => {
   afterAll(() => hub.close());
   const dl = (home: string, args: string[]) =>
     runCli(["download", ...args, "--source", "hf"], {
-      env: { HOME: home, HF_HOME: join(home, "hf"), HF_ENDPOINT: hub.endpoint, LLAMAGATE_CONFIG_DIR: join(home, "cfg") },
+      env: {
+        HOME: home,
+        HF_HOME: join(home, "hf"),
+        HF_ENDPOINT: hub.endpoint,
+        LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+      },
     });
   const blobs = (home: string) => join(home, "hf", "hub", "models--test-org--hostile", "blobs");
 
@@ -129,8 +140,15 @@ describe("Hugging Face cache and --local-dir", () => {
   it("item 13: --local-dir skips repo files under .cache/huggingface/ with a warning", async () => {
     const home = tmp();
     const local = join(home, "local");
+    // And a link planted where llamagate writes its own metadata is replaced, never written through.
+    await mkdir(join(local, ".cache", "huggingface"), { recursive: true });
+    const victim = join(home, "victim");
+    await writeFile(victim, "precious\n");
+    await symlink(victim, join(local, ".cache", "huggingface", ".gitignore"));
     const r = await dl(home, [repo.id, "--local-dir", local]);
     expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+    expect(await linksUnder(local)).toEqual([]);
     expect(r.stderr).toMatch(/warning: skipped 1 repo file\(s\) under \.cache\/huggingface\//);
     const meta = await readFile(join(local, ".cache", "huggingface", "download", "config.json.metadata"), "utf8");
     expect(meta).not.toContain("planted by the repo");

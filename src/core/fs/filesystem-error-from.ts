@@ -49,23 +49,35 @@ export function filesystemErrorFrom(e: unknown, path: string, action = "write", 
     case "ENOTDIR":
     case "EISDIR":
     case "EEXIST":
-      return new FilesystemError("PATH_CONFLICT", `Cannot ${action} ${path}: something of another type is in the way (${code}).`, {
-        hint: `Move the conflicting file or folder away, or pick another ${flag}.`,
-        cause: e,
-        details,
-      });
+      return new FilesystemError(
+        "PATH_CONFLICT",
+        `Cannot ${action} ${path}: something of another type is in the way (${code}).`,
+        {
+          hint: `Move the conflicting file or folder away, or pick another ${flag}.`,
+          cause: e,
+          details,
+        },
+      );
     case "ELOOP":
-      return new FilesystemError("UNSAFE_FILE", `Cannot ${action} ${path}: it is a symbolic link, which llamagate never follows there.`, {
-        hint: "Someone else may be able to write into that folder: remove the link and check who can write there.",
-        cause: e,
-        details,
-      });
+      return new FilesystemError(
+        "UNSAFE_FILE",
+        `Cannot ${action} ${path}: it is a symbolic link, which llamagate never follows there.`,
+        {
+          hint: "Someone else may be able to write into that folder: remove the link and check who can write there.",
+          cause: e,
+          details,
+        },
+      );
     case "ENAMETOOLONG":
-      return new FilesystemError("NAME_TOO_LONG", `Cannot ${action} ${path}: a file name or the path is too long for the filesystem.`, {
-        hint: `Pick a shorter ${flag}; a file name in a listing longer than 255 bytes cannot be stored on this disk.`,
-        cause: e,
-        details,
-      });
+      return new FilesystemError(
+        "NAME_TOO_LONG",
+        `Cannot ${action} ${path}: a file name or the path is too long for the filesystem.`,
+        {
+          hint: `Pick a shorter ${flag}; a file name in a listing longer than 255 bytes cannot be stored on this disk.`,
+          cause: e,
+          details,
+        },
+      );
     case "EMFILE":
     case "ENFILE":
       return new FilesystemError("TOO_MANY_OPEN_FILES", `Too many open files while trying to ${action} ${path}.`, {

@@ -39,10 +39,14 @@ export async function openRegularFile(params: {
           ? "has other hard links"
           : undefined;
     if (why) {
-      throw new FilesystemError("UNSAFE_FILE", `${params.path} ${why}; llamagate does not write or trust such a file.`, {
-        hint: "Someone else may be able to write into that folder: remove the file and check who can write there.",
-        details: { path: params.path },
-      });
+      throw new FilesystemError(
+        "UNSAFE_FILE",
+        `${params.path} ${why}; llamagate does not write or trust such a file.`,
+        {
+          hint: "Someone else may be able to write into that folder: remove the file and check who can write there.",
+          details: { path: params.path },
+        },
+      );
     }
     return fh;
   } catch (e) {

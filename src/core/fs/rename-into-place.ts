@@ -22,10 +22,14 @@ export async function renameIntoPlace(params: {
   const st = await lstat(params.from);
   const own = params.expect;
   if (!st.isFile() || (own && (own.ino !== st.ino || own.dev !== st.dev))) {
-    throw new FilesystemError("UNSAFE_FILE", `${params.from} was replaced while llamagate wrote it; it is not moved into place.`, {
-      hint: "Someone else may be able to write into that folder: check who can write there, then run again.",
-      details: { path: params.from },
-    });
+    throw new FilesystemError(
+      "UNSAFE_FILE",
+      `${params.from} was replaced while llamagate wrote it; it is not moved into place.`,
+      {
+        hint: "Someone else may be able to write into that folder: check who can write there, then run again.",
+        details: { path: params.from },
+      },
+    );
   }
   await rename(params.from, params.to);
   if (params.syncDir !== false) await fsyncDir(dirname(params.to));

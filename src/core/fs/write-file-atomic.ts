@@ -17,7 +17,12 @@ export async function writeFileAtomic(params: {
   errorContext?: FsErrorContext;
   signal?: AbortSignal;
 }): Promise<void> {
-  const out = await openAtomicFile({ path: params.path, sync: params.sync, errorContext: params.errorContext, signal: params.signal });
+  const out = await openAtomicFile({
+    path: params.path,
+    sync: params.sync,
+    errorContext: params.errorContext,
+    signal: params.signal,
+  });
   try {
     await out.write(typeof params.data === "string" ? Buffer.from(params.data, "utf8") : params.data);
     await out.commit();

@@ -76,42 +76,55 @@ describe("the one atomic writer", () => {
 describe("the one errno mapper", () => {
   it("a full disk is DISK_FULL everywhere, with a hint naming the flag that picks the place", () => {
     const dl = filesystemErrorFrom(errno("ENOSPC"), "/d/f") as { code: string; hint: string };
-    const out = filesystemErrorFrom(errno("ENOSPC"), "/o/f", "write", { flag: "--out", kept: "nothing was written" }) as typeof dl;
+    const out = filesystemErrorFrom(errno("ENOSPC"), "/o/f", "write", {
+      flag: "--out",
+      kept: "nothing was written",
+    }) as typeof dl;
     expect(dl).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
     expect(out).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
     expect(dl.hint).toMatch(/--dir.*resumes/);
     expect(out.hint).toMatch(/Free some disk space or pick another --out/);
-    expect(filesystemErrorFrom(errno("EACCES"), "/o", "write", { flag: "--out" })).toMatchObject({ code: "PERMISSION_DENIED" });
-    expect(filesystemErrorFrom(errno("ENAMETOOLONG"), "/o")).toMatchObject({ code: "NAME_TOO_LONG", category: "filesystem" });
-    expect(filesystemErrorFrom(errno("EBADF"), "/o", "write", { fallbackCode: "WRITE_FAILED" })).toMatchObject({ code: "WRITE_FAILED" });
+    expect(filesystemErrorFrom(errno("EACCES"), "/o", "write", { flag: "--out" })).toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
+    expect(filesystemErrorFrom(errno("ENAMETOOLONG"), "/o")).toMatchObject({
+      code: "NAME_TOO_LONG",
+      category: "filesystem",
+    });
+    expect(filesystemErrorFrom(errno("EBADF"), "/o", "write", { fallbackCode: "WRITE_FAILED" })).toMatchObject({
+      code: "WRITE_FAILED",
+    });
   });
 
   // A real full disk: a 1 MiB tmpfs (root in a container can mount one; skipped elsewhere).
-  it.skipIf(process.platform !== "linux")("a real ENOSPC: the format writer and the download engine both say DISK_FULL", async (ctx) => {
-    const mnt = join(tmp(), "small");
-    await mkdir(mnt);
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], { stdio: "ignore" });
-    } catch {
-      return ctx.skip();
-    }
-    const server = await startRangeServer({ files: { "/a.bin": Buffer.alloc(3 << 20, 7) } });
-    try {
-      const w = await openAtomicFileWriter({ path: join(mnt, "model.gguf") });
-      const e1 = (await w.write(Buffer.alloc(3 << 20, 1)).catch((e: unknown) => e)) as { code: string; hint: string };
-      await w.abort();
-      expect(e1).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
-      expect(e1.hint).toMatch(/--out/);
-      const e2 = (await downloadFiles({
-        files: [{ url: `${server.origin}/a.bin`, destPath: join(mnt, "a.bin"), displayName: "a.bin" }],
-        retry: { attempts: 1, baseMs: 5, maxMs: 10 },
-      }).catch((e: unknown) => e)) as { code: string; hint: string };
-      expect(e2).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
-      expect(e2.hint).toMatch(/--dir/);
-    } finally {
-      await server.close();
-      execFileSync("umount", [mnt], { stdio: "ignore" });
-      await rm(mnt, { recursive: true, force: true });
-    }
-  });
+  it.skipIf(process.platform !== "linux")(
+    "a real ENOSPC: the format writer and the download engine both say DISK_FULL",
+    async (ctx) => {
+      const mnt = join(tmp(), "small");
+      await mkdir(mnt);
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt], { stdio: "ignore" });
+      } catch {
+        return ctx.skip();
+      }
+      const server = await startRangeServer({ files: { "/a.bin": Buffer.alloc(3 << 20, 7) } });
+      try {
+        const w = await openAtomicFileWriter({ path: join(mnt, "model.gguf") });
+        const e1 = (await w.write(Buffer.alloc(3 << 20, 1)).catch((e: unknown) => e)) as { code: string; hint: string };
+        await w.abort();
+        expect(e1).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
+        expect(e1.hint).toMatch(/--out/);
+        const e2 = (await downloadFiles({
+          files: [{ url: `${server.origin}/a.bin`, destPath: join(mnt, "a.bin"), displayName: "a.bin" }],
+          retry: { attempts: 1, baseMs: 5, maxMs: 10 },
+        }).catch((e: unknown) => e)) as { code: string; hint: string };
+        expect(e2).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
+        expect(e2.hint).toMatch(/--dir/);
+      } finally {
+        await server.close();
+        execFileSync("umount", [mnt], { stdio: "ignore" });
+        await rm(mnt, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -21,7 +21,11 @@ import { useTempDir } from "../../helpers/temp-dir.js";
 
 const tmp = useTempDir("hostile");
 const policy = Buffer.from(
-  JSON.stringify({ Statement: [{ Resource: "https://download.llamameta.net/*", Condition: { DateLessThan: { "AWS:EpochTime": 4102444800 } } }] }),
+  JSON.stringify({
+    Statement: [
+      { Resource: "https://download.llamameta.net/*", Condition: { DateLessThan: { "AWS:EpochTime": 4102444800 } } },
+    ],
+  }),
 ).toString("base64");
 const QUERY = `?Policy=${policy}&Signature=sig-abcdef&Key-Pair-Id=KEXAMPLE&Download-Request-ID=123456`;
 
@@ -31,7 +35,9 @@ describe("item 11: a Meta link whose * sits before the path", () => {
     ["host", `https://evil*.download.llamameta.net/${QUERY}`],
     ["user info with a path star too", `https://x*@download.llamameta.net/*${QUERY}`],
   ])("with * in the %s is refused (usage), never turned into a request elsewhere", (_n, url) => {
-    expect(() => parseMetaUrl({ url })).toThrow(expect.objectContaining({ code: "META_URL_INVALID", category: "usage" }));
+    expect(() => parseMetaUrl({ url })).toThrow(
+      expect.objectContaining({ code: "META_URL_INVALID", category: "usage" }),
+    );
   });
 
   it("every built file URL keeps the validated scheme and host", () => {
@@ -39,7 +45,9 @@ describe("item 11: a Meta link whose * sits before the path", () => {
     expect(new URL(metaFileUrl({ signedUrl: ok, path: "llama-2-7b/params.json" })).host).toBe("download.llamameta.net");
     // A template that slipped through with its * in the user info: the built URL would go to another host.
     const forged = { template: `https://evil*@download.llamameta.net/${QUERY}`, host: "download.llamameta.net" };
-    expect(() => metaFileUrl({ signedUrl: forged, path: "llama-2-7b/params.json" })).toThrow(expect.objectContaining({ code: "META_URL_INVALID" }));
+    expect(() => metaFileUrl({ signedUrl: forged, path: "llama-2-7b/params.json" })).toThrow(
+      expect.objectContaining({ code: "META_URL_INVALID" }),
+    );
   });
 });
 
@@ -48,14 +56,20 @@ describe("item 5: a huge checklist", () => {
   it("is refused before it is read (CHECKLIST_TOO_LARGE, integrity), just past the cap", async () => {
     const p = join(tmp(), "checklist.chk");
     await writeFile(p, good + "\n".repeat(MAX_CHECKLIST_BYTES)); // valid lines, padded just past 1 MiB
-    await expect(readMd5Checklist({ path: p, name: "checklist.chk" })).rejects.toMatchObject({ code: "CHECKLIST_TOO_LARGE", category: "integrity" });
+    await expect(readMd5Checklist({ path: p, name: "checklist.chk" })).rejects.toMatchObject({
+      code: "CHECKLIST_TOO_LARGE",
+      category: "integrity",
+    });
     await writeFile(p, good + "\n".repeat(1000));
     expect(await readMd5Checklist({ path: p, name: "checklist.chk" })).toHaveLength(1);
   });
 
   it("verify ends with the same clear error instead of crashing", async () => {
     await writeFile(join(tmp(), "checklist.chk"), good + "\n".repeat(MAX_CHECKLIST_BYTES));
-    await expect(verifyChecklists({ dir: tmp() })).rejects.toMatchObject({ code: "CHECKLIST_TOO_LARGE", category: "integrity" });
+    await expect(verifyChecklists({ dir: tmp() })).rejects.toMatchObject({
+      code: "CHECKLIST_TOO_LARGE",
+      category: "integrity",
+    });
   });
 });
 
@@ -69,7 +83,9 @@ describe("item 12: convert --force never overwrites a source shard", () => {
     await expect(run).rejects.toMatchObject({ category: "usage", code: "OUTPUT_NOT_EARLIER_OUTPUT" });
     expect(Buffer.compare(await readFile(shard), before)).toBe(0);
     // An HF output folder inside the input is refused too.
-    await expect(convertCheckpoint({ input, to: "hf", out: join(input, "hf") })).rejects.toMatchObject({ code: "OUTPUT_INSIDE_INPUT" });
+    await expect(convertCheckpoint({ input, to: "hf", out: join(input, "hf") })).rejects.toMatchObject({
+      code: "OUTPUT_INSIDE_INPUT",
+    });
   });
 });
 
@@ -92,11 +108,26 @@ describe("item 14: bad input gets its own error, never 'internal'", () => {
   });
 
   it("an invalid --include glob is a usage error (INVALID_GLOB)", () => {
-    expect(() => selectFiles({ files: [], include: ["[z-a]"] })).toThrow(expect.objectContaining({ code: "INVALID_GLOB", category: "usage" }));
+    expect(() => selectFiles({ files: [], include: ["[z-a]"] })).toThrow(
+      expect.objectContaining({ code: "INVALID_GLOB", category: "usage" }),
+    );
   });
 
-  it.each([["n_layers", 2 ** 32], ["dim", 2 ** 40], ["vocab_size", 2 ** 33]])("params.json %s = %d is a conversion error", async (key, v) => {
-    const params = { dim: 64, n_layers: 2, n_heads: 4, n_kv_heads: 4, vocab_size: 32, multiple_of: 16, norm_eps: 1e-5, [key]: v };
+  it.each([
+    ["n_layers", 2 ** 32],
+    ["dim", 2 ** 40],
+    ["vocab_size", 2 ** 33],
+  ])("params.json %s = %d is a conversion error", async (key, v) => {
+    const params = {
+      dim: 64,
+      n_layers: 2,
+      n_heads: 4,
+      n_kv_heads: 4,
+      vocab_size: 32,
+      multiple_of: 16,
+      norm_eps: 1e-5,
+      [key]: v,
+    };
     await writeFile(join(tmp(), "params.json"), JSON.stringify(params));
     await expect(readMetaParams({ dir: tmp() })).rejects.toMatchObject({ code: "BAD_PARAMS", category: "conversion" });
   });
