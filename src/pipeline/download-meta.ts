@@ -16,6 +16,9 @@ import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
 import { weightBytesStillNeeded } from "../sources/meta/weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "../sources/meta/probe-meta-file-size.js";
+
+/** Default files fetched at once: one connection per file of the release, up to this cap. */
+const META_MAX_CONCURRENCY = 8;
 import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
 
 /** What the beforeFetch hook (the license check) learns; holds no secret. */
@@ -94,7 +97,8 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
   try {
     const common = {
-      concurrency: params.concurrency ?? 4,
+      // One connection per file of the release (the engine caps it at the number of files), at most 8.
+      concurrency: params.concurrency ?? META_MAX_CONCURRENCY,
       partsPerFile: params.partsPerFile ?? 1,
       partMinBytes: params.partMinBytes,
       dispatcher: params.dispatcher,

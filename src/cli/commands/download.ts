@@ -33,7 +33,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--token <token>", "hf: token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
     .option("--parts <n>", "parallel Range requests per large file (Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
-    .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", (v) => positiveInt(v))
+    .option("--concurrency <n>", "files downloaded at once (default: meta one per file, up to 8; hf 8)", (v) => positiveInt(v))
     .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
     .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", (v) => nonNegativeInt(v, 86_400))
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
