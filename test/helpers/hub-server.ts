@@ -6,8 +6,8 @@
  * Hashes are computed here with node:crypto, independently of the code under test.
  */
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listenLocal, serveBytes, type Fault } from "./server-base.js";
 
 export interface HubFileSpec {
   path: string;
@@ -91,7 +91,7 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
   const blobs = new Map<string, Buffer>();
   for (const r of opts.repos) for (const f of r.files) if (f.lfs) blobs.set(sha256(f.content), f.served ?? f.content);
 
-  const cdn = createServer((req, res) => {
+  const cdn = await listenLocal((req, res) => {
     record(requests, "cdn", req);
     if (req.headers.authorization) {
       // What S3/CloudFront answer when a presigned URL also carries an Authorization header.
@@ -102,22 +102,19 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     const sha = url.pathname.split("/").pop() ?? "";
     const body = blobs.get(sha);
     if (!url.searchParams.get("X-Amz-Signature") || !body) return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    let fault: Fault | undefined;
     if (faults.dropOnce?.includes(sha) && !dropped.has(sha) && req.method === "GET") {
       dropped.add(sha);
-      res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-      return;
-    }
-    if (faults.stallOnce?.includes(sha) && !stalled.has(sha) && req.method === "GET") {
+      fault = { kind: "drop", afterBytes: Math.floor(body.length / 2) };
+    } else if (faults.stallOnce?.includes(sha) && !stalled.has(sha) && req.method === "GET") {
       stalled.add(sha);
-      res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
-      res.write(body.subarray(0, Math.floor(body.length / 2)));
-      return;
+      fault = { kind: "stall", afterBytes: Math.floor(body.length / 2) };
     }
-    sendBody(req, res, body, { etag: `"${sha}"` });
+    serveBytes(req, res, body, { fault, headers: { etag: `"${sha}"` } });
+    return;
   });
 
-  const hub = createServer((req, res) => {
+  const hub = await listenLocal((req, res) => {
     record(requests, "hub", req);
     try {
       handleHub(req, res);
@@ -126,10 +123,8 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     }
   });
 
-  await listen(cdn);
-  await listen(hub);
-  const endpoint = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
-  const cdnOrigin = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
+  const endpoint = hub.origin;
+  const cdnOrigin = cdn.origin;
 
   function tokenOf(req: IncomingMessage): HubTokenSpec | "invalid" | undefined {
     const h = req.headers.authorization;
@@ -206,7 +201,9 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
         });
         return void res.end();
       }
-      return sendBody(req, res, file.served ?? file.content, { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": faults.resolveCommitOverride ?? commit });
+      return void serveBytes(req, res, file.served ?? file.content, {
+        headers: { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": faults.resolveCommitOverride ?? commit },
+      });
     }
     err(res, 404, undefined, "Not found");
   }
@@ -277,7 +274,7 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     requests,
     faults,
     close: async () => {
-      await Promise.all([close(hub), close(cdn)]);
+      await Promise.all([hub.close(), cdn.close()]);
     },
   };
 }
@@ -292,20 +289,6 @@ function record(log: RecordedRequest[], server: "hub" | "cdn", req: IncomingMess
   });
 }
 
-function sendBody(req: IncomingMessage, res: ServerResponse, body: Buffer, extra: Record<string, string>) {
-  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
-  const head = req.method === "HEAD";
-  if (range) {
-    const start = Number(range[1]);
-    const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-    if (start >= body.length) return void res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
-    res.writeHead(206, { ...extra, "content-length": end - start + 1, "content-range": `bytes ${start}-${end}/${body.length}`, "accept-ranges": "bytes" });
-    return void res.end(head ? undefined : body.subarray(start, end + 1));
-  }
-  res.writeHead(200, { ...extra, "content-length": body.length, "accept-ranges": "bytes" });
-  res.end(head ? undefined : body);
-}
-
 function json(res: ServerResponse, status: number, value: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
 }
@@ -313,15 +296,4 @@ function json(res: ServerResponse, status: number, value: unknown) {
 function err(res: ServerResponse, status: number, code: string | undefined, message: string, extra: Record<string, string> = {}) {
   res.writeHead(status, { "content-type": "application/json", "x-error-message": message, ...(code ? { "x-error-code": code } : {}), ...extra });
   res.end(JSON.stringify({ error: message }));
-}
-
-function listen(s: Server): Promise<void> {
-  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
-}
-
-function close(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    s.closeAllConnections();
-    s.close(() => resolve());
-  });
 }

@@ -60,9 +60,10 @@ export async function sendRequest(params: {
   const maxRedirects = params.maxRedirects ?? 8;
   const name = params.displayName ?? redactUrl(params.url);
   let current = new URL(params.url);
+  let left = false; // once a redirect left the origin, credentials never come back (a bounce is no proof)
   for (let hop = 0; ; hop++) {
     const headers: Record<string, string> = { "accept-encoding": "identity" };
-    if (current.origin === origin) Object.assign(headers, params.headers);
+    if (!left && current.origin === origin) Object.assign(headers, params.headers);
     if (params.range) headers.range = `bytes=${params.range.start}-${params.range.end ?? ""}`;
     const res = await params.dispatcher.request({
       origin: current.origin,
@@ -94,6 +95,7 @@ export async function sendRequest(params: {
         { hint: "The server is misconfigured or the link is wrong; get a fresh link." },
       );
     }
+    if (next.origin !== origin) left = true;
     current = next;
   }
 }
