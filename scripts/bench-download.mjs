@@ -105,8 +105,12 @@ function startServer(root = SRC) {
     server.keepAliveTimeout = 60000;
     server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"));
   `;
-  const child = spawn(process.execPath, ["-e", code, root, String(CONN_MBPS)], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolvePort) => child.stdout.once("data", (d) => resolvePort({ child, origin: `http://127.0.0.1:${String(d).trim()}` })));
+  const child = spawn(process.execPath, ["-e", code, root, String(CONN_MBPS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolvePort) =>
+    child.stdout.once("data", (d) => resolvePort({ child, origin: `http://127.0.0.1:${String(d).trim()}` })),
+  );
 }
 
 function run(cmd, args, opts = {}) {
@@ -136,7 +140,10 @@ async function timeIt(fn) {
 
 /** Every tool's output is checked with the real md5sum after its timed run (not timed). */
 function checkOut(dir = SRC) {
-  execFileSync("md5sum", ["-c", "--quiet", join(dir, "checklist.chk")], { cwd: OUT, stdio: ["ignore", "pipe", "pipe"] });
+  execFileSync("md5sum", ["-c", "--quiet", join(dir, "checklist.chk")], {
+    cwd: OUT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 const llamagateDriver = (origin, checklist, { concurrency = CONCURRENCY, parts = PARTS, size = SHARD_BYTES } = {}) => `
@@ -159,11 +166,14 @@ function median(xs) {
 
 async function main() {
   if (PROFILE === "cdn") return mainCdn();
-  if (!existsSync(join(ROOT, "dist/download/download-files.js"))) throw new Error("run `npm run build` first (npm run bench:download does)");
+  if (!existsSync(join(ROOT, "dist/download/download-files.js")))
+    throw new Error("run `npm run build` first (npm run bench:download does)");
   for (const c of ["curl", "md5sum"]) if (!have(c)) throw new Error(`${c} is required`);
   if (!have("aria2c")) {
     log("aria2c missing: installing the aria2 package with apt-get ...");
-    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], { stdio: "ignore" });
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], {
+      stdio: "ignore",
+    });
     if (!have("aria2c")) log("aria2c could not be installed; its column will be empty.");
   }
   await makeShards();
@@ -178,9 +188,29 @@ async function main() {
     await writeFile(driver, llamagateDriver(origin, checklist));
     await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
     // Like for like: aria2c checks each file's md5 (from the same checklist) itself and fails on a mismatch.
-    const md5Of = new Map(checklist.trim().split("\n").map((l) => l.split(/\s+\*?/)).map(([h, n]) => [n, h]));
-    await writeFile(join(BENCH, "aria2-input-md5.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}\n  checksum=md5=${md5Of.get(n)}`).join("\n"));
-    const aria2Args = (input) => ["-j8", "-q", "-d", OUT, "-i", join(BENCH, input), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"];
+    const md5Of = new Map(
+      checklist
+        .trim()
+        .split("\n")
+        .map((l) => l.split(/\s+\*?/))
+        .map(([h, n]) => [n, h]),
+    );
+    await writeFile(
+      join(BENCH, "aria2-input-md5.txt"),
+      NAMES.map((n) => `${origin}/${n}\n  out=${n}\n  checksum=md5=${md5Of.get(n)}`).join("\n"),
+    );
+    const aria2Args = (input) => [
+      "-j8",
+      "-q",
+      "-d",
+      OUT,
+      "-i",
+      join(BENCH, input),
+      "--file-allocation=none",
+      "--allow-overwrite=true",
+      "--auto-file-renaming=false",
+      "--console-log-level=error",
+    ];
     const contenders = {
       llamagate: async () => {
         const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
@@ -195,12 +225,23 @@ async function main() {
         }),
       ...(have("aria2c")
         ? {
-            aria2c: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input.txt")))), note: "no verification" }),
-            aria2cMd5: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input-md5.txt")))), note: "md5 checked by aria2c" }),
+            aria2c: async () => ({
+              ...(await timeIt(() => run("aria2c", aria2Args("aria2-input.txt")))),
+              note: "no verification",
+            }),
+            aria2cMd5: async () => ({
+              ...(await timeIt(() => run("aria2c", aria2Args("aria2-input-md5.txt")))),
+              note: "md5 checked by aria2c",
+            }),
           }
         : {}),
     };
-    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       ", aria2cMd5: "aria2c -j8 + md5 " };
+    const labels = {
+      llamagate: "llamagate        ",
+      curl: "curl + md5sum -c ",
+      aria2c: "aria2c -j8       ",
+      aria2cMd5: "aria2c -j8 + md5 ",
+    };
     const order = Object.keys(contenders);
     for (let r = 0; r < RUNS; r++) {
       loadavg.push(os.loadavg()[0]);
@@ -231,17 +272,35 @@ async function main() {
     ...(arMd5 ? [["aria2c -j8 + checksum=md5 (verified, like for like)", arMd5]] : []),
   ];
   const report = {
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     files: SHARDS,
     totalBytes,
     connMBps: CONN_MBPS || null,
     llamagatePartsPerFile: PARTS,
     runs: RUNS,
     loadAverage1m: loadavg.map((x) => Number(x.toFixed(2))),
-    seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c, aria2cMd5: results.aria2cMd5 },
-    medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null, aria2cMd5: arMd5 ? mbps(arMd5) : null },
+    seconds: {
+      llamagate: results.llamagate,
+      curlMd5sum: results.curl,
+      aria2c: results.aria2c,
+      aria2cMd5: results.aria2cMd5,
+    },
+    medianMBps: {
+      llamagate: mbps(lg),
+      curlMd5sum: mbps(cu),
+      aria2c: ar ? mbps(ar) : null,
+      aria2cMd5: arMd5 ? mbps(arMd5) : null,
+    },
     ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null, vsAria2cMd5: arMd5 ? arMd5 / lg : null },
-    bestRatios: { vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate), vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null },
+    bestRatios: {
+      vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate),
+      vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null,
+    },
     llamagatePeakRssMiB: Math.round(peakRssKiB / 1024),
   };
   console.log(
@@ -257,21 +316,36 @@ async function main() {
   const bestOf = [best.llamagate, best.curl, ...(ar ? [best.aria2c] : []), ...(arMd5 ? [best.aria2cMd5] : [])];
   console.log(`  ${"".padEnd(58)} ${"median".padStart(9)} ${"".padStart(11)} ${"best".padStart(9)}`);
   rows.forEach(([name, s], i) =>
-    console.log(`  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`),
+    console.log(
+      `  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`,
+    ),
   );
-  console.log(`  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`);
-  if (ar) console.log(`  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`);
-  if (arMd5) console.log(`  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`);
+  console.log(
+    `  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`,
+  );
+  if (ar)
+    console.log(
+      `  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`,
+    );
+  if (arMd5)
+    console.log(
+      `  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`,
+    );
   console.log(`  load average (1 min) before each round and at the end: ${report.loadAverage1m.join(", ")}`);
   console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
-  await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`), JSON.stringify(report, null, 2));
+  await writeFile(
+    join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`),
+    JSON.stringify(report, null, 2),
+  );
 }
 
 /** BENCH_PROFILE=cdn: both shapes on a per-connection capped link, llamagate against aria2c in the same run. */
 async function mainCdn() {
   if (!have("aria2c")) {
     log("aria2c missing: installing the aria2 package with apt-get ...");
-    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], { stdio: "ignore" });
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], {
+      stdio: "ignore",
+    });
     if (!have("aria2c")) throw new Error("the cdn profile needs aria2c (apt-get install aria2)");
   }
   const totalBytes = SHARD_BYTES * SHARDS;
@@ -283,20 +357,47 @@ async function mainCdn() {
       name: `${SHARDS} shards`,
       dir: SRC,
       names: NAMES,
-      ours: { concurrency: SHARDS, parts: 1, size: SHARD_BYTES, label: `llamagate, one connection per file (${SHARDS})` },
-      theirs: { label: "aria2c -j8", args: (origin) => ["-j8", "-i", join(BENCH, "aria2-cdn-shards.txt")], input: (origin) => NAMES.map((n) => `${origin}/${basename(SRC)}/${n}\n  out=${n}`).join("\n") },
+      ours: {
+        concurrency: SHARDS,
+        parts: 1,
+        size: SHARD_BYTES,
+        label: `llamagate, one connection per file (${SHARDS})`,
+      },
+      theirs: {
+        label: "aria2c -j8",
+        args: () => ["-j8", "-i", join(BENCH, "aria2-cdn-shards.txt")],
+        input: (origin) => NAMES.map((n) => `${origin}/${basename(SRC)}/${n}\n  out=${n}`).join("\n"),
+      },
     },
     {
       name: "one large file",
       dir: large.dir,
       names: large.names,
       ours: { concurrency: 1, parts: 8, size: large.bytes, label: "llamagate --parts 8 (pieces in order)" },
-      theirs: { label: "aria2c -x8 -s8", args: (origin) => ["-x8", "-s8", "-o", large.names[0], `${origin}/${basename(large.dir)}/${large.names[0]}`] },
+      theirs: {
+        label: "aria2c -x8 -s8",
+        args: (origin) => ["-x8", "-s8", "-o", large.names[0], `${origin}/${basename(large.dir)}/${large.names[0]}`],
+      },
     },
   ];
   const { child, origin } = await startServer(BENCH);
-  const common = ["-q", "-d", OUT, "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"];
-  const report = { profile: "cdn", connMBps: CONN_MBPS, totalBytes, runs: RUNS, machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version }, shapes: [] };
+  const common = [
+    "-q",
+    "-d",
+    OUT,
+    "--file-allocation=none",
+    "--allow-overwrite=true",
+    "--auto-file-renaming=false",
+    "--console-log-level=error",
+  ];
+  const report = {
+    profile: "cdn",
+    connMBps: CONN_MBPS,
+    totalBytes,
+    runs: RUNS,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+    shapes: [],
+  };
   try {
     for (const shape of shapes) {
       const checklist = await readFile(join(shape.dir, "checklist.chk"), "utf8");
@@ -318,26 +419,44 @@ async function mainCdn() {
               : await timeIt(() => run("aria2c", [...shape.theirs.args(origin), ...common]));
           checkOut(shape.dir);
           times[who].push(t.seconds);
-          log(`  ${shape.name}: ${(who === "ours" ? shape.ours.label : shape.theirs.label).padEnd(42)} ${t.seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)})`);
+          log(
+            `  ${shape.name}: ${(who === "ours" ? shape.ours.label : shape.theirs.label).padEnd(42)} ${t.seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)})`,
+          );
         }
       }
       loads.push(Number(os.loadavg()[0].toFixed(2)));
       const ours = median(times.ours);
       const theirs = median(times.theirs);
-      report.shapes.push({ shape: shape.name, ours: shape.ours.label, theirs: shape.theirs.label, seconds: times, medianSeconds: { ours, theirs }, ratio: theirs / ours, loadAverage1m: loads });
+      report.shapes.push({
+        shape: shape.name,
+        ours: shape.ours.label,
+        theirs: shape.theirs.label,
+        seconds: times,
+        medianSeconds: { ours, theirs },
+        ratio: theirs / ours,
+        loadAverage1m: loads,
+      });
     }
   } finally {
     child.kill();
     await rm(OUT, { recursive: true, force: true });
   }
   const gib = (totalBytes / 2 ** 30).toFixed(2);
-  console.log(`\nCDN profile: ${gib} GiB per shape, each connection capped at ${CONN_MBPS} MB/s, median of ${RUNS} runs, ${report.machine.cpus} CPUs`);
+  console.log(
+    `\nCDN profile: ${gib} GiB per shape, each connection capped at ${CONN_MBPS} MB/s, median of ${RUNS} runs, ${report.machine.cpus} CPUs`,
+  );
   for (const s of report.shapes) {
     const mbps = (x) => (totalBytes / 1e6 / x).toFixed(0);
     console.log(`  ${s.shape}:`);
-    console.log(`    ${s.ours.padEnd(44)} ${s.medianSeconds.ours.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.ours).padStart(5)} MB/s (md5 verified)`);
-    console.log(`    ${s.theirs.padEnd(44)} ${s.medianSeconds.theirs.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.theirs).padStart(5)} MB/s (not verified)`);
-    console.log(`    llamagate vs ${s.theirs}: ${s.ratio.toFixed(2)}x (target >= 1.0x); load average ${s.loadAverage1m.join(", ")}`);
+    console.log(
+      `    ${s.ours.padEnd(44)} ${s.medianSeconds.ours.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.ours).padStart(5)} MB/s (md5 verified)`,
+    );
+    console.log(
+      `    ${s.theirs.padEnd(44)} ${s.medianSeconds.theirs.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.theirs).padStart(5)} MB/s (not verified)`,
+    );
+    console.log(
+      `    llamagate vs ${s.theirs}: ${s.ratio.toFixed(2)}x (target >= 1.0x); load average ${s.loadAverage1m.join(", ")}`,
+    );
   }
   await writeFile(join(BENCH, `bench-download-cdn${CONN_MBPS}.json`), JSON.stringify(report, null, 2));
 }

@@ -17,7 +17,12 @@ export interface RetryPolicy {
   maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = { attempts: 5, baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 300_000 };
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
+  attempts: 5,
+  baseMs: 500,
+  maxMs: 30_000,
+  maxRetryAfterMs: 300_000,
+};
 
 /**
  * Delay before retry number `attempt` (1-based): full jitter over min(maxMs, baseMs * 2^(attempt-1)),

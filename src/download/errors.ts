@@ -71,7 +71,11 @@ export class HttpStatusError extends LlamagateError {
 
 /** Connection errors, premature close, stalls (retryable). */
 export class TransferNetworkError extends LlamagateError {
-  constructor(file: string, readonly reason: string, options: LlamagateErrorOptions = {}) {
+  constructor(
+    file: string,
+    readonly reason: string,
+    options: LlamagateErrorOptions = {},
+  ) {
     super("NETWORK", "network", `${file}: ${reason}.`, {
       hint: "Check the network connection and run the same command again: downloaded bytes are kept and the transfer resumes.",
       details: { file, reason },
@@ -87,8 +91,10 @@ function categoryFor(status: number) {
 }
 
 function hintFor(status: number): string {
-  if (status === 401 || status === 403) return "Access was refused: check the link or credentials (a signed link may have expired).";
-  if (status === 404 || status === 410) return "The file does not exist at that address: check the model name, revision or link.";
+  if (status === 401 || status === 403)
+    return "Access was refused: check the link or credentials (a signed link may have expired).";
+  if (status === 404 || status === 410)
+    return "The file does not exist at that address: check the model name, revision or link.";
   if (status === 429) return "The server is rate-limiting: wait a few minutes and run the same command again.";
   return "The server failed; run the same command again later: downloaded bytes are kept.";
 }

@@ -6,7 +6,13 @@ import { writeAllAt } from "../core/fs/write-all-at.js";
 import { discardBody } from "../core/http/discard-body.js";
 import { parseRetryAfter } from "../core/http/parse-retry-after.js";
 import { sendRequest, type HttpResponse } from "../core/http/send-request.js";
-import { HtmlInsteadOfFileError, HttpStatusError, RangeRefusedError, SizeMismatchError, TransferNetworkError } from "./errors.js";
+import {
+  HtmlInsteadOfFileError,
+  HttpStatusError,
+  RangeRefusedError,
+  SizeMismatchError,
+  TransferNetworkError,
+} from "./errors.js";
 import { looksLikeHtml } from "./looks-like-html.js";
 import { networkError } from "./network-error.js";
 import { parseContentRange } from "./parse-content-range.js";
@@ -195,7 +201,13 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
   function htmlError(r: HttpResponse, firstChunk: Buffer): never {
     const bodySnippet = firstChunk.subarray(0, 4096).toString("utf8");
     discardBody(r.body);
-    const hooked = p.classifyHttpError?.({ status: r.status, headers: r.headers, bodySnippet, file: p.file, html: true });
+    const hooked = p.classifyHttpError?.({
+      status: r.status,
+      headers: r.headers,
+      bodySnippet,
+      file: p.file,
+      html: true,
+    });
     throw hooked ?? new HtmlInsteadOfFileError(name);
   }
 }

@@ -5,7 +5,14 @@ import type { HashSession } from "../verify/hash-pool.js";
 import { classifyTransferError } from "./classify-transfer-error.js";
 import { RangeRefusedError } from "./errors.js";
 import { fetchRange } from "./fetch-range.js";
-import { contiguousPrefix, readPartsState, removePartsState, writePartsState, type PartState, type PartsState } from "./parts-state.js";
+import {
+  contiguousPrefix,
+  readPartsState,
+  removePartsState,
+  writePartsState,
+  type PartState,
+  type PartsState,
+} from "./parts-state.js";
 import { transferStream, type StreamTransferParams, type StreamTransferResult } from "./transfer-stream.js";
 
 const STATE_EVERY_MS = 1000;
@@ -33,18 +40,22 @@ export function pieceSize(bytes: number, connections: number, partMinBytes: numb
  * Resume state per piece lives in `<dest>.llamagate-parts.json` (older states with a few big parts
  * resume as they are). A server that ignores Range makes it fall back to a single stream from byte 0.
  */
-export async function transferParts(p: StreamTransferParams & { parts: number; partMinBytes: number }): Promise<StreamTransferResult> {
+export async function transferParts(
+  p: StreamTransferParams & { parts: number; partMinBytes: number },
+): Promise<StreamTransferResult> {
   const total = p.file.expectedSize!;
   const dest = p.file.destPath;
   let state = await readPartsState(dest, total);
   // The state must describe this partial file: every byte it claims must be inside the file.
-  if (state && Math.max(...state.parts.map((x) => (x.done > 0 ? x.start + x.done : 0))) > p.startOffset) state = undefined;
+  if (state && Math.max(...state.parts.map((x) => (x.done > 0 ? x.start + x.done : 0))) > p.startOffset)
+    state = undefined;
   if (!state) {
     // No multi-part state: the partial, if any, is a contiguous prefix from a single-stream run.
     const prefix = Math.min(p.startOffset, total);
     const piece = pieceSize(total - prefix, p.parts, p.partMinBytes);
     const parts: PartState[] = prefix > 0 ? [{ start: 0, end: prefix, done: prefix }] : [];
-    for (let start = prefix; start < total; start += piece) parts.push({ start, end: Math.min(total, start + piece), done: 0 });
+    for (let start = prefix; start < total; start += piece)
+      parts.push({ start, end: Math.min(total, start + piece), done: 0 });
     state = { version: 1, total, parts };
   }
   const st: PartsState = state;

@@ -83,7 +83,11 @@ export function gitBlobSha1(b: Buffer): string {
   return createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex");
 }
 
-export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTokenSpec[]; faults?: HubFaults }): Promise<HubServer> {
+export async function startHubServer(opts: {
+  repos: HubRepoSpec[];
+  tokens: HubTokenSpec[];
+  faults?: HubFaults;
+}): Promise<HubServer> {
   const requests: RecordedRequest[] = [];
   const faults: HubFaults = { ...opts.faults };
   const dropped = new Set<string>();
@@ -95,13 +99,16 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     record(requests, "cdn", req);
     if (req.headers.authorization) {
       // What S3/CloudFront answer when a presigned URL also carries an Authorization header.
-      res.writeHead(400, { "content-type": "application/xml" }).end("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>");
+      res
+        .writeHead(400, { "content-type": "application/xml" })
+        .end("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>");
       return;
     }
     const url = new URL(req.url ?? "/", "http://x");
     const sha = url.pathname.split("/").pop() ?? "";
     const body = blobs.get(sha);
-    if (!url.searchParams.get("X-Amz-Signature") || !body) return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    if (!url.searchParams.get("X-Amz-Signature") || !body)
+      return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
     let fault: Fault | undefined;
     if (faults.dropOnce?.includes(sha) && !dropped.has(sha) && req.method === "GET") {
       dropped.add(sha);
@@ -152,7 +159,9 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
           accessToken: {
             displayName: `${tok.user}-token`,
             role: tok.role,
-            ...(tok.role === "fineGrained" ? { fineGrained: { canReadGatedRepos: tok.canReadGatedRepos ?? false, global: [], scoped: [] } } : {}),
+            ...(tok.role === "fineGrained"
+              ? { fineGrained: { canReadGatedRepos: tok.canReadGatedRepos ?? false, global: [], scoped: [] } }
+              : {}),
           },
         },
       });
@@ -162,7 +171,11 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     if (api) {
       if (faults.apiRateLimit && faults.apiRateLimit > 0) {
         faults.apiRateLimit--;
-        res.writeHead(429, { ratelimit: '"api";r=0;t=0', "ratelimit-policy": '"fixed window";"api";q=500;w=300', "content-type": "application/json" });
+        res.writeHead(429, {
+          ratelimit: '"api";r=0;t=0',
+          "ratelimit-policy": '"fixed window";"api";q=500;w=300',
+          "content-type": "application/json",
+        });
         return void res.end(JSON.stringify({ error: "Too many requests" }));
       }
       const repo = findRepo(api[1]!, tok, res);
@@ -170,7 +183,13 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       const commit = commitOf(repo, api[3] ?? "main", res);
       if (!commit) return;
       if (api[2] === "tree") return sendTree(res, repo, commit, url);
-      return json(res, 200, { id: repo.id, sha: commit, private: Boolean(repo.private), gated: repo.gated ?? false, siblings: repo.files.map((f) => ({ rfilename: f.path })) });
+      return json(res, 200, {
+        id: repo.id,
+        sha: commit,
+        private: Boolean(repo.private),
+        gated: repo.gated ?? false,
+        siblings: repo.files.map((f) => ({ rfilename: f.path })),
+      });
     }
 
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
@@ -230,14 +249,27 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
 
   function gatedAllowed(repo: HubRepoSpec, tok: HubTokenSpec | undefined, res: ServerResponse): boolean {
     if (!tok) {
-      err(res, 401, "GatedRepo", `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      err(
+        res,
+        401,
+        "GatedRepo",
+        `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
       return false;
     }
     const state = tok.access?.[repo.id];
     if (state === "granted" && (tok.role !== "fineGrained" || tok.canReadGatedRepos)) return true;
-    if (state === "pending") err(res, 403, "GatedRepo", `Your request to access model ${repo.id} is awaiting a review from the repo authors.`);
-    else if (state === "rejected") err(res, 403, "GatedRepo", `Your request to access model ${repo.id} has been rejected by the repo's authors.`);
-    else err(res, 403, "GatedRepo", `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${endpoint}/${repo.id} to ask for access.`);
+    if (state === "pending")
+      err(res, 403, "GatedRepo", `Your request to access model ${repo.id} is awaiting a review from the repo authors.`);
+    else if (state === "rejected")
+      err(res, 403, "GatedRepo", `Your request to access model ${repo.id} has been rejected by the repo's authors.`);
+    else
+      err(
+        res,
+        403,
+        "GatedRepo",
+        `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${endpoint}/${repo.id} to ask for access.`,
+      );
     return false;
   }
 
@@ -251,7 +283,17 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       ...[...dirs].map((d) => ({ type: "directory", path: d, oid: "0".repeat(40), size: 0 })),
       ...repo.files.map((f) =>
         f.lfs
-          ? { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`)), lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 } }
+          ? {
+              type: "file",
+              path: f.path,
+              size: f.content.length,
+              oid: gitBlobSha1(
+                Buffer.from(
+                  `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`,
+                ),
+              ),
+              lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 },
+            }
           : { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(f.content) },
       ),
       ...(repo.extraTreeEntries ?? []),
@@ -293,7 +335,18 @@ function json(res: ServerResponse, status: number, value: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
 }
 
-function err(res: ServerResponse, status: number, code: string | undefined, message: string, extra: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", "x-error-message": message, ...(code ? { "x-error-code": code } : {}), ...extra });
+function err(
+  res: ServerResponse,
+  status: number,
+  code: string | undefined,
+  message: string,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-error-message": message,
+    ...(code ? { "x-error-code": code } : {}),
+    ...extra,
+  });
   res.end(JSON.stringify({ error: message }));
 }

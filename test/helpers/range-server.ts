@@ -48,7 +48,10 @@ export interface RangeServerOptions {
   /** Cap each connection at this many bytes/s (like a CDN edge). @default no cap */
   bytesPerSecond?: number;
   /** Return a response to refuse the request (e.g. bad signature), undefined to serve it. */
-  authorize?: (req: IncomingMessage, url: URL) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
+  authorize?: (
+    req: IncomingMessage,
+    url: URL,
+  ) => { status: number; headers?: Record<string, string>; body?: string } | undefined;
   /** Answer a request yourself (return true when handled). */
   handle?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 }

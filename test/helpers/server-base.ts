@@ -69,7 +69,12 @@ const socketClock = new WeakMap<Socket, number>();
  * Answer `req` with `data` (Range, HEAD, the fault, the throughput cap). Returns the status sent
  * (-1 for "no-response").
  */
-export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buffer, opts: ServeBytesOptions = {}): number {
+export function serveBytes(
+  req: IncomingMessage,
+  res: ServerResponse,
+  data: Buffer,
+  opts: ServeBytesOptions = {},
+): number {
   const fault = opts.fault;
   const head = req.method === "HEAD";
   const send = (status: number, headers: Record<string, string | number>, body?: string) => {
@@ -82,7 +87,11 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buff
     return status;
   };
   if (fault?.kind === "status") {
-    return send(fault.status, { "content-type": "text/plain", ...(fault.headers ?? {}) }, fault.body ?? `status ${fault.status}`);
+    return send(
+      fault.status,
+      { "content-type": "text/plain", ...(fault.headers ?? {}) },
+      fault.body ?? `status ${fault.status}`,
+    );
   }
   if (fault?.kind === "html") {
     const page = "<!DOCTYPE html><html><head><title>Error</title></head><body>Excessive downloads</body></html>";
@@ -100,7 +109,11 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buff
     ...(opts.headers ?? {}),
   };
   const rangeHeader =
-    fault?.kind === "ignore-range" ? undefined : fault?.kind === "wrong-range" ? `bytes=${fault.start}-` : req.headers.range;
+    fault?.kind === "ignore-range"
+      ? undefined
+      : fault?.kind === "wrong-range"
+        ? `bytes=${fault.start}-`
+        : req.headers.range;
   if (rangeHeader) {
     const m = /^bytes=(\d*)-(\d*)$/.exec(rangeHeader.trim());
     if (!m || (m[1] === "" && m[2] === "")) return send(416, { "content-range": `bytes */${data.length}` }, "");
@@ -128,7 +141,8 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buff
     res.end();
     return status;
   }
-  const limit = fault?.kind === "drop" || fault?.kind === "stall" ? Math.min(fault.afterBytes, body.length) : body.length;
+  const limit =
+    fault?.kind === "drop" || fault?.kind === "stall" ? Math.min(fault.afterBytes, body.length) : body.length;
   const chunkSize = opts.chunkSize ?? 64 << 10;
   const socket = res.socket;
   let off = 0;
@@ -144,7 +158,10 @@ export function serveBytes(req: IncomingMessage, res: ServerResponse, data: Buff
       opts.onSent?.(piece.length);
       if (opts.bytesPerSecond && socket) {
         const now = performance.now();
-        socketClock.set(socket, Math.max(now, socketClock.get(socket) ?? now) + (piece.length * 1000) / opts.bytesPerSecond);
+        socketClock.set(
+          socket,
+          Math.max(now, socketClock.get(socket) ?? now) + (piece.length * 1000) / opts.bytesPerSecond,
+        );
       }
       if (!res.write(piece)) return void res.once("drain", pump);
     }

@@ -48,11 +48,21 @@ function ranges(sorted = true): [number, number][] {
 }
 
 /** Abort a parts download once `bytes` are on disk; resolves with the state file it left. */
-async function abortAt(bytes: number, parts: number): Promise<{ parts: { start: number; end: number; done: number }[] }> {
+async function abortAt(
+  bytes: number,
+  parts: number,
+): Promise<{ parts: { start: number; end: number; done: number }[] }> {
   const ac = new AbortController();
   await expect(
     (async () => {
-      const it = downloadFilesIter({ files: [file()], partsPerFile: parts, partMinBytes: PART_MIN, retry: FAST_RETRY, signal: ac.signal, progressIntervalMs: 0 });
+      const it = downloadFilesIter({
+        files: [file()],
+        partsPerFile: parts,
+        partMinBytes: PART_MIN,
+        retry: FAST_RETRY,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+      });
       for await (const e of it) if (e.type === "file-progress" && e.bytesDone >= bytes) ac.abort();
     })(),
   ).rejects.toMatchObject({ category: "interrupted" });
@@ -78,7 +88,12 @@ describe("transfer engine: parallel Range parts", () => {
   });
 
   it("never splits files that do not allow parts (frugal sources)", async () => {
-    await downloadFiles({ files: [file({ allowParts: false })], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    await downloadFiles({
+      files: [file({ allowParts: false })],
+      partsPerFile: 4,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(server.requestsFor("/big.pth").map((e) => e.range)).toEqual([undefined]);
   });
 
@@ -111,12 +126,22 @@ describe("transfer engine: parallel Range parts", () => {
   it("reports the real sizes when the server sends more bytes than a piece asked for", async () => {
     server.addFault("/big.pth", { kind: "overlong", extra: 1000 });
     const piece = pieceSize(A.length, 2, PART_MIN);
-    const err = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY }).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "SIZE_MISMATCH", details: { expected: piece, range: { start: 0, end: piece }, sentAtLeast: true } });
+    const err = await downloadFiles({
+      files: [file()],
+      partsPerFile: 2,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "SIZE_MISMATCH",
+      details: { expected: piece, range: { start: 0, end: piece }, sentAtLeast: true },
+    });
     const actual = (err as { details: { actual: number } }).details.actual;
     expect(actual).toBeGreaterThan(piece);
     expect(actual).toBeLessThanOrEqual(piece + 1000);
-    expect((err as Error).message).toContain(`expected ${piece} bytes for bytes 0-${piece - 1}, the server sent at least ${actual}`);
+    expect((err as Error).message).toContain(
+      `expected ${piece} bytes for bytes 0-${piece - 1}, the server sent at least ${actual}`,
+    );
     expect((err as Error).message).not.toContain(String(A.length + 1));
   });
 
@@ -130,7 +155,12 @@ describe("transfer engine: parallel Range parts", () => {
     const saved = state.parts.reduce((n, p) => n + p.done, 0);
     expect(saved).toBeGreaterThanOrEqual(1_000_000);
     server.clearLog();
-    const s = await downloadFiles({ files: [file({ url: `${server.origin}/big.pth` })], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    const s = await downloadFiles({
+      files: [file({ url: `${server.origin}/big.pth` })],
+      partsPerFile: 2,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     expect(ranges().map((x) => x[0])).toEqual(unfinished.map((p) => p.start + p.done));
     expect(s.files[0]!.bytesReused).toBe(saved);

@@ -74,7 +74,12 @@ export async function sendRequest(params: {
       headersTimeout: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
       bodyTimeout: params.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
     });
-    const response: HttpResponse = { status: res.statusCode, headers: res.headers, body: res.body, url: current.toString() };
+    const response: HttpResponse = {
+      status: res.statusCode,
+      headers: res.headers,
+      body: res.body,
+      url: current.toString(),
+    };
     const location = res.headers.location;
     if (!REDIRECTS.has(res.statusCode) || policy === "none") return response;
     if (typeof location !== "string" || hop >= maxRedirects) {

@@ -58,7 +58,12 @@ class RetryableStatus extends Error {
  */
 export async function hubRequest(params: HubRequestParams): Promise<HubResponse> {
   const safeUrl = redactUrl(params.url);
-  const policy = { attempts: params.maxRetries ?? 5, baseMs: 1000, maxMs: 8000, maxRetryAfterMs: (params.maxWaitSeconds ?? 60) * 1000 };
+  const policy = {
+    attempts: params.maxRetries ?? 5,
+    baseMs: 1000,
+    maxMs: 8000,
+    maxRetryAfterMs: (params.maxWaitSeconds ?? 60) * 1000,
+  };
   return withDispatcher(params.dispatcher, async (dispatcher) => {
     try {
       return await withRetry({

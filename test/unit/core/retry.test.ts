@@ -41,7 +41,9 @@ describe("withRetry", () => {
   });
   it("does not retry final errors and returns successes", async () => {
     let calls = 0;
-    await expect(withRetry({ fn: async () => (++calls, Promise.reject(new Error("final"))), classify: () => ({ retry: false }) })).rejects.toThrow("final");
+    await expect(
+      withRetry({ fn: async () => (++calls, Promise.reject(new Error("final"))), classify: () => ({ retry: false }) }),
+    ).rejects.toThrow("final");
     expect(calls).toBe(1);
     expect(await withRetry({ fn: async (n) => n, classify: () => ({ retry: true }) })).toBe(0);
   });

@@ -45,7 +45,12 @@ describe("transferParts: pieces in file order, hashed while they arrive", () => 
     const dispatcher = new Agent();
     try {
       const r = await transferParts({
-        file: { url: `${server.origin}/f.bin`, destPath: join(dir, "f.bin"), displayName: "f.bin", expectedSize: A.length },
+        file: {
+          url: `${server.origin}/f.bin`,
+          destPath: join(dir, "f.bin"),
+          displayName: "f.bin",
+          expectedSize: A.length,
+        },
         fh,
         partialPath: path,
         startOffset: 0,
