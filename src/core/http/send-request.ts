@@ -17,7 +17,7 @@ export interface HttpResponse {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /** Default time to wait for response headers, and for each body chunk, in ms. */
-export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
 
 /**
  * Send one HTTP request: the one way llamagate talks HTTP. Always on an explicit dispatcher (never the
