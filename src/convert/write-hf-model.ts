@@ -34,7 +34,7 @@ export interface WriteHfModelParams {
  * Returns the files written (relative names).
  */
 export async function writeHfModel(params: WriteHfModelParams): Promise<string[]> {
-  const { source, dir, dtype, chat, maxShardBytes, emit, signal } = params;
+  const { source, dir, dtype, maxShardBytes, emit, signal } = params;
   const d = source.dims;
   const headDim = d.dim / d.nHeads;
   const tensors = outputTensors(source).sort((a, b) => canonicalOrder(a.canonical, b.canonical));
