@@ -53,14 +53,15 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
     expect(r.stdout).toMatch(/consolidated\.00\.pth: OK/);
   });
 
-  it("a link that expires in the middle of a shard: says so, keeps the partial, and a new link resumes it", { timeout: 90_000 }, async () => {
+  it("a link that expires in the middle of a shard: says so, keeps the partial, and a new link resumes it", { timeout: 150_000 }, async () => {
     const dir = join(cdn.work, "expiring");
     const shard = `${FOLDER}/consolidated.00.pth`;
     // the shard stalls after 100 kB until the link has expired (room for a slow CLI start on a busy machine);
     // the retry then meets an expired link
-    cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 9000 });
+    cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 26_000 });
     const r = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
-      env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 8000)) },
+      env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 25_000)) },
+      timeoutMs: 90_000,
     });
     expect(r.code, r.stderr).not.toBe(0);
     expect(r.stderr).toMatch(/expired/i);
