@@ -45,6 +45,8 @@ export interface DownloadMetaParams extends EngineOptions {
   beforeFetch?: (info: MetaFetchInfo) => Promise<void>;
   /** Free-space preflight before the first request (--no-space-check turns it off). @default true */
   spaceCheck?: boolean;
+  /** "llama-stack": one folder per model named after its llama-stack descriptor (see buildMetaPlan). */
+  localLayout?: "meta" | "llama-stack";
   /** Total bytes of the shards when known exactly (the demo); else the catalog's estimate. */
   weightBytes?: number;
   /** Injectable statfs for the free-space preflight (tests). */
@@ -83,7 +85,8 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   const signedUrl = parseMetaUrl({ url: params.url });
   checkMetaUrlExpiry({ signedUrl, now: now() });
   const dir = resolve(params.dir);
-  const plan = buildMetaPlan({ models: params.models, dir });
+  const plan = buildMetaPlan({ models: params.models, dir, ...(params.localLayout ? { localLayout: params.localLayout } : {}) });
+  const remoteOf = new Map(plan.files.map((f) => [f.path, f.remotePath]));
   checkMetaUrlFamily({ signedUrl, layout: plan.layout });
   await params.beforeFetch?.({ models: params.models, plan, expiresAt: signedUrl.expiresAt });
   yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
@@ -111,7 +114,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
         classifyMetaResponse({ ...info, displayName: info.file.displayName, expiresAt: signedUrl.expiresAt, now: now() }),
     };
     const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
-      url: metaFileUrl({ signedUrl, path }),
+      url: metaFileUrl({ signedUrl, path: remoteOf.get(path) ?? path }),
       destPath,
       displayName: path,
       hashAlgorithms: ["md5"],

@@ -19,6 +19,8 @@ import { licenseGate } from "../../pipeline/license-gate.js";
 export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
   metaUrl?: string;
   dir: string;
+  /** --layout: Meta's folders (default) or llama-stack's descriptor folders. */
+  layout?: "meta" | "llama-stack";
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
@@ -35,6 +37,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
       url,
       models,
       dir: resolve(opts.dir),
+      ...(opts.layout ? { localLayout: opts.layout } : {}),
       ...engineOptionsFromFlags(ctx, opts),
       spaceCheck: opts.spaceCheck,
       // The license check runs after the link and plan are validated and before the first request.
@@ -88,7 +91,9 @@ function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
  * Compare the LICENSE that came with the weights with the family's known text: a different text means
  * the weights may come under another license version than the check above assumed.
  */
-async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck> {
+async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck | undefined> {
+  // llama-stack's downloads (Llama 3.1 and later) ship no LICENSE file.
+  if (!s.files.some((f) => f.name === "LICENSE")) return undefined;
   const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
   if (json) return check;
   if (check.status === "differs") {
@@ -99,11 +104,11 @@ async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, m
   return check;
 }
 
-function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
+function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck | undefined, json: boolean): void {
   if (json) {
     printJson(ctx, {
       ok: true,
-      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
+      licenseFile: licenseFile ? { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family } : null,
       dir: s.dir,
       layout: s.layout,
       models: s.models,
