@@ -11,6 +11,9 @@ import { openAtomicFileWriter } from "../../../src/formats/io/atomic-file-writer
 import { downloadFiles } from "../../../src/download/download-files.js";
 import { startRangeServer } from "../../helpers/range-server.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
+import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
+import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
+import { TINY_SPEC } from "../../helpers/tiny-llama-model.js";
 
 const tmp = useTempDir("fs-layer");
 const errno = (code: string) => Object.assign(new Error(code), { code });
@@ -120,6 +123,18 @@ describe("the one errno mapper", () => {
         }).catch((e: unknown) => e)) as { code: string; hint: string };
         expect(e2).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
         expect(e2.hint).toMatch(/--dir/);
+        // A conversion onto a nearly full disk: the same code, whichever file hits the wall first.
+        for (const n of await readdir(mnt)) await rm(join(mnt, n), { force: true });
+        const input = join(tmp(), "llama-tiny");
+        await writeTinyMetaCheckpoint({ dir: input, spec: TINY_SPEC, shards: 1, dtype: "F32" });
+        await writeFile(join(mnt, "filler"), Buffer.alloc((1 << 20) - (8 << 10)));
+        for (const to of ["hf", "gguf"] as const) {
+          const e3 = (await convertCheckpoint({ input, to, out: join(mnt, `out-${to}`) }).catch((e: unknown) => e)) as {
+            hint: string;
+          };
+          expect(e3, to).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
+          expect(e3.hint).toMatch(/--out/);
+        }
       } finally {
         await server.close();
         execFileSync("umount", [mnt], { stdio: "ignore" });
