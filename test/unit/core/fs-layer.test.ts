@@ -101,7 +101,7 @@ describe("the one errno mapper", () => {
 
   // A real full disk: a 1 MiB tmpfs (root in a container can mount one; skipped elsewhere).
   it.skipIf(process.platform !== "linux")(
-    "a real ENOSPC: the format writer and the download engine both say DISK_FULL",
+    "a real ENOSPC: the format writer, the download engine and convert all say DISK_FULL",
     async (ctx) => {
       const mnt = join(tmp(), "small");
       await mkdir(mnt);
