@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LlamagateError } from "../../../src/core/errors.js";
 import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
-import { readMetaParams } from "../../../src/convert/read-meta-params.js";
+import { readMetaParams } from "../../../src/model/read-meta-params.js";
 import { PyList } from "../../../src/formats/pth/pickle-values.js";
 import { unpickle } from "../../../src/formats/pth/unpickle.js";
 import { selectFiles } from "../../../src/sources/hf/select-files.js";
