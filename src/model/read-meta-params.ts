@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConversionError } from "./errors.js";
-
 import type { LlamaConfig } from "./llama-config.js";
 
 /** Largest accepted size parameter (2^31 - 1). */
