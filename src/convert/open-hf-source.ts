@@ -1,5 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isLlamagateError } from "../core/errors.js";
+import { MAX_CONFIG_JSON_BYTES, MAX_LARGE_JSON_BYTES, readCappedText } from "../formats/io/read-capped-text.js";
 import { openSafetensors } from "../formats/safetensors/index.js";
 import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
@@ -16,10 +17,11 @@ export async function openHfSource(params: {
   const cfgPath = join(dir, "config.json");
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(await readFile(cfgPath, "utf8")) as Record<string, unknown>;
+    cfg = JSON.parse(await readCappedText({ path: cfgPath, maxBytes: MAX_CONFIG_JSON_BYTES, what: cfgPath })) as Record<string, unknown>;
     if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) throw new Error("not an object");
   } catch (e) {
-    throw new ConversionError("BAD_HF_CONFIG", `Cannot read ${cfgPath} as a JSON object.`, { hint: "Download config.json again.", cause: e });
+    const why = isLlamagateError(e) ? e.message : `Cannot read ${cfgPath} as a JSON object.`;
+    throw new ConversionError("BAD_HF_CONFIG", why, { hint: "Download config.json again.", cause: e });
   }
   if (cfg["model_type"] !== "llama") {
     throw new ConversionError("NOT_LLAMA", `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`, {
@@ -91,12 +93,13 @@ export async function openHfSource(params: {
   }
 }
 
-/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none). */
+/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none; absurdly large: refused). */
 async function readChatTemplate(path: string): Promise<string | undefined> {
   try {
-    const cfg = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    const cfg = JSON.parse(await readCappedText({ path, maxBytes: MAX_LARGE_JSON_BYTES, what: path })) as Record<string, unknown>;
     return typeof cfg["chat_template"] === "string" ? cfg["chat_template"] : undefined;
-  } catch {
+  } catch (e) {
+    if (isLlamagateError(e) && e.code === "FILE_TOO_LARGE") throw e;
     return undefined;
   }
 }

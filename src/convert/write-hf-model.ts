@@ -134,7 +134,7 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
     emit({ type: "file", path: "tokenizer.model", bytes: (await stat(join(dir, "tokenizer.model"))).size });
     emit({ type: "warning", message: "Llama 3 (tiktoken) tokenizer: tokenizer.model was copied, but tokenizer.json and tokenizer_config.json were not generated." });
   } else if (source.tokenizerPath) {
-    for (const f of await writeHfTokenizerFilesIsolated({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
+    for (const f of await writeHfTokenizerFilesIsolated({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize, ...(params.signal ? { signal: params.signal } : {}) })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }
