@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { isLlamagateError } from "../core/errors.js";
 import { MAX_CONFIG_JSON_BYTES, MAX_LARGE_JSON_BYTES, readCappedText } from "../formats/io/read-capped-text.js";
 import { openSafetensors } from "../formats/safetensors/index.js";
+import { checkTensorSet, unknownTensorError } from "./check-tensor-set.js";
 import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
 import { mapTensorName } from "./map-tensor-name.js";
@@ -59,7 +60,11 @@ export async function openHfSource(params: {
     const tensors: SourceTensor[] = [];
     for (const t of st.tensors) {
       const canonical = mapTensorName({ name: t.name, from: "hf", to: "meta" });
-      if (!canonical) continue; // rotary_emb.inv_freq and other buffers
+      if (!canonical) {
+        // a buffer some exports keep (transformers recomputes it); any other unknown weight is refused
+        if (/^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/.test(t.name)) continue;
+        throw unknownTensorError(t.name);
+      }
       if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
         throw new ConversionError("UNSUPPORTED_DTYPE", `Tensor ${t.name} is ${t.dtype}; only F32, F16 and BF16 weights can be converted.`, {
           hint: "Quantized or integer checkpoints cannot be converted; use the original float weights.",
@@ -72,6 +77,17 @@ export async function openHfSource(params: {
         hint: "Point at a Llama model snapshot.",
       });
     }
+    const headDim = cfg["head_dim"];
+    if (headDim !== undefined && headDim !== null && headDim !== dims.dim / dims.nHeads) {
+      throw new ConversionError("UNSUPPORTED_CONFIG", `config.json: head_dim ${JSON.stringify(headDim)} differs from hidden_size / num_attention_heads (${dims.dim / dims.nHeads}); such models are not supported.`, {
+        hint: "Only Llama models whose head size is hidden_size / num_attention_heads can be converted.",
+      });
+    }
+    checkTensorSet({
+      tensors: tensors.map((t) => ({ canonical: t.canonical, shape: t.shape, name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical })),
+      dims,
+      configName: "config.json",
+    });
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
     const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
     return {

@@ -1,4 +1,5 @@
 import type { TensorSource } from "../formats/tensor.js";
+import { checkTensorSet } from "./check-tensor-set.js";
 import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
 import { openMetaCheckpoint } from "./open-meta-checkpoint.js";
@@ -38,6 +39,11 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
         });
       }
     }
+    checkTensorSet({
+      tensors: ck.tensors.map((t) => ({ canonical: t.name, shape: t.shape })),
+      dims: { dim: p.dim, nLayers: p.nLayers, nHeads: p.nHeads, nKvHeads: p.nKvHeads, hiddenDim: ck.hiddenDim, vocabSize },
+      configName: "params.json",
+    });
     const tokenizerPath = await findTokenizer({ dir: params.dir, searchParent: true });
     return {
       kind: "meta",

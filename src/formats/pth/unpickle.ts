@@ -39,8 +39,11 @@ export function unpickle(params: {
   what: string;
   /** Resolve a BINPERSID id (torch's storage tuples). */
   persistentLoad: (pid: PyValue) => PyValue;
+  /** Budget in units (default MAX_PICKLE_UNITS); tests pass a small one to probe the bound. */
+  maxUnits?: number;
 }): PyValue {
   const { bytes, what, persistentLoad } = params;
+  const maxUnits = params.maxUnits ?? MAX_PICKLE_UNITS;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const latin1 = new TextDecoder("latin1");
@@ -52,8 +55,8 @@ export function unpickle(params: {
   /** Charge the budget; a pickle that builds far more than a state dict needs is refused, not built. */
   const spend = (n: number) => {
     units += n;
-    if (units > MAX_PICKLE_UNITS) {
-      throw corrupt(`builds more values than any state dict needs (over ${MAX_PICKLE_UNITS} units); not a plain checkpoint`);
+    if (units > maxUnits) {
+      throw corrupt(`builds more values than any state dict needs (over ${maxUnits} units); not a plain checkpoint`);
     }
   };
   const need = (n: number) => {
