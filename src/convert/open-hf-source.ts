@@ -77,17 +77,17 @@ export async function openHfSource(params: {
         hint: "Point at a Llama model snapshot.",
       });
     }
+    checkTensorSet({
+      tensors: tensors.map((t) => ({ canonical: t.canonical, shape: t.shape, name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical })),
+      dims,
+      configName: "config.json",
+    });
     const headDim = cfg["head_dim"];
     if (headDim !== undefined && headDim !== null && headDim !== dims.dim / dims.nHeads) {
       throw new ConversionError("UNSUPPORTED_CONFIG", `config.json: head_dim ${JSON.stringify(headDim)} differs from hidden_size / num_attention_heads (${dims.dim / dims.nHeads}); such models are not supported.`, {
         hint: "Only Llama models whose head size is hidden_size / num_attention_heads can be converted.",
       });
     }
-    checkTensorSet({
-      tensors: tensors.map((t) => ({ canonical: t.canonical, shape: t.shape, name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical })),
-      dims,
-      configName: "config.json",
-    });
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
     const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
     return {
