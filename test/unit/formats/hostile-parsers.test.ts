@@ -183,7 +183,7 @@ describe("item 15: GGUF arrays", () => {
     const g = await openGguf({ path: p });
     const v = g.metadata.get("big")!.value;
     expect(v).toBeInstanceOf(Uint8Array);
-    expect(v.length).toBe(3_000_000);
+    expect((v as Uint8Array).length).toBe(3_000_000);
     await g.close();
   });
   it("refuses a string array one past the item bound, before reading its items", async () => {
