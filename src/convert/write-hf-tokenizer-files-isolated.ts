@@ -2,7 +2,8 @@ import { Worker } from "node:worker_threads";
 import { InterruptedError, LlamagateError, type ErrorCategory } from "../core/errors.js";
 import { writeHfTokenizerFiles, type WriteHfTokenizerFilesParams } from "./write-hf-tokenizer-files.js";
 
-type WorkerReply = { ok: true; files: string[] } | { ok: false; error: { code: string; category: ErrorCategory; message: string; hint?: string } };
+type WorkerError = { code: string; category: ErrorCategory; message: string; hint?: string };
+type WorkerReply = { ok: true; files: string[] } | { ok: false; error: WorkerError };
 
 /**
  * writeHfTokenizerFiles() in a worker thread, so the memory it needs is returned to the system
@@ -11,7 +12,9 @@ type WorkerReply = { ok: true; files: string[] } | { ok: false; error: { code: s
  * stops it, however long the vocabulary takes). Runs in-process when not running from compiled
  * JavaScript (tests execute the TypeScript sources, which a worker cannot load).
  */
-export async function writeHfTokenizerFilesIsolated(params: WriteHfTokenizerFilesParams & { signal?: AbortSignal }): Promise<string[]> {
+export async function writeHfTokenizerFilesIsolated(
+  params: WriteHfTokenizerFilesParams & { signal?: AbortSignal },
+): Promise<string[]> {
   const { signal, ...workerParams } = params;
   signal?.throwIfAborted();
   const url = new URL("./hf-tokenizer-worker.js", import.meta.url);

@@ -47,7 +47,9 @@ export function checkTensorSet(params: {
   for (const t of tensors) {
     const shown = t.name ?? t.canonical;
     const m = /^layers\.(\d+)\.(.+)$/.exec(t.canonical);
-    const known = m ? String(Number(m[1])) === m[1] && Object.hasOwn(LAYER_SHAPES, m[2]!) : Object.hasOwn(GLOBAL_SHAPES, t.canonical);
+    const known = m
+      ? String(Number(m[1])) === m[1] && Object.hasOwn(LAYER_SHAPES, m[2]!)
+      : Object.hasOwn(GLOBAL_SHAPES, t.canonical);
     if (!known) throw unknownTensorError(shown);
     if (m) {
       const layer = Number(m[1]);

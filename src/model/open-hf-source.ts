@@ -20,7 +20,8 @@ export async function openHfSource(params: {
   const cfgPath = join(dir, "config.json");
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(await readCappedText({ path: cfgPath, maxBytes: MAX_CONFIG_JSON_BYTES, what: cfgPath })) as Record<string, unknown>;
+    const text = await readCappedText({ path: cfgPath, maxBytes: MAX_CONFIG_JSON_BYTES, what: cfgPath });
+    cfg = JSON.parse(text) as Record<string, unknown>;
     if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) throw new Error("not an object");
   } catch (e) {
     const why = isLlamagateError(e) ? e.message : `Cannot read ${cfgPath} as a JSON object.`;
@@ -134,10 +135,14 @@ function readLlama3Scaling(s: Record<string, unknown>): RopeScaling {
   };
 }
 
-/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none; absurdly large: refused). */
+/**
+ * tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none;
+ * absurdly large: refused).
+ */
 async function readChatTemplate(path: string): Promise<string | undefined> {
   try {
-    const cfg = JSON.parse(await readCappedText({ path, maxBytes: MAX_LARGE_JSON_BYTES, what: path })) as Record<string, unknown>;
+    const text = await readCappedText({ path, maxBytes: MAX_LARGE_JSON_BYTES, what: path });
+    const cfg = JSON.parse(text) as Record<string, unknown>;
     return typeof cfg["chat_template"] === "string" ? cfg["chat_template"] : undefined;
   } catch (e) {
     if (isLlamagateError(e) && e.code === "FILE_TOO_LARGE") throw e;

@@ -45,7 +45,7 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
     }
     checkTensorSet({
       tensors: ck.tensors.map((t) => ({ canonical: t.canonical, shape: t.shape })),
-      dims: { dim: p.dim, nLayers: p.nLayers, nHeads: p.nHeads, nKvHeads: p.nKvHeads, hiddenDim: ck.hiddenDim, vocabSize },
+      dims: { ...p, hiddenDim: ck.hiddenDim, vocabSize },
       configName: "params.json",
     });
     const tokenizerPath = await findTokenizer({ dir: params.dir, searchParent: true });

@@ -13,8 +13,10 @@ import {
 } from "./gguf-types.js";
 
 /** Arrays of these item types are returned as typed arrays (little-endian, as GGUF v2/v3 store them). */
-const TYPED_ARRAYS: Partial<Record<GgufScalarType, new (buffer: ArrayBuffer, offset: number, length: number) => GgufNumericArray>> = {
-  u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array, u32: Uint32Array, i32: Int32Array, f32: Float32Array, f64: Float64Array,
+type TypedArrayClass = new (buffer: ArrayBuffer, offset: number, length: number) => GgufNumericArray;
+const TYPED_ARRAYS: Partial<Record<GgufScalarType, TypedArrayClass>> = {
+  u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array,
+  u32: Uint32Array, i32: Int32Array, f32: Float32Array, f64: Float64Array,
 };
 /**
  * Most items read into a JS array (strings, bools, 64-bit integers): each costs tens of bytes of heap, so a

@@ -152,7 +152,11 @@ export function unpickle(params: {
       case 0x74: { const items = popMark(); push(new PyTuple(items), 1 + items.length); break; } // TUPLE
       case 0x85: push(new PyTuple([pop()]), 2); break; // TUPLE1
       case 0x86: { const b = pop(); const a = pop(); push(new PyTuple([a, b]), 3); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); push(new PyTuple([a, b, c]), 4); break; } // TUPLE3
+      case 0x87: { // TUPLE3
+        const c = pop(); const b = pop(); const a = pop();
+        push(new PyTuple([a, b, c]), 4);
+        break;
+      }
       case 0x4e: push(null); break; // NONE
       case 0x88: push(true); break; // NEWTRUE
       case 0x89: push(false); break; // NEWFALSE
@@ -184,7 +188,12 @@ export function unpickle(params: {
         break;
       }
       case 0x51: push(persistentLoad(pop())); break; // BINPERSID
-      case 0x52: { const args = pop(); const fn = pop(); const v = callAllowed(fn, args, what); push(v, v instanceof PyDict ? DICT_UNITS : 1); break; } // REDUCE
+      case 0x52: { // REDUCE
+        const args = pop(); const fn = pop();
+        const v = callAllowed(fn, args, what);
+        push(v, v instanceof PyDict ? DICT_UNITS : 1);
+        break;
+      }
       case 0x62: { // BUILD: state of OrderedDict (_metadata) or of a tensor/parameter is dropped
         pop();
         const target = top();

@@ -51,7 +51,8 @@ describe("item 2: the unpickler budgets what it builds", () => {
     expect(at(1000, 1000)()).toBeNull();
     expect(at(1001, 1000)).toThrow(/more values than any state dict needs/);
     // dicts cost 16: 62 dicts + MARK + NONE = 994 units fit in 1000, 63 do not
-    const dicts = (n: number) => Uint8Array.from([0x80, 0x02, 0x28, ...new Array<number>(n).fill(0x7d), 0x31, 0x4e, 0x2e]);
+    const dicts = (n: number) =>
+      Uint8Array.from([0x80, 0x02, 0x28, ...new Array<number>(n).fill(0x7d), 0x31, 0x4e, 0x2e]);
     expect(unpickle({ bytes: dicts(62), what: "d", persistentLoad: (x) => x, maxUnits: 1000 })).toBeNull();
     expect(() => unpickle({ bytes: dicts(63), what: "d", persistentLoad: (x) => x, maxUnits: 1000 })).toThrow(/more values/);
   });
