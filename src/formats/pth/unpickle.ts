@@ -125,8 +125,7 @@ export function unpickle(params: {
   };
   const appendItems = (target: PyValue, items: PyValue[]) => {
     if (!(target instanceof PyList)) throw corrupt("APPEND on something that is not a list");
-    spend(items.length);
-    target.items.push(...items);
+    for (const item of items) target.items.push(item); // no spread: 300k items would overflow the call stack
   };
 
   for (;;) {
@@ -202,8 +201,8 @@ export function unpickle(params: {
       }
       case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
       case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
+      case 0x61: { const v = pop(); spend(1); appendItems(top(), [v]); break; } // APPEND
+      case 0x65: { const items = popMark(); spend(items.length); appendItems(top(), items); break; } // APPENDS
       case 0x71: spend(1); memo.set(u8(), top()); break; // BINPUT
       case 0x72: spend(1); memo.set(u32(), top()); break; // LONG_BINPUT
       case 0x94: spend(1); memo.set(memo.size, top()); break; // MEMOIZE
