@@ -92,7 +92,8 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
   await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat, llama3: llama3 !== undefined }));
   if (source.tokenizerPath) {
     const tok = { tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize };
-    for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion })) {
+    const abort = params.signal ? { signal: params.signal } : {};
+    for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion, ...abort })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }
