@@ -77,15 +77,18 @@ try {
     lastAt = performance.now();
     if (tokens.length === 0) firstAt = lastAt;
     tokens.push(tok);
-    await send({ t: "token", index: tokens.length - 1, id: tok, text: model.isEogToken(tok) ? "" : model.detokenize([tok]) });
-    return model.isEogToken(tok) || tokens.length >= job.maxTokens;
+    await send({ t: "token", index: tokens.length - 1, id: tok, text: model.detokenize([tok]) });
+    return tokens.length >= job.maxTokens;
   };
   let done = false;
+  let endedAtEog = false;
   // The first positions with the full distribution (for the NaN check and the reference comparison), then plain greedy.
   while (!done && tokens.length < job.logitSteps) {
     const it = seq.evaluateWithMetadata(input, { probabilities: true }, { temperature: 0 });
     const r = await it.next();
     await it.return();
+    // node-llama-cpp ends the evaluation at an end-of-generation token without yielding it
+    if (r.done) { endedAtEog = true; break; }
     const probs = r.value.probabilities;
     const row = new Array(job.vocabSize || probs.size).fill(-Infinity);
     for (const [id, p] of probs) { if (!Number.isFinite(p)) nonFinite = true; if (id < row.length) row[id] = Math.log(p); }
@@ -93,15 +96,16 @@ try {
     input = [r.value.token];
     done = await take(r.value.token);
   }
-  if (!done) {
-    for await (const tok of seq.evaluate(input, { temperature: 0 })) { if (await take(tok)) break; }
+  if (!done && !endedAtEog) {
+    endedAtEog = true;
+    for await (const tok of seq.evaluate(input, { temperature: 0 })) { if (await take(tok)) { endedAtEog = false; break; } }
   }
   const vram1 = gpu === false ? undefined : await llama.getVramState();
-  const text = model.detokenize(tokens.filter((t) => !model.isEogToken(t)));
+  const text = model.detokenize(tokens);
   const genSeconds = (lastAt - firstAt) / 1000;
   await send({
     t: "done", promptTokens: prompt, tokens, text, loadSeconds, nonFinite, logProbs,
-    eog: tokens.filter((t) => model.isEogToken(t)),
+    endedAtEog,
     firstTokenSeconds: (firstAt - t0) / 1000,
     tokensPerSecond: tokens.length > 1 && genSeconds > 0 ? (tokens.length - 1) / genSeconds : 0,
     threads: context.currentThreads ?? job.threads,

@@ -31,7 +31,8 @@ export type LlamaChildEvent =
 export interface LlamaChildDone {
   promptTokens: number[];
   tokens: number[];
-  eog: number[];
+  /** Generation stopped at an end-of-generation token (not included in `tokens`) before maxTokens. */
+  endedAtEog: boolean;
   text: string;
   loadSeconds: number;
   firstTokenSeconds: number;

@@ -141,9 +141,9 @@ function estimateMemory(info: GgufSummary, contextSize: number): number {
 
 /** Empty output, or a real prompt answered by one token over and over, fails the smoke test. */
 function checkOutput(run: LlamaChildDone, prompt: string, gguf: string): void {
-  const generated = run.tokens.filter((t) => !run.eog.includes(t));
+  const generated = run.tokens;
   if (generated.length === 0) {
-    throw new SmokeTestFailedError("EMPTY_OUTPUT", `${gguf} generated nothing: the first token was end-of-sequence.`, { hint: "Try another --prompt; if it persists the weights or the tokenizer are wrong." });
+    throw new SmokeTestFailedError("EMPTY_OUTPUT", `${gguf} generated nothing: the first token was end-of-generation.`, { hint: "Try another --prompt; if it persists the weights or the tokenizer are wrong." });
   }
   const distinctPrompt = new Set(run.promptTokens.slice(1)).size;
   if (prompt.trim() !== "" && distinctPrompt >= 2 && generated.length >= 8 && generated.every((t) => t === generated[0])) {
