@@ -1,6 +1,7 @@
 import type { CommandRegistrar } from "../command.js";
 import { registerConvertCommand } from "./convert.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerDoctorCommand } from "./doctor.js";
 import { registerDownloadCommand } from "./download.js";
 import { registerLicenseCommand } from "./license.js";
 import { registerLoginCommand } from "./login.js";
@@ -22,4 +23,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerLogoutCommand,
   registerWhoamiCommand,
   registerDemoCommand,
+  registerDoctorCommand,
 ];
