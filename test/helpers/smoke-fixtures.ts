@@ -1,8 +1,5 @@
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import type { CliContext } from "../../src/cli/context.js";
-import { main } from "../../src/cli/main.js";
 import { openGguf } from "../../src/formats/gguf/index.js";
 import { writeTinyMetaCheckpoint } from "./tiny-llama-checkpoint.js";
 import { TINY_SPEC } from "./tiny-llama-model.js";
@@ -36,7 +33,11 @@ function valueOffset(buf: Buffer, key: string): number {
 }
 
 /** Copy a GGUF, rewriting metadata and/or filling a F32 tensor with one value. */
-export async function patchGguf(src: string, dst: string, p: { arch?: string; u32?: Record<string, number>; fillF32?: Record<string, number> }): Promise<string> {
+export async function patchGguf(
+  src: string,
+  dst: string,
+  p: { arch?: string; u32?: Record<string, number>; fillF32?: Record<string, number> },
+): Promise<string> {
   const buf = await readFile(src);
   if (p.arch !== undefined) {
     const at = valueOffset(buf, "general.architecture");
@@ -55,17 +56,4 @@ export async function patchGguf(src: string, dst: string, p: { arch?: string; u3
   }
   await writeFile(dst, buf);
   return dst;
-}
-
-/** Run main() in-process with captured stdout/stderr. */
-export async function runMain(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = "";
-  let err = "";
-  stdout.on("data", (d) => (out += d));
-  stderr.on("data", (d) => (err += d));
-  const ctx: CliContext = { stdin: new PassThrough(), stdout, stderr, env: { CI: "1", NO_COLOR: "1", ...env }, signal: new AbortController().signal };
-  const code = await main(argv, ctx);
-  return { code, stdout: out, stderr: err };
 }

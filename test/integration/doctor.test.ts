@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
-import { runMain } from "../helpers/smoke-fixtures.js";
+import { runMain } from "../helpers/run-main.js";
 
 const TOKEN = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH";
 
@@ -15,8 +15,14 @@ describe("llamagate doctor", () => {
   afterAll(() => rm(work, { recursive: true, force: true }));
 
   it("--json: one object, every check ok/warn/fail with a detail, the token's source but never the token", async () => {
-    const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "data"), LLAMAGATE_CONFIG_DIR: join(work, "cfg"), HF_HOME: join(work, "hf"), HF_TOKEN: TOKEN };
-    const r = await runMain(["doctor", "--json"], env);
+    const env = {
+      HOME: work,
+      LLAMAGATE_DATA_DIR: join(work, "data"),
+      LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+      HF_HOME: join(work, "hf"),
+      HF_TOKEN: TOKEN,
+    };
+    const r = await runMain(["doctor", "--json"], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const out = JSON.parse(r.stdout);
@@ -43,7 +49,17 @@ describe("llamagate doctor", () => {
   });
 
   it("human output (built CLI): a line per check, actions under warnings; no token means a warning naming llamagate login", async () => {
-    const r = await runCli(["doctor"], { env: { HOME: work, LLAMAGATE_DATA_DIR: join(work, "data"), HF_HOME: join(work, "hf"), HF_TOKEN: undefined, HUGGING_FACE_HUB_TOKEN: undefined, LLAMAGATE_CONFIG_DIR: join(work, "cfg"), LLAMAGATE_CREDENTIAL_STORE: "file" } });
+    const r = await runCli(["doctor"], {
+      env: {
+        HOME: work,
+        LLAMAGATE_DATA_DIR: join(work, "data"),
+        HF_HOME: join(work, "hf"),
+        HF_TOKEN: undefined,
+        HUGGING_FACE_HUB_TOKEN: undefined,
+        LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+        LLAMAGATE_CREDENTIAL_STORE: "file",
+      },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok {4}node {6}Node /m);
     expect(r.stdout).toMatch(/^warn {2}hf-token +no Hugging Face token configured\n +→ .*llamagate login/m);

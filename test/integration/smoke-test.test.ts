@@ -37,7 +37,7 @@ describe("converter GGUFs run in llama.cpp and agree with the pure-TS reference 
   for (const dtype of DTYPES) {
     it(`generated model, ${dtype}: llama.cpp's greedy tokens equal the reference's`, async () => {
       const g = await convertCheckpoint({ input: genDir, to: "gguf", dtype, out: join(work, `gen-${dtype}.gguf`) });
-      const r = await smokeTest({ path: g.output, prompt: PROMPT, maxTokens: 16, device: "cpu" });
+      const r = await smokeTest({ gguf: g.output, prompt: PROMPT, maxTokens: 16, device: "cpu" });
       expect(r.promptTokens.length).toBeGreaterThan(4);
       const ref = greedyGenerate({ model: genRef, prompt: r.promptTokens, maxTokens: 16 });
       expect(r.tokens).toEqual(ref.tokens);
@@ -49,7 +49,7 @@ describe("converter GGUFs run in llama.cpp and agree with the pure-TS reference 
     const roundsActivations = dtype === "BF16" || dtype === "Q8_0";
     it(`torch.save fixture, ${dtype}: llama.cpp's greedy tokens equal the reference's${roundsActivations ? " up to its first near-tie" : ""}`, async () => {
       const g = await convertCheckpoint({ input: torchDir, to: "gguf", dtype, out: join(work, `torch-${dtype}.gguf`) });
-      const r = await smokeTest({ path: g.output, prompt: "the cat sat on a mat", maxTokens: 16, device: "cpu" });
+      const r = await smokeTest({ gguf: g.output, prompt: "the cat sat on a mat", maxTokens: 16, device: "cpu" });
       const ref = greedyGenerate({ model: torchRef, prompt: r.promptTokens, maxTokens: 16 });
       if (!roundsActivations) {
         expect(r.tokens).toEqual(ref.tokens);
@@ -81,10 +81,19 @@ describe("llamagate smoke-test (built CLI)", () => {
 
   it("a Meta folder: converted to a cached GGUF under the data dir, run on the CPU with a note, one JSON object; a second run reuses the cache", async () => {
     const env = { LLAMAGATE_DATA_DIR: dataDir };
-    const r = await runCli(["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"], { env });
+    const r = await runCli(["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"], {
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, backend: "cpu", architecture: "llama", weightType: "BF16", threads: 1, cache: { reused: false } });
+    expect(out).toMatchObject({
+      ok: true,
+      backend: "cpu",
+      architecture: "llama",
+      weightType: "BF16",
+      threads: 1,
+      cache: { reused: false },
+    });
     expect(out.device).toMatch(/^CPU/);
     expect(out.note).toMatch(/no usable GPU found/);
     expect(r.stderr).toMatch(/note: no usable GPU found/);
@@ -100,7 +109,10 @@ describe("llamagate smoke-test (built CLI)", () => {
     expect(out.cache.path.startsWith(join(dataDir, "gguf-cache"))).toBe(true);
     expect(out.gguf).toBe(out.cache.path);
 
-    const again = await runCli(["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"], { env });
+    const again = await runCli(
+      ["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"],
+      { env },
+    );
     expect(again.code, again.stderr).toBe(0);
     const out2 = JSON.parse(again.stdout);
     expect(out2.cache).toEqual({ path: out.cache.path, reused: true });
@@ -108,7 +120,10 @@ describe("llamagate smoke-test (built CLI)", () => {
 
     // a changed source file means a new conversion
     await utimes(join(folder, "params.json"), new Date(), new Date(Date.now() + 5000));
-    const third = await runCli(["smoke-test", folder, "--prompt", "the cat", "--max-tokens", "4", "--no-reference", "--json"], { env });
+    const third = await runCli(
+      ["smoke-test", folder, "--prompt", "the cat", "--max-tokens", "4", "--no-reference", "--json"],
+      { env },
+    );
     expect(third.code, third.stderr).toBe(0);
     const out3 = JSON.parse(third.stdout);
     expect(out3.cache.reused).toBe(false);
@@ -117,12 +132,16 @@ describe("llamagate smoke-test (built CLI)", () => {
   });
 
   it("human output on stdout; --device gpu on a machine without a GPU exits 10 and says what is missing", async () => {
-    const ok = await runCli(["smoke-test", folder, "--prompt", "", "--max-tokens", "8"], { env: { LLAMAGATE_DATA_DIR: dataDir } });
+    const ok = await runCli(["smoke-test", folder, "--prompt", "", "--max-tokens", "8"], {
+      env: { LLAMAGATE_DATA_DIR: dataDir },
+    });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^OK: .*\.gguf ran on cpu/);
     expect(ok.stdout).toMatch(/tokens\/s/);
     expect(ok.stdout).toMatch(/reference: tokens match/);
-    const gpu = await runCli(["smoke-test", folder, "--device", "gpu", "--json"], { env: { LLAMAGATE_DATA_DIR: dataDir } });
+    const gpu = await runCli(["smoke-test", folder, "--device", "gpu", "--json"], {
+      env: { LLAMAGATE_DATA_DIR: dataDir },
+    });
     expect(gpu.code).toBe(10);
     const err = JSON.parse(gpu.stdout);
     expect(err).toMatchObject({ ok: false, error: { code: "NO_GPU", category: "smoke-test" } });

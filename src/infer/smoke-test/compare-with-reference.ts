@@ -43,7 +43,16 @@ export function compareWithReference(params: {
   }
   const tokensMatch = tokens.length === reference.tokens.length && divergence === undefined;
   const passed = maxLogitDiff <= tolerance && (divergence === undefined || divergence.nearTie);
-  return { tokensMatch, maxLogitDiff, tolerance, comparedPositions, tokens: [...reference.tokens], ...(divergence ? { divergence } : {}), passed };
+  const refTokens = [...reference.tokens];
+  return {
+    tokensMatch,
+    maxLogitDiff,
+    tolerance,
+    comparedPositions,
+    tokens: refTokens,
+    ...(divergence ? { divergence } : {}),
+    passed,
+  };
 }
 
 function stddev(v: ArrayLike<number>): number {

@@ -21,7 +21,7 @@ export interface GgufSummary {
 }
 
 /** Name what a non-GGUF file looks like from its first bytes, for the error message. */
-export function describeFileStart(head: Uint8Array): string {
+function describeFileStart(head: Uint8Array): string {
   const text = Buffer.from(head).toString("latin1");
   if (head.length === 0) return "an empty file";
   if (text.startsWith("PK\x03\x04")) return "a zip archive (a PyTorch .pth checkpoint?)";
@@ -29,7 +29,8 @@ export function describeFileStart(head: Uint8Array): string {
   if (head.length >= 9 && head[8] === 0x7b) return "a safetensors file";
   if (/^\s*</.test(text)) return "an HTML/XML document (an error page saved instead of the model?)";
   if (/^\s*[{[]/.test(text)) return "a JSON file";
-  if (text.startsWith("ggml") || text.startsWith("ggjt") || text.startsWith("ggmf")) return "a pre-GGUF ggml file (convert it to GGUF with llama.cpp)";
+  if (text.startsWith("ggml") || text.startsWith("ggjt") || text.startsWith("ggmf"))
+    return "a pre-GGUF ggml file (convert it to GGUF with llama.cpp)";
   return `a file starting with bytes ${Buffer.from(head.subarray(0, 4)).toString("hex")}`;
 }
 
@@ -60,7 +61,11 @@ export async function inspectGguf(params: {
   try {
     file = await openGguf({ path, ...(signal ? { signal } : {}) });
   } catch (e) {
-    if (isLlamagateError(e)) throw new SmokeInputError(e.code, `${path} is not a usable GGUF: ${e.message}`, { cause: e, ...(e.hint ? { hint: e.hint } : {}) });
+    if (isLlamagateError(e))
+      throw new SmokeInputError(e.code, `${path} is not a usable GGUF: ${e.message}`, {
+        cause: e,
+        ...(e.hint ? { hint: e.hint } : {}),
+      });
     throw e;
   }
   try {
@@ -85,7 +90,16 @@ export async function inspectGguf(params: {
     const width = num(`${architecture}.embedding_length`);
     const kvWidth = heads > 0 ? (width / heads) * kvHeads : 0;
     const vocabSize = Number(file.get("token_embd.weight")?.ne[1] ?? 0);
-    return { architecture, parameters, weightType, tensorBytes, fileBytes, layers: num(`${architecture}.block_count`), kvWidth, vocabSize };
+    return {
+      architecture,
+      parameters,
+      weightType,
+      tensorBytes,
+      fileBytes,
+      layers: num(`${architecture}.block_count`),
+      kvWidth,
+      vocabSize,
+    };
   } finally {
     await file.close();
   }

@@ -52,15 +52,22 @@ process.exit(0);
  * Which GPU backends node-llama-cpp can use on this machine, and why not where it cannot. Loads
  * nothing into this process; never builds from source.
  */
-export async function probeBackends(params: {
-  /** Give up after this long (default 60 s). */
-  timeoutMs?: number;
-  signal?: AbortSignal;
-} = {}): Promise<ProbeBackendsResult> {
+export async function probeBackends(
+  params: {
+    /** Give up after this long (default 60 s). */
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  } = {},
+): Promise<ProbeBackendsResult> {
   const lib = pathToFileURL(createRequire(import.meta.url).resolve("node-llama-cpp")).href;
   const detect = new URL("./bindings/utils/detectAvailableComputeLayers.js", lib).href;
-  const signal = params.signal ? AbortSignal.any([params.signal, AbortSignal.timeout(params.timeoutMs ?? 60_000)]) : AbortSignal.timeout(params.timeoutMs ?? 60_000);
-  const child = spawn(process.execPath, ["--input-type=module", "-e", PROBE_SOURCE, lib, detect], { stdio: ["ignore", "pipe", "pipe"], signal, env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" } });
+  const timeout = AbortSignal.timeout(params.timeoutMs ?? 60_000);
+  const signal = params.signal ? AbortSignal.any([params.signal, timeout]) : timeout;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", PROBE_SOURCE, lib, detect], {
+    stdio: ["ignore", "pipe", "pipe"],
+    signal,
+    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
+  });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString("utf8")));
   child.stderr.on("data", (d: Buffer) => (out += d.toString("utf8")));

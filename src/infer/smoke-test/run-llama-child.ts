@@ -3,7 +3,6 @@ import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import { eventChannel } from "../../convert/event-channel.js";
 import { SmokeInputError, SmokeTestFailedError } from "./errors.js";
 import { LLAMA_CHILD_SOURCE } from "./llama-child-source.js";
 
@@ -44,7 +43,14 @@ export interface LlamaChildDone {
   memory: { deviceBytes: number; hostBytes: number };
 }
 
-type ChildError = { t: "error"; kind: "no-gpu" | "oom" | "load" | "run"; message: string; where?: string; needed?: number; available?: number };
+type ChildError = {
+  t: "error";
+  kind: "no-gpu" | "oom" | "load" | "run";
+  message: string;
+  where?: string;
+  needed?: number;
+  available?: number;
+};
 type ChildMessage = LlamaChildEvent | ({ t: "done" } & LlamaChildDone) | ChildError;
 
 /** Where node-llama-cpp lives, resolved from this package (the child imports it by absolute URL). */
@@ -58,7 +64,11 @@ function libUrls(): { lib: string; detect: string } {
  * Run the model in a child process; yields backend/loaded/token events and returns the run's
  * numbers. A child that dies (native abort) becomes an error naming what it printed.
  */
-export async function* runLlamaChild(params: { job: LlamaChildJob; signal?: AbortSignal }): AsyncGenerator<LlamaChildEvent, LlamaChildDone, undefined> {
+export async function* runLlamaChild(params: {
+  /** What to run. */
+  job: LlamaChildJob;
+  signal?: AbortSignal;
+}): AsyncGenerator<LlamaChildEvent, LlamaChildDone, undefined> {
   const { job, signal } = params;
   signal?.throwIfAborted();
   const child = spawn(process.execPath, ["--input-type=module", "-e", LLAMA_CHILD_SOURCE], {
@@ -74,34 +84,43 @@ export async function* runLlamaChild(params: { job: LlamaChildJob; signal?: Abor
   const onAbort = () => child.kill("SIGKILL");
   signal?.addEventListener("abort", onAbort, { once: true });
   let loaded = false;
+  // Messages arrive on the child's channel; the generator hands them out in order.
+  const queue: ChildMessage[] = [];
+  let wake: (() => void) | undefined;
+  let ended: Error | undefined;
+  const push = (m: ChildMessage) => {
+    queue.push(m);
+    wake?.();
+  };
+  child.on("message", push);
+  child.on("error", (e) => {
+    ended ??= e;
+    wake?.();
+  });
+  child.on("exit", (code, sig) => {
+    ended ??= signal?.aborted
+      ? new InterruptedError("Smoke test interrupted.")
+      : crashError(job.modelPath, loaded, code, sig, output);
+    wake?.();
+  });
+  child.send({ ...job, ...libUrls() });
   try {
-    return yield* eventChannel<LlamaChildEvent, LlamaChildDone>(
-      (emit) =>
-        new Promise<LlamaChildDone>((resolve, reject) => {
-          let finished = false;
-          child.on("message", (m: ChildMessage) => {
-            if (m.t === "done") {
-              finished = true;
-              const { t: _t, ...done } = m;
-              resolve(done);
-            } else if (m.t === "error") {
-              finished = true;
-              reject(childError(m, job.modelPath));
-            } else {
-              if (m.t === "loaded") loaded = true;
-              emit(m);
-            }
-          });
-          child.on("error", (e) => reject(e));
-          child.on("exit", (code, sig) => {
-            if (finished) return;
-            if (signal?.aborted) return reject(new InterruptedError("Smoke test interrupted."));
-            reject(crashError(job.modelPath, loaded, code, sig, output));
-          });
-          child.send({ ...job, ...libUrls() });
-        }),
-      () => child.kill("SIGKILL"),
-    );
+    for (;;) {
+      const m = queue.shift();
+      if (!m) {
+        if (ended) throw ended;
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        continue;
+      }
+      if (m.t === "done") {
+        const { t: _t, ...done } = m;
+        return done;
+      }
+      if (m.t === "error") throw childError(m, job.modelPath);
+      if (m.t === "loaded") loaded = true;
+      yield m;
+    }
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -110,26 +129,44 @@ export async function* runLlamaChild(params: { job: LlamaChildJob; signal?: Abor
 
 function childError(m: ChildError, path: string): Error {
   if (m.kind === "no-gpu") {
-    return new SmokeTestFailedError("NO_GPU", `--device gpu: no GPU backend is usable on this machine (${m.message}).`, {
-      hint: "Install the GPU driver (NVIDIA: driver + CUDA 12 runtime; or a Vulkan driver), or run with --device auto / cpu. `llamagate doctor` shows what is missing.",
-    });
+    return new SmokeTestFailedError(
+      "NO_GPU",
+      `--device gpu: no GPU backend is usable on this machine (${m.message}).`,
+      {
+        hint:
+          "Install the GPU driver (NVIDIA: driver + CUDA 12 runtime; or a Vulkan driver), or use --device auto / cpu. " +
+          "`llamagate doctor` shows what is missing.",
+      },
+    );
   }
   if (m.kind === "oom") {
-    const numbers = m.needed !== undefined && m.available !== undefined ? `: it needs about ${formatBytes(m.needed)}, ${formatBytes(m.available)} is available` : "";
-    return new SmokeTestFailedError("OUT_OF_MEMORY", `The model does not fit in ${m.where ?? "memory"}${numbers}.${m.message ? ` (${m.message})` : ""}`, {
+    const numbers =
+      m.needed !== undefined && m.available !== undefined
+        ? `: it needs about ${formatBytes(m.needed)}, ${formatBytes(m.available)} is available`
+        : "";
+    const message = `The model does not fit in ${m.where ?? "memory"}${numbers}.${m.message ? ` (${m.message})` : ""}`;
+    return new SmokeTestFailedError("OUT_OF_MEMORY", message, {
       hint: "Use a smaller or quantized model (convert --dtype q8_0), free memory, or run on a machine with more.",
       details: { neededBytes: m.needed, availableBytes: m.available, where: m.where },
     });
   }
   if (m.kind === "load") {
     return new SmokeInputError("GGUF_LOAD_FAILED", `llama.cpp cannot load ${path}: ${m.message}`, {
-      hint: "Check that the file is a complete GGUF of an architecture llama.cpp supports (llama); re-convert it with llamagate convert --to gguf.",
+      hint: "Check that the file is a complete GGUF of an architecture llama.cpp supports; re-convert it with llamagate convert --to gguf.",
     });
   }
-  return new SmokeTestFailedError("INFERENCE_FAILED", `Inference on ${path} failed: ${m.message}`, { hint: "Run llamagate doctor, then try --device cpu." });
+  return new SmokeTestFailedError("INFERENCE_FAILED", `Inference on ${path} failed: ${m.message}`, {
+    hint: "Run llamagate doctor, then try --device cpu.",
+  });
 }
 
-function crashError(path: string, loaded: boolean, code: number | null, sig: NodeJS.Signals | null, output: string): Error {
+function crashError(
+  path: string,
+  loaded: boolean,
+  code: number | null,
+  sig: NodeJS.Signals | null,
+  output: string,
+): Error {
   const tail = output
     .split("\n")
     .map((l) => l.trim())
@@ -138,6 +175,9 @@ function crashError(path: string, loaded: boolean, code: number | null, sig: Nod
     .join(" / ");
   const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
   const msg = `llama.cpp ${how} while ${loaded ? "generating from" : "loading"} ${path}${tail ? ` (${tail})` : ""}.`;
-  const hint = "The GGUF may be malformed (e.g. a vocabulary without byte-fallback tokens); re-convert it with llamagate convert --to gguf.";
-  return loaded ? new SmokeTestFailedError("LLAMA_CPP_CRASHED", msg, { hint }) : new SmokeInputError("LLAMA_CPP_CRASHED", msg, { hint });
+  const hint =
+    "The GGUF may be malformed (e.g. a vocabulary without byte-fallback tokens); re-convert it with llamagate convert --to gguf.";
+  return loaded
+    ? new SmokeTestFailedError("LLAMA_CPP_CRASHED", msg, { hint })
+    : new SmokeInputError("LLAMA_CPP_CRASHED", msg, { hint });
 }

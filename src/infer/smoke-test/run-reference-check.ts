@@ -23,8 +23,16 @@ export async function runReferenceCheck(params: {
   const started = performance.now();
   const { signal } = params;
   const s = signal ? { signal } : {};
-  const model = params.sourceDir ? await loadReferenceModel({ path: params.sourceDir, ...s }) : await loadGgufReference({ path: params.gguf, ...s });
-  const ref = greedyGenerate({ model, prompt: params.promptTokens, maxTokens: Math.max(1, params.tokens.length), ...s });
-  const cmp = compareWithReference({ tokens: params.tokens, logProbs: params.logProbs, reference: ref, weightType: params.weightType });
+  const model = params.sourceDir
+    ? await loadReferenceModel({ path: params.sourceDir, ...s })
+    : await loadGgufReference({ path: params.gguf, ...s });
+  const ref = greedyGenerate({
+    model,
+    prompt: params.promptTokens,
+    maxTokens: Math.max(1, params.tokens.length),
+    ...s,
+  });
+  const { tokens, logProbs, weightType } = params;
+  const cmp = compareWithReference({ tokens, logProbs, reference: ref, weightType });
   return { ...cmp, weights: params.sourceDir ? "source" : "gguf", seconds: (performance.now() - started) / 1000 };
 }

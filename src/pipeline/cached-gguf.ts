@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
-import type { ConvertEvent } from "../../convert/convert-events.js";
+import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
+import type { ConvertEvent } from "../convert/convert-events.js";
 
 /** Bump when the converter's GGUF output changes in a way that should invalidate cached files. */
 const CACHE_FORMAT = 1;
@@ -21,9 +21,21 @@ export async function* cachedGgufIter(params: {
 }): AsyncGenerator<ConvertEvent, { path: string; reused: boolean }, undefined> {
   const dir = resolve(params.dir);
   const path = join(resolve(params.cacheDir), `${basename(dir)}-${await sourceKey(dir)}.gguf`);
-  if (await stat(path).then((s) => s.isFile(), () => false)) return { path, reused: true };
+  if (
+    await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    )
+  )
+    return { path, reused: true };
   await mkdir(params.cacheDir, { recursive: true });
-  yield* convertCheckpointIter({ input: dir, to: "gguf", out: path, force: true, ...(params.signal ? { signal: params.signal } : {}) });
+  yield* convertCheckpointIter({
+    input: dir,
+    to: "gguf",
+    out: path,
+    force: true,
+    ...(params.signal ? { signal: params.signal } : {}),
+  });
   return { path, reused: false };
 }
 
@@ -34,5 +46,8 @@ async function sourceKey(dir: string): Promise<string> {
     const s = await stat(join(dir, name)).catch(() => undefined);
     if (s?.isFile()) entries.push([name, s.size, Math.floor(s.mtimeMs)]);
   }
-  return createHash("sha256").update(JSON.stringify({ v: CACHE_FORMAT, dir, entries })).digest("hex").slice(0, 16);
+  return createHash("sha256")
+    .update(JSON.stringify({ v: CACHE_FORMAT, dir, entries }))
+    .digest("hex")
+    .slice(0, 16);
 }
