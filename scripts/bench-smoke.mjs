@@ -8,11 +8,12 @@
 //    - a bare greedy loop written directly against node-llama-cpp's API (getLlama -> loadModel ->
 //      createContext -> sequence.evaluate with temperature 0), in its own process (this file with --bare);
 //    - llamagate's smokeTest() from dist/ (reference cross-check off: it is not part of the engine speed).
-//    Same prompt, same token count, same threads (llama.cpp's default for both).
+//    Same prompt, same token count, same threads (--threads, default 1: on the shared 2-vCPU development
+//    machine llama.cpp's spinning thread pool with 2 threads stalls whenever other processes hold a core).
 // 3. Prints the medians and the ratios: tokens/s smoke / bare (goal >= 0.95) and load time smoke / bare
 //    (goal <= 1.10). Load = getLlama + loadModel + createContext in both.
 //
-// Options: --rounds N (default 3), --tokens N (default 64), --json; --make-model only writes the GGUF
+// Options: --rounds N (default 3), --tokens N (default 32), --threads N (default 1), --json; --make-model only writes the GGUF
 // and prints its path (scripts/gpu-smoke.sh uses it).
 
 import { spawn } from "node:child_process";
@@ -28,14 +29,13 @@ const opt = (name, fallback) => {
 };
 const PROMPT = "Once upon a time";
 
-
 /** The bare loop: nothing of llamagate, only node-llama-cpp. Prints one JSON line. */
-async function bare(gguf, maxTokens) {
+async function bare(gguf, maxTokens, threads) {
   const { getLlama } = await import("node-llama-cpp");
   const t0 = performance.now();
   const llama = await getLlama({ gpu: false, build: "never" });
   const model = await llama.loadModel({ modelPath: gguf });
-  const context = await model.createContext({ contextSize: 128 });
+  const context = await model.createContext({ contextSize: 128, threads });
   const loadSeconds = (performance.now() - t0) / 1000;
   const prompt = [model.tokens.bos, ...model.tokenize(PROMPT)];
   const seq = context.getSequence();
@@ -116,7 +116,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function bench() {
   const rounds = Number(opt("--rounds", "3"));
-  const maxTokens = Number(opt("--tokens", "64"));
+  const maxTokens = Number(opt("--tokens", "32"));
+  const threads = Number(opt("--threads", "1"));
   const work = join(ROOT, ".bench/smoke");
   const src = join(work, "random-168m");
   const gguf = join(work, "random-168m-f16.gguf");
@@ -142,11 +143,11 @@ async function bench() {
   let tokens;
   for (let i = 0; i < rounds; i++) {
     const b = JSON.parse(
-      await run(process.execPath, [fileURLToPath(import.meta.url), "--bare", gguf, String(maxTokens)]),
+      await run(process.execPath, [fileURLToPath(import.meta.url), "--bare", gguf, String(maxTokens), String(threads)]),
     );
     rows.bare.push(b);
     const t0 = performance.now();
-    const s = await smokeTest({ gguf, prompt: PROMPT, maxTokens, device: "cpu", reference: false });
+    const s = await smokeTest({ gguf, prompt: PROMPT, maxTokens, device: "cpu", reference: false, threads });
     rows.smoke.push({ ...s, wallSeconds: (performance.now() - t0) / 1000 });
     if (JSON.stringify(s.tokens) !== JSON.stringify(b.tokens))
       throw new Error("the smoke test and the bare loop generated different tokens");
@@ -189,5 +190,5 @@ async function bench() {
   console.log(`load time ratio (goal <= 1.10): ${out.loadTimeRatio.toFixed(3)}`);
 }
 
-if (args[0] === "--bare") await bare(args[1], Number(args[2]));
+if (args[0] === "--bare") await bare(args[1], Number(args[2]), Number(args[3]));
 else await bench();

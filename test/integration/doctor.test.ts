@@ -7,7 +7,7 @@ import { runMain } from "../helpers/run-main.js";
 
 const TOKEN = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH";
 
-describe("llamagate doctor", () => {
+describe("llamagate doctor", { timeout: 240_000 }, () => {
   let work: string;
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "lg-doctor-"));

@@ -19,7 +19,7 @@ function expectCleanError(r: CliRun, exit: number, code: string) {
   return j.error as { message: string; hint?: string; details?: Record<string, unknown> };
 }
 
-describe("smoke-test: bad inputs and failed checks (in-process main())", () => {
+describe("smoke-test: bad inputs and failed checks (in-process main())", { timeout: 240_000 }, () => {
   let work: string;
   let gen: string;
   let f32: string;

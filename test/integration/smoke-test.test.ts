@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
+// Each llama.cpp run is a child process (~2 s on an idle 2-core machine, 40 s seen under heavy load): generous timeouts.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,56 +20,65 @@ function margin(logits: Float64Array): number {
   return s[0]! - s[1]!;
 }
 
-describe("converter GGUFs run in llama.cpp and agree with the pure-TS reference on the original Meta weights", () => {
-  let work: string;
-  let torchDir: string;
-  let genDir: string;
-  let torchRef: ReferenceModel;
-  let genRef: ReferenceModel;
-  beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "lg-smoke-"));
-    torchDir = await torchFixtureFolder(work);
-    genDir = await generatedFolder(work);
-    torchRef = await loadReferenceModel({ path: torchDir });
-    genRef = await loadReferenceModel({ path: genDir });
-  });
-  afterAll(() => rm(work, { recursive: true, force: true }));
-
-  for (const dtype of DTYPES) {
-    it(`generated model, ${dtype}: llama.cpp's greedy tokens equal the reference's`, async () => {
-      const g = await convertCheckpoint({ input: genDir, to: "gguf", dtype, out: join(work, `gen-${dtype}.gguf`) });
-      const r = await smokeTest({ gguf: g.output, prompt: PROMPT, maxTokens: 16, device: "cpu" });
-      expect(r.promptTokens.length).toBeGreaterThan(4);
-      const ref = greedyGenerate({ model: genRef, prompt: r.promptTokens, maxTokens: 16 });
-      expect(r.tokens).toEqual(ref.tokens);
-      expect(r.weightType).toBe(dtype);
-      expect(r.reference).toMatchObject({ tokensMatch: true, weights: "gguf", comparedPositions: 4 });
-      expect(r.reference!.maxLogitDiff).toBeLessThanOrEqual(r.reference!.tolerance);
+describe(
+  "converter GGUFs run in llama.cpp and agree with the pure-TS reference on the original Meta weights",
+  { timeout: 240_000 },
+  () => {
+    let work: string;
+    let torchDir: string;
+    let genDir: string;
+    let torchRef: ReferenceModel;
+    let genRef: ReferenceModel;
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), "lg-smoke-"));
+      torchDir = await torchFixtureFolder(work);
+      genDir = await generatedFolder(work);
+      torchRef = await loadReferenceModel({ path: torchDir });
+      genRef = await loadReferenceModel({ path: genDir });
     });
+    afterAll(() => rm(work, { recursive: true, force: true }));
 
-    const roundsActivations = dtype === "BF16" || dtype === "Q8_0";
-    it(`torch.save fixture, ${dtype}: llama.cpp's greedy tokens equal the reference's${roundsActivations ? " up to its first near-tie" : ""}`, async () => {
-      const g = await convertCheckpoint({ input: torchDir, to: "gguf", dtype, out: join(work, `torch-${dtype}.gguf`) });
-      const r = await smokeTest({ gguf: g.output, prompt: "the cat sat on a mat", maxTokens: 16, device: "cpu" });
-      const ref = greedyGenerate({ model: torchRef, prompt: r.promptTokens, maxTokens: 16 });
-      if (!roundsActivations) {
+    for (const dtype of DTYPES) {
+      it(`generated model, ${dtype}: llama.cpp's greedy tokens equal the reference's`, async () => {
+        const g = await convertCheckpoint({ input: genDir, to: "gguf", dtype, out: join(work, `gen-${dtype}.gguf`) });
+        const r = await smokeTest({ gguf: g.output, prompt: PROMPT, maxTokens: 16, device: "cpu" });
+        expect(r.promptTokens.length).toBeGreaterThan(4);
+        const ref = greedyGenerate({ model: genRef, prompt: r.promptTokens, maxTokens: 16 });
         expect(r.tokens).toEqual(ref.tokens);
-        return;
-      }
-      // This random model's logits are nearly flat (top-2 gaps down to 0.004 for bf16, 0.000x for q8_0),
-      // and llama.cpp's CPU kernels for these types also round the activations (to bf16, or to 8-bit
-      // q8_0 blocks): ~0.01 (bf16) / ~0.03 (q8_0) logit error here, so at a near-tie it may pick the
-      // runner-up. Everything before the first such position must match. The generated model above,
-      // whose gaps are larger, matches exactly for all four types.
-      const i = r.tokens.findIndex((t, k) => t !== ref.tokens[k]);
-      if (i >= 0) expect(margin(ref.stepLogits[i]!)).toBeLessThan(0.05);
-      expect(i === -1 || i >= 2).toBe(true);
-      expect(r.reference!.maxLogitDiff).toBeLessThan(0.1);
-    });
-  }
-});
+        expect(r.weightType).toBe(dtype);
+        expect(r.reference).toMatchObject({ tokensMatch: true, weights: "gguf", comparedPositions: 4 });
+        expect(r.reference!.maxLogitDiff).toBeLessThanOrEqual(r.reference!.tolerance);
+      });
 
-describe("llamagate smoke-test (built CLI)", () => {
+      const roundsActivations = dtype === "BF16" || dtype === "Q8_0";
+      it(`torch.save fixture, ${dtype}: llama.cpp's greedy tokens equal the reference's${roundsActivations ? " up to its first near-tie" : ""}`, async () => {
+        const g = await convertCheckpoint({
+          input: torchDir,
+          to: "gguf",
+          dtype,
+          out: join(work, `torch-${dtype}.gguf`),
+        });
+        const r = await smokeTest({ gguf: g.output, prompt: "the cat sat on a mat", maxTokens: 16, device: "cpu" });
+        const ref = greedyGenerate({ model: torchRef, prompt: r.promptTokens, maxTokens: 16 });
+        if (!roundsActivations) {
+          expect(r.tokens).toEqual(ref.tokens);
+          return;
+        }
+        // This random model's logits are nearly flat (top-2 gaps down to 0.004 for bf16, 0.000x for q8_0),
+        // and llama.cpp's CPU kernels for these types also round the activations (to bf16, or to 8-bit
+        // q8_0 blocks): ~0.01 (bf16) / ~0.03 (q8_0) logit error here, so at a near-tie it may pick the
+        // runner-up. Everything before the first such position must match. The generated model above,
+        // whose gaps are larger, matches exactly for all four types.
+        const i = r.tokens.findIndex((t, k) => t !== ref.tokens[k]);
+        if (i >= 0) expect(margin(ref.stepLogits[i]!)).toBeLessThan(0.05);
+        expect(i === -1 || i >= 2).toBe(true);
+        expect(r.reference!.maxLogitDiff).toBeLessThan(0.1);
+      });
+    }
+  },
+);
+
+describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
   let work: string;
   let dataDir: string;
   let folder: string;
