@@ -59,6 +59,7 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
         LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
         LLAMAGATE_CREDENTIAL_STORE: "file",
       },
+      timeoutMs: 200_000,
     });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^ok {4}node {6}Node /m);

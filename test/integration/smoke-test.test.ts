@@ -93,6 +93,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     const env = { LLAMAGATE_DATA_DIR: dataDir };
     const r = await runCli(["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"], {
       env,
+      timeoutMs: 200_000,
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -121,7 +122,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
 
     const again = await runCli(
       ["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"],
-      { env },
+      { env, timeoutMs: 200_000 },
     );
     expect(again.code, again.stderr).toBe(0);
     const out2 = JSON.parse(again.stdout);
@@ -132,7 +133,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     await utimes(join(folder, "params.json"), new Date(), new Date(Date.now() + 5000));
     const third = await runCli(
       ["smoke-test", folder, "--prompt", "the cat", "--max-tokens", "4", "--no-reference", "--json"],
-      { env },
+      { env, timeoutMs: 200_000 },
     );
     expect(third.code, third.stderr).toBe(0);
     const out3 = JSON.parse(third.stdout);
@@ -144,6 +145,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
   it("human output on stdout; --device gpu on a machine without a GPU exits 10 and says what is missing", async () => {
     const ok = await runCli(["smoke-test", folder, "--prompt", "", "--max-tokens", "8"], {
       env: { LLAMAGATE_DATA_DIR: dataDir },
+      timeoutMs: 200_000,
     });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^OK: .*\.gguf ran on cpu/);
@@ -151,6 +153,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     expect(ok.stdout).toMatch(/reference: tokens match/);
     const gpu = await runCli(["smoke-test", folder, "--device", "gpu", "--json"], {
       env: { LLAMAGATE_DATA_DIR: dataDir },
+      timeoutMs: 200_000,
     });
     expect(gpu.code).toBe(10);
     const err = JSON.parse(gpu.stdout);
