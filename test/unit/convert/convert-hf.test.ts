@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
-import { openHfSource } from "../../../src/convert/open-hf-source.js";
-import { openMetaSource } from "../../../src/convert/open-meta-source.js";
+import { openHfSource } from "../../../src/model/open-hf-source.js";
+import { openMetaSource } from "../../../src/model/open-meta-source.js";
 import { loadSourceReference } from "../../../src/infer/load-source-reference.js";
 import type { ReferenceModel } from "../../../src/infer/types.js";
 import { compareModels } from "../../helpers/tiny-llama-compare.js";
@@ -102,7 +102,7 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
   it("leaves nothing under the final name when the output cannot be written", async () => {
     const blocker = join(work, "a-file");
     await writeFile(blocker, "x");
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({ category: "filesystem", code: "OUTPUT_NOT_WRITABLE" });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({ category: "filesystem", code: "PATH_CONFLICT" });
   });
 
   it("refuses q8_0 for HF and HF → HF", async () => {

@@ -2,18 +2,19 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConversionError } from "./errors.js";
 
-/** params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied. */
-export interface MetaParams {
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  /** n_kv_heads, or n_heads when absent (no GQA). */
-  nKvHeads: number;
-  /** -1 in Llama 1/2: the tokenizer decides. */
-  vocabSize: number;
+import type { LlamaConfig } from "./llama-config.js";
+
+/** Largest accepted size parameter (2^31 - 1). */
+const MAX_PARAM = 2 ** 31 - 1;
+
+/**
+ * params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied: LlamaConfig's
+ * fields as written there (nKvHeads defaults to nHeads; vocabSize is -1 in Llama 1/2, where the tokenizer
+ * decides), plus what the feed-forward width and RoPE are derived from.
+ */
+export interface MetaParams extends Pick<LlamaConfig, "dim" | "nLayers" | "nHeads" | "nKvHeads" | "vocabSize" | "normEps"> {
   multipleOf: number;
   ffnDimMultiplier?: number;
-  normEps: number;
   /** Absent in Llama 1/2 (θ = 10000). */
   ropeTheta?: number;
   /** Llama 3.1 scaled RoPE. */
@@ -45,6 +46,12 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
     raw = parsed as Record<string, unknown>;
   } catch (e) {
     throw new ConversionError("BAD_PARAMS", `${file} is not a JSON object.`, { hint: "Download params.json again.", cause: e });
+  }
+  const unsupported = raw["moe_args"] !== undefined ? "Llama 4 (mixture of experts, multimodal)" : Object.keys(raw).some((k) => k.startsWith("vision_")) ? "Llama 3.2 Vision (multimodal)" : undefined;
+  if (unsupported) {
+    throw new ConversionError("UNSUPPORTED_MODEL", `${file} describes a ${unsupported} model; llamagate converts only the text-only Llama architecture.`, {
+      hint: "Download, verify and license checks work for this model, but conversion does not: use Meta's llama-models or the Hugging Face release instead.",
+    });
   }
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;
@@ -79,6 +86,15 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
   if (raw["use_scaled_rope"] === true) p.useScaledRope = true;
   for (const [k, v] of [["dim", p.dim], ["n_layers", p.nLayers], ["n_heads", p.nHeads], ["n_kv_heads", p.nKvHeads], ["multiple_of", p.multipleOf]] as const) {
     if (v <= 0) throw new ConversionError("BAD_PARAMS", `${file}: "${k}" must be positive (got ${v}).`, { hint: "Download params.json again." });
+    // Every size is stored as a 32-bit integer (GGUF, safetensors shapes): larger is no real model.
+    if (v > MAX_PARAM) {
+      throw new ConversionError("BAD_PARAMS", `${file}: "${k}" is ${v}, beyond any real model (at most ${MAX_PARAM}).`, {
+        hint: "Download params.json again.",
+      });
+    }
+  }
+  if (p.vocabSize > MAX_PARAM) {
+    throw new ConversionError("BAD_PARAMS", `${file}: "vocab_size" is ${p.vocabSize}, beyond any real model.`, { hint: "Download params.json again." });
   }
   if (p.dim % p.nHeads !== 0 || (p.dim / p.nHeads) % 2 !== 0 || p.nHeads % p.nKvHeads !== 0) {
     throw new ConversionError("BAD_PARAMS", `${file}: dim ${p.dim}, n_heads ${p.nHeads} and n_kv_heads ${p.nKvHeads} do not form whole, even-sized heads.`, {
