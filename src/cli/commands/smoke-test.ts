@@ -21,7 +21,7 @@ interface SmokeOptions {
 }
 
 /** "512M", "2G", "1.5GiB", "1000000" → bytes (binary units). */
-export function parseSize(v: string): number {
+function parseSize(v: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(v);
   if (!m)
     throw new UsageError(`--memory-limit: cannot read "${v}" as a size.`, {
