@@ -13,8 +13,8 @@
 // 3. Prints the medians and the ratios: tokens/s smoke / bare (goal >= 0.95) and load time smoke / bare
 //    (goal <= 1.10). Load = getLlama + loadModel + createContext in both.
 //
-// Options: --rounds N (default 3), --tokens N (default 32), --threads N (default 1), --json; --make-model only writes the GGUF
-// and prints its path (scripts/gpu-smoke.sh uses it).
+// Options: --rounds N (default 3), --tokens N (default 32), --threads N (default 1), --json;
+// --make-model only writes the GGUF and prints its path (scripts/gpu-smoke.sh uses it).
 
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
-import { detectCheckpoint } from "../convert/detect-checkpoint.js";
+import { detectCheckpoint } from "../model/detect-checkpoint.js";
 import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
 import type { SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "../infer/smoke-test/types.js";
 import { cachedGgufIter } from "./cached-gguf.js";

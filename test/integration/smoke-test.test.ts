@@ -1,5 +1,6 @@
 import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
-// Each llama.cpp run is a child process (~2 s on an idle 2-core machine, 40 s seen under heavy load): generous timeouts.
+// Each llama.cpp run is a child process (~2 s on an idle 2-core machine, 40 s seen under heavy load):
+// generous timeouts.
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
