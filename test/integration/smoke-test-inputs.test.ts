@@ -123,6 +123,18 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
     expect((await runMain(["smoke-test", f32, "--device", "tpu", "--json"], { env: env() })).code).toBe(2);
   });
 
+  it("a GGUF whose weights differ from its source folder fails the cross-check: exit-10 REFERENCE_MISMATCH", async () => {
+    const wrong = await patchGguf(f32, join(work, "wrong.gguf"), { fillF32: { "blk.0.ffn_norm.weight": 3 } });
+    const e = await smokeTest({ gguf: wrong, sourceDir: gen, prompt: "the cat sat", device: "cpu" }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toMatchObject({ code: "REFERENCE_MISMATCH", category: "smoke-test" });
+    expect((e as Error).message).toMatch(/llama\.cpp and the reference forward pass disagree on .*wrong\.gguf/);
+    // the unpatched file passes against the same folder
+    const ok = await smokeTest({ gguf: f32, sourceDir: gen, prompt: "the cat sat", device: "cpu" });
+    expect(ok.reference).toMatchObject({ tokensMatch: true, weights: "source" });
+  });
+
   it("library: an aborted signal stops the run", async () => {
     const ac = new AbortController();
     ac.abort();
