@@ -1,11 +1,13 @@
 import type { CommandRegistrar } from "../command.js";
 import { registerConvertCommand } from "./convert.js";
 import { registerDemoCommand } from "./demo.js";
+import { registerDoctorCommand } from "./doctor.js";
 import { registerDownloadCommand } from "./download.js";
 import { registerLicenseCommand } from "./license.js";
 import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
+import { registerSmokeTestCommand } from "./smoke-test.js";
 import { registerVerifyCommand } from "./verify.js";
 import { registerWhoamiCommand } from "./whoami.js";
 
@@ -16,8 +18,10 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDownloadCommand,
   registerVerifyCommand,
   registerConvertCommand,
+  registerSmokeTestCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,
   registerDemoCommand,
+  registerDoctorCommand,
 ];
