@@ -6,6 +6,8 @@ import { registerLicenseCommand } from "./license.js";
 import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
+import { registerPullCommand } from "./pull.js";
+import { registerPushCommand } from "./push.js";
 import { registerVerifyCommand } from "./verify.js";
 import { registerWhoamiCommand } from "./whoami.js";
 
@@ -16,6 +18,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDownloadCommand,
   registerVerifyCommand,
   registerConvertCommand,
+  registerPushCommand,
+  registerPullCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,
