@@ -27,7 +27,7 @@ export async function registryAccess(ctx: CliContext, registry: string, opts: { 
   if (opts.plainHttp) {
     const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(registry);
     const risk = loopback ? "" : `, which is not a loopback address: anyone on the network path can read and change the bytes${credentials ? " and read the credentials" : ""}`;
-    if (!opts.json || !loopback) logLine(ctx, `warning: --plain-http: talking unencrypted HTTP to ${registry}${risk}.`);
+    logLine(ctx, `warning: --plain-http: talking unencrypted HTTP to ${registry}${risk}.`);
   }
   return credentials;
 }
