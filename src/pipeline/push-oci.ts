@@ -1,19 +1,14 @@
-import { readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
-import { LlamagateError } from "../core/errors.js";
 import { EventQueue } from "../download/event-queue.js";
-import { readVerifiedSidecar } from "../download/verified-sidecar.js";
+import { hashModelFiles } from "./hash-model-files.js";
 import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
 import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
 import { listModelFiles, type ModelFolderFile } from "../sources/oci/list-model-files.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { pushBlob, type BlobPushMode } from "../sources/oci/push-blob.js";
 import { pushManifest } from "../sources/oci/push-manifest.js";
-import { createHashPool } from "../verify/hash-pool.js";
-import type { HashResult } from "../verify/hash-types.js";
-import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
 import type { Dispatcher } from "undici";
 
 export interface PushOciParams {
@@ -69,27 +64,9 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const catalog = catalogModel(p.model ?? basename(p.dir), p.model !== undefined);
   yield { type: "push-plan", ref: ref.display, files: files.map((f) => ({ path: f.path, size: f.size })), totalBytes: files.reduce((s, f) => s + f.size, 0), model: catalog?.name ?? null };
 
-  const hashes = new Map<string, HashResult>();
-  const checklists = await readChecklists(files);
-  const pool = createHashPool({ size: 2 });
-  try {
-    for (const f of files) {
-      const algorithms = checklists.has(f.path) ? (["sha256", "md5"] as const) : (["sha256"] as const);
-      const side = await readVerifiedSidecar(f.absPath, f);
-      const reused = Boolean(side && algorithms.every((a) => side[a]));
-      const h = reused ? side! : await pool.hashFile({ path: f.absPath, size: f.size, algorithms, signal: p.signal });
-      hashes.set(f.path, h);
-      const want = checklists.get(f.path);
-      if (want && h.md5 !== want) {
-        throw new LlamagateError("PUSH_CHECKLIST_MISMATCH", "integrity", `${f.path} does not match its checklist md5 (${want}); refusing to push a damaged model.`, {
-          hint: "Download the model again (llamagate download fetches damaged files again), then push.",
-        });
-      }
-      yield { type: "push-hashed", path: f.path, reused };
-    }
-  } finally {
-    await pool.close();
-  }
+  const hashed: string[] = [];
+  const hashes = await hashModelFiles({ files, signal: p.signal, onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`) });
+  for (const h of hashed) yield { type: "push-hashed", path: h.slice(1), reused: h[0] === "r" };
 
   const model: ArtifactModelInfo = {
     name: catalog?.name ?? basename(p.dir),
@@ -100,7 +77,7 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     format: files.some((f) => f.path.endsWith(".gguf")) ? "gguf" : files.some((f) => f.path.endsWith(".safetensors")) ? "safetensors" : files.some((f) => f.path.endsWith(".pth")) ? "pt" : undefined,
   };
   const createdAt = new Date(Math.floor(Math.max(...files.map((f) => f.mtimeMs)) / 1000) * 1000).toISOString();
-  const artifact = buildModelArtifact({ files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)!.sha256! })), model, createdAt });
+  const artifact = buildModelArtifact({ files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })), model, createdAt });
 
   const session = createRegistrySession({ registry: ref.registry, repository: ref.repository, plainHttp: p.plainHttp, credentials: p.credentials, dispatcher: p.dispatcher, signal: p.signal });
   const done: PushOciSummary["files"] = [];
@@ -176,16 +153,4 @@ function catalogModel(name: string, explicit: boolean): CatalogModel | undefined
     if (explicit) throw e;
     return undefined;
   }
-}
-
-/** md5 by relative path from the folder's checklist.chk files (Meta layout). */
-async function readChecklists(files: ModelFolderFile[]): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const f of files) {
-    const name = f.path.split("/").pop()!;
-    if (name !== "checklist.chk" && name !== "tokenizer_checklist.chk") continue;
-    const base = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/") + 1) : "";
-    for (const e of parseMd5Checklist({ text: await readFile(f.absPath, "utf8"), name: f.path })) out.set(base + e.path, e.md5);
-  }
-  return out;
 }

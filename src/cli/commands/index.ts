@@ -6,8 +6,10 @@ import { registerLicenseCommand } from "./license.js";
 import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
+import { registerPackCommand } from "./pack.js";
 import { registerPullCommand } from "./pull.js";
 import { registerPushCommand } from "./push.js";
+import { registerUnpackCommand } from "./unpack.js";
 import { registerVerifyCommand } from "./verify.js";
 import { registerWhoamiCommand } from "./whoami.js";
 
@@ -20,6 +22,8 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerConvertCommand,
   registerPushCommand,
   registerPullCommand,
+  registerPackCommand,
+  registerUnpackCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,
