@@ -24,12 +24,19 @@ export async function hashModelFiles(params: {
       const algorithms = checklists.has(f.path) ? (["sha256", "md5"] as const) : (["sha256"] as const);
       const side = await readVerifiedSidecar(f.absPath, f);
       const reused = Boolean(side && algorithms.every((a) => side[a]));
-      const h = reused ? side! : await pool.hashFile({ path: f.absPath, size: f.size, algorithms, signal: params.signal });
+      const h = reused
+        ? side!
+        : await pool.hashFile({ path: f.absPath, size: f.size, algorithms, signal: params.signal });
       const want = checklists.get(f.path);
       if (want && h.md5 !== want) {
-        throw new LlamagateError("CHECKLIST_MISMATCH", "integrity", `${f.path} does not match its checklist md5 (${want}); refusing to ship a damaged model.`, {
-          hint: "Download the model again (llamagate download fetches damaged files again), then retry.",
-        });
+        throw new LlamagateError(
+          "CHECKLIST_MISMATCH",
+          "integrity",
+          `${f.path} does not match its checklist md5 (${want}); refusing to ship a damaged model.`,
+          {
+            hint: "Download the model again (llamagate download fetches damaged files again), then retry.",
+          },
+        );
       }
       out.set(f.path, h.sha256!);
       params.onFile?.(f.path, reused);
@@ -47,7 +54,8 @@ async function readChecklists(files: readonly ModelFolderFile[]): Promise<Map<st
     const name = f.path.split("/").pop()!;
     if (name !== "checklist.chk" && name !== "tokenizer_checklist.chk") continue;
     const base = f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/") + 1) : "";
-    for (const e of parseMd5Checklist({ text: await readFile(f.absPath, "utf8"), name: f.path })) out.set(base + e.path, e.md5);
+    for (const e of parseMd5Checklist({ text: await readFile(f.absPath, "utf8"), name: f.path }))
+      out.set(base + e.path, e.md5);
   }
   return out;
 }

@@ -19,7 +19,9 @@ export interface PackBundleParams {
   model?: string;
   /** The license audit log: the latest acceptance for the model's license family goes into the bundle. */
   auditLogPath?: string;
-  onEvent?: (e: { type: "hashed"; path: string; reused: boolean } | { type: "progress"; bytes: number; total: number }) => void;
+  onEvent?: (
+    e: { type: "hashed"; path: string; reused: boolean } | { type: "progress"; bytes: number; total: number },
+  ) => void;
   signal?: AbortSignal;
 }
 
@@ -43,21 +45,42 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   const out = resolve(p.out);
   const files = await listModelFiles({ dir, signal: p.signal });
   if (files.length === 0) throw new UsageError(`${dir} has no files to pack.`, { code: "EMPTY_MODEL_DIR" });
-  if (files.some((f) => f.path === BUNDLE_MANIFEST_NAME)) throw new UsageError(`${dir} already holds a ${BUNDLE_MANIFEST_NAME}; pack the model folder, not an unpacked bundle's parent.`);
-  if (files.some((f) => f.absPath === out)) throw new UsageError("The bundle cannot be written inside the folder it packs.", { hint: "Pass -o with a path outside the model folder." });
+  if (files.some((f) => f.path === BUNDLE_MANIFEST_NAME))
+    throw new UsageError(
+      `${dir} already holds a ${BUNDLE_MANIFEST_NAME}; pack the model folder, not an unpacked bundle's parent.`,
+    );
+  if (files.some((f) => f.absPath === out))
+    throw new UsageError("The bundle cannot be written inside the folder it packs.", {
+      hint: "Pass -o with a path outside the model folder.",
+    });
   const model = catalogModel(p.model ?? basename(dir), p.model !== undefined);
   let license: AuditEntry | null = null;
   if (model) {
     const log = p.auditLogPath ? await readAuditLog({ path: p.auditLogPath }) : { entries: [] };
-    license = [...log.entries].reverse().find((e) => e.licenseFamily === model.license && (e.verdict === "permitted" || e.verdict === "permitted-with-obligations" || e.override)) ?? null;
+    license =
+      [...log.entries]
+        .reverse()
+        .find(
+          (e) =>
+            e.licenseFamily === model.license &&
+            (e.verdict === "permitted" || e.verdict === "permitted-with-obligations" || e.override),
+        ) ?? null;
     if (!license) {
-      throw new LicenseBlockedError("LICENSE_NOT_ACCEPTED", `No acceptance of ${model.name}'s license (${model.license}) is recorded, and a bundle carries that record.`, {
-        hint: `Run \`llamagate license check ${model.name} --mau N --accept-license\` (or download it with --accept-license) first, then pack.`,
-        details: { model: model.name, licenseFamily: model.license },
-      });
+      throw new LicenseBlockedError(
+        "LICENSE_NOT_ACCEPTED",
+        `No acceptance of ${model.name}'s license (${model.license}) is recorded, and a bundle carries that record.`,
+        {
+          hint: `Run \`llamagate license check ${model.name} --mau N --accept-license\` (or download it with --accept-license) first, then pack.`,
+          details: { model: model.name, licenseFamily: model.license },
+        },
+      );
     }
   }
-  const hashes = await hashModelFiles({ files, signal: p.signal, onFile: (path, reused) => p.onEvent?.({ type: "hashed", path, reused }) });
+  const hashes = await hashModelFiles({
+    files,
+    signal: p.signal,
+    onFile: (path, reused) => p.onEvent?.({ type: "hashed", path, reused }),
+  });
   const manifest: BundleManifest = {
     format: "llamagate-bundle",
     version: 1,
@@ -74,7 +97,14 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     onProgress: (b) => p.onEvent?.({ type: "progress", bytes: b, total }),
     signal: p.signal,
   });
-  return { out, model: model?.name ?? null, files: manifest.files, bytes, license, seconds: (performance.now() - t0) / 1000 };
+  return {
+    out,
+    model: model?.name ?? null,
+    files: manifest.files,
+    bytes,
+    license,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
 function catalogModel(name: string, explicit: boolean): CatalogModel | undefined {

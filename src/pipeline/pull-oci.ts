@@ -32,7 +32,9 @@ export interface PullOciParams extends EngineOptions {
   beforeFetch?: (info: OciFetchInfo) => Promise<void>;
 }
 
-export type PullOciEvent = DownloadEvent | { type: "oci-resolved"; ref: string; digest: string; layers: number; totalBytes: number; model: string | null };
+export type PullOciEvent =
+  | DownloadEvent
+  | { type: "oci-resolved"; ref: string; digest: string; layers: number; totalBytes: number; model: string | null };
 
 export interface PullOciSummary {
   ref: string;
@@ -58,7 +60,14 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
   const t0 = performance.now();
   const ref = parseOciReference(p.ref);
   const dir = resolve(p.dir);
-  const session = createRegistrySession({ registry: ref.registry, repository: ref.repository, plainHttp: p.plainHttp, credentials: p.credentials, dispatcher: p.dispatcher, signal: p.signal });
+  const session = createRegistrySession({
+    registry: ref.registry,
+    repository: ref.repository,
+    plainHttp: p.plainHttp,
+    credentials: p.credentials,
+    dispatcher: p.dispatcher,
+    signal: p.signal,
+  });
   try {
     const manifest = await fetchVerifiedBytes({
       session,
@@ -70,10 +79,24 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
     const parsed = parseModelManifest(manifest.bytes, ref.display);
     const configBytes =
       (await cachedConfig(dir, parsed.configDigest)) ??
-      (await fetchVerifiedBytes({ session, path: `/v2/${ref.repository}/blobs/${parsed.configDigest}`, digest: parsed.configDigest, what: "model config" })).bytes;
+      (
+        await fetchVerifiedBytes({
+          session,
+          path: `/v2/${ref.repository}/blobs/${parsed.configDigest}`,
+          digest: parsed.configDigest,
+          what: "model config",
+        })
+      ).bytes;
     const config = parseModelConfig(configBytes, ref.display);
     const totalBytes = parsed.layers.reduce((s, l) => s + l.size, 0);
-    yield { type: "oci-resolved", ref: ref.display, digest: manifest.digest, layers: parsed.layers.length, totalBytes, model: config.catalogName ?? config.name ?? null };
+    yield {
+      type: "oci-resolved",
+      ref: ref.display,
+      digest: manifest.digest,
+      layers: parsed.layers.length,
+      totalBytes,
+      model: config.catalogName ?? config.name ?? null,
+    };
     await p.beforeFetch?.({ ref: ref.display, manifestDigest: manifest.digest, config, layers: parsed.layers });
     await keepConfig(dir, parsed.configDigest, configBytes);
 
@@ -82,7 +105,8 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
     const seen = new Set<string>();
     for (const l of parsed.layers) {
       const destPath = join(dir, ...l.path.split("/"));
-      if (!destPath.startsWith(dir + sep)) throw new RegistryNotFoundError(`Layer path ${l.path} leaves the destination.`);
+      if (!destPath.startsWith(dir + sep))
+        throw new RegistryNotFoundError(`Layer path ${l.path} leaves the destination.`);
       if (seen.has(destPath)) continue;
       seen.add(destPath);
       transfers.push({
@@ -108,9 +132,14 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       detectHtml: false,
       classifyHttpError: (info: HttpErrorInfo) =>
         info.status === 401 || info.status === 403
-          ? new RegistryAuthError(ref.registry, `${ref.registry} refused the download of ${info.file.displayName} (HTTP ${info.status}).`)
+          ? new RegistryAuthError(
+              ref.registry,
+              `${ref.registry} refused the download of ${info.file.displayName} (HTTP ${info.status}).`,
+            )
           : info.status === 404
-            ? new RegistryNotFoundError(`${ref.display}: the registry has no blob for ${info.file.displayName} (HTTP 404).`)
+            ? new RegistryNotFoundError(
+                `${ref.display}: the registry has no blob for ${info.file.displayName} (HTTP 404).`,
+              )
             : undefined,
     });
     const byPath = new Map(summary.files.map((f) => [f.path, f]));

@@ -1,4 +1,4 @@
-import { basename, join } from "node:path";
+import { basename } from "node:path";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
 import { EventQueue } from "../download/event-queue.js";
@@ -34,10 +34,22 @@ export interface PushOciParams {
 }
 
 export type PushOciEvent =
-  | { type: "push-plan"; ref: string; files: { path: string; size: number }[]; totalBytes: number; model: string | null }
+  | {
+      type: "push-plan";
+      ref: string;
+      files: { path: string; size: number }[];
+      totalBytes: number;
+      model: string | null;
+    }
   | { type: "push-hashed"; path: string; reused: boolean }
   | { type: "push-progress"; path: string; offset: number; size: number }
-  | { type: "push-note"; path: string; kind: "resumed" | "restarted" | "fallback-monolithic"; offset: number; reason?: string }
+  | {
+      type: "push-note";
+      path: string;
+      kind: "resumed" | "restarted" | "fallback-monolithic";
+      offset: number;
+      reason?: string;
+    }
   | { type: "push-blob-done"; path: string; mode: BlobPushMode; resumedFrom: number; bytesSent: number };
 
 export interface PushOciSummary {
@@ -62,10 +74,20 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const ref = parseOciReference(p.ref);
   const files = await listModelFiles({ dir: p.dir, signal: p.signal });
   const catalog = catalogModel(p.model ?? basename(p.dir), p.model !== undefined);
-  yield { type: "push-plan", ref: ref.display, files: files.map((f) => ({ path: f.path, size: f.size })), totalBytes: files.reduce((s, f) => s + f.size, 0), model: catalog?.name ?? null };
+  yield {
+    type: "push-plan",
+    ref: ref.display,
+    files: files.map((f) => ({ path: f.path, size: f.size })),
+    totalBytes: files.reduce((s, f) => s + f.size, 0),
+    model: catalog?.name ?? null,
+  };
 
   const hashed: string[] = [];
-  const hashes = await hashModelFiles({ files, signal: p.signal, onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`) });
+  const hashes = await hashModelFiles({
+    files,
+    signal: p.signal,
+    onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`),
+  });
   for (const h of hashed) yield { type: "push-hashed", path: h.slice(1), reused: h[0] === "r" };
 
   const model: ArtifactModelInfo = {
@@ -74,12 +96,29 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     licenseFamily: catalog?.license,
     family: catalog?.license,
     paramSize: catalog?.size.toLowerCase(),
-    format: files.some((f) => f.path.endsWith(".gguf")) ? "gguf" : files.some((f) => f.path.endsWith(".safetensors")) ? "safetensors" : files.some((f) => f.path.endsWith(".pth")) ? "pt" : undefined,
+    format: files.some((f) => f.path.endsWith(".gguf"))
+      ? "gguf"
+      : files.some((f) => f.path.endsWith(".safetensors"))
+        ? "safetensors"
+        : files.some((f) => f.path.endsWith(".pth"))
+          ? "pt"
+          : undefined,
   };
   const createdAt = new Date(Math.floor(Math.max(...files.map((f) => f.mtimeMs)) / 1000) * 1000).toISOString();
-  const artifact = buildModelArtifact({ files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })), model, createdAt });
+  const artifact = buildModelArtifact({
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })),
+    model,
+    createdAt,
+  });
 
-  const session = createRegistrySession({ registry: ref.registry, repository: ref.repository, plainHttp: p.plainHttp, credentials: p.credentials, dispatcher: p.dispatcher, signal: p.signal });
+  const session = createRegistrySession({
+    registry: ref.registry,
+    repository: ref.repository,
+    plainHttp: p.plainHttp,
+    credentials: p.credentials,
+    dispatcher: p.dispatcher,
+    signal: p.signal,
+  });
   const done: PushOciSummary["files"] = [];
   let bytesSent = 0;
   let skipped = 0;
@@ -100,15 +139,27 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
           const f = byPath.get(l.path)!;
           try {
             const r = await pushBlob({
-              session, digest: l.digest, size: l.size, source: { path: f.absPath }, chunkSize: p.chunkSize, monolithic: p.monolithic,
-              stateDir: p.stateDir, signal: p.signal,
+              session,
+              digest: l.digest,
+              size: l.size,
+              source: { path: f.absPath },
+              chunkSize: p.chunkSize,
+              monolithic: p.monolithic,
+              stateDir: p.stateDir,
+              signal: p.signal,
               onProgress: (offset) => queue.push({ type: "push-progress", path: l.path, offset, size: l.size }),
               onNote: (n) => queue.push({ type: "push-note", path: l.path, ...n }),
             });
             modes.set(l.digest, r.mode);
             bytesSent += r.bytesSent;
             if (r.mode === "exists") skipped++;
-            queue.push({ type: "push-blob-done", path: l.path, mode: r.mode, resumedFrom: r.resumedFrom, bytesSent: r.bytesSent });
+            queue.push({
+              type: "push-blob-done",
+              path: l.path,
+              mode: r.mode,
+              resumedFrom: r.resumedFrom,
+              bytesSent: r.bytesSent,
+            });
           } catch (e) {
             failure ??= e;
           }
@@ -127,10 +178,23 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     await Promise.all(workers);
     for (const e of queue.drain()) yield e;
     if (failure !== undefined) throw failure;
-    const cfg = await pushBlob({ session, digest: artifact.configDescriptor.digest, size: artifact.config.length, source: { bytes: artifact.config }, signal: p.signal });
+    const cfg = await pushBlob({
+      session,
+      digest: artifact.configDescriptor.digest,
+      size: artifact.config.length,
+      source: { bytes: artifact.config },
+      signal: p.signal,
+    });
     if (cfg.mode === "exists") skipped++;
     await pushManifest({ session, reference: ref.tag ?? artifact.manifestDigest, manifest: artifact.manifest });
-    for (const l of artifact.layers) done.push({ path: l.path, size: l.size, sha256: l.digest.slice(7), mediaType: l.mediaType, mode: modes.get(l.digest) ?? "exists" });
+    for (const l of artifact.layers)
+      done.push({
+        path: l.path,
+        size: l.size,
+        sha256: l.digest.slice(7),
+        mediaType: l.mediaType,
+        mode: modes.get(l.digest) ?? "exists",
+      });
   } finally {
     await session.close();
   }

@@ -26,7 +26,11 @@ export async function startFaultProxy(params: {
   const server: Server = createServer((req, res) => {
     const n = (counts.get(req.method!) ?? 0) + 1;
     counts.set(req.method!, n);
-    const entry: ProxiedRequest = { method: req.method!, url: req.url!, contentRange: req.headers["content-range"] as string | undefined };
+    const entry: ProxiedRequest = {
+      method: req.method!,
+      url: req.url!,
+      contentRange: req.headers["content-range"] as string | undefined,
+    };
     log.push(entry);
     const f = fault?.(req, n);
     if (f === "drop") {

@@ -33,7 +33,9 @@ async function freePort(): Promise<number> {
  * Start `docker-registry serve` with a temporary config and storage. `htpasswd` turns on Basic auth
  * with one bcrypt user (made with `htpasswd -Bbn`).
  */
-export async function startRegistry(opts: { htpasswd?: { user: string; password: string } } = {}): Promise<LocalRegistry> {
+export async function startRegistry(
+  opts: { htpasswd?: { user: string; password: string } } = {},
+): Promise<LocalRegistry> {
   const dir = await mkdtemp(join(tmpdir(), "llamagate-registry-"));
   const port = await freePort();
   let auth = "";
@@ -48,7 +50,9 @@ export async function startRegistry(opts: { htpasswd?: { user: string; password:
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  maintenance:\n    uploadpurging:\n      enabled: false\n${auth}http:\n  addr: 127.0.0.1:${port}\n  secret: llamagate-test-secret\n`,
   );
   let log = "";
-  const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: ["ignore", "pipe", "pipe"] });
+  const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const onData = (d: Buffer) => (log += d.toString());
   child.stdout!.on("data", onData);
   child.stderr!.on("data", onData);

@@ -1,4 +1,7 @@
-/** `llamagate pack` / `unpack` through the built CLI: round trip with the license record, a corrupted member named with exit 6. */
+/**
+ * `llamagate pack` / `unpack` through the built CLI: round trip with the license record, and a corrupted
+ * member named with exit 6.
+ */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

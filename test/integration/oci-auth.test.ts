@@ -12,7 +12,10 @@ import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-re
 import { runCli } from "../helpers/run-cli.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("htpasswd");
-if (!HAVE) console.warn("note: docker-registry or htpasswd not installed (apt-get install -y docker-registry apache2-utils): OCI auth tests skipped.");
+if (!HAVE)
+  console.warn(
+    "note: docker-registry or htpasswd not installed (apt-get install -y docker-registry apache2-utils): OCI auth tests skipped.",
+  );
 const USER = "fleet";
 const PASSWORD = "s3cret-Passw0rd-xyz";
 
@@ -42,24 +45,36 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
     expect(anon.code, anon.stderr).toBe(4);
     expect(anon.stderr).toMatch(/LLAMAGATE_REGISTRY_USERNAME/);
 
-    const wrong = await runCli(["push", model, ref, "--plain-http"], { env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: "nope-wrong-pw" } });
+    const wrong = await runCli(["push", model, ref, "--plain-http"], {
+      env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: "nope-wrong-pw" },
+    });
     expect(wrong.code, wrong.stderr).toBe(4);
     expect(wrong.stderr + wrong.stdout).not.toContain("nope-wrong-pw");
 
-    const push = await runCli(["push", model, ref, "--plain-http", "--json"], { env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: PASSWORD } });
+    const push = await runCli(["push", model, ref, "--plain-http", "--json"], {
+      env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: PASSWORD },
+    });
     expect(push.code, push.stderr).toBe(0);
     expect(push.stdout + push.stderr).not.toContain(PASSWORD);
     expect(push.stdout + push.stderr).not.toContain(Buffer.from(`${USER}:${PASSWORD}`).toString("base64"));
 
     await mkdir(join(work, "docker"), { recursive: true });
-    await writeFile(join(work, "docker", "config.json"), JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }));
+    await writeFile(
+      join(work, "docker", "config.json"),
+      JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }),
+    );
     const dest = join(work, "pulled");
     const pull = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--json"], { env: base });
     expect(pull.code, pull.stderr).toBe(0);
     expect(pull.stdout + pull.stderr).not.toContain(PASSWORD);
     expect(JSON.parse(pull.stdout).license).toBe(null); // not a Llama model llamagate knows: no license check applies
-    expect(createHash("sha256").update(await readFile(join(dest, "model.gguf"))).digest("hex")).toBe(createHash("sha256").update(weights).digest("hex"));
+    expect(
+      createHash("sha256")
+        .update(await readFile(join(dest, "model.gguf")))
+        .digest("hex"),
+    ).toBe(createHash("sha256").update(weights).digest("hex"));
     // No state file or sidecar holds the password.
-    for (const f of [join(dest, ".model.gguf.llamagate.json")]) expect(await readFile(f, "utf8")).not.toContain(PASSWORD);
+    for (const f of [join(dest, ".model.gguf.llamagate.json")])
+      expect(await readFile(f, "utf8")).not.toContain(PASSWORD);
   }, 180_000);
 });

@@ -14,7 +14,10 @@ import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-re
 import { runCli } from "../helpers/run-cli.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
-if (!HAVE) console.warn("note: docker-registry or skopeo not installed (apt-get install -y docker-registry skopeo): OCI integration tests skipped.");
+if (!HAVE)
+  console.warn(
+    "note: docker-registry or skopeo not installed (apt-get install -y docker-registry skopeo): OCI integration tests skipped.",
+  );
 
 let registry: LocalRegistry;
 let work: string;
@@ -38,12 +41,16 @@ beforeEach(async () => {
   files["sub/tokenizer.model"] = randomBytes(1000);
   for (const [p, b] of Object.entries(files)) await writeFile(join(model, p), b);
   const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
-  await writeFile(join(model, "checklist.chk"), `${md5(files["consolidated.00.pth"])}  consolidated.00.pth\n${md5(files["params.json"])}  params.json\n`);
+  await writeFile(
+    join(model, "checklist.chk"),
+    `${md5(files["consolidated.00.pth"])}  consolidated.00.pth\n${md5(files["params.json"])}  params.json\n`,
+  );
   return () => rm(work, { recursive: true, force: true });
 });
 
 const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
-const blobGets = async (repo: string) => (await registry.requests()).filter((l) => l.startsWith(`GET /v2/${repo}/blobs/`));
+const blobGets = async (repo: string) =>
+  (await registry.requests()).filter((l) => l.startsWith(`GET /v2/${repo}/blobs/`));
 
 describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skopeo)", () => {
   it("push -> skopeo inspect --raw -> pull byte-identical -> re-pull fetches no blob; skopeo copy to an oci: layout keeps the digest", async () => {
@@ -56,34 +63,58 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(push.stderr).toContain("--plain-http");
 
     // An independent client reads the manifest push wrote.
-    const raw = spawnSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`], { encoding: "utf8" });
+    const raw = spawnSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`], {
+      encoding: "utf8",
+    });
     expect(raw.status, raw.stderr).toBe(0);
     expect(`sha256:${createHash("sha256").update(raw.stdout).digest("hex")}`).toBe(pushed.digest);
     const manifest = JSON.parse(raw.stdout);
     expect(manifest.artifactType).toBe("application/vnd.cncf.model.manifest.v1+json");
     expect(manifest.config.mediaType).toBe("application/vnd.cncf.model.config.v1+json");
-    const byPath = Object.fromEntries(manifest.layers.map((l: { annotations: Record<string, string> }) => [l.annotations["org.cncf.model.filepath"], l]));
-    expect(Object.keys(byPath).sort()).toEqual(["LICENSE", "checklist.chk", "consolidated.00.pth", "params.json", "sub/tokenizer.model"]);
+    const byPath = Object.fromEntries(
+      manifest.layers.map((l: { annotations: Record<string, string> }) => [
+        l.annotations["org.cncf.model.filepath"],
+        l,
+      ]),
+    );
+    expect(Object.keys(byPath).sort()).toEqual([
+      "LICENSE",
+      "checklist.chk",
+      "consolidated.00.pth",
+      "params.json",
+      "sub/tokenizer.model",
+    ]);
     expect(byPath["consolidated.00.pth"].mediaType).toBe("application/vnd.cncf.model.weight.v1.raw");
     expect(byPath["LICENSE"].mediaType).toBe("application/vnd.cncf.model.doc.v1.raw");
     expect(byPath["params.json"].mediaType).toBe("application/vnd.cncf.model.weight.config.v1.raw");
-    expect(byPath["consolidated.00.pth"].digest).toBe(`sha256:${createHash("sha256").update(files["consolidated.00.pth"]!).digest("hex")}`);
-    const cfg = spawnSync("skopeo", ["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`], { encoding: "utf8" });
+    expect(byPath["consolidated.00.pth"].digest).toBe(
+      `sha256:${createHash("sha256").update(files["consolidated.00.pth"]!).digest("hex")}`,
+    );
+    const cfg = spawnSync("skopeo", ["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`], {
+      encoding: "utf8",
+    });
     expect(cfg.status, cfg.stderr).toBe(0);
     expect(JSON.parse(cfg.stdout).llamagate.licenseFamily).toBe("llama2");
 
     // skopeo copies it to an OCI layout unchanged (same manifest digest, same blobs).
     const layout = join(work, "layout");
-    const copy = spawnSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${layout}:v1`], { encoding: "utf8" });
+    const copy = spawnSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${layout}:v1`], {
+      encoding: "utf8",
+    });
     expect(copy.status, copy.stderr).toBe(0);
     const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8"));
     expect(index.manifests[0].digest).toBe(pushed.digest);
-    expect(await readFile(join(layout, "blobs", "sha256", byPath["consolidated.00.pth"].digest.slice(7)))).toEqual(files["consolidated.00.pth"]);
+    expect(await readFile(join(layout, "blobs", "sha256", byPath["consolidated.00.pth"].digest.slice(7)))).toEqual(
+      files["consolidated.00.pth"],
+    );
 
     // pull: byte-identical files.
     const dest = join(work, "pulled");
     const before = (await blobGets("models/llama-2-7b")).length;
-    const pull = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license", "--json"], { env: env() });
+    const pull = await runCli(
+      ["pull", ref, "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license", "--json"],
+      { env: env() },
+    );
     expect(pull.code, pull.stderr).toBe(0);
     const pulled = JSON.parse(pull.stdout);
     expect(pulled.digest).toBe(pushed.digest);
@@ -111,7 +142,9 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect((await runCli(["push", model, ref, "--plain-http"], { env: env() })).code).toBe(0);
     const before = await blobGets("models/blocked");
     const dest = join(work, "blocked");
-    const r = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], { env: env() });
+    const r = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], {
+      env: env(),
+    });
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/requires-meta-license/);
     const after = (await blobGets("models/blocked")).slice(before.length);
@@ -126,12 +159,24 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     const bigDigest = `sha256:${createHash("sha256").update(big).digest("hex")}`;
     // 1. The proxy drops the connection of the 2nd PATCH before forwarding it: the client asks the upload URL
     //    for its offset and goes on from 1 MiB (no new upload session for that blob).
-    const proxy = await startFaultProxy({ target: registry.host, fault: (req, n) => (req.method === "PATCH" && n === 2 ? "drop" : undefined) });
+    const proxy = await startFaultProxy({
+      target: registry.host,
+      fault: (req, n) => (req.method === "PATCH" && n === 2 ? "drop" : undefined),
+    });
     try {
-      const r = await runCli(["push", model, ref(proxy.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"], { env: env() });
+      const r = await runCli(
+        ["push", model, ref(proxy.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"],
+        { env: env() },
+      );
       expect(r.code, r.stderr).toBe(0);
       const patches = proxy.log.filter((l) => l.method === "PATCH").map((l) => l.contentRange);
-      expect(patches).toEqual(["0-1048575", "1048576-2097151", "1048576-2097151", "2097152-3145727", "3145728-3158072"]);
+      expect(patches).toEqual([
+        "0-1048575",
+        "1048576-2097151",
+        "1048576-2097151",
+        "2097152-3145727",
+        "3145728-3158072",
+      ]);
       expect(proxy.log.filter((l) => l.method === "POST")).toHaveLength(6); // one upload session per blob (5 files + the config), no restart
       expect(proxy.log.some((l) => l.method === "GET" && l.url.includes("/blobs/uploads/"))).toBe(true);
     } finally {
@@ -152,11 +197,17 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       },
     });
     try {
-      const killed = await runCli(["push", model, ref2(proxy2.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"], { env: env(), onSpawn: (c) => (child = c) });
+      const killed = await runCli(
+        ["push", model, ref2(proxy2.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"],
+        { env: env(), onSpawn: (c) => (child = c) },
+      );
       expect(killed.code).toBe(null);
       proxy2.setFault(undefined);
       proxy2.log.length = 0;
-      const r = await runCli(["push", model, ref2(proxy2.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"], { env: env() });
+      const r = await runCli(
+        ["push", model, ref2(proxy2.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"],
+        { env: env() },
+      );
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toContain("resuming the upload at 2.0 MiB");
       const patches = proxy2.log.filter((l) => l.method === "PATCH").map((l) => l.contentRange);
@@ -165,8 +216,15 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       await proxy2.stop();
     }
     const dest = join(work, "resumed");
-    const pull = await runCli(["pull", ref2(registry.host), "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license"], { env: env() });
+    const pull = await runCli(
+      ["pull", ref2(registry.host), "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license"],
+      { env: env() },
+    );
     expect(pull.code, pull.stderr).toBe(0);
-    expect(createHash("sha256").update(await readFile(join(dest, "consolidated.00.pth"))).digest("hex")).toBe(bigDigest.slice(7));
+    expect(
+      createHash("sha256")
+        .update(await readFile(join(dest, "consolidated.00.pth")))
+        .digest("hex"),
+    ).toBe(bigDigest.slice(7));
   }, 180_000);
 });

@@ -8,7 +8,9 @@ import { logLine, printJson, printLine } from "../output.js";
 export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("pack")
-    .description("Pack a model folder into one tar bundle for air-gapped networks (manifest of sizes + sha256, license acceptance record)")
+    .description(
+      "Pack a model folder into one tar bundle for air-gapped networks (manifest of sizes + sha256, license acceptance record)",
+    )
     .argument("<dir>", "model folder")
     .requiredOption("-o, --out <file>", "bundle to write (e.g. llama-2-7b.tar)")
     .option("--model <name>", "catalog name of the model (default: the folder's name if llamagate knows it)")
@@ -32,7 +34,10 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
           printJson(ctx, { ok: true, ...s });
           return 0;
         }
-        logLine(ctx, `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`);
+        logLine(
+          ctx,
+          `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`,
+        );
         printLine(ctx, s.out);
         return 0;
       }),

@@ -25,15 +25,21 @@ type PullOptions = EngineFlags & LicenseCliOptions & { dir?: string; plainHttp?:
 export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
   const cmd = program
     .command("pull")
-    .description("Download a model from an OCI registry (ModelPack artifact): license-checked on its config first, resumable, sha256-verified")
+    .description(
+      "Download a model from an OCI registry (ModelPack artifact): license-checked on its config first, resumable, sha256-verified",
+    )
     .argument("<ref>", "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>")
     .requiredOption("--dir <dir>", "destination folder")
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
     .option("--concurrency <n>", "layers downloaded at once (default 4)", (v) => intArg(v, "--concurrency", 1, 64))
     .option("--parts <n>", "parallel Range requests per large layer", (v) => intArg(v, "--parts", 1, 64), 1)
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", (v) => intArg(v, "--min-part-mb", 1, 4096))
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => intArg(v, "--stall-timeout", 1, 3600))
-    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder", (v) => intArg(v, "--lock-wait", 0, 86_400))
+    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) =>
+      intArg(v, "--stall-timeout", 1, 3600),
+    )
+    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder", (v) =>
+      intArg(v, "--lock-wait", 0, 86_400),
+    )
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (refArg: string, opts: PullOptions) => {
@@ -60,7 +66,9 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
             break;
           }
           if (r.value.type === "oci-resolved" && !opts.json) {
-            progress.log(`${r.value.ref} is ${r.value.digest}: ${r.value.layers} file(s), ${formatBytes(r.value.totalBytes)}${r.value.model ? ` (${r.value.model})` : ""}.`);
+            progress.log(
+              `${r.value.ref} is ${r.value.digest}: ${r.value.layers} file(s), ${formatBytes(r.value.totalBytes)}${r.value.model ? ` (${r.value.model})` : ""}.`,
+            );
           }
           progress.onEvent(r.value);
         }
@@ -72,7 +80,10 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
         return 0;
       }
       const got = summary.files.filter((f) => f.downloaded).length;
-      logLine(ctx, `${summary.files.length} file(s) verified, ${got} downloaded (${formatBytes(summary.bytesTransferred)}) in ${summary.seconds.toFixed(1)} s.`);
+      logLine(
+        ctx,
+        `${summary.files.length} file(s) verified, ${got} downloaded (${formatBytes(summary.bytesTransferred)}) in ${summary.seconds.toFixed(1)} s.`,
+      );
       printLine(ctx, summary.dir);
       return 0;
     }),
@@ -83,10 +94,18 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
  * The license gate on the artifact's config: the model by its catalog name, else a model of the license
  * family the config declares; an artifact with neither is not a Llama model llamagate knows (a note says so).
  */
-async function gate(ctx: CliContext, info: OciFetchInfo, opts: PullOptions, log: (line: string) => void): Promise<unknown> {
+async function gate(
+  ctx: CliContext,
+  info: OciFetchInfo,
+  opts: PullOptions,
+  log: (line: string) => void,
+): Promise<unknown> {
   const model = modelOf(info);
   if (!model) {
-    if (!opts.json) log(`note: ${info.ref} declares no Llama license llamagate knows (${info.config.licenses.join(", ") || "no license"}), so no Llama license check applies; read its license yourself.`);
+    if (!opts.json)
+      log(
+        `note: ${info.ref} declares no Llama license llamagate knows (${info.config.licenses.join(", ") || "no license"}), so no Llama license check applies; read its license yourself.`,
+      );
     return null;
   }
   const result = await licenseGate(licenseGateParams({ opts, ctx, model, command: "pull" }));
@@ -122,6 +141,7 @@ function modelOf(info: OciFetchInfo): CatalogModel | undefined {
 
 function intArg(v: string, flag: string, min: number, max: number): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${v}".`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${v}".`);
   return n;
 }

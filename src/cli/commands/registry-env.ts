@@ -11,7 +11,11 @@ import { logLine } from "../output.js";
  * else the plain `auths` entry of Docker's config.json ($DOCKER_CONFIG/config.json or
  * ~/.docker/config.json), else anonymous. Also warns (once, on stderr) about plain HTTP.
  */
-export async function registryAccess(ctx: CliContext, registry: string, opts: { plainHttp?: boolean; json?: boolean }): Promise<RegistryCredentials | undefined> {
+export async function registryAccess(
+  ctx: CliContext,
+  registry: string,
+  opts: { plainHttp?: boolean; json?: boolean },
+): Promise<RegistryCredentials | undefined> {
   const env = ctx.env;
   let credentials: RegistryCredentials | undefined;
   if (env.LLAMAGATE_REGISTRY_USERNAME !== undefined || env.LLAMAGATE_REGISTRY_PASSWORD !== undefined) {
@@ -21,12 +25,17 @@ export async function registryAccess(ctx: CliContext, registry: string, opts: { 
     const found = await readDockerConfigAuth({ path, registry });
     credentials = found.credentials;
     if (!credentials && found.helper) {
-      logLine(ctx, `note: the credentials for ${registry} are in the docker-credential-${found.helper} helper, which llamagate does not run; set LLAMAGATE_REGISTRY_USERNAME and LLAMAGATE_REGISTRY_PASSWORD instead. Trying without credentials.`);
+      logLine(
+        ctx,
+        `note: the credentials for ${registry} are in the docker-credential-${found.helper} helper, which llamagate does not run; set LLAMAGATE_REGISTRY_USERNAME and LLAMAGATE_REGISTRY_PASSWORD instead. Trying without credentials.`,
+      );
     }
   }
   if (opts.plainHttp) {
     const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/.test(registry);
-    const risk = loopback ? "" : `, which is not a loopback address: anyone on the network path can read and change the bytes${credentials ? " and read the credentials" : ""}`;
+    const risk = loopback
+      ? ""
+      : `, which is not a loopback address: anyone on the network path can read and change the bytes${credentials ? " and read the credentials" : ""}`;
     logLine(ctx, `warning: --plain-http: talking unencrypted HTTP to ${registry}${risk}.`);
   }
   return credentials;
@@ -34,5 +43,10 @@ export async function registryAccess(ctx: CliContext, registry: string, opts: { 
 
 /** Where push remembers upload sessions so an interrupted push resumes (inside llamagate's data folder). */
 export function ociUploadStateDir(ctx: CliContext, registry: string, repository: string): string {
-  return join(llamagateDataDir(ctx.env), "oci-uploads", registry.replace(/[^A-Za-z0-9.-]/g, "_"), repository.replace(/\//g, "__"));
+  return join(
+    llamagateDataDir(ctx.env),
+    "oci-uploads",
+    registry.replace(/[^A-Za-z0-9.-]/g, "_"),
+    repository.replace(/\//g, "__"),
+  );
 }

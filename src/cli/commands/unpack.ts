@@ -8,7 +8,9 @@ import { logLine, printJson, printLine } from "../output.js";
 export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("unpack")
-    .description("Unpack a bundle made by `llamagate pack`, verifying every file's sha256 while extracting (unsafe or corrupted bundles are refused)")
+    .description(
+      "Unpack a bundle made by `llamagate pack`, verifying every file's sha256 while extracting (unsafe or corrupted bundles are refused)",
+    )
     .argument("<bundle>", "the .tar bundle")
     .requiredOption("--dir <dir>", "destination folder")
     .option("--json", "print one JSON object on stdout at the end")
@@ -18,12 +20,32 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
         const r = await unpackBundle({ bundle: resolve(bundle), dir: resolve(opts.dir), signal: ctx.signal });
         const seconds = (performance.now() - t0) / 1000;
         if (opts.json) {
-          printJson(ctx, { ok: true, dir: r.dir, model: r.manifest.model, files: r.files, bytes: r.bytes, license: r.manifest.license, seconds });
+          printJson(ctx, {
+            ok: true,
+            dir: r.dir,
+            model: r.manifest.model,
+            files: r.files,
+            bytes: r.bytes,
+            license: r.manifest.license,
+            seconds,
+          });
           return 0;
         }
-        const lic = r.manifest.license as { licenseName?: string; time?: string; verdict?: string; mau?: number } | null;
-        logLine(ctx, `Unpacked and verified ${r.files.length} file(s) (${formatBytes(r.bytes)}) in ${seconds.toFixed(1)} s.`);
-        if (lic) logLine(ctx, `License record in the bundle: ${lic.licenseName ?? "?"} accepted ${lic.time ?? "?"} (verdict ${lic.verdict ?? "?"}, ${lic.mau ?? "?"} MAU).`);
+        const lic = r.manifest.license as {
+          licenseName?: string;
+          time?: string;
+          verdict?: string;
+          mau?: number;
+        } | null;
+        logLine(
+          ctx,
+          `Unpacked and verified ${r.files.length} file(s) (${formatBytes(r.bytes)}) in ${seconds.toFixed(1)} s.`,
+        );
+        if (lic)
+          logLine(
+            ctx,
+            `License record in the bundle: ${lic.licenseName ?? "?"} accepted ${lic.time ?? "?"} (verdict ${lic.verdict ?? "?"}, ${lic.mau ?? "?"} MAU).`,
+          );
         printLine(ctx, r.dir);
         return 0;
       }),

@@ -46,7 +46,8 @@ export function parseBundleManifest(bytes: Buffer, bundle: string): BundleManife
   } catch {
     throw bad("is not JSON");
   }
-  if (typeof j !== "object" || j === null || j.format !== "llamagate-bundle") throw bad("is not a llamagate bundle manifest");
+  if (typeof j !== "object" || j === null || j.format !== "llamagate-bundle")
+    throw bad("is not a llamagate bundle manifest");
   if (j.version !== 1) throw bad(`has version ${String(j.version)} (this llamagate reads version 1)`);
   if (!Array.isArray(j.files)) throw bad("lists no files");
   const seen = new Set<string>();

@@ -5,7 +5,14 @@ import { Parser, type ReadEntry } from "tar";
 import { InterruptedError } from "../../core/errors.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { fsyncDir } from "../../core/fs/fsync-dir.js";
-import { BUNDLE_MANIFEST_NAME, MAX_BUNDLE_MANIFEST_BYTES, checkBundlePath, parseBundleManifest, type BundleFile, type BundleManifest } from "./bundle-manifest.js";
+import {
+  BUNDLE_MANIFEST_NAME,
+  MAX_BUNDLE_MANIFEST_BYTES,
+  checkBundlePath,
+  parseBundleManifest,
+  type BundleFile,
+  type BundleManifest,
+} from "./bundle-manifest.js";
 import { BundleError } from "./errors.js";
 
 export interface UnpackBundleResult {
@@ -60,7 +67,9 @@ export async function unpackBundle(params: {
     entry.on("end", () => actions.push({ kind: "end" }));
   });
   parser.on("error", (e: Error) => parserErrors.push(e));
-  parser.on("warn", (code: string, message: string | Error) => parserErrors.push(new Error(`${code}: ${typeof message === "string" ? message : message.message}`)));
+  parser.on("warn", (code: string, message: string | Error) =>
+    parserErrors.push(new Error(`${code}: ${typeof message === "string" ? message : message.message}`)),
+  );
 
   let manifest: BundleManifest | undefined;
   let manifestBytes: Buffer[] | undefined;
@@ -77,19 +86,30 @@ export async function unpackBundle(params: {
       if (why) throw fail("BUNDLE_UNSAFE_PATH", `member ${JSON.stringify(e.path)} has ${why}`);
       if (e.type === "SymbolicLink" || e.type === "Link") {
         const target = e.linkpath ?? "";
-        const resolved = e.type === "SymbolicLink" ? posix.normalize(posix.join(posix.dirname(path), target)) : posix.normalize(target);
+        const resolved =
+          e.type === "SymbolicLink"
+            ? posix.normalize(posix.join(posix.dirname(path), target))
+            : posix.normalize(target);
         if (target.startsWith("/") || resolved === ".." || resolved.startsWith("../")) {
-          throw fail("BUNDLE_LINK_ESCAPE", `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"} pointing outside the destination (${target})`);
+          throw fail(
+            "BUNDLE_LINK_ESCAPE",
+            `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"} pointing outside the destination (${target})`,
+          );
         }
-        throw fail("BUNDLE_LINK", `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"}; bundles carry regular files only`);
+        throw fail(
+          "BUNDLE_LINK",
+          `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"}; bundles carry regular files only`,
+        );
       }
       if (e.type === "Directory") {
         current = { got: 0 };
         return;
       }
-      if (!FILE_TYPES.has(e.type)) throw fail("BUNDLE_SPECIAL_FILE", `member ${path} is a ${e.type}; bundles carry regular files only`);
+      if (!FILE_TYPES.has(e.type))
+        throw fail("BUNDLE_SPECIAL_FILE", `member ${path} is a ${e.type}; bundles carry regular files only`);
       if (!manifest && !manifestBytes) {
-        if (path !== BUNDLE_MANIFEST_NAME) throw fail("BUNDLE_MALFORMED", `the first member is ${path}, not ${BUNDLE_MANIFEST_NAME}`);
+        if (path !== BUNDLE_MANIFEST_NAME)
+          throw fail("BUNDLE_MALFORMED", `the first member is ${path}, not ${BUNDLE_MANIFEST_NAME}`);
         if (e.size > MAX_BUNDLE_MANIFEST_BYTES) throw fail("BUNDLE_MALFORMED", "the manifest is too large");
         manifestBytes = [];
         current = { got: 0, manifest: true };
@@ -97,14 +117,22 @@ export async function unpackBundle(params: {
       }
       if (!manifest) throw fail("BUNDLE_MALFORMED", "the manifest is incomplete");
       const file = manifest.files.find((f) => f.path === path);
-      if (!file) throw fail(path === BUNDLE_MANIFEST_NAME ? "BUNDLE_DUPLICATE" : "BUNDLE_UNLISTED", `member ${path} is not listed in the bundle manifest`);
-      if (done.has(path) || current?.file?.path === path) throw fail("BUNDLE_DUPLICATE", `member ${path} appears twice`);
-      if (e.size !== file.size) throw fail("BUNDLE_CORRUPT_MEMBER", `member ${path} is ${e.size} bytes, the manifest says ${file.size}`);
+      if (!file)
+        throw fail(
+          path === BUNDLE_MANIFEST_NAME ? "BUNDLE_DUPLICATE" : "BUNDLE_UNLISTED",
+          `member ${path} is not listed in the bundle manifest`,
+        );
+      if (done.has(path) || current?.file?.path === path)
+        throw fail("BUNDLE_DUPLICATE", `member ${path} appears twice`);
+      if (e.size !== file.size)
+        throw fail("BUNDLE_CORRUPT_MEMBER", `member ${path} is ${e.size} bytes, the manifest says ${file.size}`);
       const tmp = join(staging, ...path.split("/"));
       await mkdir(dirname(tmp), { recursive: true });
       const fh = await open(tmp, "wx").catch((err) => {
         // A member named like a folder another member made (a/b after a/b/c), or similar clashes.
-        throw (err as NodeJS.ErrnoException).code === "EEXIST" || (err as NodeJS.ErrnoException).code === "EISDIR" || (err as NodeJS.ErrnoException).code === "ENOTDIR"
+        throw (err as NodeJS.ErrnoException).code === "EEXIST" ||
+          (err as NodeJS.ErrnoException).code === "EISDIR" ||
+          (err as NodeJS.ErrnoException).code === "ENOTDIR"
           ? fail("BUNDLE_DUPLICATE", `member ${path} clashes with another member's path`)
           : filesystemErrorFrom(err, tmp, "create");
       });
@@ -129,12 +157,17 @@ export async function unpackBundle(params: {
       const f = current.file;
       await current.fh.sync();
       await current.fh.close();
-      if (current.got !== f.size) throw fail("BUNDLE_CORRUPT_MEMBER", `member ${f.path} is truncated (${current.got} of ${f.size} bytes)`);
+      if (current.got !== f.size)
+        throw fail("BUNDLE_CORRUPT_MEMBER", `member ${f.path} is truncated (${current.got} of ${f.size} bytes)`);
       const actual = current.hash!.digest("hex");
       if (actual !== f.sha256) {
-        throw new BundleError("BUNDLE_CORRUPT_MEMBER", `${name}: member ${f.path} is corrupted (sha256 ${actual}, the manifest says ${f.sha256}); nothing was unpacked.`, {
-          details: { member: f.path, expected: f.sha256, actual },
-        });
+        throw new BundleError(
+          "BUNDLE_CORRUPT_MEMBER",
+          `${name}: member ${f.path} is corrupted (sha256 ${actual}, the manifest says ${f.sha256}); nothing was unpacked.`,
+          {
+            details: { member: f.path, expected: f.sha256, actual },
+          },
+        );
       }
       done.add(f.path);
     }
@@ -155,9 +188,20 @@ export async function unpackBundle(params: {
     parser.end();
     await drain();
     if (!manifest) throw fail("BUNDLE_MALFORMED", `it has no ${BUNDLE_MANIFEST_NAME}`);
-    if (current) throw fail("BUNDLE_CORRUPT_MEMBER", `the archive ends inside member ${current.file?.path ?? BUNDLE_MANIFEST_NAME}`);
+    if (current)
+      throw fail(
+        "BUNDLE_CORRUPT_MEMBER",
+        `the archive ends inside member ${current.file?.path ?? BUNDLE_MANIFEST_NAME}`,
+      );
     const missing = manifest.files.filter((f) => !done.has(f.path));
-    if (missing.length) throw fail("BUNDLE_MISSING_MEMBER", `${missing.length} file(s) of the manifest are missing (${missing.slice(0, 3).map((f) => f.path).join(", ")})`);
+    if (missing.length)
+      throw fail(
+        "BUNDLE_MISSING_MEMBER",
+        `${missing.length} file(s) of the manifest are missing (${missing
+          .slice(0, 3)
+          .map((f) => f.path)
+          .join(", ")})`,
+      );
     // Every file verified: move them into place.
     const written: UnpackBundleResult["files"] = [];
     for (const f of manifest.files) {

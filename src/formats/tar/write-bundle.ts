@@ -33,7 +33,17 @@ export async function writeBundle(params: {
     written += b.length;
   };
   const member = async (path: string, size: number, body: () => AsyncIterable<Buffer>) => {
-    const data = { path, mode: 0o644, uid: 0, gid: 0, size, mtime: new Date(0), type: "File" as const, uname: "", gname: "" };
+    const data = {
+      path,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      size,
+      mtime: new Date(0),
+      type: "File" as const,
+      uname: "",
+      gname: "",
+    };
     const block = Buffer.alloc(512);
     const needPax = new Header(data).encode(block, 0);
     if (needPax) await put(new Pax(data).encode());
@@ -47,7 +57,12 @@ export async function writeBundle(params: {
       content += c.length;
       params.onProgress?.(content);
     }
-    if (n !== size) throw filesystemErrorFrom(Object.assign(new Error(`${path} changed size while being packed`), { code: "EIO" }), path, "read");
+    if (n !== size)
+      throw filesystemErrorFrom(
+        Object.assign(new Error(`${path} changed size while being packed`), { code: "EIO" }),
+        path,
+        "read",
+      );
     if (size % 512) await put(Buffer.alloc(512 - (size % 512)));
   };
   try {

@@ -95,7 +95,11 @@ export function buildModelArtifact(params: {
     },
   };
   const configBytes = Buffer.from(JSON.stringify(config));
-  const configDescriptor: Descriptor = { mediaType: MODEL_CONFIG, digest: sha256Digest(configBytes), size: configBytes.length };
+  const configDescriptor: Descriptor = {
+    mediaType: MODEL_CONFIG,
+    digest: sha256Digest(configBytes),
+    size: configBytes.length,
+  };
   const manifest = {
     schemaVersion: 2,
     mediaType: OCI_MANIFEST,
@@ -105,7 +109,13 @@ export function buildModelArtifact(params: {
     annotations: { "org.opencontainers.image.created": params.createdAt },
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  return { config: configBytes, configDescriptor, layers, manifest: manifestBytes, manifestDigest: sha256Digest(manifestBytes) };
+  return {
+    config: configBytes,
+    configDescriptor,
+    layers,
+    manifest: manifestBytes,
+    manifestDigest: sha256Digest(manifestBytes),
+  };
 }
 
 function sha256Digest(b: Buffer): string {

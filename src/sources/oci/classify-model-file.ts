@@ -8,7 +8,11 @@ import { LAYER_CODE, LAYER_DOC, LAYER_WEIGHT, LAYER_WEIGHT_CONFIG } from "./medi
 export function classifyModelFile(path: string): string {
   const base = path.split("/").pop()!.toLowerCase();
   if (/\.(safetensors|pth|pt|gguf|bin|ckpt)$/.test(base)) return LAYER_WEIGHT;
-  if (/^(license|licence|use_policy|readme|notice|responsible_use_guide)(\b|[._-])/.test(base) || /\.(md|txt|pdf)$/.test(base)) return LAYER_DOC;
+  if (
+    /^(license|licence|use_policy|readme|notice|responsible_use_guide)(\b|[._-])/.test(base) ||
+    /\.(md|txt|pdf)$/.test(base)
+  )
+    return LAYER_DOC;
   if (/\.(py|ipynb|sh)$/.test(base)) return LAYER_CODE;
   return LAYER_WEIGHT_CONFIG;
 }

@@ -84,16 +84,26 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
   async function send(req: RegistryRequest): Promise<RegistryResponse> {
     const url = req.path.startsWith("/") ? baseUrl + req.path : req.path;
     const target = new URL(url);
-    if (target.host !== new URL(baseUrl).host) throw new RegistryProtocolError(`${registry} sent a location on another host; refusing to follow it.`);
+    if (target.host !== new URL(baseUrl).host)
+      throw new RegistryProtocolError(`${registry} sent a location on another host; refusing to follow it.`);
     const headers: Record<string, string> = { "user-agent": "llamagate", ...req.headers };
     const a = auth.get(req.access);
     if (a) headers.authorization = a;
     try {
-      const r = await request(url, { method: req.method, headers, body: req.body?.(), dispatcher, signal, maxRedirections: 0 } as Parameters<typeof request>[1]);
+      const r = await request(url, {
+        method: req.method,
+        headers,
+        body: req.body?.(),
+        dispatcher,
+        signal,
+        maxRedirections: 0,
+      } as Parameters<typeof request>[1]);
       return { status: r.statusCode, headers: r.headers, body: r.body };
     } catch (e) {
       if (signal?.aborted) throw new InterruptedError();
-      throw new RegistryProtocolError(`${req.method} ${registry}: ${clean((e as Error)?.message ?? String(e))}`, { cause: e });
+      throw new RegistryProtocolError(`${req.method} ${registry}: ${clean((e as Error)?.message ?? String(e))}`, {
+        cause: e,
+      });
     }
   }
 
@@ -104,7 +114,8 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
       return;
     }
     if (challenges.some((c) => c.scheme === "basic")) {
-      if (!credentials) throw new RegistryAuthError(registry, `${registry} asks for a username and password, and none was found.`);
+      if (!credentials)
+        throw new RegistryAuthError(registry, `${registry} asks for a username and password, and none was found.`);
       auth.set(access, basic(credentials));
       return;
     }
@@ -122,13 +133,20 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
       r = await request(realm, { method: "GET", headers, dispatcher, signal });
     } catch (e) {
       if (signal?.aborted) throw new InterruptedError();
-      throw new RegistryProtocolError(`token service of ${registry} (${realm.host}): ${clean((e as Error)?.message ?? String(e))}`, { cause: e });
+      throw new RegistryProtocolError(
+        `token service of ${registry} (${realm.host}): ${clean((e as Error)?.message ?? String(e))}`,
+        { cause: e },
+      );
     }
     const text = await r.body.text();
     if (r.statusCode === 401 || r.statusCode === 403) {
-      throw new RegistryAuthError(registry, `The token service of ${registry} refused ${credentials ? "the credentials" : "anonymous access"} (HTTP ${r.statusCode}).`);
+      throw new RegistryAuthError(
+        registry,
+        `The token service of ${registry} refused ${credentials ? "the credentials" : "anonymous access"} (HTTP ${r.statusCode}).`,
+      );
     }
-    if (r.statusCode !== 200) throw new RegistryProtocolError(`The token service of ${registry} answered HTTP ${r.statusCode}.`);
+    if (r.statusCode !== 200)
+      throw new RegistryProtocolError(`The token service of ${registry} answered HTTP ${r.statusCode}.`);
     let token: unknown;
     try {
       const j = JSON.parse(text) as { token?: unknown; access_token?: unknown };
@@ -136,7 +154,8 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
     } catch {
       token = undefined;
     }
-    if (typeof token !== "string" || !token) throw new RegistryProtocolError(`The token service of ${registry} sent no token.`);
+    if (typeof token !== "string" || !token)
+      throw new RegistryProtocolError(`The token service of ${registry} sent no token.`);
     tokens.push(token);
     return token;
   }
@@ -153,7 +172,10 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
     r = await send(req);
     if (r.status === 401) {
       await r.body.dump().catch(() => {});
-      throw new RegistryAuthError(registry, `${registry} refused ${credentials ? "the credentials" : "anonymous access"} for ${repository} (HTTP 401).`);
+      throw new RegistryAuthError(
+        registry,
+        `${registry} refused ${credentials ? "the credentials" : "anonymous access"} for ${repository} (HTTP 401).`,
+      );
     }
     return r;
   }
@@ -163,7 +185,8 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
     repository,
     baseUrl,
     async request(req) {
-      if (req.access === "push" && !auth.has("push") && auth.has("pull") && auth.get("pull")!.startsWith("Basic")) auth.set("push", auth.get("pull")!);
+      if (req.access === "push" && !auth.has("push") && auth.has("pull") && auth.get("pull")!.startsWith("Basic"))
+        auth.set("push", auth.get("pull")!);
       const idempotent = req.idempotent ?? (req.method === "GET" || req.method === "HEAD");
       if (!idempotent) return once(req);
       return withRetry({
@@ -171,11 +194,16 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
           const r = await once(req);
           if (r.status >= 500 || r.status === 429) {
             await r.body.dump().catch(() => {});
-            throw Object.assign(new RegistryProtocolError(`${req.method} on ${registry} answered HTTP ${r.status}.`), { retryAfterMs: parseRetryAfter(r.headers["retry-after"]) });
+            throw Object.assign(new RegistryProtocolError(`${req.method} on ${registry} answered HTTP ${r.status}.`), {
+              retryAfterMs: parseRetryAfter(r.headers["retry-after"]),
+            });
           }
           return r;
         },
-        classify: (e) => ({ retry: e instanceof RegistryProtocolError, retryAfterMs: (e as { retryAfterMs?: number }).retryAfterMs }),
+        classify: (e) => ({
+          retry: e instanceof RegistryProtocolError,
+          retryAfterMs: (e as { retryAfterMs?: number }).retryAfterMs,
+        }),
         policy,
         signal,
       });
@@ -198,6 +226,7 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
 }
 
 function basic(c: RegistryCredentials): string {
-  if (c.username.includes(":")) throw new UsageError("A registry username cannot contain ':'.", { code: "BAD_REGISTRY_CREDENTIALS" });
+  if (c.username.includes(":"))
+    throw new UsageError("A registry username cannot contain ':'.", { code: "BAD_REGISTRY_CREDENTIALS" });
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString("base64")}`;
 }

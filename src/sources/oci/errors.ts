@@ -13,14 +13,20 @@ export class RegistryAuthError extends LlamagateError {
 /** The repository, tag or blob does not exist on the registry. */
 export class RegistryNotFoundError extends LlamagateError {
   constructor(message: string, options: LlamagateErrorOptions = {}) {
-    super("REGISTRY_NOT_FOUND", "not-found", message, { hint: "Check the registry, repository and tag (push it first with `llamagate push`).", ...options });
+    super("REGISTRY_NOT_FOUND", "not-found", message, {
+      hint: "Check the registry, repository and tag (push it first with `llamagate push`).",
+      ...options,
+    });
   }
 }
 
 /** The registry answered something the protocol does not allow, or failed after retries. */
 export class RegistryProtocolError extends LlamagateError {
   constructor(message: string, options: LlamagateErrorOptions = {}) {
-    super("REGISTRY_ERROR", "network", message, { hint: "Run the same command again; finished blobs are not sent or fetched twice.", ...options });
+    super("REGISTRY_ERROR", "network", message, {
+      hint: "Run the same command again; finished blobs are not sent or fetched twice.",
+      ...options,
+    });
   }
 }
 
@@ -37,6 +43,9 @@ export class NotAModelArtifactError extends LlamagateError {
 /** A manifest or config did not hash to the digest that names it. */
 export class RegistryDigestMismatchError extends LlamagateError {
   constructor(message: string, options: LlamagateErrorOptions = {}) {
-    super("OCI_DIGEST_MISMATCH", "integrity", message, { hint: "The registry or a proxy served other bytes than the digest names; pull again, or push the model again.", ...options });
+    super("OCI_DIGEST_MISMATCH", "integrity", message, {
+      hint: "The registry or a proxy served other bytes than the digest names; pull again, or push the model again.",
+      ...options,
+    });
   }
 }

@@ -20,7 +20,12 @@ export async function fetchVerifiedBytes(params: {
   what: string;
 }): Promise<{ bytes: Buffer; contentType: string | undefined; digest: string }> {
   const { session } = params;
-  const r = await session.request({ method: "GET", path: params.path, access: "pull", headers: params.accept ? { accept: params.accept } : {} });
+  const r = await session.request({
+    method: "GET",
+    path: params.path,
+    access: "pull",
+    headers: params.accept ? { accept: params.accept } : {},
+  });
   if (r.status !== 200) throw await registryFailure(r, `download of the ${params.what}`, session);
   const chunks: Buffer[] = [];
   let n = 0;
@@ -28,16 +33,21 @@ export async function fetchVerifiedBytes(params: {
     n += (c as Buffer).length;
     if (n > MAX_METADATA_BYTES) {
       r.body.destroy();
-      throw new NotAModelArtifactError(`The ${params.what} from ${session.registry} is larger than ${MAX_METADATA_BYTES} bytes; refusing it.`);
+      throw new NotAModelArtifactError(
+        `The ${params.what} from ${session.registry} is larger than ${MAX_METADATA_BYTES} bytes; refusing it.`,
+      );
     }
     chunks.push(c as Buffer);
   }
   const bytes = Buffer.concat(chunks);
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   if (params.digest && params.digest !== digest) {
-    throw new RegistryDigestMismatchError(`The ${params.what} from ${session.registry} does not match its digest ${params.digest} (got ${digest}).`, {
-      details: { expected: params.digest, actual: digest },
-    });
+    throw new RegistryDigestMismatchError(
+      `The ${params.what} from ${session.registry} does not match its digest ${params.digest} (got ${digest}).`,
+      {
+        details: { expected: params.digest, actual: digest },
+      },
+    );
   }
   const ct = r.headers["content-type"];
   return { bytes, contentType: Array.isArray(ct) ? ct[0] : ct, digest };

@@ -22,10 +22,18 @@ export interface ModelFolderFile {
 export async function listModelFiles(params: { dir: string; signal?: AbortSignal }): Promise<ModelFolderFile[]> {
   const root = params.dir;
   const st = await stat(root).catch((e) => {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`${root} does not exist.`, { code: "NO_SUCH_DIR", hint: "Pass the folder of a downloaded model." });
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError(`${root} does not exist.`, {
+        code: "NO_SUCH_DIR",
+        hint: "Pass the folder of a downloaded model.",
+      });
     throw filesystemErrorFrom(e, root, "read");
   });
-  if (!st.isDirectory()) throw new UsageError(`${root} is not a folder.`, { code: "NOT_A_DIR", hint: "Pass the folder of a downloaded model." });
+  if (!st.isDirectory())
+    throw new UsageError(`${root} is not a folder.`, {
+      code: "NOT_A_DIR",
+      hint: "Pass the folder of a downloaded model.",
+    });
   const out: ModelFolderFile[] = [];
   const walk = async (rel: string, depth: number): Promise<void> => {
     if (depth > 32) return;

@@ -42,7 +42,10 @@ export function parseOciReference(text: string): OciReference {
   const slash = rest.indexOf("/");
   if (slash < 0) throw bad("it names no registry host");
   const registry = rest.slice(0, slash);
-  if (!(registry.includes(".") || registry.includes(":") || registry === "localhost") || !/^[A-Za-z0-9.:[\]-]+$/.test(registry)) {
+  if (
+    !(registry.includes(".") || registry.includes(":") || registry === "localhost") ||
+    !/^[A-Za-z0-9.:[\]-]+$/.test(registry)
+  ) {
     throw bad(`"${registry}" is not a registry host`);
   }
   let path = rest.slice(slash + 1);
@@ -53,7 +56,8 @@ export function parseOciReference(text: string): OciReference {
     path = path.slice(0, colon);
     if (!TAG.test(tag)) throw bad(`"${tag}" is not a valid tag`);
   }
-  if (!path || !path.split("/").every((c) => REPO_COMPONENT.test(c))) throw bad(`"${path}" is not a valid repository name (lower case, digits, . _ -)`);
+  if (!path || !path.split("/").every((c) => REPO_COMPONENT.test(c)))
+    throw bad(`"${path}" is not a valid repository name (lower case, digits, . _ -)`);
   if (!tag && !digest) tag = "latest";
   const display = `${registry}/${path}${tag ? `:${tag}` : ""}${digest ? `@${digest}` : ""}`;
   return { registry, repository: path, tag, digest, reference: digest ?? tag!, display };

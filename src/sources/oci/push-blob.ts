@@ -59,7 +59,8 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   const { session, digest, size, signal } = params;
   const repo = session.repository;
   const head = await session.request({ method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, access: "push" });
-  if (head.status !== 200 && head.status !== 404) throw await registryFailure(head, `HEAD of blob ${short(digest)}`, session);
+  if (head.status !== 200 && head.status !== 404)
+    throw await registryFailure(head, `HEAD of blob ${short(digest)}`, session);
   await head.body.dump().catch(() => {});
   if (head.status === 200) return { digest, mode: "exists", resumedFrom: size, bytesSent: 0 };
 
@@ -104,7 +105,11 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
         method: "PATCH",
         path: location,
         access: "push",
-        headers: { "content-type": "application/octet-stream", "content-range": `${offset}-${end - 1}`, "content-length": String(end - offset) },
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-range": `${offset}-${end - 1}`,
+          "content-length": String(end - offset),
+        },
         body: body(offset, end),
       });
     } catch (e) {
@@ -140,8 +145,14 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   return { digest, mode: "chunked", resumedFrom, bytesSent };
 
   async function startUpload(): Promise<string> {
-    const r = await session.request({ method: "POST", path: `/v2/${repo}/blobs/uploads/`, access: "push", headers: { "content-length": "0" } });
-    if (r.status !== 202 || !r.headers.location) throw await registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
+    const r = await session.request({
+      method: "POST",
+      path: `/v2/${repo}/blobs/uploads/`,
+      access: "push",
+      headers: { "content-length": "0" },
+    });
+    if (r.status !== 202 || !r.headers.location)
+      throw await registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
     await r.body.dump().catch(() => {});
     return resolveLocation(r, `${session.baseUrl}/v2/${repo}/blobs/uploads/`);
   }
@@ -162,7 +173,8 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       headers: { "content-type": "application/octet-stream", "content-length": String(empty ? 0 : size) },
       body: empty ? () => empty : body(0, size),
     });
-    if (r.status !== 201 && r.status !== 204) throw await registryFailure(r, `completion of blob ${short(digest)}`, session);
+    if (r.status !== 201 && r.status !== 204)
+      throw await registryFailure(r, `completion of blob ${short(digest)}`, session);
     await r.body.dump().catch(() => {});
   }
 

@@ -24,7 +24,8 @@ export async function pushManifest(params: {
     body: () => params.manifest,
     idempotent: true,
   });
-  if (r.status !== 201 && r.status !== 200) throw await registryFailure(r, `upload of the manifest ${params.reference}`, session);
+  if (r.status !== 201 && r.status !== 200)
+    throw await registryFailure(r, `upload of the manifest ${params.reference}`, session);
   await r.body.dump().catch(() => {});
   const d = r.headers["docker-content-digest"];
   return Array.isArray(d) ? d[0] : d;

@@ -6,7 +6,7 @@ import type { RegistryCredentials } from "./create-registry-session.js";
 export interface DockerConfigAuth {
   /** The plain `auths` entry's credentials, if there is one. */
   credentials?: RegistryCredentials;
-  /** Set when the registry's credentials live in a credential helper (credsStore / credHelpers), which llamagate does not run. */
+  /** Set when the credentials live in a credential helper (credsStore / credHelpers), which llamagate does not run. */
   helper?: string;
 }
 
@@ -28,19 +28,35 @@ export async function readDockerConfigAuth(params: {
   } catch {
     return {};
   }
-  let cfg: { auths?: Record<string, { auth?: unknown; username?: unknown; password?: unknown; identitytoken?: unknown }>; credsStore?: unknown; credHelpers?: Record<string, unknown> };
+  let cfg: {
+    auths?: Record<string, { auth?: unknown; username?: unknown; password?: unknown; identitytoken?: unknown }>;
+    credsStore?: unknown;
+    credHelpers?: Record<string, unknown>;
+  };
   try {
     cfg = JSON.parse(text);
   } catch {
-    throw new UsageError(`${params.path} is not valid JSON.`, { code: "BAD_DOCKER_CONFIG", hint: "Fix or move the file, or pass credentials in LLAMAGATE_REGISTRY_USERNAME / LLAMAGATE_REGISTRY_PASSWORD." });
+    throw new UsageError(`${params.path} is not valid JSON.`, {
+      code: "BAD_DOCKER_CONFIG",
+      hint: "Fix or move the file, or pass credentials in LLAMAGATE_REGISTRY_USERNAME / LLAMAGATE_REGISTRY_PASSWORD.",
+    });
   }
-  const keys = [params.registry, `https://${params.registry}`, `http://${params.registry}`, `https://${params.registry}/v2/`, `https://${params.registry}/v1/`];
-  if (params.registry === "docker.io" || params.registry === "registry-1.docker.io") keys.push("https://index.docker.io/v1/");
+  const keys = [
+    params.registry,
+    `https://${params.registry}`,
+    `http://${params.registry}`,
+    `https://${params.registry}/v2/`,
+    `https://${params.registry}/v1/`,
+  ];
+  if (params.registry === "docker.io" || params.registry === "registry-1.docker.io")
+    keys.push("https://index.docker.io/v1/");
   for (const k of keys) {
     const e = cfg.auths?.[k];
     if (!e || typeof e !== "object") continue;
-    if (typeof e.identitytoken === "string" && e.identitytoken) return { credentials: { username: "<token>", password: e.identitytoken } };
-    if (typeof e.username === "string" && typeof e.password === "string") return { credentials: { username: e.username, password: e.password } };
+    if (typeof e.identitytoken === "string" && e.identitytoken)
+      return { credentials: { username: "<token>", password: e.identitytoken } };
+    if (typeof e.username === "string" && typeof e.password === "string")
+      return { credentials: { username: e.username, password: e.password } };
     if (typeof e.auth === "string" && e.auth) {
       const plain = Buffer.from(e.auth, "base64").toString("utf8");
       const i = plain.indexOf(":");

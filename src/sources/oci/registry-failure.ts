@@ -8,13 +8,18 @@ import { RegistryAuthError, RegistryNotFoundError, RegistryProtocolError } from 
  * → protocol error, each naming the step and the registry's own error code and message (redacted,
  * cut to 200 characters). Reads the rest of the body.
  */
-export async function registryFailure(r: RegistryResponse, step: string, session: RegistrySession): Promise<LlamagateError> {
+export async function registryFailure(
+  r: RegistryResponse,
+  step: string,
+  session: RegistrySession,
+): Promise<LlamagateError> {
   let detail = "";
   try {
     const text = (await r.body.text()).slice(0, 4096);
     const j = JSON.parse(text) as { errors?: { code?: unknown; message?: unknown }[] };
     const e = j.errors?.[0];
-    if (e) detail = `${typeof e.code === "string" ? e.code : ""}${typeof e.message === "string" ? `: ${e.message}` : ""}`;
+    if (e)
+      detail = `${typeof e.code === "string" ? e.code : ""}${typeof e.message === "string" ? `: ${e.message}` : ""}`;
   } catch {
     // not JSON: the status says enough
   }

@@ -19,7 +19,16 @@ const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** A raw tar member (header + padded body), written with node-tar's header encoder. */
 function member(path: string, body: Buffer, extra: { type?: string; linkpath?: string; size?: number } = {}): Buffer {
-  const data = { path, mode: 0o644, uid: 0, gid: 0, size: extra.size ?? body.length, mtime: new Date(0), type: (extra.type ?? "File") as "File", linkpath: extra.linkpath };
+  const data = {
+    path,
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    size: extra.size ?? body.length,
+    mtime: new Date(0),
+    type: (extra.type ?? "File") as "File",
+    linkpath: extra.linkpath,
+  };
   const block = Buffer.alloc(512);
   const pax = new Header(data).encode(block, 0) ? new Pax(data).encode() : Buffer.alloc(0);
   const pad = body.length % 512 ? Buffer.alloc(512 - (body.length % 512)) : Buffer.alloc(0);
@@ -54,7 +63,11 @@ async function unpackRaw(tar: Buffer) {
 
 describe("bundles", () => {
   it("round trip: writeBundle then unpackBundle gives the same bytes, nested paths and a long (pax) name included", async () => {
-    const files: Record<string, Buffer> = { "a.safetensors": randomBytes(70_000), "sub/dir/tokenizer.model": randomBytes(513), ["x".repeat(150) + ".json"]: Buffer.alloc(0) };
+    const files: Record<string, Buffer> = {
+      "a.safetensors": randomBytes(70_000),
+      "sub/dir/tokenizer.model": randomBytes(513),
+      ["x".repeat(150) + ".json"]: Buffer.alloc(0),
+    };
     const src = join(work, "src");
     const sources = new Map<string, string>();
     for (const [p, b] of Object.entries(files)) {
@@ -74,17 +87,77 @@ describe("bundles", () => {
   });
 
   const hostile: [string, () => Buffer, RegExp][] = [
-    ["path traversal", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("../evil", A), END]), /'\.\.'/],
-    ["absolute path", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("/tmp/evil", A), END]), /absolute/],
-    ["symlink escape", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", Buffer.alloc(0), { type: "SymbolicLink", linkpath: "../../etc/passwd" }), END]), /symlink pointing outside/],
-    ["hardlink", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", Buffer.alloc(0), { type: "Link", linkpath: "/etc/passwd" }), END]), /hard link pointing outside/],
-    ["device file", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", Buffer.alloc(0), { type: "CharacterDevice" }), END]), /CharacterDevice/],
-    ["duplicate entry", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A), member("a", A), END]), /twice/],
-    ["corrupted member", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", Buffer.from(A.toString().replace("a", "b"))), END]), /member a is corrupted/],
-    ["unlisted member", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A), member("b", A), END]), /not listed/],
-    ["missing member", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A, c: A })), member("a", A), END]), /missing/],
+    [
+      "path traversal",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("../evil", A), END]),
+      /'\.\.'/,
+    ],
+    [
+      "absolute path",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("/tmp/evil", A), END]),
+      /absolute/,
+    ],
+    [
+      "symlink escape",
+      () =>
+        Buffer.concat([
+          member("llamagate-bundle.json", manifestOf({ a: A })),
+          member("a", Buffer.alloc(0), { type: "SymbolicLink", linkpath: "../../etc/passwd" }),
+          END,
+        ]),
+      /symlink pointing outside/,
+    ],
+    [
+      "hardlink",
+      () =>
+        Buffer.concat([
+          member("llamagate-bundle.json", manifestOf({ a: A })),
+          member("a", Buffer.alloc(0), { type: "Link", linkpath: "/etc/passwd" }),
+          END,
+        ]),
+      /hard link pointing outside/,
+    ],
+    [
+      "device file",
+      () =>
+        Buffer.concat([
+          member("llamagate-bundle.json", manifestOf({ a: A })),
+          member("a", Buffer.alloc(0), { type: "CharacterDevice" }),
+          END,
+        ]),
+      /CharacterDevice/,
+    ],
+    [
+      "duplicate entry",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A), member("a", A), END]),
+      /twice/,
+    ],
+    [
+      "corrupted member",
+      () =>
+        Buffer.concat([
+          member("llamagate-bundle.json", manifestOf({ a: A })),
+          member("a", Buffer.from(A.toString().replace("a", "b"))),
+          END,
+        ]),
+      /member a is corrupted/,
+    ],
+    [
+      "unlisted member",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A), member("b", A), END]),
+      /not listed/,
+    ],
+    [
+      "missing member",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A, c: A })), member("a", A), END]),
+      /missing/,
+    ],
     ["no manifest first", () => Buffer.concat([member("a", A), END]), /first member/],
-    ["truncated archive", () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A)]).subarray(0, 1800), /truncated|ends inside|not a readable/],
+    [
+      "truncated archive",
+      () => Buffer.concat([member("llamagate-bundle.json", manifestOf({ a: A })), member("a", A)]).subarray(0, 1800),
+      /truncated|ends inside|not a readable/,
+    ],
   ];
   it.each(hostile)("refuses a bundle with a %s and writes nothing", async (_name, make, message) => {
     const { result, left } = await unpackRaw(make());

@@ -8,19 +8,45 @@ const H = "a".repeat(64);
 
 describe("parseOciReference", () => {
   it("splits registry, repository, tag and digest", () => {
-    expect(parseOciReference("127.0.0.1:5000/models/llama-2-7b:v1")).toMatchObject({ registry: "127.0.0.1:5000", repository: "models/llama-2-7b", tag: "v1", reference: "v1" });
+    expect(parseOciReference("127.0.0.1:5000/models/llama-2-7b:v1")).toMatchObject({
+      registry: "127.0.0.1:5000",
+      repository: "models/llama-2-7b",
+      tag: "v1",
+      reference: "v1",
+    });
     expect(parseOciReference("reg.example.com/a/b")).toMatchObject({ tag: "latest" });
-    expect(parseOciReference(`localhost/a@sha256:${H}`)).toMatchObject({ registry: "localhost", digest: `sha256:${H}`, reference: `sha256:${H}` });
+    expect(parseOciReference(`localhost/a@sha256:${H}`)).toMatchObject({
+      registry: "localhost",
+      digest: `sha256:${H}`,
+      reference: `sha256:${H}`,
+    });
   });
-  it.each(["llama-2-7b:v1", "http://reg.example.com/a:b", "reg.example.com/A/b:1", "reg.example.com/a:-bad", "reg.example.com/a@sha256:xyz"])("refuses %s", (r) => {
+  it.each([
+    "llama-2-7b:v1",
+    "http://reg.example.com/a:b",
+    "reg.example.com/A/b:1",
+    "reg.example.com/a:-bad",
+    "reg.example.com/a@sha256:xyz",
+  ])("refuses %s", (r) => {
     expect(() => parseOciReference(r)).toThrow(/not a registry reference/);
   });
 });
 
 describe("parseWwwAuthenticate", () => {
   it("reads Bearer and Basic challenges", () => {
-    expect(parseWwwAuthenticate('Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"')).toEqual([
-      { scheme: "bearer", params: { realm: "https://auth.example.com/token", service: "registry.example.com", scope: "repository:a/b:pull,push" } },
+    expect(
+      parseWwwAuthenticate(
+        'Bearer realm="https://auth.example.com/token",service="registry.example.com",scope="repository:a/b:pull,push"',
+      ),
+    ).toEqual([
+      {
+        scheme: "bearer",
+        params: {
+          realm: "https://auth.example.com/token",
+          service: "registry.example.com",
+          scope: "repository:a/b:pull,push",
+        },
+      },
     ]);
     expect(parseWwwAuthenticate('Basic realm="x"')).toEqual([{ scheme: "basic", params: { realm: "x" } }]);
     expect(parseWwwAuthenticate(undefined)).toEqual([]);
@@ -55,7 +81,9 @@ describe("parseModelManifest (untrusted)", () => {
     expect(() => parseModelManifest(withPath("b"), "r")).toThrow(/inside the file/);
     expect(() => parseModelManifest(withPath("L", { size: -1 }), "r")).toThrow(/size/);
     expect(() => parseModelManifest(withPath("L", { digest: "md5:00" }), "r")).toThrow(/digest/);
-    expect(() => parseModelManifest(withPath("L", { mediaType: "application/vnd.cncf.model.weight.v1.tar" }), "r")).toThrow(/single-file/);
+    expect(() =>
+      parseModelManifest(withPath("L", { mediaType: "application/vnd.cncf.model.weight.v1.tar" }), "r"),
+    ).toThrow(/single-file/);
     const img = JSON.parse(art.manifest.toString());
     delete img.artifactType;
     img.config.mediaType = "application/vnd.oci.image.config.v1+json";

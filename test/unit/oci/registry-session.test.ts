@@ -13,8 +13,12 @@ beforeAll(async () => {
     seen.push({ url: req.url!, auth: req.headers.authorization });
     const u = new URL(req.url!, "http://x");
     if (u.pathname === "/token") {
-      const ok = req.headers.authorization === `Basic ${Buffer.from("me:pw").toString("base64")}` && u.searchParams.get("scope") === "repository:a/b:pull,push";
-      res.writeHead(ok ? 200 : 401, { "content-type": "application/json" }).end(ok ? JSON.stringify({ token: "tok-123456" }) : "{}");
+      const ok =
+        req.headers.authorization === `Basic ${Buffer.from("me:pw").toString("base64")}` &&
+        u.searchParams.get("scope") === "repository:a/b:pull,push";
+      res
+        .writeHead(ok ? 200 : 401, { "content-type": "application/json" })
+        .end(ok ? JSON.stringify({ token: "tok-123456" }) : "{}");
       return;
     }
     if (req.headers.authorization !== "Bearer tok-123456") {
@@ -29,12 +33,21 @@ beforeAll(async () => {
 afterAll(() => new Promise((r) => server.close(r)));
 
 it("answers a Bearer challenge with a token fetched from the realm (Basic credentials, repository scope) and redacts it", async () => {
-  const s = createRegistrySession({ registry: host, repository: "a/b", plainHttp: true, credentials: { username: "me", password: "pw" } });
+  const s = createRegistrySession({
+    registry: host,
+    repository: "a/b",
+    plainHttp: true,
+    credentials: { username: "me", password: "pw" },
+  });
   try {
     const r = await s.request({ method: "GET", path: "/v2/a/b/tags/list", access: "push" });
     expect(r.status).toBe(200);
     expect(await r.body.text()).toBe("ok");
-    expect(seen.map((x) => new URL(x.url, "http://x").pathname)).toEqual(["/v2/a/b/tags/list", "/token", "/v2/a/b/tags/list"]);
+    expect(seen.map((x) => new URL(x.url, "http://x").pathname)).toEqual([
+      "/v2/a/b/tags/list",
+      "/token",
+      "/v2/a/b/tags/list",
+    ]);
     expect(s.secrets()).toContain("tok-123456");
     // The token is reused: no second token request.
     const again = await s.request({ method: "GET", path: "/v2/a/b/tags/list", access: "push" });
@@ -46,7 +59,12 @@ it("answers a Bearer challenge with a token fetched from the realm (Basic creden
 });
 
 it("a token service that refuses gives an access error without the password", async () => {
-  const s = createRegistrySession({ registry: host, repository: "a/b", plainHttp: true, credentials: { username: "me", password: "wrong-pass" } });
+  const s = createRegistrySession({
+    registry: host,
+    repository: "a/b",
+    plainHttp: true,
+    credentials: { username: "me", password: "wrong-pass" },
+  });
   try {
     const e = await s.request({ method: "GET", path: "/v2/", access: "push" }).catch((x) => x);
     expect(e).toMatchObject({ code: "REGISTRY_AUTH", category: "access" });
