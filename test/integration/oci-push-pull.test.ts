@@ -39,6 +39,7 @@ beforeEach(async () => {
   files["params.json"] = Buffer.from('{"dim":64,"n_layers":2}\n');
   files["LICENSE"] = Buffer.from("LLAMA 2 COMMUNITY LICENSE AGREEMENT (test copy)\n");
   files["sub/tokenizer.model"] = randomBytes(1000);
+  files["sub/empty.txt"] = Buffer.alloc(0);
   for (const [p, b] of Object.entries(files)) await writeFile(join(model, p), b);
   const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
   await writeFile(
@@ -120,7 +121,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);
-    expect((await blobGets("models/llama-2-7b")).length - before).toBe(6); // 5 layers + the config
+    expect((await blobGets("models/llama-2-7b")).length - before).toBe(7); // 6 layers + the config
 
     // Second pull: nothing fetched (no blob GET at all), every file still verified.
     const mark = (await blobGets("models/llama-2-7b")).length;
@@ -177,7 +178,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
         "2097152-3145727",
         "3145728-3158072",
       ]);
-      expect(proxy.log.filter((l) => l.method === "POST")).toHaveLength(6); // one upload session per blob (5 files + the config), no restart
+      expect(proxy.log.filter((l) => l.method === "POST")).toHaveLength(7); // one upload session per blob (6 files + the config), no restart
       expect(proxy.log.some((l) => l.method === "GET" && l.url.includes("/blobs/uploads/"))).toBe(true);
     } finally {
       await proxy.stop();

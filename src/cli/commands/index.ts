@@ -7,6 +7,7 @@ import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
 import { registerPackCommand } from "./pack.js";
+import { registerProvisionCommand } from "./provision.js";
 import { registerPullCommand } from "./pull.js";
 import { registerPushCommand } from "./push.js";
 import { registerUnpackCommand } from "./unpack.js";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerPullCommand,
   registerPackCommand,
   registerUnpackCommand,
+  registerProvisionCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,

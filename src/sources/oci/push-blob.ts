@@ -71,6 +71,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
     const src = params.source;
     return () => {
       if ("bytes" in src) return src.bytes.subarray(start, end);
+      if (end <= start) return Buffer.alloc(0);
       let at = start;
       const counter = new Transform({
         transform(chunk: Buffer, _enc, cb) {

@@ -62,7 +62,7 @@ async function unpackRaw(tar: Buffer) {
 }
 
 describe("bundles", () => {
-  it("round trip: writeBundle then unpackBundle gives the same bytes, nested paths and a long (pax) name included", async () => {
+  it("round trip: writeBundle then unpackBundle gives the same bytes, nested paths, an empty file and a long (pax) name", async () => {
     const files: Record<string, Buffer> = {
       "a.safetensors": randomBytes(70_000),
       "sub/dir/tokenizer.model": randomBytes(513),
