@@ -3,7 +3,9 @@
  * npm run bench:pull: `llamagate pull` of a model artifact from a local CNCF distribution registry
  * (Debian's docker-registry on 127.0.0.1) against `skopeo copy` of the same artifact to a local OCI
  * layout, in the same run, alternating. Both verify sha256 digests (llamagate while the bytes arrive,
- * c/image while copying). Prints seconds, MB/s and the ratio. Not a test: numbers vary with the machine.
+ * c/image while copying). llamagate's files are fsynced when it exits, skopeo's are not, so skopeo is timed
+ * twice: alone, and followed by `sync` (durable, like llamagate). Prints seconds, MB/s and the ratios.
+ * Not a test: numbers vary with the machine.
  *
  * Env: BENCH_FILES (default 8), BENCH_FILE_MB (default 128), BENCH_RUNS (default 3, median reported),
  *      BENCH_DIR (default .bench), BENCH_CONCURRENCY (llamagate layers at once, default 8; skopeo's own default).
@@ -40,7 +42,10 @@ async function makeModel() {
   log(`generating ${FILES} files of ${FILE_MB} MiB in ${SRC} ...`);
   const block = Buffer.alloc(8 << 20);
   for (let i = 0; i < FILES; i++) {
-    const fh = await open(join(SRC, `model-${String(i + 1).padStart(5, "0")}-of-${String(FILES).padStart(5, "0")}.safetensors`), "w");
+    const fh = await open(
+      join(SRC, `model-${String(i + 1).padStart(5, "0")}-of-${String(FILES).padStart(5, "0")}.safetensors`),
+      "w",
+    );
     for (let off = 0; off < FILE_MB << 20; off += block.length) {
       randomFillSync(block);
       await fh.write(block, 0, Math.min(block.length, (FILE_MB << 20) - off));
@@ -71,7 +76,13 @@ async function startRegistry() {
   );
   const child = spawn("docker-registry", ["serve", join(dir, "config.yml")], { stdio: "ignore" });
   for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/v2/`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await new Promise((r) => setTimeout(r, 50));
   }
   return { host: `127.0.0.1:${port}`, stop: () => child.kill("SIGTERM") };
@@ -95,18 +106,25 @@ try {
   const pushS = timed("node", [CLI, "push", SRC, ref, "--plain-http", "--json"], env);
   log(`pushed ${FILES} x ${FILE_MB} MiB in ${pushS.toFixed(2)} s`);
   const total = FILES * FILE_MB * 2 ** 20;
-  const results = { llamagate: [], skopeo: [] };
+  const results = { llamagate: [], skopeo: [], "skopeo+sync": [] };
   for (let run = 0; run < RUNS; run++) {
     const dest = join(BENCH, "oci-pull");
     const layout = join(BENCH, "oci-layout");
     await rm(dest, { recursive: true, force: true });
     await rm(layout, { recursive: true, force: true });
-    const order = run % 2 === 0 ? ["llamagate", "skopeo"] : ["skopeo", "llamagate"];
+    const order = run % 2 === 0 ? ["llamagate", "skopeo", "skopeo+sync"] : ["skopeo+sync", "skopeo", "llamagate"];
     for (const who of order) {
+      await rm(layout, { recursive: true, force: true });
+      spawnSync("sync");
+      const copy = `skopeo copy -q --src-tls-verify=false docker://${ref} oci:${layout}:v1`;
       const s =
         who === "llamagate"
-          ? timed("node", [CLI, "pull", ref, "--dir", dest, "--plain-http", "--concurrency", String(CONCURRENCY), "--json"], env)
-          : timed("skopeo", ["copy", "-q", "--src-tls-verify=false", `docker://${ref}`, `oci:${layout}:v1`]);
+          ? timed(
+              "node",
+              [CLI, "pull", ref, "--dir", dest, "--plain-http", "--concurrency", String(CONCURRENCY), "--json"],
+              env,
+            )
+          : timed("sh", ["-c", who === "skopeo" ? copy : `${copy} && sync`]);
       results[who].push(s);
       log(`run ${run + 1}: ${who} ${s.toFixed(2)} s (${(total / 1e6 / s).toFixed(0)} MB/s)`);
     }
@@ -114,6 +132,7 @@ try {
   }
   const l = median(results.llamagate);
   const k = median(results.skopeo);
+  const ks = median(results["skopeo+sync"]);
   const out = {
     files: FILES,
     fileMiB: FILE_MB,
@@ -121,12 +140,17 @@ try {
     cpus: cpus().length,
     llamagateSeconds: results.llamagate,
     skopeoSeconds: results.skopeo,
+    skopeoSyncSeconds: results["skopeo+sync"],
+    medianSkopeoSyncMBps: Math.round(total / 1e6 / ks),
+    ratioDurable: Number((ks / l).toFixed(2)),
     medianLlamagateMBps: Math.round(total / 1e6 / l),
     medianSkopeoMBps: Math.round(total / 1e6 / k),
     ratio: Number((k / l).toFixed(2)),
   };
   console.log(JSON.stringify(out, null, 2));
-  log(`median: llamagate ${l.toFixed(2)} s, skopeo copy ${k.toFixed(2)} s: llamagate is ${(k / l).toFixed(2)}x skopeo's speed`);
+  log(
+    `median: llamagate ${l.toFixed(2)} s, skopeo copy ${k.toFixed(2)} s (${(k / l).toFixed(2)}x), skopeo copy + sync ${ks.toFixed(2)} s (${(ks / l).toFixed(2)}x)`,
+  );
 } finally {
   reg.stop();
   await rm(join(BENCH, "oci-pull"), { recursive: true, force: true });

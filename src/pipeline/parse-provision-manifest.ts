@@ -48,7 +48,9 @@ export function parseProvisionManifest(params: {
     data = parseYaml(params.text, { prettyErrors: false });
   } catch (e) {
     const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new UsageError(`${params.name}${line ? ` line ${line}` : ""} is not valid YAML or JSON.`, { code: "BAD_MANIFEST" });
+    throw new UsageError(`${params.name}${line ? ` line ${line}` : ""} is not valid YAML or JSON.`, {
+      code: "BAD_MANIFEST",
+    });
   }
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   const validate = ajv.compile(PROVISION_SCHEMA);
@@ -66,7 +68,8 @@ export function parseProvisionManifest(params: {
 
 /** Prefer the most specific error: unknown fields and missing fields before type noise of oneOf/if branches. */
 function pickError(errors: ErrorObject[]): ErrorObject {
-  const rank = (e: ErrorObject) => (e.keyword === "additionalProperties" ? 0 : e.keyword === "required" ? 1 : e.keyword === "pattern" ? 2 : 3);
+  const rank = (e: ErrorObject) =>
+    e.keyword === "additionalProperties" ? 0 : e.keyword === "required" ? 1 : e.keyword === "pattern" ? 2 : 3;
   return [...errors].sort((a, b) => rank(a) - rank(b))[0]!;
 }
 
@@ -84,14 +87,16 @@ function describe(e: ErrorObject): string {
     case "additionalProperties": {
       const field = String(params.additionalProperty);
       const path = fieldPath(e.instancePath, field);
-      if (/url/i.test(field)) return `${path}: unknown field; a signed URL never goes in the manifest: put it in an environment variable and name it in metaUrlEnv.`;
+      if (/url/i.test(field))
+        return `${path}: unknown field; a signed URL never goes in the manifest: put it in an environment variable and name it in metaUrlEnv.`;
       return `${path}: unknown field.`;
     }
     case "required":
       return `${fieldPath(e.instancePath, String(params.missingProperty))}: required field is missing.`;
     case "pattern": {
       const path = fieldPath(e.instancePath);
-      if (path.endsWith("metaUrlEnv")) return `${path}: must be the NAME of an environment variable (e.g. LLAMA_URL), not the URL itself.`;
+      if (path.endsWith("metaUrlEnv"))
+        return `${path}: must be the NAME of an environment variable (e.g. LLAMA_URL), not the URL itself.`;
       if (path.includes("convert")) return `${path}: must be "hf", "gguf" or "gguf:<f32|f16|bf16|q8_0>".`;
       return `${path}: has the wrong form.`;
     }

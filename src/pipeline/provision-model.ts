@@ -54,7 +54,15 @@ class DryRunStop extends Error {}
 /** Run one model; never throws for the model's own failures (they are reported), only for aborts. */
 export async function provisionModel(p: ProvisionModelParams): Promise<ProvisionModelReport> {
   const { spec } = p;
-  const report: ProvisionModelReport = { name: spec.name, source: spec.source, status: "failed", bytesDownloaded: 0, outputs: [], license: null, notes: [] };
+  const report: ProvisionModelReport = {
+    name: spec.name,
+    source: spec.source,
+    status: "failed",
+    bytesDownloaded: 0,
+    outputs: [],
+    license: null,
+    notes: [],
+  };
   try {
     const converts = (spec.convert ?? []).map(parseConvert);
     let weightsDir: string;
@@ -66,7 +74,14 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
           report.license = { verdict: "unknown (license.mau is not set)", model: model.name };
           return;
         }
-        const ev = evaluateLicense({ model, mau: p.license.mau, affiliatesMau: p.license.affiliatesMau, region: p.license.region, endUser: p.license.endUser, uses: p.license.uses });
+        const ev = evaluateLicense({
+          model,
+          mau: p.license.mau,
+          affiliatesMau: p.license.affiliatesMau,
+          region: p.license.region,
+          endUser: p.license.endUser,
+          uses: p.license.uses,
+        });
         report.license = { verdict: ev.verdict, model: model.name };
         return;
       }
@@ -77,10 +92,17 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
     try {
       if (spec.source === "meta") {
         const model = findModel({ name: spec.name });
-        if (!p.metaUrl) throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, { code: "META_URL_ENV_UNSET", hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.` });
+        if (!p.metaUrl)
+          throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
+            code: "META_URL_ENV_UNSET",
+            hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
+          });
         const dir = resolve(spec.dir ?? ".");
         const it = downloadMetaIter({
-          ...engine, url: p.metaUrl, models: [model], dir,
+          ...engine,
+          url: p.metaUrl,
+          models: [model],
+          dir,
           beforeFetch: async (info) => {
             await gate(model);
             plannedFiles = info.plan.files.length;
@@ -95,9 +117,21 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         const model = catalogModel(spec.name);
         const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
         const localDir = spec.dir ? resolve(spec.dir) : undefined;
-        if (!localDir && converts.length) throw new UsageError(`models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`, { code: "BAD_MANIFEST" });
+        if (!localDir && converts.length)
+          throw new UsageError(
+            `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
+            { code: "BAD_MANIFEST" },
+          );
         const it = downloadHfIter({
-          ...engine, repoId, revision: spec.revision, include: spec.include, exclude: spec.exclude, localDir, cacheDir: p.hf.cacheDir, endpoint: p.hf.endpoint, token: p.hf.token,
+          ...engine,
+          repoId,
+          revision: spec.revision,
+          include: spec.include,
+          exclude: spec.exclude,
+          localDir,
+          cacheDir: p.hf.cacheDir,
+          endpoint: p.hf.endpoint,
+          token: p.hf.token,
           beforeFetch: async (info) => {
             if (model) await gate(model);
             else report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
@@ -112,14 +146,24 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       } else {
         const dir = resolve(spec.dir!);
         const it = pullOciIter({
-          ...engine, ref: spec.name, dir, plainHttp: spec.plainHttp, credentials: p.registryCredentials,
+          ...engine,
+          ref: spec.name,
+          dir,
+          plainHttp: spec.plainHttp,
+          credentials: p.registryCredentials,
           beforeFetch: async (info) => {
             const model = catalogModel(info.config.catalogName ?? info.config.name ?? "");
             if (model) await gate(model);
-            else report.notes.push(`${spec.name} declares no Llama model llamagate knows: no Llama license check applies.`);
+            else
+              report.notes.push(
+                `${spec.name} declares no Llama model llamagate knows: no Llama license check applies.`,
+              );
             plannedFiles = info.layers.length;
             for (const l of info.layers) {
-              const have = await stat(join(dir, ...l.path.split("/"))).then((s) => s.size === l.size, () => false);
+              const have = await stat(join(dir, ...l.path.split("/"))).then(
+                (s) => s.size === l.size,
+                () => false,
+              );
               if (!have) planned += l.size;
             }
             if (p.dryRun) throw new DryRunStop();
@@ -144,18 +188,34 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         report.outputs.push(out);
         continue;
       }
-      const r = await convertCheckpoint({ input: weightsDir, to: c.to, dtype: c.dtype, out, force: true, signal: p.signal });
+      const r = await convertCheckpoint({
+        input: weightsDir,
+        to: c.to,
+        dtype: c.dtype,
+        out,
+        force: true,
+        signal: p.signal,
+      });
       converted = true;
       report.outputs.push(r.output);
     }
-    if (spec.smokeTest) report.notes.push("smokeTest: not run (this build's provision runs without the smoke-test stage; run `llamagate smoke-test` on the GGUF output).");
+    if (spec.smokeTest)
+      report.notes.push(
+        "smokeTest: not run (this build's provision runs without the smoke-test stage; run `llamagate smoke-test` on the GGUF output).",
+      );
     report.status = report.bytesDownloaded === 0 && !converted ? "up-to-date" : "provisioned";
     return report;
   } catch (e) {
     if (p.signal?.aborted) throw e;
-    const err = e instanceof LlamagateError ? e : new LlamagateError("INTERNAL", "internal", String((e as Error)?.message ?? e));
+    const err =
+      e instanceof LlamagateError ? e : new LlamagateError("INTERNAL", "internal", String((e as Error)?.message ?? e));
     report.status = "failed";
-    report.error = { code: err.code, category: err.category, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    report.error = {
+      code: err.code,
+      category: err.category,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+    };
     return report;
   }
 }

@@ -37,7 +37,9 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
     acceptLicense: lic.acceptLicense,
     profilePath: lic.profile,
     override: lic.override,
-    ...Object.fromEntries(Object.entries(p.license).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))),
+    ...Object.fromEntries(
+      Object.entries(p.license).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+    ),
   };
   const reports: ProvisionModelReport[] = new Array(specs.length);
   let next = 0;
@@ -48,7 +50,12 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
       const spec = specs[i]!;
       p.onModel?.({ type: "start", name: spec.name });
       const { manifest: _m, metaUrls, concurrency: _c, onModel: _o, license: _l, ...rest } = p;
-      reports[i] = await provisionModel({ ...rest, spec, license, metaUrl: spec.metaUrlEnv ? metaUrls[spec.metaUrlEnv] : undefined });
+      reports[i] = await provisionModel({
+        ...rest,
+        spec,
+        license,
+        metaUrl: spec.metaUrlEnv ? metaUrls[spec.metaUrlEnv] : undefined,
+      });
       p.onModel?.({ type: "done", report: reports[i]! });
     }
   };
@@ -56,5 +63,9 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
   await Promise.all(Array.from({ length: n }, () => worker()));
   const models = reports.filter(Boolean);
   const good = p.dryRun ? ["planned"] : ["provisioned", "up-to-date"];
-  return { ok: models.length === specs.length && models.every((m) => good.includes(m.status)), models, seconds: (performance.now() - t0) / 1000 };
+  return {
+    ok: models.length === specs.length && models.every((m) => good.includes(m.status)),
+    models,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }

@@ -18,14 +18,26 @@ export const PROVISION_SCHEMA = {
         mau: { description: "Monthly active users (number, or text such as 750M).", type: ["number", "string"] },
         affiliatesMau: { description: "Affiliates' monthly active users.", type: ["number", "string"] },
         region: { description: "ISO 3166-1 alpha-2 code or EU.", type: "string" },
-        uses: { description: "Intended uses (see `llamagate license check --help`).", type: "array", items: { type: "string" } },
+        uses: {
+          description: "Intended uses (see `llamagate license check --help`).",
+          type: "array",
+          items: { type: "string" },
+        },
         endUser: { description: "End user of a product incorporating the model (EU clause).", type: "boolean" },
         acceptLicense: { description: "Accept the license terms (recorded in the audit log).", type: "boolean" },
-        profile: { description: "Path of an organisation profile JSON file; the fields above override it.", type: "string" },
+        profile: {
+          description: "Path of an organisation profile JSON file; the fields above override it.",
+          type: "string",
+        },
         override: { description: "Proceed although the check blocks; the reason is recorded.", type: "string" },
       },
     },
-    concurrency: { description: "Models provisioned at once (the --concurrency flag wins).", type: "integer", minimum: 1, maximum: 16 },
+    concurrency: {
+      description: "Models provisioned at once (the --concurrency flag wins).",
+      type: "integer",
+      minimum: 1,
+      maximum: 16,
+    },
     models: {
       type: "array",
       minItems: 1,
@@ -62,7 +74,10 @@ export const PROVISION_SCHEMA = {
           plainHttp: { description: "oci: talk http:// to a loopback/test registry.", type: "boolean" },
         },
         allOf: [
-          { if: { required: ["source"], properties: { source: { const: "meta" } } }, then: { required: ["metaUrlEnv"] } },
+          {
+            if: { required: ["source"], properties: { source: { const: "meta" } } },
+            then: { required: ["metaUrlEnv"] },
+          },
           { if: { required: ["source"], properties: { source: { const: "oci" } } }, then: { required: ["dir"] } },
         ],
       },

@@ -20,7 +20,16 @@ const weights = pseudoRandomBytes(150_000, 7);
 beforeAll(async () => {
   cdn = await startMetaCdn({ models: ["llama-2-7b"], shardBytes: 200_000 });
   hub = await startHubServer({
-    repos: [{ id: PUBLIC_REPO, commit: PUBLIC_COMMIT, files: [{ path: "config.json", content: Buffer.from('{"model_type":"llama"}') }, { path: "model.safetensors", content: weights, lfs: true }] }],
+    repos: [
+      {
+        id: PUBLIC_REPO,
+        commit: PUBLIC_COMMIT,
+        files: [
+          { path: "config.json", content: Buffer.from('{"model_type":"llama"}') },
+          { path: "model.safetensors", content: weights, lfs: true },
+        ],
+      },
+    ],
     tokens: [],
   });
   work = await mkdtemp(join(tmpdir(), "llamagate-provision-"));
@@ -55,7 +64,10 @@ ${extra}`;
 
 it("provisions two models from two sources; a failing one is reported without stopping them; a rerun transfers nothing", async () => {
   const file = join(work, "fleet.yaml");
-  await writeFile(file, manifest(`  - name: test-org/does-not-exist\n    source: hf\n    dir: ${join(work, "missing")}\n`));
+  await writeFile(
+    file,
+    manifest(`  - name: test-org/does-not-exist\n    source: hf\n    dir: ${join(work, "missing")}\n`),
+  );
   const first = await runCli(["provision", file, "--json"], { env: env(), timeoutMs: 120_000 });
   expect(first.code, first.stderr).toBe(5); // the failed model's category (not-found)
   const r1 = JSON.parse(first.stdout);
@@ -65,7 +77,9 @@ it("provisions two models from two sources; a failing one is reported without st
   expect(r1.models[0].license.verdict).toBe("permitted");
   expect(r1.models[2].error.category).toBe("not-found");
   expect(await readFile(join(work, "hf-model", "model.safetensors"))).toEqual(weights);
-  expect(await readFile(join(work, "meta", "llama-2-7b", "consolidated.00.pth"))).toEqual(await readFile(join(cdn.root, "llama-2-7b", "consolidated.00.pth")));
+  expect(await readFile(join(work, "meta", "llama-2-7b", "consolidated.00.pth"))).toEqual(
+    await readFile(join(cdn.root, "llama-2-7b", "consolidated.00.pth")),
+  );
   // The signed URL never reaches the report or the logs.
   expect(first.stdout + first.stderr).not.toContain("Signature=");
 
@@ -86,7 +100,12 @@ it("provisions two models from two sources; a failing one is reported without st
 
 it("--dry-run shows verdicts and sizes and transfers nothing", async () => {
   const file = join(work, "dry.yaml");
-  await writeFile(file, manifest().replaceAll(join(work, "meta"), join(work, "dry-meta")).replaceAll(join(work, "hf-model"), join(work, "dry-hf")));
+  await writeFile(
+    file,
+    manifest()
+      .replaceAll(join(work, "meta"), join(work, "dry-meta"))
+      .replaceAll(join(work, "hf-model"), join(work, "dry-hf")),
+  );
   const before = cdn.cdn.requests.length;
   const r = await runCli(["provision", file, "--dry-run", "--json"], { env: env(), timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
@@ -99,15 +118,31 @@ it("--dry-run shows verdicts and sizes and transfers nothing", async () => {
 }, 120_000);
 
 it.each([
-  ["an unknown field", "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: X\n    colour: red\n", "models[0].colour: unknown field"],
+  [
+    "an unknown field",
+    "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: X\n    colour: red\n",
+    "models[0].colour: unknown field",
+  ],
   ["a missing source", "models:\n  - name: llama-2-7b\n", "models[0].source: required field is missing"],
-  ["a URL instead of metaUrlEnv", "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrl: https://x.example/?Signature=abc\n", "models[0].metaUrl: unknown field; a signed URL never goes in the manifest"],
-  ["the URL inside metaUrlEnv", "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: https://x.example/?Signature=abc\n", "models[0].metaUrlEnv: must be the NAME of an environment variable"],
-])("a manifest with %s exits 2 naming the field", async (_what, text, message) => {
-  const file = join(work, "bad.yaml");
-  await writeFile(file, text);
-  const r = await runCli(["provision", file], { env: env() });
-  expect(r.code).toBe(2);
-  expect(r.stderr).toContain(message);
-  expect(r.stderr).not.toContain("Signature=abc");
-}, 60_000);
+  [
+    "a URL instead of metaUrlEnv",
+    "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrl: https://x.example/?Signature=abc\n",
+    "models[0].metaUrl: unknown field; a signed URL never goes in the manifest",
+  ],
+  [
+    "the URL inside metaUrlEnv",
+    "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: https://x.example/?Signature=abc\n",
+    "models[0].metaUrlEnv: must be the NAME of an environment variable",
+  ],
+])(
+  "a manifest with %s exits 2 naming the field",
+  async (_what, text, message) => {
+    const file = join(work, "bad.yaml");
+    await writeFile(file, text);
+    const r = await runCli(["provision", file], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain("Signature=abc");
+  },
+  60_000,
+);

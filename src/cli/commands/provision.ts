@@ -26,12 +26,15 @@ interface ProvisionOptions {
 export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("provision")
-    .description("Provision every model of a YAML/JSON manifest (license-checked, downloaded, verified, converted); idempotent")
+    .description(
+      "Provision every model of a YAML/JSON manifest (license-checked, downloaded, verified, converted); idempotent",
+    )
     .argument("<manifest>", "manifest file (docs/provision.md; schema: docs/provision.schema.json)")
     .option("--dry-run", "show license verdicts, files and disk needed; transfer and write nothing")
     .option("--concurrency <n>", "models at once (default: the manifest's, else 2)", (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 16) throw new UsageError(`--concurrency takes a whole number from 1 to 16, got "${v}".`);
+      if (!Number.isInteger(n) || n < 1 || n > 16)
+        throw new UsageError(`--concurrency takes a whole number from 1 to 16, got "${v}".`);
       return n;
     })
     .option("--accept-license", "accept the license terms (same as license.acceptLicense in the manifest)")
@@ -39,7 +42,9 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
     .action(
       run(async (file: string, opts: ProvisionOptions) => {
         const text = await readFile(file, "utf8").catch((e) => {
-          throw new UsageError(`Cannot read the manifest ${file} (${(e as NodeJS.ErrnoException).code ?? "error"}).`, { code: "BAD_MANIFEST" });
+          throw new UsageError(`Cannot read the manifest ${file} (${(e as NodeJS.ErrnoException).code ?? "error"}).`, {
+            code: "BAD_MANIFEST",
+          });
         });
         const manifest = parseProvisionManifest({ text, name: file });
         const metaUrls: Record<string, string | undefined> = {};
@@ -47,7 +52,9 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
         const hf = hfEnvironment(ctx);
         // One credential lookup per registry the manifest names (the first OCI model's registry wins for now).
         const oci = manifest.models.find((m) => m.source === "oci");
-        const registryCredentials = oci ? await registryAccess(ctx, parseOciReference(oci.name).registry, { plainHttp: oci.plainHttp }) : undefined;
+        const registryCredentials = oci
+          ? await registryAccess(ctx, parseOciReference(oci.name).registry, { plainHttp: oci.plainHttp })
+          : undefined;
         const report = await provisionModels({
           manifest,
           metaUrls,
@@ -74,9 +81,15 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
           },
         });
         if (opts.json) printJson(ctx, report);
-        else logLine(ctx, `${report.models.filter((m) => m.status !== "failed").length} of ${report.models.length} model(s) ${opts.dryRun ? "planned" : "provisioned or up to date"} in ${report.seconds.toFixed(1)} s.`);
+        else
+          logLine(
+            ctx,
+            `${report.models.filter((m) => m.status !== "failed").length} of ${report.models.length} model(s) ${opts.dryRun ? "planned" : "provisioned or up to date"} in ${report.seconds.toFixed(1)} s.`,
+          );
         const failed = report.models.find((m) => m.status === "failed");
-        return failed ? exitCodeForCategory((failed.error?.category ?? "internal") as Parameters<typeof exitCodeForCategory>[0]) : EXIT_CODES.ok;
+        return failed
+          ? exitCodeForCategory((failed.error?.category ?? "internal") as Parameters<typeof exitCodeForCategory>[0])
+          : EXIT_CODES.ok;
       }),
     );
 };

@@ -13,8 +13,6 @@ export const LAYER_DOC = "application/vnd.cncf.model.doc.v1.raw";
 export const LAYER_CODE = "application/vnd.cncf.model.code.v1.raw";
 /** Where ModelPack keeps a layer's file path (relative to the model folder). */
 export const ANNOTATION_FILEPATH = "org.cncf.model.filepath";
-/** ModelPack's file metadata annotation: JSON {name, mode, uid, gid, size, mtime, typeflag}. */
-export const ANNOTATION_FILE_METADATA = "org.cncf.model.file.metadata+json";
 /** Generic OCI title annotation (ORAS and others read file names from it). */
 export const ANNOTATION_TITLE = "org.opencontainers.image.title";
 /** Legacy ModelPack key (before 2025-07), still read on pull. */

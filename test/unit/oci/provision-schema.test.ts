@@ -17,9 +17,9 @@ it("the example manifest of docs/provision.md is valid, YAML and JSON alike", as
 });
 
 it.each([
-  ['models: [{ name: a, source: ftp }]', "models[0].source: must be one of meta, hf, oci"],
+  ["models: [{ name: a, source: ftp }]", "models[0].source: must be one of meta, hf, oci"],
   ['models: [{ name: a/b, source: hf, convert: ["gguf:q4"] }]', 'models[0].convert[0]: must be "hf", "gguf"'],
-  ['models: [{ name: r.example/a:1, source: oci }]', "models[0].dir: required field is missing"],
+  ["models: [{ name: r.example/a:1, source: oci }]", "models[0].dir: required field is missing"],
   ["models: []", "models: must NOT have fewer than 1 items"],
   ["license: { mau: 1M }\n", "models: required field is missing"],
   ["models: [{ name: x, source: hf }]\nextra: 1\n", "extra: unknown field"],
