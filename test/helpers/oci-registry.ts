@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,13 +50,14 @@ export async function startRegistry(
     join(dir, "config.yml"),
     `version: 0.1\nlog:\n  level: warn\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, "data")}\n  maintenance:\n    uploadpurging:\n      enabled: false\n${auth}http:\n  addr: 127.0.0.1:${port}\n  secret: llamagate-test-secret\n`,
   );
-  let log = "";
+  // The log goes to a file, not a pipe: a registry blocked on a full pipe would stall every client.
+  const logPath = join(dir, "registry.log");
+  const logFd = openSync(logPath, "a");
   const child: ChildProcess = spawn("docker-registry", ["serve", join(dir, "config.yml")], {
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", logFd, logFd],
   });
-  const onData = (d: Buffer) => (log += d.toString());
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
+  closeSync(logFd);
+  const readLog = () => readFile(logPath, "utf8").catch(() => "");
   const deadline = Date.now() + 15_000;
   for (;;) {
     const ok = await fetch(`http://127.0.0.1:${port}/v2/`).then(
@@ -63,13 +65,14 @@ export async function startRegistry(
       () => false,
     );
     if (ok) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`docker-registry did not start:\n${log}`);
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`docker-registry did not start:\n${await readLog()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     host: `127.0.0.1:${port}`,
     async requests() {
-      return log
+      return (await readLog())
         .split("\n")
         .map((l) => /"((?:GET|HEAD|POST|PATCH|PUT|DELETE) [^"]*)" (\d{3})/.exec(l))
         .filter((m): m is RegExpExecArray => m !== null)

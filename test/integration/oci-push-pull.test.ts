@@ -3,7 +3,7 @@
  * skopeo as the independent client that must read what push wrote. Skips with a note when the programs
  * are missing (.ci/run installs them).
  */
-import { spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -49,6 +49,15 @@ beforeEach(async () => {
   return () => rm(work, { recursive: true, force: true });
 });
 
+/** Run skopeo without blocking the event loop (the registry's log pipe must keep draining meanwhile). */
+function skopeo(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile("skopeo", args, { encoding: "utf8", maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      resolve({ status: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
 const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
 const blobGets = async (repo: string) =>
   (await registry.requests()).filter((l) => l.startsWith(`GET /v2/${repo}/blobs/`));
@@ -64,9 +73,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(push.stderr).toContain("--plain-http");
 
     // An independent client reads the manifest push wrote.
-    const raw = spawnSync("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`], {
-      encoding: "utf8",
-    });
+    const raw = await skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${ref}`]);
     expect(raw.status, raw.stderr).toBe(0);
     expect(`sha256:${createHash("sha256").update(raw.stdout).digest("hex")}`).toBe(pushed.digest);
     const manifest = JSON.parse(raw.stdout);
@@ -83,6 +90,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       "checklist.chk",
       "consolidated.00.pth",
       "params.json",
+      "sub/empty.txt",
       "sub/tokenizer.model",
     ]);
     expect(byPath["consolidated.00.pth"].mediaType).toBe("application/vnd.cncf.model.weight.v1.raw");
@@ -91,17 +99,13 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(byPath["consolidated.00.pth"].digest).toBe(
       `sha256:${createHash("sha256").update(files["consolidated.00.pth"]!).digest("hex")}`,
     );
-    const cfg = spawnSync("skopeo", ["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`], {
-      encoding: "utf8",
-    });
+    const cfg = await skopeo(["inspect", "--config", "--raw", "--tls-verify=false", `docker://${ref}`]);
     expect(cfg.status, cfg.stderr).toBe(0);
     expect(JSON.parse(cfg.stdout).llamagate.licenseFamily).toBe("llama2");
 
     // skopeo copies it to an OCI layout unchanged (same manifest digest, same blobs).
     const layout = join(work, "layout");
-    const copy = spawnSync("skopeo", ["copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${layout}:v1`], {
-      encoding: "utf8",
-    });
+    const copy = await skopeo(["copy", "--src-tls-verify=false", `docker://${ref}`, `oci:${layout}:v1`]);
     expect(copy.status, copy.stderr).toBe(0);
     const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8"));
     expect(index.manifests[0].digest).toBe(pushed.digest);
@@ -136,7 +140,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     const repush = await runCli(["push", model, ref, "--plain-http", "--json"], { env: env() });
     expect(repush.code, repush.stderr).toBe(0);
     expect(JSON.parse(repush.stdout)).toMatchObject({ bytesSent: 0, digest: pushed.digest });
-  }, 240_000);
+  }, 420_000);
 
   it("a blocked license verdict fetches no layer and writes nothing", async () => {
     const ref = `${registry.host}/models/blocked:v1`;
