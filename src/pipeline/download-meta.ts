@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CatalogModel, MetaLayout } from "../catalog/models.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
@@ -16,7 +16,11 @@ import { metaFileUrl } from "../sources/meta/meta-file-url.js";
 import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
 import { weightBytesStillNeeded } from "../sources/meta/weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "../sources/meta/probe-meta-file-size.js";
-import { parseMd5Checklist } from "../verify/parse-md5-checklist.js";
+import { readMd5Checklist } from "../verify/read-md5-checklist.js";
+import { ChecklistError } from "../verify/errors.js";
+
+/** Default files fetched at once: one connection per file of the release, up to this cap. */
+const META_MAX_CONCURRENCY = 8;
 
 /** What the beforeFetch hook (the license check) learns; holds no secret. */
 export interface MetaFetchInfo {
@@ -94,7 +98,8 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
   try {
     const common = {
-      concurrency: params.concurrency ?? 4,
+      // One connection per file of the release (the engine caps it at the number of files), at most 8.
+      concurrency: params.concurrency ?? META_MAX_CONCURRENCY,
       partsPerFile: params.partsPerFile ?? 1,
       partMinBytes: params.partMinBytes,
       dispatcher: params.dispatcher,
@@ -119,16 +124,15 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
 
     const md5 = new Map<string, string>();
     for (const c of plan.checklists) {
-      const text = await readFile(c.destPath, "utf8").catch((e) => {
-        throw filesystemErrorFrom(e, c.destPath, "read");
-      });
-      let entries: ReturnType<typeof parseMd5Checklist>;
+      let entries: Awaited<ReturnType<typeof readMd5Checklist>>;
       try {
-        entries = parseMd5Checklist({ text, name: c.path });
+        entries = await readMd5Checklist({ path: c.destPath, name: c.path });
       } catch (e) {
         // Do not keep an unusable checklist as "complete": the next run must fetch it again.
-        await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
-        await removeVerifiedSidecar(c.destPath).catch(() => {});
+        if (e instanceof ChecklistError) {
+          await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
+          await removeVerifiedSidecar(c.destPath).catch(() => {});
+        }
         throw e;
       }
       for (const entry of entries) md5.set(c.folder ? `${c.folder}/${entry.path}` : entry.path, entry.md5);
