@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { Agent, request, type Dispatcher } from "undici";
 import { InterruptedError, UsageError } from "../../core/errors.js";
 import { redactText } from "../../core/redact.js";
-import { parseRetryAfter } from "../../core/retry-after.js";
+import { parseRetryAfter } from "../../core/http/parse-retry-after.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "../../core/retry.js";
 import { RegistryAuthError, RegistryProtocolError } from "./errors.js";
 import { parseWwwAuthenticate, type AuthChallenge } from "./parse-www-authenticate.js";
@@ -195,7 +195,7 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
           if (r.status >= 500 || r.status === 429) {
             await r.body.dump().catch(() => {});
             throw Object.assign(new RegistryProtocolError(`${req.method} on ${registry} answered HTTP ${r.status}.`), {
-              retryAfterMs: parseRetryAfter(r.headers["retry-after"]),
+              retryAfterMs: parseRetryAfter(r.headers),
             });
           }
           return r;
