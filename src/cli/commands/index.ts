@@ -8,6 +8,11 @@ import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
 import { registerSmokeTestCommand } from "./smoke-test.js";
+import { registerPackCommand } from "./pack.js";
+import { registerProvisionCommand } from "./provision.js";
+import { registerPullCommand } from "./pull.js";
+import { registerPushCommand } from "./push.js";
+import { registerUnpackCommand } from "./unpack.js";
 import { registerVerifyCommand } from "./verify.js";
 import { registerWhoamiCommand } from "./whoami.js";
 
@@ -19,6 +24,11 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerVerifyCommand,
   registerConvertCommand,
   registerSmokeTestCommand,
+  registerPushCommand,
+  registerPullCommand,
+  registerPackCommand,
+  registerUnpackCommand,
+  registerProvisionCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,

@@ -1,0 +1,45 @@
+import { formatBytes } from "../../core/format-bytes.js";
+import { packBundle } from "../../pipeline/pack-bundle.js";
+import type { CommandRegistrar } from "../command.js";
+import { licenseAuditLogPath } from "../license-audit-path.js";
+import { logLine, printJson, printLine } from "../output.js";
+
+/** `llamagate pack <dir> -o bundle.tar`: an air-gapped bundle (files + sha256 manifest + license acceptance record). */
+export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
+  program
+    .command("pack")
+    .description(
+      "Pack a model folder into one tar bundle for air-gapped networks (manifest of sizes + sha256, license acceptance record)",
+    )
+    .argument("<dir>", "model folder")
+    .requiredOption("-o, --out <file>", "bundle to write (e.g. llama-2-7b.tar)")
+    .option("--model <name>", "catalog name of the model (default: the folder's name if llamagate knows it)")
+    .option("--json", "print one JSON object on stdout at the end")
+    .action(
+      run(async (dir: string, opts: { out: string; model?: string; json?: boolean }) => {
+        let lastLog = Date.now();
+        const s = await packBundle({
+          dir,
+          out: opts.out,
+          model: opts.model,
+          auditLogPath: licenseAuditLogPath(ctx.env),
+          signal: ctx.signal,
+          onEvent: (e) => {
+            if (opts.json || e.type !== "progress" || Date.now() - lastLog < 5000) return;
+            lastLog = Date.now();
+            logLine(ctx, `packing: ${formatBytes(e.bytes)} / ${formatBytes(e.total)}`);
+          },
+        });
+        if (opts.json) {
+          printJson(ctx, { ok: true, ...s });
+          return 0;
+        }
+        logLine(
+          ctx,
+          `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`,
+        );
+        printLine(ctx, s.out);
+        return 0;
+      }),
+    );
+};

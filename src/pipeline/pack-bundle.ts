@@ -1,0 +1,117 @@
+import { basename, resolve } from "node:path";
+import { findModel } from "../catalog/find-model.js";
+import type { CatalogModel } from "../catalog/models.js";
+import { BUNDLE_MANIFEST_NAME, type BundleManifest } from "../formats/tar/bundle-manifest.js";
+import { writeBundle } from "../formats/tar/write-bundle.js";
+import type { AuditEntry } from "../license/audit-entry.js";
+import { LicenseBlockedError } from "../license/errors.js";
+import { readAuditLog } from "../license/read-audit-log.js";
+import { listModelFiles } from "../sources/oci/list-model-files.js";
+import { UsageError } from "../core/errors.js";
+import { hashModelFiles } from "./hash-model-files.js";
+
+export interface PackBundleParams {
+  /** The model folder. */
+  dir: string;
+  /** The .tar to write. */
+  out: string;
+  /** Catalog name of the model. @default the folder's name when the catalog knows it */
+  model?: string;
+  /** The license audit log: the latest acceptance for the model's license family goes into the bundle. */
+  auditLogPath?: string;
+  onEvent?: (
+    e: { type: "hashed"; path: string; reused: boolean } | { type: "progress"; bytes: number; total: number },
+  ) => void;
+  signal?: AbortSignal;
+}
+
+export interface PackBundleSummary {
+  out: string;
+  model: string | null;
+  files: { path: string; size: number; sha256: string }[];
+  bytes: number;
+  license: AuditEntry | null;
+  seconds: number;
+}
+
+/**
+ * `llamagate pack <dir> -o bundle.tar`: hash the folder's files (checklists checked), find the license
+ * acceptance the organisation recorded for the model's license family (required for catalog models),
+ * and write a bundle whose first member is a manifest of every file's size and sha256 plus that record.
+ */
+export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary> {
+  const t0 = performance.now();
+  const dir = resolve(p.dir);
+  const out = resolve(p.out);
+  const files = await listModelFiles({ dir, signal: p.signal });
+  if (files.length === 0) throw new UsageError(`${dir} has no files to pack.`, { code: "EMPTY_MODEL_DIR" });
+  if (files.some((f) => f.path === BUNDLE_MANIFEST_NAME))
+    throw new UsageError(
+      `${dir} already holds a ${BUNDLE_MANIFEST_NAME}; pack the model folder, not an unpacked bundle's parent.`,
+    );
+  if (files.some((f) => f.absPath === out))
+    throw new UsageError("The bundle cannot be written inside the folder it packs.", {
+      hint: "Pass -o with a path outside the model folder.",
+    });
+  const model = catalogModel(p.model ?? basename(dir), p.model !== undefined);
+  let license: AuditEntry | null = null;
+  if (model) {
+    const log = p.auditLogPath ? await readAuditLog({ path: p.auditLogPath }) : { entries: [] };
+    license =
+      [...log.entries]
+        .reverse()
+        .find(
+          (e) =>
+            e.licenseFamily === model.license &&
+            (e.verdict === "permitted" || e.verdict === "permitted-with-obligations" || e.override),
+        ) ?? null;
+    if (!license) {
+      throw new LicenseBlockedError(
+        "LICENSE_NOT_ACCEPTED",
+        `No acceptance of ${model.name}'s license (${model.license}) is recorded, and a bundle carries that record.`,
+        {
+          hint: `Run \`llamagate license check ${model.name} --mau N --accept-license\` (or download it with --accept-license) first, then pack.`,
+          details: { model: model.name, licenseFamily: model.license },
+        },
+      );
+    }
+  }
+  const hashes = await hashModelFiles({
+    files,
+    signal: p.signal,
+    onFile: (path, reused) => p.onEvent?.({ type: "hashed", path, reused }),
+  });
+  const manifest: BundleManifest = {
+    format: "llamagate-bundle",
+    version: 1,
+    createdAt: new Date().toISOString(),
+    model: model?.name ?? null,
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })),
+    license: license as Record<string, unknown> | null,
+  };
+  const total = files.reduce((s, f) => s + f.size, 0);
+  const bytes = await writeBundle({
+    out,
+    manifest,
+    sources: new Map(files.map((f) => [f.path, f.absPath])),
+    onProgress: (b) => p.onEvent?.({ type: "progress", bytes: b, total }),
+    signal: p.signal,
+  });
+  return {
+    out,
+    model: model?.name ?? null,
+    files: manifest.files,
+    bytes,
+    license,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function catalogModel(name: string, explicit: boolean): CatalogModel | undefined {
+  try {
+    return findModel({ name });
+  } catch (e) {
+    if (explicit) throw e;
+    return undefined;
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * provision's adapter to the per-stage library calls: one model through license gate → download (Meta
+ * signed URL, Hugging Face, OCI registry) → conversions. The one place to switch to the pipeline
+ * operation (runPipelineIter) once it is in main; provision-models.ts only sees ProvisionModelReport.
+ */
+import { stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { findModel } from "../catalog/find-model.js";
+import type { CatalogModel } from "../catalog/models.js";
+import { convertCheckpoint } from "../convert/convert-checkpoint.js";
+import type { OutDType } from "../model/create-caster.js";
+import { LlamagateError, UsageError } from "../core/errors.js";
+import type { EngineOptions } from "../download/types.js";
+import { evaluateLicense } from "../license/evaluate-license.js";
+import type { RegistryCredentials } from "../sources/oci/create-registry-session.js";
+import { downloadHfIter } from "./download-hf.js";
+import { downloadMetaIter } from "./download-meta.js";
+import { licenseGate, type LicenseGateParams } from "./license-gate.js";
+import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
+import { pullOciIter } from "./pull-oci.js";
+
+export interface ProvisionModelParams {
+  spec: ProvisionModelSpec;
+  /** The license inputs (the manifest's `license`), without the model. */
+  license: Omit<LicenseGateParams, "model" | "command" | "signal">;
+  /** The signed URL read from spec.metaUrlEnv (meta). */
+  metaUrl?: string;
+  hf: { cacheDir: string; endpoint: string; token?: string };
+  registryCredentials?: RegistryCredentials;
+  engine?: Omit<EngineOptions, "signal">;
+  /** Plan only: license verdicts, files, disk needed; no weight byte is transferred, nothing is written. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ProvisionModelReport {
+  name: string;
+  source: "meta" | "hf" | "oci";
+  status: "provisioned" | "up-to-date" | "failed" | "planned";
+  bytesDownloaded: number;
+  /** Where the weights are, then every conversion output. */
+  outputs: string[];
+  license: { verdict: string; model: string } | null;
+  /** Dry run: bytes the weights would take (already present files excluded where known). */
+  diskNeeded?: number;
+  /** Dry run: what would be fetched and converted. */
+  plan?: { files: number; convert: string[] };
+  notes: string[];
+  error?: { code: string; category: string; message: string; hint?: string };
+}
+
+class DryRunStop extends Error {}
+
+/** Run one model; never throws for the model's own failures (they are reported), only for aborts. */
+export async function provisionModel(p: ProvisionModelParams): Promise<ProvisionModelReport> {
+  const { spec } = p;
+  const report: ProvisionModelReport = {
+    name: spec.name,
+    source: spec.source,
+    status: "failed",
+    bytesDownloaded: 0,
+    outputs: [],
+    license: null,
+    notes: [],
+  };
+  try {
+    const converts = (spec.convert ?? []).map(parseConvert);
+    let weightsDir: string;
+    let plannedFiles = 0;
+    let planned = 0;
+    const gate = async (model: CatalogModel) => {
+      if (p.dryRun) {
+        if (p.license.mau === undefined) {
+          report.license = { verdict: "unknown (license.mau is not set)", model: model.name };
+          return;
+        }
+        const ev = evaluateLicense({
+          model,
+          mau: p.license.mau,
+          affiliatesMau: p.license.affiliatesMau,
+          region: p.license.region,
+          endUser: p.license.endUser,
+          uses: p.license.uses,
+        });
+        report.license = { verdict: ev.verdict, model: model.name };
+        return;
+      }
+      const g = await licenseGate({ ...p.license, model, command: "provision", signal: p.signal });
+      report.license = { verdict: g.verdict, model: model.name };
+    };
+    const engine = { ...p.engine, signal: p.signal };
+    try {
+      if (spec.source === "meta") {
+        const model = findModel({ name: spec.name });
+        if (!p.metaUrl)
+          throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
+            code: "META_URL_ENV_UNSET",
+            hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
+          });
+        const dir = resolve(spec.dir ?? ".");
+        const it = downloadMetaIter({
+          ...engine,
+          url: p.metaUrl,
+          models: [model],
+          dir,
+          beforeFetch: async (info) => {
+            await gate(model);
+            plannedFiles = info.plan.files.length;
+            planned = model.meta?.weightBytes ?? 0;
+            if (p.dryRun) throw new DryRunStop();
+          },
+        });
+        const s = await drain(it);
+        report.bytesDownloaded = s.totals.bytesTransferred;
+        weightsDir = join(dir, model.meta!.folder);
+      } else if (spec.source === "hf") {
+        const model = catalogModel(spec.name);
+        const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
+        const localDir = spec.dir ? resolve(spec.dir) : undefined;
+        if (!localDir && converts.length)
+          throw new UsageError(
+            `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
+            { code: "BAD_MANIFEST" },
+          );
+        const it = downloadHfIter({
+          ...engine,
+          repoId,
+          revision: spec.revision,
+          include: spec.include,
+          exclude: spec.exclude,
+          localDir,
+          cacheDir: p.hf.cacheDir,
+          endpoint: p.hf.endpoint,
+          token: p.hf.token,
+          beforeFetch: async (info) => {
+            if (model) await gate(model);
+            else report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
+            plannedFiles = info.files.length;
+            planned = info.files.reduce((s, f) => s + f.size, 0);
+            if (p.dryRun) throw new DryRunStop();
+          },
+        });
+        const s = await drain(it);
+        report.bytesDownloaded = s.bytesTransferred;
+        weightsDir = s.path;
+      } else {
+        const dir = resolve(spec.dir!);
+        const it = pullOciIter({
+          ...engine,
+          ref: spec.name,
+          dir,
+          plainHttp: spec.plainHttp,
+          credentials: p.registryCredentials,
+          beforeFetch: async (info) => {
+            const model = catalogModel(info.config.catalogName ?? info.config.name ?? "");
+            if (model) await gate(model);
+            else
+              report.notes.push(
+                `${spec.name} declares no Llama model llamagate knows: no Llama license check applies.`,
+              );
+            plannedFiles = info.layers.length;
+            for (const l of info.layers) {
+              const have = await stat(join(dir, ...l.path.split("/"))).then(
+                (s) => s.size === l.size,
+                () => false,
+              );
+              if (!have) planned += l.size;
+            }
+            if (p.dryRun) throw new DryRunStop();
+          },
+        });
+        const s = await drain(it);
+        report.bytesDownloaded = s.bytesTransferred;
+        weightsDir = s.dir;
+      }
+    } catch (e) {
+      if (!(e instanceof DryRunStop)) throw e;
+      report.status = "planned";
+      report.diskNeeded = planned;
+      report.plan = { files: plannedFiles, convert: spec.convert ?? [] };
+      return report;
+    }
+    report.outputs.push(weightsDir);
+    let converted = false;
+    for (const c of converts) {
+      const out = defaultOut(weightsDir, c);
+      if (await upToDate(out, weightsDir)) {
+        report.outputs.push(out);
+        continue;
+      }
+      const r = await convertCheckpoint({
+        input: weightsDir,
+        to: c.to,
+        dtype: c.dtype,
+        out,
+        force: true,
+        signal: p.signal,
+      });
+      converted = true;
+      report.outputs.push(r.output);
+    }
+    if (spec.smokeTest)
+      report.notes.push(
+        "smokeTest: not run (this build's provision runs without the smoke-test stage; run `llamagate smoke-test` on the GGUF output).",
+      );
+    report.status = report.bytesDownloaded === 0 && !converted ? "up-to-date" : "provisioned";
+    return report;
+  } catch (e) {
+    if (p.signal?.aborted) throw e;
+    const err =
+      e instanceof LlamagateError ? e : new LlamagateError("INTERNAL", "internal", String((e as Error)?.message ?? e));
+    report.status = "failed";
+    report.error = {
+      code: err.code,
+      category: err.category,
+      message: err.message,
+      ...(err.hint ? { hint: err.hint } : {}),
+    };
+    return report;
+  }
+}
+
+async function drain<T>(it: AsyncGenerator<unknown, T>): Promise<T> {
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
+}
+
+function parseConvert(s: string): { to: "hf" | "gguf"; dtype?: OutDType; label: string } {
+  const [to, dtype] = s.split(":") as ["hf" | "gguf", string | undefined];
+  return { to, dtype: dtype?.toUpperCase() as OutDType | undefined, label: s };
+}
+
+/** The output path convert would pick by default, with the dtype in a GGUF name so several can coexist. */
+function defaultOut(input: string, c: { to: "hf" | "gguf"; dtype?: string }): string {
+  const base = join(dirname(input), basename(input));
+  const d = c.dtype?.toLowerCase();
+  if (c.to === "hf") return `${base}-hf${d ? `-${d}` : ""}`;
+  return d ? `${base}-${d}.gguf` : `${base}.gguf`;
+}
+
+/** An output newer than every input file is up to date (a rerun does not convert again). */
+async function upToDate(out: string, input: string): Promise<boolean> {
+  const o = await stat(out).catch(() => undefined);
+  if (!o) return false;
+  const i = await stat(input).catch(() => undefined);
+  return Boolean(i && o.mtimeMs >= i.mtimeMs);
+}
+
+function catalogModel(name: string): CatalogModel | undefined {
+  try {
+    return findModel({ name });
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+import type { ProvisionManifest } from "./parse-provision-manifest.js";
+import { provisionModel, type ProvisionModelParams, type ProvisionModelReport } from "./provision-model.js";
+
+export interface ProvisionModelsParams extends Omit<ProvisionModelParams, "spec" | "metaUrl" | "license"> {
+  manifest: ProvisionManifest;
+  /** Signed URLs by environment variable name (the CLI reads the variables the manifest names). */
+  metaUrls: Readonly<Record<string, string | undefined>>;
+  /** The license flags' values and the audit log; the manifest's `license` fills what they leave out. */
+  license: ProvisionModelParams["license"];
+  /** Models at once. @default manifest.concurrency ?? 2 */
+  concurrency?: number;
+  /** Called when a model starts and when it is done. */
+  onModel?: (e: { type: "start"; name: string } | { type: "done"; report: ProvisionModelReport }) => void;
+}
+
+export interface ProvisionReport {
+  /** Every model provisioned or up to date (dry run: every model planned). */
+  ok: boolean;
+  models: ProvisionModelReport[];
+  seconds: number;
+}
+
+/**
+ * `llamagate provision <manifest>`: every model of the manifest through provisionModel, `concurrency` at
+ * once. A model that fails is reported and the others go on; the report keeps the manifest's order.
+ */
+export async function provisionModels(p: ProvisionModelsParams): Promise<ProvisionReport> {
+  const t0 = performance.now();
+  const specs = p.manifest.models;
+  const lic = p.manifest.license ?? {};
+  const license: ProvisionModelParams["license"] = {
+    mau: lic.mau,
+    affiliatesMau: lic.affiliatesMau,
+    region: lic.region,
+    uses: lic.uses,
+    endUser: lic.endUser,
+    acceptLicense: lic.acceptLicense,
+    profilePath: lic.profile,
+    override: lic.override,
+    ...Object.fromEntries(
+      Object.entries(p.license).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+    ),
+  };
+  const reports: ProvisionModelReport[] = new Array(specs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < specs.length) {
+      if (p.signal?.aborted) return;
+      const i = next++;
+      const spec = specs[i]!;
+      p.onModel?.({ type: "start", name: spec.name });
+      const { manifest: _m, metaUrls, concurrency: _c, onModel: _o, license: _l, ...rest } = p;
+      reports[i] = await provisionModel({
+        ...rest,
+        spec,
+        license,
+        metaUrl: spec.metaUrlEnv ? metaUrls[spec.metaUrlEnv] : undefined,
+      });
+      p.onModel?.({ type: "done", report: reports[i]! });
+    }
+  };
+  const n = Math.max(1, Math.min(p.concurrency ?? p.manifest.concurrency ?? 2, specs.length));
+  await Promise.all(Array.from({ length: n }, () => worker()));
+  const models = reports.filter(Boolean);
+  const good = p.dryRun ? ["planned"] : ["provisioned", "up-to-date"];
+  return {
+    ok: models.length === specs.length && models.every((m) => good.includes(m.status)),
+    models,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}

@@ -1,0 +1,220 @@
+import { basename } from "node:path";
+import { findModel } from "../catalog/find-model.js";
+import type { CatalogModel } from "../catalog/models.js";
+import { EventQueue } from "../download/event-queue.js";
+import { hashModelFiles } from "./hash-model-files.js";
+import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
+import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
+import { listModelFiles, type ModelFolderFile } from "../sources/oci/list-model-files.js";
+import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
+import { pushBlob, type BlobPushMode } from "../sources/oci/push-blob.js";
+import { pushManifest } from "../sources/oci/push-manifest.js";
+import type { Dispatcher } from "undici";
+
+export interface PushOciParams {
+  /** The model folder (Meta layout, Hugging Face snapshot or local dir, GGUF files). */
+  dir: string;
+  /** `<registry>/<repository>:<tag>`. */
+  ref: string;
+  /** Catalog name of the model (license family, size); @default the folder's name when the catalog knows it */
+  model?: string;
+  /** http:// instead of https:// (loopback and test registries). */
+  plainHttp?: boolean;
+  credentials?: RegistryCredentials;
+  /** Blobs larger than this are sent in PATCH chunks of this size. @default 64 MiB */
+  chunkSize?: number;
+  /** One PUT per blob, never PATCH. */
+  monolithic?: boolean;
+  /** Blobs uploaded at once. @default 3 */
+  concurrency?: number;
+  /** Where upload sessions are remembered so a later run resumes them. */
+  stateDir?: string;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+}
+
+export type PushOciEvent =
+  | {
+      type: "push-plan";
+      ref: string;
+      files: { path: string; size: number }[];
+      totalBytes: number;
+      model: string | null;
+    }
+  | { type: "push-hashed"; path: string; reused: boolean }
+  | { type: "push-progress"; path: string; offset: number; size: number }
+  | {
+      type: "push-note";
+      path: string;
+      kind: "resumed" | "restarted" | "fallback-monolithic";
+      offset: number;
+      reason?: string;
+    }
+  | { type: "push-blob-done"; path: string; mode: BlobPushMode; resumedFrom: number; bytesSent: number };
+
+export interface PushOciSummary {
+  ref: string;
+  /** Manifest digest: pull by `<registry>/<repo>@<digest>` for an immutable reference. */
+  digest: string;
+  model: string | null;
+  licenseFamily: string | null;
+  files: { path: string; size: number; sha256: string; mediaType: string; mode: BlobPushMode }[];
+  bytesSent: number;
+  blobsSkipped: number;
+  seconds: number;
+}
+
+/**
+ * `llamagate push <dir> <ref>`: check the folder (md5 checklists when present), hash every file
+ * (sha256, reusing the verification sidecars of llamagate downloads), describe it as a CNCF ModelPack
+ * artifact, upload the blobs the registry lacks (layers, then config), then the manifest.
+ */
+export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEvent, PushOciSummary> {
+  const t0 = performance.now();
+  const ref = parseOciReference(p.ref);
+  const files = await listModelFiles({ dir: p.dir, signal: p.signal });
+  const catalog = catalogModel(p.model ?? basename(p.dir), p.model !== undefined);
+  yield {
+    type: "push-plan",
+    ref: ref.display,
+    files: files.map((f) => ({ path: f.path, size: f.size })),
+    totalBytes: files.reduce((s, f) => s + f.size, 0),
+    model: catalog?.name ?? null,
+  };
+
+  const hashed: string[] = [];
+  const hashes = await hashModelFiles({
+    files,
+    signal: p.signal,
+    onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`),
+  });
+  for (const h of hashed) yield { type: "push-hashed", path: h.slice(1), reused: h[0] === "r" };
+
+  const model: ArtifactModelInfo = {
+    name: catalog?.name ?? basename(p.dir),
+    catalogName: catalog?.name,
+    licenseFamily: catalog?.license,
+    family: catalog?.license,
+    paramSize: catalog?.size.toLowerCase(),
+    format: files.some((f) => f.path.endsWith(".gguf"))
+      ? "gguf"
+      : files.some((f) => f.path.endsWith(".safetensors"))
+        ? "safetensors"
+        : files.some((f) => f.path.endsWith(".pth"))
+          ? "pt"
+          : undefined,
+  };
+  const createdAt = new Date(Math.floor(Math.max(...files.map((f) => f.mtimeMs)) / 1000) * 1000).toISOString();
+  const artifact = buildModelArtifact({
+    files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })),
+    model,
+    createdAt,
+  });
+
+  const session = createRegistrySession({
+    registry: ref.registry,
+    repository: ref.repository,
+    plainHttp: p.plainHttp,
+    credentials: p.credentials,
+    dispatcher: p.dispatcher,
+    signal: p.signal,
+  });
+  const done: PushOciSummary["files"] = [];
+  let bytesSent = 0;
+  let skipped = 0;
+  try {
+    const queue = new EventQueue<PushOciEvent>();
+    const byPath = new Map<string, ModelFolderFile>(files.map((f) => [f.path, f]));
+    // Two files with the same bytes share one blob: upload it once.
+    const unique = [...new Map(artifact.layers.map((l) => [l.digest, l])).values()];
+    let next = 0;
+    let running = 0;
+    let failure: unknown;
+    const modes = new Map<string, BlobPushMode>();
+    const worker = async () => {
+      running++;
+      try {
+        while (next < unique.length && failure === undefined) {
+          const l = unique[next++]!;
+          const f = byPath.get(l.path)!;
+          try {
+            const r = await pushBlob({
+              session,
+              digest: l.digest,
+              size: l.size,
+              source: { path: f.absPath },
+              chunkSize: p.chunkSize,
+              monolithic: p.monolithic,
+              stateDir: p.stateDir,
+              signal: p.signal,
+              onProgress: (offset) => queue.push({ type: "push-progress", path: l.path, offset, size: l.size }),
+              onNote: (n) => queue.push({ type: "push-note", path: l.path, ...n }),
+            });
+            modes.set(l.digest, r.mode);
+            bytesSent += r.bytesSent;
+            if (r.mode === "exists") skipped++;
+            queue.push({
+              type: "push-blob-done",
+              path: l.path,
+              mode: r.mode,
+              resumedFrom: r.resumedFrom,
+              bytesSent: r.bytesSent,
+            });
+          } catch (e) {
+            failure ??= e;
+          }
+        }
+      } finally {
+        running--;
+        queue.wake();
+      }
+    };
+    const workers = Array.from({ length: Math.max(1, Math.min(p.concurrency ?? 3, unique.length)) }, () => worker());
+    for (;;) {
+      for (const e of queue.drain()) yield e;
+      if (running === 0) break;
+      await queue.wait();
+    }
+    await Promise.all(workers);
+    for (const e of queue.drain()) yield e;
+    if (failure !== undefined) throw failure;
+    const cfg = await pushBlob({
+      session,
+      digest: artifact.configDescriptor.digest,
+      size: artifact.config.length,
+      source: { bytes: artifact.config },
+      signal: p.signal,
+    });
+    if (cfg.mode === "exists") skipped++;
+    await pushManifest({ session, reference: ref.tag ?? artifact.manifestDigest, manifest: artifact.manifest });
+    for (const l of artifact.layers)
+      done.push({
+        path: l.path,
+        size: l.size,
+        sha256: l.digest.slice(7),
+        mediaType: l.mediaType,
+        mode: modes.get(l.digest) ?? "exists",
+      });
+  } finally {
+    await session.close();
+  }
+  return {
+    ref: ref.display,
+    digest: artifact.manifestDigest,
+    model: catalog?.name ?? null,
+    licenseFamily: catalog?.license ?? null,
+    files: done,
+    bytesSent,
+    blobsSkipped: skipped,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+function catalogModel(name: string, explicit: boolean): CatalogModel | undefined {
+  try {
+    return findModel({ name });
+  } catch (e) {
+    if (explicit) throw e;
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+import { LlamagateError, type LlamagateErrorOptions } from "../../core/errors.js";
+
+/** The registry refused our credentials (or asked for some we do not have). Never carries the credentials. */
+export class RegistryAuthError extends LlamagateError {
+  constructor(registry: string, message: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_AUTH", "access", message, {
+      hint: `Set LLAMAGATE_REGISTRY_USERNAME and LLAMAGATE_REGISTRY_PASSWORD (or log in with \`docker login ${registry}\`), and check the account may use this repository.`,
+      ...options,
+    });
+  }
+}
+
+/** The repository, tag or blob does not exist on the registry. */
+export class RegistryNotFoundError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_NOT_FOUND", "not-found", message, {
+      hint: "Check the registry, repository and tag (push it first with `llamagate push`).",
+      ...options,
+    });
+  }
+}
+
+/** The registry answered something the protocol does not allow, or failed after retries. */
+export class RegistryProtocolError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_ERROR", "network", message, {
+      hint: "Run the same command again; finished blobs are not sent or fetched twice.",
+      ...options,
+    });
+  }
+}
+
+/** The artifact is not a model llamagate can pull (wrong type, bad config, unsafe file path). */
+export class NotAModelArtifactError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("NOT_A_MODEL_ARTIFACT", "integrity", message, {
+      hint: "Pull a ModelPack model artifact (application/vnd.cncf.model.manifest.v1+json), such as one `llamagate push` wrote.",
+      ...options,
+    });
+  }
+}
+
+/** A manifest or config did not hash to the digest that names it. */
+export class RegistryDigestMismatchError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("OCI_DIGEST_MISMATCH", "integrity", message, {
+      hint: "The registry or a proxy served other bytes than the digest names; pull again, or push the model again.",
+      ...options,
+    });
+  }
+}

@@ -1,0 +1,32 @@
+import type { RegistrySession } from "./create-registry-session.js";
+import { OCI_MANIFEST } from "./media-types.js";
+import { registryFailure } from "./registry-failure.js";
+
+/**
+ * PUT the manifest under a tag (after every blob it names is on the registry). Returns the digest the
+ * registry reports (Docker-Content-Digest), or undefined when it sends none.
+ */
+export async function pushManifest(params: {
+  session: RegistrySession;
+  /** Tag (or digest) to store it under. */
+  reference: string;
+  /** The exact bytes. */
+  manifest: Buffer;
+  /** @default the OCI image manifest type */
+  mediaType?: string;
+}): Promise<string | undefined> {
+  const { session } = params;
+  const r = await session.request({
+    method: "PUT",
+    path: `/v2/${session.repository}/manifests/${params.reference}`,
+    access: "push",
+    headers: { "content-type": params.mediaType ?? OCI_MANIFEST, "content-length": String(params.manifest.length) },
+    body: () => params.manifest,
+    idempotent: true,
+  });
+  if (r.status !== 201 && r.status !== 200)
+    throw await registryFailure(r, `upload of the manifest ${params.reference}`, session);
+  await r.body.dump().catch(() => {});
+  const d = r.headers["docker-content-digest"];
+  return Array.isArray(d) ? d[0] : d;
+}

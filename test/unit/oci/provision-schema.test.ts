@@ -1,0 +1,28 @@
+import { readFile } from "node:fs/promises";
+import { expect, it } from "vitest";
+import { parseProvisionManifest } from "../../../src/pipeline/parse-provision-manifest.js";
+import { PROVISION_SCHEMA } from "../../../src/pipeline/provision-schema.js";
+
+it("docs/provision.schema.json is the schema the code validates with", async () => {
+  const doc = JSON.parse(await readFile(new URL("../../../docs/provision.schema.json", import.meta.url), "utf8"));
+  expect(doc).toEqual(JSON.parse(JSON.stringify(PROVISION_SCHEMA)));
+});
+
+it("the example manifest of docs/provision.md is valid, YAML and JSON alike", async () => {
+  const md = await readFile(new URL("../../../docs/provision.md", import.meta.url), "utf8");
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
+  const m = parseProvisionManifest({ text: yaml, name: "provision.md" });
+  expect(m.models.map((x) => x.source)).toEqual(["meta", "hf", "oci"]);
+  expect(parseProvisionManifest({ text: JSON.stringify(m), name: "x.json" })).toEqual(m);
+});
+
+it.each([
+  ["models: [{ name: a, source: ftp }]", "models[0].source: must be one of meta, hf, oci"],
+  ['models: [{ name: a/b, source: hf, convert: ["gguf:q4"] }]', 'models[0].convert[0]: must be "hf", "gguf"'],
+  ["models: [{ name: r.example/a:1, source: oci }]", "models[0].dir: required field is missing"],
+  ["models: []", "models: must NOT have fewer than 1 items"],
+  ["license: { mau: 1M }\n", "models: required field is missing"],
+  ["models: [{ name: x, source: hf }]\nextra: 1\n", "extra: unknown field"],
+])("%s -> %s", (text, message) => {
+  expect(() => parseProvisionManifest({ text, name: "m.yaml" })).toThrow(message);
+});
