@@ -34,9 +34,9 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
       // Commander prints its own usage errors; --json runs get the JSON object instead.
       outputError: (s, write) => (wantsJson ? undefined : write(s)),
     });
-  for (const register of COMMANDS) register(program, context, run);
 
   try {
+    await registerCommands(program, argv, context, run);
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
@@ -49,6 +49,23 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     return r.exitCode;
   } finally {
     detach();
+  }
+}
+
+/**
+ * Register the command being run with its full flags (importing only its file), and every other command as a
+ * name and summary for the top-level help. `help <command>` loads that command.
+ */
+async function registerCommands(program: Command, argv: string[], ctx: CliContext, run: RunAction): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const target = words[0] === "help" ? words[1] : words[0];
+  for (const c of COMMANDS) {
+    if (c.name === target) {
+      (await c.load())(program, ctx, run);
+      program.commands.find((cmd) => cmd.name() === c.name)?.summary(c.summary);
+    } else {
+      program.command(c.name).summary(c.summary).helpOption(false).allowUnknownOption().allowExcessArguments();
+    }
   }
 }
 
