@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { InterruptedError, isLlamagateError } from "../core/errors.js";
 import { processContext, type CliContext } from "./context.js";
 import type { RunAction } from "./command.js";
+import { escapeControl } from "./escape-control.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { logLine, printJson } from "./output.js";
 import { renderError } from "./render-error.js";
@@ -29,8 +30,9 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => context.stdout.write(s),
-      writeErr: (s) => context.stderr.write(s),
+      // Usage errors quote what the user typed: escape control characters as every other line is.
+      writeOut: (s) => context.stdout.write(escapeControl(s, { keepNewlines: true })),
+      writeErr: (s) => context.stderr.write(escapeControl(s, { keepNewlines: true })),
       // Commander prints its own usage errors; --json runs get the JSON object instead.
       outputError: (s, write) => (wantsJson ? undefined : write(s)),
     });

@@ -55,10 +55,10 @@ export async function verifyChecklists(params: {
   // A checklist file itself is accepted too (like `md5sum -c FILE`): its folder is the root.
   const single = st?.isFile() && /\.chk$/i.test(params.dir);
   if (!st?.isDirectory() && !single) {
-    throw new UsageError(`${params.dir} is not a folder${st ? "" : " (it does not exist)"}.`, {
-      code: "VERIFY_DIR_NOT_FOUND",
-      hint: "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.",
-    });
+    const hint = "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.";
+    // A missing folder exits 5 (not-found, as docs/exit-codes.md says); a file that is not a checklist is usage.
+    if (!st) throw new LlamagateError("VERIFY_DIR_NOT_FOUND", "not-found", `${params.dir} does not exist.`, { hint });
+    throw new UsageError(`${params.dir} is not a folder.`, { code: "VERIFY_DIR_NOT_FOUND", hint });
   }
   const dir = single ? dirname(params.dir) : params.dir;
   const checklists = single ? [params.dir] : await findChecklists({ dir, signal: params.signal });

@@ -67,9 +67,9 @@ describe("llamagate verify", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("exits 2 for a folder that does not exist and 5 for one without checklists", async () => {
+  it("exits 5 (not-found, as docs/exit-codes.md says) for a folder that does not exist and for one without checklists", async () => {
     const missing = await cli(["verify", join(root, "nope"), "--json"]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(5);
     expect(JSON.parse(missing.stdout).error.code).toBe("VERIFY_DIR_NOT_FOUND");
     const empty = join(root, "empty");
     await mkdir(empty);
