@@ -1,6 +1,5 @@
-import ora from "ora";
 import type { CliContext } from "./context.js";
-import { canAnimate } from "./output.js";
+import { createProgressDisplay } from "./progress/create-progress-display.js";
 
 export interface Spinner {
   /** Change the text next to the spinner. */
@@ -11,25 +10,12 @@ export interface Spinner {
 }
 
 /**
- * A spinner on stderr for waits with no byte progress (Hub API calls, hashing). Only where canAnimate()
- * allows: ora loops forever on a terminal reporting 0 columns, and CI logs want no redraws. Elsewhere
- * every method is a no-op and the command's plain log lines tell the story.
+ * A spinner on stderr for waits with no byte progress (Hub API calls), drawn by the one progress display: only
+ * where it can animate (a terminal with columns, not CI, not TERM=dumb), in plain characters (no colour, so
+ * NO_COLOR holds). Elsewhere every method is a no-op and the command's plain log lines tell the story.
  */
 export function startSpinner(ctx: CliContext, text: string): Spinner {
-  if (!canAnimate(ctx)) return { setText() {}, around: (write) => write(), stop() {} };
-  // discardStdin: false, so that ora never touches stdin (it may carry a URL or token).
-  const s = ora({ text, stream: ctx.stderr, isEnabled: true, discardStdin: false }).start();
-  return {
-    setText: (t) => {
-      s.text = t;
-    },
-    around: (write) => {
-      s.clear();
-      write();
-      s.render();
-    },
-    stop: () => {
-      if (s.isSpinning) s.stop();
-    },
-  };
+  const display = createProgressDisplay(ctx);
+  display.spin(text);
+  return { setText: (t) => display.spin(t), around: (write) => display.around(write), stop: () => display.stop() };
 }

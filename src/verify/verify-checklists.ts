@@ -48,6 +48,8 @@ export async function verifyChecklists(params: {
   pool?: HashPool;
   /** Called as each file's result is known (any order). */
   onResult?: (r: VerifyFileResult, index: number) => void;
+  /** Called once before hashing starts: how many files and bytes (of those present) will be hashed. */
+  onPlan?: (plan: { files: number; bytes: number }) => void;
   signal?: AbortSignal;
 }): Promise<VerifyChecklistsResult> {
   const t0 = performance.now();
@@ -78,6 +80,10 @@ export async function verifyChecklists(params: {
     }
   }
 
+  if (params.onPlan) {
+    const sizes = await Promise.all(jobs.map((j) => stat(j.abs).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    params.onPlan({ files: jobs.length, bytes: sizes.reduce((a, b) => a + b, 0) });
+  }
   const pool = params.pool ?? createHashPool({});
   const concurrency = Math.max(1, params.concurrency ?? 4);
   try {

@@ -5,7 +5,6 @@ import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFe
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { startSpinner } from "../spinner.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
@@ -61,11 +60,11 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   let summary: HfDownloadSummary;
   const progress = createDownloadProgress(ctx, { json });
   // The Hub API steps (revision, listing, access check) show a spinner until the first event.
-  const spinner = json ? undefined : startSpinner(ctx, `asking ${hf.endpoint} about ${repoId}`);
+  if (!json) progress.display.spin(`asking ${hf.endpoint} about ${repoId}`);
   try {
     for (;;) {
       const r = await it.next();
-      spinner?.stop();
+      progress.display.spin(undefined);
       if (r.done) {
         summary = r.value;
         break;
@@ -74,7 +73,6 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
       progress.onEvent(r.value);
     }
   } finally {
-    spinner?.stop();
     progress.stop();
   }
   if (json) {

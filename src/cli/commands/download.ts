@@ -6,6 +6,7 @@ import type { CliContext } from "../context.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions } from "../license-options.js";
+import { intFlag } from "../int-flag.js";
 import { logLine } from "../output.js";
 import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
 import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
@@ -31,11 +32,11 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--local-dir <dir>", "hf: write plain files here instead of the Hugging Face cache")
     .option("--token-stdin", "hf: read the Hugging Face token from stdin")
     .option("--token <token>", "hf: token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
-    .option("--parts <n>", "parallel Range requests per large file (Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
-    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", (v) => positiveInt(v, 4096))
-    .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", (v) => positiveInt(v))
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
-    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", (v) => nonNegativeInt(v, 86_400))
+    .option("--parts <n>", "parallel Range requests per large file (Meta links allow few requests: opt in)", intFlag("--parts", 1, 64), 1)
+    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB (files under twice this are not split)", intFlag("--min-part-mb", 1, 4096))
+    .option("--concurrency <n>", "files downloaded at once (default: meta 4, hf 8)", intFlag("--concurrency", 1, 64))
+    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", intFlag("--stall-timeout", 1, 3600))
+    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", intFlag("--lock-wait", 0, 86_400))
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
@@ -80,14 +81,4 @@ function catalogModel(name: string) {
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function nonNegativeInt(value: string, max: number): number {
-  return value.trim() === "0" ? 0 : positiveInt(value, max);
-}
-
-function positiveInt(value: string, max = 64): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`Expected a whole number from 1 to ${max}, got "${value}".`);
-  return n;
 }
