@@ -13,7 +13,7 @@ import { VERSION } from "./version.js";
 export async function main(argv: string[], ctx?: CliContext): Promise<number> {
   const controller = new AbortController();
   const context = ctx ?? processContext(controller.signal);
-  const detach = ctx ? () => {} : attachSignals(controller);
+  const detach = ctx ? () => {} : attachSignals(controller, argv.find((a) => !a.startsWith("-")));
   const wantsJson = argv.includes("--json");
   let exitCode: number = EXIT_CODES.ok;
 
@@ -42,7 +42,7 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return commanderExit(e, context, wantsJson);
+    if (e instanceof CommanderError) return commanderExit(e, context, wantsJson, argv);
     // An abort surfaces as whatever the interrupted operation threw; report it as an interruption.
     const aborted = (ctx?.signal ?? controller.signal).aborted;
     const r = renderError(aborted && !isLlamagateError(e) ? new InterruptedError() : e);
@@ -71,19 +71,31 @@ async function registerCommands(program: Command, argv: string[], ctx: CliContex
   }
 }
 
-function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean): number {
+function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean, argv: string[]): number {
   // --help and --version end through exitOverride too, with exit code 0.
   if (e.exitCode === 0) return EXIT_CODES.ok;
-  if (wantsJson) printJson(ctx, { ok: false, error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, "") } });
+  const command = argv.find((a) => !a.startsWith("-") && COMMANDS.some((c) => c.name === a));
+  const hint = `Run llamagate ${command ? `${command} ` : ""}--help for usage.`;
+  if (wantsJson) printJson(ctx, { ok: false, error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, ""), hint } });
   return EXIT_CODES.usage;
 }
 
+/** What stopping means, per command: only the commands that download keep partial files to resume from. */
+function stopNote(command: string | undefined): string {
+  if (["download", "setup", "demo", "provision", "pull"].includes(command ?? "")) return "partial downloads are kept; run again to resume";
+  if (command === "convert") return "the unfinished output is removed; the input is untouched";
+  if (command === "push") return "uploaded blobs are kept; run again to resume";
+  return "nothing is changed";
+}
+
 /** First Ctrl-C / SIGTERM aborts cleanly (partial files are kept for resume); a second one exits at once. */
-function attachSignals(controller: AbortController): () => void {
+function attachSignals(controller: AbortController, command: string | undefined): () => void {
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
-    process.stderr.write(`\nllamagate: ${sig} received, stopping (partial downloads are kept; run again to resume)...\n`);
+    // Abort first: progress displays listen to the signal and clear their bars before this line is printed.
     controller.abort();
+    // On a terminal, "\r\x1b[K" also wipes the "^C" the terminal echoed where the bars were.
+    process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}llamagate: ${sig} received, stopping (${stopNote(command)})...\n`);
   };
   // `llamagate models | head` closes the pipe early: that is not an error.
   const onPipeError = (e: NodeJS.ErrnoException) => {

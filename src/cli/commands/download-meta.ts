@@ -55,8 +55,15 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
     renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
 }
 
-/** --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order. */
+/**
+ * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
+ * A link copied from the email's HTML source carries `&amp;` between its parameters: decoded here.
+ */
 async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
+  return (await readMetaUrl(ctx, opts)).replace(/&amp;/gi, "&");
+}
+
+async function readMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
   const missing = {
     message: "No Meta download URL given.",
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
@@ -65,10 +72,11 @@ async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promi
     if (!opts.json) logLine(ctx, "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.");
     return opts.metaUrl;
   }
-  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message: "", missing });
+  const message = "Paste the download URL from Meta's email (input hidden), then Enter:";
+  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message, missing });
   const fromEnv = ctx.env.LLAMAGATE_META_URL?.trim();
   if (fromEnv) return fromEnv;
-  return readSecret({ ctx, from: "auto", message: "Paste the download URL from Meta's email (input hidden):", missing });
+  return readSecret({ ctx, from: "auto", message, missing });
 }
 
 /** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
