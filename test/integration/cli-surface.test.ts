@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("command surface", () => {
   let dir: string;
@@ -31,6 +32,27 @@ describe("command surface", () => {
       const r = await runCli([...args, "--json"]);
       expect(r.code, args[0]).toBe(5);
       expect(JSON.parse(r.stdout).error.category).toBe("not-found");
+      expectDocumentedShape(JSON.parse(r.stdout), "error");
     }
+  });
+
+  it("models --json and a usage error have their documented shapes; a usage error carries a hint", async () => {
+    expectDocumentedShape(JSON.parse((await runCli(["models", "--json"])).stdout), "models");
+    const r = await runCli(["verify", "--bogus", "--json"]);
+    expect(r.code).toBe(2);
+    const err = JSON.parse(r.stdout);
+    expectDocumentedShape(err, "error");
+    expect(err.error).toMatchObject({ code: "USAGE", category: "usage", hint: "Run llamagate verify --help for usage." });
+  });
+
+  it("numeric flags name the flag; verify --concurrency is validated", async () => {
+    for (const bad of ["abc", "0", "-3"]) {
+      const r = await runCli(["verify", dir, `--concurrency=${bad}`, "--json"]);
+      expect(r.code, bad).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toBe(`--concurrency must be a whole number from 1 to 64, got "${bad}".`);
+    }
+    const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
+    expect(parts.code).toBe(2);
+    expect(JSON.parse(parts.stdout).error.message).toContain("--parts must be a whole number");
   });
 });

@@ -9,6 +9,7 @@ import { loadSourceReference } from "../../src/infer/load-source-reference.js";
 import { runCli } from "../helpers/run-cli.js";
 import { compareModels } from "../helpers/tiny-llama-compare.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const ROOT = join(__dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/torch/tiny-llama-mp2");
@@ -108,6 +109,7 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ ok: true, dtype: "F16", output: join(cwd, "Tiny-Llama-f16.gguf"), files: [join(cwd, "Tiny-Llama-f16.gguf")] });
     expect(out).not.toHaveProperty("outputs");
+    expectDocumentedShape(out, "convert");
     expect(String(out.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
     expect(await readdir(cwd)).toEqual(["Tiny-Llama-f16.gguf"]);
     expect(await readdir(snapshot)).toEqual(before);

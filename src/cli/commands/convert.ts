@@ -6,6 +6,7 @@ import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
+import { expandHome } from "../expand-home.js";
 import { printJson, printLine } from "../output.js";
 import { createProgressDisplay } from "../progress/create-progress-display.js";
 import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
@@ -40,10 +41,10 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
     .action(
       run(async (dir: string, opts: ConvertOptions) => {
         const iter = convertCheckpointIter({
-          input: dir,
+          input: expandHome(ctx, dir),
           to: opts.to as "hf" | "gguf",
           ...(opts.dtype ? { dtype: opts.dtype } : {}),
-          ...(opts.out ? { out: opts.out } : {}),
+          ...(opts.out ? { out: expandHome(ctx, opts.out) } : {}),
           force: Boolean(opts.force),
           ...(opts.chat !== undefined ? { chat: opts.chat } : {}),
           signal: ctx.signal,

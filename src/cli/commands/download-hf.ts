@@ -4,6 +4,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
+import { hfDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
@@ -76,7 +77,7 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     progress.stop();
   }
   if (json) {
-    printJson(ctx, { ok: true, ...summary });
+    printJson(ctx, hfDownloadJson(summary));
     return 0;
   }
   const got = summary.files.filter((f) => f.downloaded).length;

@@ -7,6 +7,7 @@ import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } fr
 import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
+import { metaDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
@@ -109,32 +110,7 @@ async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, m
 
 function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
   if (json) {
-    printJson(ctx, {
-      ok: true,
-      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
-      dir: s.dir,
-      layout: s.layout,
-      models: s.models,
-      expiresAt: s.expiresAt.toISOString(),
-      files: s.files.map((f) => ({
-        name: f.name,
-        path: f.path,
-        size: f.size,
-        hashes: f.hashes,
-        verified: f.verified,
-        skipped: f.skipped,
-        bytesTransferred: f.bytesTransferred,
-        bytesReused: f.bytesReused,
-        retries: f.retries,
-        seconds: f.seconds,
-      })),
-      verified: s.verified,
-      bytes: s.totals.bytes,
-      bytesTransferred: s.totals.bytesTransferred,
-      bytesReused: s.totals.bytesReused,
-      retries: s.retries,
-      seconds: Math.round(s.seconds * 1000) / 1000,
-    });
+    printJson(ctx, metaDownloadJson(s, licenseFile));
     return;
   }
   // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.

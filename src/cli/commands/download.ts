@@ -6,12 +6,13 @@ import type { CliContext } from "../context.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions } from "../license-options.js";
+import { expandHome } from "../expand-home.js";
 import { intFlag } from "../int-flag.js";
 import { logLine } from "../output.js";
 import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
 import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
 
-type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source: string; dir?: string };
+type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source?: string; dir?: string };
 
 /**
  * `llamagate download <model...> --meta-url URL [--dir DIR]` (Meta signed URL, like download.sh) and
@@ -23,7 +24,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .command("download")
     .description("Download models (Meta signed URL or Hugging Face), license-checked first, in parallel, resumable, verified")
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`), or one org/repo with --source hf")
-    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)", "meta")
+    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub); default: hf for an org/repo argument, else meta")
     .option("--meta-url <url>", 'Meta: signed URL from the email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
     .option("--dir <dir>", "Meta: destination folder (default: the current folder)")
     .option("--revision <rev>", "hf: branch, tag or commit (pinned to its commit for the run)", "main")
@@ -41,6 +42,9 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (names: string[], opts: DownloadOptions) => {
+      opts.source = (opts.source ?? (names.length === 1 && names[0]!.includes("/") ? "hf" : "meta")).toLowerCase();
+      opts.dir = expandHome(ctx, opts.dir);
+      opts.localDir = expandHome(ctx, opts.localDir);
       if (opts.source === "hf") return downloadFromHub(ctx, names, opts);
       if (opts.source !== "meta") throw new UsageError(`Unknown --source "${opts.source}".`, { hint: "Use --source meta (the default) or --source hf." });
       for (const flag of ["localDir", "tokenStdin", "token"] as const) {

@@ -4,6 +4,7 @@ import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-che
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { expandHome } from "../expand-home.js";
 import { intFlag } from "../int-flag.js";
 import { createProgressDisplay } from "../progress/create-progress-display.js";
 import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
@@ -30,7 +31,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, opts: { json?: boolean; concurrency?: number }) => {
-        const dir = resolve(dirArg);
+        const dir = resolve(expandHome(ctx, dirArg));
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
         let printed = 0;
@@ -79,7 +80,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
             checklists: result.checklists,
             files: result.files,
             counts,
-            seconds: result.seconds,
+            seconds: Math.round(result.seconds * 1000) / 1000,
             ...(bad ? { error: { code: "VERIFY_FAILED", category: "integrity", message, hint } } : {}),
           });
         } else if (bad) {

@@ -86,10 +86,11 @@ describe("download progress renderer", () => {
     const { ctx, out } = fakeCtx({ isTTY: false });
     let t = 0;
     const p = createDownloadProgress(ctx, { json: true, intervalMs: 0, now: () => t });
-    p.onEvent({ type: "plan", files: [{ name: "b.pth", path: "/d/b.pth", expectedSize: 100 * MiB }], totalBytes: 100 * MiB });
-    p.onEvent({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 100 * MiB, resumeFrom: 60 * MiB });
+    const send = (e: DownloadEvent) => p.onEvent(e);
+    send({ type: "plan", files: [{ name: "b.pth", path: "/d/b.pth", expectedSize: 100 * MiB }], totalBytes: 100 * MiB });
+    send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 100 * MiB, resumeFrom: 60 * MiB });
     t = 1000;
-    p.onEvent({ type: "file-progress", name: "b.pth", bytesDone: 62 * MiB, totalBytes: 100 * MiB, bytesPerSecond: 0 });
+    send({ type: "file-progress", name: "b.pth", bytesDone: 62 * MiB, totalBytes: 100 * MiB, bytesPerSecond: 0 });
     p.stop();
     const last = out.stderr.trim().split("\n").at(-1)!;
     expect(last).toMatch(/^downloading: 62\.0 MiB \/ 100 MiB \(62%\), 2\.0 MiB\/s, ETA 19 s,/);
@@ -98,11 +99,12 @@ describe("download progress renderer", () => {
   it("Meta downloads (sizes unknown until each file starts): the total is the estimate, not full from the first byte", () => {
     const { ctx, out } = fakeCtx({ isTTY: false });
     const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
+    const send = (e: DownloadEvent) => p.onEvent(e);
     p.estimateTotal(1000 * MiB);
-    p.onEvent({ type: "plan", files: [{ name: "a.pth", path: "/d/a.pth" }, { name: "b.pth", path: "/d/b.pth" }] });
-    p.onEvent({ type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 500 * MiB, resumeFrom: 0 });
-    p.onEvent({ type: "file-progress", name: "a.pth", bytesDone: 1 * MiB, totalBytes: 500 * MiB, bytesPerSecond: 0 });
-    p.onEvent({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 600 * MiB, resumeFrom: 0 });
+    send({ type: "plan", files: [{ name: "a.pth", path: "/d/a.pth" }, { name: "b.pth", path: "/d/b.pth" }] });
+    send({ type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 500 * MiB, resumeFrom: 0 });
+    send({ type: "file-progress", name: "a.pth", bytesDone: 1 * MiB, totalBytes: 500 * MiB, bytesPerSecond: 0 });
+    send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 600 * MiB, resumeFrom: 0 });
     p.stop();
     const lines = out.stderr.trim().split("\n");
     expect(lines.at(-2)).toMatch(/^downloading: 1\.0 MiB \/ 1000 MiB\+, /);
