@@ -1,9 +1,10 @@
 import { Option } from "commander";
 import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
 import type { ConvertEvent, ConvertResult } from "../../convert/convert-events.js";
-import type { OutDType } from "../../convert/create-caster.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
+import type { OutDType } from "../../model/create-caster.js";
+import { LLAMA3_VERSIONS, type Llama3Version } from "../../model/llama3-version.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { expandHome } from "../expand-home.js";
@@ -17,6 +18,7 @@ interface ConvertOptions {
   out?: string;
   force?: boolean;
   chat?: boolean;
+  llamaVersion?: Llama3Version;
   json?: boolean;
 }
 
@@ -35,8 +37,13 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
       "output folder (hf) or file (gguf); default: <dir>-hf or <dir>-<dtype>.gguf beside the input (for a Hugging Face cache snapshot: <repo-name>-<dtype>.gguf in the current folder)",
     )
     .option("--force", "replace an existing output")
-    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or an HF snapshot ships one)")
+    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or 'instruct' or an HF snapshot ships one)")
     .option("--no-chat", "do not write a chat template")
+    .addOption(
+      new Option("--llama-version <version>", "Llama 3 release of a Meta checkpoint (default: from the folder name and params.json)").choices([
+        ...LLAMA3_VERSIONS,
+      ]),
+    )
     .option("--json", "print one JSON object on stdout")
     .action(
       run(async (dir: string, opts: ConvertOptions) => {
@@ -47,6 +54,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
           ...(opts.out ? { out: expandHome(ctx, opts.out) } : {}),
           force: Boolean(opts.force),
           ...(opts.chat !== undefined ? { chat: opts.chat } : {}),
+          ...(opts.llamaVersion ? { llamaVersion: opts.llamaVersion } : {}),
           signal: ctx.signal,
         });
         const progress = createConvertProgress(ctx);
