@@ -31,7 +31,7 @@ export function fitProgressLine(row: ProgressRow, columns: number): string {
   const speed = row.speed === undefined ? "" : formatSpeed(row.speed);
   // Most important first: what is dropped when the line does not fit comes from the end.
   const optional = [speed, eta, row.note ?? ""].filter(Boolean);
-  const nameMin = Math.min(name.length, 12);
+  const nameMin = Math.min(name.length, 8);
   // With a bar drawn the percentage is redundant: "3.2 GiB / 16.1 GiB" instead of "... (19%)".
   const barAmount = amount.replace(/ \(\d+%\)$/, "");
   for (let keep = optional.length; keep >= 0; keep--) {
@@ -40,11 +40,13 @@ export function fitProgressLine(row: ProgressRow, columns: number): string {
     const barName = Math.min(name.length, 32, Math.max(nameMin, barRoom - 12));
     const barWidth = Math.min(30, barRoom - barName - 1);
     if (known && barWidth >= 8) return `${shorten(name, barName).padEnd(barName)} ${bar(row.done / row.total!, barWidth)} ${withBar}`;
-    const right = [amount, ...optional.slice(0, keep)].join("  ");
-    const room = width - right.length - 1; // one space between the name and the numbers
-    if (room < nameMin) continue;
-    const nameWidth = Math.min(name.length, 40, room);
-    return `${shorten(name, nameWidth).padEnd(nameWidth)} ${right}`;
+    // No room for a bar: the numbers with the percentage, else without it.
+    for (const right of [[amount, ...optional.slice(0, keep)].join("  "), withBar]) {
+      const room = width - right.length - 1; // one space between the name and the numbers
+      if (room < nameMin) continue;
+      const nameWidth = Math.min(name.length, 40, room);
+      return `${shorten(name, nameWidth).padEnd(nameWidth)} ${right}`;
+    }
   }
   return shorten(`${name} ${amount}`, width);
 }
