@@ -5,13 +5,14 @@
  * changes on a shared machine hit both sides alike. Prints the median wall time of each and the ratio to bare node
  * (goal: at most 2x). Run `npx tsc -p tsconfig.json` first (it spawns bin/llamagate.js, which runs dist/).
  *
- * Env: BENCH_RUNS (rounds, default 20).
+ * Env: BENCH_RUNS (rounds, default 20), BENCH_CLI (the bin/llamagate.js to time; default this checkout's).
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 
-const CLI = fileURLToPath(new URL("../bin/llamagate.js", import.meta.url));
+// BENCH_CLI: another build's bin/llamagate.js, e.g. to time a checkout from before a change in the same conditions.
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL("../bin/llamagate.js", import.meta.url));
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const CONTENDERS = {
   "node -e 0": ["-e", "0"],
