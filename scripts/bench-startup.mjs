@@ -46,11 +46,17 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 const bare = median(times["node -e 0"]);
-console.log(`${RUNS} paired rounds, node ${process.version}, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`);
+console.log(
+  `${RUNS} paired rounds, node ${process.version}, load average ${loadBefore.toFixed(2)} -> ${loadavg()[0].toFixed(2)}`,
+);
 for (const name of Object.keys(CONTENDERS)) {
   const m = median(times[name]);
   const paired = name === "node -e 0" ? "" : `, median of paired ratios ${median(ratios[name]).toFixed(2)}x`;
   console.log(`${name.padEnd(22)} median ${m.toFixed(0).padStart(5)} ms  ratio ${(m / bare).toFixed(2)}x${paired}`);
 }
-const worst = Math.max(...Object.keys(CONTENDERS).slice(1).map((n) => median(ratios[n])));
+const worst = Math.max(
+  ...Object.keys(CONTENDERS)
+    .slice(1)
+    .map((n) => median(ratios[n])),
+);
 console.log(`goal: at most 2x bare node: ${worst <= 2 ? "met" : "NOT met"} (worst ${worst.toFixed(2)}x)`);

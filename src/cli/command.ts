@@ -21,4 +21,6 @@ export interface LazyCommand {
  * Wraps a command's async action so main() learns its exit code. Use as
  * `.action(run(async (args, opts) => { ...; return 0; }))`.
  */
-export type RunAction = <A extends unknown[]>(fn: (...args: A) => Promise<CommandResult>) => (...args: A) => Promise<void>;
+export type RunAction = <A extends unknown[]>(
+  fn: (...args: A) => Promise<CommandResult>,
+) => (...args: A) => Promise<void>;

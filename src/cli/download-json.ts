@@ -37,7 +37,10 @@ const round = (s: number) => Math.round(s * 1000) / 1000;
 const rel = (dir: string, path: string) => relative(dir, path).split(sep).join("/");
 
 /** `download --json` for a Meta link. */
-export function metaDownloadJson(s: MetaDownloadSummary, licenseFile: LicenseFileCheck): DownloadJson & Record<string, unknown> {
+export function metaDownloadJson(
+  s: MetaDownloadSummary,
+  licenseFile: LicenseFileCheck,
+): DownloadJson & Record<string, unknown> {
   return {
     ok: true,
     source: "meta",

@@ -1,7 +1,5 @@
 /** C0 controls (tab excepted), DEL and C1 controls: what a terminal may act on instead of showing. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
-// eslint-disable-next-line no-control-regex
 const CONTROL_KEEP_NEWLINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\u001b": "\\e" };

@@ -13,7 +13,12 @@ import { VERSION } from "./version.js";
 export async function main(argv: string[], ctx?: CliContext): Promise<number> {
   const controller = new AbortController();
   const context = ctx ?? processContext(controller.signal);
-  const detach = ctx ? () => {} : attachSignals(controller, argv.find((a) => !a.startsWith("-")));
+  const detach = ctx
+    ? () => {}
+    : attachSignals(
+        controller,
+        argv.find((a) => !a.startsWith("-")),
+      );
   const wantsJson = argv.includes("--json");
   let exitCode: number = EXIT_CODES.ok;
 
@@ -25,7 +30,9 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     };
 
   const program = new Command("llamagate")
-    .description("Get Llama models onto this machine correctly: license check, verified downloads, conversion, smoke test.")
+    .description(
+      "Get Llama models onto this machine correctly: license check, verified downloads, conversion, smoke test.",
+    )
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
@@ -76,13 +83,18 @@ function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean, a
   if (e.exitCode === 0) return EXIT_CODES.ok;
   const command = argv.find((a) => !a.startsWith("-") && COMMANDS.some((c) => c.name === a));
   const hint = `Run llamagate ${command ? `${command} ` : ""}--help for usage.`;
-  if (wantsJson) printJson(ctx, { ok: false, error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, ""), hint } });
+  if (wantsJson)
+    printJson(ctx, {
+      ok: false,
+      error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, ""), hint },
+    });
   return EXIT_CODES.usage;
 }
 
 /** What stopping means, per command: only the commands that download keep partial files to resume from. */
 function stopNote(command: string | undefined): string {
-  if (["download", "setup", "demo", "provision", "pull"].includes(command ?? "")) return "partial downloads are kept; run again to resume";
+  if (["download", "setup", "demo", "provision", "pull"].includes(command ?? ""))
+    return "partial downloads are kept; run again to resume";
   if (command === "convert") return "the unfinished output is removed; the input is untouched";
   if (command === "push") return "uploaded blobs are kept; run again to resume";
   return "nothing is changed";
@@ -95,7 +107,9 @@ function attachSignals(controller: AbortController, command: string | undefined)
     // Abort first: progress displays listen to the signal and clear their bars before this line is printed.
     controller.abort();
     // On a terminal, "\r\x1b[K" also wipes the "^C" the terminal echoed where the bars were.
-    process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[K" : ""}llamagate: ${sig} received, stopping (${stopNote(command)})...\n`);
+    process.stderr.write(
+      `${process.stderr.isTTY ? "\r\x1b[K" : ""}llamagate: ${sig} received, stopping (${stopNote(command)})...\n`,
+    );
   };
   // `llamagate models | head` closes the pipe early: that is not an error.
   const onPipeError = (e: NodeJS.ErrnoException) => {

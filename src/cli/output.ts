@@ -24,8 +24,10 @@ export function printLine(ctx: CliContext, line: string): void {
  * controls (which some terminals act on) are escaped too, so that `--json` output is safe to show as well.
  */
 export function printJson(ctx: CliContext, value: unknown): void {
-  // eslint-disable-next-line no-control-regex
-  const text = JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  const text = JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
   ctx.stdout.write(`${text}\n`);
 }
 

@@ -36,14 +36,18 @@ export async function readSecret({ ctx, from, message, missing }: ReadSecretPara
       if (value.trim() === "") throw new UsageError(missing.message, { hint: missing.hint });
       return value.trim();
     } catch (e) {
-      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) throw new InterruptedError();
+      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
+        throw new InterruptedError();
       throw e;
     }
   }
   throw new UsageError(missing.message, { hint: missing.hint });
 }
 
-/** Shell pipes and file redirects (`echo $URL | llamagate ...`, `< url.txt`); never an inherited socket that may never end. */
+/**
+ * Shell pipes and file redirects (`echo $URL | llamagate ...`, `< url.txt`); never an inherited socket that may
+ * never end.
+ */
 function stdinIsPipedData(ctx: CliContext): boolean {
   if (ctx.stdin !== process.stdin || ctx.stdin.isTTY) return false;
   try {
@@ -59,10 +63,18 @@ async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
   let text = "";
   for await (const chunk of stream) {
     text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
-    const line = text.split(/\r?\n/).slice(0, -1).find((l) => l.trim() !== "");
+    const line = text
+      .split(/\r?\n/)
+      .slice(0, -1)
+      .find((l) => l.trim() !== "");
     if (line !== undefined) return line.trim();
     // A URL is a few hundred bytes; stop reading a huge stream early.
     if (text.length > 64 * 1024) break;
   }
-  return text.split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  return (
+    text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? ""
+  );
 }

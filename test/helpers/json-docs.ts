@@ -17,5 +17,10 @@ export function documentedKeys(shape: string): string[] {
 export function expectDocumentedShape(json: Record<string, unknown>, shape: string, optional: string[] = []): void {
   const keys = documentedKeys(shape);
   expect(keys.length, shape).toBeGreaterThan(1);
-  expect(Object.keys(json).filter((k) => !optional.includes(k)).sort(), shape).toEqual(keys.filter((k) => !optional.includes(k)).sort());
+  expect(
+    Object.keys(json)
+      .filter((k) => !optional.includes(k))
+      .sort(),
+    shape,
+  ).toEqual(keys.filter((k) => !optional.includes(k)).sort());
 }

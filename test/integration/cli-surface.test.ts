@@ -28,7 +28,10 @@ describe("command surface", () => {
   it("a missing local folder exits 5 (not-found) for verify and convert, as docs/exit-codes.md says", async () => {
     const docs = await import("node:fs/promises").then((fs) => fs.readFile("docs/exit-codes.md", "utf8"));
     expect(docs).toMatch(/\| 5 \| `not-found` \|.*local directory not found/);
-    for (const args of [["verify", join(dir, "nope")], ["convert", join(dir, "nope"), "--to", "gguf"]]) {
+    for (const args of [
+      ["verify", join(dir, "nope")],
+      ["convert", join(dir, "nope"), "--to", "gguf"],
+    ]) {
       const r = await runCli([...args, "--json"]);
       expect(r.code, args[0]).toBe(5);
       expect(JSON.parse(r.stdout).error.category).toBe("not-found");
@@ -42,14 +45,20 @@ describe("command surface", () => {
     expect(r.code).toBe(2);
     const err = JSON.parse(r.stdout);
     expectDocumentedShape(err, "error");
-    expect(err.error).toMatchObject({ code: "USAGE", category: "usage", hint: "Run llamagate verify --help for usage." });
+    expect(err.error).toMatchObject({
+      code: "USAGE",
+      category: "usage",
+      hint: "Run llamagate verify --help for usage.",
+    });
   });
 
   it("numeric flags name the flag; verify --concurrency is validated", async () => {
     for (const bad of ["abc", "0", "-3"]) {
       const r = await runCli(["verify", dir, `--concurrency=${bad}`, "--json"]);
       expect(r.code, bad).toBe(2);
-      expect(JSON.parse(r.stdout).error.message).toBe(`--concurrency must be a whole number from 1 to 64, got "${bad}".`);
+      expect(JSON.parse(r.stdout).error.message).toBe(
+        `--concurrency must be a whole number from 1 to 64, got "${bad}".`,
+      );
     }
     const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
     expect(parts.code).toBe(2);

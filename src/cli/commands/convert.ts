@@ -28,21 +28,36 @@ const DTYPES = ["f32", "f16", "bf16", "q8_0"] as const;
 export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("convert")
-    .description("Convert a Meta checkpoint (params.json + consolidated.NN.pth) or a Hugging Face snapshot to HF safetensors or GGUF")
+    .description(
+      "Convert a Meta checkpoint (params.json + consolidated.NN.pth) or a Hugging Face snapshot to HF safetensors or GGUF",
+    )
     .argument("<dir>", "model folder (Meta download or Hugging Face snapshot)")
-    .addOption(new Option("--to <format>", "output format (hf or gguf)").argParser(choice("--to", ["hf", "gguf"])).makeOptionMandatory())
-    .addOption(new Option("--dtype <type>", "weight type to write: f32, f16, bf16, q8_0 (default: keep the source's; q8_0 only for gguf)").argParser(dtypeFlag))
+    .addOption(
+      new Option("--to <format>", "output format (hf or gguf)")
+        .argParser(choice("--to", ["hf", "gguf"]))
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option(
+        "--dtype <type>",
+        "weight type to write: f32, f16, bf16, q8_0 (default: keep the source's; q8_0 only for gguf)",
+      ).argParser(dtypeFlag),
+    )
     .option(
       "--out <path>",
       "output folder (hf) or file (gguf); default: <dir>-hf or <dir>-<dtype>.gguf beside the input (for a Hugging Face cache snapshot: <repo-name>-<dtype>.gguf in the current folder)",
     )
     .option("--force", "replace an existing output")
-    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or 'instruct' or an HF snapshot ships one)")
+    .option(
+      "--chat",
+      "write a chat template (default: when the folder name contains 'chat' or 'instruct' or an HF snapshot ships one)",
+    )
     .option("--no-chat", "do not write a chat template")
     .addOption(
-      new Option("--llama-version <version>", "Llama 3 release of a Meta checkpoint (default: from the folder name and params.json)").choices([
-        ...LLAMA3_VERSIONS,
-      ]),
+      new Option(
+        "--llama-version <version>",
+        "Llama 3 release of a Meta checkpoint (default: from the folder name and params.json)",
+      ).choices([...LLAMA3_VERSIONS]),
     )
     .option("--json", "print one JSON object on stdout")
     .action(
@@ -76,7 +91,10 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
           return;
         }
         const rate = result.seconds > 0 ? ` (${formatSpeed(result.bytes / result.seconds)})` : "";
-        printLine(ctx, `Converted ${dir} → ${result.output}: ${result.tensors} tensors, ${result.dtype}, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s${rate}`);
+        printLine(
+          ctx,
+          `Converted ${dir} → ${result.output}: ${result.tensors} tensors, ${result.dtype}, ${formatBytes(result.bytes)} in ${result.seconds.toFixed(1)} s${rate}`,
+        );
       }),
     );
 };
@@ -89,7 +107,10 @@ function dtypeFlag(value: string): OutDType {
 function choice<T extends string>(flag: string, values: readonly T[]): (value: string) => T {
   return (value) => {
     const v = value.trim().toLowerCase() as T;
-    if (!values.includes(v)) throw new UsageError(`${flag} must be one of ${values.join(", ")}, got "${value}".`, { hint: `Pass ${flag} ${values[0]}.` });
+    if (!values.includes(v))
+      throw new UsageError(`${flag} must be one of ${values.join(", ")}, got "${value}".`, {
+        hint: `Pass ${flag} ${values[0]}.`,
+      });
     return v;
   };
 }
@@ -102,15 +123,28 @@ function createConvertProgress(ctx: CliContext): { on(e: ConvertEvent): void; st
     on(e) {
       if (e.type === "warning") return display.log(`warning: ${e.message}`);
       if (e.type === "plan") {
-        const what = e.source === "meta" ? `Meta checkpoint (${e.inputShards} shard${e.inputShards > 1 ? "s" : ""})` : "Hugging Face snapshot";
-        return display.log(`Converting ${what} → ${e.target.toUpperCase()} ${e.dtype}: ${e.tensors} tensors, ${formatBytes(e.bytes)}`);
+        const what =
+          e.source === "meta"
+            ? `Meta checkpoint (${e.inputShards} shard${e.inputShards > 1 ? "s" : ""})`
+            : "Hugging Face snapshot";
+        return display.log(
+          `Converting ${what} → ${e.target.toUpperCase()} ${e.dtype}: ${e.tensors} tensors, ${formatBytes(e.bytes)}`,
+        );
       }
       if (e.type === "tensor") {
         const seconds = (Date.now() - started) / 1000;
         const speed = seconds > 0.2 ? e.doneBytes / seconds : 0;
         const eta = speed > 0 ? formatEta((e.totalBytes - e.doneBytes) / speed) : "?";
         return display.update(
-          [{ name: "converting", done: e.doneBytes, total: e.totalBytes, speed, note: `${e.index + 1}/${e.count} tensors` }],
+          [
+            {
+              name: "converting",
+              done: e.doneBytes,
+              total: e.totalBytes,
+              speed,
+              note: `${e.index + 1}/${e.count} tensors`,
+            },
+          ],
           `converting: ${formatAmount(e.doneBytes, e.totalBytes)}, ${formatSpeed(speed)}, ETA ${eta}, ${e.index + 1}/${e.count} tensors`,
         );
       }

@@ -44,7 +44,15 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
           const speed = seconds > 0.2 ? hashed / seconds : undefined;
           const eta = speed ? formatEta((plan.bytes - hashed) / speed) : "?";
           progress.update(
-            [{ name: "verifying", done: hashed, total: plan.bytes, speed: speed ?? 0, note: `${printed}/${plan.files} files` }],
+            [
+              {
+                name: "verifying",
+                done: hashed,
+                total: plan.bytes,
+                speed: speed ?? 0,
+                note: `${printed}/${plan.files} files`,
+              },
+            ],
             `hashing: ${formatAmount(hashed, plan.bytes)}, ${formatSpeed(speed ?? 0)}, ETA ${eta}, ${printed}/${plan.files} files`,
           );
         };
@@ -72,7 +80,8 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
         const message = bad
           ? `${bad} of ${result.files.length} files did not verify (${counts.failed} FAILED, ${counts.missing} MISSING, ${counts.unreadable} unreadable).`
           : `All ${result.files.length} files OK (${result.checklists.length} checklist${result.checklists.length === 1 ? "" : "s"}, ${formatBytes(hashed)} in ${result.seconds.toFixed(1)} s).`;
-        const hint = "Run the same llamagate download again: bad copies are moved aside and fetched again, missing files are fetched.";
+        const hint =
+          "Run the same llamagate download again: bad copies are moved aside and fetched again, missing files are fetched.";
         if (opts.json) {
           printJson(ctx, {
             ok: result.ok,

@@ -24,7 +24,7 @@ export interface DownloadProgress {
 }
 
 export interface DownloadProgressOptions {
-  /** --json run: plain progress lines on stderr like a pipe gets (stdout keeps the one JSON object); no per-file lines. */
+  /** --json run: plain progress lines on stderr, as a pipe gets (stdout keeps the JSON object); no per-file lines. */
   json?: boolean;
   /** Plain-mode interval between progress lines, in ms. @default 5000 */
   intervalMs?: number;
@@ -94,11 +94,19 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
     }
     const active = [...files.entries()].filter(([, f]) => f.active);
     const rows: ProgressRow[] = [
-      { name: "total", done: t.done, total: t.total, totalIsEstimate: t.estimated, speed, note: `${finished}/${plannedFiles || files.size} files` },
+      {
+        name: "total",
+        done: t.done,
+        total: t.total,
+        totalIsEstimate: t.estimated,
+        speed,
+        note: `${finished}/${plannedFiles || files.size} files`,
+      },
       ...active.map(([name, f]) => ({ name, done: f.done, total: f.total, speed: f.speed })),
     ];
     const eta = t.total && !t.estimated && speed > 0 ? (t.total - t.done) / speed : undefined;
-    const amount = t.estimated && t.total ? `${formatBytes(t.done)} / ${formatBytes(t.total)}+` : formatAmount(t.done, t.total);
+    const amount =
+      t.estimated && t.total ? `${formatBytes(t.done)} / ${formatBytes(t.total)}+` : formatAmount(t.done, t.total);
     display.update(
       rows,
       `downloading: ${amount}, ${formatSpeed(speed)}, ETA ${formatEta(eta)}, ${active.length} active, ${finished}/${plannedFiles || files.size} files done`,
@@ -123,7 +131,8 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           f.total = e.totalBytes ?? f.total;
           f.done = e.resumeFrom;
           f.active = true;
-          if (!display.animated && !opts.json && e.resumeFrom > 0) log(`${e.name}: resuming from ${formatBytes(e.resumeFrom)}`);
+          if (!display.animated && !opts.json && e.resumeFrom > 0)
+            log(`${e.name}: resuming from ${formatBytes(e.resumeFrom)}`);
           break;
         }
         case "file-progress": {
@@ -135,13 +144,19 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           break;
         }
         case "lock-wait":
-          log(`another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`);
+          log(
+            `another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`,
+          );
           break;
         case "file-retry":
-          log(`${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`);
+          log(
+            `${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`,
+          );
           break;
         case "file-corrupt":
-          log(`${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); bad copy moved to ${e.movedTo}, downloading once more`);
+          log(
+            `${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); bad copy moved to ${e.movedTo}, downloading once more`,
+          );
           break;
         case "file-error":
           file(e.name).active = false;
@@ -155,7 +170,9 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           finished++;
           const how = e.file.skipped ? "already complete" : e.file.verified ? "verified" : "saved";
           if (!opts.json && (display.animated || opts.fileLines !== false)) {
-            log(`${e.name}: ${how} (${formatBytes(e.file.size)}${e.file.skipped ? "" : `, ${e.file.seconds.toFixed(1)} s`})`);
+            log(
+              `${e.name}: ${how} (${formatBytes(e.file.size)}${e.file.skipped ? "" : `, ${e.file.seconds.toFixed(1)} s`})`,
+            );
           }
           break;
         }

@@ -57,7 +57,8 @@ export function createProgressDisplay(ctx: CliContext, opts: ProgressDisplayOpti
     if (!animated || stopped) return;
     const columns = err.columns ?? 80;
     const lines = rows.map((r) => fitProgressLine(r, columns));
-    if (spinText !== undefined) lines.push(`${FRAMES[frame++ % FRAMES.length]} ${escapeControl(spinText)}`.slice(0, Math.max(10, columns - 1)));
+    if (spinText !== undefined)
+      lines.push(`${FRAMES[frame++ % FRAMES.length]} ${escapeControl(spinText)}`.slice(0, Math.max(10, columns - 1)));
     const clear = drawn > 0 ? `\x1b[${drawn}A\r\x1b[J` : "";
     err.write(clear + lines.map((l) => `${l}\n`).join(""));
     drawn = lines.length;

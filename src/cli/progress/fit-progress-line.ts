@@ -26,8 +26,14 @@ export function fitProgressLine(row: ProgressRow, columns: number): string {
   const width = Math.max(10, columns - 1);
   const name = escapeControl(row.name);
   const known = row.total !== undefined && row.total > 0;
-  const amount = known && row.totalIsEstimate ? `${formatAmount(row.done, undefined)} / ${formatAmount(row.total!, undefined)}+` : formatAmount(row.done, known ? row.total : undefined);
-  const eta = known && !row.totalIsEstimate && row.speed !== undefined ? `ETA ${formatEta(row.speed > 0 ? (row.total! - row.done) / row.speed : undefined)}` : "";
+  const amount =
+    known && row.totalIsEstimate
+      ? `${formatAmount(row.done, undefined)} / ${formatAmount(row.total!, undefined)}+`
+      : formatAmount(row.done, known ? row.total : undefined);
+  const eta =
+    known && !row.totalIsEstimate && row.speed !== undefined
+      ? `ETA ${formatEta(row.speed > 0 ? (row.total! - row.done) / row.speed : undefined)}`
+      : "";
   const speed = row.speed === undefined ? "" : formatSpeed(row.speed);
   // Most important first: what is dropped when the line does not fit comes from the end.
   const optional = [speed, eta, row.note ?? ""].filter(Boolean);
@@ -39,7 +45,8 @@ export function fitProgressLine(row: ProgressRow, columns: number): string {
     const barRoom = width - withBar.length - 1;
     const barName = Math.min(name.length, 32, Math.max(nameMin, barRoom - 12));
     const barWidth = Math.min(30, barRoom - barName - 1);
-    if (known && barWidth >= 8) return `${shorten(name, barName).padEnd(barName)} ${bar(row.done / row.total!, barWidth)} ${withBar}`;
+    if (known && barWidth >= 8)
+      return `${shorten(name, barName).padEnd(barName)} ${bar(row.done / row.total!, barWidth)} ${withBar}`;
     // No room for a bar: the numbers with the percentage, else without it.
     for (const right of [[amount, ...optional.slice(0, keep)].join("  "), withBar]) {
       const room = width - right.length - 1; // one space between the name and the numbers

@@ -17,7 +17,9 @@ function captureCtx(): { ctx: CliContext; out: () => string; err: () => string }
 
 describe("escapeControl", () => {
   it("escapes ESC, CR, newline, BS, DEL and C1 (CSI 0x9b), keeps tabs and printable Unicode", () => {
-    expect(escapeControl("a\u001b[2K\rb\nc\bd\u007fe\u009b31mf\tg é ✓")).toBe("a\\e[2K\\rb\\nc\\x08d\\x7fe\\x9b31mf\tg é ✓");
+    expect(escapeControl("a\u001b[2K\rb\nc\bd\u007fe\u009b31mf\tg é ✓")).toBe(
+      "a\\e[2K\\rb\\nc\\x08d\\x7fe\\x9b31mf\tg é ✓",
+    );
   });
   it("keeps newlines only when asked", () => {
     expect(escapeControl("usage\n\u001b[1mx\n", { keepNewlines: true })).toBe("usage\n\\e[1mx\n");

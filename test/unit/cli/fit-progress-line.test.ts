@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { fitProgressLine } from "../../../src/cli/progress/fit-progress-line.js";
 
 const GiB = 1 << 30;
-const row = { name: "llama-2-70b-chat/consolidated.07.pth", done: 3.2 * GiB, total: 16.1 * GiB, speed: 212.5 * (1 << 20) };
+const row = {
+  name: "llama-2-70b-chat/consolidated.07.pth",
+  done: 3.2 * GiB,
+  total: 16.1 * GiB,
+  speed: 212.5 * (1 << 20),
+};
 
 describe("fitProgressLine", () => {
   it("keeps name, bar, bytes, speed and ETA at 80 columns, within 79 characters", () => {
@@ -24,7 +29,8 @@ describe("fitProgressLine", () => {
   });
 
   it("never exceeds the width, even at 20 columns", () => {
-    for (const cols of [20, 30, 50, 60, 100, 200]) expect(fitProgressLine(row, cols).length).toBeLessThanOrEqual(cols - 1);
+    for (const cols of [20, 30, 50, 60, 100, 200])
+      expect(fitProgressLine(row, cols).length).toBeLessThanOrEqual(cols - 1);
   });
 
   it("marks an estimated total and gives no ETA for it", () => {
