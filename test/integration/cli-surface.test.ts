@@ -18,10 +18,11 @@ describe("command surface", () => {
     expect(top.code).toBe(0);
     const listed = [...top.stdout.split("Commands:")[1]!.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!);
     expect(listed).toEqual(expect.arrayContaining(["models", "download", "verify", "convert", "license"]));
-    for (const name of listed.filter((n) => n !== "help")) {
-      const r = await runCli([name, "--help"]);
-      expect(r.code, name).toBe(0);
-      expect(r.stdout, name).toContain(`Usage: llamagate ${name}`);
+    const names = listed.filter((n) => n !== "help");
+    const runs = await Promise.all(names.map((name) => runCli([name, "--help"])));
+    for (const [i, r] of runs.entries()) {
+      expect(r.code, names[i]).toBe(0);
+      expect(r.stdout, names[i]).toContain(`Usage: llamagate ${names[i]}`);
     }
   });
 
@@ -63,5 +64,17 @@ describe("command surface", () => {
     const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
     expect(parts.code).toBe(2);
     expect(JSON.parse(parts.stdout).error.message).toContain("--parts must be a whole number");
+  });
+
+  it("download org/repo without --source is a Hugging Face download; ~ in path flags is the home folder", async () => {
+    const hf = await runCli(["download", "test-org/not-cached", "--json"], {
+      env: { HF_HUB_OFFLINE: "1", HF_HOME: join(dir, "hf"), HOME: dir, LLAMAGATE_META_URL: undefined },
+    });
+    const err = JSON.parse(hf.stdout).error;
+    expect(err.code).toMatch(/^HF_/);
+    expect(err.message).not.toMatch(/Meta download URL/);
+    const home = await runCli(["verify", "--concurrency=2", "~/nope", "--json"], { env: { HOME: dir } });
+    expect(home.code).toBe(5);
+    expect(JSON.parse(home.stdout).error.message).toBe(`${join(dir, "nope")} does not exist.`);
   });
 });
