@@ -1,6 +1,6 @@
 import { LlamagateError } from "../../core/errors.js";
 import { formatUtc } from "./format-time.js";
-import { MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
+import { META_DOWNLOAD_FORM, MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
 
 export interface ClassifyMetaResponseParams {
   /** HTTP status of the response. */
@@ -46,7 +46,7 @@ export function classifyMetaResponse(p: ClassifyMetaResponseParams): LlamagateEr
         details,
         hint:
           "To tell: compare the link with the email (one line, no spaces or line breaks, from https:// to the end of Download-Request-ID=...) and paste it again; " +
-          "if it matches and was used before, request a new link, then run the same command with it (finished files are kept).",
+          `if it matches and was used before, request a new link at ${META_DOWNLOAD_FORM}, then run the same command with it (finished files are kept).`,
       },
     );
   }
