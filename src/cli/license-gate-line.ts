@@ -1,13 +1,15 @@
 import type { LicenseGateResult } from "../pipeline/license-gate.js";
 import { LICENSE_DISCLAIMER } from "../license/types.js";
 
-/** The one line a fetching command prints after the license gate let it through. */
+/** The one line a fetching command prints after the license gate let it through, naming the model it is about. */
 export function licenseGateLine(modelName: string, gate: LicenseGateResult): string {
   const ev = gate.evaluation;
-  const obligations = ev.obligations.length ? `; ${ev.obligations.length} obligation(s): see \`llamagate license check ${modelName}\`` : "";
+  const obligations = ev.obligations.length
+    ? `; ${ev.obligations.length} obligation(s): see \`llamagate license check ${modelName}\``
+    : "";
   const override = gate.overridden ? `; verdict overridden (${gate.overridden})` : "";
   return (
-    `License: ${ev.licenseName} (version ${ev.licenseVersion}): ${ev.verdict} for ${ev.inputs.combinedMau.toLocaleString("en-US")} MAU` +
+    `License for ${modelName}: ${ev.licenseName} (version ${ev.licenseVersion}): ${ev.verdict} for ${ev.inputs.combinedMau.toLocaleString("en-US")} MAU` +
     `, accepted (${gate.acceptance.via})${obligations}${override}. (${LICENSE_DISCLAIMER})`
   );
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { InterruptedError, isLlamagateError } from "../core/errors.js";
 import { processContext, type CliContext } from "./context.js";
 import type { RunAction } from "./command.js";
+import { escapeControl } from "./escape-control.js";
 import { EXIT_CODES } from "./exit-codes.js";
 import { logLine, printJson } from "./output.js";
 import { renderError } from "./render-error.js";
@@ -12,7 +13,12 @@ import { VERSION } from "./version.js";
 export async function main(argv: string[], ctx?: CliContext): Promise<number> {
   const controller = new AbortController();
   const context = ctx ?? processContext(controller.signal);
-  const detach = ctx ? () => {} : attachSignals(controller);
+  const detach = ctx
+    ? () => {}
+    : attachSignals(
+        controller,
+        argv.find((a) => !a.startsWith("-")),
+      );
   const wantsJson = argv.includes("--json");
   let exitCode: number = EXIT_CODES.ok;
 
@@ -24,23 +30,26 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     };
 
   const program = new Command("llamagate")
-    .description("Get Llama models onto this machine correctly: license check, verified downloads, conversion, smoke test.")
+    .description(
+      "Get Llama models onto this machine correctly: license check, verified downloads, conversion, smoke test.",
+    )
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => context.stdout.write(s),
-      writeErr: (s) => context.stderr.write(s),
+      // Usage errors quote what the user typed: escape control characters as every other line is.
+      writeOut: (s) => context.stdout.write(escapeControl(s, { keepNewlines: true })),
+      writeErr: (s) => context.stderr.write(escapeControl(s, { keepNewlines: true })),
       // Commander prints its own usage errors; --json runs get the JSON object instead.
       outputError: (s, write) => (wantsJson ? undefined : write(s)),
     });
-  for (const register of COMMANDS) register(program, context, run);
 
   try {
+    await registerCommands(program, argv, context, run);
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
   } catch (e) {
-    if (e instanceof CommanderError) return commanderExit(e, context, wantsJson);
+    if (e instanceof CommanderError) return commanderExit(e, context, wantsJson, argv);
     // An abort surfaces as whatever the interrupted operation threw; report it as an interruption.
     const aborted = (ctx?.signal ?? controller.signal).aborted;
     const r = renderError(aborted && !isLlamagateError(e) ? new InterruptedError() : e);
@@ -52,19 +61,55 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
   }
 }
 
-function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean): number {
+/**
+ * Register the command being run with its full flags (importing only its file), and every other command as a
+ * name and summary for the top-level help. `help <command>` loads that command.
+ */
+async function registerCommands(program: Command, argv: string[], ctx: CliContext, run: RunAction): Promise<void> {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const target = words[0] === "help" ? words[1] : words[0];
+  for (const c of COMMANDS) {
+    if (c.name === target) {
+      (await c.load())(program, ctx, run);
+      program.commands.find((cmd) => cmd.name() === c.name)?.summary(c.summary);
+    } else {
+      program.command(c.name).summary(c.summary).helpOption(false).allowUnknownOption().allowExcessArguments();
+    }
+  }
+}
+
+function commanderExit(e: CommanderError, ctx: CliContext, wantsJson: boolean, argv: string[]): number {
   // --help and --version end through exitOverride too, with exit code 0.
   if (e.exitCode === 0) return EXIT_CODES.ok;
-  if (wantsJson) printJson(ctx, { ok: false, error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, "") } });
+  const command = argv.find((a) => !a.startsWith("-") && COMMANDS.some((c) => c.name === a));
+  const hint = `Run llamagate ${command ? `${command} ` : ""}--help for usage.`;
+  if (wantsJson)
+    printJson(ctx, {
+      ok: false,
+      error: { code: "USAGE", category: "usage", message: e.message.replace(/^error: /, ""), hint },
+    });
   return EXIT_CODES.usage;
 }
 
+/** What stopping means, per command: only the commands that download keep partial files to resume from. */
+function stopNote(command: string | undefined): string {
+  if (["download", "setup", "demo", "provision", "pull"].includes(command ?? ""))
+    return "partial downloads are kept; run again to resume";
+  if (command === "convert") return "the unfinished output is removed; the input is untouched";
+  if (command === "push") return "uploaded blobs are kept; run again to resume";
+  return "nothing is changed";
+}
+
 /** First Ctrl-C / SIGTERM aborts cleanly (partial files are kept for resume); a second one exits at once. */
-function attachSignals(controller: AbortController): () => void {
+function attachSignals(controller: AbortController, command: string | undefined): () => void {
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(EXIT_CODES.interrupted);
-    process.stderr.write(`\nllamagate: ${sig} received, stopping (partial downloads are kept; run again to resume)...\n`);
+    // Abort first: progress displays listen to the signal and clear their bars before this line is printed.
     controller.abort();
+    // On a terminal, "\r\x1b[K" also wipes the "^C" the terminal echoed where the bars were.
+    process.stderr.write(
+      `${process.stderr.isTTY ? "\r\x1b[K" : ""}llamagate: ${sig} received, stopping (${stopNote(command)})...\n`,
+    );
   };
   // `llamagate models | head` closes the pipe early: that is not an error.
   const onPipeError = (e: NodeJS.ErrnoException) => {

@@ -1,18 +1,34 @@
 import type { CliContext } from "./context.js";
+import { escapeControl } from "./escape-control.js";
 
-/** Write one line of human-facing text to stderr (stdout is reserved for results and --json). */
+/** One line as the terminal will show it: control characters escaped, one trailing newline. */
+export function terminalLine(line: string): string {
+  return `${escapeControl(line.endsWith("\n") ? line.slice(0, -1) : line)}\n`;
+}
+
+/**
+ * Write one line of human-facing text to stderr (stdout is reserved for results and --json). Control characters
+ * in it (from file names, tensor names, server messages) are escaped: one call prints exactly one line.
+ */
 export function logLine(ctx: CliContext, line: string): void {
-  ctx.stderr.write(line.endsWith("\n") ? line : `${line}\n`);
+  ctx.stderr.write(terminalLine(line));
 }
 
-/** Write a result line to stdout. */
+/** Write a result line to stdout (control characters escaped, like logLine). */
 export function printLine(ctx: CliContext, line: string): void {
-  ctx.stdout.write(line.endsWith("\n") ? line : `${line}\n`);
+  ctx.stdout.write(terminalLine(line));
 }
 
-/** The single JSON object a `--json` run prints, on stdout. */
+/**
+ * The single JSON object a `--json` run prints, on stdout. JSON.stringify escapes C0 controls; DEL and C1
+ * controls (which some terminals act on) are escaped too, so that `--json` output is safe to show as well.
+ */
 export function printJson(ctx: CliContext, value: unknown): void {
-  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  const text = JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  ctx.stdout.write(`${text}\n`);
 }
 
 /**

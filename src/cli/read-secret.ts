@@ -5,7 +5,10 @@ import type { CliContext } from "./context.js";
 
 export interface ReadSecretParams {
   ctx: CliContext;
-  /** "stdin": the user passed "-" (read the first line of stdin); "auto": piped stdin, else a hidden prompt on a TTY. */
+  /**
+   * "stdin": the user passed "-" (the first line of piped stdin; on a terminal the hidden prompt); "auto": piped
+   * stdin, else a hidden prompt on a TTY.
+   */
   from: "stdin" | "auto";
   /** Prompt text, e.g. "Paste the download URL from Meta's email". */
   message: string;
@@ -18,8 +21,9 @@ export interface ReadSecretParams {
  * prompt that echoes nothing. Without a TTY and without piped input it throws the `missing` usage error.
  */
 export async function readSecret({ ctx, from, message, missing }: ReadSecretParams): Promise<string> {
-  if (from === "stdin" || stdinIsPipedData(ctx)) {
-    const text = (await readAll(ctx.stdin)).split(/\r?\n/).find((l) => l.trim() !== "")?.trim() ?? "";
+  // "-" on a terminal means "ask me": the hidden prompt below (no echo, ends at Enter), never a wait for Ctrl-D.
+  if ((from === "stdin" && !ctx.stdin.isTTY) || stdinIsPipedData(ctx)) {
+    const text = await readFirstLine(ctx.stdin);
     if (text === "") throw new UsageError(`Nothing was read from stdin. ${missing.message}`, { hint: missing.hint });
     return text;
   }
@@ -32,14 +36,18 @@ export async function readSecret({ ctx, from, message, missing }: ReadSecretPara
       if (value.trim() === "") throw new UsageError(missing.message, { hint: missing.hint });
       return value.trim();
     } catch (e) {
-      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) throw new InterruptedError();
+      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
+        throw new InterruptedError();
       throw e;
     }
   }
   throw new UsageError(missing.message, { hint: missing.hint });
 }
 
-/** Shell pipes and file redirects (`echo $URL | llamagate ...`, `< url.txt`); never an inherited socket that may never end. */
+/**
+ * Shell pipes and file redirects (`echo $URL | llamagate ...`, `< url.txt`); never an inherited socket that may
+ * never end.
+ */
 function stdinIsPipedData(ctx: CliContext): boolean {
   if (ctx.stdin !== process.stdin || ctx.stdin.isTTY) return false;
   try {
@@ -50,15 +58,23 @@ function stdinIsPipedData(ctx: CliContext): boolean {
   }
 }
 
-async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+/** The first non-empty line of a stream, trimmed; stops reading at its newline (or after 64 KiB). */
+async function readFirstLine(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
   for await (const chunk of stream) {
-    const b = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
-    chunks.push(b);
-    size += b.length;
+    text += typeof chunk === "string" ? chunk : (chunk as Buffer).toString("utf8");
+    const line = text
+      .split(/\r?\n/)
+      .slice(0, -1)
+      .find((l) => l.trim() !== "");
+    if (line !== undefined) return line.trim();
     // A URL is a few hundred bytes; stop reading a huge stream early.
-    if (size > 64 * 1024) break;
+    if (text.length > 64 * 1024) break;
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return (
+    text
+      .split(/\r?\n/)
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? ""
+  );
 }

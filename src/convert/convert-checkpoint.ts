@@ -18,7 +18,10 @@ export interface ConvertCheckpointParams {
   to: "hf" | "gguf";
   /** Element type of the weights written; default: the source's. Q8_0 only for GGUF. */
   dtype?: OutDType;
-  /** Output folder (hf) or file (gguf); default `<input>-hf` or `<input>-<dtype>.gguf` beside the input. */
+  /**
+   * Output folder (hf) or file (gguf); default `<input>-hf` or `<input>-<dtype>.gguf` beside the input, and for a
+   * Hugging Face cache snapshot `<repo-name>-<dtype>.gguf` in the current folder.
+   */
   out?: string;
   /** Replace an existing output. */
   force?: boolean;
@@ -67,7 +70,11 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
     }
     const srcDtype = source.tensors.find((t) => t.canonical === "tok_embeddings.weight")!.dtype as OutDType;
     const dtype = params.dtype ?? srcDtype;
-    const out = resolve(params.out ?? (to === "hf" ? `${input}-hf` : join(dirname(input), `${basename(input)}-${dtype.toLowerCase()}.gguf`)));
+    // A Hugging Face cache snapshot (…/models--org--name/snapshots/<commit>) is not a place to write into:
+    // its GGUF goes to <name>-<dtype>.gguf in the current folder.
+    const snapshot = /[\\/]models--[^\\/]+?--([^\\/]+)[\\/]snapshots[\\/][^\\/]+$/.exec(input)?.[1];
+    const ggufName = `${snapshot ?? basename(input)}-${dtype.toLowerCase()}.gguf`;
+    const out = resolve(params.out ?? (to === "hf" ? `${input}-hf` : snapshot ? ggufName : join(dirname(input), ggufName)));
     const prepared = await prepareOutput({ out, kind: to === "hf" ? "dir" : "file", force: params.force ?? false, input });
     let committed = false;
     try {

@@ -1,5 +1,5 @@
 import { readdir, stat } from "node:fs/promises";
-import { FilesystemError, UsageError } from "../core/errors.js";
+import { FilesystemError, LlamagateError, UsageError } from "../core/errors.js";
 import { ConversionError } from "./errors.js";
 
 /**
@@ -23,7 +23,10 @@ export async function detectCheckpoint(params: {
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new UsageError(`${dir} does not exist.`, { hint: "Pass the folder of a downloaded model.", code: "INPUT_NOT_FOUND" });
+    if (code === "ENOENT") {
+      // Exit 5 (not-found), as docs/exit-codes.md says for a missing local folder.
+      throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `${dir} does not exist.`, { hint: "Pass the folder of a downloaded model." });
+    }
     throw new FilesystemError("READ_FAILED", `Cannot read ${dir} (${code ?? "error"}).`, { cause: e });
   }
   const has = (n: string) => names.includes(n);

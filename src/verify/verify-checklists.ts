@@ -48,6 +48,8 @@ export async function verifyChecklists(params: {
   pool?: HashPool;
   /** Called as each file's result is known (any order). */
   onResult?: (r: VerifyFileResult, index: number) => void;
+  /** Called once before hashing starts: how many files and bytes (of those present) will be hashed. */
+  onPlan?: (plan: { files: number; bytes: number }) => void;
   signal?: AbortSignal;
 }): Promise<VerifyChecklistsResult> {
   const t0 = performance.now();
@@ -55,10 +57,10 @@ export async function verifyChecklists(params: {
   // A checklist file itself is accepted too (like `md5sum -c FILE`): its folder is the root.
   const single = st?.isFile() && /\.chk$/i.test(params.dir);
   if (!st?.isDirectory() && !single) {
-    throw new UsageError(`${params.dir} is not a folder${st ? "" : " (it does not exist)"}.`, {
-      code: "VERIFY_DIR_NOT_FOUND",
-      hint: "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.",
-    });
+    const hint = "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.";
+    // A missing folder exits 5 (not-found, as docs/exit-codes.md says); a file that is not a checklist is usage.
+    if (!st) throw new LlamagateError("VERIFY_DIR_NOT_FOUND", "not-found", `${params.dir} does not exist.`, { hint });
+    throw new UsageError(`${params.dir} is not a folder.`, { code: "VERIFY_DIR_NOT_FOUND", hint });
   }
   const dir = single ? dirname(params.dir) : params.dir;
   const checklists = single ? [params.dir] : await findChecklists({ dir, signal: params.signal });
@@ -78,6 +80,10 @@ export async function verifyChecklists(params: {
     }
   }
 
+  if (params.onPlan) {
+    const sizes = await Promise.all(jobs.map((j) => stat(j.abs).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    params.onPlan({ files: jobs.length, bytes: sizes.reduce((a, b) => a + b, 0) });
+  }
   const pool = params.pool ?? createHashPool({});
   const concurrency = Math.max(1, params.concurrency ?? 4);
   try {

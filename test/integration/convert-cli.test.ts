@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { loadSourceReference } from "../../src/infer/load-source-reference.js";
 import { runCli } from "../helpers/run-cli.js";
 import { compareModels } from "../helpers/tiny-llama-compare.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const ROOT = join(__dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/torch/tiny-llama-mp2");
@@ -33,7 +34,7 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     const r = await cli(["convert", metaDir, "--to", "gguf", "--dtype", "f32", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, source: "meta", target: "gguf", dtype: "F32", output: `${metaDir}-f32.gguf`, outputs: [`${metaDir}-f32.gguf`], tensors: 21 });
+    expect(out).toMatchObject({ ok: true, source: "meta", target: "gguf", dtype: "F32", output: `${metaDir}-f32.gguf`, files: [`${metaDir}-f32.gguf`], tensors: 21 });
     expect(out.bytes).toBeGreaterThan(115328);
     expect(typeof out.seconds).toBe("number");
     expect(r.stderr).toContain("Converting Meta checkpoint (2 shards)");
@@ -94,5 +95,23 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     expect(r.code).toBe(9);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: "VOCAB_MISMATCH", category: "conversion" });
     expect((await readdir(work)).filter((n) => n.startsWith("big-tokenizer-") || n.includes(".partial-"))).toEqual([]);
+  });
+
+  it("a Hugging Face cache snapshot converts to <repo-name>-<dtype>.gguf in the current folder; --dtype in any case", async () => {
+    const snapshot = join(work, "hub", "models--acme--Tiny-Llama", "snapshots", "0123abc");
+    const toHf = await cli(["convert", metaDir, "--to", "hf", "--dtype", "f32", "--out", snapshot]);
+    expect(toHf.code, toHf.stderr).toBe(0);
+    const before = await readdir(snapshot);
+    const cwd = join(work, "here");
+    await mkdir(cwd);
+    const r = await runCli(["convert", snapshot, "--to", "GGUF", "--dtype", "F16", "--json"], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, dtype: "F16", output: join(cwd, "Tiny-Llama-f16.gguf"), files: [join(cwd, "Tiny-Llama-f16.gguf")] });
+    expect(out).not.toHaveProperty("outputs");
+    expectDocumentedShape(out, "convert");
+    expect(String(out.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
+    expect(await readdir(cwd)).toEqual(["Tiny-Llama-f16.gguf"]);
+    expect(await readdir(snapshot)).toEqual(before);
   });
 });

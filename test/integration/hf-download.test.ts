@@ -7,6 +7,7 @@ import { gitBlobSha1, sha256, startHubServer, type HubRepoSpec, type HubServer }
 import { exampleHub, GATED_COMMIT, GATED_REPO, pseudoRandomBytes, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, TOKENS } from "../helpers/hub-fixtures.js";
 import { listTree } from "../helpers/list-tree.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const fixture = exampleHub();
 const pub = fixture.repos[0]!;
@@ -125,6 +126,11 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const j = JSON.parse(again.stdout);
     expect(j).toMatchObject({ ok: true, repoId: PUBLIC_REPO, commit: PUBLIC_COMMIT, mode: "cache", bytesTransferred: 0 });
     expect(j.files.every((f: { downloaded: boolean }) => !f.downloaded)).toBe(true);
+    // The documented shape (docs/json.md), the same core as Meta downloads: one folder key, relative paths.
+    expectDocumentedShape(j, "download (hf)");
+    expect(j).toMatchObject({ source: "hf", dir: join(repoDir, snap), verified: j.files.length });
+    expect(j.files.find((f: { path: string }) => f.path === "docs/deep/notes.md")).toMatchObject({ verified: true, skipped: true });
+    expect(String(j.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
     expect(hub.requests.filter((q) => q.method === "GET" && q.path.includes("/resolve/")).length).toBe(before);
     expect(hub.requests.slice(-2).map((q) => q.path.split("?")[0])).toEqual([`/api/models/${PUBLIC_REPO}/revision/main`, `/api/models/${PUBLIC_REPO}/tree/${PUBLIC_COMMIT}`]);
 

@@ -3,6 +3,7 @@ import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -51,6 +52,11 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     const { createHash } = await import("node:crypto");
     expect(shard.hashes).toEqual({ md5: createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex") });
     expect(shard.verified).toBe(true);
+    // The documented shape (docs/json.md), the same core as --source hf: one folder key, relative paths.
+    expectDocumentedShape(json, "download (meta)");
+    expect(json).toMatchObject({ source: "meta", dir });
+    expect(shard).toMatchObject({ path: "llama-2-13b/consolidated.01.pth", skipped: false });
+    expect(String(json.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
     // The LICENSE that came with the weights is fingerprinted for the license review.
     expect(json.licenseFile).toEqual({
       status: "unknown-reference",

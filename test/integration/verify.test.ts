@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const cli = (args: string[]) => runCli(args);
 
@@ -54,6 +55,7 @@ describe("llamagate verify", () => {
     expect(out.ok).toBe(false);
     expect(out.counts).toEqual({ ok: 1, failed: 1, missing: 1, unreadable: 0 });
     expect(out.error.category).toBe("integrity");
+    expectDocumentedShape(out, "verify", ["error"]);
     const params = out.files.find((f: { path: string }) => f.path === "llama-2-7b/params.json");
     expect(params.actual).toBe(execFileSync("md5sum", [join(dir, "llama-2-7b/params.json")]).toString().slice(0, 32));
   });
@@ -67,9 +69,9 @@ describe("llamagate verify", () => {
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("exits 2 for a folder that does not exist and 5 for one without checklists", async () => {
+  it("exits 5 (not-found, as docs/exit-codes.md says) for a folder that does not exist and for one without checklists", async () => {
     const missing = await cli(["verify", join(root, "nope"), "--json"]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(5);
     expect(JSON.parse(missing.stdout).error.code).toBe("VERIFY_DIR_NOT_FOUND");
     const empty = join(root, "empty");
     await mkdir(empty);

@@ -4,8 +4,8 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
+import { hfDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { startSpinner } from "../spinner.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
@@ -61,11 +61,11 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   let summary: HfDownloadSummary;
   const progress = createDownloadProgress(ctx, { json });
   // The Hub API steps (revision, listing, access check) show a spinner until the first event.
-  const spinner = json ? undefined : startSpinner(ctx, `asking ${hf.endpoint} about ${repoId}`);
+  if (!json) progress.display.spin(`asking ${hf.endpoint} about ${repoId}`);
   try {
     for (;;) {
       const r = await it.next();
-      spinner?.stop();
+      progress.display.spin(undefined);
       if (r.done) {
         summary = r.value;
         break;
@@ -74,11 +74,10 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
       progress.onEvent(r.value);
     }
   } finally {
-    spinner?.stop();
     progress.stop();
   }
   if (json) {
-    printJson(ctx, { ok: true, ...summary });
+    printJson(ctx, hfDownloadJson(summary));
     return 0;
   }
   const got = summary.files.filter((f) => f.downloaded).length;

@@ -7,6 +7,7 @@ import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } fr
 import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
+import { metaDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
@@ -58,8 +59,15 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
     renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
 }
 
-/** --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order. */
+/**
+ * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
+ * A link copied from the email's HTML source carries `&amp;` between its parameters: decoded here.
+ */
 async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
+  return (await readMetaUrl(ctx, opts)).replace(/&amp;/gi, "&");
+}
+
+async function readMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
   const missing = {
     message: "No Meta download URL given.",
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
@@ -68,10 +76,11 @@ async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promi
     if (!opts.json) logLine(ctx, "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.");
     return opts.metaUrl;
   }
-  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message: "", missing });
+  const message = "Paste the download URL from Meta's email (input hidden), then Enter:";
+  if (opts.metaUrl === "-") return readSecret({ ctx, from: "stdin", message, missing });
   const fromEnv = ctx.env.LLAMAGATE_META_URL?.trim();
   if (fromEnv) return fromEnv;
-  return readSecret({ ctx, from: "auto", message: "Paste the download URL from Meta's email (input hidden):", missing });
+  return readSecret({ ctx, from: "auto", message, missing });
 }
 
 /** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
@@ -106,32 +115,7 @@ async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, m
 
 function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck | undefined, json: boolean): void {
   if (json) {
-    printJson(ctx, {
-      ok: true,
-      licenseFile: licenseFile ? { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family } : null,
-      dir: s.dir,
-      layout: s.layout,
-      models: s.models,
-      expiresAt: s.expiresAt.toISOString(),
-      files: s.files.map((f) => ({
-        name: f.name,
-        path: f.path,
-        size: f.size,
-        hashes: f.hashes,
-        verified: f.verified,
-        skipped: f.skipped,
-        bytesTransferred: f.bytesTransferred,
-        bytesReused: f.bytesReused,
-        retries: f.retries,
-        seconds: f.seconds,
-      })),
-      verified: s.verified,
-      bytes: s.totals.bytes,
-      bytesTransferred: s.totals.bytesTransferred,
-      bytesReused: s.totals.bytesReused,
-      retries: s.retries,
-      seconds: Math.round(s.seconds * 1000) / 1000,
-    });
+    printJson(ctx, metaDownloadJson(s, licenseFile));
     return;
   }
   // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.

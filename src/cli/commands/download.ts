@@ -8,11 +8,13 @@ import type { CliContext } from "../context.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions } from "../license-options.js";
+import { expandHome } from "../expand-home.js";
+import { intFlag } from "../int-flag.js";
 import { logLine } from "../output.js";
 import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
 import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
 
-type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source: string; dir?: string };
+type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source?: string; dir?: string };
 
 /**
  * `llamagate download <model...> --meta-url URL [--dir DIR]` (Meta signed URL, like download.sh) and
@@ -24,7 +26,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .command("download")
     .description("Download models (Meta signed URL or Hugging Face), license-checked first, in parallel, resumable, verified")
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`), or one org/repo with --source hf")
-    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)", "meta")
+    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub); default: hf for an org/repo argument, else meta")
     .option("--meta-url <url>", 'Meta: signed URL from the email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
     .option("--dir <dir>", "Meta: destination folder (default: the current folder; with --layout llama-stack: ~/.llama/checkpoints)")
     .option("--layout <layout>", "Meta: meta (Meta's folders, the default) or llama-stack (<dir>/<descriptor>, for Meta's llama tools)")
@@ -34,15 +36,18 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--local-dir <dir>", "hf: write plain files here instead of the Hugging Face cache")
     .option("--token-stdin", "hf: read the Hugging Face token from stdin")
     .option("--token <token>", "hf: token (visible in shell history and ps: prefer --token-stdin, HF_TOKEN or `llamagate login`)")
-    .option("--parts <n>", "connections per large file, taking pieces in file order (one Range request per piece; Meta links allow few requests: opt in)", (v) => positiveInt(v), 1)
-    .option("--min-part-mb <n>", "with --parts: files under twice this many MiB are not split", (v) => positiveInt(v, 4096))
-    .option("--concurrency <n>", "files downloaded at once (default: meta one per file, up to 8; hf 8)", (v) => positiveInt(v))
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) => positiveInt(v, 3600))
-    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", (v) => nonNegativeInt(v, 86_400))
+    .option("--parts <n>", "connections per large file, taking pieces in file order (one Range request per piece; Meta links allow few requests: opt in)", intFlag("--parts", 1, 64), 1)
+    .option("--min-part-mb <n>", "with --parts: files under twice this many MiB are not split", intFlag("--min-part-mb", 1, 4096))
+    .option("--concurrency <n>", "files downloaded at once (default: meta one per file, up to 8; hf 8)", intFlag("--concurrency", 1, 64))
+    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", intFlag("--stall-timeout", 1, 3600))
+    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder to finish (default 180)", intFlag("--lock-wait", 0, 86_400))
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (names: string[], opts: DownloadOptions) => {
+      opts.source = (opts.source ?? (names.length === 1 && names[0]!.includes("/") ? "hf" : "meta")).toLowerCase();
+      opts.dir = expandHome(ctx, opts.dir);
+      opts.localDir = expandHome(ctx, opts.localDir);
       if (opts.source === "hf") return downloadFromHub(ctx, names, opts);
       if (opts.source !== "meta") throw new UsageError(`Unknown --source "${opts.source}".`, { hint: "Use --source meta (the default) or --source hf." });
       for (const flag of ["localDir", "tokenStdin", "token"] as const) {
@@ -88,14 +93,4 @@ function catalogModel(name: string) {
 
 function kebab(s: string): string {
   return s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
-
-function nonNegativeInt(value: string, max: number): number {
-  return value.trim() === "0" ? 0 : positiveInt(value, max);
-}
-
-function positiveInt(value: string, max = 64): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`Expected a whole number from 1 to ${max}, got "${value}".`);
-  return n;
 }

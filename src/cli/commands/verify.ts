@@ -1,9 +1,13 @@
 import { resolve } from "node:path";
+import { formatBytes } from "../../core/format-bytes.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { startSpinner } from "../spinner.js";
+import { expandHome } from "../expand-home.js";
+import { intFlag } from "../int-flag.js";
+import { createProgressDisplay } from "../progress/create-progress-display.js";
+import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
 
 /** How each status reads, md5sum -c style. */
 const WORDS: Record<VerifyFileResult["status"], string> = {
@@ -23,36 +27,61 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     .command("verify")
     .description("Check every checklist.chk / tokenizer_checklist.chk under DIR (md5sum -c, hashed in parallel)")
     .argument("<dir>", "folder to verify (the --dir of a download), or one checklist .chk file")
-    .option("--concurrency <n>", "files hashed at once", (v) => Math.max(1, Number.parseInt(v, 10) || 1))
+    .option("--concurrency <n>", "files hashed at once (1-64)", intFlag("--concurrency", 1, 64))
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, opts: { json?: boolean; concurrency?: number }) => {
-        const dir = resolve(dirArg);
+        const dir = resolve(expandHome(ctx, dirArg));
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
         let printed = 0;
-        const spinner = opts.json ? undefined : startSpinner(ctx, `hashing the files listed in the checklists under ${dir}`);
+        const progress = createProgressDisplay(ctx);
+        let plan = { files: 0, bytes: 0 };
+        let hashed = 0;
+        const started = Date.now();
+        const show = () => {
+          const seconds = (Date.now() - started) / 1000;
+          const speed = seconds > 0.2 ? hashed / seconds : undefined;
+          const eta = speed ? formatEta((plan.bytes - hashed) / speed) : "?";
+          progress.update(
+            [
+              {
+                name: "verifying",
+                done: hashed,
+                total: plan.bytes,
+                speed: speed ?? 0,
+                note: `${printed}/${plan.files} files`,
+              },
+            ],
+            `hashing: ${formatAmount(hashed, plan.bytes)}, ${formatSpeed(speed ?? 0)}, ETA ${eta}, ${printed}/${plan.files} files`,
+          );
+        };
         const result = await verifyChecklists({
           dir,
           concurrency: opts.concurrency,
           signal: ctx.signal,
+          onPlan: (p) => {
+            plan = p;
+            show();
+          },
           onResult: (r, i) => {
-            if (opts.json) return;
+            hashed += r.size ?? 0;
             done.set(i, r);
             while (done.has(printed)) {
               const x = done.get(printed)!;
               done.delete(printed++);
-              spinner?.around(() => printLine(ctx, `${x.path}: ${WORDS[x.status]}`));
+              if (!opts.json) progress.around(() => printLine(ctx, `${x.path}: ${WORDS[x.status]}`));
             }
-            spinner?.setText(`hashing: ${printed} file${printed === 1 ? "" : "s"} checked`);
+            show();
           },
-        }).finally(() => spinner?.stop());
+        }).finally(() => progress.stop());
         const { counts } = result;
         const bad = counts.failed + counts.missing + counts.unreadable;
         const message = bad
           ? `${bad} of ${result.files.length} files did not verify (${counts.failed} FAILED, ${counts.missing} MISSING, ${counts.unreadable} unreadable).`
-          : `All ${result.files.length} files OK (${result.checklists.length} checklist${result.checklists.length === 1 ? "" : "s"}, ${result.seconds.toFixed(1)} s).`;
-        const hint = "Run the same llamagate download again: bad copies are moved aside and fetched again, missing files are fetched.";
+          : `All ${result.files.length} files OK (${result.checklists.length} checklist${result.checklists.length === 1 ? "" : "s"}, ${formatBytes(hashed)} in ${result.seconds.toFixed(1)} s).`;
+        const hint =
+          "Run the same llamagate download again: bad copies are moved aside and fetched again, missing files are fetched.";
         if (opts.json) {
           printJson(ctx, {
             ok: result.ok,
@@ -60,7 +89,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
             checklists: result.checklists,
             files: result.files,
             counts,
-            seconds: result.seconds,
+            seconds: Math.round(result.seconds * 1000) / 1000,
             ...(bad ? { error: { code: "VERIFY_FAILED", category: "integrity", message, hint } } : {}),
           });
         } else if (bad) {

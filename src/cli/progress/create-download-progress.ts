@@ -1,9 +1,9 @@
-import { MultiBar, type SingleBar } from "cli-progress";
 import { formatBytes } from "../../core/format-bytes.js";
 import { redactText } from "../../core/redact.js";
 import type { DownloadEvent } from "../../download/types.js";
 import type { CliContext } from "../context.js";
-import { canAnimate, logLine } from "../output.js";
+import { createProgressDisplay, type ProgressDisplay } from "./create-progress-display.js";
+import type { ProgressRow } from "./fit-progress-line.js";
 import { formatAmount, formatEta, formatSpeed } from "./format-progress.js";
 
 /** What a command gets back: feed it every event, print through it, stop it at the end. */
@@ -15,12 +15,16 @@ export interface DownloadProgress {
   onEvent(e: { type: string }): void;
   /** Print a line on stderr without tearing the bars (use this instead of logLine while bars run). */
   log(line: string): void;
-  /** Remove the bars / print the last progress line. Idempotent; call it in a finally. */
+  /** Until the engine reports sizes: the expected bytes of the whole download (e.g. the catalog's weight size). */
+  estimateTotal(bytes: number): void;
+  /** The display underneath (for a spinner or a stdout line while bars run). */
+  readonly display: ProgressDisplay;
+  /** Remove the bars. Idempotent; call it in a finally. */
   stop(): void;
 }
 
 export interface DownloadProgressOptions {
-  /** --json run: no bars and no periodic lines; retries, corrupt copies and failures are still logged. */
+  /** --json run: plain progress lines on stderr, as a pipe gets (stdout keeps the JSON object); no per-file lines. */
   json?: boolean;
   /** Plain-mode interval between progress lines, in ms. @default 5000 */
   intervalMs?: number;
@@ -30,150 +34,153 @@ export interface DownloadProgressOptions {
   now?: () => number;
 }
 
+interface FileState {
+  /** Bytes on disk so far (resumed ones included). */
+  done: number;
+  total?: number;
+  /** Bytes received over the network in this run (what speed counts). */
+  net: number;
+  /** The engine's network speed for this file. */
+  speed: number;
+  active: boolean;
+}
+
 /**
- * Render transfer-engine events on stderr (never stdout).
- * - On a terminal that can animate (`canAnimate`: TTY with columns, not CI, not TERM=dumb): one bar per
- *   active file (bytes, speed, ETA) plus a total bar, via cli-progress.
- * - Otherwise: a plain line every `intervalMs` ("downloading: 1.2 GiB / 13.0 GiB (9%), 210.0 MiB/s, ETA 58 s,
- *   3 active, 2/8 files done") and one line per finished file.
- * In every mode it logs `file-retry`, `file-corrupt` and `file-error` itself (one line each): callers
- * should not print those events again. `plan` events add up (a pipeline may run the engine twice).
+ * Render transfer-engine events on stderr (never stdout) with the one progress display: on a terminal a total row
+ * and one row per active file (bytes, speed, ETA), redrawn in place; elsewhere (pipes, CI, `--json`) a plain line
+ * every `intervalMs` ("downloading: 1.2 GiB / 13.0 GiB (9%), 210.0 MiB/s, ETA 58 s, 3 active, 2/8 files done").
+ * Totals come from the plan, else from Content-Length as files start (with `estimateTotal` as the floor until
+ * then); speed counts network bytes only, never bytes resumed from disk. It logs `file-retry`, `file-corrupt` and
+ * `file-error` itself (one line each). `plan` events add up (a pipeline may run the engine twice).
  */
 export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOptions = {}): DownloadProgress {
   const now = opts.now ?? (() => Date.now());
-  const animate = !opts.json && canAnimate(ctx);
-  const files = new Map<string, { done: number; total?: number; bar?: SingleBar; speed: number }>();
-  let plannedBytes: number | undefined = 0;
+  const display = createProgressDisplay(ctx, { intervalMs: opts.intervalMs, now });
+  const files = new Map<string, FileState>();
   let plannedFiles = 0;
+  let estimate = 0;
   let finished = 0;
-  let lastLine = now();
   let speed = 0;
-  let lastSample = { at: now(), bytes: 0 };
-  let stopped = false;
+  let sample = { at: now(), net: 0 };
 
-  const multibar = animate
-    ? new MultiBar({
-        stream: ctx.stderr as NodeJS.WriteStream,
-        format: " {name} |{bar}| {amount}  {speed}  ETA {etaText}",
-        barsize: 24,
-        hideCursor: true,
-        clearOnComplete: false,
-        stopOnComplete: false,
-        autopadding: true,
-        fps: 8,
-        formatValue: (v) => String(v),
-      })
-    : undefined;
-  const totalBar = multibar?.create(1, 0, { name: "total".padEnd(28), amount: "", speed: "", etaText: "?" });
-
-  const doneBytes = () => [...files.values()].reduce((s, f) => s + f.done, 0);
-  const log = (line: string) => {
-    const safe = redactText(line);
-    if (multibar && !stopped) multibar.log(`${safe}\n`);
-    else logLine(ctx, safe);
+  const log = (line: string) => display.log(redactText(line));
+  const file = (name: string) => {
+    let f = files.get(name);
+    if (!f) files.set(name, (f = { done: 0, net: 0, speed: 0, active: false }));
+    return f;
   };
-  const sampleSpeed = () => {
-    const t = now();
-    const bytes = doneBytes();
-    const dt = (t - lastSample.at) / 1000;
+  const totals = () => {
+    let done = 0;
+    let net = 0;
+    let known = 0;
+    let unknown = 0;
+    for (const f of files.values()) {
+      done += f.done;
+      net += f.net;
+      if (f.total === undefined) unknown++;
+      else known += f.total;
+    }
+    unknown += Math.max(0, plannedFiles - files.size);
+    const total = unknown === 0 ? known : Math.max(known, estimate) || undefined;
+    return { done, net, total, estimated: unknown > 0 };
+  };
+  const refresh = () => {
+    const t = totals();
+    const dt = (now() - sample.at) / 1000;
     if (dt >= 0.5) {
-      const inst = Math.max(0, (bytes - lastSample.bytes) / dt);
+      const inst = Math.max(0, (t.net - sample.net) / dt);
       speed = speed === 0 ? inst : 0.7 * speed + 0.3 * inst;
-      lastSample = { at: t, bytes };
+      sample = { at: now(), net: t.net };
     }
-    return bytes;
+    const active = [...files.entries()].filter(([, f]) => f.active);
+    const rows: ProgressRow[] = [
+      {
+        name: "total",
+        done: t.done,
+        total: t.total,
+        totalIsEstimate: t.estimated,
+        speed,
+        note: `${finished}/${plannedFiles || files.size} files`,
+      },
+      ...active.map(([name, f]) => ({ name, done: f.done, total: f.total, speed: f.speed })),
+    ];
+    const eta = t.total && !t.estimated && speed > 0 ? (t.total - t.done) / speed : undefined;
+    const amount =
+      t.estimated && t.total ? `${formatBytes(t.done)} / ${formatBytes(t.total)}+` : formatAmount(t.done, t.total);
+    display.update(
+      rows,
+      `downloading: ${amount}, ${formatSpeed(speed)}, ETA ${formatEta(eta)}, ${active.length} active, ${finished}/${plannedFiles || files.size} files done`,
+    );
   };
-  const updateTotal = () => {
-    const bytes = sampleSpeed();
-    const total = plannedBytes;
-    const eta = total && speed > 0 ? (total - bytes) / speed : undefined;
-    totalBar?.setTotal(Math.max(1, total ?? bytes));
-    totalBar?.update(bytes, {
-      amount: `${formatAmount(bytes, total)}  ${finished}/${plannedFiles} files`,
-      speed: formatSpeed(speed),
-      etaText: formatEta(eta),
-    });
-    if (!multibar && !opts.json && now() - lastLine >= (opts.intervalMs ?? 5000)) {
-      lastLine = now();
-      const active = [...files.values()].filter((f) => f.total === undefined || f.done < f.total).length;
-      log(`downloading: ${formatAmount(bytes, total)}, ${formatSpeed(speed)}, ETA ${formatEta(eta)}, ${active} active, ${finished}/${plannedFiles} files done`);
-    }
-  };
-  const shortName = (n: string) => (n.length > 28 ? `…${n.slice(-27)}` : n.padEnd(28));
 
   return {
     log,
+    display,
+    estimateTotal(bytes) {
+      estimate = bytes;
+    },
     onEvent(raw) {
-      if (stopped) return;
       const e = raw as DownloadEvent;
       switch (e.type) {
         case "plan":
           plannedFiles += e.files.length;
-          plannedBytes = plannedBytes === undefined || e.totalBytes === undefined ? undefined : plannedBytes + e.totalBytes;
+          for (const p of e.files) if (p.expectedSize !== undefined) file(p.name).total = p.expectedSize;
           break;
         case "file-start": {
-          const f = files.get(e.name) ?? { done: 0, speed: 0 };
+          const f = file(e.name);
           f.total = e.totalBytes ?? f.total;
           f.done = e.resumeFrom;
-          if (multibar && !f.bar) f.bar = multibar.create(Math.max(1, f.total ?? 1), f.done, { name: shortName(e.name), amount: "", speed: "", etaText: "?" });
-          files.set(e.name, f);
-          if (!multibar && !opts.json && e.resumeFrom > 0) log(`${e.name}: resuming from ${formatBytes(e.resumeFrom)}`);
+          f.active = true;
+          if (!display.animated && !opts.json && e.resumeFrom > 0)
+            log(`${e.name}: resuming from ${formatBytes(e.resumeFrom)}`);
           break;
         }
         case "file-progress": {
-          const f = files.get(e.name) ?? { done: 0, speed: 0 };
+          const f = file(e.name);
+          f.net += Math.max(0, e.bytesDone - f.done);
           f.done = e.bytesDone;
-          f.total = e.totalBytes ?? f.total;
           f.speed = e.bytesPerSecond;
-          files.set(e.name, f);
-          if (f.bar) {
-            if (f.total) f.bar.setTotal(f.total);
-            f.bar.update(f.done, {
-              amount: formatAmount(f.done, f.total),
-              speed: formatSpeed(f.speed),
-              etaText: formatEta(f.total && f.speed > 0 ? (f.total - f.done) / f.speed : undefined),
-            });
-          }
+          f.total = e.totalBytes ?? f.total;
           break;
         }
         case "lock-wait":
-          log(`another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`);
+          log(
+            `another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`,
+          );
           break;
         case "file-retry":
-          log(`${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`);
+          log(
+            `${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`,
+          );
           break;
         case "file-corrupt":
-          log(`${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); bad copy moved to ${e.movedTo}, downloading once more`);
+          log(
+            `${e.name}: ${e.algorithm} mismatch (expected ${e.expected}, got ${e.actual}); bad copy moved to ${e.movedTo}, downloading once more`,
+          );
           break;
         case "file-error":
+          file(e.name).active = false;
           log(`${e.name}: failed: ${e.error.message}`);
           break;
         case "file-done": {
-          const f = files.get(e.name) ?? { done: 0, speed: 0 };
+          const f = file(e.name);
           f.done = e.file.size;
           f.total = e.file.size;
-          files.set(e.name, f);
+          f.active = false;
           finished++;
-          if (f.bar) {
-            multibar!.remove(f.bar);
-            f.bar = undefined;
-          }
           const how = e.file.skipped ? "already complete" : e.file.verified ? "verified" : "saved";
-          if (!opts.json && (multibar || opts.fileLines !== false)) {
-            log(`${e.name}: ${how} (${formatBytes(e.file.size)}${e.file.skipped ? "" : `, ${e.file.seconds.toFixed(1)} s`})`);
+          if (!opts.json && (display.animated || opts.fileLines !== false)) {
+            log(
+              `${e.name}: ${how} (${formatBytes(e.file.size)}${e.file.skipped ? "" : `, ${e.file.seconds.toFixed(1)} s`})`,
+            );
           }
           break;
         }
         default:
           return;
       }
-      updateTotal();
+      refresh();
     },
-    stop() {
-      if (stopped) return;
-      stopped = true;
-      multibar?.update(); // flush lines queued with log() before the bars go away
-      multibar?.stop();
-    },
+    stop: () => display.stop(),
   };
 }

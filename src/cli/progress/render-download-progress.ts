@@ -1,5 +1,9 @@
 import type { CliContext } from "../context.js";
-import { createDownloadProgress, type DownloadProgress, type DownloadProgressOptions } from "./create-download-progress.js";
+import {
+  createDownloadProgress,
+  type DownloadProgress,
+  type DownloadProgressOptions,
+} from "./create-download-progress.js";
 
 /**
  * Drain an event generator (downloadFilesIter, or a pipeline's iterator whose events include the

@@ -1,6 +1,6 @@
 import { LlamagateError } from "../../core/errors.js";
 import { formatUtc } from "./format-time.js";
-import { MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
+import { META_DOWNLOAD_FORM, MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
 
 export interface ClassifyMetaResponseParams {
   /** HTTP status of the response. */
@@ -39,9 +39,15 @@ export function classifyMetaResponse(p: ClassifyMetaResponseParams): LlamagateEr
     if (/Missing Key-Pair|Missing Signature|Missing Policy/i.test(bodySnippet)) {
       return new MetaUrlInvalidError(`The CDN says the link is incomplete while fetching ${displayName} (HTTP ${status}).`, { details });
     }
+    // CloudFront answers a changed Signature exactly like a used-up link: say both, and how to tell them apart.
     return new SignedUrlRejectedError(
-      `The CDN refused ${displayName} (HTTP ${status}) although the link is valid until ${formatUtc(p.expiresAt)}: its download limit is probably used up (Meta allows a few attempts per link), or it is a link for another model family.`,
-      { details },
+      `The CDN refused ${displayName} (HTTP ${status}) although the link is valid until ${formatUtc(p.expiresAt)}: the link may have been damaged when pasted (a changed or cut Signature is refused like this), its download limit may be used up (Meta allows a few downloads per link), or it is a link for another model family.`,
+      {
+        details,
+        hint:
+          "To tell: compare the link with the email (one line, no spaces or line breaks, from https:// to the end of Download-Request-ID=...) and paste it again; " +
+          `if it matches and was used before, request a new link at ${META_DOWNLOAD_FORM}, then run the same command with it (finished files are kept).`,
+      },
     );
   }
   if (status === 404) {

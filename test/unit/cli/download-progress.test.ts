@@ -69,13 +69,46 @@ describe("download progress renderer", () => {
     ]);
   });
 
-  it("--json mode logs only retries, corrupt copies and failures", () => {
+  it("--json mode prints plain progress lines on stderr (no per-file lines), and still the retries and failures", () => {
     const { ctx, out } = fakeCtx({ isTTY: false });
     const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
     for (const e of events()) p.onEvent(e);
     p.stop();
     expect(out.stdout).toBe("");
-    expect(out.stderr.trim().split("\n")).toEqual(["b.pth: HTTP 503; retry 1 in 1.5 s (4.0 MiB kept)", "b.pth: failed: b.pth: the server answered HTTP 404."]);
+    const lines = out.stderr.trim().split("\n");
+    expect(lines).toContain("b.pth: HTTP 503; retry 1 in 1.5 s (4.0 MiB kept)");
+    expect(lines).toContain("b.pth: failed: b.pth: the server answered HTTP 404.");
+    expect(lines.filter((l) => l.startsWith("downloading: ")).length).toBeGreaterThan(2);
+    expect(lines.some((l) => l.includes("verified") || l.includes("resuming"))).toBe(false);
+  });
+
+  it("speed counts network bytes only: bytes resumed from disk are not speed", () => {
+    const { ctx, out } = fakeCtx({ isTTY: false });
+    let t = 0;
+    const p = createDownloadProgress(ctx, { json: true, intervalMs: 0, now: () => t });
+    const send = (e: DownloadEvent) => p.onEvent(e);
+    send({ type: "plan", files: [{ name: "b.pth", path: "/d/b.pth", expectedSize: 100 * MiB }], totalBytes: 100 * MiB });
+    send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 100 * MiB, resumeFrom: 60 * MiB });
+    t = 1000;
+    send({ type: "file-progress", name: "b.pth", bytesDone: 62 * MiB, totalBytes: 100 * MiB, bytesPerSecond: 0 });
+    p.stop();
+    const last = out.stderr.trim().split("\n").at(-1)!;
+    expect(last).toMatch(/^downloading: 62\.0 MiB \/ 100 MiB \(62%\), 2\.0 MiB\/s, ETA 19 s,/);
+  });
+
+  it("Meta downloads (sizes unknown until each file starts): the total is the estimate, not full from the first byte", () => {
+    const { ctx, out } = fakeCtx({ isTTY: false });
+    const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
+    const send = (e: DownloadEvent) => p.onEvent(e);
+    p.estimateTotal(1000 * MiB);
+    send({ type: "plan", files: [{ name: "a.pth", path: "/d/a.pth" }, { name: "b.pth", path: "/d/b.pth" }] });
+    send({ type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 500 * MiB, resumeFrom: 0 });
+    send({ type: "file-progress", name: "a.pth", bytesDone: 1 * MiB, totalBytes: 500 * MiB, bytesPerSecond: 0 });
+    send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 600 * MiB, resumeFrom: 0 });
+    p.stop();
+    const lines = out.stderr.trim().split("\n");
+    expect(lines.at(-2)).toMatch(/^downloading: 1\.0 MiB \/ 1000 MiB\+, /);
+    expect(lines.at(-1)).toMatch(/^downloading: 1\.0 MiB \/ 1\.1 GiB \(0%\), /);
   });
 
   it("draws bars on an animating terminal but never on a 0-column one", async () => {

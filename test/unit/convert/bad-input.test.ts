@@ -31,7 +31,7 @@ describe("conversion bad input", () => {
     await expect(detectCheckpoint({ dir: d })).rejects.toMatchObject({ code: "UNSUPPORTED_INPUT" });
     await writeFile(join(d, "model.safetensors"), "");
     expect(await detectCheckpoint({ dir: d })).toBe("hf");
-    await expect(detectCheckpoint({ dir: join(work, "nope") })).rejects.toMatchObject({ category: "usage", code: "INPUT_NOT_FOUND" });
+    await expect(detectCheckpoint({ dir: join(work, "nope") })).rejects.toMatchObject({ category: "not-found", code: "INPUT_NOT_FOUND" });
     await expect(detectCheckpoint({ dir: join(d, "config.json") })).rejects.toMatchObject({ category: "usage" });
   });
 

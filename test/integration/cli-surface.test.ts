@@ -1,0 +1,80 @@
+/** The top-level help promises only commands that exist, and docs/exit-codes.md's "missing local folder" is true. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
+
+describe("command surface", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lg-surface-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("every command the top-level help lists answers its own --help", async () => {
+    const top = await runCli(["--help"]);
+    expect(top.code).toBe(0);
+    const listed = [...top.stdout.split("Commands:")[1]!.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!);
+    expect(listed).toEqual(expect.arrayContaining(["models", "download", "verify", "convert", "license"]));
+    const names = listed.filter((n) => n !== "help");
+    const runs = await Promise.all(names.map((name) => runCli([name, "--help"])));
+    for (const [i, r] of runs.entries()) {
+      expect(r.code, names[i]).toBe(0);
+      expect(r.stdout, names[i]).toContain(`Usage: llamagate ${names[i]}`);
+    }
+  });
+
+  it("a missing local folder exits 5 (not-found) for verify and convert, as docs/exit-codes.md says", async () => {
+    const docs = await import("node:fs/promises").then((fs) => fs.readFile("docs/exit-codes.md", "utf8"));
+    expect(docs).toMatch(/\| 5 \| `not-found` \|.*local directory not found/);
+    for (const args of [
+      ["verify", join(dir, "nope")],
+      ["convert", join(dir, "nope"), "--to", "gguf"],
+    ]) {
+      const r = await runCli([...args, "--json"]);
+      expect(r.code, args[0]).toBe(5);
+      expect(JSON.parse(r.stdout).error.category).toBe("not-found");
+      expectDocumentedShape(JSON.parse(r.stdout), "error");
+    }
+  });
+
+  it("models --json and a usage error have their documented shapes; a usage error carries a hint", async () => {
+    expectDocumentedShape(JSON.parse((await runCli(["models", "--json"])).stdout), "models");
+    const r = await runCli(["verify", "--bogus", "--json"]);
+    expect(r.code).toBe(2);
+    const err = JSON.parse(r.stdout);
+    expectDocumentedShape(err, "error");
+    expect(err.error).toMatchObject({
+      code: "USAGE",
+      category: "usage",
+      hint: "Run llamagate verify --help for usage.",
+    });
+  });
+
+  it("numeric flags name the flag; verify --concurrency is validated", async () => {
+    for (const bad of ["abc", "0", "-3"]) {
+      const r = await runCli(["verify", dir, `--concurrency=${bad}`, "--json"]);
+      expect(r.code, bad).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toBe(
+        `--concurrency must be a whole number from 1 to 64, got "${bad}".`,
+      );
+    }
+    const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
+    expect(parts.code).toBe(2);
+    expect(JSON.parse(parts.stdout).error.message).toContain("--parts must be a whole number");
+  });
+
+  it("download org/repo without --source is a Hugging Face download; ~ in path flags is the home folder", async () => {
+    const hf = await runCli(["download", "test-org/not-cached", "--json"], {
+      env: { HF_HUB_OFFLINE: "1", HF_HOME: join(dir, "hf"), HOME: dir, LLAMAGATE_META_URL: undefined },
+    });
+    const err = JSON.parse(hf.stdout).error;
+    expect(err.code).toMatch(/^HF_/);
+    expect(err.message).not.toMatch(/Meta download URL/);
+    const home = await runCli(["verify", "--concurrency=2", "~/nope", "--json"], { env: { HOME: dir } });
+    expect(home.code).toBe(5);
+    expect(JSON.parse(home.stdout).error.message).toBe(`${join(dir, "nope")} does not exist.`);
+  });
+});
