@@ -90,10 +90,10 @@ export async function startFaultProxy(params: {
         const at = (fault.atByte ?? 0) - rec.bytesSent;
         if (at >= 0 && at < chunk.length) chunk[at] = chunk[at]! ^ 0xff;
       }
-      if (chunk.length > 0 && !res.write(chunk)) await Promise.race([once(res, "drain"), once(res, "close")]);
+      if (chunk.length > 0 && !res.write(chunk)) await drainOrClose(res);
       rec.bytesSent += chunk.length;
       if (chunk.length >= limit) {
-        if (fault?.kind === "stall") await Promise.race([new Promise((r) => setTimeout(r, fault.ms)), once(res, "close")]);
+        if (fault?.kind === "stall") await drainOrClose(res, fault.ms);
         up.destroy();
         res.destroy();
         return;
@@ -122,4 +122,19 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** Wait for "drain" (or `ms`), or until the client goes away; removes its listeners either way. */
+function drainOrClose(res: ServerResponse, ms?: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = ms === undefined ? undefined : setTimeout(done, ms);
+    if (ms === undefined) res.on("drain", done);
+    res.on("close", done);
+  });
 }

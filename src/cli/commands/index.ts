@@ -6,6 +6,7 @@ import { registerLicenseCommand } from "./license.js";
 import { registerLoginCommand } from "./login.js";
 import { registerLogoutCommand } from "./logout.js";
 import { registerModelsCommand } from "./models.js";
+import { registerSetupCommand } from "./setup.js";
 import { registerVerifyCommand } from "./verify.js";
 import { registerWhoamiCommand } from "./whoami.js";
 
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerDownloadCommand,
   registerVerifyCommand,
   registerConvertCommand,
+  registerSetupCommand,
   registerLoginCommand,
   registerLogoutCommand,
   registerWhoamiCommand,
