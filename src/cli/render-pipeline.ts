@@ -3,6 +3,7 @@ import type { PipelineEvent, StageName } from "../pipeline/pipeline-types.js";
 import { formatDuration, formatUtc } from "../sources/meta/format-time.js";
 import type { CliContext } from "./context.js";
 import { licenseGateLine } from "./license-gate-line.js";
+import { logLine } from "./output.js";
 import { createDownloadProgress, type DownloadProgress } from "./progress/create-download-progress.js";
 
 const TITLES: Record<StageName, string> = {
@@ -24,9 +25,12 @@ export async function renderPipeline<E extends { type: string }, S>(
   events: AsyncGenerator<E, S>,
   opts: { json: boolean; onOther?: (e: E, progress: DownloadProgress) => void },
 ): Promise<S> {
-  const progress = createDownloadProgress(ctx, { json: opts.json });
+  // The bars start with the download stage: nothing is drawn while the license gate may still ask a question.
+  let bars: DownloadProgress | undefined;
+  const plain: DownloadProgress = { onEvent: () => {}, log: (line) => logLine(ctx, line), stop: () => {} };
+  const progress = () => bars ?? plain;
   const log = (line: string) => {
-    if (!opts.json) progress.log(line);
+    if (!opts.json) progress().log(line);
   };
   let nextQuarter = 0.25;
   try {
@@ -34,6 +38,7 @@ export async function renderPipeline<E extends { type: string }, S>(
       const r = await events.next();
       if (r.done) return r.value;
       const e = r.value as unknown as PipelineEvent;
+      if (e.type === "stage-start" && e.stage === "download") bars ??= createDownloadProgress(ctx, { json: opts.json });
       switch (e.type) {
         case "stage-start":
           log(`[${ORDER.indexOf(e.stage) + 1}/${ORDER.length}] ${TITLES[e.stage]}`);
@@ -78,12 +83,12 @@ export async function renderPipeline<E extends { type: string }, S>(
           if (e.event.type === "smoke-phase") log(`      ${PHASES[e.event.phase] ?? e.event.phase}`);
           break;
         default:
-          opts.onOther?.(r.value, progress);
+          opts.onOther?.(r.value, progress());
       }
-      progress.onEvent(e);
+      progress().onEvent(e);
     }
   } finally {
-    progress.stop();
+    bars?.stop();
   }
 }
 

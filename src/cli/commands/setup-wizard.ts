@@ -111,13 +111,19 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
   }
 }
 
-/** Inquirer ends its output stream when a prompt closes: give it a proxy so stderr stays open. */
+/** Inquirer ends its output stream when a prompt closes: each prompt gets its own proxy, so stderr stays open. */
 function promptIo(ctx: CliContext) {
-  const output = Object.assign(new PassThrough(), { isTTY: ctx.stderr.isTTY, columns: ctx.stderr.columns });
-  output.pipe(ctx.stderr, { end: false });
+  const proxies: PassThrough[] = [];
   return {
-    opts: { input: ctx.stdin, output, signal: ctx.signal },
+    get opts() {
+      const output = Object.assign(new PassThrough(), { isTTY: ctx.stderr.isTTY, columns: ctx.stderr.columns });
+      output.pipe(ctx.stderr, { end: false });
+      proxies.push(output);
+      return { input: ctx.stdin, output, signal: ctx.signal };
+    },
     note: (line: string) => ctx.stderr.write(`${line}\n`),
-    close: () => output.unpipe(ctx.stderr),
+    close: () => {
+      for (const p of proxies) p.unpipe(ctx.stderr);
+    },
   };
 }
