@@ -1,5 +1,5 @@
 ;; bf16 → f16 with round-to-nearest-even, 8 elements per step (WebAssembly SIMD).
-;; Source of the bytes in src/convert/cast-kernel-wasm.ts: regenerate with
+;; Source of the bytes in src/model/cast-kernel-wasm.ts: regenerate with
 ;; `node scripts/build-cast-kernel.mjs` (needs `npm i --no-save wabt@1.0.39`).
 ;; Per element, with a = |x| (15 bits):
 ;;   a <  0x3880 (|v| < 2^-14): an f16 subnormal: bits of (f32(v) + 0.5) - bits of 0.5 (the FPU rounds to even)

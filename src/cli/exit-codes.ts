@@ -1,7 +1,7 @@
 import type { ErrorCategory } from "../core/errors.js";
 
 /**
- * The one table of exit codes. docs/exit-codes.md documents it and test/unit/exit-codes.test.ts
+ * The one table of exit codes. docs/exit-codes.md documents it and test/unit/cli/exit-codes.test.ts
  * pins it: scripts depend on these numbers, so only ever add.
  */
 export const EXIT_CODES = {

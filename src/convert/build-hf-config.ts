@@ -1,9 +1,10 @@
-import type { OutDType } from "./create-caster.js";
-import type { ModelDims } from "./source-model.js";
+import type { OutDType } from "../model/create-caster.js";
+import type { ModelDims } from "../model/source-model.js";
 
 export interface BuildHfConfigParams extends ModelDims {
   bosTokenId: number;
-  eosTokenId: number;
+  /** One id, or Llama 3 instruct's list of stop ids. */
+  eosTokenId: number | number[];
   /** Element type the weights were written in (recorded truthfully as torch_dtype). */
   dtype: Exclude<OutDType, "Q8_0">;
 }
@@ -34,11 +35,17 @@ export function buildHfConfig(p: BuildHfConfigParams): Record<string, unknown> {
     num_key_value_heads: p.nKvHeads,
     pretraining_tp: 1,
     rms_norm_eps: p.normEps,
-    rope_scaling: p.useScaledRope
-      ? { factor: 8.0, high_freq_factor: 4.0, low_freq_factor: 1.0, original_max_position_embeddings: 8192, rope_type: "llama3" }
+    rope_scaling: p.ropeScaling
+      ? {
+          factor: p.ropeScaling.factor,
+          high_freq_factor: p.ropeScaling.highFreqFactor,
+          low_freq_factor: p.ropeScaling.lowFreqFactor,
+          original_max_position_embeddings: p.ropeScaling.originalContext,
+          rope_type: "llama3",
+        }
       : null,
     rope_theta: p.ropeTheta,
-    tie_word_embeddings: false,
+    tie_word_embeddings: p.tieWordEmbeddings === true,
     torch_dtype: TORCH_DTYPE[p.dtype],
     use_cache: true,
     vocab_size: p.vocabSize,

@@ -2,9 +2,10 @@ import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InterruptedError, isLlamagateError, UsageError } from "../core/errors.js";
 import type { ConvertEvent, ConvertResult } from "./convert-events.js";
-import type { OutDType } from "./create-caster.js";
+import type { OutDType } from "../model/create-caster.js";
 import { eventChannel } from "./event-channel.js";
-import { openSourceModel } from "./open-source-model.js";
+import { openSourceModel } from "../model/open-source-model.js";
+import type { Llama3Version } from "../model/llama3-version.js";
 import { prepareOutput } from "./prepare-output.js";
 import { writeGgufModel } from "./write-gguf-model.js";
 import { writeHfModel } from "./write-hf-model.js";
@@ -22,6 +23,8 @@ export interface ConvertCheckpointParams {
   force?: boolean;
   /** Treat as a chat model (chat template); default: the folder name contains "chat" or an HF snapshot ships a template. */
   chat?: boolean;
+  /** Llama 3 release of a Meta checkpoint (3, 3.1, 3.2, 3.3), overriding the folder name and params.json. */
+  llamaVersion?: Llama3Version;
   /** Largest safetensors shard in bytes (default 5e9, as transformers). */
   maxShardBytes?: number;
   signal?: AbortSignal;
@@ -56,7 +59,7 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
   if (params.dtype === "Q8_0" && to === "hf") {
     throw new UsageError("--dtype q8_0 is only available with --to gguf.", { hint: "Use f32, f16 or bf16 for Hugging Face output." });
   }
-  const source = await openSourceModel({ dir: input, ...(signal ? { signal } : {}) });
+  const source = await openSourceModel({ dir: input, llamaVersion: params.llamaVersion, ...(signal ? { signal } : {}) });
   try {
     if (source.kind === "hf" && to === "hf") {
       throw new UsageError(`${input} is already a Hugging Face snapshot.`, { hint: "Use --to gguf, or point at a Meta checkpoint folder." });
@@ -67,7 +70,7 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
     const prepared = await prepareOutput({ out, kind: to === "hf" ? "dir" : "file", force: params.force ?? false, input });
     let committed = false;
     try {
-      const chat = params.chat ?? (/chat/i.test(basename(input)) || source.chatTemplate !== undefined);
+      const chat = params.chat ?? (/chat|instruct/i.test(basename(input)) || source.chatTemplate !== undefined);
       const files = yield* eventChannel<ConvertEvent, string[]>(async (emit) => {
         if (to === "hf") {
           return writeHfModel({

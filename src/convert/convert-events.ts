@@ -1,4 +1,4 @@
-import type { OutDType } from "./create-caster.js";
+import type { OutDType } from "../model/create-caster.js";
 
 /** Progress of a conversion, as yielded by convertCheckpointIter(). */
 export type ConvertEvent =

@@ -1,9 +1,2 @@
-/** Errors of the conversion domain (category "conversion" → exit 9, unless noted). */
-import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
-
-/** The input cannot be converted as asked (missing params.json, shards that disagree, unsupported dtype...). */
-export class ConversionError extends LlamagateError {
-  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
-    super(code, "conversion", message, options);
-  }
-}
+/** Errors of the conversion domain: ConversionError lives in src/model (shared with infer). */
+export { ConversionError } from "../model/errors.js";

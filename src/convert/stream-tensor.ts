@@ -1,7 +1,8 @@
 import type { LazyTensor } from "../formats/tensor.js";
-import type { AssembleTensorParams } from "./assemble-tensor.js";
-import { encodedBytes } from "./create-caster.js";
+import type { AssembleTensorParams } from "../model/assemble-tensor.js";
+import { encodedBytes } from "../model/create-caster.js";
 import { ConversionError } from "./errors.js";
+import { qkDestRow } from "../model/permute-qk.js";
 
 export interface StreamTensorParams extends Omit<AssembleTensorParams, "scratch"> {
   /** Receives the output bytes in order (see TensorBytes.produce in src/formats/tensor.ts). */
@@ -113,14 +114,7 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
     inflight[i % SLOTS] = p;
   };
   // Row r of a band (whole heads, band start a multiple of the head size) goes to row destRow(r).
-  const destRow = (r: number): number => {
-    if (!permute) return r;
-    const base = r - (r % hd);
-    const within = r % hd;
-    const half = hd / 2;
-    if (permute.direction === "meta-to-hf") return base + (within % 2) * half + Math.floor(within / 2);
-    return base + 2 * (within % half) + Math.floor(within / half);
-  };
+  const destRow = (r: number): number => (permute ? qkDestRow(r, permute.headDim, permute.direction) : r);
   /** Re-encode a band of full source rows into an output chunk, moving q/k rows as it goes. */
   const emit = (src: Uint8Array, n: number, out: Uint8Array) => {
     if (!permute) {

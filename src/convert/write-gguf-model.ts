@@ -1,16 +1,18 @@
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
-import { canonicalOrder } from "./canonical-order.js";
+import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
-import { createScratch } from "./create-scratch.js";
-import { loadCastKernel } from "./load-cast-kernel.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
+import { createScratch } from "../model/create-scratch.js";
+import { loadCastKernel } from "../model/load-cast-kernel.js";
 import { ConversionError } from "./errors.js";
-import type { GgufVocab } from "./gguf-vocab.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
-import { mapTensorName } from "./map-tensor-name.js";
+import { mapTensorName } from "../model/map-tensor-name.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
+import { readTiktokenGgufVocab } from "./read-tiktoken-gguf-vocab.js";
+import { outputTensors } from "./output-tensors.js";
+import { ropeFrequencies } from "../model/rope-frequencies.js";
 import { streamTensor } from "./stream-tensor.js";
-import type { SourceModel } from "./source-model.js";
+import type { SourceModel } from "../model/source-model.js";
 
 export interface WriteGgufModelParams {
   source: SourceModel;
@@ -39,28 +41,25 @@ const FILE_TYPE: Record<OutDType, number> = { F32: 0, F16: 1, Q8_0: 7, BF16: 32 
 export async function writeGgufModel(params: WriteGgufModelParams): Promise<void> {
   const { source, path, dtype, name, chat, emit, signal } = params;
   const d = source.dims;
-  if (d.vocabSize >= 128000) {
-    throw new ConversionError("UNSUPPORTED_TOKENIZER", "GGUF output for Llama 3 models (tiktoken tokenizer) is not supported yet.", {
-      hint: "Convert to --to hf and use llama.cpp's convert_hf_to_gguf.py for Llama 3.",
+  if (!source.tiktoken && d.vocabSize >= 128000) {
+    throw new ConversionError("MISSING_TOKENIZER", `No Llama 3 tokenizer found for ${source.dir}; GGUF files carry the vocabulary.`, {
+      hint: "Put the model's tokenizer.model (Meta) or tokenizer.json (Hugging Face) next to the weights.",
     });
   }
-  if (!source.tokenizerPath) {
+  if (!source.tiktoken && !source.tokenizerPath) {
     throw new ConversionError("MISSING_TOKENIZER", `No tokenizer.model found in ${source.dir}${source.kind === "meta" ? " or its parent folder" : ""}; GGUF files carry the vocabulary.`, {
       hint: "Put the model's tokenizer.model next to the weights.",
     });
   }
-  const vocab = await readGgufVocab({ path: source.tokenizerPath, vocabSize: d.vocabSize });
-  if (!vocab.tokens.includes("<0x0A>")) {
-    // llama.cpp looks up the newline byte piece when loading a SentencePiece vocabulary (an exception when absent)
-    emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
-  }
+  const vocabKeys = source.tiktoken ? await tiktokenVocabKeys(source, chat) : await sentencePieceVocabKeys(source, chat, emit);
   const headDim = d.dim / d.nHeads;
+
   // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
   const kernel = loadCastKernel();
   const caster = createCaster(kernel ? { kernel } : {});
   // tensors stream through a few reused chunk buffers, one tensor at a time
   const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
-  const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
+  const tensors = outputTensors(source).sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => {
     const numel = t.shape.reduce((a, b) => a * b, 1);
     const cols = t.shape[t.shape.length - 1]!;
@@ -74,7 +73,9 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
       permute: source.ropeLayout === "half-split" && /\.attention\.w[qk]\.weight$/.test(t.canonical),
     };
   });
-  const totalBytes = planned.reduce((n, p) => n + p.bytes, 0);
+  // Llama 3.1+: the per-frequency divisors of the RoPE scaling rule, which llama.cpp reads (rope_freqs.weight).
+  const ropeFreqs = d.ropeScaling ? ropeFrequencies({ headDim, theta: d.ropeTheta, scaling: d.ropeScaling }).divisors : undefined;
+  const totalBytes = planned.reduce((n, p) => n + p.bytes, 0) + (ropeFreqs ? ropeFreqs.length * 4 : 0);
   emit({ type: "plan", source: source.kind, target: "gguf", dtype, tensors: planned.length, bytes: totalBytes, inputShards: source.shardCount });
 
   const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
@@ -93,24 +94,17 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     u32("llama.attention.head_count_kv", d.nKvHeads),
     { key: "llama.attention.layer_norm_rms_epsilon", type: "f32", value: d.normEps },
     { key: "llama.rope.freq_base", type: "f32", value: d.ropeTheta },
-    { key: "tokenizer.ggml.model", type: "string", value: "llama" },
-    { key: "tokenizer.ggml.pre", type: "string", value: "default" },
-    { key: "tokenizer.ggml.tokens", type: "array", itemType: "string", value: vocab.tokens },
-    { key: "tokenizer.ggml.scores", type: "array", itemType: "f32", value: vocab.scores },
-    { key: "tokenizer.ggml.token_type", type: "array", itemType: "i32", value: vocab.types },
-    u32("tokenizer.ggml.bos_token_id", vocab.bosId),
-    u32("tokenizer.ggml.eos_token_id", vocab.eosId),
-    u32("tokenizer.ggml.unknown_token_id", vocab.unkId),
-    ...(vocab.padId >= 0 ? [u32("tokenizer.ggml.padding_token_id", vocab.padId)] : []),
-    { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
-    { key: "tokenizer.ggml.add_eos_token", type: "bool", value: false },
-    { key: "tokenizer.ggml.add_space_prefix", type: "bool", value: vocab.addSpacePrefix },
-    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE } as const] : []),
+    ...vocabKeys,
   ];
 
   let index = 0;
   let doneBytes = 0;
-  const out: GgufTensorToWrite[] = planned.map((p) => ({
+  const out: GgufTensorToWrite[] = [];
+  if (ropeFreqs) {
+    const bytes = new Uint8Array(Float32Array.from(ropeFreqs).buffer);
+    out.push({ name: "rope_freqs.weight", ggmlType: "F32", ne: [ropeFreqs.length], produce: async (sink) => sink(bytes) });
+  }
+  out.push(...planned.map((p): GgufTensorToWrite => ({
     name: p.name,
     ggmlType: p.type,
     ne: [...p.t.shape].reverse(),
@@ -130,7 +124,49 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
       doneBytes += p.bytes;
       emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: p.bytes, doneBytes, totalBytes });
     },
-  }));
+  })));
   const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });
   emit({ type: "file", path: params.displayPath ?? path, bytes });
+}
+
+/** tokenizer.ggml.* for a SentencePiece (Llama 1/2, Code Llama) vocabulary. */
+async function sentencePieceVocabKeys(source: SourceModel, chat: boolean, emit: (e: ConvertEvent) => void): Promise<GgufMetadataEntry[]> {
+  const vocab = await readGgufVocab({ path: source.tokenizerPath!, vocabSize: source.dims.vocabSize });
+  if (!vocab.tokens.includes("<0x0A>")) {
+    // llama.cpp looks up the newline byte piece when loading a SentencePiece vocabulary (an exception when absent)
+    emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
+  }
+  const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
+  return [
+    { key: "tokenizer.ggml.model", type: "string", value: "llama" },
+    { key: "tokenizer.ggml.pre", type: "string", value: "default" },
+    { key: "tokenizer.ggml.tokens", type: "array", itemType: "string", value: vocab.tokens },
+    { key: "tokenizer.ggml.scores", type: "array", itemType: "f32", value: vocab.scores },
+    { key: "tokenizer.ggml.token_type", type: "array", itemType: "i32", value: vocab.types },
+    u32("tokenizer.ggml.bos_token_id", vocab.bosId),
+    u32("tokenizer.ggml.eos_token_id", vocab.eosId),
+    u32("tokenizer.ggml.unknown_token_id", vocab.unkId),
+    ...(vocab.padId >= 0 ? [u32("tokenizer.ggml.padding_token_id", vocab.padId)] : []),
+    { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
+    { key: "tokenizer.ggml.add_eos_token", type: "bool", value: false },
+    { key: "tokenizer.ggml.add_space_prefix", type: "bool", value: vocab.addSpacePrefix },
+    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE } as const] : []),
+  ];
+}
+
+/** tokenizer.ggml.* for Llama 3's byte-level BPE vocabulary (model gpt2, pre llama-bpe), as convert_hf_to_gguf writes it. */
+async function tiktokenVocabKeys(source: SourceModel, chat: boolean): Promise<GgufMetadataEntry[]> {
+  const vocab = await readTiktokenGgufVocab({ source, chat });
+  const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
+  return [
+    { key: "tokenizer.ggml.model", type: "string", value: "gpt2" },
+    { key: "tokenizer.ggml.pre", type: "string", value: "llama-bpe" },
+    { key: "tokenizer.ggml.tokens", type: "array", itemType: "string", value: vocab.tokens },
+    { key: "tokenizer.ggml.token_type", type: "array", itemType: "i32", value: vocab.types },
+    { key: "tokenizer.ggml.merges", type: "array", itemType: "string", value: vocab.merges },
+    u32("tokenizer.ggml.bos_token_id", vocab.bosId),
+    u32("tokenizer.ggml.eos_token_id", vocab.eosId),
+    { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
+    ...(chat && vocab.chatTemplate ? [{ key: "tokenizer.chat_template", type: "string", value: vocab.chatTemplate } as const] : []),
+  ];
 }

@@ -1,17 +1,19 @@
-import { copyFile, stat, writeFile } from "node:fs/promises";
+import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
 import { buildGenerationConfig } from "./build-generation-config.js";
 import { buildHfConfig } from "./build-hf-config.js";
-import { canonicalOrder } from "./canonical-order.js";
+import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "./create-caster.js";
-import { createScratch } from "./create-scratch.js";
-import { loadCastKernel } from "./load-cast-kernel.js";
-import { mapTensorName } from "./map-tensor-name.js";
+import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
+import { createScratch } from "../model/create-scratch.js";
+import { loadCastKernel } from "../model/load-cast-kernel.js";
+import { mapTensorName } from "../model/map-tensor-name.js";
 import { streamTensor } from "./stream-tensor.js";
-import type { SourceModel } from "./source-model.js";
+import type { SourceModel } from "../model/source-model.js";
 import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
+import { llama3TokenIds } from "./llama3-token-ids.js";
+import { outputTensors } from "./output-tensors.js";
 
 export interface WriteHfModelParams {
   source: SourceModel;
@@ -35,7 +37,7 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
   const { source, dir, dtype, chat, maxShardBytes, emit, signal } = params;
   const d = source.dims;
   const headDim = d.dim / d.nHeads;
-  const tensors = [...source.tensors].sort((a, b) => canonicalOrder(a.canonical, b.canonical));
+  const tensors = outputTensors(source).sort((a, b) => canonicalOrder(a.canonical, b.canonical));
   const planned = tensors.map((t) => ({
     t,
     name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" })!,
@@ -124,17 +126,13 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
     files.push(name);
     emit({ type: "file", path: name, bytes: (await stat(join(dir, name))).size });
   };
-  const ids = { bosTokenId: source.bosTokenId, eosTokenId: source.eosTokenId };
-  await json("config.json", buildHfConfig({ ...d, ...ids, dtype, ...(d.useScaledRope ? { useScaledRope: true } : {}) }));
-  await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat }));
-  if (source.tokenizerPath && d.vocabSize >= 128000) {
-    // Llama 3's tokenizer.model is tiktoken text, not SentencePiece: copy it as Meta ships it.
-    await copyFile(source.tokenizerPath, join(dir, "tokenizer.model"));
-    files.push("tokenizer.model");
-    emit({ type: "file", path: "tokenizer.model", bytes: (await stat(join(dir, "tokenizer.model"))).size });
-    emit({ type: "warning", message: "Llama 3 (tiktoken) tokenizer: tokenizer.model was copied, but tokenizer.json and tokenizer_config.json were not generated." });
-  } else if (source.tokenizerPath) {
-    for (const f of await writeHfTokenizerFilesIsolated({ tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize })) {
+  const llama3 = source.llamaVersion ? llama3TokenIds(source.llamaVersion, chat) : undefined;
+  const ids = { bosTokenId: source.bosTokenId, eosTokenId: llama3?.stopIds ?? source.eosTokenId };
+  await json("config.json", buildHfConfig({ ...d, ...ids, dtype }));
+  await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat, llama3: llama3 !== undefined }));
+  if (source.tokenizerPath) {
+    const tok = { tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize };
+    for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { buildTokenizerJson, MODEL_TYPE, readSentencePiece } from "../formats/sentencepiece/index.js";
 import { buildTokenizerConfigs } from "./build-tokenizer-configs.js";
 import { ConversionError } from "./errors.js";
+import type { Llama3Version } from "../model/llama3-version.js";
+import { writeLlama3TokenizerFiles } from "./write-llama3-tokenizer-files.js";
 
 export interface WriteHfTokenizerFilesParams {
   /** The SentencePiece tokenizer.model of the checkpoint. */
@@ -14,6 +16,8 @@ export interface WriteHfTokenizerFilesParams {
   chat: boolean;
   /** Embedding rows; the tokenizer may not have more pieces. */
   vocabSize: number;
+  /** A Llama 3.x release: tokenizerPath is Meta's tiktoken file (see writeLlama3TokenizerFiles). */
+  llamaVersion?: Llama3Version | undefined;
 }
 
 /**
@@ -22,7 +26,8 @@ export interface WriteHfTokenizerFilesParams {
  * special_tokens_map.json (special pieces read from the model). Returns the file names.
  */
 export async function writeHfTokenizerFiles(params: WriteHfTokenizerFilesParams): Promise<string[]> {
-  const { tokenizerPath, dir, contextLength, chat, vocabSize } = params;
+  const { tokenizerPath, dir, contextLength, chat, vocabSize, llamaVersion } = params;
+  if (llamaVersion) return writeLlama3TokenizerFiles({ tokenizerPath, dir, version: llamaVersion, chat, contextLength, vocabSize });
   const model = await readSentencePiece({ path: tokenizerPath });
   if (model.modelType !== MODEL_TYPE.BPE) {
     throw new ConversionError("BAD_TOKENIZER", `${tokenizerPath} is not a Llama (BPE SentencePiece) tokenizer.`, {

@@ -57,11 +57,13 @@ export async function buildReferenceModel(params: BuildReferenceModelParams): Pr
     });
   }
   const tokEmbeddings = await mat("tok_embeddings.weight", c.vocabSize, c.dim);
-  // Tied embeddings (no output.weight) reuse the embedding matrix, as llama.cpp does.
-  const output = (await get("output.weight")) ? await mat("output.weight", c.vocabSize, c.dim) : tokEmbeddings;
+  // Tied embeddings (no output.weight, or tie_word_embeddings) reuse the embedding matrix, as llama.cpp and transformers do.
+  const output = !c.tieWordEmbeddings && (await get("output.weight")) ? await mat("output.weight", c.vocabSize, c.dim) : tokEmbeddings;
+  const ropeFreqs = await get("rope_freqs.weight");
   return {
     config: c,
     ropeLayout,
+    ...(ropeFreqs ? { ropeDivisors: (await need("rope_freqs.weight", [hd / 2])).data } : {}),
     weights: { tokEmbeddings, layers, norm: await vec("norm.weight", c.dim), output },
   };
 }

@@ -2,6 +2,7 @@ import { applyRope } from "./apply-rope.js";
 import { attend } from "./attend.js";
 import { matVec } from "./mat-vec.js";
 import { rmsNorm } from "./rms-norm.js";
+import { ropeFrequencies } from "../model/rope-frequencies.js";
 import type { ReferenceModel } from "./types.js";
 
 /** A decoding session over one sequence: feed tokens in order, get next-token logits. */
@@ -27,6 +28,11 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
   const keys = w.layers.map(() => Array.from({ length: c.nKvHeads }, () => [] as Float64Array[]));
   const values = w.layers.map(() => Array.from({ length: c.nKvHeads }, () => [] as Float64Array[]));
   let pos = 0;
+  const { freqs: scaled } = ropeFrequencies({ headDim, theta: c.ropeTheta, scaling: c.ropeScaling });
+  const divisors = c.ropeScaling ? undefined : model.ropeDivisors;
+  if (divisors && divisors.length !== headDim / 2) throw new RangeError(`rope_freqs has ${divisors.length} values, expected ${headDim / 2}`);
+  // Frequencies only differ from θ^(-2i/headDim) with Llama 3 scaling (from the config or a GGUF's rope_freqs).
+  const freqs = c.ropeScaling ? scaled : divisors ? scaled.map((f, i) => f / divisors[i]!) : undefined;
 
   const step = (token: number): Float64Array => {
     if (!Number.isInteger(token) || token < 0 || token >= w.tokEmbeddings.rows) {
@@ -39,8 +45,8 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
       const q = matVec(L.wq, h);
       const k = matVec(L.wk, h);
       const v = matVec(L.wv, h);
-      applyRope({ x: q, nHeads: c.nHeads, headDim, pos, theta: c.ropeTheta, layout: ropeLayout });
-      applyRope({ x: k, nHeads: c.nKvHeads, headDim, pos, theta: c.ropeTheta, layout: ropeLayout });
+      applyRope({ x: q, nHeads: c.nHeads, headDim, pos, theta: c.ropeTheta, layout: ropeLayout, freqs });
+      applyRope({ x: k, nHeads: c.nKvHeads, headDim, pos, theta: c.ropeTheta, layout: ropeLayout, freqs });
       for (let g = 0; g < c.nKvHeads; g++) {
         keys[l]![g]!.push(k.slice(g * headDim, (g + 1) * headDim));
         values[l]![g]!.push(v.slice(g * headDim, (g + 1) * headDim));

@@ -1,7 +1,7 @@
 import { LlamagateError } from "../core/errors.js";
 import { dequantizeQ8_0, toFloat32 } from "../formats/dtype/index.js";
 import { openGguf } from "../formats/gguf/index.js";
-import { mapTensorName } from "../convert/map-tensor-name.js";
+import { mapTensorName } from "../model/map-tensor-name.js";
 import { buildReferenceModel } from "./build-reference-model.js";
 import type { ReferenceModel } from "./types.js";
 

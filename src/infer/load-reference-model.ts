@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { openSourceModel } from "../convert/open-source-model.js";
+import { openSourceModel } from "../model/open-source-model.js";
 import { loadGgufReference } from "./load-gguf-reference.js";
 import { loadSourceReference } from "./load-source-reference.js";
 import type { ReferenceModel } from "./types.js";

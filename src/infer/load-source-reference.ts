@@ -1,6 +1,6 @@
-import { assembleTensor } from "../convert/assemble-tensor.js";
-import { createCaster, type InDType } from "../convert/create-caster.js";
-import type { SourceModel } from "../convert/source-model.js";
+import { assembleTensor } from "../model/assemble-tensor.js";
+import { createCaster, type InDType } from "../model/create-caster.js";
+import type { SourceModel } from "../model/source-model.js";
 import { buildReferenceModel } from "./build-reference-model.js";
 import type { ReferenceModel } from "./types.js";
 
@@ -9,7 +9,7 @@ import type { ReferenceModel } from "./types.js";
  * by the converter's own rules) and widened to f32, q/k kept in the source's RoPE layout.
  */
 export async function loadSourceReference(params: {
-  /** An opened Meta folder or HF snapshot (see convert/open-source-model.ts); the caller closes it. */
+  /** An opened Meta folder or HF snapshot (see model/open-source-model.ts); the caller closes it. */
   source: SourceModel;
   signal?: AbortSignal;
 }): Promise<ReferenceModel> {
@@ -18,7 +18,18 @@ export async function loadSourceReference(params: {
   const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
   const d = source.dims;
   return buildReferenceModel({
-    config: { dim: d.dim, nLayers: d.nLayers, nHeads: d.nHeads, nKvHeads: d.nKvHeads, hiddenDim: d.hiddenDim, vocabSize: d.vocabSize, normEps: d.normEps, ropeTheta: d.ropeTheta },
+    config: {
+      dim: d.dim,
+      nLayers: d.nLayers,
+      nHeads: d.nHeads,
+      nKvHeads: d.nKvHeads,
+      hiddenDim: d.hiddenDim,
+      vocabSize: d.vocabSize,
+      normEps: d.normEps,
+      ropeTheta: d.ropeTheta,
+      ...(d.ropeScaling ? { ropeScaling: d.ropeScaling } : {}),
+      ...(d.tieWordEmbeddings ? { tieWordEmbeddings: true } : {}),
+    },
     ropeLayout: source.ropeLayout,
     get: async (name) => {
       const t = byName.get(name);

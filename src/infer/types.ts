@@ -3,32 +3,10 @@
  * in f32 weights / f64 activations and is meant for models small enough to check conversions.
  */
 
-/** Hyper-parameters of a Llama model, in the terms of Meta's ModelArgs. */
-export interface LlamaConfig {
-  /** Model width (hidden_size). */
-  dim: number;
-  /** Number of transformer blocks. */
-  nLayers: number;
-  /** Query heads. */
-  nHeads: number;
-  /** Key/value heads (equal to nHeads without GQA). */
-  nKvHeads: number;
-  /** Feed-forward width (intermediate_size). */
-  hiddenDim: number;
-  /** Rows of the embedding and output matrices. */
-  vocabSize: number;
-  /** RMSNorm epsilon. */
-  normEps: number;
-  /** RoPE base θ (10000 for Llama 1/2, 1e6 for Code Llama). */
-  ropeTheta: number;
-}
+import type { LlamaConfig, RopeLayout } from "../model/llama-config.js";
 
-/**
- * Where the two members of each rotated pair sit inside a q/k head:
- * "interleaved" = adjacent elements (2i, 2i+1) as Meta and llama.cpp do;
- * "half-split" = (i, i + headDim/2) as Hugging Face transformers does.
- */
-export type RopeLayout = "interleaved" | "half-split";
+// The model description lives in src/model (shared with convert); re-exported for existing callers.
+export type { LlamaConfig, RopeLayout, RopeScaling } from "../model/llama-config.js";
 
 /** A row-major f32 matrix (PyTorch (out, in) order). */
 export interface Matrix {
@@ -65,4 +43,9 @@ export interface ReferenceModel {
   weights: LlamaWeights;
   /** How q/k rows are ordered in `wq`/`wk`, which decides the RoPE pairing. */
   ropeLayout: RopeLayout;
+  /**
+   * Per-frequency RoPE divisors (headDim/2) as a GGUF's rope_freqs.weight stores them, used when the
+   * config has no ropeScaling (the GGUF's own record of Llama 3 scaling).
+   */
+  ropeDivisors?: Float32Array;
 }

@@ -1,8 +1,8 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
-import type { OutDType } from "../convert/create-caster.js";
-import { openSourceModel } from "../convert/open-source-model.js";
+import type { OutDType } from "../model/create-caster.js";
+import { openSourceModel } from "../model/open-source-model.js";
 import type { PipelineConvertOutput, PipelineEvent } from "./pipeline-types.js";
 
 export interface ConvertStageParams {

@@ -5,7 +5,7 @@
  */
 import type { CatalogModel } from "../catalog/models.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
-import type { OutDType } from "../convert/create-caster.js";
+import type { OutDType } from "../model/create-caster.js";
 import type { EngineOptions } from "../download/types.js";
 import type { HfDownloadEvent, HfDownloadSummary } from "../sources/hf/download-hf.js";
 import type { TokenSource } from "../sources/hf/errors.js";

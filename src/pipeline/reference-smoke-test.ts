@@ -1,4 +1,4 @@
-import { openSourceModel } from "../convert/open-source-model.js";
+import { openSourceModel } from "../model/open-source-model.js";
 import { LlamagateError } from "../core/errors.js";
 import { decodeSentencePiece, encodeSentencePiece, readSentencePiece } from "../formats/sentencepiece/index.js";
 import { greedyGenerate } from "../infer/greedy-generate.js";

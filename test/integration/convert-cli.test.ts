@@ -1,29 +1,22 @@
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openMetaSource } from "../../src/convert/open-meta-source.js";
-import { openHfSource } from "../../src/convert/open-hf-source.js";
+import { openMetaSource } from "../../src/model/open-meta-source.js";
+import { openHfSource } from "../../src/model/open-hf-source.js";
 import { loadGgufReference } from "../../src/infer/load-gguf-reference.js";
 import { loadSourceReference } from "../../src/infer/load-source-reference.js";
+import { runCli } from "../helpers/run-cli.js";
 import { compareModels } from "../helpers/tiny-llama-compare.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
 
 const ROOT = join(__dirname, "../..");
 const FIXTURE = join(ROOT, "test/fixtures/torch/tiny-llama-mp2");
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/llamagate.js"), ...args], { env: { ...process.env, CI: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const cli = async (args: string[]) => {
+  const r = await runCli(args);
+  return { ...r, code: r.code ?? -1 };
+};
 
 describe("llamagate convert (built CLI) on the torch.save fixture", () => {
   let work: string;

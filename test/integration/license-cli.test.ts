@@ -1,10 +1,12 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli, type CliRun } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
-// Spawns the built CLI (npm test builds first). Each run gets a temp LLAMAGATE_DATA_DIR and no TTY.
+// Most cases are pure evaluation: they run in-process through main(argv, ctx). A few spawn the built CLI
+// (npm test builds first) to pin the real process boundary: argv, stdout/stderr and the exit status.
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "llamagate-license-cli-"));
@@ -13,26 +15,12 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/llamagate.js", ...args], {
-      env: { PATH: process.env.PATH ?? "", HOME: dataDir, LLAMAGATE_DATA_DIR: dataDir, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const baseEnv = () => ({ HOME: dataDir, LLAMAGATE_DATA_DIR: dataDir });
+/** In-process run with a temp data folder and no TTY. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runMain(args, { env: { ...baseEnv(), ...env } });
+/** The same through the spawned binary. */
+const spawned = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runCli(args, { cleanEnv: true, env: { ...baseEnv(), ...env } });
 
 const DISCLAIMER = "automated reading of the license text, not legal advice";
 const auditLines = async (dir = dataDir) =>
@@ -69,6 +57,18 @@ describe("llamagate license check: one exit code per verdict", () => {
     expect(r.stdout).toContain(`This is an ${DISCLAIMER}.`);
     // No terminal and no --accept-license: nothing recorded, and it says which flag would record it.
     expect(r.stderr).toContain("--accept-license");
+  });
+});
+
+describe("the spawned binary", () => {
+  it("exits with the verdict's code and prints one JSON object; a usage error exits 2 with nothing on stdout", async () => {
+    const r = await spawned(["license", "check", "llama-2-7b", "--mau", "700000001", "--json"]);
+    expect(r.code).toBe(12);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: "requires-meta-license", exitCode: 12 });
+    const bad = await spawned(["license", "check", "llama-2-7b", "--mau", "lots"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe("");
+    expect(bad.stderr).toContain("--mau");
   });
 });
 
@@ -160,7 +160,7 @@ describe("acceptance and the audit log", () => {
   it("uses XDG_STATE_HOME/llamagate when LLAMAGATE_DATA_DIR is unset", async () => {
     const xdg = await mkdtemp(join(tmpdir(), "llamagate-xdg-"));
     try {
-      const r = await cli(["license", "check", "llama-2-7b", "--mau", "1", "--accept-license"], { LLAMAGATE_DATA_DIR: "", XDG_STATE_HOME: xdg });
+      const r = await spawned(["license", "check", "llama-2-7b", "--mau", "1", "--accept-license"], { LLAMAGATE_DATA_DIR: "", XDG_STATE_HOME: xdg });
       expect(r.code).toBe(0);
       expect(await auditLines(join(xdg, "llamagate"))).toHaveLength(1);
     } finally {

@@ -1,10 +1,8 @@
 /**
- * PENDING (waits for the `download` command of the meta branch): `llamagate download` must run the
- * license gate (src/pipeline/license-gate.ts) before its first HTTP request and exit 3 when the
- * license check blocks or no acceptance is given. This file is excluded from the default run by
- * vitest.config.ts (test/integration/pending/**); move it to test/integration/ when merging.
+ * `llamagate download` runs the license gate before its first HTTP request and exits 3, with zero requests
+ * served, when the license check blocks or no acceptance is given.
  */
-import { spawn } from "node:child_process";
+import { runCli } from "../helpers/run-cli.js";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -46,18 +44,10 @@ function metaUrl(): string {
   return `http://127.0.0.1:${port}/*?Policy=${policy}&Signature=c2lnbmF0dXJl&Key-Pair-Id=K15QRJLYKIFSLZ&Download-Request-ID=1234567890`;
 }
 
-function download(extra: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["bin/llamagate.js", "download", "llama-2-7b", "--meta-url", metaUrl(), "--dir", join(work, "models"), ...extra], {
-      env: { PATH: process.env.PATH ?? "", HOME: work, LLAMAGATE_DATA_DIR: join(work, "state") },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+function download(extra: string[]) {
+  return runCli(["download", "llama-2-7b", "--meta-url", metaUrl(), "--dir", join(work, "models"), ...extra], {
+    cleanEnv: true,
+    env: { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state") },
   });
 }
 

@@ -2,7 +2,8 @@ import { Option } from "commander";
 import cliProgress from "cli-progress";
 import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
 import type { ConvertEvent, ConvertResult } from "../../convert/convert-events.js";
-import type { OutDType } from "../../convert/create-caster.js";
+import type { OutDType } from "../../model/create-caster.js";
+import { LLAMA3_VERSIONS, type Llama3Version } from "../../model/llama3-version.js";
 import type { CommandRegistrar } from "../command.js";
 import { canAnimate, logLine, printJson, printLine } from "../output.js";
 
@@ -12,6 +13,7 @@ interface ConvertOptions {
   out?: string;
   force?: boolean;
   chat?: boolean;
+  llamaVersion?: Llama3Version;
   json?: boolean;
 }
 
@@ -37,8 +39,13 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
     .addOption(new Option("--dtype <type>", "weight type to write (default: keep the source's; q8_0 only for gguf)").choices(["f32", "f16", "bf16", "q8_0"]))
     .option("--out <path>", "output folder (hf) or file (gguf); default: <dir>-hf or <dir>-<dtype>.gguf beside the input")
     .option("--force", "replace an existing output")
-    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or an HF snapshot ships one)")
+    .option("--chat", "write a chat template (default: when the folder name contains 'chat' or 'instruct' or an HF snapshot ships one)")
     .option("--no-chat", "do not write a chat template")
+    .addOption(
+      new Option("--llama-version <version>", "Llama 3 release of a Meta checkpoint (default: from the folder name and params.json)").choices([
+        ...LLAMA3_VERSIONS,
+      ]),
+    )
     .option("--json", "print one JSON object on stdout")
     .action(
       run(async (dir: string, opts: ConvertOptions) => {
@@ -49,6 +56,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
           ...(opts.out ? { out: opts.out } : {}),
           force: Boolean(opts.force),
           ...(opts.chat !== undefined ? { chat: opts.chat } : {}),
+          ...(opts.llamaVersion ? { llamaVersion: opts.llamaVersion } : {}),
           signal: ctx.signal,
         });
         const progress = createProgress(ctx, Boolean(opts.json));

@@ -2,7 +2,7 @@ import { Option } from "commander";
 import { resolve } from "node:path";
 import { findModel } from "../../catalog/find-model.js";
 import type { CatalogModel } from "../../catalog/models.js";
-import type { OutDType } from "../../convert/create-caster.js";
+import type { OutDType } from "../../model/create-caster.js";
 import { UsageError } from "../../core/errors.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import { readAuditLog } from "../../license/read-audit-log.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint, convertCheckpointIter } from "../../../src/convert/convert-checkpoint.js";
-import { detectCheckpoint } from "../../../src/convert/detect-checkpoint.js";
+import { detectCheckpoint } from "../../../src/model/detect-checkpoint.js";
 import { loadReferenceModel } from "../../../src/infer/load-reference-model.js";
 import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
 import { TINY_SPEC } from "../../helpers/tiny-llama-model.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createCaster } from "../../../src/convert/create-caster.js";
-import { createScratch } from "../../../src/convert/create-scratch.js";
-import { loadCastKernel } from "../../../src/convert/load-cast-kernel.js";
+import { createCaster } from "../../../src/model/create-caster.js";
+import { createScratch } from "../../../src/model/create-scratch.js";
+import { loadCastKernel } from "../../../src/model/load-cast-kernel.js";
 import { fromFloat32, toFloat32 } from "../../../src/formats/dtype/index.js";
 
 describe("the WebAssembly bf16 → f16 kernel", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { assembleTensor } from "../../../src/convert/assemble-tensor.js";
-import { createCaster } from "../../../src/convert/create-caster.js";
-import { createScratch } from "../../../src/convert/create-scratch.js";
+import { assembleTensor } from "../../../src/model/assemble-tensor.js";
+import { createCaster } from "../../../src/model/create-caster.js";
+import { createScratch } from "../../../src/model/create-scratch.js";
 import type { LazyTensor } from "../../../src/formats/tensor.js";
 
 /** bf16 bits → f16 bits for values exactly representable in both (hand-derived). */

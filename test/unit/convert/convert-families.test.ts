@@ -19,21 +19,42 @@ describe("model families and edge cases", () => {
   });
   afterAll(async () => rm(work, { recursive: true, force: true }));
 
-  it("Llama 3 layout: embeddings merged along dim 0, θ and bos/eos from the family, tiktoken tokenizer copied", async () => {
+  it("Llama 3 layout: embeddings merged along dim 0, θ, context and bos/eos of Llama 3.0 (no tokenizer: HF warns, GGUF refuses)", async () => {
     const spec: TinyLlamaSpec = { ...TINY_SPEC, dim: 32, nHeads: 4, nKvHeads: 2, hiddenDim: 96, vocabSize: 128256, ropeTheta: 500000 };
     const dir = join(work, "llama-3-tiny");
     const weights = await writeTinyMetaCheckpoint({ dir, spec, shards: 2, dtype: "BF16", seed: 31, embeddingSplitDim: 0, tokenizerPieces: 0, extraParams: { vocab_size: 128256 } });
-    await writeFile(join(dir, "tokenizer.model"), "IQ== 0\nIg== 1\n");
     const events: string[] = [];
     const hf = await convertCheckpoint({ input: dir, to: "hf", onEvent: (e) => e.type === "warning" && events.push(e.message) });
-    expect(events.join(" ")).toContain("Llama 3 (tiktoken) tokenizer");
-    expect((await readdir(hf.output)).sort()).toEqual(["config.json", "generation_config.json", "model.safetensors", "tokenizer.model"]);
+    expect(events.join(" ")).toContain("No tokenizer.model");
+    expect((await readdir(hf.output)).sort()).toEqual(["config.json", "generation_config.json", "model.safetensors"]);
     const config = JSON.parse(await readFile(join(hf.output, "config.json"), "utf8"));
-    expect(config).toMatchObject({ vocab_size: 128256, rope_theta: 500000, max_position_embeddings: 8192, bos_token_id: 128000, eos_token_id: 128001 });
+    expect(config).toMatchObject({ vocab_size: 128256, rope_theta: 500000, rope_scaling: null, max_position_embeddings: 8192, bos_token_id: 128000, eos_token_id: 128001 });
     const cmp = compareModels(await truth(spec, weights), await loadReferenceModel({ path: hf.output }), [128000, 5, 70000], 3);
     expect(cmp.tokensB).toEqual(cmp.tokensA);
     expect(cmp.worst).toBeLessThan(1e-4);
-    await expect(convertCheckpoint({ input: dir, to: "gguf" })).rejects.toMatchObject({ code: "UNSUPPORTED_TOKENIZER" });
+    await expect(convertCheckpoint({ input: dir, to: "gguf" })).rejects.toMatchObject({ code: "MISSING_TOKENIZER" });
+  });
+
+  it("Llama 3.2 small models: factor 32, tied embeddings (no lm_head / output.weight written), reference uses the embeddings", async () => {
+    const spec: TinyLlamaSpec = { ...TINY_SPEC, dim: 32, nHeads: 4, nKvHeads: 2, hiddenDim: 96, vocabSize: 128256, ropeTheta: 500000 };
+    const dir = join(work, "Llama3.2-tiny");
+    const weights = await writeTinyMetaCheckpoint({ dir, spec, shards: 1, dtype: "F32", seed: 32, tokenizerPieces: 0, extraParams: { vocab_size: 128256, use_scaled_rope: true } });
+    weights.set("output.weight", weights.get("tok_embeddings.weight")!); // what tying means
+    const hf = await convertCheckpoint({ input: dir, to: "hf" });
+    const config = JSON.parse(await readFile(join(hf.output, "config.json"), "utf8"));
+    expect(config).toMatchObject({ tie_word_embeddings: true, max_position_embeddings: 131072, rope_scaling: { factor: 32, rope_type: "llama3" } });
+    const header = (await readFile(join(hf.output, "model.safetensors"))).subarray(0, 8192).toString("latin1");
+    expect(header).toContain("model.embed_tokens.weight");
+    expect(header).not.toContain("lm_head");
+    const ref = await loadReferenceModel({ path: hf.output });
+    expect(ref.config.tieWordEmbeddings).toBe(true);
+    const scaled = await buildReferenceModel({
+      config: { ...spec, ropeScaling: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 } },
+      ropeLayout: "interleaved",
+      get: async (n) => weights.get(n),
+    });
+    const cmp = compareModels(scaled, ref, [128000, 5, 70000], 2);
+    expect(cmp.worst).toBeLessThan(1e-4);
   });
 
   it("drops rope.freqs buffers found in the shards", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
-import { openMetaSource } from "../../../src/convert/open-meta-source.js";
+import { openMetaSource } from "../../../src/model/open-meta-source.js";
 import { openGguf } from "../../../src/formats/gguf/index.js";
 import { loadGgufReference } from "../../../src/infer/load-gguf-reference.js";
 import { loadSourceReference } from "../../../src/infer/load-source-reference.js";

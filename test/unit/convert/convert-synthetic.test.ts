@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
-import { openHfSource } from "../../../src/convert/open-hf-source.js";
+import { openHfSource } from "../../../src/model/open-hf-source.js";
 import { openGguf } from "../../../src/formats/gguf/index.js";
 import { buildReferenceModel } from "../../../src/infer/build-reference-model.js";
 import { loadGgufReference } from "../../../src/infer/load-gguf-reference.js";

@@ -3,14 +3,14 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assembleTensor } from "../../../src/convert/assemble-tensor.js";
-import { computeHiddenDim } from "../../../src/convert/compute-hidden-dim.js";
-import { createCaster } from "../../../src/convert/create-caster.js";
-import { describeMetaModel } from "../../../src/convert/describe-meta-model.js";
-import { mapTensorName } from "../../../src/convert/map-tensor-name.js";
-import { metaSplitDim } from "../../../src/convert/meta-split-dim.js";
-import { openMetaCheckpoint } from "../../../src/convert/open-meta-checkpoint.js";
-import { readMetaParams } from "../../../src/convert/read-meta-params.js";
+import { assembleTensor } from "../../../src/model/assemble-tensor.js";
+import { computeHiddenDim } from "../../../src/model/compute-hidden-dim.js";
+import { createCaster } from "../../../src/model/create-caster.js";
+import { describeMetaModel } from "../../../src/model/describe-meta-model.js";
+import { mapTensorName } from "../../../src/model/map-tensor-name.js";
+import { metaSplitDim } from "../../../src/model/meta-split-dim.js";
+import { openMetaCheckpoint } from "../../../src/model/open-meta-checkpoint.js";
+import { readMetaParams } from "../../../src/model/read-meta-params.js";
 import { writeTorchCheckpoint } from "../../../src/demo/write-torch-checkpoint.js";
 
 const FIXTURE = join(__dirname, "../../fixtures/torch/tiny-llama-mp2");
@@ -98,12 +98,12 @@ describe("openMetaCheckpoint on the real torch.save fixture (bf16, 2 shards, GQA
       expect(ck.shardPaths).toHaveLength(2);
       expect(ck.hiddenDim).toBe(96);
       expect(ck.params.nKvHeads).toBe(2);
-      expect(ck.tensors.map((t) => t.name).sort()).toEqual(Object.keys(expected).sort());
+      expect(ck.tensors.map((t) => t.canonical).sort()).toEqual(Object.keys(expected).sort());
       const caster = createCaster();
       for (const t of ck.tensors) {
-        expect(t.shape, t.name).toEqual(expected[t.name]!.shape);
-        const bytes = await assembleTensor({ name: t.name, parts: t.parts, concatDim: t.concatDim, from: "BF16", to: "BF16", caster });
-        expect(createHash("sha256").update(bytes).digest("hex"), t.name).toBe(expected[t.name]!.sha256_le_bytes);
+        expect(t.shape, t.canonical).toEqual(expected[t.canonical]!.shape);
+        const bytes = await assembleTensor({ name: t.canonical, parts: t.parts, concatDim: t.concatDim, from: "BF16", to: "BF16", caster });
+        expect(createHash("sha256").update(bytes).digest("hex"), t.canonical).toBe(expected[t.canonical]!.sha256_le_bytes);
       }
     } finally {
       await ck.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { createCaster, type InDType, type OutDType } from "../../../src/convert/create-caster.js";
-import { createScratch } from "../../../src/convert/create-scratch.js";
-import { loadCastKernel } from "../../../src/convert/load-cast-kernel.js";
+import { createCaster, type InDType, type OutDType } from "../../../src/model/create-caster.js";
+import { createScratch } from "../../../src/model/create-scratch.js";
+import { loadCastKernel } from "../../../src/model/load-cast-kernel.js";
 import { streamTensor } from "../../../src/convert/stream-tensor.js";
 import { fromFloat32, quantizeQ8_0, toFloat32 } from "../../../src/formats/dtype/index.js";
 import type { LazyTensor } from "../../../src/formats/tensor.js";

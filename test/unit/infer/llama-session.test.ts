@@ -3,7 +3,7 @@ import { buildReferenceModel } from "../../../src/infer/build-reference-model.js
 import { greedyGenerate } from "../../../src/infer/greedy-generate.js";
 import { createLlamaSession } from "../../../src/infer/llama-session.js";
 import type { LlamaConfig, ReferenceModel } from "../../../src/infer/types.js";
-import { permuteQk } from "../../../src/convert/permute-qk.js";
+import { permuteQk } from "../../../src/model/permute-qk.js";
 import { makeTinyLlamaWeights, TINY_SPEC, type F32Tensor } from "../../helpers/tiny-llama-model.js";
 
 const config: LlamaConfig = { ...TINY_SPEC };

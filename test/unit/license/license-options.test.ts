@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { Command } from "commander";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliContext } from "../../../src/cli/context.js";
 import { licenseAuditLogPath, llamagateDataDir } from "../../../src/cli/license-audit-path.js";
 import { licenseGateParams } from "../../../src/cli/license-gate-params.js";
@@ -24,13 +24,16 @@ function ctx(): CliContext {
   return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: { LLAMAGATE_DATA_DIR: dir }, signal: new AbortController().signal };
 }
 
-/** A stand-in for `download`: licenseOptions() flags, the gate, then the fetch. Returns the exit code renderError picks. */
-async function fakeDownload(argv: string[], fetch: () => Promise<void>): Promise<{ code: number; line: string }> {
+/**
+ * licenseOptions() flags parsed by commander, mapped by licenseGateParams, run through the gate; returns the exit
+ * code renderError picks. (That a blocked download makes no request is tested against a real server in
+ * test/integration/license-download-gate.test.ts.)
+ */
+async function gateFromArgv(argv: string[]): Promise<{ code: number; line: string }> {
   const c = ctx();
   const program = new Command("llamagate").exitOverride();
   licenseOptions(program.command("download").argument("<model>").option("--json")).action(async (model: string, opts: LicenseCliOptions & { json?: boolean }) => {
     await licenseGate(licenseGateParams({ opts, ctx: c, model, command: "download" }));
-    await fetch();
   });
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -42,21 +45,16 @@ async function fakeDownload(argv: string[], fetch: () => Promise<void>): Promise
 }
 
 describe("licenseOptions + licenseGateParams", () => {
-  it("non-TTY without --accept-license: exit 3 naming --accept-license, no fetch", async () => {
-    const fetch = vi.fn(async () => {});
-    const r = await fakeDownload(["download", "llama-2-7b", "--mau", "1M"], fetch);
+  it("non-TTY without --accept-license: exit 3 naming --accept-license", async () => {
+    const r = await gateFromArgv(["download", "llama-2-7b", "--mau", "1M"]);
     expect(r.code).toBe(3);
     expect(r.line).toContain("--accept-license");
-    expect(fetch).not.toHaveBeenCalled();
   });
 
-  it("blocking verdict: exit 3, no fetch; override + acceptance: fetch runs and the reason is logged", async () => {
-    const fetch = vi.fn(async () => {});
-    expect((await fakeDownload(["download", "llama-2-7b", "--mau", "700000001", "--accept-license"], fetch)).code).toBe(3);
-    expect(fetch).not.toHaveBeenCalled();
-    const ok = await fakeDownload(["download", "llama-2-7b", "--mau", "700000001", "--accept-license", "--license-override", "Meta grant 2026-01"], fetch);
+  it("blocking verdict: exit 3; override + acceptance passes and the reason is logged", async () => {
+    expect((await gateFromArgv(["download", "llama-2-7b", "--mau", "700000001", "--accept-license"])).code).toBe(3);
+    const ok = await gateFromArgv(["download", "llama-2-7b", "--mau", "700000001", "--accept-license", "--license-override", "Meta grant 2026-01"]);
     expect(ok.code).toBe(0);
-    expect(fetch).toHaveBeenCalledTimes(1);
     const entry = JSON.parse((await readFile(join(dir, "license-audit.jsonl"), "utf8")).trim());
     expect(entry).toMatchObject({ override: "Meta grant 2026-01", verdict: "requires-meta-license", command: "download", mau: 700_000_001 });
   });
@@ -89,7 +87,7 @@ describe("licenseOptions + licenseGateParams", () => {
     [["--region", "UK"], "--region"],
     [["--use", "resale"], "--use"],
   ])("bad flag %j is a usage error (exit 2) naming %s", async (flags, name) => {
-    const r = await fakeDownload(["download", "llama-2-7b", ...flags], async () => {});
+    const r = await gateFromArgv(["download", "llama-2-7b", ...flags]);
     expect(r.code).toBe(2);
     expect(r.line).toContain(name);
   });

@@ -2,25 +2,13 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { FilesystemError } from "../core/errors.js";
 import { openPth } from "../formats/pth/index.js";
-import type { DType, LazyTensor, TensorSource } from "../formats/tensor.js";
+import type { DType, TensorSource } from "../formats/tensor.js";
 import { computeHiddenDim } from "./compute-hidden-dim.js";
 import { describeMetaModel, type MetaModelFamily } from "./describe-meta-model.js";
 import { ConversionError } from "./errors.js";
 import { metaSplitDim } from "./meta-split-dim.js";
 import { readMetaParams, type MetaParams } from "./read-meta-params.js";
-
-/** One full (merged) tensor of a Meta checkpoint, still on disk as per-shard slices. */
-export interface MetaTensor {
-  /** Meta name, e.g. layers.0.attention.wq.weight. */
-  name: string;
-  /** Full shape after merging. */
-  shape: number[];
-  dtype: DType;
-  /** The slices in shard order (one entry for replicated tensors: shard 0's copy). */
-  parts: LazyTensor[];
-  /** Concatenation axis of the slices. */
-  concatDim: 0 | 1;
-}
+import type { SourceTensor } from "./source-model.js";
 
 export interface MetaCheckpoint {
   params: MetaParams;
@@ -30,7 +18,7 @@ export interface MetaCheckpoint {
   /** consolidated.NN.pth paths in order. */
   shardPaths: string[];
   /** Merged tensors in shard 0's order, buffers such as rope.freqs excluded. */
-  tensors: MetaTensor[];
+  tensors: SourceTensor[];
   close(): Promise<void>;
 }
 
@@ -83,7 +71,7 @@ export async function openMetaCheckpoint(params: OpenMetaCheckpointParams): Prom
     }
     const tensors = mergePlan(shards, shardNames, family.embeddingSplitDim);
     const hiddenDim = computeHiddenDim(metaParams);
-    const w1 = tensors.find((t) => t.name === "layers.0.feed_forward.w1.weight");
+    const w1 = tensors.find((t) => t.canonical === "layers.0.feed_forward.w1.weight");
     if (w1 && w1.shape[0] !== hiddenDim) {
       throw new ConversionError("PARAMS_MISMATCH", `params.json gives a feed-forward width of ${hiddenDim}, but layers.0.feed_forward.w1.weight has ${w1.shape[0]} rows.`, {
         hint: "params.json does not belong to these weights: download it again.",
@@ -98,9 +86,9 @@ export async function openMetaCheckpoint(params: OpenMetaCheckpointParams): Prom
 
 const FLOAT_DTYPES: readonly DType[] = ["F32", "F16", "BF16"];
 
-function mergePlan(shards: TensorSource[], shardNames: string[], embeddingSplitDim: 0 | 1): MetaTensor[] {
+function mergePlan(shards: TensorSource[], shardNames: string[], embeddingSplitDim: 0 | 1): SourceTensor[] {
   const first = shards[0]!;
-  const out: MetaTensor[] = [];
+  const out: SourceTensor[] = [];
   for (const t0 of first.tensors) {
     // Buffers Meta's own loader ignores (strict=False): rope.freqs and its Llama 1 variants.
     if (t0.name.endsWith("rope.freqs")) continue;
@@ -126,7 +114,7 @@ function mergePlan(shards: TensorSource[], shardNames: string[], embeddingSplitD
       });
       if (dim !== null && i > 0) shape[dim]! += t.shape[dim]!;
     });
-    out.push({ name: t0.name, shape, dtype: t0.dtype, parts: dim === null ? [parts[0]!] : parts, concatDim: dim ?? 0 });
+    out.push({ canonical: t0.name, shape, dtype: t0.dtype, parts: dim === null ? [parts[0]!] : parts, concatDim: dim ?? 0 });
   }
   for (let i = 1; i < shards.length; i++) {
     for (const t of shards[i]!.tensors) {

@@ -2,18 +2,16 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ConversionError } from "./errors.js";
 
-/** params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied. */
-export interface MetaParams {
-  dim: number;
-  nLayers: number;
-  nHeads: number;
-  /** n_kv_heads, or n_heads when absent (no GQA). */
-  nKvHeads: number;
-  /** -1 in Llama 1/2: the tokenizer decides. */
-  vocabSize: number;
+import type { LlamaConfig } from "./llama-config.js";
+
+/**
+ * params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied: LlamaConfig's
+ * fields as written there (nKvHeads defaults to nHeads; vocabSize is -1 in Llama 1/2, where the tokenizer
+ * decides), plus what the feed-forward width and RoPE are derived from.
+ */
+export interface MetaParams extends Pick<LlamaConfig, "dim" | "nLayers" | "nHeads" | "nKvHeads" | "vocabSize" | "normEps"> {
   multipleOf: number;
   ffnDimMultiplier?: number;
-  normEps: number;
   /** Absent in Llama 1/2 (θ = 10000). */
   ropeTheta?: number;
   /** Llama 3.1 scaled RoPE. */
@@ -45,6 +43,12 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
     raw = parsed as Record<string, unknown>;
   } catch (e) {
     throw new ConversionError("BAD_PARAMS", `${file} is not a JSON object.`, { hint: "Download params.json again.", cause: e });
+  }
+  const unsupported = raw["moe_args"] !== undefined ? "Llama 4 (mixture of experts, multimodal)" : Object.keys(raw).some((k) => k.startsWith("vision_")) ? "Llama 3.2 Vision (multimodal)" : undefined;
+  if (unsupported) {
+    throw new ConversionError("UNSUPPORTED_MODEL", `${file} describes a ${unsupported} model; llamagate converts only the text-only Llama architecture.`, {
+      hint: "Download, verify and license checks work for this model, but conversion does not: use Meta's llama-models or the Hugging Face release instead.",
+    });
   }
   const int = (key: string, fallback?: number): number => {
     const v = raw[key] ?? fallback;

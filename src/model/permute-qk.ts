@@ -1,3 +1,18 @@
+/** Direction of the q/k row permutation between Meta's and transformers' RoPE layouts. */
+export type QkDirection = "meta-to-hf" | "hf-to-meta";
+
+/**
+ * The one q/k permutation: where row `row` of a q/k projection goes. Within each head of `headDim`
+ * rows, Meta row 2i + p is HF row p·headDim/2 + i (formats.md §3); only rows move, never values.
+ */
+export function qkDestRow(row: number, headDim: number, direction: QkDirection): number {
+  const base = row - (row % headDim);
+  const within = row % headDim;
+  const half = headDim / 2;
+  if (direction === "meta-to-hf") return base + (within % 2) * half + Math.floor(within / 2);
+  return base + 2 * (within % half) + Math.floor(within / half);
+}
+
 export interface PermuteQkParams {
   /** Row-major bytes of a q or k projection (or a whole-head slice of one), any element type. */
   data: Uint8Array;
@@ -9,7 +24,7 @@ export interface PermuteQkParams {
    * "meta-to-hf": Meta's interleaved rotary pairs (2i, 2i+1) → transformers' half-split (i, i+hd/2);
    * "hf-to-meta": the inverse (what convert_hf_to_gguf does for llama.cpp).
    */
-  direction: "meta-to-hf" | "hf-to-meta";
+  direction: QkDirection;
 }
 
 /**
@@ -25,17 +40,8 @@ export function permuteQk(params: PermuteQkParams): Uint8Array {
     throw new RangeError(`${data.byteLength} bytes is not a whole number of ${headDim}-row heads of ${rowBytes} bytes`);
   }
   const out = new Uint8Array(data.byteLength);
-  const half = headDim / 2;
-  for (let h = 0; h < rows / headDim; h++) {
-    const base = h * headDim;
-    for (let i = 0; i < half; i++) {
-      for (let p = 0; p < 2; p++) {
-        const meta = base + 2 * i + p;
-        const hf = base + p * half + i;
-        const [from, to] = direction === "meta-to-hf" ? [meta, hf] : [hf, meta];
-        out.set(data.subarray(from * rowBytes, (from + 1) * rowBytes), to * rowBytes);
-      }
-    }
+  for (let r = 0; r < rows; r++) {
+    out.set(data.subarray(r * rowBytes, (r + 1) * rowBytes), qkDestRow(r, headDim, direction) * rowBytes);
   }
   return out;
 }

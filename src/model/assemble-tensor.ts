@@ -2,6 +2,7 @@ import type { LazyTensor } from "../formats/tensor.js";
 import { encodedBytes, type Caster, type InDType, type OutDType } from "./create-caster.js";
 import type { Scratch } from "./create-scratch.js";
 import { ConversionError } from "./errors.js";
+import { qkDestRow, type QkDirection } from "./permute-qk.js";
 
 export interface AssembleTensorParams {
   /** Output tensor name (for messages). */
@@ -16,7 +17,7 @@ export interface AssembleTensorParams {
   to: OutDType;
   caster: Caster;
   /** Reorder q/k rows within each head (rows of whole heads must be in each part). */
-  permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" };
+  permute?: { headDim: number; direction: QkDirection };
   /** Reusable output buffer (the result is then a view of it, valid until its next use). */
   scratch?: Scratch;
   signal?: AbortSignal;
@@ -58,15 +59,7 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
   }
   const outRowBytes = encodedBytes(cols, to);
   const out = params.scratch ? params.scratch.take(rows * outRowBytes) : new Uint8Array(rows * outRowBytes);
-  const destRow = (r: number): number => {
-    if (!permute) return r;
-    const hd = permute.headDim;
-    const base = r - (r % hd);
-    const within = r % hd;
-    const half = hd / 2;
-    if (permute.direction === "meta-to-hf") return base + (within % 2) * half + Math.floor(within / 2);
-    return base + 2 * (within % half) + Math.floor(within / half);
-  };
+  const destRow = (r: number): number => (permute ? qkDestRow(r, permute.headDim, permute.direction) : r);
   // Slices are read one at a time: memory is the output plus one slice.
   let rowOffset = 0;
   let colOffset = 0;

@@ -3,12 +3,16 @@ import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
 import { openMetaCheckpoint } from "./open-meta-checkpoint.js";
 import type { SourceModel } from "./source-model.js";
+import { detectLlama3Version, llama3Release, type Llama3Version } from "./llama3-version.js";
+import { basename } from "node:path";
 
 export interface OpenMetaSourceParams {
   /** Folder with params.json and consolidated.NN.pth. */
   dir: string;
   /** Opens one shard (default: the torch zip reader). */
   openShard?: (path: string, signal?: AbortSignal) => Promise<TensorSource>;
+  /** Llama 3 release, overriding what the folder name and params.json say. */
+  llamaVersion?: Llama3Version | undefined;
   signal?: AbortSignal;
 }
 
@@ -17,7 +21,7 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
   const ck = await openMetaCheckpoint(params);
   try {
     const p = ck.params;
-    const embed = ck.tensors.find((t) => t.name === "tok_embeddings.weight");
+    const embed = ck.tensors.find((t) => t.canonical === "tok_embeddings.weight");
     if (!embed || embed.shape.length !== 2 || embed.shape[1] !== p.dim) {
       throw new ConversionError("NOT_LLAMA", `The checkpoint has no tok_embeddings.weight of width ${p.dim}; it does not look like a Llama model.`, {
         hint: "Point at a Meta Llama model folder (params.json + consolidated.NN.pth).",
@@ -32,13 +36,18 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
     const hd = p.dim / p.nHeads;
     for (const t of ck.tensors) {
       // q/k permutation moves rows within heads: every shard must hold whole heads.
-      if (/\.attention\.w[qk]\.weight$/.test(t.name) && t.parts.some((part) => (part.shape[0] ?? 0) % hd !== 0)) {
-        throw new ConversionError("SHARD_MISMATCH", `${t.name} is split across shards in pieces that are not whole ${hd}-row heads.`, {
+      if (/\.attention\.w[qk]\.weight$/.test(t.canonical) && t.parts.some((part) => (part.shape[0] ?? 0) % hd !== 0)) {
+        throw new ConversionError("SHARD_MISMATCH", `${t.canonical} is split across shards in pieces that are not whole ${hd}-row heads.`, {
           hint: "params.json (n_heads / n_kv_heads) does not match these weights.",
         });
       }
     }
     const tokenizerPath = await findTokenizer({ dir: params.dir, searchParent: true });
+    const llama3 = ck.family.family === "llama3";
+    const version = llama3
+      ? detectLlama3Version({ folderName: basename(params.dir), useScaledRope: p.useScaledRope === true, dim: p.dim, override: params.llamaVersion })
+      : undefined;
+    const release = version ? llama3Release(version, p.dim) : undefined;
     return {
       kind: "meta",
       dir: params.dir,
@@ -51,14 +60,16 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
         vocabSize,
         normEps: p.normEps,
         ropeTheta: ck.family.ropeTheta,
-        contextLength: ck.family.contextLength,
-        ...(p.useScaledRope ? { useScaledRope: true } : {}),
+        contextLength: release?.contextLength ?? ck.family.contextLength,
+        ...(release?.ropeScaling ? { ropeScaling: release.ropeScaling } : {}),
+        ...(release?.tieWordEmbeddings ? { tieWordEmbeddings: true } : {}),
       },
       ropeLayout: "interleaved",
-      tensors: ck.tensors.map((t) => ({ canonical: t.name, shape: t.shape, dtype: t.dtype, parts: t.parts, concatDim: t.concatDim })),
+      tensors: ck.tensors,
       ...(tokenizerPath ? { tokenizerPath } : {}),
-      bosTokenId: ck.family.family === "llama3" ? 128000 : 1,
-      eosTokenId: ck.family.family === "llama3" ? 128001 : 2,
+      bosTokenId: llama3 ? 128000 : 1,
+      eosTokenId: llama3 ? 128001 : 2,
+      ...(version ? { llamaVersion: version, tiktoken: true } : {}),
       shardCount: ck.shardPaths.length,
       close: ck.close,
     };

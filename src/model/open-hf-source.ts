@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { llama3RopeScaling, type RopeScaling } from "./llama-config.js";
 import { join } from "node:path";
 import { openSafetensors } from "../formats/safetensors/index.js";
 import { ConversionError } from "./errors.js";
@@ -20,6 +21,11 @@ export async function openHfSource(params: {
     if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) throw new Error("not an object");
   } catch (e) {
     throw new ConversionError("BAD_HF_CONFIG", `Cannot read ${cfgPath} as a JSON object.`, { hint: "Download config.json again.", cause: e });
+  }
+  if (cfg["model_type"] === "llama4" || cfg["model_type"] === "mllama") {
+    throw new ConversionError("UNSUPPORTED_MODEL", `config.json has model_type "${String(cfg["model_type"])}" (${cfg["model_type"] === "mllama" ? "Llama 3.2 Vision" : "Llama 4"}), which llamagate cannot convert.`, {
+      hint: "Only text-only Llama models (model_type llama) can be converted; download and verify work for this one.",
+    });
   }
   if (cfg["model_type"] !== "llama") {
     throw new ConversionError("NOT_LLAMA", `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`, {
@@ -50,7 +56,8 @@ export async function openHfSource(params: {
     normEps: typeof cfg["rms_norm_eps"] === "number" ? (cfg["rms_norm_eps"] as number) : 1e-6,
     ropeTheta: theta,
     contextLength: int("max_position_embeddings", 2048),
-    ...(scaling && scaling["rope_type"] === "llama3" ? { useScaledRope: true } : {}),
+    ...(scaling && (scaling["rope_type"] ?? scaling["type"]) === "llama3" ? { ropeScaling: readLlama3Scaling(scaling) } : {}),
+    ...(cfg["tie_word_embeddings"] === true ? { tieWordEmbeddings: true } : {}),
   };
   const st = await openSafetensors({ path: dir, ...(signal ? { signal } : {}) });
   try {
@@ -72,6 +79,9 @@ export async function openHfSource(params: {
     }
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
     const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
+    const tokenizerJson = join(dir, "tokenizer.json");
+    const hasTokenizerJson = await stat(tokenizerJson).then((s) => s.isFile(), () => false);
+    const tiktoken = dims.vocabSize >= 128000 && hasTokenizerJson;
     return {
       kind: "hf",
       dir,
@@ -80,6 +90,8 @@ export async function openHfSource(params: {
       tensors,
       ...(tokenizerPath ? { tokenizerPath } : {}),
       ...(chatTemplate ? { chatTemplate } : {}),
+      ...(hasTokenizerJson ? { tokenizerJsonPath: tokenizerJson } : {}),
+      ...(tiktoken ? { tiktoken: true } : {}),
       bosTokenId: typeof cfg["bos_token_id"] === "number" ? (cfg["bos_token_id"] as number) : 1,
       eosTokenId: typeof eos === "number" ? eos : 2,
       shardCount: 1,
@@ -89,6 +101,18 @@ export async function openHfSource(params: {
     await st.close();
     throw e;
   }
+}
+
+/** transformers' rope_scaling {rope_type: llama3, factor, low/high_freq_factor, original_max_position_embeddings}. */
+function readLlama3Scaling(s: Record<string, unknown>): RopeScaling {
+  const d = llama3RopeScaling();
+  const num = (k: string, fallback: number) => (typeof s[k] === "number" && Number.isFinite(s[k]) ? (s[k] as number) : fallback);
+  return {
+    factor: num("factor", d.factor),
+    lowFreqFactor: num("low_freq_factor", d.lowFreqFactor),
+    highFreqFactor: num("high_freq_factor", d.highFreqFactor),
+    originalContext: num("original_max_position_embeddings", d.originalContext),
+  };
 }
 
 /** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none). */

@@ -1,0 +1,91 @@
+// The design's dependency arrows (../shared/DESIGN.md, "Layout and dependency direction") as an eslint rule:
+// cli -> pipeline -> {sources, license, download, verify, convert, infer, credentials} -> {model, formats, catalog,
+// core}. Each folder under src/ may import only the folders listed for it; `core` imports nothing internal.
+import path from "node:path";
+
+const BOTTOM = ["core", "catalog", "formats", "model"];
+const ALLOWED = {
+  core: [],
+  catalog: ["core"],
+  formats: ["core"],
+  model: ["core", "formats", "catalog"],
+  credentials: ["core"],
+  license: ["core", "catalog"],
+  verify: BOTTOM,
+  // The engine hashes while the bytes arrive, on the verify workers.
+  download: [...BOTTOM, "verify"],
+  convert: BOTTOM,
+  infer: BOTTOM,
+  // A source plans and runs its transfers on the engine; sources never import each other.
+  "sources/meta": [...BOTTOM, "download", "verify", "credentials"],
+  "sources/hf": [...BOTTOM, "download", "verify", "credentials"],
+  "sources/oci": [...BOTTOM, "download", "verify", "credentials"],
+  pipeline: [
+    ...BOTTOM,
+    "sources/meta",
+    "sources/hf",
+    "sources/oci",
+    "license",
+    "download",
+    "verify",
+    "convert",
+    "infer",
+    "credentials",
+  ],
+  // The demo serves a release and runs the pipeline on it, as any caller would.
+  demo: [
+    ...BOTTOM,
+    "sources/meta",
+    "sources/hf",
+    "sources/oci",
+    "license",
+    "download",
+    "verify",
+    "convert",
+    "infer",
+    "credentials",
+    "pipeline",
+  ],
+};
+
+/** "sources/hf" for src/sources/hf/x.ts, "core" for src/core/fs/y.ts, "." for src/index.ts. */
+function area(file, srcDir) {
+  const rel = path.relative(srcDir, file).split(path.sep);
+  if (rel.length === 1) return ".";
+  return rel[0] === "sources" ? `sources/${rel[1]}` : rel[0];
+}
+
+export const layersRule = {
+  meta: {
+    type: "problem",
+    docs: { description: "enforce the design's dependency arrows between src/ folders" },
+    schema: [],
+  },
+  create(context) {
+    const file = context.filename;
+    const srcDir = path.resolve(context.cwd, "src");
+    if (!file.startsWith(srcDir + path.sep)) return {};
+    const from = area(file, srcDir);
+    const check = (node, spec) => {
+      if (typeof spec !== "string" || !spec.startsWith(".")) return;
+      const target = path.resolve(path.dirname(file), spec);
+      if (!target.startsWith(srcDir + path.sep)) return;
+      const to = area(target, srcDir);
+      if (to === from || from === "cli") return;
+      // The public API (src/index.ts) re-exports the library, and the exit-code table, which the CLI owns.
+      if (from === "." && (to !== "cli" || /\/cli\/exit-codes\.js$/.test(spec))) return;
+      const allowed = ALLOWED[from];
+      if (allowed && allowed.includes(to)) return;
+      context.report({
+        node,
+        message: `src/${from} must not import src/${to} (see the dependency arrows in DESIGN.md)`,
+      });
+    };
+    return {
+      ImportDeclaration: (n) => check(n.source, n.source.value),
+      ExportAllDeclaration: (n) => check(n.source, n.source.value),
+      ExportNamedDeclaration: (n) => n.source && check(n.source, n.source.value),
+      ImportExpression: (n) => n.source.type === "Literal" && check(n.source, n.source.value),
+    };
+  },
+};

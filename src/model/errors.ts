@@ -1,0 +1,9 @@
+/** Errors of the conversion domain (category "conversion" → exit 9, unless noted). */
+import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
+
+/** The input cannot be converted as asked (missing params.json, shards that disagree, unsupported dtype...). */
+export class ConversionError extends LlamagateError {
+  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+    super(code, "conversion", message, options);
+  }
+}
