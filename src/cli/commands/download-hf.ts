@@ -1,5 +1,4 @@
 import { findModel } from "../../catalog/find-model.js";
-import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import type { CatalogModel } from "../../catalog/models.js";
 import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
