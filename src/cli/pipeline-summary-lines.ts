@@ -20,7 +20,7 @@ export function pipelineSummaryLines(s: PipelineSummary): string[] {
   const t = s.smokeTest;
   if (t) {
     const ref = t.reference ? `; reference cross-check: ${t.reference.tokensMatch ? "same tokens" : "DIFFERENT tokens"}, largest logit difference ${t.reference.maxLogitDiff.toPrecision(3)}` : "";
-    lines.push(`Smoke test: ${t.tokens} tokens on ${t.backend} (${t.device}), ${t.tokensPerSecond.toFixed(1)} tokens/s: ${JSON.stringify(t.text)}${ref}`);
+    lines.push(`Smoke test: ${t.tokens.length} tokens on ${t.backend} (${t.device}), ${t.tokensPerSecond.toFixed(1)} tokens/s: ${JSON.stringify(t.text)}${ref}`);
   }
   if (s.upToDate.length > 0) lines.push(`Already done before this run: ${s.upToDate.join(", ")}.`);
   return lines;

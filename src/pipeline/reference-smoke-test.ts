@@ -69,8 +69,8 @@ export async function* referenceSmokeTest(p: SmokeStageParams): AsyncGenerator<S
   return {
     backend: "reference",
     device: "cpu",
-    promptTokens: ids.length,
-    tokens: run.tokens.length,
+    promptTokens: ids,
+    tokens: run.tokens,
     text,
     loadSeconds,
     firstTokenSeconds: run.tokens.length ? genSeconds / run.tokens.length : 0,

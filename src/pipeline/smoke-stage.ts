@@ -20,7 +20,7 @@ export interface SmokeStageParams {
   signal?: AbortSignal;
 }
 
-/** Progress of a smoke test: a phase changes ("load", "generate", "reference") or a token arrives. */
+/** Progress of a smoke test: a phase changes ("load", "generate", "reference", or a free-form note) or a token arrives. */
 export type SmokeStageEvent = { type: "smoke-phase"; phase: string } | { type: "smoke-token"; index: number; text: string };
 
 export interface SmokeStageResult {
@@ -28,9 +28,10 @@ export interface SmokeStageResult {
   backend: string;
   /** Device name as the backend reports it. */
   device: string;
-  promptTokens: number;
-  /** Tokens generated. */
-  tokens: number;
+  /** Token ids of the prompt (with BOS). */
+  promptTokens: number[];
+  /** Token ids generated. */
+  tokens: number[];
   /** The generated text. */
   text: string;
   loadSeconds: number;

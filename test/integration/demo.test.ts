@@ -26,11 +26,12 @@ describe("llamagate demo", () => {
       download: { source: "meta", path: dir, files: 7 },
       verify: { files: 3, ok: 3 },
       convert: { outputs: [{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16" }] },
-      smokeTest: { tokens: 4, device: "cpu", reference: { tokensMatch: true } },
+      smokeTest: { reference: { tokensMatch: true } },
       droppedConnections: 1,
       rangedRequests: 1,
     });
     expect(json.download.retries).toBeGreaterThanOrEqual(1);
+    expect(json.smokeTest.tokens).toHaveLength(4);
     // A real torch zip checkpoint and the real SentencePiece tokenizer: the files `convert` and `verify` use.
     const shard = await readFile(join(dir, "llama-2-7b/consolidated.00.pth"));
     expect(shard.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");

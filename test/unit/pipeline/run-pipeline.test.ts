@@ -41,7 +41,7 @@ describe("runPipeline", () => {
   const fakeSmoke: SmokeStage = async function* (p) {
     smokeCalls.push(p);
     yield { type: "smoke-phase", phase: "load" };
-    return { backend: "fake", device: "none", promptTokens: 1, tokens: 2, text: "ok", loadSeconds: 0, firstTokenSeconds: 0, tokensPerSecond: 1 };
+    return { backend: "fake", device: "none", promptTokens: [1], tokens: [5, 6], text: "ok", loadSeconds: 0, firstTokenSeconds: 0, tokensPerSecond: 1 };
   };
   const meta = (dir: string, license: RunPipelineParams["license"]): RunPipelineParams => ({
     models: [model],
