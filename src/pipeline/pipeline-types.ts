@@ -7,52 +7,15 @@ import type { CatalogModel } from "../catalog/models.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
 import type { OutDType } from "../model/create-caster.js";
 import type { EngineOptions } from "../download/types.js";
-import type { HfDownloadEvent, HfDownloadSummary } from "../sources/hf/download-hf.js";
-import type { TokenSource } from "../sources/hf/errors.js";
-import type { MetaDownloadEvent, MetaDownloadSummary } from "../sources/meta/download-meta.js";
+import type { DownloadHfParams, HfDownloadEvent, HfDownloadSummary } from "../sources/hf/download-hf.js";
+import type { DownloadMetaParams, MetaDownloadEvent, MetaDownloadSummary } from "../sources/meta/download-meta.js";
 import type { LicenseGateParams, LicenseGateResult } from "./license-gate.js";
 import type { SmokeStage, SmokeStageEvent, SmokeStageResult } from "./smoke-stage.js";
 
-/** Where the weights come from. */
+/** Where the weights come from: a source's own download parameters, less the engine options and the models. */
 export type PipelineSource =
-  | {
-      kind: "meta";
-      /** The signed URL from Meta's email (secret: never rendered). */
-      url: string;
-      /** Destination folder; download.sh's layout is created inside it. */
-      dir: string;
-      /** Free-space preflight. @default true */
-      spaceCheck?: boolean;
-      /** Exact bytes of the shards when known (the demo); else the catalog's estimate. */
-      weightBytes?: number;
-      /** Clock (tests). */
-      now?: () => Date;
-    }
-  | {
-      kind: "hf";
-      /** "org/name" (a catalog model's hfRepo, or any repo). */
-      repoId: string;
-      /** Branch, tag or commit. @default "main" */
-      revision?: string;
-      /** Globs of files to fetch. */
-      include?: readonly string[];
-      /** Globs of files to leave out. */
-      exclude?: readonly string[];
-      /** Plain files here instead of the Hub cache. */
-      localDir?: string;
-      /** Hub cache folder. */
-      cacheDir: string;
-      /** Hub endpoint. */
-      endpoint: string;
-      /** Token, sent to the Hub's origin only. */
-      token?: string;
-      /** Where the token came from (named in hints). */
-      tokenSource?: TokenSource;
-      /** Snapshot files are copies instead of symlinks. */
-      disableSymlinks?: boolean;
-      /** Answer from the cache only, no network. */
-      offline?: boolean;
-    };
+  | ({ kind: "meta" } & Omit<DownloadMetaParams, keyof EngineOptions | "models" | "statfsImpl">)
+  | ({ kind: "hf" } & Omit<DownloadHfParams, keyof EngineOptions>);
 
 /** The license gate's inputs: the pipeline fills in the model, the command and the LICENSE hash itself. */
 export type PipelineLicenseParams = Omit<LicenseGateParams, "model" | "command" | "licenseTextSha256" | "signal">;
