@@ -1,7 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, isAbsolute } from "node:path";
-import { FilesystemError, UsageError } from "../core/errors.js";
+import { dirname, relative, resolve, isAbsolute } from "node:path";
+import { UsageError } from "../core/errors.js";
+import { filesystemErrorFrom, type FsErrorContext } from "../core/fs/filesystem-error-from.js";
+import { openRegularFile } from "../core/fs/open-regular-file.js";
+import { tempPathFor } from "../core/fs/temp-path-for.js";
 
 export interface PreparedOutput {
   /** Where to write: a fresh temp folder (kind "dir") or a temp file path (kind "file") beside the output. */
@@ -16,54 +18,89 @@ export interface PrepareOutputParams {
   /** Final output path. */
   out: string;
   kind: "dir" | "file";
-  /** Replace an existing output. */
+  /** Replace an existing output (only an earlier output: a GGUF file, or a model folder). */
   force: boolean;
-  /** The input folder: the output may not be it or contain it. */
+  /** The input folder: the output may not be it or contain it, and replaces nothing inside it but earlier outputs. */
   input: string;
 }
 
-const fsError = (what: string, path: string, e: unknown) => {
-  const code = (e as NodeJS.ErrnoException).code ?? "error";
-  return new FilesystemError("OUTPUT_NOT_WRITABLE", `Cannot ${what} ${path} (${code}).`, {
-    hint: code === "ENOSPC" ? "Free some disk space or choose another --out." : "Choose a writable --out location.",
-    cause: e,
-  });
+/** Hints of fs errors here name --out; a failed conversion leaves nothing under the final name. */
+const OUT: FsErrorContext = {
+  flag: "--out",
+  kept: "nothing was written under the final name",
+  fallbackCode: "OUTPUT_NOT_WRITABLE",
 };
+const fsError = (what: string, path: string, e: unknown) => filesystemErrorFrom(e, path, what, OUT);
+
+/** Magic of the only single-file output convert writes (GGUF). */
+const GGUF_MAGIC = "GGUF";
 
 /**
  * Reserve a temp location beside `out` so nothing appears under the final name until the whole
- * conversion succeeded. An existing output is refused unless `force`; the input is never replaced.
+ * conversion succeeded. An existing output is refused unless `force`, and even then only an earlier
+ * output is replaced (a file must start with the GGUF magic, a folder must hold config.json): a source
+ * shard, a tokenizer or any other file is never overwritten, whatever --out says.
  */
 export async function prepareOutput(params: PrepareOutputParams): Promise<PreparedOutput> {
   const out = resolve(params.out);
   const input = resolve(params.input);
   const rel = relative(out, input);
   if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {
-    throw new UsageError(`The output ${out} would replace the input folder.`, { hint: "Choose another --out.", code: "OUTPUT_IS_INPUT" });
+    throw new UsageError(`The output ${out} would replace the input folder.`, {
+      hint: "Choose another --out.",
+      code: "OUTPUT_IS_INPUT",
+    });
+  }
+  const inInput = (() => {
+    const r = relative(input, out);
+    return r !== "" && !r.startsWith("..") && !isAbsolute(r);
+  })();
+  if (inInput && params.kind === "dir") {
+    throw new UsageError(`The output folder ${out} is inside the input folder ${input}.`, {
+      hint: "Choose an --out outside the input folder.",
+      code: "OUTPUT_INSIDE_INPUT",
+    });
   }
   const existing = await lstat(out).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw fsError("inspect", out, e);
   });
   if (existing && !params.force) {
-    throw new UsageError(`${out} already exists.`, { hint: "Pass --force to replace it, or choose another --out.", code: "OUTPUT_EXISTS" });
+    throw new UsageError(`${out} already exists.`, {
+      hint: "Pass --force to replace it, or choose another --out.",
+      code: "OUTPUT_EXISTS",
+    });
   }
   if (existing) {
     // --force replaces an earlier output, never an unrelated folder or a file of the other kind.
     if (existing.isDirectory() !== (params.kind === "dir")) {
-      throw new UsageError(`${out} exists and is a ${existing.isDirectory() ? "folder" : "file"}; this conversion writes a ${params.kind === "dir" ? "folder" : "file"}.`, {
-        hint: "Choose another --out.",
-        code: "OUTPUT_KIND",
-      });
+      throw new UsageError(
+        `${out} exists and is a ${existing.isDirectory() ? "folder" : "file"}; this conversion writes a ${params.kind === "dir" ? "folder" : "file"}.`,
+        {
+          hint: "Choose another --out.",
+          code: "OUTPUT_KIND",
+        },
+      );
     }
     if (existing.isDirectory()) {
       const entries = await readdir(out).catch(() => [] as string[]);
       if (entries.length > 0 && !entries.includes("config.json")) {
-        throw new UsageError(`${out} is a folder that does not look like a model snapshot (no config.json); --force only replaces earlier outputs.`, {
-          hint: "Remove it yourself or choose another --out.",
-          code: "OUTPUT_NOT_SNAPSHOT",
-        });
+        throw new UsageError(
+          `${out} is a folder that does not look like a model snapshot (no config.json); --force only replaces earlier outputs.`,
+          {
+            hint: "Remove it yourself or choose another --out.",
+            code: "OUTPUT_NOT_SNAPSHOT",
+          },
+        );
       }
+    } else if (!(await startsWithGgufMagic(out))) {
+      throw new UsageError(
+        `${out} is not a GGUF file written by an earlier conversion; --force only replaces earlier outputs.`,
+        {
+          hint: inInput ? "Choose an --out outside the input folder." : "Remove it yourself or choose another --out.",
+          code: "OUTPUT_NOT_EARLIER_OUTPUT",
+        },
+      );
     }
   }
   const parent = dirname(out);
@@ -72,11 +109,9 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
   } catch (e) {
     throw fsError("create the folder", parent, e);
   }
-  const tag = `${process.pid}-${randomBytes(4).toString("hex")}`;
-  const tempPath = join(parent, `.${basename(out)}.partial-${tag}`);
+  const tempPath = tempPathFor(out, "partial");
   try {
     if (params.kind === "dir") await mkdir(tempPath);
-    else await rm(tempPath, { force: true });
   } catch (e) {
     throw fsError("write to", parent, e);
   }
@@ -89,9 +124,18 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
     async commit() {
       let old: string | undefined;
       try {
-        if (await lstat(out).then(() => true, () => false)) {
-          if (!params.force) throw new UsageError(`${out} appeared while converting.`, { hint: "Pass --force to replace it.", code: "OUTPUT_EXISTS" });
-          old = join(parent, `.${basename(out)}.old-${tag}`);
+        if (
+          await lstat(out).then(
+            () => true,
+            () => false,
+          )
+        ) {
+          if (!params.force)
+            throw new UsageError(`${out} appeared while converting.`, {
+              hint: "Pass --force to replace it.",
+              code: "OUTPUT_EXISTS",
+            });
+          old = tempPathFor(out, "old");
           await rename(out, old);
         }
         await rename(tempPath, out);
@@ -103,4 +147,20 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
       if (old) await rm(old, { recursive: true, force: true });
     },
   };
+}
+
+/** Whether `path` is a regular file (not a link) that starts with the GGUF magic. */
+async function startsWithGgufMagic(path: string): Promise<boolean> {
+  try {
+    const fh = await openRegularFile({ path, mode: "read" });
+    try {
+      const b = Buffer.alloc(4);
+      const { bytesRead } = await fh.read(b, 0, 4, 0);
+      return bytesRead === 4 && b.toString("latin1") === GGUF_MAGIC;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
 }

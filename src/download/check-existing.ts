@@ -1,4 +1,4 @@
-import { rename, stat } from "node:fs/promises";
+import { lstat, rename } from "node:fs/promises";
 import { FilesystemError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { HashPool } from "../verify/hash-pool.js";
@@ -23,22 +23,30 @@ export type ExistingState =
 export async function checkExisting(params: { file: TransferFile; algorithms: HashAlgorithm[]; pool: HashPool; signal?: AbortSignal }): Promise<ExistingState> {
   const { file, algorithms, pool, signal } = params;
   const dest = file.destPath;
+  const sidecarPath = file.sidecarPath;
   let st;
   try {
-    st = await stat(dest);
+    // lstat: a link under the final name is never hashed, trusted or written through.
+    st = await lstat(dest);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
     throw filesystemErrorFrom(e, dest, "read");
   }
+  if (st.isSymbolicLink()) {
+    throw new FilesystemError("UNSAFE_FILE", `${dest} is a symbolic link; llamagate never writes through or trusts a link there.`, {
+      hint: "Remove the link (someone else may be able to write into that folder) and run again.",
+      details: { path: dest },
+    });
+  }
   if (!st.isFile()) {
     throw new FilesystemError("PATH_CONFLICT", `${dest} exists and is not a regular file.`, { hint: "Move it away or pick another --dir." });
   }
-  const sidecar = await readVerifiedSidecar(dest, st);
+  const sidecar = await readVerifiedSidecar(dest, st, sidecarPath);
   const known: HashResult = { ...(sidecar ?? {}) };
   const complete = async (reason: "verified-sidecar" | "hash-match" | "size-match"): Promise<ExistingState> => {
     const missing = algorithms.filter((a) => known[a] === undefined);
     if (missing.length) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing, signal }));
-    if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known);
+    if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known, sidecarPath);
     const hashes: HashResult = {};
     for (const a of algorithms) hashes[a] = known[a];
     return { kind: "complete", size: st.size, hashes, reason: missing.length && reason === "verified-sidecar" ? "hash-match" : reason };
@@ -48,15 +56,16 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
     await rename(dest, movedTo).catch((e) => {
       throw filesystemErrorFrom(e, movedTo, "move aside");
     });
-    await removeVerifiedSidecar(dest);
+    await removeVerifiedSidecar(dest, sidecarPath);
     return movedTo;
   };
 
   if (file.expectedSize !== undefined && st.size !== file.expectedSize) {
-    if (st.size < file.expectedSize) {
-      // An interrupted plain download left a prefix under the final name: continue from it.
+    const uid = process.getuid?.();
+    if (st.size < file.expectedSize && (uid === undefined || st.uid === uid) && st.nlink === 1) {
+      // An interrupted plain download left a prefix under the final name (ours): continue from it.
       const own = partialPathFor(dest);
-      const ownExists = await stat(own).then(
+      const ownExists = await lstat(own).then(
         (s) => s.size >= st.size,
         () => false,
       );
@@ -64,7 +73,7 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
         await rename(dest, own).catch((e) => {
           throw filesystemErrorFrom(e, dest, "move");
         });
-        await removeVerifiedSidecar(dest);
+        await removeVerifiedSidecar(dest, sidecarPath);
         return { kind: "absent" };
       }
     }

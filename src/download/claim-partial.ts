@@ -1,4 +1,4 @@
-import { readdir, rename, stat, unlink } from "node:fs/promises";
+import { lstat, readdir, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { pidAlive } from "../core/pid-alive.js";
@@ -15,7 +15,10 @@ export function partialPathFor(dest: string, pid = process.pid): string {
  * Find the bytes an earlier run left for `dest` and make them this process's partial file: the
  * largest `<dest>.llamagate-partial-<pid>` whose process is gone (or is us) is renamed to our own name
  * (rename is atomic, so only one contender can take it); other dead ones are deleted. Partials of live
- * processes are left alone. Returns our partial path and how many bytes it already holds.
+ * processes are left alone. Only regular files owned by the current user with one name are taken
+ * (lstat: a symbolic link planted under a partial's name is deleted, never followed or renamed into
+ * place); the caller still opens the result with O_NOFOLLOW. Returns our partial path and how many
+ * bytes it already holds.
  */
 export async function claimPartial(params: {
   /** Final destination path. */
@@ -27,6 +30,7 @@ export async function claimPartial(params: {
   const dir = dirname(params.dest);
   const prefix = basename(params.dest) + PARTIAL_MARK;
   const isAlive = params.isAlive ?? pidAlive;
+  const uid = process.getuid?.();
   let names: string[];
   try {
     names = await readdir(dir);
@@ -42,8 +46,10 @@ export async function claimPartial(params: {
     if (pid !== process.pid && isAlive(pid)) continue;
     const p = join(dir, n);
     try {
-      const s = await stat(p);
-      if (s.isFile()) candidates.push({ path: p, size: s.size });
+      const s = await lstat(p);
+      if (s.isFile() && (uid === undefined || s.uid === uid) && s.nlink === 1)
+        candidates.push({ path: p, size: s.size });
+      else if (s.isSymbolicLink()) await unlink(p).catch(() => {}); // removes the link, never its target
     } catch {
       // gone meanwhile: another run took it
     }

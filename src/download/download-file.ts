@@ -1,10 +1,11 @@
-import { mkdir, open, rename, type FileHandle } from "node:fs/promises";
+import { mkdir, rename, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Dispatcher } from "undici";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { fileWriteback, type WritebackGate } from "../core/fs/background-writeback.js";
-import { fsyncDir } from "../core/fs/fsync-dir.js";
+import { openRegularFile } from "../core/fs/open-regular-file.js";
+import { renameIntoPlace } from "../core/fs/rename-into-place.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashPool } from "../verify/hash-pool.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
@@ -109,13 +110,13 @@ export async function downloadFile(params: {
       }
     }
     try {
-      await rename(partial.path, file.destPath);
-      await fsyncDir(dirname(file.destPath));
+      // Only the very file written above goes into place: never a link or a file swapped in meanwhile.
+      await renameIntoPlace({ from: partial.path, to: file.destPath, expect: r.identity });
     } catch (e) {
       throw filesystemErrorFrom(e, file.destPath, "create");
     }
-    await removeVerifiedSidecar(file.destPath);
-    await writeVerifiedSidecar(file.destPath, hashes);
+    await removeVerifiedSidecar(file.destPath, file.sidecarPath);
+    await writeVerifiedSidecar(file.destPath, hashes, file.sidecarPath);
     const summary: FileSummary = {
       name: file.displayName,
       path: file.destPath,
@@ -132,13 +133,11 @@ export async function downloadFile(params: {
     return summary;
   }
 
-  async function transferToPartial(partialPath: string, startOffset: number): Promise<StreamTransferResult & { hashes: HashResult }> {
-    let fh: FileHandle;
-    try {
-      fh = await open(partialPath, startOffset > 0 ? "r+" : "w+");
-    } catch (e) {
-      throw filesystemErrorFrom(e, partialPath, "create");
-    }
+  async function transferToPartial(
+    partialPath: string,
+    claimedBytes: number,
+  ): Promise<StreamTransferResult & { hashes: HashResult; identity: { ino: number; dev: number } }> {
+    const { fh, size: startOffset } = await openPartial(partialPath, claimedBytes);
     let lastEmit = 0;
     let lastBytes = startOffset;
     let lastAt = performance.now();
@@ -195,10 +194,33 @@ export async function downloadFile(params: {
         throw filesystemErrorFrom(e, partialPath);
       }
       const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms, signal }) : {};
-      return { ...r, hashes };
+      const { ino, dev } = await fh.stat();
+      return { ...r, hashes, identity: { ino, dev } };
     } finally {
       await fh.close().catch(() => {});
     }
+  }
+}
+
+/**
+ * Open this process's partial file without following links: bytes to resume are only taken from a
+ * regular file of ours (anything else there is removed and the file starts over); a fresh partial is
+ * created with O_EXCL | O_NOFOLLOW, so nothing planted under its name is ever written through.
+ */
+async function openPartial(partialPath: string, startOffset: number): Promise<{ fh: FileHandle; size: number }> {
+  if (startOffset > 0) {
+    try {
+      const fh = await openRegularFile({ path: partialPath, mode: "update" });
+      return { fh, size: Math.min(startOffset, (await fh.stat()).size) };
+    } catch {
+      // Gone, a link, or a foreign file under our partial's name: drop the name (never a target), start over.
+    }
+  }
+  await unlink(partialPath).catch(() => {});
+  try {
+    return { fh: await openRegularFile({ path: partialPath, mode: "create" }), size: 0 };
+  } catch (e) {
+    throw filesystemErrorFrom(e, partialPath, "create");
   }
 }
 

@@ -1,4 +1,6 @@
-import { readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
+import { readRegularFile } from "../core/fs/read-regular-file.js";
+import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
 
 /** One byte range of a multi-part download: [start, end), `done` bytes written from `start`. */
 export interface PartState {
@@ -17,14 +19,25 @@ export interface PartsState {
   parts: PartState[];
 }
 
+/** A state file is a few KiB at most; anything bigger is not ours. */
+const MAX_STATE_BYTES = 1 << 20;
+
 export function partsStatePath(dest: string): string {
   return `${dest}.llamagate-parts.json`;
 }
 
-/** The saved state if it is well-formed and describes a file of `total` bytes (when given). */
+/**
+ * The saved state if it is well-formed and describes a file of `total` bytes (when given). Read without
+ * following a link, only from a regular file of the current user.
+ */
 export async function readPartsState(dest: string, total?: number): Promise<PartsState | undefined> {
   try {
-    const j = JSON.parse(await readFile(partsStatePath(dest), "utf8")) as PartsState;
+    const text = await readRegularFile({
+      path: partsStatePath(dest),
+      maxBytes: MAX_STATE_BYTES,
+      tooLarge: () => new Error("too large"),
+    });
+    const j = JSON.parse(text.toString("utf8")) as PartsState;
     if (j.version !== 1 || !Array.isArray(j.parts) || typeof j.total !== "number") return undefined;
     if (total !== undefined && j.total !== total) return undefined;
     let at = 0;
@@ -38,11 +51,9 @@ export async function readPartsState(dest: string, total?: number): Promise<Part
   }
 }
 
+/** Save the state (unpredictable temp name, O_EXCL | O_NOFOLLOW, rename; no fsync: it is rewritten every second). */
 export async function writePartsState(dest: string, state: PartsState): Promise<void> {
-  const p = partsStatePath(dest);
-  const tmp = `${p}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state));
-  await rename(tmp, p);
+  await writeFileAtomic({ path: partsStatePath(dest), data: JSON.stringify(state), sync: false });
 }
 
 export async function removePartsState(dest: string): Promise<void> {

@@ -37,6 +37,11 @@ export interface TransferFile {
    * be frugal with requests (Meta signed URLs) leave it to the user's opt-in. @default true
    */
   allowParts?: boolean;
+  /**
+   * Where to keep the verified sidecar (size, mtime, inode and hashes of the finished file) that lets a
+   * rerun skip re-hashing it. @default `.<name>.llamagate.json` beside destPath
+   */
+  sidecarPath?: string;
 }
 
 /** What classifyHttpError receives: enough to recognise an expired signature, a gated repo, a quota page. */

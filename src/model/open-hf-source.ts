@@ -34,8 +34,9 @@ export async function openHfSource(params: {
   }
   const int = (key: string, fallback?: number): number => {
     const v = cfg[key] ?? fallback;
-    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0) {
-      throw new ConversionError("BAD_HF_CONFIG", `config.json: "${key}" must be a positive integer (got ${JSON.stringify(cfg[key])}).`, {
+    // 2^31 - 1: every size is stored as a 32-bit integer downstream; larger is no real model.
+    if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > 2 ** 31 - 1) {
+      throw new ConversionError("BAD_HF_CONFIG", `config.json: "${key}" must be a positive integer below 2^31 (got ${JSON.stringify(cfg[key])}).`, {
         hint: "Download config.json again.",
       });
     }

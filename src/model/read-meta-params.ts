@@ -4,6 +4,9 @@ import { ConversionError } from "./errors.js";
 
 import type { LlamaConfig } from "./llama-config.js";
 
+/** Largest accepted size parameter (2^31 - 1). */
+const MAX_PARAM = 2 ** 31 - 1;
+
 /**
  * params.json of a Meta checkpoint, in camelCase, with Meta's ModelArgs defaults applied: LlamaConfig's
  * fields as written there (nKvHeads defaults to nHeads; vocabSize is -1 in Llama 1/2, where the tokenizer
@@ -83,6 +86,15 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
   if (raw["use_scaled_rope"] === true) p.useScaledRope = true;
   for (const [k, v] of [["dim", p.dim], ["n_layers", p.nLayers], ["n_heads", p.nHeads], ["n_kv_heads", p.nKvHeads], ["multiple_of", p.multipleOf]] as const) {
     if (v <= 0) throw new ConversionError("BAD_PARAMS", `${file}: "${k}" must be positive (got ${v}).`, { hint: "Download params.json again." });
+    // Every size is stored as a 32-bit integer (GGUF, safetensors shapes): larger is no real model.
+    if (v > MAX_PARAM) {
+      throw new ConversionError("BAD_PARAMS", `${file}: "${k}" is ${v}, beyond any real model (at most ${MAX_PARAM}).`, {
+        hint: "Download params.json again.",
+      });
+    }
+  }
+  if (p.vocabSize > MAX_PARAM) {
+    throw new ConversionError("BAD_PARAMS", `${file}: "vocab_size" is ${p.vocabSize}, beyond any real model.`, { hint: "Download params.json again." });
   }
   if (p.dim % p.nHeads !== 0 || (p.dim / p.nHeads) % 2 !== 0 || p.nHeads % p.nKvHeads !== 0) {
     throw new ConversionError("BAD_PARAMS", `${file}: dim ${p.dim}, n_heads ${p.nHeads} and n_kv_heads ${p.nKvHeads} do not form whole, even-sized heads.`, {

@@ -31,9 +31,15 @@ export function parseMd5Checklist(params: {
     throw new ChecklistError("CHECKLIST_HTML", `${name} is an HTML/XML page, not an md5 checklist.`);
   }
   const entries: ChecklistEntry[] = [];
-  const lines = text.replace(/^\ufeff/, "").split("\n");
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!.replace(/\r$/, "");
+  const body = text.replace(/^\ufeff/, "");
+  // Line by line with indexOf: no array of every line (a checklist of millions of empty lines stays cheap).
+  let lineNo = 0;
+  for (let at = 0; at <= body.length; ) {
+    let nl = body.indexOf("\n", at);
+    if (nl < 0) nl = body.length;
+    const raw = body.slice(at, nl).replace(/\r$/, "");
+    at = nl + 1;
+    const i = lineNo++;
     if (raw.trim() === "" || raw.trimStart().startsWith("#")) continue;
     const m = LINE.exec(raw);
     if (!m) throw new ChecklistError("CHECKLIST_MALFORMED", `${name} line ${i + 1} is not an md5sum line ("<md5>  <path>").`, { details: { checklist: name, line: i + 1 } });

@@ -1,9 +1,9 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
 import { InterruptedError, UsageError, LlamagateError } from "../core/errors.js";
 import { createHashPool, type HashPool } from "./hash-pool.js";
 import { findChecklists } from "./find-checklists.js";
-import { parseMd5Checklist } from "./parse-md5-checklist.js";
+import { readMd5Checklist } from "./read-md5-checklist.js";
 
 /** Outcome of one checklist line, like `md5sum -c`: OK, FAILED (hash differs), MISSING, UNREADABLE (open or read failed). */
 export type VerifyStatus = "OK" | "FAILED" | "MISSING" | "UNREADABLE";
@@ -71,7 +71,7 @@ export async function verifyChecklists(params: {
   const jobs: { abs: string; result: VerifyFileResult }[] = [];
   for (const chk of checklists) {
     const name = rel(chk);
-    const entries = parseMd5Checklist({ text: await readFile(chk, "utf8"), name });
+    const entries = await readMd5Checklist({ path: chk, name });
     for (const e of entries) {
       const abs = join(dirname(chk), ...e.path.split("/"));
       jobs.push({ abs, result: { path: rel(abs), checklist: name, status: "MISSING", expected: e.md5 } });

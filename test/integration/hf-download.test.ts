@@ -94,6 +94,8 @@ describe("download --source hf into the huggingface_hub cache", () => {
       [
         ".locks/",
         ".locks/models--test-org--tiny-llama/",
+        // The verified sidecars of the blobs (size, mtime, inode, hash) live beside huggingface_hub's locks.
+        ...[cfg, notes, st, tok].sort().map((h) => `.locks/models--test-org--tiny-llama/${h}.llamagate.json`),
         "models--test-org--tiny-llama/",
         "models--test-org--tiny-llama/blobs/",
         `models--test-org--tiny-llama/blobs/${st}`,

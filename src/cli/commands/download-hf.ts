@@ -124,6 +124,10 @@ function onEvent(progress: DownloadProgress, e: PipelineEvent, tokenSource: stri
       const orig = e.skippedByDefault.filter((s) => s.reason === "meta-original").length;
       const bins = e.skippedByDefault.filter((s) => s.reason === "duplicate-bin").length;
       if (orig) progress.log(`note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
+      const reserved = e.skippedByDefault.filter((s) => s.reason === "local-dir-reserved").map((s) => s.path);
+      if (reserved.length) {
+        progress.log(`warning: skipped ${reserved.length} repo file(s) under .cache/huggingface/, where llamagate keeps its lock and metadata: ${reserved.join(", ")}.`);
+      }
       if (bins) progress.log(`note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
       break;
     }

@@ -97,7 +97,7 @@ export function unpickle(params: {
   };
   const appendItems = (target: PyValue, items: PyValue[]) => {
     if (!(target instanceof PyList)) throw corrupt("APPEND on something that is not a list");
-    target.items.push(...items);
+    for (const item of items) target.items.push(item); // no spread: 300k items would overflow the call stack
   };
 
   for (;;) {

@@ -117,7 +117,15 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   const commit = resolved.commit;
 
   const tree = yield* withRetries((onRetry) => listRepoTree({ ...api, onRetry, commit }));
-  const { selected, skippedByDefault } = selectFiles({ files: tree, include: p.include, exclude: p.exclude });
+  const picked = selectFiles({ files: tree, include: p.include, exclude: p.exclude });
+  const { skippedByDefault } = picked;
+  let selected = picked.selected;
+  if (localDir) {
+    // llamagate's lock and metadata live under <local-dir>/.cache/huggingface/: a repo file there is skipped.
+    const reserved = (f: RepoFile) => /^\.cache\/huggingface(\/|$)/i.test(f.path);
+    for (const f of selected.filter(reserved)) skippedByDefault.push({ path: f.path, reason: "local-dir-reserved" });
+    selected = selected.filter((f) => !reserved(f));
+  }
   if (selected.length === 0) throw new NoFilesMatchedError(repo.id, tree.length);
 
   // Blobs are content-addressed: one already in the cache (ours or huggingface_hub's) is reused, as hf does.
@@ -141,8 +149,10 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
   const byDest = new Map<string, { file: RepoFile; transfer: TransferFile }>();
+  const lockDir = localDir ? join(localDir, ".cache", "huggingface") : join(resolve(p.cacheDir), ".locks", repo.cacheFolder);
   for (const f of selected) {
-    if (!localDir && cached.has(etagOf(f))) continue;
+    // A blob already in the cache still goes through the engine: it is re-hashed (or its size, mtime and
+    // inode match the sidecar written when it was last verified), so bad bytes are never reported verified.
     const destPath = localDir ? inside(localDir, f.path) : layout.blob(etagOf(f));
     if (byDest.has(destPath)) continue; // two paths with the same content share one blob
     byDest.set(destPath, {
@@ -153,12 +163,13 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         displayName: f.path,
         expectedSize: f.size,
         expectedHash: f.lfs ? { algorithm: "sha256", hex: f.lfs.sha256 } : { algorithm: "git-sha1", hex: f.oid },
+        // Cache blobs keep their sidecar beside huggingface_hub's lock files, not in blobs/.
+        ...(localDir ? {} : { sidecarPath: join(lockDir, `${etagOf(f)}.llamagate.json`) }),
         ...(headers ? { headers } : {}),
       },
     });
   }
 
-  const lockDir = localDir ? join(localDir, ".cache", "huggingface") : join(resolve(p.cacheDir), ".locks", repo.cacheFolder);
   await mkdir(lockDir, { recursive: true }).catch((e) => {
     throw filesystemErrorFrom(e, lockDir, "create the folder");
   });
@@ -197,7 +208,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
       return {
         path: f.path, size: f.size, etag: etagOf(f),
         ...(f.lfs ? { sha256: f.lfs.sha256 } : { gitSha1: f.oid }),
-        verified: s ? s.verified : true, // a reused cache blob is named by its verified hash
+        verified: s?.verified ?? false, // every file went through the engine, which checked its hash
         downloaded: Boolean(s && !s.skipped && s.bytesTransferred > 0),
       };
     }),

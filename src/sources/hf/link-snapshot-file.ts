@@ -1,6 +1,8 @@
 import { copyFile, mkdir, readlink, rename, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, relative } from "node:path";
-import { randomBytes } from "node:crypto";
+import { constants } from "node:fs";
+import { tempPathFor } from "../../core/fs/temp-path-for.js";
+import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 
 export interface LinkSnapshotFileParams {
   /** Absolute blob path ({repoDir}/blobs/{etag}). */
@@ -18,11 +20,19 @@ export interface LinkSnapshotFileParams {
  * is set), the blob is copied instead, like huggingface_hub's no-symlink mode. Returns how it was done.
  */
 export async function linkSnapshotFile(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "unchanged"> {
+  try {
+    return await link(p);
+  } catch (e) {
+    throw filesystemErrorFrom(e, p.snapshotPath, "link");
+  }
+}
+
+async function link(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "unchanged"> {
   const target = relative(dirname(p.snapshotPath), p.blobPath);
   const current = await readlink(p.snapshotPath).catch(() => undefined);
   if (!p.copy && current === target) return "unchanged";
   await mkdir(dirname(p.snapshotPath), { recursive: true });
-  const tmp = `${p.snapshotPath}.${randomBytes(4).toString("hex")}.tmp-link`;
+  const tmp = tempPathFor(p.snapshotPath, "tmp-link");
   let how: "link" | "copy" = p.copy ? "copy" : "link";
   try {
     if (how === "link") {
@@ -36,7 +46,7 @@ export async function linkSnapshotFile(p: LinkSnapshotFileParams): Promise<"link
     if (how === "copy") {
       const [a, b] = await Promise.all([stat(p.blobPath), stat(p.snapshotPath).catch(() => undefined)]);
       if (current === undefined && b?.isFile() && b.size === a.size && b.mtimeMs >= a.mtimeMs) return "unchanged";
-      await copyFile(p.blobPath, tmp);
+      await copyFile(p.blobPath, tmp, constants.COPYFILE_EXCL);
     }
     await rename(tmp, p.snapshotPath);
     return how;

@@ -1,3 +1,4 @@
+import { UsageError } from "../../core/errors.js";
 import type { RepoFile } from "./list-repo-tree.js";
 
 export interface SelectFilesParams {
@@ -15,7 +16,7 @@ export interface SelectedFiles {
   /** Files to fetch, in listing order. */
   selected: RepoFile[];
   /** Files left out by the Llama defaults, with the reason, so the CLI can say how to get them. */
-  skippedByDefault: { path: string; reason: "meta-original" | "duplicate-bin" }[];
+  skippedByDefault: { path: string; reason: "meta-original" | "duplicate-bin" | "local-dir-reserved" }[];
 }
 
 /** Filter a listing with --include/--exclude, the way huggingface_hub's allow/ignore patterns work. */
@@ -39,7 +40,10 @@ export function selectFiles(p: SelectFilesParams): SelectedFiles {
   return { selected, skippedByDefault };
 }
 
-/** fnmatch-style glob → RegExp over the whole path ("*" matches any characters, "/" included). */
+/**
+ * fnmatch-style glob → RegExp over the whole path ("*" matches any characters, "/" included). A glob
+ * that makes no valid pattern (a reversed range like `[z-a]`) is a UsageError INVALID_GLOB.
+ */
 export function globToRegExp(glob: string): RegExp {
   const g = glob.endsWith("/") ? `${glob}*` : glob;
   let re = "";
@@ -58,5 +62,13 @@ export function globToRegExp(glob: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`, "s");
+  try {
+    return new RegExp(`^${re}$`, "s");
+  } catch {
+    throw new UsageError(`The pattern ${JSON.stringify(glob)} is not a valid glob (a range like [z-a] must go from low to high).`, {
+      hint: "Fix the --include/--exclude pattern: * matches anything, ? one character, [a-z] one of a range.",
+      code: "INVALID_GLOB",
+      details: { pattern: glob },
+    });
+  }
 }

@@ -1,6 +1,6 @@
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
+import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 import { inside } from "./cache-layout.js";
 
 export interface WriteLocalDirMetadataParams {
@@ -23,13 +23,7 @@ export async function writeLocalDirMetadata(p: WriteLocalDirMetadataParams): Pro
   const base = join(p.localDir, ".cache", "huggingface");
   const meta = inside(join(base, "download"), `${p.path}.metadata`);
   await mkdir(dirname(meta), { recursive: true });
-  await writeFile(join(base, ".gitignore"), "*\n");
-  const tmp = `${meta}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, `${p.commit}\n${p.etag}\n${Date.now() / 1000}\n`);
-  try {
-    await rename(tmp, meta);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
+  // Through core's atomic writer: a link planted under either name is replaced, never written through.
+  await writeFileAtomic({ path: join(base, ".gitignore"), data: "*\n", sync: false });
+  await writeFileAtomic({ path: meta, data: `${p.commit}\n${p.etag}\n${Date.now() / 1000}\n`, sync: false });
 }

@@ -1,6 +1,6 @@
-import { mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { randomBytes } from "node:crypto";
+import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 
 export interface WriteRefParams {
   /** {repoDir}/refs/{revision} */
@@ -9,15 +9,11 @@ export interface WriteRefParams {
   commit: string;
 }
 
-/** Write refs/{revision} atomically (temp file + rename), content = the commit sha, no newline (like huggingface_hub). */
+/**
+ * Write refs/{revision} atomically (core's writer: unpredictable temp name, O_EXCL | O_NOFOLLOW, rename),
+ * content = the commit sha, no newline (like huggingface_hub).
+ */
 export async function writeRef(p: WriteRefParams): Promise<void> {
   await mkdir(dirname(p.refPath), { recursive: true });
-  const tmp = `${p.refPath}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(tmp, p.commit);
-  try {
-    await rename(tmp, p.refPath);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic({ path: p.refPath, data: p.commit, sync: false });
 }

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, stat } from "node:fs/promises";
+import { mkdir, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CatalogModel, MetaLayout } from "../../catalog/models.js";
 import { checkFreeSpace } from "../../core/fs/check-free-space.js";
@@ -14,7 +14,8 @@ import { classifyMetaResponse } from "./classify-meta-response.js";
 import { metaFileUrl } from "./meta-file-url.js";
 import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "./probe-meta-file-size.js";
-import { parseMd5Checklist } from "../../verify/parse-md5-checklist.js";
+import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
+import { ChecklistError } from "../../verify/errors.js";
 
 export interface DownloadMetaParams extends EngineOptions {
   /** The signed URL from Meta's email (secret: never rendered). */
@@ -101,16 +102,15 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
 
     const md5 = new Map<string, string>();
     for (const c of plan.checklists) {
-      const text = await readFile(c.destPath, "utf8").catch((e) => {
-        throw filesystemErrorFrom(e, c.destPath, "read");
-      });
-      let entries: ReturnType<typeof parseMd5Checklist>;
+      let entries: Awaited<ReturnType<typeof readMd5Checklist>>;
       try {
-        entries = parseMd5Checklist({ text, name: c.path });
+        entries = await readMd5Checklist({ path: c.destPath, name: c.path });
       } catch (e) {
         // Do not keep an unusable checklist as "complete": the next run must fetch it again.
-        await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
-        await removeVerifiedSidecar(c.destPath).catch(() => {});
+        if (e instanceof ChecklistError) {
+          await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
+          await removeVerifiedSidecar(c.destPath).catch(() => {});
+        }
         throw e;
       }
       for (const entry of entries) md5.set(c.folder ? `${c.folder}/${entry.path}` : entry.path, entry.md5);

@@ -61,6 +61,14 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
   if (!path.includes("*")) {
     throw new MetaUrlInvalidError("The signed URL has no `*` wildcard in its path: it must be the link from the email, not a link to one file.");
   }
+  // The `*` is replaced by each file's path: anywhere before the path (user info, host, port) it would
+  // move the signed query to another host. Meta's links have no user info either.
+  const authorityEnd = path.indexOf("/", path.indexOf("//") + 2);
+  if (u.username !== "" || u.password !== "" || authorityEnd < 0 || path.indexOf("*") < authorityEnd) {
+    throw new MetaUrlInvalidError(
+      "The signed URL has its `*` wildcard (or user info) before the host's path: it is not a link from Meta's email.",
+    );
+  }
   const missing = REQUIRED.filter((k) => !u.searchParams.get(k));
   if (missing.length > 0) {
     const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing.at(-1)} parameters` : `${missing[0]} parameter`;

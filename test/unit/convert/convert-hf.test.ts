@@ -102,7 +102,7 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
   it("leaves nothing under the final name when the output cannot be written", async () => {
     const blocker = join(work, "a-file");
     await writeFile(blocker, "x");
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({ category: "filesystem", code: "OUTPUT_NOT_WRITABLE" });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({ category: "filesystem", code: "PATH_CONFLICT" });
   });
 
   it("refuses q8_0 for HF and HF → HF", async () => {
