@@ -11,21 +11,29 @@
  * Contenders: llamagate, curl + md5sum -c, aria2c -j8 (no verification) and aria2c -j8 with
  * checksum=md5 per file (verifies like llamagate does).
  * Needs curl and md5sum; installs aria2 with apt-get when missing (skipped if that fails).
+ *
+ * BENCH_PROFILE=cdn: the CDN profile. Every connection is capped (BENCH_CONN_MBPS, default 64 MB/s, per
+ * connection across its keep-alive requests, like a CDN edge) and two shapes run in the same process:
+ *   shards: BENCH_SHARDS files (8), llamagate one connection per file (as `download` does for Meta) vs `aria2c -j8`;
+ *   large:  one file of BENCH_TOTAL_MB, llamagate `--parts 8` (pieces in file order) vs `aria2c -x8 -s8`.
+ * llamagate verifies every md5 while downloading; aria2c verifies nothing; both outputs are checked with
+ * md5sum afterwards (not timed). Default size in this profile: BENCH_TOTAL_MB=512.
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile, open } from "node:fs/promises";
 import os, { cpus, totalmem } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
-const TOTAL_MB = Number(process.env.BENCH_TOTAL_MB ?? 2048);
+const PROFILE = process.env.BENCH_PROFILE ?? "plain";
+const TOTAL_MB = Number(process.env.BENCH_TOTAL_MB ?? (PROFILE === "cdn" ? 512 : 2048));
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SHARDS);
-const CONN_MBPS = Number(process.env.BENCH_CONN_MBPS ?? 0);
+const CONN_MBPS = Number(process.env.BENCH_CONN_MBPS ?? (PROFILE === "cdn" ? 64 : 0));
 const PARTS = Number(process.env.BENCH_PARTS ?? 1);
 const BENCH = resolve(process.env.BENCH_DIR ?? join(ROOT, ".bench"));
 const SRC = join(BENCH, `src-${TOTAL_MB}x${SHARDS}`);
@@ -36,25 +44,28 @@ const NAMES = Array.from({ length: SHARDS }, (_, i) => `consolidated.${String(i)
 const log = (s) => process.stderr.write(`${s}\n`);
 const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
 
-async function makeShards() {
-  await mkdir(SRC, { recursive: true });
-  if (existsSync(join(SRC, "checklist.chk"))) return;
-  log(`generating ${SHARDS} shards of ${(SHARD_BYTES / 2 ** 20).toFixed(0)} MiB in ${SRC} ...`);
+async function makeShards(dir = SRC, names = NAMES, bytes = SHARD_BYTES) {
+  await mkdir(dir, { recursive: true });
+  if (existsSync(join(dir, "checklist.chk"))) return;
+  log(`generating ${names.length} file(s) of ${(bytes / 2 ** 20).toFixed(0)} MiB in ${dir} ...`);
   const block = Buffer.alloc(8 << 20);
-  for (const name of NAMES) {
-    const fh = await open(join(SRC, name), "w");
-    for (let off = 0; off < SHARD_BYTES; off += block.length) {
+  for (const name of names) {
+    const fh = await open(join(dir, name), "w");
+    for (let off = 0; off < bytes; off += block.length) {
       randomFillSync(block);
-      await fh.write(block, 0, Math.min(block.length, SHARD_BYTES - off));
+      await fh.write(block, 0, Math.min(block.length, bytes - off));
     }
     await fh.close();
   }
   // The checklist comes from the real md5sum, like Meta's.
-  await writeFile(join(SRC, "checklist.chk"), execFileSync("md5sum", NAMES, { cwd: SRC, maxBuffer: 1 << 20 }));
+  await writeFile(join(dir, "checklist.chk"), execFileSync("md5sum", names, { cwd: dir, maxBuffer: 1 << 20 }));
 }
 
-/** A plain static file server with Range support, in its own process (1 MiB reads). */
-function startServer() {
+/**
+ * A plain static file server with Range support, in its own process (1 MiB reads). With a cap, each
+ * connection (socket, across its keep-alive requests) sends at most BENCH_CONN_MBPS MB/s.
+ */
+function startServer(root = SRC) {
   const code = `
     const http = require("node:http"), fs = require("node:fs"), path = require("node:path");
     const root = process.argv[1];
@@ -77,13 +88,14 @@ function startServer() {
         const rate = Number(process.argv[2]) * 1e6;
         const src = fs.createReadStream(p, { start, end, highWaterMark: rate ? 1 << 18 : 1 << 20 });
         if (!rate) return void src.pipe(res);
-        // Per-connection cap: never ahead of rate * elapsed.
-        const t0 = Date.now(); let sent = 0;
+        // Per-connection cap: the socket's clock says when it may send next (a token bucket, no burst).
+        const sock = req.socket;
         src.on("data", (c) => {
-          src.pause(); sent += c.length;
+          src.pause();
           const ok = res.write(c);
-          const wait = Math.max(0, (sent / rate) * 1000 - (Date.now() - t0));
-          const go = () => setTimeout(() => src.resume(), wait);
+          const now = Date.now();
+          sock.nextAt = Math.max(now, sock.nextAt || now) + (c.length / rate) * 1000;
+          const go = () => setTimeout(() => src.resume(), Math.max(0, sock.nextAt - Date.now()));
           ok ? go() : res.once("drain", go);
         });
         src.on("end", () => res.end());
@@ -93,8 +105,12 @@ function startServer() {
     server.keepAliveTimeout = 60000;
     server.listen(0, "127.0.0.1", () => process.stdout.write(String(server.address().port) + "\\n"));
   `;
-  const child = spawn(process.execPath, ["-e", code, SRC, String(CONN_MBPS)], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolvePort) => child.stdout.once("data", (d) => resolvePort({ child, origin: `http://127.0.0.1:${String(d).trim()}` })));
+  const child = spawn(process.execPath, ["-e", code, root, String(CONN_MBPS)], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolvePort) =>
+    child.stdout.once("data", (d) => resolvePort({ child, origin: `http://127.0.0.1:${String(d).trim()}` })),
+  );
 }
 
 function run(cmd, args, opts = {}) {
@@ -123,18 +139,21 @@ async function timeIt(fn) {
 }
 
 /** Every tool's output is checked with the real md5sum after its timed run (not timed). */
-function checkOut() {
-  execFileSync("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT, stdio: ["ignore", "pipe", "pipe"] });
+function checkOut(dir = SRC) {
+  execFileSync("md5sum", ["-c", "--quiet", join(dir, "checklist.chk")], {
+    cwd: OUT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
-const llamagateDriver = (origin, checklist) => `
+const llamagateDriver = (origin, checklist, { concurrency = CONCURRENCY, parts = PARTS, size = SHARD_BYTES } = {}) => `
   import { downloadFiles } from ${JSON.stringify(join(ROOT, "dist/download/download-files.js"))};
   const lines = ${JSON.stringify(checklist)}.trim().split("\\n").map((l) => l.split(/\\s+\\*?/));
   const summary = await downloadFiles({
-    concurrency: ${CONCURRENCY},
-    partsPerFile: ${PARTS},
+    concurrency: ${concurrency},
+    partsPerFile: ${parts},
     partMinBytes: 16 << 20,
-    files: lines.map(([md5, name]) => ({ expectedSize: ${SHARD_BYTES}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
+    files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
   });
   const ok = summary.files.every((f) => f.verified && !f.skipped);
   process.stdout.write(JSON.stringify({ ok, maxRssKiB: process.resourceUsage().maxRSS, bytes: summary.totals.bytesTransferred }));
@@ -146,11 +165,15 @@ function median(xs) {
 }
 
 async function main() {
-  if (!existsSync(join(ROOT, "dist/download/download-files.js"))) throw new Error("run `npm run build` first (npm run bench:download does)");
+  if (PROFILE === "cdn") return mainCdn();
+  if (!existsSync(join(ROOT, "dist/download/download-files.js")))
+    throw new Error("run `npm run build` first (npm run bench:download does)");
   for (const c of ["curl", "md5sum"]) if (!have(c)) throw new Error(`${c} is required`);
   if (!have("aria2c")) {
     log("aria2c missing: installing the aria2 package with apt-get ...");
-    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], { stdio: "ignore" });
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], {
+      stdio: "ignore",
+    });
     if (!have("aria2c")) log("aria2c could not be installed; its column will be empty.");
   }
   await makeShards();
@@ -165,9 +188,29 @@ async function main() {
     await writeFile(driver, llamagateDriver(origin, checklist));
     await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
     // Like for like: aria2c checks each file's md5 (from the same checklist) itself and fails on a mismatch.
-    const md5Of = new Map(checklist.trim().split("\n").map((l) => l.split(/\s+\*?/)).map(([h, n]) => [n, h]));
-    await writeFile(join(BENCH, "aria2-input-md5.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}\n  checksum=md5=${md5Of.get(n)}`).join("\n"));
-    const aria2Args = (input) => ["-j8", "-q", "-d", OUT, "-i", join(BENCH, input), "--file-allocation=none", "--allow-overwrite=true", "--auto-file-renaming=false", "--console-log-level=error"];
+    const md5Of = new Map(
+      checklist
+        .trim()
+        .split("\n")
+        .map((l) => l.split(/\s+\*?/))
+        .map(([h, n]) => [n, h]),
+    );
+    await writeFile(
+      join(BENCH, "aria2-input-md5.txt"),
+      NAMES.map((n) => `${origin}/${n}\n  out=${n}\n  checksum=md5=${md5Of.get(n)}`).join("\n"),
+    );
+    const aria2Args = (input) => [
+      "-j8",
+      "-q",
+      "-d",
+      OUT,
+      "-i",
+      join(BENCH, input),
+      "--file-allocation=none",
+      "--allow-overwrite=true",
+      "--auto-file-renaming=false",
+      "--console-log-level=error",
+    ];
     const contenders = {
       llamagate: async () => {
         const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driver])));
@@ -182,12 +225,23 @@ async function main() {
         }),
       ...(have("aria2c")
         ? {
-            aria2c: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input.txt")))), note: "no verification" }),
-            aria2cMd5: async () => ({ ...(await timeIt(() => run("aria2c", aria2Args("aria2-input-md5.txt")))), note: "md5 checked by aria2c" }),
+            aria2c: async () => ({
+              ...(await timeIt(() => run("aria2c", aria2Args("aria2-input.txt")))),
+              note: "no verification",
+            }),
+            aria2cMd5: async () => ({
+              ...(await timeIt(() => run("aria2c", aria2Args("aria2-input-md5.txt")))),
+              note: "md5 checked by aria2c",
+            }),
           }
         : {}),
     };
-    const labels = { llamagate: "llamagate        ", curl: "curl + md5sum -c ", aria2c: "aria2c -j8       ", aria2cMd5: "aria2c -j8 + md5 " };
+    const labels = {
+      llamagate: "llamagate        ",
+      curl: "curl + md5sum -c ",
+      aria2c: "aria2c -j8       ",
+      aria2cMd5: "aria2c -j8 + md5 ",
+    };
     const order = Object.keys(contenders);
     for (let r = 0; r < RUNS; r++) {
       loadavg.push(os.loadavg()[0]);
@@ -218,17 +272,35 @@ async function main() {
     ...(arMd5 ? [["aria2c -j8 + checksum=md5 (verified, like for like)", arMd5]] : []),
   ];
   const report = {
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
     files: SHARDS,
     totalBytes,
     connMBps: CONN_MBPS || null,
     llamagatePartsPerFile: PARTS,
     runs: RUNS,
     loadAverage1m: loadavg.map((x) => Number(x.toFixed(2))),
-    seconds: { llamagate: results.llamagate, curlMd5sum: results.curl, aria2c: results.aria2c, aria2cMd5: results.aria2cMd5 },
-    medianMBps: { llamagate: mbps(lg), curlMd5sum: mbps(cu), aria2c: ar ? mbps(ar) : null, aria2cMd5: arMd5 ? mbps(arMd5) : null },
+    seconds: {
+      llamagate: results.llamagate,
+      curlMd5sum: results.curl,
+      aria2c: results.aria2c,
+      aria2cMd5: results.aria2cMd5,
+    },
+    medianMBps: {
+      llamagate: mbps(lg),
+      curlMd5sum: mbps(cu),
+      aria2c: ar ? mbps(ar) : null,
+      aria2cMd5: arMd5 ? mbps(arMd5) : null,
+    },
     ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null, vsAria2cMd5: arMd5 ? arMd5 / lg : null },
-    bestRatios: { vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate), vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null },
+    bestRatios: {
+      vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate),
+      vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null,
+    },
     llamagatePeakRssMiB: Math.round(peakRssKiB / 1024),
   };
   console.log(
@@ -244,14 +316,149 @@ async function main() {
   const bestOf = [best.llamagate, best.curl, ...(ar ? [best.aria2c] : []), ...(arMd5 ? [best.aria2cMd5] : [])];
   console.log(`  ${"".padEnd(58)} ${"median".padStart(9)} ${"".padStart(11)} ${"best".padStart(9)}`);
   rows.forEach(([name, s], i) =>
-    console.log(`  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`),
+    console.log(
+      `  ${name.padEnd(58)} ${s.toFixed(2).padStart(7)} s  ${mbps(s).toFixed(0).padStart(5)} MB/s  ${bestOf[i].toFixed(2).padStart(7)} s  ${mbps(bestOf[i]).toFixed(0).padStart(5)} MB/s`,
+    ),
   );
-  console.log(`  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`);
-  if (ar) console.log(`  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`);
-  if (arMd5) console.log(`  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`);
+  console.log(
+    `  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`,
+  );
+  if (ar)
+    console.log(
+      `  llamagate vs aria2c -j8:             ${report.ratios.vsAria2c.toFixed(2)}x median, ${(best.aria2c / best.llamagate).toFixed(2)}x best (target >= 1.0x)`,
+    );
+  if (arMd5)
+    console.log(
+      `  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`,
+    );
   console.log(`  load average (1 min) before each round and at the end: ${report.loadAverage1m.join(", ")}`);
   console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
-  await writeFile(join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`), JSON.stringify(report, null, 2));
+  await writeFile(
+    join(BENCH, `bench-download${CONN_MBPS ? `-cap${CONN_MBPS}` : ""}${PARTS > 1 ? `-parts${PARTS}` : ""}.json`),
+    JSON.stringify(report, null, 2),
+  );
+}
+
+/** BENCH_PROFILE=cdn: both shapes on a per-connection capped link, llamagate against aria2c in the same run. */
+async function mainCdn() {
+  if (!have("aria2c")) {
+    log("aria2c missing: installing the aria2 package with apt-get ...");
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq aria2"], {
+      stdio: "ignore",
+    });
+    if (!have("aria2c")) throw new Error("the cdn profile needs aria2c (apt-get install aria2)");
+  }
+  const totalBytes = SHARD_BYTES * SHARDS;
+  const large = { dir: join(BENCH, `src-${TOTAL_MB}x1`), names: ["consolidated.00.pth"], bytes: totalBytes };
+  await makeShards();
+  await makeShards(large.dir, large.names, large.bytes);
+  const shapes = [
+    {
+      name: `${SHARDS} shards`,
+      dir: SRC,
+      names: NAMES,
+      ours: {
+        concurrency: SHARDS,
+        parts: 1,
+        size: SHARD_BYTES,
+        label: `llamagate, one connection per file (${SHARDS})`,
+      },
+      theirs: {
+        label: "aria2c -j8",
+        args: () => ["-j8", "-i", join(BENCH, "aria2-cdn-shards.txt")],
+        input: (origin) => NAMES.map((n) => `${origin}/${basename(SRC)}/${n}\n  out=${n}`).join("\n"),
+      },
+    },
+    {
+      name: "one large file",
+      dir: large.dir,
+      names: large.names,
+      ours: { concurrency: 1, parts: 8, size: large.bytes, label: "llamagate --parts 8 (pieces in order)" },
+      theirs: {
+        label: "aria2c -x8 -s8",
+        args: (origin) => ["-x8", "-s8", "-o", large.names[0], `${origin}/${basename(large.dir)}/${large.names[0]}`],
+      },
+    },
+  ];
+  const { child, origin } = await startServer(BENCH);
+  const common = [
+    "-q",
+    "-d",
+    OUT,
+    "--file-allocation=none",
+    "--allow-overwrite=true",
+    "--auto-file-renaming=false",
+    "--console-log-level=error",
+  ];
+  const report = {
+    profile: "cdn",
+    connMBps: CONN_MBPS,
+    totalBytes,
+    runs: RUNS,
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, node: process.version },
+    shapes: [],
+  };
+  try {
+    for (const shape of shapes) {
+      const checklist = await readFile(join(shape.dir, "checklist.chk"), "utf8");
+      const driver = join(BENCH, "llamagate-driver-cdn.mjs");
+      // The server serves BENCH: the files are under <origin>/<src dir>/.
+      await writeFile(driver, llamagateDriver(`${origin}/${basename(shape.dir)}`, checklist, shape.ours));
+      if (shape.theirs.input) await writeFile(join(BENCH, "aria2-cdn-shards.txt"), shape.theirs.input(origin));
+      const times = { ours: [], theirs: [] };
+      const loads = [];
+      for (let r = 0; r < RUNS; r++) {
+        loads.push(Number(os.loadavg()[0].toFixed(2)));
+        for (const who of r % 2 === 0 ? ["ours", "theirs"] : ["theirs", "ours"]) {
+          const t =
+            who === "ours"
+              ? await timeIt(async () => {
+                  const lg = JSON.parse(await run(process.execPath, [driver]));
+                  if (!lg.ok) throw new Error("llamagate did not verify every file");
+                })
+              : await timeIt(() => run("aria2c", [...shape.theirs.args(origin), ...common]));
+          checkOut(shape.dir);
+          times[who].push(t.seconds);
+          log(
+            `  ${shape.name}: ${(who === "ours" ? shape.ours.label : shape.theirs.label).padEnd(42)} ${t.seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)})`,
+          );
+        }
+      }
+      loads.push(Number(os.loadavg()[0].toFixed(2)));
+      const ours = median(times.ours);
+      const theirs = median(times.theirs);
+      report.shapes.push({
+        shape: shape.name,
+        ours: shape.ours.label,
+        theirs: shape.theirs.label,
+        seconds: times,
+        medianSeconds: { ours, theirs },
+        ratio: theirs / ours,
+        loadAverage1m: loads,
+      });
+    }
+  } finally {
+    child.kill();
+    await rm(OUT, { recursive: true, force: true });
+  }
+  const gib = (totalBytes / 2 ** 30).toFixed(2);
+  console.log(
+    `\nCDN profile: ${gib} GiB per shape, each connection capped at ${CONN_MBPS} MB/s, median of ${RUNS} runs, ${report.machine.cpus} CPUs`,
+  );
+  for (const s of report.shapes) {
+    const mbps = (x) => (totalBytes / 1e6 / x).toFixed(0);
+    console.log(`  ${s.shape}:`);
+    console.log(
+      `    ${s.ours.padEnd(44)} ${s.medianSeconds.ours.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.ours).padStart(5)} MB/s (md5 verified)`,
+    );
+    console.log(
+      `    ${s.theirs.padEnd(44)} ${s.medianSeconds.theirs.toFixed(2).padStart(6)} s ${mbps(s.medianSeconds.theirs).padStart(5)} MB/s (not verified)`,
+    );
+    console.log(
+      `    llamagate vs ${s.theirs}: ${s.ratio.toFixed(2)}x (target >= 1.0x); load average ${s.loadAverage1m.join(", ")}`,
+    );
+  }
+  await writeFile(join(BENCH, `bench-download-cdn${CONN_MBPS}.json`), JSON.stringify(report, null, 2));
 }
 
 main().catch((e) => {

@@ -1,6 +1,7 @@
 /**
- * One backoff policy for every network client in llamagate (transfer engine, Hub API client):
- * exponential backoff with full jitter, honouring a server's Retry-After, cancellable by signal.
+ * One backoff policy and one retry loop (`withRetry`) for every network client in llamagate: the Hub API
+ * client (sources/hf/hub-request.ts), the single-stream and the parts transfer (download/). Exponential
+ * backoff with full jitter, honouring a server's Retry-After (core/http/parse-retry-after.ts), cancellable.
  */
 import { InterruptedError } from "./errors.js";
 
@@ -16,12 +17,17 @@ export interface RetryPolicy {
   maxRetryAfterMs?: number;
 }
 
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = { attempts: 5, baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 300_000 };
+export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = {
+  attempts: 5,
+  baseMs: 500,
+  maxMs: 30_000,
+  maxRetryAfterMs: 300_000,
+};
 
 /**
  * Delay before retry number `attempt` (1-based): full jitter over min(maxMs, baseMs * 2^(attempt-1)),
- * never less than baseMs/2 so a flapping server is not hammered. `retryAfterMs` (from the server) wins
- * when it is longer, capped by maxRetryAfterMs.
+ * never less than baseMs/2 so a flapping server is not hammered. A server's `retryAfterMs` is honoured
+ * as asked (capped by maxRetryAfterMs, never below that floor).
  */
 export function backoffDelay(params: {
   /** 1 for the first retry. */
@@ -37,11 +43,11 @@ export function backoffDelay(params: {
   const random = params.random ?? Math.random;
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
   const floor = Math.min(ceiling, policy.baseMs / 2);
-  const jittered = floor + random() * (ceiling - floor);
-  if (params.retryAfterMs !== undefined && params.retryAfterMs > jittered) {
-    return Math.min(params.retryAfterMs, policy.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs!);
+  if (params.retryAfterMs !== undefined) {
+    const cap = policy.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs!;
+    return Math.round(Math.max(floor, Math.min(params.retryAfterMs, cap)));
   }
-  return Math.round(jittered);
+  return Math.round(floor + random() * (ceiling - floor));
 }
 
 /** Sleep `ms`, rejecting with InterruptedError as soon as `signal` aborts. */
@@ -70,36 +76,65 @@ export interface RetryDecision {
   reason?: string;
 }
 
+/** What `onRetry` is told before each wait. */
+export interface RetryInfo {
+  /** Failures in a row without progress (1 = the first retry; restarts at 1 after a try that made progress). */
+  attempt: number;
+  /** Retries so far in this call, progress or not (1-based). */
+  retry: number;
+  /** The wait about to start, in ms. */
+  waitMs: number;
+  /** The classifier's reason. */
+  reason: string;
+  /** The failure. */
+  error: unknown;
+}
+
 /**
- * Run `fn` until it succeeds, `classify` says the error is final, the attempts are spent, or `signal`
- * aborts. Throws the last error (or InterruptedError on abort).
+ * The one retry loop of llamagate: run `fn` until it succeeds, `classify` says the error is final, the
+ * attempts are spent, or `signal` aborts (also during a wait: InterruptedError at once). Waits follow
+ * backoffDelay (exponential, full jitter, Retry-After honoured). A try that made progress (`progress()`
+ * grew, e.g. bytes written) resets the count: a long transfer over a flaky link is not failed for
+ * failures spread over hours. Throws the last error.
  */
 export async function withRetry<T>(params: {
   /** The operation; gets the 0-based try number. */
-  fn: (attempt: number) => Promise<T>;
+  fn: (tryNumber: number) => Promise<T>;
   /** Decide whether an error is worth another try. */
   classify: (error: unknown) => RetryDecision;
   /** Retry policy. @default DEFAULT_RETRY_POLICY */
   policy?: RetryPolicy;
+  /** A measure that only grows with useful work (bytes received); progress during a try resets the attempts. */
+  progress?: () => number;
   /** Called before each wait (for progress events / logs). */
-  onRetry?: (info: { attempt: number; waitMs: number; reason: string; error: unknown }) => void;
+  onRetry?: (info: RetryInfo) => void;
   /** Cancels the operation and any wait. */
   signal?: AbortSignal;
   /** Random source for jitter (tests). */
   random?: () => number;
+  /** Wait function (tests). @default sleep */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }): Promise<T> {
   const policy = params.policy ?? DEFAULT_RETRY_POLICY;
-  for (let attempt = 0; ; attempt++) {
+  const wait = params.sleep ?? sleep;
+  let failures = 0;
+  for (let n = 0; ; n++) {
     if (params.signal?.aborted) throw new InterruptedError();
+    const before = params.progress?.() ?? 0;
     try {
-      return await params.fn(attempt);
+      return await params.fn(n);
     } catch (e) {
-      if (params.signal?.aborted) throw e instanceof InterruptedError ? e : new InterruptedError(undefined, { cause: e });
+      if (params.signal?.aborted) {
+        throw e instanceof InterruptedError ? e : new InterruptedError(undefined, { cause: e });
+      }
+      if ((params.progress?.() ?? 0) > before) failures = 0;
+      failures++;
       const d = params.classify(e);
-      if (!d.retry || attempt >= policy.attempts) throw e;
-      const waitMs = backoffDelay({ attempt: attempt + 1, policy, retryAfterMs: d.retryAfterMs, random: params.random });
-      params.onRetry?.({ attempt: attempt + 1, waitMs, reason: d.reason ?? "error", error: e });
-      await sleep(waitMs, params.signal);
+      if (!d.retry || failures > policy.attempts) throw e;
+      const waitMs = backoffDelay({ attempt: failures, policy, retryAfterMs: d.retryAfterMs, random: params.random });
+      params.onRetry?.({ attempt: failures, retry: n + 1, waitMs, reason: d.reason ?? "error", error: e });
+      await wait(waitMs, params.signal);
+      if (params.signal?.aborted) throw new InterruptedError();
     }
   }
 }

@@ -30,11 +30,24 @@ export class HtmlInsteadOfFileError extends LlamagateError {
 
 /** The server's size differs from the expected size, or the body ended early and could not be completed. */
 export class SizeMismatchError extends LlamagateError {
-  constructor(file: string, expected: number, actual: number, options: LlamagateErrorOptions = {}) {
-    super("SIZE_MISMATCH", "integrity", `${file}: expected ${expected} bytes, the server has ${actual}.`, {
+  /**
+   * `expected` / `actual` are real byte counts: the sizes of the file, or (with `range`) the length of the
+   * byte range asked for and the bytes the server sent for it (`sentAtLeast`: it was cut off there, it
+   * sent more).
+   */
+  constructor(
+    file: string,
+    expected: number,
+    actual: number,
+    options: LlamagateErrorOptions & { sentAtLeast?: boolean; range?: { start: number; end: number } } = {},
+  ) {
+    const { sentAtLeast, range, ...rest } = options;
+    const what = range ? ` for bytes ${range.start}-${range.end - 1}` : "";
+    const has = sentAtLeast ? `the server sent at least ${actual}` : `the server has ${actual}`;
+    super("SIZE_MISMATCH", "integrity", `${file}: expected ${expected} bytes${what}, ${has}.`, {
       hint: "The file on the server is not the one the listing describes; get a fresh link or file list and run again.",
-      details: { file, expected, actual },
-      ...options,
+      details: { file, expected, actual, ...(range ? { range } : {}), ...(sentAtLeast ? { sentAtLeast } : {}) },
+      ...rest,
     });
   }
 }
@@ -58,7 +71,11 @@ export class HttpStatusError extends LlamagateError {
 
 /** Connection errors, premature close, stalls (retryable). */
 export class TransferNetworkError extends LlamagateError {
-  constructor(file: string, readonly reason: string, options: LlamagateErrorOptions = {}) {
+  constructor(
+    file: string,
+    readonly reason: string,
+    options: LlamagateErrorOptions = {},
+  ) {
     super("NETWORK", "network", `${file}: ${reason}.`, {
       hint: "Check the network connection and run the same command again: downloaded bytes are kept and the transfer resumes.",
       details: { file, reason },
@@ -74,8 +91,29 @@ function categoryFor(status: number) {
 }
 
 function hintFor(status: number): string {
-  if (status === 401 || status === 403) return "Access was refused: check the link or credentials (a signed link may have expired).";
-  if (status === 404 || status === 410) return "The file does not exist at that address: check the model name, revision or link.";
+  if (status === 401 || status === 403)
+    return "Access was refused: check the link or credentials (a signed link may have expired).";
+  if (status === 404 || status === 410)
+    return "The file does not exist at that address: check the model name, revision or link.";
   if (status === 429) return "The server is rate-limiting: wait a few minutes and run the same command again.";
   return "The server failed; run the same command again later: downloaded bytes are kept.";
+}
+
+/** The server did not honour a Range request as asked (whole file, another range, or 416). */
+export class RangeRefusedError extends TransferNetworkError {
+  constructor(
+    file: string,
+    readonly kind: "ignored" | "mismatch" | "unsatisfiable",
+    /** The file size a 416 answer named (Content-Range "bytes *\/N"). */
+    readonly serverTotal?: number,
+  ) {
+    super(
+      file,
+      kind === "ignored"
+        ? "the server ignored the byte range asked for"
+        : kind === "mismatch"
+          ? "the server answered a different byte range than requested"
+          : "the partial file does not fit the file on the server",
+    );
+  }
 }

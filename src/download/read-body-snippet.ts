@@ -1,7 +1,8 @@
-import { discardBody, type OpenResponse } from "./open-response.js";
+import { discardBody } from "../core/http/discard-body.js";
+import type { HttpResponse } from "../core/http/send-request.js";
 
 /** The first ~4 KiB of an error response's body as text (then the body is thrown away). */
-export async function readBodySnippet(res: OpenResponse): Promise<string> {
+export async function readBodySnippet(res: Pick<HttpResponse, "body">): Promise<string> {
   const parts: Buffer[] = [];
   let n = 0;
   try {

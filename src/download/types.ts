@@ -64,9 +64,12 @@ export interface DownloadFilesParams {
   files: TransferFile[];
   /** Files transferred at once. @default 4 */
   concurrency?: number;
-  /** Parallel HTTP Range parts per large file (files with allowParts !== false). @default 1 */
+  /**
+   * Connections per large file (files with allowParts !== false): the file is cut into pieces in file order
+   * and each connection takes the next piece (one Range request per piece). @default 1
+   */
   partsPerFile?: number;
-  /** Files smaller than this are never split into parts; each part is at least this long. @default 64 MiB */
+  /** Files smaller than twice this are never split; pieces are at least min(this, 4 MiB). @default 64 MiB */
   partMinBytes?: number;
   /** undici dispatcher (tests, proxies). @default a keep-alive Agent owned by the call */
   dispatcher?: Dispatcher;
@@ -161,7 +164,7 @@ export type DownloadEvent =
 
 /**
  * The engine settings a source pipeline passes through unchanged (each pipeline documents its own
- * defaults: Meta 4 files at once and no parts, the Hub 8 files at once).
+ * defaults: Meta one connection per file up to 8 and no parts, the Hub 8 files at once).
  */
 export type EngineOptions = Pick<
   DownloadFilesParams,

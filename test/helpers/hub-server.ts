@@ -6,8 +6,8 @@
  * Hashes are computed here with node:crypto, independently of the code under test.
  */
 import { createHash } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { listenLocal, serveBytes, type Fault } from "./server-base.js";
 
 export interface HubFileSpec {
   path: string;
@@ -83,7 +83,11 @@ export function gitBlobSha1(b: Buffer): string {
   return createHash("sha1").update(`blob ${b.length}\0`).update(b).digest("hex");
 }
 
-export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTokenSpec[]; faults?: HubFaults }): Promise<HubServer> {
+export async function startHubServer(opts: {
+  repos: HubRepoSpec[];
+  tokens: HubTokenSpec[];
+  faults?: HubFaults;
+}): Promise<HubServer> {
   const requests: RecordedRequest[] = [];
   const faults: HubFaults = { ...opts.faults };
   const dropped = new Set<string>();
@@ -91,33 +95,33 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
   const blobs = new Map<string, Buffer>();
   for (const r of opts.repos) for (const f of r.files) if (f.lfs) blobs.set(sha256(f.content), f.served ?? f.content);
 
-  const cdn = createServer((req, res) => {
+  const cdn = await listenLocal((req, res) => {
     record(requests, "cdn", req);
     if (req.headers.authorization) {
       // What S3/CloudFront answer when a presigned URL also carries an Authorization header.
-      res.writeHead(400, { "content-type": "application/xml" }).end("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>");
+      res
+        .writeHead(400, { "content-type": "application/xml" })
+        .end("<Error><Code>InvalidArgument</Code><Message>Only one auth mechanism allowed</Message></Error>");
       return;
     }
     const url = new URL(req.url ?? "/", "http://x");
     const sha = url.pathname.split("/").pop() ?? "";
     const body = blobs.get(sha);
-    if (!url.searchParams.get("X-Amz-Signature") || !body) return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    if (!url.searchParams.get("X-Amz-Signature") || !body)
+      return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    let fault: Fault | undefined;
     if (faults.dropOnce?.includes(sha) && !dropped.has(sha) && req.method === "GET") {
       dropped.add(sha);
-      res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
-      res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
-      return;
-    }
-    if (faults.stallOnce?.includes(sha) && !stalled.has(sha) && req.method === "GET") {
+      fault = { kind: "drop", afterBytes: Math.floor(body.length / 2) };
+    } else if (faults.stallOnce?.includes(sha) && !stalled.has(sha) && req.method === "GET") {
       stalled.add(sha);
-      res.writeHead(200, { "content-length": body.length, "accept-ranges": "bytes" });
-      res.write(body.subarray(0, Math.floor(body.length / 2)));
-      return;
+      fault = { kind: "stall", afterBytes: Math.floor(body.length / 2) };
     }
-    sendBody(req, res, body, { etag: `"${sha}"` });
+    serveBytes(req, res, body, { fault, headers: { etag: `"${sha}"` } });
+    return;
   });
 
-  const hub = createServer((req, res) => {
+  const hub = await listenLocal((req, res) => {
     record(requests, "hub", req);
     try {
       handleHub(req, res);
@@ -126,10 +130,8 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     }
   });
 
-  await listen(cdn);
-  await listen(hub);
-  const endpoint = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
-  const cdnOrigin = `http://127.0.0.1:${(cdn.address() as AddressInfo).port}`;
+  const endpoint = hub.origin;
+  const cdnOrigin = cdn.origin;
 
   function tokenOf(req: IncomingMessage): HubTokenSpec | "invalid" | undefined {
     const h = req.headers.authorization;
@@ -157,7 +159,9 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
           accessToken: {
             displayName: `${tok.user}-token`,
             role: tok.role,
-            ...(tok.role === "fineGrained" ? { fineGrained: { canReadGatedRepos: tok.canReadGatedRepos ?? false, global: [], scoped: [] } } : {}),
+            ...(tok.role === "fineGrained"
+              ? { fineGrained: { canReadGatedRepos: tok.canReadGatedRepos ?? false, global: [], scoped: [] } }
+              : {}),
           },
         },
       });
@@ -167,7 +171,11 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     if (api) {
       if (faults.apiRateLimit && faults.apiRateLimit > 0) {
         faults.apiRateLimit--;
-        res.writeHead(429, { ratelimit: '"api";r=0;t=0', "ratelimit-policy": '"fixed window";"api";q=500;w=300', "content-type": "application/json" });
+        res.writeHead(429, {
+          ratelimit: '"api";r=0;t=0',
+          "ratelimit-policy": '"fixed window";"api";q=500;w=300',
+          "content-type": "application/json",
+        });
         return void res.end(JSON.stringify({ error: "Too many requests" }));
       }
       const repo = findRepo(api[1]!, tok, res);
@@ -175,7 +183,13 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       const commit = commitOf(repo, api[3] ?? "main", res);
       if (!commit) return;
       if (api[2] === "tree") return sendTree(res, repo, commit, url);
-      return json(res, 200, { id: repo.id, sha: commit, private: Boolean(repo.private), gated: repo.gated ?? false, siblings: repo.files.map((f) => ({ rfilename: f.path })) });
+      return json(res, 200, {
+        id: repo.id,
+        sha: commit,
+        private: Boolean(repo.private),
+        gated: repo.gated ?? false,
+        siblings: repo.files.map((f) => ({ rfilename: f.path })),
+      });
     }
 
     const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(path);
@@ -206,7 +220,9 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
         });
         return void res.end();
       }
-      return sendBody(req, res, file.served ?? file.content, { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": faults.resolveCommitOverride ?? commit });
+      return void serveBytes(req, res, file.served ?? file.content, {
+        headers: { etag: `"${gitBlobSha1(file.content)}"`, "x-repo-commit": faults.resolveCommitOverride ?? commit },
+      });
     }
     err(res, 404, undefined, "Not found");
   }
@@ -233,14 +249,27 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
 
   function gatedAllowed(repo: HubRepoSpec, tok: HubTokenSpec | undefined, res: ServerResponse): boolean {
     if (!tok) {
-      err(res, 401, "GatedRepo", `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+      err(
+        res,
+        401,
+        "GatedRepo",
+        `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+      );
       return false;
     }
     const state = tok.access?.[repo.id];
     if (state === "granted" && (tok.role !== "fineGrained" || tok.canReadGatedRepos)) return true;
-    if (state === "pending") err(res, 403, "GatedRepo", `Your request to access model ${repo.id} is awaiting a review from the repo authors.`);
-    else if (state === "rejected") err(res, 403, "GatedRepo", `Your request to access model ${repo.id} has been rejected by the repo's authors.`);
-    else err(res, 403, "GatedRepo", `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${endpoint}/${repo.id} to ask for access.`);
+    if (state === "pending")
+      err(res, 403, "GatedRepo", `Your request to access model ${repo.id} is awaiting a review from the repo authors.`);
+    else if (state === "rejected")
+      err(res, 403, "GatedRepo", `Your request to access model ${repo.id} has been rejected by the repo's authors.`);
+    else
+      err(
+        res,
+        403,
+        "GatedRepo",
+        `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${endpoint}/${repo.id} to ask for access.`,
+      );
     return false;
   }
 
@@ -254,7 +283,17 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
       ...[...dirs].map((d) => ({ type: "directory", path: d, oid: "0".repeat(40), size: 0 })),
       ...repo.files.map((f) =>
         f.lfs
-          ? { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`)), lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 } }
+          ? {
+              type: "file",
+              path: f.path,
+              size: f.content.length,
+              oid: gitBlobSha1(
+                Buffer.from(
+                  `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`,
+                ),
+              ),
+              lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 },
+            }
           : { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(f.content) },
       ),
       ...(repo.extraTreeEntries ?? []),
@@ -277,7 +316,7 @@ export async function startHubServer(opts: { repos: HubRepoSpec[]; tokens: HubTo
     requests,
     faults,
     close: async () => {
-      await Promise.all([close(hub), close(cdn)]);
+      await Promise.all([hub.close(), cdn.close()]);
     },
   };
 }
@@ -292,36 +331,22 @@ function record(log: RecordedRequest[], server: "hub" | "cdn", req: IncomingMess
   });
 }
 
-function sendBody(req: IncomingMessage, res: ServerResponse, body: Buffer, extra: Record<string, string>) {
-  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
-  const head = req.method === "HEAD";
-  if (range) {
-    const start = Number(range[1]);
-    const end = range[2] ? Math.min(Number(range[2]), body.length - 1) : body.length - 1;
-    if (start >= body.length) return void res.writeHead(416, { "content-range": `bytes */${body.length}` }).end();
-    res.writeHead(206, { ...extra, "content-length": end - start + 1, "content-range": `bytes ${start}-${end}/${body.length}`, "accept-ranges": "bytes" });
-    return void res.end(head ? undefined : body.subarray(start, end + 1));
-  }
-  res.writeHead(200, { ...extra, "content-length": body.length, "accept-ranges": "bytes" });
-  res.end(head ? undefined : body);
-}
-
 function json(res: ServerResponse, status: number, value: unknown) {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
 }
 
-function err(res: ServerResponse, status: number, code: string | undefined, message: string, extra: Record<string, string> = {}) {
-  res.writeHead(status, { "content-type": "application/json", "x-error-message": message, ...(code ? { "x-error-code": code } : {}), ...extra });
-  res.end(JSON.stringify({ error: message }));
-}
-
-function listen(s: Server): Promise<void> {
-  return new Promise((resolve) => s.listen(0, "127.0.0.1", () => resolve()));
-}
-
-function close(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    s.closeAllConnections();
-    s.close(() => resolve());
+function err(
+  res: ServerResponse,
+  status: number,
+  code: string | undefined,
+  message: string,
+  extra: Record<string, string> = {},
+) {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "x-error-message": message,
+    ...(code ? { "x-error-code": code } : {}),
+    ...extra,
   });
+  res.end(JSON.stringify({ error: message }));
 }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { downloadFiles, downloadFilesIter } from "../../src/download/download-files.js";
+import { pieceSize } from "../../src/download/transfer-parts.js";
 import type { TransferFile } from "../../src/download/types.js";
 import { startRangeServer, type RangeServer } from "../helpers/range-server.js";
 
@@ -36,43 +37,84 @@ const file = (extra: Partial<TransferFile> = {}): TransferFile => ({
   ...extra,
 });
 
-/** Byte ranges a set of requests covered, sorted. */
-function ranges(): [number, number][] {
-  return server
+/** Byte ranges the requests asked for, in the order they arrived (sorted by start with `sorted`). */
+function ranges(sorted = true): [number, number][] {
+  const r = server
     .requestsFor("/big.pth")
     .map((e) => /^bytes=(\d+)-(\d+)$/.exec(e.range ?? ""))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => [Number(m[1]), Number(m[2])] as [number, number])
-    .sort((a, b) => a[0] - b[0]);
+    .map((m) => [Number(m[1]), Number(m[2])] as [number, number]);
+  return sorted ? r.sort((a, b) => a[0] - b[0]) : r;
+}
+
+/** Abort a parts download once `bytes` are on disk; resolves with the state file it left. */
+async function abortAt(
+  bytes: number,
+  parts: number,
+): Promise<{ parts: { start: number; end: number; done: number }[] }> {
+  const ac = new AbortController();
+  await expect(
+    (async () => {
+      const it = downloadFilesIter({
+        files: [file()],
+        partsPerFile: parts,
+        partMinBytes: PART_MIN,
+        retry: FAST_RETRY,
+        signal: ac.signal,
+        progressIntervalMs: 0,
+      });
+      for await (const e of it) if (e.type === "file-progress" && e.bytesDone >= bytes) ac.abort();
+    })(),
+  ).rejects.toMatchObject({ category: "interrupted" });
+  return JSON.parse(await readFile(join(dir, "big.pth.llamagate-parts.json"), "utf8"));
 }
 
 describe("transfer engine: parallel Range parts", () => {
-  it("splits a large file into N ranged requests that tile it, and hashes it in order", async () => {
+  it("cuts a large file into pieces handed out in file order; the ranges tile it; it is hashed in order", async () => {
     const s = await downloadFiles({ files: [file()], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     expect(s.files[0]!.hashes).toEqual({ md5: md5(A), sha256: createHash("sha256").update(A).digest("hex") });
+    const piece = pieceSize(A.length, 4, PART_MIN);
     const r = ranges();
-    expect(r).toHaveLength(4);
+    expect(r).toHaveLength(Math.ceil(A.length / piece));
     expect(r[0]![0]).toBe(0);
     for (let i = 1; i < r.length; i++) expect(r[i]![0]).toBe(r[i - 1]![1] + 1);
     expect(r.at(-1)![1]).toBe(A.length - 1);
+    // Each of the 4 connections takes the next piece: a piece is asked for within 4 places of its rank.
+    const arrived = ranges(false).map((x) => x[0]);
+    const rank = new Map(r.map((x, i) => [x[0], i]));
+    arrived.forEach((start, i) => expect(Math.abs(rank.get(start)! - i)).toBeLessThan(4));
     expect(existsSync(join(dir, "big.pth.llamagate-parts.json"))).toBe(false);
   });
 
   it("never splits files that do not allow parts (frugal sources)", async () => {
-    await downloadFiles({ files: [file({ allowParts: false })], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    await downloadFiles({
+      files: [file({ allowParts: false })],
+      partsPerFile: 4,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(server.requestsFor("/big.pth").map((e) => e.range)).toEqual([undefined]);
   });
 
-  it("retries only the part whose connection dropped, from where it stopped", async () => {
+  it("retries only the piece whose connection dropped, from where it stopped", async () => {
     server.addFault("/big.pth", { kind: "drop", afterBytes: 300_000 });
     const s = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     const gets = server.requestsFor("/big.pth");
-    expect(gets).toHaveLength(3);
+    expect(gets).toHaveLength(Math.ceil(A.length / pieceSize(A.length, 2, PART_MIN)) + 1);
     expect(s.files[0]!.retries).toBe(1);
-    // Every byte crossed the wire once, plus nothing: the retry continued the dropped part.
+    // Every byte crossed the wire once: the retry continued the dropped piece.
     expect(gets.reduce((n, e) => n + e.bytesSent, 0)).toBe(A.length);
+    expect(ranges(false)[1]![0]).toBeGreaterThan(0);
+  });
+
+  it("a piece that keeps failing after progress is not given up (attempts reset after progress)", async () => {
+    // 12 drops on the first two pieces, each after some bytes: more than the 4 attempts a piece may use.
+    server.addFault("/big.pth", { kind: "drop", afterBytes: 60_000 }, 12);
+    const s = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: 2 << 20, retry: FAST_RETRY });
+    expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
+    expect(s.files[0]!.retries).toBe(12);
   });
 
   it("falls back to one stream when the server ignores Range", async () => {
@@ -81,46 +123,63 @@ describe("transfer engine: parallel Range parts", () => {
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
   });
 
-  it("keeps per-part state on abort; a rerun (with or without parts) resumes and verifies", async () => {
-    server.addFault("/big.pth", { kind: "stall", afterBytes: 1_100_000 }, 2);
-    const ac = new AbortController();
-    let error: unknown;
-    try {
-      for await (const e of downloadFilesIter({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY, signal: ac.signal, progressIntervalMs: 0 })) {
-        if (e.type === "file-progress" && e.bytesDone >= 2_000_000) ac.abort();
-      }
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toMatchObject({ category: "interrupted" });
-    const state = JSON.parse(await readFile(join(dir, "big.pth.llamagate-parts.json"), "utf8"));
-    expect(state.parts).toHaveLength(2);
-    expect(state.parts.every((p: { done: number }) => p.done >= 1_000_000)).toBe(true);
+  it("reports the real sizes when the server sends more bytes than a piece asked for", async () => {
+    server.addFault("/big.pth", { kind: "overlong", extra: 1000 });
+    const piece = pieceSize(A.length, 2, PART_MIN);
+    const err = await downloadFiles({
+      files: [file()],
+      partsPerFile: 2,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "SIZE_MISMATCH",
+      details: { expected: piece, range: { start: 0, end: piece }, sentAtLeast: true },
+    });
+    const actual = (err as { details: { actual: number } }).details.actual;
+    expect(actual).toBeGreaterThan(piece);
+    expect(actual).toBeLessThanOrEqual(piece + 1000);
+    expect((err as Error).message).toContain(
+      `expected ${piece} bytes for bytes 0-${piece - 1}, the server sent at least ${actual}`,
+    );
+    expect((err as Error).message).not.toContain(String(A.length + 1));
+  });
 
+  it("keeps per-piece state on abort; a rerun resumes each unfinished piece where it stopped", async () => {
+    await server.close();
+    // 3 MB/s per connection: the abort lands mid-transfer, whatever the machine's load.
+    server = await startRangeServer({ files: { "/big.pth": A }, chunkSize: 16 << 10, bytesPerSecond: 3_000_000 });
+    const state = await abortAt(1_500_000, 2);
+    const unfinished = state.parts.filter((p) => p.done < p.end - p.start);
+    expect(unfinished.length).toBeGreaterThan(0);
+    const saved = state.parts.reduce((n, p) => n + p.done, 0);
+    expect(saved).toBeGreaterThanOrEqual(1_000_000);
     server.clearLog();
-    const s = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    const s = await downloadFiles({
+      files: [file({ url: `${server.origin}/big.pth` })],
+      partsPerFile: 2,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
-    const r = ranges();
-    expect(r).toHaveLength(2);
-    expect(r[0]![0]).toBe(state.parts[0].done);
-    expect(r[1]![0]).toBe(state.parts[1].start + state.parts[1].done);
-    expect(s.files[0]!.bytesReused).toBe(state.parts[0].done + state.parts[1].done);
+    expect(ranges().map((x) => x[0])).toEqual(unfinished.map((p) => p.start + p.done));
+    expect(s.files[0]!.bytesReused).toBe(saved);
+    expect(server.requestsFor("/big.pth").reduce((n, e) => n + e.bytesSent, 0)).toBe(A.length - saved);
   });
 
   it("a single-stream rerun keeps only the contiguous prefix of a multi-part partial", async () => {
-    server.addFault("/big.pth", { kind: "stall", afterBytes: 1_100_000 }, 2);
-    const ac = new AbortController();
-    await expect(
-      (async () => {
-        for await (const e of downloadFilesIter({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY, signal: ac.signal, progressIntervalMs: 0 })) {
-          if (e.type === "file-progress" && e.bytesDone >= 2_000_000) ac.abort();
-        }
-      })(),
-    ).rejects.toMatchObject({ category: "interrupted" });
-    const state = JSON.parse(await readFile(join(dir, "big.pth.llamagate-parts.json"), "utf8"));
+    await server.close();
+    server = await startRangeServer({ files: { "/big.pth": A }, chunkSize: 16 << 10, bytesPerSecond: 3_000_000 });
+    const state = await abortAt(1_500_000, 2);
+    let prefix = 0;
+    for (const p of state.parts) {
+      prefix = p.start + p.done;
+      if (p.done < p.end - p.start) break;
+    }
+    expect(prefix).toBeGreaterThan(0);
     server.clearLog();
-    await downloadFiles({ files: [file()], retry: FAST_RETRY });
+    await downloadFiles({ files: [file({ url: `${server.origin}/big.pth` })], retry: FAST_RETRY });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
-    expect(server.requestsFor("/big.pth").map((e) => e.range)).toEqual([`bytes=${state.parts[0].done}-`]);
+    expect(server.requestsFor("/big.pth").map((e) => e.range)).toEqual([`bytes=${prefix}-`]);
   });
 });

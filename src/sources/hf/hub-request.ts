@@ -1,8 +1,12 @@
-import { request, type Dispatcher } from "undici";
-import { InterruptedError } from "../../core/errors.js";
+import type { Dispatcher } from "undici";
+import { LlamagateError } from "../../core/errors.js";
+import { discardBody } from "../../core/http/discard-body.js";
+import { parseRetryAfter } from "../../core/http/parse-retry-after.js";
+import { sendRequest } from "../../core/http/send-request.js";
+import { withDispatcher } from "../../core/http/with-dispatcher.js";
 import { redactUrl } from "../../core/redact.js";
+import { withRetry } from "../../core/retry.js";
 import { HubHttpError, RateLimitedError } from "./errors.js";
-import { parseRetryWait } from "./parse-retry-wait.js";
 
 /** A buffered Hub response (API bodies are small; file bodies never go through here). */
 export interface HubResponse {
@@ -20,7 +24,7 @@ export interface HubRequestParams {
   method?: "GET" | "HEAD";
   /** Bearer token; only ever sent to the URL's own origin. */
   token?: string;
-  /** undici dispatcher (tests, proxies). */
+  /** undici dispatcher (tests, proxies). @default a keep-alive Agent owned by this call */
   dispatcher?: Dispatcher;
   /** Cancels waits and requests. */
   signal?: AbortSignal;
@@ -32,108 +36,102 @@ export interface HubRequestParams {
   onRetry?: (info: { status?: number; waitSeconds: number; attempt: number; url: string }) => void;
   /** Wait function (tests); default is a timer that honours `signal`. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Random source for the backoff jitter (tests). */
+  random?: () => number;
 }
 
 const RETRY_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_BODY = 16 * 1024 * 1024;
 
-/**
- * One Hub API call: no cross-origin redirects (a relative redirect after a repo rename is followed),
- * retries 429/5xx/network errors with Retry-After/RateLimit waits or exponential backoff (1..8 s).
- * Non-retryable statuses come back to the caller for classification.
- */
-export async function hubRequest(params: HubRequestParams): Promise<HubResponse> {
-  const maxRetries = params.maxRetries ?? 5;
-  const sleep = params.sleep ?? defaultSleep;
-  let url = params.url;
-  let attempt = 0;
-  let redirects = 0;
-  for (;;) {
-    if (params.signal?.aborted) throw new InterruptedError();
-    let res: HubResponse;
-    try {
-      res = await once(url, params);
-    } catch (e) {
-      if (params.signal?.aborted) throw new InterruptedError();
-      if (attempt >= maxRetries) {
-        throw new HubHttpError(`Could not reach the Hub at ${redactUrl(url)}: ${(e as Error).message}.`, {
-          hint: "Check your connection, proxy and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only the local cache.",
-          cause: e,
-        });
-      }
-      const wait = Math.min(8, 2 ** attempt);
-      attempt++;
-      params.onRetry?.({ waitSeconds: wait, attempt, url: redactUrl(url) });
-      await sleep(wait * 1000, params.signal);
-      continue;
-    }
-    const location = header(res.headers, "location");
-    if (res.status >= 300 && res.status < 400 && location && redirects < 5) {
-      const next = new URL(location, url);
-      // Only same-origin (relative) redirects are followed here: a renamed repo. A CDN redirect is data.
-      if (next.origin === new URL(url).origin) {
-        url = next.toString();
-        redirects++;
-        continue;
-      }
-    }
-    if (RETRY_STATUS.has(res.status)) {
-      const told = parseRetryWait(res.headers);
-      if (attempt >= maxRetries) {
-        if (res.status === 429) throw new RateLimitedError(redactUrl(url), told);
-        return res;
-      }
-      const wait = Math.min(params.maxWaitSeconds ?? 60, told ?? Math.min(8, 2 ** attempt));
-      attempt++;
-      params.onRetry?.({ status: res.status, waitSeconds: wait, attempt, url: redactUrl(url) });
-      await sleep(wait * 1000, params.signal);
-      continue;
-    }
-    return res;
+/** A retryable status, thrown inside the retry loop and unwrapped when the tries are spent. */
+class RetryableStatus extends Error {
+  constructor(readonly response: HubResponse) {
+    super(`HTTP ${response.status}`);
   }
 }
 
-async function once(url: string, params: HubRequestParams): Promise<HubResponse> {
-  const headers: Record<string, string> = { "user-agent": "llamagate", "accept-encoding": "identity" };
+/**
+ * One Hub API call over the one request helper (core/http/send-request.ts) and the one retry loop
+ * (core/retry.ts): no cross-origin redirects (a relative redirect after a repo rename is followed; a
+ * CDN redirect is returned as data), 429/5xx/network errors retried with Retry-After/RateLimit waits or
+ * exponential backoff with jitter (1..8 s). Non-retryable statuses come back to the caller for classification.
+ */
+export async function hubRequest(params: HubRequestParams): Promise<HubResponse> {
+  const safeUrl = redactUrl(params.url);
+  const policy = {
+    attempts: params.maxRetries ?? 5,
+    baseMs: 1000,
+    maxMs: 8000,
+    maxRetryAfterMs: (params.maxWaitSeconds ?? 60) * 1000,
+  };
+  return withDispatcher(params.dispatcher, async (dispatcher) => {
+    try {
+      return await withRetry({
+        fn: async () => {
+          const res = await once(params, dispatcher);
+          if (RETRY_STATUS.has(res.status)) throw new RetryableStatus(res);
+          return res;
+        },
+        classify: (e) => {
+          if (e instanceof RetryableStatus) {
+            return { retry: true, reason: e.message, retryAfterMs: parseRetryAfter(e.response.headers) };
+          }
+          return { retry: !(e instanceof LlamagateError), reason: "network error" };
+        },
+        policy,
+        signal: params.signal,
+        sleep: params.sleep,
+        random: params.random,
+        onRetry: (i) =>
+          params.onRetry?.({
+            ...(i.error instanceof RetryableStatus ? { status: i.error.response.status } : {}),
+            waitSeconds: i.waitMs / 1000,
+            attempt: i.attempt,
+            url: safeUrl,
+          }),
+      });
+    } catch (e) {
+      if (e instanceof RetryableStatus) {
+        if (e.response.status !== 429) return e.response;
+        const told = parseRetryAfter(e.response.headers);
+        throw new RateLimitedError(safeUrl, told === undefined ? undefined : Math.ceil(told / 1000));
+      }
+      if (e instanceof LlamagateError) throw e;
+      throw new HubHttpError(`Could not reach the Hub at ${safeUrl}: ${(e as Error).message}.`, {
+        hint: "Check your connection, proxy and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only the local cache.",
+        cause: e,
+      });
+    }
+  });
+}
+
+async function once(params: HubRequestParams, dispatcher: Dispatcher): Promise<HubResponse> {
+  const headers: Record<string, string> = { "user-agent": "llamagate" };
   if (params.token) headers.authorization = `Bearer ${params.token}`;
-  const r = await request(url, {
+  const r = await sendRequest({
+    url: params.url,
     method: params.method ?? "GET",
     headers,
-    dispatcher: params.dispatcher,
+    redirects: "same-origin",
+    maxRedirects: 5,
+    dispatcher,
     signal: params.signal,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
   });
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of r.body) {
     size += (c as Buffer).length;
     if (size > MAX_BODY) {
-      r.body.destroy();
+      discardBody(r.body);
       throw new Error("response body too large");
     }
     chunks.push(c as Buffer);
   }
-  return { status: r.statusCode, headers: r.headers, body: Buffer.concat(chunks), url };
+  return { status: r.status, headers: r.headers, body: Buffer.concat(chunks), url: r.url };
 }
 
 /** A header value as one string. */
 export function header(headers: HubResponse["headers"], name: string): string | undefined {
   const v = headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

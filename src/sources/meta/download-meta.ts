@@ -17,6 +17,9 @@ import { probeMetaFileSize } from "./probe-meta-file-size.js";
 import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { ChecklistError } from "../../verify/errors.js";
 
+/** Default files fetched at once: one connection per file of the release, up to this cap. */
+const META_MAX_CONCURRENCY = 8;
+
 export interface DownloadMetaParams extends EngineOptions {
   /** The signed URL from Meta's email (secret: never rendered). */
   url: string;
@@ -77,7 +80,8 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
   try {
     const common = {
-      concurrency: params.concurrency ?? 4,
+      // One connection per file of the release (the engine caps it at the number of files), at most 8.
+      concurrency: params.concurrency ?? META_MAX_CONCURRENCY,
       partsPerFile: params.partsPerFile ?? 1,
       partMinBytes: params.partMinBytes,
       dispatcher: params.dispatcher,

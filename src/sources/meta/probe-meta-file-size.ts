@@ -1,4 +1,7 @@
-import { request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { discardBody } from "../../core/http/discard-body.js";
+import { sendRequest } from "../../core/http/send-request.js";
+import { withDispatcher } from "../../core/http/with-dispatcher.js";
 
 export interface ProbeMetaFileSizeParams {
   /** Signed file URL (secret: never rendered). */
@@ -15,15 +18,18 @@ export interface ProbeMetaFileSizeParams {
  */
 export async function probeMetaFileSize({ url, dispatcher, signal }: ProbeMetaFileSizeParams): Promise<number | undefined> {
   try {
-    const res = await request(url, { method: "GET", headers: { range: "bytes=0-0" }, dispatcher, signal });
-    const range = res.headers["content-range"];
-    const length = res.headers["content-length"];
-    // dump() discards the body (closing the connection quietly if it is a whole file: Range was ignored).
-    await res.body.dump().catch(() => {});
-    const total = typeof range === "string" ? /\/(\d+)$/.exec(range)?.[1] : undefined;
-    if (res.statusCode === 206 && total) return Number(total);
-    if (res.statusCode === 200 && typeof length === "string" && /^\d+$/.test(length)) return Number(length);
-    return undefined;
+    return await withDispatcher(dispatcher, async (d) => {
+      const res = await sendRequest({ url, range: { start: 0, end: 0 }, dispatcher: d, signal });
+      const range = res.headers["content-range"];
+      const length = res.headers["content-length"];
+      // Read the one byte (keeps the connection); a whole file (Range ignored) is cut off instead.
+      if (res.status === 206) for await (const _ of res.body) void _;
+      else discardBody(res.body);
+      const total = typeof range === "string" ? /\/(\d+)$/.exec(range)?.[1] : undefined;
+      if (res.status === 206 && total) return Number(total);
+      if (res.status === 200 && typeof length === "string" && /^\d+$/.test(length)) return Number(length);
+      return undefined;
+    });
   } catch {
     return undefined;
   }

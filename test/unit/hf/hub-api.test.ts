@@ -156,9 +156,9 @@ describe("hubRequest: 429 handling", () => {
       hub.faults.apiRateLimit = 0;
     }
   });
-  it("retries a refused connection with backoff, then reports a network error", async () => {
+  it("retries a refused connection with backoff (jitter up to 1 s, 2 s), then reports a network error", async () => {
     const waits: number[] = [];
-    await expect(hubRequest({ url: "http://127.0.0.1:1/api/whoami-v2", maxRetries: 2, sleep: async (ms) => void waits.push(ms) })).rejects.toMatchObject({ code: "HF_HTTP_ERROR", category: "network" });
+    await expect(hubRequest({ url: "http://127.0.0.1:1/api/whoami-v2", maxRetries: 2, random: () => 0.999999, sleep: async (ms) => void waits.push(ms) })).rejects.toMatchObject({ code: "HF_HTTP_ERROR", category: "network" });
     expect(waits).toEqual([1000, 2000]);
   });
 });

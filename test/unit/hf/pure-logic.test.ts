@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { parseRepoId } from "../../../src/sources/hf/parse-repo-id.js";
 import { checkRepoPath } from "../../../src/sources/hf/check-repo-path.js";
 import { globToRegExp, selectFiles } from "../../../src/sources/hf/select-files.js";
-import { parseRetryWait } from "../../../src/sources/hf/parse-retry-wait.js";
 import { assertRevision } from "../../../src/sources/hf/resolve-revision.js";
 import { hubUrls } from "../../../src/sources/hf/hub-urls.js";
 import type { RepoFile } from "../../../src/sources/hf/list-repo-tree.js";
@@ -80,16 +79,3 @@ describe("selectFiles", () => {
   });
 });
 
-describe("parseRetryWait", () => {
-  it("RateLimit with r=0 waits t+1 seconds (huggingface_hub's rule)", () => {
-    expect(parseRetryWait({ ratelimit: '"api";r=0;t=55' })).toBe(56);
-  });
-  it("RateLimit with requests left falls back to Retry-After", () => {
-    expect(parseRetryWait({ ratelimit: '"api";r=3;t=55', "retry-after": "7" })).toBe(7);
-  });
-  it("reads Retry-After seconds and HTTP dates", () => {
-    expect(parseRetryWait({ "retry-after": "12" })).toBe(12);
-    expect(parseRetryWait({ "retry-after": "Thu, 01 Jan 2026 00:00:30 GMT" }, Date.parse("2026-01-01T00:00:00Z"))).toBe(30);
-    expect(parseRetryWait({})).toBeUndefined();
-  });
-});

@@ -1,0 +1,53 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findModel } from "../../../src/catalog/find-model.js";
+import { downloadMetaIter, type MetaDownloadEvent } from "../../../src/sources/meta/download-meta.js";
+import { startMetaCdn, type MetaCdn } from "../../helpers/meta-cdn-server.js";
+
+const SHARDS = Array.from({ length: 8 }, (_, i) => `llama-2-70b/consolidated.0${i}.pth`);
+
+/** How many shards had started when the first shard hit its (held) stall and was retried. */
+async function shardsStartedBeforeFirstRetry(cdn: MetaCdn, dir: string, concurrency?: number): Promise<number> {
+  // Every shard sends 1000 bytes, then holds the connection for 800 ms and closes it (the engine resumes).
+  for (const s of SHARDS) cdn.fault(s, { kind: "stall", afterBytes: 1000, ms: 800 });
+  const started = new Set<string>();
+  let atFirstRetry: number | undefined;
+  const it = downloadMetaIter({
+    url: cdn.url(),
+    models: [findModel({ name: "llama-2-70b" })],
+    dir,
+    spaceCheck: false,
+    retry: { attempts: 4, baseMs: 5, maxMs: 20 },
+    ...(concurrency ? { concurrency } : {}),
+  });
+  for await (const e of it as AsyncIterable<MetaDownloadEvent>) {
+    if (e.type === "file-start" && SHARDS.includes(e.name)) started.add(e.name);
+    if (e.type === "file-retry" && atFirstRetry === undefined) atFirstRetry = started.size;
+  }
+  return atFirstRetry ?? -1;
+}
+
+describe("downloadMeta: default concurrency", () => {
+  let cdn: MetaCdn;
+  let dir: string;
+  beforeAll(async () => {
+    cdn = await startMetaCdn({ models: ["llama-2-70b"], shardBytes: 20_000 });
+    dir = await mkdtemp(join(tmpdir(), "llamagate-meta-conc-"));
+  });
+  afterAll(async () => {
+    await cdn.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("fetches every file of the release at once by default (one connection per file, up to 8)", async () => {
+    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "default"))).toBe(8);
+    // Still one GET per shard, plus one ranged continuation after each held connection.
+    for (const s of SHARDS) expect(cdn.cdn.requests.filter((q) => q.path === s && q.method === "GET")).toHaveLength(2);
+  });
+
+  it("--concurrency still decides when set", async () => {
+    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "four"), 4)).toBeLessThanOrEqual(4);
+  });
+});
