@@ -62,7 +62,13 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
       : null,
     convert: s.convert
       ? {
-          outputs: s.convert.outputs.map((o) => ({ path: o.path, format: o.format, dtype: o.dtype, bytes: o.bytes, converted: o.converted })),
+          outputs: s.convert.outputs.map((o) => ({
+            path: o.path,
+            format: o.format,
+            dtype: o.dtype,
+            bytes: o.bytes,
+            converted: o.converted,
+          })),
           seconds: round(s.convert.seconds),
           upToDate: s.upToDate.includes("convert"),
         }

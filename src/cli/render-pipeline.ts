@@ -45,7 +45,9 @@ export async function renderPipeline<E extends { type: string }, S>(
           if (e.stage === "convert") nextQuarter = 0.25;
           break;
         case "stage-done":
-          log(`      ${TITLES[e.stage]}: ${e.upToDate ? "already done, nothing to do" : "done"} (${e.seconds.toFixed(1)} s)`);
+          log(
+            `      ${TITLES[e.stage]}: ${e.upToDate ? "already done, nothing to do" : "done"} (${e.seconds.toFixed(1)} s)`,
+          );
           break;
         case "stage-skipped":
           log(`[${ORDER.indexOf(e.stage) + 1}/${ORDER.length}] ${TITLES[e.stage]}: skipped (${e.reason})`);
@@ -54,23 +56,34 @@ export async function renderPipeline<E extends { type: string }, S>(
           log(`      ${licenseGateLine(e.model, e.gate)}`);
           break;
         case "license-not-applicable":
-          log(`      note: ${e.repoId} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`);
+          log(
+            `      note: ${e.repoId} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`,
+          );
           break;
         case "meta-plan":
-          log(`      Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(e.expiresAt.getTime() - Date.now())} left); ${e.files.length} files (${e.layout} layout)`);
+          log(
+            `      Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(e.expiresAt.getTime() - Date.now())} left); ${e.files.length} files (${e.layout} layout)`,
+          );
           break;
         case "hf-resolved":
           log(`      ${e.repoId}: revision ${e.revision} is commit ${e.commit}`);
           break;
         case "hf-plan":
-          log(`      ${e.files.length} file(s), ${formatBytes(e.files.reduce((a, f) => a + f.size, 0))}${e.cached ? ` (${e.cached} already in the cache)` : ""}`);
+          log(
+            `      ${e.files.length} file(s), ${formatBytes(e.files.reduce((a, f) => a + f.size, 0))}${e.cached ? ` (${e.cached} already in the cache)` : ""}`,
+          );
           break;
         case "verify-file":
-          log(`      ${e.path}: ${e.status}${e.rehashed ? "" : " (hash recorded when it was verified; file unchanged, not re-hashed)"}`);
+          log(
+            `      ${e.path}: ${e.status}${e.rehashed ? "" : " (hash recorded when it was verified; file unchanged, not re-hashed)"}`,
+          );
           break;
         case "convert-event": {
           const c = e.event;
-          if (c.type === "plan") log(`      ${c.source === "meta" ? "Meta checkpoint" : "Hugging Face snapshot"} → ${c.target.toUpperCase()} ${c.dtype}: ${c.tensors} tensors, ${formatBytes(c.bytes)}`);
+          if (c.type === "plan")
+            log(
+              `      ${c.source === "meta" ? "Meta checkpoint" : "Hugging Face snapshot"} → ${c.target.toUpperCase()} ${c.dtype}: ${c.tensors} tensors, ${formatBytes(c.bytes)}`,
+            );
           else if (c.type === "warning") log(`      warning: ${c.message}`);
           else if (c.type === "file") log(`      wrote ${c.path} (${formatBytes(c.bytes)})`);
           else if (c.totalBytes > 0 && c.doneBytes / c.totalBytes >= nextQuarter) {

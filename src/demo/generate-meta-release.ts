@@ -49,10 +49,17 @@ export interface GeneratedRelease {
  * format (bf16, split across shards by Meta's rules), and checklists holding the real md5 of each file.
  * It converts and runs like a downloaded model; its weights are seeded random numbers.
  */
-export async function generateMetaRelease({ root, models, seed = 1, tokenizerPath = DEMO_TOKENIZER_PATH }: GenerateMetaReleaseParams): Promise<GeneratedRelease> {
+export async function generateMetaRelease({
+  root,
+  models,
+  seed = 1,
+  tokenizerPath = DEMO_TOKENIZER_PATH,
+}: GenerateMetaReleaseParams): Promise<GeneratedRelease> {
   for (const m of models) {
     if (m.license !== "llama2") {
-      throw new UsageError(`The demo imitates Llama 2-style releases; ${m.name} is not one.`, { hint: "Use --model llama-2-7b (the default) or another llama-2 model." });
+      throw new UsageError(`The demo imitates Llama 2-style releases; ${m.name} is not one.`, {
+        hint: "Use --model llama-2-7b (the default) or another llama-2 model.",
+      });
     }
   }
   const plan = buildMetaPlan({ models, dir: root });
@@ -72,8 +79,15 @@ export async function generateMetaRelease({ root, models, seed = 1, tokenizerPat
         shardsOf.set(model.name, shards);
       }
       const index = Number(/consolidated\.(\d+)\.pth$/.exec(f.path)?.[1] ?? 0);
-      const tensors = [...shards[index]!].map(([name, t]) => ({ name, dtype: "BF16" as const, shape: t.shape, data: toBf16(t.data) }));
-      weightBytes += writeTorchCheckpoint(f.destPath, tensors, { storageOf: (name) => /^layers\.\d+\./.exec(name)?.[0] ?? name });
+      const tensors = [...shards[index]!].map(([name, t]) => ({
+        name,
+        dtype: "BF16" as const,
+        shape: t.shape,
+        data: toBf16(t.data),
+      }));
+      weightBytes += writeTorchCheckpoint(f.destPath, tensors, {
+        storageOf: (name) => /^layers\.\d+\./.exec(name)?.[0] ?? name,
+      });
     } else await writeFile(f.destPath, textFor(f.kind));
     const bytes = await readFile(f.destPath);
     md5s.set(f.path, createHash("md5").update(bytes).digest("hex"));
@@ -81,7 +95,9 @@ export async function generateMetaRelease({ root, models, seed = 1, tokenizerPat
   }
   for (const c of plan.checklists) {
     const covered = plan.files.filter((f) => f.checklist === c.path);
-    const text = covered.map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`).join("");
+    const text = covered
+      .map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`)
+      .join("");
     await writeFile(c.destPath, text);
     files[c.path] = Buffer.byteLength(text);
   }

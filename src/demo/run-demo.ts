@@ -32,7 +32,16 @@ export interface RunDemoParams {
 }
 
 export type DemoEvent =
-  | { type: "demo-release"; files: number; bytes: number; weightBytes: number; origin: string; expiresAt: Date; dir: string; dropAt?: { path: string; afterBytes: number } }
+  | {
+      type: "demo-release";
+      files: number;
+      bytes: number;
+      weightBytes: number;
+      origin: string;
+      expiresAt: Date;
+      dir: string;
+      dropAt?: { path: string; afterBytes: number };
+    }
   | PipelineEvent;
 
 export interface DemoSummary {
@@ -60,8 +69,16 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
   try {
     const release = await generateMetaRelease({ root, models: [model] });
     const firstShard = `${model.meta!.folder}/consolidated.00.pth`;
-    const dropAt = params.showResume === false ? undefined : { path: firstShard, afterBytes: Math.floor(release.files[firstShard]! / 2) };
-    cdn = await serveSignedCdn({ root, secret: randomBytes(32).toString("hex"), keyPairId: "KDEMO0LLAMAGATE", ...(dropAt ? { dropOnce: dropAt } : {}) });
+    const dropAt =
+      params.showResume === false
+        ? undefined
+        : { path: firstShard, afterBytes: Math.floor(release.files[firstShard]! / 2) };
+    cdn = await serveSignedCdn({
+      root,
+      secret: randomBytes(32).toString("hex"),
+      keyPairId: "KDEMO0LLAMAGATE",
+      ...(dropAt ? { dropOnce: dropAt } : {}),
+    });
     const expiresAt = new Date(Date.now() + 24 * 3600 * 1000);
     yield {
       type: "demo-release",
@@ -83,7 +100,14 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
       engine: { retry: { attempts: 5, baseMs: 100, maxMs: 1000 } },
       verify: true,
       convert: convert ? { to: "gguf" } : false,
-      smokeTest: convert ? { device: "cpu", reference: true, prompt: params.prompt ?? "The capital of France is", maxTokens: params.maxTokens ?? 8 } : false,
+      smokeTest: convert
+        ? {
+            device: "cpu",
+            reference: true,
+            prompt: params.prompt ?? "The capital of France is",
+            maxTokens: params.maxTokens ?? 8,
+          }
+        : false,
       ...(params.smokeStage ? { smokeStage: params.smokeStage } : {}),
       ...(params.signal ? { signal: params.signal } : {}),
     });

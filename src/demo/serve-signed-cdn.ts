@@ -79,7 +79,8 @@ export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<Sign
     const file = join(params.root, ...path.split("/"));
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) return void xml(res, rec, 404, "NoSuchKey", "The specified key does not exist.");
-    const drop = dropPending && method === "GET" && path === params.dropOnce?.path ? params.dropOnce.afterBytes : undefined;
+    const drop =
+      dropPending && method === "GET" && path === params.dropOnce?.path ? params.dropOnce.afterBytes : undefined;
     if (drop !== undefined) dropPending = false;
     const size = st.size;
     let start = 0;
@@ -148,7 +149,14 @@ export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<Sign
   };
 }
 
-async function sendBody(res: ServerResponse, rec: CdnRequestRecord, file: string, start: number, end: number, dropAfter: number | undefined) {
+async function sendBody(
+  res: ServerResponse,
+  rec: CdnRequestRecord,
+  file: string,
+  start: number,
+  end: number,
+  dropAfter: number | undefined,
+) {
   const fh = await open(file, "r");
   try {
     let pos = start;
@@ -209,7 +217,12 @@ function safePath(pathname: string): string | undefined {
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 

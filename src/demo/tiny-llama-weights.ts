@@ -74,7 +74,11 @@ export function metaSplitDimForTest(name: string, shape: number[], embeddingSpli
 }
 
 /** Cut full weights into model-parallel shards the way Meta's training layout stores them. */
-export function splitIntoShards(weights: Map<string, F32Tensor>, nShards: number, embeddingSplitDim = 1): Map<string, F32Tensor>[] {
+export function splitIntoShards(
+  weights: Map<string, F32Tensor>,
+  nShards: number,
+  embeddingSplitDim = 1,
+): Map<string, F32Tensor>[] {
   const shards = Array.from({ length: nShards }, () => new Map<string, F32Tensor>());
   for (const [name, t] of weights) {
     const dim = metaSplitDimForTest(name, t.shape, embeddingSplitDim);
@@ -90,7 +94,8 @@ export function splitIntoShards(weights: Map<string, F32Tensor>, nShards: number
       const c = cols / nShards;
       shards.forEach((s, i) => {
         const data = new Float32Array(rows * c);
-        for (let row = 0; row < rows; row++) data.set(t.data.subarray(row * cols + i * c, row * cols + (i + 1) * c), row * c);
+        for (let row = 0; row < rows; row++)
+          data.set(t.data.subarray(row * cols + i * c, row * cols + (i + 1) * c), row * c);
         s.set(name, { shape: [rows, c], data });
       });
     }

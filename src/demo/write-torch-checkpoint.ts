@@ -13,7 +13,13 @@ import { crc32 } from "node:zlib";
 
 type TorchDType = "F32" | "F16" | "BF16" | "I64" | "I32";
 
-const STORAGE: Record<TorchDType, string> = { F32: "FloatStorage", F16: "HalfStorage", BF16: "BFloat16Storage", I64: "LongStorage", I32: "IntStorage" };
+const STORAGE: Record<TorchDType, string> = {
+  F32: "FloatStorage",
+  F16: "HalfStorage",
+  BF16: "BFloat16Storage",
+  I64: "LongStorage",
+  I32: "IntStorage",
+};
 const ITEM: Record<TorchDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
 class Pickle {

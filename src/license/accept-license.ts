@@ -48,7 +48,8 @@ export type LicenseAcceptance =
 export async function acceptLicense(p: AcceptLicenseParams): Promise<LicenseAcceptance> {
   let via: "flag" | "prompt" | null = p.acceptLicense ? "flag" : null;
   if (!via && p.interactive) {
-    if (!(await p.interactive({ evaluation: p.evaluation, family: p.family }))) return { accepted: false, reason: "declined" };
+    if (!(await p.interactive({ evaluation: p.evaluation, family: p.family })))
+      return { accepted: false, reason: "declined" };
     via = "prompt";
   }
   if (!via) return { accepted: false, reason: "no-terminal" };

@@ -36,16 +36,29 @@ export async function* convertStage(p: ConvertStageParams): AsyncGenerator<Pipel
     await source.close();
   }
   const suffix = p.to === "hf" ? "-hf" : `-${dtype.toLowerCase()}.gguf`;
-  const out = resolve(p.out ?? (p.outDir !== undefined ? join(p.outDir, `${p.name ?? basename(input)}${suffix}`) : join(dirname(input), `${basename(input)}${suffix}`)));
+  const out = resolve(
+    p.out ??
+      (p.outDir !== undefined
+        ? join(p.outDir, `${p.name ?? basename(input)}${suffix}`)
+        : join(dirname(input), `${basename(input)}${suffix}`)),
+  );
   const newestInput = await newestMtime(input, tokenizer);
   const outputTime = await outputMtime(out, p.to);
   if (outputTime !== undefined && outputTime > newestInput) {
     return { path: out, format: p.to, dtype, bytes: await outputBytes(out, p.to), input, converted: false };
   }
-  const it = convertCheckpointIter({ input, to: p.to, dtype, out, force: outputTime !== undefined, ...(p.signal ? { signal: p.signal } : {}) });
+  const it = convertCheckpointIter({
+    input,
+    to: p.to,
+    dtype,
+    out,
+    force: outputTime !== undefined,
+    ...(p.signal ? { signal: p.signal } : {}),
+  });
   for (;;) {
     const r = await it.next();
-    if (r.done) return { path: r.value.output, format: p.to, dtype: r.value.dtype, bytes: r.value.bytes, input, converted: true };
+    if (r.done)
+      return { path: r.value.output, format: p.to, dtype: r.value.dtype, bytes: r.value.bytes, input, converted: true };
     yield { type: "convert-event", event: r.value };
   }
 }

@@ -81,7 +81,8 @@ export type PipelineEvent =
   | MetaDownloadEvent
   | HfDownloadEvent;
 
-export type PipelineDownloadResult = { source: "meta"; result: MetaDownloadSummary } | { source: "hf"; result: HfDownloadSummary };
+export type PipelineDownloadResult =
+  { source: "meta"; result: MetaDownloadSummary } | { source: "hf"; result: HfDownloadSummary };
 
 export interface PipelineVerifyResult {
   /** Files checked against a checksum (Meta: checklist md5; Hugging Face: LFS sha256 / git blob sha1). */

@@ -14,7 +14,11 @@ import type { SmokeStageEvent, SmokeStageParams, SmokeStageResult } from "./smok
  */
 export async function* referenceSmokeTest(p: SmokeStageParams): AsyncGenerator<SmokeStageEvent, SmokeStageResult> {
   if (!p.sourceDir) {
-    throw new LlamagateError("SMOKE_NO_SOURCE", "smoke-test", `The reference smoke test of ${p.path} needs the weights it was converted from.`);
+    throw new LlamagateError(
+      "SMOKE_NO_SOURCE",
+      "smoke-test",
+      `The reference smoke test of ${p.path} needs the weights it was converted from.`,
+    );
   }
   yield { type: "smoke-phase", phase: "load" };
   const t0 = performance.now();
@@ -40,13 +44,26 @@ export async function* referenceSmokeTest(p: SmokeStageParams): AsyncGenerator<S
 
   yield { type: "smoke-phase", phase: "generate" };
   const t1 = performance.now();
-  const run = greedyGenerate({ model: converted, prompt: ids, maxTokens, stopToken: eos, ...(p.signal ? { signal: p.signal } : {}) });
+  const run = greedyGenerate({
+    model: converted,
+    prompt: ids,
+    maxTokens,
+    stopToken: eos,
+    ...(p.signal ? { signal: p.signal } : {}),
+  });
   const genSeconds = (performance.now() - t1) / 1000;
   const text = sp ? decodeSentencePiece(sp, run.tokens) : run.tokens.join(" ");
-  for (const [i, t] of run.tokens.entries()) yield { type: "smoke-token", index: i, text: sp ? decodeSentencePiece(sp, [t]) : String(t) };
+  for (const [i, t] of run.tokens.entries())
+    yield { type: "smoke-token", index: i, text: sp ? decodeSentencePiece(sp, [t]) : String(t) };
 
   yield { type: "smoke-phase", phase: "reference" };
-  const ref = greedyGenerate({ model: original, prompt: ids, maxTokens, stopToken: eos, ...(p.signal ? { signal: p.signal } : {}) });
+  const ref = greedyGenerate({
+    model: original,
+    prompt: ids,
+    maxTokens,
+    stopToken: eos,
+    ...(p.signal ? { signal: p.signal } : {}),
+  });
   let maxLogitDiff = 0;
   const steps = Math.min(run.stepLogits.length, ref.stepLogits.length);
   for (let s = 0; s < steps; s++) {
@@ -54,16 +71,22 @@ export async function* referenceSmokeTest(p: SmokeStageParams): AsyncGenerator<S
     const b = ref.stepLogits[s]!;
     for (let i = 0; i < a.length; i++) {
       const d = Math.abs(a[i]! - b[i]!);
-      if (!Number.isFinite(a[i]!)) throw new LlamagateError("SMOKE_NAN", "smoke-test", `${p.path} produced a non-finite logit.`);
+      if (!Number.isFinite(a[i]!))
+        throw new LlamagateError("SMOKE_NAN", "smoke-test", `${p.path} produced a non-finite logit.`);
       if (d > maxLogitDiff) maxLogitDiff = d;
     }
   }
   const tokensMatch = run.tokens.length === ref.tokens.length && run.tokens.every((t, i) => t === ref.tokens[i]);
   if (!tokensMatch) {
-    throw new LlamagateError("SMOKE_REFERENCE_MISMATCH", "smoke-test", `${p.path} does not generate what the original weights do (largest logit difference ${maxLogitDiff.toPrecision(3)}).`, {
-      hint: "Convert again from the verified download; if it persists, report it with the model name.",
-      details: { converted: run.tokens, original: ref.tokens, maxLogitDiff },
-    });
+    throw new LlamagateError(
+      "SMOKE_REFERENCE_MISMATCH",
+      "smoke-test",
+      `${p.path} does not generate what the original weights do (largest logit difference ${maxLogitDiff.toPrecision(3)}).`,
+      {
+        hint: "Convert again from the verified download; if it persists, report it with the model name.",
+        details: { converted: run.tokens, original: ref.tokens, maxLogitDiff },
+      },
+    );
   }
   if (run.tokens.length === 0) throw new LlamagateError("SMOKE_EMPTY", "smoke-test", `${p.path} generated nothing.`);
   return {

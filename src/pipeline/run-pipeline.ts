@@ -37,7 +37,9 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     seconds: (performance.now() - t0) / 1000,
   });
   if (p.source.kind === "hf" && p.models.length > 1) {
-    throw new UsageError(`A Hugging Face download takes one repo, got ${p.models.length} models.`, { hint: "Run one download per repo." });
+    throw new UsageError(`A Hugging Face download takes one repo, got ${p.models.length} models.`, {
+      hint: "Run one download per repo.",
+    });
   }
 
   // 1. License gate: nothing has been requested yet. A Meta link is checked first (offline: shape,
@@ -47,20 +49,34 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   const license: PipelineSummary["license"] = [];
   let shippedLicense: string | undefined;
   if (p.source.kind === "meta") {
-    checkMetaLink({ url: p.source.url, models: p.models, dir: p.source.dir, now: (p.source.now ?? (() => new Date()))() });
+    checkMetaLink({
+      url: p.source.url,
+      models: p.models,
+      dir: p.source.dir,
+      now: (p.source.now ?? (() => new Date()))(),
+    });
     // On a rerun the LICENSE shipped with the weights is already there: the audit entry records its sha256.
     const family = p.models[0]?.license;
     if (family) {
-      const check = await checkLicenseFile({ path: join(p.source.dir, "LICENSE"), family, signal }).catch(() => undefined);
+      const check = await checkLicenseFile({ path: join(p.source.dir, "LICENSE"), family, signal }).catch(
+        () => undefined,
+      );
       shippedLicense = check?.sha256;
     }
   }
   for (const model of dedupe(p.models)) {
-    const gate = await licenseGate({ ...p.license, model, command: p.command, licenseTextSha256: shippedLicense, signal });
+    const gate = await licenseGate({
+      ...p.license,
+      model,
+      command: p.command,
+      licenseTextSha256: shippedLicense,
+      signal,
+    });
     license.push({ model: model.name, gate });
     yield { type: "license-passed", model: model.name, gate };
   }
-  if (p.source.kind === "hf" && p.models.length === 0) yield { type: "license-not-applicable", repoId: p.source.repoId };
+  if (p.source.kind === "hf" && p.models.length === 0)
+    yield { type: "license-not-applicable", repoId: p.source.repoId };
   yield timed("license", t0, false);
 
   // 2. Resolve and download.
@@ -75,7 +91,8 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     const { kind: _kind, ...hf } = p.source;
     download = { source: "hf", result: yield* downloadHfIter({ ...engine, ...hf }) };
   }
-  const transferred = download.source === "meta" ? download.result.totals.bytesTransferred : download.result.bytesTransferred;
+  const transferred =
+    download.source === "meta" ? download.result.totals.bytesTransferred : download.result.bytesTransferred;
   if (transferred === 0) upToDate.push("download");
   yield timed("download", t0, transferred === 0);
 
@@ -86,13 +103,21 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "verify" };
-    verify = download.source === "meta" ? yield* verifyMetaStage({ dir: download.result.dir, signal }) : verifyHfStage(download.result);
+    verify =
+      download.source === "meta"
+        ? yield* verifyMetaStage({ dir: download.result.dir, signal })
+        : verifyHfStage(download.result);
     if (verify.ok !== verify.files) {
       const bad = verify.results.filter((r) => r.status !== "OK").map((r) => `${r.path} (${r.status})`);
-      throw new LlamagateError("VERIFY_FAILED", "integrity", `${bad.length} file(s) failed verification: ${bad.slice(0, 5).join(", ")}.`, {
-        hint: "Run the same command again: files that fail their checksum are fetched again.",
-        details: { files: bad },
-      });
+      throw new LlamagateError(
+        "VERIFY_FAILED",
+        "integrity",
+        `${bad.length} file(s) failed verification: ${bad.slice(0, 5).join(", ")}.`,
+        {
+          hint: "Run the same command again: files that fail their checksum are fetched again.",
+          details: { files: bad },
+        },
+      );
     }
     // Nothing re-hashed after a download that moved nothing: the verification is from an earlier run.
     const verifiedBefore = verify.rehashed === 0 && upToDate.includes("download");
@@ -117,7 +142,11 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
           to: p.convert.to,
           ...(p.convert.dtype ? { dtype: p.convert.dtype } : {}),
           ...(p.convert.out ? { out: p.convert.out } : {}),
-          ...(hfCache ? { outDir: p.convert.outDir ?? ".", name: repoName } : p.convert.outDir ? { outDir: p.convert.outDir } : {}),
+          ...(hfCache
+            ? { outDir: p.convert.outDir ?? ".", name: repoName }
+            : p.convert.outDir
+              ? { outDir: p.convert.outDir }
+              : {}),
           ...(signal ? { signal } : {}),
         }),
       );
@@ -165,7 +194,9 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
 }
 
 /** Drain runPipelineIter and return its summary. */
-export async function runPipeline(p: RunPipelineParams & { onEvent?: (e: PipelineEvent) => void }): Promise<PipelineSummary> {
+export async function runPipeline(
+  p: RunPipelineParams & { onEvent?: (e: PipelineEvent) => void },
+): Promise<PipelineSummary> {
   const it = runPipelineIter(p);
   for (;;) {
     const r = await it.next();

@@ -21,7 +21,8 @@ export interface SmokeStageParams {
 }
 
 /** Progress of a smoke test: a phase changes ("load", "generate", "reference", or a free-form note) or a token arrives. */
-export type SmokeStageEvent = { type: "smoke-phase"; phase: string } | { type: "smoke-token"; index: number; text: string };
+export type SmokeStageEvent =
+  { type: "smoke-phase"; phase: string } | { type: "smoke-token"; index: number; text: string };
 
 export interface SmokeStageResult {
   /** Inference backend, e.g. "cuda", "vulkan", "cpu", or "reference" (the pure-TS forward pass). */

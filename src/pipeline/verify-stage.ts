@@ -12,7 +12,10 @@ import type { PipelineEvent, PipelineVerifyResult } from "./pipeline-types.js";
  * verified before and unchanged since (same size, mtime and inode as the hash recorded beside it) is
  * trusted without reading it again. Files hashed here get their record too, so the next run skips them.
  */
-export async function* verifyMetaStage(params: { dir: string; signal?: AbortSignal }): AsyncGenerator<PipelineEvent, PipelineVerifyResult> {
+export async function* verifyMetaStage(params: {
+  dir: string;
+  signal?: AbortSignal;
+}): AsyncGenerator<PipelineEvent, PipelineVerifyResult> {
   const t0 = performance.now();
   const inner = createHashPool({});
   const rehashed = new Set<string>();
@@ -37,7 +40,13 @@ export async function* verifyMetaStage(params: { dir: string; signal?: AbortSign
         dir: params.dir,
         pool,
         onResult: (r, index) => {
-          emit({ type: "verify-file", path: r.path, status: r.status, rehashed: rehashed.has(join(params.dir, r.path)), index });
+          emit({
+            type: "verify-file",
+            path: r.path,
+            status: r.status,
+            rehashed: rehashed.has(join(params.dir, r.path)),
+            index,
+          });
         },
         ...(params.signal ? { signal: params.signal } : {}),
       }),
@@ -45,7 +54,11 @@ export async function* verifyMetaStage(params: { dir: string; signal?: AbortSign
   } finally {
     await inner.close();
   }
-  const results = result.files.map((f) => ({ path: f.path, status: f.status, rehashed: rehashed.has(join(params.dir, f.path)) }));
+  const results = result.files.map((f) => ({
+    path: f.path,
+    status: f.status,
+    rehashed: rehashed.has(join(params.dir, f.path)),
+  }));
   return {
     files: results.length,
     ok: result.counts.ok,
@@ -63,7 +76,11 @@ export async function* verifyMetaStage(params: { dir: string; signal?: AbortSign
  * cache blob is named by its verified hash: the stage reports those checks without reading the files again.
  */
 export function verifyHfStage(summary: HfDownloadSummary): PipelineVerifyResult {
-  const results = summary.files.map((f) => ({ path: f.path, status: f.verified ? "OK" : "UNVERIFIED", rehashed: false }));
+  const results = summary.files.map((f) => ({
+    path: f.path,
+    status: f.verified ? "OK" : "UNVERIFIED",
+    rehashed: false,
+  }));
   const ok = results.filter((r) => r.status === "OK").length;
   const reused = summary.files.filter((f) => f.verified && !f.downloaded).length;
   return { files: results.length, ok, failed: 0, missing: 0, rehashed: 0, reused, results, seconds: 0 };

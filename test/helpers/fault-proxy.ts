@@ -65,13 +65,18 @@ export async function startFaultProxy(params: {
     if (method === "GET" && params.maxGetsPerPath !== undefined && count >= params.maxGetsPerPath) {
       rec.status = 403;
       res.writeHead(403, { "content-type": "text/xml" });
-      return void res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>');
+      return void res.end(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>',
+      );
     }
     const fault = params.faultFor({ method, path, count });
     rec.fault = fault?.kind;
     if (fault?.kind === "status" || fault?.kind === "html") {
       rec.status = fault.kind === "html" ? 200 : fault.status;
-      const headers = fault.kind === "html" ? { "content-type": "text/html; charset=utf-8" } : { "content-type": "text/plain", ...fault.headers };
+      const headers =
+        fault.kind === "html"
+          ? { "content-type": "text/html; charset=utf-8" }
+          : { "content-type": "text/plain", ...fault.headers };
       res.writeHead(rec.status, headers);
       return void res.end(fault.body ?? "");
     }

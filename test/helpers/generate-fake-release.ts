@@ -28,7 +28,12 @@ const PARAMS = { dim: 64, multiple_of: 32, n_heads: 4, n_layers: 2, norm_eps: 1e
  * the demo's real tiny checkpoint is src/demo/generate-meta-release.ts) in download.sh's exact layout: LICENSE, USE_POLICY.md, a tokenizer,
  * params.json, pseudo-random consolidated.NN.pth shards, and checklists holding the real md5 of each file.
  */
-export async function generateFakeRelease({ root, models, shardBytes = 2 << 20, seed = "llamagate-demo" }: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
+export async function generateFakeRelease({
+  root,
+  models,
+  shardBytes = 2 << 20,
+  seed = "llamagate-demo",
+}: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
   const plan = buildMetaPlan({ models, dir: root });
   const md5s = new Map<string, string>();
   const files: Record<string, number> = {};
@@ -41,7 +46,9 @@ export async function generateFakeRelease({ root, models, shardBytes = 2 << 20, 
   }
   for (const c of plan.checklists) {
     const covered = plan.files.filter((f) => f.checklist === c.path);
-    const text = covered.map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`).join("");
+    const text = covered
+      .map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`)
+      .join("");
     await writeFile(c.destPath, text);
     files[c.path] = Buffer.byteLength(text);
   }

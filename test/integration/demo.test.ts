@@ -15,7 +15,10 @@ describe("llamagate demo", () => {
     dirs.push(dir);
     const data = await mkdtemp(join(tmpdir(), "llamagate-demo-state-"));
     dirs.push(data);
-    const r = await runCli(["demo", "--dir", dir, "--max-tokens", "4", "--json"], { env: { LLAMAGATE_DATA_DIR: data }, timeoutMs: 90_000 });
+    const r = await runCli(["demo", "--dir", dir, "--max-tokens", "4", "--json"], {
+      env: { LLAMAGATE_DATA_DIR: data },
+      timeoutMs: 90_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({
@@ -43,7 +46,9 @@ describe("llamagate demo", () => {
     // The README's "Use" steps work on the kept files.
     const verify = await runCli(["verify", dir], { env: { LLAMAGATE_DATA_DIR: data } });
     expect(verify.code, verify.stderr).toBe(0);
-    const convert = await runCli(["convert", join(dir, "llama-2-7b"), "--to", "hf", "--json"], { env: { LLAMAGATE_DATA_DIR: data } });
+    const convert = await runCli(["convert", join(dir, "llama-2-7b"), "--to", "hf", "--json"], {
+      env: { LLAMAGATE_DATA_DIR: data },
+    });
     expect(convert.code, convert.stderr).toBe(0);
     expect(JSON.parse(convert.stdout).output).toBe(join(dir, "llama-2-7b-hf"));
   });
@@ -51,7 +56,8 @@ describe("llamagate demo", () => {
   it("without --dir it prints each stage and a human summary, and removes its temporary folder", async () => {
     const r = await runCli(["demo", "--no-show-resume", "--no-convert"], { timeoutMs: 90_000 });
     expect(r.code, r.stderr).toBe(0);
-    for (const stage of ["1/5] license check", "2/5] download", "3/5] verify", "4/5] convert: skipped"]) expect(r.stderr).toContain(stage);
+    for (const stage of ["1/5] license check", "2/5] download", "3/5] verify", "4/5] convert: skipped"])
+      expect(r.stderr).toContain(stage);
     expect(r.stdout).toMatch(/^Verified: 3\/3 checksums OK/m);
     expect(r.stdout).toMatch(/^demo OK: .*\(0 ranged, 0 dropped connection\(s\) resumed\)/m);
     expect(r.stdout).toMatch(/temporary folder was removed/);

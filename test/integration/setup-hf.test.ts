@@ -28,7 +28,11 @@ describe("setup --source hf against the local Hub", () => {
     await convertCheckpoint({ input: join(work, "meta", "llama-2-7b"), to: "hf", out });
     const files = [];
     for (const name of await readdir(out)) {
-      files.push({ path: name, content: await readFile(join(out, name)), lfs: name.endsWith(".safetensors") || name === "tokenizer.model" });
+      files.push({
+        path: name,
+        content: await readFile(join(out, name)),
+        lfs: name.endsWith(".safetensors") || name === "tokenizer.model",
+      });
     }
     hub = await startHubServer({
       repos: [{ id: model.hfRepo, gated: "manual", commit: COMMIT, files }],
@@ -43,7 +47,13 @@ describe("setup --source hf against the local Hub", () => {
     runCli(["setup", "llama-2-7b", "--source", "hf", ...args], {
       cwd: work,
       timeoutMs: 90_000,
-      env: { HF_ENDPOINT: hub.endpoint, HF_TOKEN: TOKEN, HF_HOME: join(work, "hf"), LLAMAGATE_DATA_DIR: join(work, data), HOME: work },
+      env: {
+        HF_ENDPOINT: hub.endpoint,
+        HF_TOKEN: TOKEN,
+        HF_HOME: join(work, "hf"),
+        LLAMAGATE_DATA_DIR: join(work, data),
+        HOME: work,
+      },
     });
 
   it("a blocking verdict makes no request to the Hub", async () => {
@@ -65,13 +75,22 @@ describe("setup --source hf against the local Hub", () => {
       smokeTest: { reference: { tokensMatch: true } },
     });
     expect(json.verify.ok).toBe(json.verify.files);
-    expect(json.command).toBe("llamagate setup llama-2-7b --source hf --to gguf --mau 1000 --accept-license --max-tokens 3");
+    expect(json.command).toBe(
+      "llamagate setup llama-2-7b --source hf --to gguf --mau 1000 --accept-license --max-tokens 3",
+    );
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
 
     const before = hub.requests.length;
     const again = await run(["--mau", "1000", "--accept-license", "--max-tokens", "3", "--json"]);
     expect(again.code, again.stderr).toBe(0);
-    expect(hub.requests.slice(before).filter((q) => q.server === "cdn" || (q.method === "GET" && q.path.includes("/resolve/")))).toEqual([]);
-    expect(JSON.parse(again.stdout)).toMatchObject({ download: { bytesTransferred: 0 }, upToDate: ["download", "verify", "convert"] });
+    expect(
+      hub.requests
+        .slice(before)
+        .filter((q) => q.server === "cdn" || (q.method === "GET" && q.path.includes("/resolve/"))),
+    ).toEqual([]);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      download: { bytesTransferred: 0 },
+      upToDate: ["download", "verify", "convert"],
+    });
   });
 });

@@ -14,7 +14,8 @@ import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 
 const hasScript = spawnSync("script", ["--version"]).status === 0;
-if (!hasScript) console.warn("setup-wizard-tty.test.ts skipped: util-linux `script` (used to make a pty) is not installed");
+if (!hasScript)
+  console.warn("setup-wizard-tty.test.ts skipped: util-linux `script` (used to make a pty) is not installed");
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 describe.skipIf(!hasScript)("setup wizard on a terminal", () => {
@@ -78,7 +79,9 @@ describe.skipIf(!hasScript)("setup wizard on a terminal", () => {
     expect(code, out).toBe(0);
     // The verdict was shown before the acceptance was asked.
     expect(out.indexOf("Verdict: PERMITTED")).toBeLessThan(out.indexOf("Do you accept"));
-    expect(out).toContain(`Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir ${dir} --to gguf --dtype bf16 --mau 1000 --accept-license --no-smoke-test`);
+    expect(out).toContain(
+      `Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir ${dir} --to gguf --dtype bf16 --mau 1000 --accept-license --no-smoke-test`,
+    );
     expect(out).not.toMatch(/Policy=|Signature=/);
     expect((await stat(join(dir, "llama-2-7b-bf16.gguf"))).isFile()).toBe(true);
     const audit = JSON.parse((await readFile(join(work, "state", "license-audit.jsonl"), "utf8")).trim());

@@ -29,11 +29,22 @@ describe("setup (non-interactive) against the local signed CDN", () => {
   const env = () => ({ LLAMAGATE_META_URL: url, LLAMAGATE_DATA_DIR: join(work, "state"), HOME: work });
   const setup = (args: string[], extra: Record<string, string> = {}) =>
     runCli(["setup", ...args], { env: { ...env(), ...extra }, timeoutMs: 90_000 });
-  const weightGets = (from: number) => cdn.requests.slice(from).filter((q) => q.method === "GET" && q.path.endsWith(".pth"));
+  const weightGets = (from: number) =>
+    cdn.requests.slice(from).filter((q) => q.method === "GET" && q.path.endsWith(".pth"));
 
   it("runs license check → download → verify → convert → smoke test and prints one JSON object", async () => {
     const dir = join(work, "models");
-    const r = await setup(["llama-2-7b", "--dir", dir, "--mau", "1000", "--accept-license", "--max-tokens", "4", "--json"]);
+    const r = await setup([
+      "llama-2-7b",
+      "--dir",
+      dir,
+      "--mau",
+      "1000",
+      "--accept-license",
+      "--max-tokens",
+      "4",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({
@@ -42,14 +53,19 @@ describe("setup (non-interactive) against the local signed CDN", () => {
       license: { verdict: "permitted", licenseFamily: "llama2", mau: 1000, acceptedVia: "flag", recorded: true },
       download: { source: "meta", path: dir, files: 7, upToDate: false },
       verify: { files: 3, ok: 3, failed: 0, missing: 0 },
-      convert: { outputs: [{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16", converted: true }], upToDate: false },
+      convert: {
+        outputs: [{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16", converted: true }],
+        upToDate: false,
+      },
       smokeTest: { reference: { tokensMatch: true } },
     });
     expect(json.download.bytesTransferred).toBe(json.download.bytes);
     expect(json.smokeTest.tokens).toHaveLength(4);
     expect((await stat(json.convert.outputs[0].path)).size).toBe(json.convert.outputs[0].bytes);
     // The repeat command carries every answer and no secret.
-    expect(json.command).toBe(`llamagate setup llama-2-7b --source meta --dir ${dir} --to gguf --mau 1000 --accept-license --max-tokens 4`);
+    expect(json.command).toBe(
+      `llamagate setup llama-2-7b --source meta --dir ${dir} --to gguf --mau 1000 --accept-license --max-tokens 4`,
+    );
     expect(r.stdout + r.stderr).not.toMatch(/Policy=|Signature=|Key-Pair-Id=/);
     expect(weightGets(0)).toHaveLength(1);
   });
@@ -66,7 +82,10 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     expect(r.stdout).toMatch(/^Already done before this run: download, verify, convert\.$/m);
     expect(r.stdout).toMatch(/^Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir /m);
     // The rerun records the acceptance once more only because it now knows the shipped LICENSE's sha256.
-    const log = (await readFile(join(work, "state", "license-audit.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const log = (await readFile(join(work, "state", "license-audit.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(log.map((e) => e.licenseTextSha256 === null)).toEqual([true, false]);
   });
 
@@ -87,7 +106,9 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     const noUrl = await setup(["llama-2-7b", "--source", "meta"], { LLAMAGATE_META_URL: "" });
     expect(noUrl.code).toBe(2);
     expect(noUrl.stderr).toContain("--meta-url");
-    const noLicense = await setup(["llama-2-7b", "--dir", join(work, "x")], { LLAMAGATE_DATA_DIR: join(work, "state-empty") });
+    const noLicense = await setup(["llama-2-7b", "--dir", join(work, "x")], {
+      LLAMAGATE_DATA_DIR: join(work, "state-empty"),
+    });
     expect(noLicense.code).toBe(3);
     expect(noLicense.stderr).toContain("--mau");
   });

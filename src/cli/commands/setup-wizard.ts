@@ -48,48 +48,68 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
     if (!out.source) {
       if (!model.meta) out.source = "hf";
       else {
-        out.source = await (
-          select(
-            {
-              message: "Download from where?",
-              choices: [
-                { name: `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`, value: "meta" as const },
-                { name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found (run llamagate login first for gated repos)"}`, value: "hf" as const },
-              ],
-            },
-            io.opts,
-          )
+        out.source = await select(
+          {
+            message: "Download from where?",
+            choices: [
+              {
+                name: `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                value: "meta" as const,
+              },
+              {
+                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found (run llamagate login first for gated repos)"}`,
+                value: "hf" as const,
+              },
+            ],
+          },
+          io.opts,
         );
       }
     }
     if (!(await out.licenseKnown(model))) {
-      io.note(`The ${model.name} license check needs a few facts about your organisation (recorded with your acceptance).`);
-      out.mau = await input({ message: "Monthly active users of your products and services (e.g. 1000, 1.5M):", validate: (v) => (v.trim() ? true : "Enter a number, e.g. 1000") }, io.opts);
-      const region = await input({ message: "Country of domicile (ISO code such as US, DE) or EU; empty to skip:", default: "" }, io.opts);
+      io.note(
+        `The ${model.name} license check needs a few facts about your organisation (recorded with your acceptance).`,
+      );
+      out.mau = await input(
+        {
+          message: "Monthly active users of your products and services (e.g. 1000, 1.5M):",
+          validate: (v) => (v.trim() ? true : "Enter a number, e.g. 1000"),
+        },
+        io.opts,
+      );
+      const region = await input(
+        { message: "Country of domicile (ISO code such as US, DE) or EU; empty to skip:", default: "" },
+        io.opts,
+      );
       out.region = region.trim() || undefined;
-      out.uses = await checkbox({ message: "Intended uses (space to select, enter when done):", choices: USES.map((u) => ({ name: u, value: u as string })) }, io.opts);
+      out.uses = await checkbox(
+        {
+          message: "Intended uses (space to select, enter when done):",
+          choices: USES.map((u) => ({ name: u, value: u as string })),
+        },
+        io.opts,
+      );
     }
     if (out.dir === undefined) {
       const fallback = out.source === "hf" ? "" : ".";
       const hint = out.source === "hf" ? " (empty: the Hugging Face cache)" : "";
-      out.dir = (await input({ message: `Destination folder${hint}:`, default: fallback }, io.opts)).trim() || undefined;
+      out.dir =
+        (await input({ message: `Destination folder${hint}:`, default: fallback }, io.opts)).trim() || undefined;
       if (out.source === "meta" && out.dir === undefined) out.dir = ".";
     }
     const download = model.meta?.weightBytes;
     if (!out.to) {
       const size = (f: number) => (download ? `, ~${formatBytes(download * (1 + f))} of disk in all` : "");
-      out.to = await (
-        select(
-          {
-            message: "Convert to?",
-            choices: [
-              { name: `GGUF for llama.cpp (smoke-testable)${size(1)}`, value: "gguf" as const },
-              { name: `Hugging Face safetensors${size(1)}`, value: "hf" as const },
-              { name: `No conversion${size(0)}`, value: "none" as const },
-            ],
-          },
-          io.opts,
-        )
+      out.to = await select(
+        {
+          message: "Convert to?",
+          choices: [
+            { name: `GGUF for llama.cpp (smoke-testable)${size(1)}`, value: "gguf" as const },
+            { name: `Hugging Face safetensors${size(1)}`, value: "hf" as const },
+            { name: `No conversion${size(0)}`, value: "none" as const },
+          ],
+        },
+        io.opts,
       );
     }
     if (out.to !== "none" && !out.dtype) {
@@ -100,11 +120,15 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
       out.dtype = await select({ message: "Weight type of the output?", choices }, io.opts);
     }
     if (out.to === "gguf" && out.smokeTest === undefined) {
-      out.smokeTest = await confirm({ message: "Run the smoke test (generate a few tokens) at the end?", default: true }, io.opts);
+      out.smokeTest = await confirm(
+        { message: "Run the smoke test (generate a few tokens) at the end?", default: true },
+        io.opts,
+      );
     }
     return out;
   } catch (e) {
-    if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) throw new InterruptedError("Setup cancelled; nothing was fetched.");
+    if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
+      throw new InterruptedError("Setup cancelled; nothing was fetched.");
     throw e;
   } finally {
     io.close();

@@ -45,11 +45,31 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
     .command("setup")
     .description("License-check, download, verify, convert and smoke-test a model in one run (a wizard on a terminal)")
     .argument("[model]", "catalog name (see `llamagate models`); asked on a terminal when left out")
-    .addOption(new Option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)").choices(["meta", "hf"]))
-    .option("--meta-url <url>", 'Meta: signed URL; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
-    .option("--dir <dir>", "destination folder (Meta: default the current folder; hf: plain files here instead of the Hugging Face cache)")
-    .addOption(new Option("--to <format>", "convert to gguf or hf, or none (default gguf)").choices(["hf", "gguf", "none"]))
-    .addOption(new Option("--dtype <type>", "weight type of the output (default: the source's)").choices(["f32", "f16", "bf16", "q8_0"]))
+    .addOption(
+      new Option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)").choices([
+        "meta",
+        "hf",
+      ]),
+    )
+    .option(
+      "--meta-url <url>",
+      'Meta: signed URL; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)',
+    )
+    .option(
+      "--dir <dir>",
+      "destination folder (Meta: default the current folder; hf: plain files here instead of the Hugging Face cache)",
+    )
+    .addOption(
+      new Option("--to <format>", "convert to gguf or hf, or none (default gguf)").choices(["hf", "gguf", "none"]),
+    )
+    .addOption(
+      new Option("--dtype <type>", "weight type of the output (default: the source's)").choices([
+        "f32",
+        "f16",
+        "bf16",
+        "q8_0",
+      ]),
+    )
     .option("--prompt <text>", "smoke-test prompt")
     .option("--max-tokens <n>", "tokens the smoke test generates", (v) => positiveInt(v, "--max-tokens"))
     .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
@@ -66,7 +86,8 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
     ...(name ? { model: findModel({ name }) } : {}),
     ...(opts.source ? { source: opts.source } : opts.metaUrl !== undefined ? { source: "meta" as const } : {}),
     metaUrlPresent: opts.metaUrl !== undefined || Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
-    licenseKnown: async (m) => opts.mau !== undefined || opts.profile !== undefined || (await acceptanceRecorded(ctx, m)),
+    licenseKnown: async (m) =>
+      opts.mau !== undefined || opts.profile !== undefined || (await acceptanceRecorded(ctx, m)),
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     ...(opts.to ? { to: opts.to } : {}),
     ...(opts.dtype ? { dtype: opts.dtype } : {}),
@@ -74,12 +95,15 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   };
   if (state.model && !state.source && !state.model.meta) state.source = "hf";
   if (interactive) {
-    if (state.source !== "meta" && !hf.offline) state.hfTokenSource = (await resolveCliToken(ctx, hf, {}).catch(() => undefined))?.source;
+    if (state.source !== "meta" && !hf.offline)
+      state.hfTokenSource = (await resolveCliToken(ctx, hf, {}).catch(() => undefined))?.source;
     state = await runSetupWizard(ctx, state);
   } else {
-    if (!state.model) throw missing("a model", "<model>", "Name it: llamagate setup llama-2-7b (see `llamagate models`).");
+    if (!state.model)
+      throw missing("a model", "<model>", "Name it: llamagate setup llama-2-7b (see `llamagate models`).");
     if (!state.source && (state.metaUrlPresent || !state.model.hfRepo)) state.source = "meta";
-    if (!state.source) throw missing("where to download from", "--source", "Pass --source meta (with --meta-url) or --source hf.");
+    if (!state.source)
+      throw missing("where to download from", "--source", "Pass --source meta (with --meta-url) or --source hf.");
   }
   const model = state.model!;
   const to = state.to ?? "gguf";
@@ -99,25 +123,48 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
     command: "setup",
     verify: true,
     convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
-    smokeTest: smoke ? { ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}), ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}), device: opts.device ?? "auto" } : false,
+    smokeTest: smoke
+      ? {
+          ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+          ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
+          device: opts.device ?? "auto",
+        }
+      : false,
     signal: ctx.signal,
   });
   const summary = await renderPipeline(ctx, events, { json });
-  const repeat = setupCommandLine({ model: model.name, source: source.kind, dir: state.dir, to, dtype, smoke, opts, license, metaUrlFromEnv: source.kind === "meta" && opts.metaUrl === undefined && Boolean(ctx.env.LLAMAGATE_META_URL?.trim()) });
+  const repeat = setupCommandLine({
+    model: model.name,
+    source: source.kind,
+    dir: state.dir,
+    to,
+    dtype,
+    smoke,
+    opts,
+    license,
+    metaUrlFromEnv: source.kind === "meta" && opts.metaUrl === undefined && Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
+  });
   if (json) {
     printJson(ctx, pipelineJson(summary, { command: repeat }));
     return 0;
   }
   for (const line of pipelineSummaryLines(summary)) printLine(ctx, line);
   printLine(ctx, `Repeat this run without questions: ${repeat}`);
-  if (source.kind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL) printLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
+  if (source.kind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL)
+    printLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
   return 0;
 }
 
 /** The source the answers point at; the Meta link and the Hub token are read here (never echoed). */
-async function pipelineSource(ctx: CliContext, model: CatalogModel, state: WizardState, opts: SetupOptions): Promise<PipelineSource> {
+async function pipelineSource(
+  ctx: CliContext,
+  model: CatalogModel,
+  state: WizardState,
+  opts: SetupOptions,
+): Promise<PipelineSource> {
   if (state.source === "meta") {
-    if (!model.meta) throw new UsageError(`${model.name} is not downloadable with a Meta link.`, { hint: "Use --source hf." });
+    if (!model.meta)
+      throw new UsageError(`${model.name} is not downloadable with a Meta link.`, { hint: "Use --source hf." });
     const url = await resolveMetaUrl(ctx, { metaUrl: opts.metaUrl, json: opts.json });
     return { kind: "meta", url, dir: resolve(state.dir ?? ".") };
   }
@@ -144,11 +191,16 @@ async function acceptanceRecorded(ctx: CliContext, model: CatalogModel): Promise
 }
 
 function missing(what: string, flag: string, hint: string): UsageError {
-  return new UsageError(`setup needs ${what}, and there is no terminal to ask on: pass ${flag}.`, { code: "MISSING_ANSWER", hint, details: { flag } });
+  return new UsageError(`setup needs ${what}, and there is no terminal to ask on: pass ${flag}.`, {
+    code: "MISSING_ANSWER",
+    hint,
+    details: { flag },
+  });
 }
 
 function positiveInt(value: string, flag: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 4096) throw new UsageError(`${flag} expects a whole number from 1 to 4096, got "${value}".`);
+  if (!Number.isInteger(n) || n < 1 || n > 4096)
+    throw new UsageError(`${flag} expects a whole number from 1 to 4096, got "${value}".`);
   return n;
 }

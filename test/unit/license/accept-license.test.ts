@@ -33,7 +33,11 @@ describe("acceptLicense", () => {
 
   it("records an acceptance once; the same declaration again appends nothing, a different one does", async () => {
     const log = join(dir, "a.jsonl");
-    expect(await accept(log, 1000, { acceptLicense: true })).toMatchObject({ accepted: true, via: "flag", appended: true });
+    expect(await accept(log, 1000, { acceptLicense: true })).toMatchObject({
+      accepted: true,
+      via: "flag",
+      appended: true,
+    });
     expect(await accept(log, 1000, { acceptLicense: true })).toMatchObject({ accepted: true, appended: false });
     expect(await lines(log)).toHaveLength(1);
     expect(await accept(log, 2000, { acceptLicense: true })).toMatchObject({ appended: true });
@@ -43,12 +47,20 @@ describe("acceptLicense", () => {
   it("asks on a terminal when there is no flag; no terminal, or a no, records nothing", async () => {
     const log = join(dir, "b.jsonl");
     expect(await accept(log, 1000)).toEqual({ accepted: false, reason: "no-terminal" });
-    expect(await accept(log, 1000, { interactive: async () => false })).toEqual({ accepted: false, reason: "declined" });
+    expect(await accept(log, 1000, { interactive: async () => false })).toEqual({
+      accepted: false,
+      reason: "declined",
+    });
     expect(await lines(log)).toEqual([]);
     let shown = "";
     const yes = await accept(log, 1000, { interactive: async (p) => ((shown = p.evaluation.verdict), true) });
     expect(yes).toMatchObject({ accepted: true, via: "prompt", appended: true });
     expect(shown).toBe("permitted");
-    expect(JSON.parse((await lines(log))[0]!)).toMatchObject({ model: "llama-2-7b", mau: 1000, acceptedVia: "prompt", command: "test" });
+    expect(JSON.parse((await lines(log))[0]!)).toMatchObject({
+      model: "llama-2-7b",
+      mau: 1000,
+      acceptedVia: "prompt",
+      command: "test",
+    });
   });
 });

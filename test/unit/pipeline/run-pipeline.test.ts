@@ -41,7 +41,16 @@ describe("runPipeline", () => {
   const fakeSmoke: SmokeStage = async function* (p) {
     smokeCalls.push(p);
     yield { type: "smoke-phase", phase: "load" };
-    return { backend: "fake", device: "none", promptTokens: [1], tokens: [5, 6], text: "ok", loadSeconds: 0, firstTokenSeconds: 0, tokensPerSecond: 1 };
+    return {
+      backend: "fake",
+      device: "none",
+      promptTokens: [1],
+      tokens: [5, 6],
+      text: "ok",
+      loadSeconds: 0,
+      firstTokenSeconds: 0,
+      tokensPerSecond: 1,
+    };
   };
   const meta = (dir: string, license: RunPipelineParams["license"]): RunPipelineParams => ({
     models: [model],
@@ -56,7 +65,9 @@ describe("runPipeline", () => {
   it("the gate blocks before the first request of either source, and nothing is written", async () => {
     const before = cdn.requests.length;
     const dir = join(work, "blocked");
-    await expect(runPipeline(meta(dir, { mau: "2B", acceptLicense: true }))).rejects.toMatchObject({ code: "LICENSE_REQUIRES_META_LICENSE" });
+    await expect(runPipeline(meta(dir, { mau: "2B", acceptLicense: true }))).rejects.toMatchObject({
+      code: "LICENSE_REQUIRES_META_LICENSE",
+    });
     await expect(runPipeline(meta(dir, { mau: 1000 }))).rejects.toMatchObject({ code: "LICENSE_NOT_ACCEPTED" });
     expect(cdn.requests.length).toBe(before);
     await expect(readdir(dir)).rejects.toMatchObject({ code: "ENOENT" });
@@ -79,8 +90,14 @@ describe("runPipeline", () => {
     const first = await runPipeline({ ...meta(dir, { mau: 1000, acceptLicense: true }), onEvent });
     expect(stages).toEqual(["license", "download", "verify", "convert", "smoke-test"]);
     expect(first.upToDate).toEqual([]);
-    expect(first.convert?.outputs).toMatchObject([{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16", converted: true }]);
-    expect(smokeCalls.at(-1)).toMatchObject({ path: join(dir, "llama-2-7b-bf16.gguf"), sourceDir: join(dir, "llama-2-7b"), maxTokens: 2 });
+    expect(first.convert?.outputs).toMatchObject([
+      { path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16", converted: true },
+    ]);
+    expect(smokeCalls.at(-1)).toMatchObject({
+      path: join(dir, "llama-2-7b-bf16.gguf"),
+      sourceDir: join(dir, "llama-2-7b"),
+      maxTokens: 2,
+    });
     expect(first.smokeTest).toMatchObject({ backend: "fake", path: join(dir, "llama-2-7b-bf16.gguf") });
 
     const before = cdn.requests.length;
@@ -100,7 +117,12 @@ describe("runPipeline", () => {
   });
 
   it("stages are optional: no verify, no conversion, no smoke test", async () => {
-    const r = await runPipeline({ ...meta(join(work, "ok"), { mau: 1000 }), verify: false, convert: false, smokeTest: false });
+    const r = await runPipeline({
+      ...meta(join(work, "ok"), { mau: 1000 }),
+      verify: false,
+      convert: false,
+      smokeTest: false,
+    });
     expect(r).toMatchObject({ verify: null, convert: null, smokeTest: null });
   });
 });
