@@ -1,7 +1,7 @@
 import { formatBytes } from "../core/format-bytes.js";
 import type { PipelineSummary } from "../pipeline/pipeline-types.js";
 
-/** The human summary of a pipeline run (stdout): where the files are, what was verified, the outputs, the smoke test. */
+/** The human summary of a pipeline run (stdout): the files, what was verified, the outputs, the smoke test. */
 export function pipelineSummaryLines(s: PipelineSummary): string[] {
   const lines: string[] = [];
   const d = s.download;

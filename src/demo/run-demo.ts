@@ -17,7 +17,7 @@ export interface RunDemoParams {
   dir?: string;
   /** Catalog model (Llama 2 family) whose Meta layout the generated release imitates. @default "llama-2-7b" */
   model?: string;
-  /** Make the CDN drop the connection once in the middle of the first shard, to show the ranged resume. @default true */
+  /** The CDN drops the connection once in the middle of the first shard, to show the resume. @default true */
   showResume?: boolean;
   /** Convert to GGUF and smoke-test it. @default true */
   convert?: boolean;

@@ -32,7 +32,7 @@ export interface ServeSignedCdnParams {
   host?: string;
   /** @default 0 (ephemeral) */
   port?: number;
-  /** Cut the connection of the first GET of `path` after `afterBytes` body bytes (the demo shows the resume with it). */
+  /** Cut the first GET of `path` after `afterBytes` body bytes (the demo shows the resume with it). */
   dropOnce?: { path: string; afterBytes: number };
   /** Clock (tests move it). */
   now?: () => Date;

@@ -55,7 +55,7 @@ export interface RunPipelineParams {
   command: string;
   /** Transfer engine options (concurrency, parts, retry, dispatcher, ...). */
   engine?: Omit<EngineOptions, "signal">;
-  /** Re-check the downloaded files against their checklists (files verified before and unchanged are not re-hashed). @default true */
+  /** Re-check the files against their checksums (verified, unchanged files are not re-hashed). @default true */
   verify?: boolean;
   /** Convert after the download (false/undefined: no conversion). */
   convert?: PipelineConvertParams | false;

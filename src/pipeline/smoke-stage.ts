@@ -20,7 +20,7 @@ export interface SmokeStageParams {
   signal?: AbortSignal;
 }
 
-/** Progress of a smoke test: a phase changes ("load", "generate", "reference", or a free-form note) or a token arrives. */
+/** Smoke-test progress: a phase ("load", "generate", "reference", or a free-form note) or a token. */
 export type SmokeStageEvent =
   { type: "smoke-phase"; phase: string } | { type: "smoke-token"; index: number; text: string };
 

@@ -14,7 +14,7 @@ export interface WizardState {
   metaUrlPresent: boolean;
   /** Where a Hugging Face token would come from, if one is present (never the token). */
   hfTokenSource?: string;
-  /** The license declaration is already known (flags, profile or an earlier recorded acceptance of this model's license). */
+  /** Whether the license facts are known (flags, profile, or an earlier recorded acceptance of the model's license). */
   licenseKnown: (model: CatalogModel) => Promise<boolean>;
   mau?: string;
   region?: string;
