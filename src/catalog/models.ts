@@ -14,7 +14,18 @@ export type MetaLayout =
   /** Llama 2: LICENSE, USE_POLICY.md, tokenizer at top level; per model consolidated.NN.pth, params.json, checklist.chk */
   | "llama2"
   /** Code Llama: LICENSE, USE_POLICY.md at top level; tokenizer.model inside each model folder */
-  | "codellama";
+  | "codellama"
+  /**
+   * Llama 3.0 (meta-llama/llama3 download.sh): LICENSE, USE_POLICY at top level; per model, from a remote folder
+   * such as 8b_pre_trained into a local one such as Meta-Llama-3-8B: consolidated.NN.pth, params.json,
+   * tokenizer.model, checklist.chk
+   */
+  | "llama3"
+  /**
+   * Llama 3.1 and later (llama-stack's `llama download`): per model only, remote folder = local folder:
+   * checklist.chk, tokenizer.model, params.json, fp8_scales_N.pt (fp8 variants), consolidated.NN.pth
+   */
+  | "llama-models";
 
 export interface CatalogModel {
   /** Canonical name users type, e.g. "llama-2-7b-chat" or "codellama-34b-python". */
@@ -34,11 +45,24 @@ export interface CatalogModel {
   released: string;
   /** Hugging Face repo id of the transformers-format weights. */
   hfRepo: string;
+  /**
+   * Name of the model this entry is a Meta download variant of (405B bf16 MP8/MP16): same weights and HF repo,
+   * so the repo id resolves to the main entry only.
+   */
+  variantOf?: string;
   /** Meta signed-URL download, when llamagate supports it for this model. */
   meta?: {
     layout: MetaLayout;
-    /** Remote and local folder name, e.g. "llama-2-70b-chat" or "CodeLlama-34b-Python". */
+    /** Local folder name (and remote, unless remoteFolder says otherwise), e.g. "llama-2-70b-chat" or "Llama-3.1-8B". */
     folder: string;
+    /** Folder on Meta's CDN when it differs from the local one (Llama 3.0: "8b_pre_trained"). */
+    remoteFolder?: string;
+    /** fp8_scales_0.pt .. fp8_scales_{N-1}.pt beside the shards (fp8 variants of 405B and Maverick). */
+    fp8Scales?: number;
+    /** Exact bytes of each consolidated.NN.pth when Meta publishes it (llama-stack's llama_meta_pth_size). */
+    shardBytes?: number;
+    /** llama-stack model descriptor (`Llama3.1-8B-Instruct`, `Llama3.1-405B:bf16-mp16`): the folder it uses. */
+    descriptor?: string;
     /** Number of consolidated.NN.pth shards (model-parallel size). */
     shards: number;
     /**

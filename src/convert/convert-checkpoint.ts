@@ -1,6 +1,7 @@
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { InterruptedError, isLlamagateError, UsageError } from "../core/errors.js";
+import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { ConvertEvent, ConvertResult } from "./convert-events.js";
 import type { OutDType } from "../model/create-caster.js";
 import { eventChannel } from "./event-channel.js";
@@ -93,6 +94,9 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
       let bytes = 0;
       for (const f of written) bytes += (await stat(f)).size;
       return { source: source.kind, target: to, dtype, output: out, files: written, tensors: source.tensors.length, bytes, seconds: (performance.now() - started) / 1000 };
+    } catch (e) {
+      // Config and tokenizer files are written with plain fs calls: a full disk there is DISK_FULL too.
+      throw filesystemErrorFrom(e, out, "write", { flag: "--out", kept: "nothing was written under the final name" });
     } finally {
       // also runs when the consumer stops iterating early: no temp output is left behind
       if (!committed) await prepared.abort();

@@ -5,7 +5,10 @@ import type { Llama3Version } from "../model/llama3-version.js";
  * <|end_of_text|> 128001 for base models, <|eot_id|> 128009 for instruct (tokenizer_config.json's
  * eos_token, which llama.cpp's converter takes); generation stops at every end id the release has.
  */
-export function llama3TokenIds(version: Llama3Version, instruct: boolean): {
+export function llama3TokenIds(
+  version: Llama3Version,
+  instruct: boolean,
+): {
   bos: number;
   /** The single eos (tokenizer_config.json, GGUF). */
   eos: number;

@@ -6,5 +6,7 @@ import type { SourceModel, SourceTensor } from "../model/source-model.js";
  * reuses token_embd.weight when output.weight is absent).
  */
 export function outputTensors(source: SourceModel): SourceTensor[] {
-  return source.dims.tieWordEmbeddings ? source.tensors.filter((t) => t.canonical !== "output.weight") : [...source.tensors];
+  return source.dims.tieWordEmbeddings
+    ? source.tensors.filter((t) => t.canonical !== "output.weight")
+    : [...source.tensors];
 }

@@ -152,7 +152,7 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
 /** Whether `path` is a regular file (not a link) that starts with the GGUF magic. */
 async function startsWithGgufMagic(path: string): Promise<boolean> {
   try {
-    const fh = await openRegularFile({ path, mode: "read" });
+    const fh = await openRegularFile({ path, mode: "read", anyOwner: true });
     try {
       const b = Buffer.alloc(4);
       const { bytesRead } = await fh.read(b, 0, 4, 0);

@@ -58,7 +58,10 @@ export async function readTiktokenGgufVocab(params: {
     try {
       json = JSON.parse(await readFile(path, "utf8"));
     } catch (e) {
-      throw new ConversionError("BAD_TOKENIZER", `Cannot read ${path} as JSON.`, { hint: "Download tokenizer.json again.", cause: e });
+      throw new ConversionError("BAD_TOKENIZER", `Cannot read ${path} as JSON.`, {
+        hint: "Download tokenizer.json again.",
+        cause: e,
+      });
     }
     const recovered = tiktokenFromTokenizerJson({ json, source: path });
     ranks = recovered.ranks;
@@ -66,7 +69,12 @@ export async function readTiktokenGgufVocab(params: {
     const cfg = await readJson(join(source.dir, "tokenizer_config.json"));
     const idOf = (key: string): number | undefined => {
       const v = cfg?.[key];
-      const content = typeof v === "string" ? v : typeof v === "object" && v !== null ? (v as { content?: unknown }).content : undefined;
+      const content =
+        typeof v === "string"
+          ? v
+          : typeof v === "object" && v !== null
+            ? (v as { content?: unknown }).content
+            : undefined;
       for (const [id, c] of specials) if (c === content) return id;
       return undefined;
     };
@@ -74,9 +82,13 @@ export async function readTiktokenGgufVocab(params: {
     eosId = idOf("eos_token") ?? eosId;
     chatTemplate = source.chatTemplate;
   } else {
-    throw new ConversionError("MISSING_TOKENIZER", `No Llama 3 tokenizer (tokenizer.model or tokenizer.json) found for ${source.dir}.`, {
-      hint: "Put the model's tokenizer files next to the weights.",
-    });
+    throw new ConversionError(
+      "MISSING_TOKENIZER",
+      `No Llama 3 tokenizer (tokenizer.model or tokenizer.json) found for ${source.dir}.`,
+      {
+        hint: "Put the model's tokenizer files next to the weights.",
+      },
+    );
   }
   const { toChar } = byteLevelAlphabet();
   const vocabSize = source.dims.vocabSize;
@@ -84,9 +96,13 @@ export async function readTiktokenGgufVocab(params: {
   const types = tokens.map(() => 1);
   const top = Math.max(tokens.length, ...[...specials.keys()].map((id) => id + 1));
   if (top > vocabSize) {
-    throw new ConversionError("VOCAB_MISMATCH", `The tokenizer has ${top} tokens but the model's embedding has only ${vocabSize} rows.`, {
-      hint: "The tokenizer does not belong to this model: use the tokenizer shipped with the weights.",
-    });
+    throw new ConversionError(
+      "VOCAB_MISMATCH",
+      `The tokenizer has ${top} tokens but the model's embedding has only ${vocabSize} rows.`,
+      {
+        hint: "The tokenizer does not belong to this model: use the tokenizer shipped with the weights.",
+      },
+    );
   }
   for (let i = tokens.length; i < vocabSize; i++) {
     const special = specials.get(i);

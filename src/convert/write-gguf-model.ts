@@ -1,17 +1,12 @@
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
-import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
-import { createScratch } from "../model/create-scratch.js";
-import { loadCastKernel } from "../model/load-cast-kernel.js";
+import type { OutDType } from "../model/create-caster.js";
+import { planTensorWrites } from "./plan-tensor-writes.js";
 import { ConversionError } from "./errors.js";
 import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
-import { mapTensorName } from "../model/map-tensor-name.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
 import { readTiktokenGgufVocab } from "./read-tiktoken-gguf-vocab.js";
-import { outputTensors } from "./output-tensors.js";
 import { ropeFrequencies } from "../model/rope-frequencies.js";
-import { streamTensor } from "./stream-tensor.js";
 import type { SourceModel } from "../model/source-model.js";
 
 export interface WriteGgufModelParams {
@@ -54,25 +49,15 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   const vocabKeys = source.tiktoken ? await tiktokenVocabKeys(source, chat) : await sentencePieceVocabKeys(source, chat, emit);
   const headDim = d.dim / d.nHeads;
 
-  // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
-  const kernel = loadCastKernel();
-  const caster = createCaster(kernel ? { kernel } : {});
-  // tensors stream through a few reused chunk buffers, one tensor at a time
-  const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
-  const tensors = outputTensors(source).sort((a, b) => canonicalOrder(a.canonical, b.canonical));
-  const planned = tensors.map((t) => {
-    const numel = t.shape.reduce((a, b) => a * b, 1);
-    const cols = t.shape[t.shape.length - 1]!;
+  const writes = planTensorWrites({
+    source,
+    naming: "gguf",
+    ropeLayout: "interleaved",
     // 1-D stays F32; Q8_0 falls back to F16 for rows that are not whole blocks (as llama.cpp's converters do)
-    const type: OutDType = t.shape.length < 2 ? "F32" : dtype === "Q8_0" && cols % 32 !== 0 ? "F16" : dtype;
-    return {
-      t,
-      name: mapTensorName({ name: t.canonical, from: "meta", to: "gguf" })!,
-      type,
-      bytes: encodedBytes(numel, type),
-      permute: source.ropeLayout === "half-split" && /\.attention\.w[qk]\.weight$/.test(t.canonical),
-    };
+    typeOf: (t) => (t.shape.length < 2 ? "F32" : dtype === "Q8_0" && t.shape[t.shape.length - 1]! % 32 !== 0 ? "F16" : dtype),
+    emit,
   });
+  const planned = writes.tensors;
   // Llama 3.1+: the per-frequency divisors of the RoPE scaling rule, which llama.cpp reads (rope_freqs.weight).
   const ropeFreqs = d.ropeScaling ? ropeFrequencies({ headDim, theta: d.ropeTheta, scaling: d.ropeScaling }).divisors : undefined;
   const totalBytes = planned.reduce((n, p) => n + p.bytes, 0) + (ropeFreqs ? ropeFreqs.length * 4 : 0);
@@ -97,34 +82,14 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     ...vocabKeys,
   ];
 
-  let index = 0;
-  let doneBytes = 0;
   const out: GgufTensorToWrite[] = [];
   if (ropeFreqs) {
     const bytes = new Uint8Array(Float32Array.from(ropeFreqs).buffer);
     out.push({ name: "rope_freqs.weight", ggmlType: "F32", ne: [ropeFreqs.length], produce: async (sink) => sink(bytes) });
   }
-  out.push(...planned.map((p): GgufTensorToWrite => ({
-    name: p.name,
-    ggmlType: p.type,
-    ne: [...p.t.shape].reverse(),
-    produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
-      await streamTensor({
-        name: p.name,
-        parts: p.t.parts,
-        concatDim: p.t.concatDim,
-        from: p.t.dtype as InDType,
-        to: p.type,
-        caster,
-        scratch,
-        sink,
-        ...(p.permute ? { permute: { headDim, direction: "hf-to-meta" as const } } : {}),
-        ...(signal ? { signal } : {}),
-      });
-      doneBytes += p.bytes;
-      emit({ type: "tensor", name: p.name, index: index++, count: planned.length, bytes: p.bytes, doneBytes, totalBytes });
-    },
-  })));
+  for (const p of planned) {
+    out.push({ name: p.name, ggmlType: p.type, ne: [...p.t.shape].reverse(), produce: writes.produce(p, signal) });
+  }
   const { bytes } = await writeGguf({ path, metadata, tensors: out, ...(signal ? { signal } : {}) });
   emit({ type: "file", path: params.displayPath ?? path, bytes });
 }

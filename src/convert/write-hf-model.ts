@@ -3,17 +3,12 @@ import { join } from "node:path";
 import { planShards, writeSafetensors, writeSafetensorsIndex, INDEX_FILE } from "../formats/safetensors/index.js";
 import { buildGenerationConfig } from "./build-generation-config.js";
 import { buildHfConfig } from "./build-hf-config.js";
-import { canonicalOrder } from "../model/canonical-order.js";
 import type { ConvertEvent } from "./convert-events.js";
-import { createCaster, encodedBytes, type InDType, type OutDType } from "../model/create-caster.js";
-import { createScratch } from "../model/create-scratch.js";
-import { loadCastKernel } from "../model/load-cast-kernel.js";
-import { mapTensorName } from "../model/map-tensor-name.js";
-import { streamTensor } from "./stream-tensor.js";
+import type { OutDType } from "../model/create-caster.js";
+import { planTensorWrites } from "./plan-tensor-writes.js";
 import type { SourceModel } from "../model/source-model.js";
 import { writeHfTokenizerFilesIsolated } from "./write-hf-tokenizer-files-isolated.js";
 import { llama3TokenIds } from "./llama3-token-ids.js";
-import { outputTensors } from "./output-tensors.js";
 
 export interface WriteHfModelParams {
   source: SourceModel;
@@ -34,28 +29,13 @@ export interface WriteHfModelParams {
  * Returns the files written (relative names).
  */
 export async function writeHfModel(params: WriteHfModelParams): Promise<string[]> {
-  const { source, dir, dtype, chat, maxShardBytes, emit, signal } = params;
-  const d = source.dims;
-  const headDim = d.dim / d.nHeads;
-  const tensors = outputTensors(source).sort((a, b) => canonicalOrder(a.canonical, b.canonical));
-  const planned = tensors.map((t) => ({
-    t,
-    name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" })!,
-    byteLength: encodedBytes(t.shape.reduce((a, b) => a * b, 1), dtype),
-    permute: source.ropeLayout === "interleaved" && /\.attention\.w[qk]\.weight$/.test(t.canonical),
-  }));
-  const plan = planShards({ tensors: planned.map((p) => ({ name: p.name, byteLength: p.byteLength })), maxShardBytes });
-  emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: planned.length, bytes: plan.totalSize, inputShards: source.shardCount });
-  const byName = new Map(planned.map((p) => [p.name, p]));
+  const { source, dir, dtype, maxShardBytes, emit, signal } = params;
+  const writes = planTensorWrites({ source, naming: "hf", ropeLayout: "half-split", typeOf: () => dtype, emit });
+  const plan = planShards({ tensors: writes.tensors.map((p) => ({ name: p.name, byteLength: p.bytes })), maxShardBytes });
+  emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: writes.tensors.length, bytes: plan.totalSize, inputShards: source.shardCount });
+  const byName = new Map(writes.tensors.map((p) => [p.name, p]));
   const writeTensors = async (signal: AbortSignal): Promise<string[]> => {
     const files: string[] = [];
-    // bf16 → f16 runs in a WebAssembly SIMD kernel, working in place in the scratch memory
-    const kernel = loadCastKernel();
-    const caster = createCaster(kernel ? { kernel } : {});
-    // tensors stream through a few reused chunk buffers, one tensor at a time
-    const scratch = createScratch(kernel ? { memory: kernel.memory } : {});
-    let index = 0;
-    let doneBytes = 0;
     for (const shard of plan.shards) {
       const path = join(dir, shard.fileName);
       const { bytes } = await writeSafetensors({
@@ -64,27 +44,7 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
         signal,
         tensors: shard.tensors.map((name) => {
           const p = byName.get(name)!;
-          return {
-            name,
-            dtype,
-            shape: p.t.shape,
-            produce: async (sink: (chunk: Uint8Array) => Promise<void>) => {
-              await streamTensor({
-                name,
-                parts: p.t.parts,
-                concatDim: p.t.concatDim,
-                from: p.t.dtype as InDType,
-                to: dtype,
-                caster,
-                scratch,
-                sink,
-                ...(p.permute ? { permute: { headDim, direction: "meta-to-hf" as const } } : {}),
-                signal,
-              });
-              doneBytes += p.byteLength;
-              emit({ type: "tensor", name, index: index++, count: planned.length, bytes: p.byteLength, doneBytes, totalBytes: plan.totalSize });
-            },
-          };
+          return { name, dtype, shape: p.t.shape, produce: writes.produce(p, signal) };
         }),
       });
       files.push(shard.fileName);
@@ -132,7 +92,8 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
   await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat, llama3: llama3 !== undefined }));
   if (source.tokenizerPath) {
     const tok = { tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize };
-    for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion })) {
+    const abort = params.signal ? { signal: params.signal } : {};
+    for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion, ...abort })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }

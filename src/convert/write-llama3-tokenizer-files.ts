@@ -1,6 +1,11 @@
 import { copyFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { buildTiktokenTokenizerJson, LLAMA3_BASE_TOKENS, llama3SpecialTokens, readTiktoken } from "../formats/tiktoken/index.js";
+import {
+  buildTiktokenTokenizerJson,
+  LLAMA3_BASE_TOKENS,
+  llama3SpecialTokens,
+  readTiktoken,
+} from "../formats/tiktoken/index.js";
 import type { Llama3Version } from "../model/llama3-version.js";
 import { ConversionError } from "./errors.js";
 import { LLAMA3_CHAT_TEMPLATES } from "./llama3-chat-templates.js";
@@ -56,6 +61,9 @@ export async function writeLlama3TokenizerFiles(params: WriteLlama3TokenizerFile
   const tokenizerJson = buildTiktokenTokenizerJson({ ranks, specialTokens: specials, bosToken: name(ids.bos) });
   await writeFile(join(dir, "tokenizer.json"), json(tokenizerJson));
   await writeFile(join(dir, "tokenizer_config.json"), json(tokenizerConfig));
-  await writeFile(join(dir, "special_tokens_map.json"), json({ bos_token: added(name(ids.bos)), eos_token: added(name(ids.eos)) }));
+  await writeFile(
+    join(dir, "special_tokens_map.json"),
+    json({ bos_token: added(name(ids.bos)), eos_token: added(name(ids.eos)) }),
+  );
   return ["tokenizer.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"];
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CatalogModel } from "../catalog/models.js";
 import { UsageError } from "../core/errors.js";
@@ -64,12 +64,15 @@ export async function generateMetaRelease({
   }
   const plan = buildMetaPlan({ models, dir: root });
   const md5s = new Map<string, string>();
+  // Relative path on the CDN → size (the remote folder differs from the local one for Llama 3.0).
   const files: Record<string, number> = {};
+  const remote = new Map(plan.files.map((f) => [f.path, f.remotePath]));
+  const served = (path: string) => join(root, ...remote.get(path)!.split("/"));
   let weightBytes = 0;
   const shardsOf = new Map<string, Map<string, F32Tensor>[]>();
   for (const f of plan.files.filter((x) => x.kind !== "checklist")) {
-    await mkdir(dirname(f.destPath), { recursive: true });
-    if (f.kind === "tokenizer") await copyFile(tokenizerPath, f.destPath);
+    await mkdir(dirname(served(f.path)), { recursive: true });
+    if (f.kind === "tokenizer") await copyFile(tokenizerPath, served(f.path));
     else if (f.kind === "weights") {
       const model = models.find((m) => m.name === f.model) ?? models[0]!;
       const n = model.meta?.shards ?? 1;
@@ -85,21 +88,22 @@ export async function generateMetaRelease({
         shape: t.shape,
         data: toBf16(t.data),
       }));
-      weightBytes += writeTorchCheckpoint(f.destPath, tensors, {
+      weightBytes += writeTorchCheckpoint(served(f.path), tensors, {
         storageOf: (name) => /^layers\.\d+\./.exec(name)?.[0] ?? name,
       });
-    } else await writeFile(f.destPath, textFor(f.kind));
-    const bytes = await readFile(f.destPath);
+    } else await writeFile(served(f.path), textFor(f.kind));
+    const bytes = await readFile(served(f.path));
     md5s.set(f.path, createHash("md5").update(bytes).digest("hex"));
-    files[f.path] = bytes.length;
+    files[f.remotePath] = bytes.length;
   }
   for (const c of plan.checklists) {
     const covered = plan.files.filter((f) => f.checklist === c.path);
     const text = covered
       .map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`)
       .join("");
-    await writeFile(c.destPath, text);
-    files[c.path] = Buffer.byteLength(text);
+    await mkdir(dirname(served(c.path)), { recursive: true });
+    await writeFile(served(c.path), text);
+    files[remote.get(c.path)!] = Buffer.byteLength(text);
   }
   return { files, totalBytes: Object.values(files).reduce((a, b) => a + b, 0), weightBytes };
 }

@@ -1,4 +1,4 @@
-import { lstat, rename } from "node:fs/promises";
+import { lstat, rename, stat, unlink } from "node:fs/promises";
 import { FilesystemError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { HashPool } from "../verify/hash-pool.js";
@@ -25,19 +25,25 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
   const dest = file.destPath;
   const sidecarPath = file.sidecarPath;
   let st;
+  let isLink = false;
   try {
-    // lstat: a link under the final name is never hashed, trusted or written through.
-    st = await lstat(dest);
+    // A link under the final name (an old `--local-dir-use-symlinks` copy) may be read and hashed, but
+    // it is never adopted as a partial or written through: when it does not match it is removed (the
+    // name only, never its target) and the file is fetched fresh.
+    const l = await lstat(dest);
+    isLink = l.isSymbolicLink();
+    st = isLink ? await stat(dest) : l;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return { kind: "absent" };
     throw filesystemErrorFrom(e, dest, "read");
   }
-  if (st.isSymbolicLink()) {
-    throw new FilesystemError("UNSAFE_FILE", `${dest} is a symbolic link; llamagate never writes through or trusts a link there.`, {
-      hint: "Remove the link (someone else may be able to write into that folder) and run again.",
-      details: { path: dest },
+  const dropLink = async (): Promise<ExistingState> => {
+    await unlink(dest).catch((e) => {
+      throw filesystemErrorFrom(e, dest, "remove");
     });
-  }
+    await removeVerifiedSidecar(dest, sidecarPath);
+    return { kind: "absent" };
+  };
   if (!st.isFile()) {
     throw new FilesystemError("PATH_CONFLICT", `${dest} exists and is not a regular file.`, { hint: "Move it away or pick another --dir." });
   }
@@ -61,6 +67,7 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
   };
 
   if (file.expectedSize !== undefined && st.size !== file.expectedSize) {
+    if (isLink) return dropLink();
     const uid = process.getuid?.();
     if (st.size < file.expectedSize && (uid === undefined || st.uid === uid) && st.nlink === 1) {
       // An interrupted plain download left a prefix under the final name (ours): continue from it.
@@ -89,6 +96,7 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
     if (known[algorithm] === undefined) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm], signal }));
     const actual = known[algorithm]!;
     if (actual !== expected) {
+      if (isLink) return dropLink();
       const movedTo = await moveAside();
       return { kind: "corrupt", mismatch: { algorithm, expected, actual }, movedTo };
     }

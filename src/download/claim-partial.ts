@@ -4,7 +4,7 @@ import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { pidAlive } from "../core/pid-alive.js";
 
 /** Suffix of partial files: `<dest>.llamagate-partial-<pid>` (process-unique, so two runs never share one). */
-export const PARTIAL_MARK = ".llamagate-partial-";
+const PARTIAL_MARK = ".llamagate-partial-";
 
 /** Process-unique partial path of `dest` for this process. */
 export function partialPathFor(dest: string, pid = process.pid): string {

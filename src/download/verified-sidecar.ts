@@ -22,7 +22,7 @@ export interface VerifiedSidecar {
 /** A sidecar is a few hundred bytes; anything bigger is not ours. */
 const MAX_SIDECAR_BYTES = 64 << 10;
 
-export function sidecarPathFor(dest: string): string {
+function sidecarPathFor(dest: string): string {
   return join(dirname(dest), `.${basename(dest)}.llamagate.json`);
 }
 

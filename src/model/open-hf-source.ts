@@ -1,7 +1,10 @@
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { llama3RopeScaling, type RopeScaling } from "./llama-config.js";
 import { join } from "node:path";
+import { isLlamagateError } from "../core/errors.js";
+import { MAX_CONFIG_JSON_BYTES, MAX_LARGE_JSON_BYTES, readCappedText } from "../formats/io/read-capped-text.js";
 import { openSafetensors } from "../formats/safetensors/index.js";
+import { checkTensorSet, unknownTensorError } from "./check-tensor-set.js";
 import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
 import { mapTensorName } from "./map-tensor-name.js";
@@ -17,10 +20,12 @@ export async function openHfSource(params: {
   const cfgPath = join(dir, "config.json");
   let cfg: Record<string, unknown>;
   try {
-    cfg = JSON.parse(await readFile(cfgPath, "utf8")) as Record<string, unknown>;
+    const text = await readCappedText({ path: cfgPath, maxBytes: MAX_CONFIG_JSON_BYTES, what: cfgPath });
+    cfg = JSON.parse(text) as Record<string, unknown>;
     if (typeof cfg !== "object" || cfg === null || Array.isArray(cfg)) throw new Error("not an object");
   } catch (e) {
-    throw new ConversionError("BAD_HF_CONFIG", `Cannot read ${cfgPath} as a JSON object.`, { hint: "Download config.json again.", cause: e });
+    const why = isLlamagateError(e) ? e.message : `Cannot read ${cfgPath} as a JSON object.`;
+    throw new ConversionError("BAD_HF_CONFIG", why, { hint: "Download config.json again.", cause: e });
   }
   if (cfg["model_type"] === "llama4" || cfg["model_type"] === "mllama") {
     throw new ConversionError("UNSUPPORTED_MODEL", `config.json has model_type "${String(cfg["model_type"])}" (${cfg["model_type"] === "mllama" ? "Llama 3.2 Vision" : "Llama 4"}), which llamagate cannot convert.`, {
@@ -65,7 +70,11 @@ export async function openHfSource(params: {
     const tensors: SourceTensor[] = [];
     for (const t of st.tensors) {
       const canonical = mapTensorName({ name: t.name, from: "hf", to: "meta" });
-      if (!canonical) continue; // rotary_emb.inv_freq and other buffers
+      if (!canonical) {
+        // a buffer some exports keep (transformers recomputes it); any other unknown weight is refused
+        if (/^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/.test(t.name)) continue;
+        throw unknownTensorError(t.name);
+      }
       if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
         throw new ConversionError("UNSUPPORTED_DTYPE", `Tensor ${t.name} is ${t.dtype}; only F32, F16 and BF16 weights can be converted.`, {
           hint: "Quantized or integer checkpoints cannot be converted; use the original float weights.",
@@ -76,6 +85,17 @@ export async function openHfSource(params: {
     if (!tensors.some((t) => t.canonical === "tok_embeddings.weight")) {
       throw new ConversionError("NOT_LLAMA", `${dir} has no model.embed_tokens.weight; it does not look like a Llama checkpoint.`, {
         hint: "Point at a Llama model snapshot.",
+      });
+    }
+    checkTensorSet({
+      tensors: tensors.map((t) => ({ canonical: t.canonical, shape: t.shape, name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical })),
+      dims,
+      configName: "config.json",
+    });
+    const headDim = cfg["head_dim"];
+    if (headDim !== undefined && headDim !== null && headDim !== dims.dim / dims.nHeads) {
+      throw new ConversionError("UNSUPPORTED_CONFIG", `config.json: head_dim ${JSON.stringify(headDim)} differs from hidden_size / num_attention_heads (${dims.dim / dims.nHeads}); such models are not supported.`, {
+        hint: "Only Llama models whose head size is hidden_size / num_attention_heads can be converted.",
       });
     }
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
@@ -116,12 +136,17 @@ function readLlama3Scaling(s: Record<string, unknown>): RopeScaling {
   };
 }
 
-/** tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none). */
+/**
+ * tokenizer_config.json's chat_template when it is a plain string (absent or unreadable: none;
+ * absurdly large: refused).
+ */
 async function readChatTemplate(path: string): Promise<string | undefined> {
   try {
-    const cfg = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+    const text = await readCappedText({ path, maxBytes: MAX_LARGE_JSON_BYTES, what: path });
+    const cfg = JSON.parse(text) as Record<string, unknown>;
     return typeof cfg["chat_template"] === "string" ? cfg["chat_template"] : undefined;
-  } catch {
+  } catch (e) {
+    if (isLlamagateError(e) && e.code === "FILE_TOO_LARGE") throw e;
     return undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { TensorSource } from "../formats/tensor.js";
+import { checkTensorSet } from "./check-tensor-set.js";
 import { ConversionError } from "./errors.js";
 import { findTokenizer } from "./find-tokenizer.js";
 import { openMetaCheckpoint } from "./open-meta-checkpoint.js";
@@ -42,6 +43,11 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
         });
       }
     }
+    checkTensorSet({
+      tensors: ck.tensors.map((t) => ({ canonical: t.canonical, shape: t.shape })),
+      dims: { ...p, hiddenDim: ck.hiddenDim, vocabSize },
+      configName: "params.json",
+    });
     const tokenizerPath = await findTokenizer({ dir: params.dir, searchParent: true });
     const llama3 = ck.family.family === "llama3";
     const version = llama3

@@ -1,7 +1,7 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isLlamagateError } from "../core/errors.js";
+import { MAX_CONFIG_JSON_BYTES, readCappedText } from "../formats/io/read-capped-text.js";
 import { ConversionError } from "./errors.js";
-
 import type { LlamaConfig } from "./llama-config.js";
 
 /** Largest accepted size parameter (2^31 - 1). */
@@ -31,8 +31,9 @@ export async function readMetaParams(params: ReadMetaParamsParams): Promise<Meta
   const file = join(params.dir, "params.json");
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    text = await readCappedText({ path: file, maxBytes: MAX_CONFIG_JSON_BYTES, what: file });
   } catch (e) {
+    if (isLlamagateError(e)) throw new ConversionError("BAD_PARAMS", e.message, { hint: "Download params.json again.", cause: e });
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConversionError(code === "ENOENT" ? "MISSING_PARAMS" : "UNREADABLE_PARAMS", `Cannot read ${file} (${code ?? "error"}).`, {
       hint: "A Meta checkpoint folder holds params.json next to consolidated.NN.pth; download it again or point at the model folder.",

@@ -24,6 +24,7 @@ export async function readMd5Checklist(params: {
     bytes = await readRegularFile({
       path: params.path,
       maxBytes,
+      anyOwner: true, // a shared, read-only model folder is verified as it is
       tooLarge: (size) =>
         new ChecklistError(
           "CHECKLIST_TOO_LARGE",

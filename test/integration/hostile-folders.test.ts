@@ -123,6 +123,20 @@ describe("Hugging Face cache and --local-dir", () => {
     expect(await linksUnder(blobs(home))).toEqual([]);
   });
 
+  it("item 1 (--local-dir): a file planted as a link to a shorter victim is not resumed through it", async () => {
+    const home = tmp();
+    const local = join(home, "local");
+    await mkdir(local, { recursive: true });
+    const victim = join(home, "victim");
+    await writeFile(victim, "precious\n"); // shorter than model.safetensors: looks like a prefix to resume
+    await symlink(victim, join(local, "model.safetensors"));
+    const r = await dl(home, [repo.id, "--include", "model.safetensors", "--local-dir", local]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+    expect(sha256(await readFile(join(local, "model.safetensors")))).toBe(sha256(model));
+    expect(await linksUnder(local)).toEqual([]);
+  });
+
   it("item 6: a cached blob overwritten in place is re-fetched, never reported verified with bad bytes", async () => {
     const home = tmp();
     expect((await dl(home, [repo.id, "--include", "model.safetensors"])).code).toBe(0);

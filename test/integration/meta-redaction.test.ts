@@ -22,7 +22,8 @@ describe("redaction: no signed-URL secret in any output of a full run", () => {
   });
   afterAll(() => cdn.close());
 
-  it("success runs (with a resume) and failure runs (403, HTML, corruption, expiry, bad URL)", async () => {
+  // Nine spawned runs: give a loaded machine room (each takes well under a second when idle).
+  it("success runs (with a resume) and failure runs (403, HTML, corruption, expiry, bad URL)", { timeout: 180_000 }, async () => {
     const url = cdn.url();
     const q = new URL(url).searchParams;
     const secrets = [q.get("Policy")!, q.get("Signature")!, TEST_KEY_PAIR_ID, TEST_DOWNLOAD_REQUEST_ID];

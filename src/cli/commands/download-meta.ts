@@ -20,6 +20,8 @@ import type { LicenseCliOptions } from "../license-options.js";
 export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
   metaUrl?: string;
   dir: string;
+  /** --layout: Meta's folders (default) or llama-stack's descriptor folders. */
+  layout?: "meta" | "llama-stack";
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
@@ -35,7 +37,13 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
   const { signal, ...engine } = engineOptionsFromFlags(ctx, opts);
   const events = runPipelineIter({
     models,
-    source: { kind: "meta", url, dir: resolve(opts.dir), spaceCheck: opts.spaceCheck },
+    source: {
+      kind: "meta",
+      url,
+      dir: resolve(opts.dir),
+      spaceCheck: opts.spaceCheck,
+      ...(opts.layout ? { localLayout: opts.layout } : {}),
+    },
     license: pipelineLicenseParams({ opts, ctx, command: "download" }),
     command: "download",
     engine,
@@ -87,7 +95,9 @@ function onEvent(e: PipelineEvent, log: (line: string) => void, json: boolean): 
  * Compare the LICENSE that came with the weights with the family's known text: a different text means
  * the weights may come under another license version than the check above assumed.
  */
-async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck> {
+async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck | undefined> {
+  // llama-stack's downloads (Llama 3.1 and later) ship no LICENSE file.
+  if (!s.files.some((f) => f.name === "LICENSE")) return undefined;
   const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
   if (json) return check;
   if (check.status === "differs") {
@@ -98,11 +108,11 @@ async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, m
   return check;
 }
 
-function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck, json: boolean): void {
+function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck | undefined, json: boolean): void {
   if (json) {
     printJson(ctx, {
       ok: true,
-      licenseFile: { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family },
+      licenseFile: licenseFile ? { status: licenseFile.status, sha256: licenseFile.sha256, family: licenseFile.family } : null,
       dir: s.dir,
       layout: s.layout,
       models: s.models,

@@ -1,3 +1,6 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -19,7 +22,8 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`), or one org/repo with --source hf")
     .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)", "meta")
     .option("--meta-url <url>", 'Meta: signed URL from the email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
-    .option("--dir <dir>", "Meta: destination folder (default: the current folder)")
+    .option("--dir <dir>", "Meta: destination folder (default: the current folder; with --layout llama-stack: ~/.llama/checkpoints)")
+    .option("--layout <layout>", "Meta: meta (Meta's folders, the default) or llama-stack (<dir>/<descriptor>, for Meta's llama tools)")
     .option("--revision <rev>", "hf: branch, tag or commit (pinned to its commit for the run)", "main")
     .option("--include <glob>", "hf: only files matching (repeatable)", collect, [])
     .option("--exclude <glob>", "hf: leave out files matching (repeatable)", collect, [])
@@ -40,7 +44,12 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
       for (const flag of ["localDir", "tokenStdin", "token"] as const) {
         if (opts[flag] !== undefined) throw new UsageError(`--${kebab(flag)} is for --source hf.`, { hint: "Add --source hf, or leave the flag out for a Meta download." });
       }
-      return runMetaDownload(ctx, names, { ...opts, dir: opts.dir ?? "." });
+      if (opts.layout !== undefined && opts.layout !== "meta" && opts.layout !== "llama-stack") {
+        throw new UsageError(`Unknown --layout "${opts.layout}".`, { hint: "Use --layout meta (the default) or --layout llama-stack." });
+      }
+      // llama-stack's model_local_dir: $LLAMA_STACK_CONFIG_DIR (default ~/.llama) + checkpoints/
+      const stackDir = () => join(ctx.env.LLAMA_STACK_CONFIG_DIR || join(ctx.env.HOME || homedir(), ".llama"), "checkpoints");
+      return runMetaDownload(ctx, names, { ...opts, dir: opts.dir ?? (opts.layout === "llama-stack" ? stackDir() : ".") });
     }),
   );
 };

@@ -98,9 +98,13 @@ export async function acquireDirLock(params: {
       await sleep(50, params.signal);
       continue;
     }
-    const stale = holder === undefined || (holder.host === hostname() && holder.pid !== process.pid && !isAlive(holder.pid));
+    const stale =
+      holder === undefined || (holder.host === hostname() && holder.pid !== process.pid && !isAlive(holder.pid));
     if (stale) {
-      if (++takeovers > 3) throw new FilesystemError("LOCK_HELD", `Could not take the lock ${path}.`, { hint: "Another llamagate run may be starting; try again." });
+      if (++takeovers > 3)
+        throw new FilesystemError("LOCK_HELD", `Could not take the lock ${path}.`, {
+          hint: "Another llamagate run may be starting; try again.",
+        });
       // Move it aside atomically (only one contender wins the rename), then retry the O_EXCL create.
       const aside = `${path}.stale-${process.pid}`;
       await rename(path, aside).then(
@@ -113,10 +117,14 @@ export async function acquireDirLock(params: {
     const waited = Date.now() - t0;
     if (waited >= waitMs) {
       const after = waitMs > 0 ? ` (waited ${Math.round(waited / 1000)} s)` : "";
-      throw new FilesystemError("LOCK_HELD", `Another llamagate run (pid ${holder!.pid} on ${holder!.host}) is writing to ${params.dir}${after}.`, {
-        hint: `Wait for it to finish, or allow a longer wait. If no llamagate process is running, delete ${path} and run again.`,
-        details: { dir: params.dir, pid: holder!.pid, host: holder!.host, waitedMs: waited },
-      });
+      throw new FilesystemError(
+        "LOCK_HELD",
+        `Another llamagate run (pid ${holder!.pid} on ${holder!.host}) is writing to ${params.dir}${after}.`,
+        {
+          hint: `Wait for it to finish, or allow a longer wait. If no llamagate process is running, delete ${path} and run again.`,
+          details: { dir: params.dir, pid: holder!.pid, host: holder!.host, waitedMs: waited },
+        },
+      );
     }
     if (lastNotice === undefined || Date.now() - lastNotice >= noticeEveryMs) {
       lastNotice = Date.now();
@@ -129,7 +137,8 @@ export async function acquireDirLock(params: {
 async function readLock(path: string): Promise<LockBody | undefined> {
   try {
     const j = JSON.parse(await readFile(path, "utf8")) as Partial<LockBody>;
-    if (typeof j.pid === "number" && typeof j.host === "string") return { pid: j.pid, host: j.host, startedAt: String(j.startedAt) };
+    if (typeof j.pid === "number" && typeof j.host === "string")
+      return { pid: j.pid, host: j.host, startedAt: String(j.startedAt) };
   } catch {
     // Unreadable or half-written: treat as stale only if it stays that way (caller retries).
   }

@@ -26,6 +26,8 @@ export async function openRegularFile(params: {
   path: string;
   /** What to do with it. */
   mode: RegularFileMode;
+  /** Accept a file of another user ("read" of plain data such as a checklist in a shared folder). @default false */
+  anyOwner?: boolean;
 }): Promise<FileHandle> {
   const fh = await open(params.path, FLAGS[params.mode], 0o644);
   try {
@@ -33,7 +35,7 @@ export async function openRegularFile(params: {
     const uid = process.getuid?.();
     const why = !st.isFile()
       ? "is not a regular file"
-      : uid !== undefined && st.uid !== uid
+      : uid !== undefined && st.uid !== uid && !params.anyOwner
         ? "belongs to another user"
         : params.mode !== "read" && st.nlink > 1
           ? "has other hard links"

@@ -12,8 +12,10 @@ export async function readRegularFile(params: {
   maxBytes: number;
   /** The error for a larger file (it gets the size seen). */
   tooLarge: (size: number) => Error;
+  /** Accept a file of another user (see openRegularFile). @default false */
+  anyOwner?: boolean;
 }): Promise<Buffer> {
-  const fh = await openRegularFile({ path: params.path, mode: "read" });
+  const fh = await openRegularFile({ path: params.path, mode: "read", anyOwner: params.anyOwner });
   try {
     const { size } = await fh.stat();
     if (size > params.maxBytes) throw params.tooLarge(size);

@@ -3,10 +3,13 @@
 export type GgufScalarType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "i64" | "f64";
 export type GgufScalar = number | bigint | boolean | string;
 
-/** One metadata key/value as written and as read back. */
+/** How the reader returns arrays of u8/i8/u16/i16/u32/i32/f32/f64 (one typed array, not a JS array of numbers). */
+export type GgufNumericArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/** One metadata key/value as written and as read back (numeric arrays are read back as typed arrays). */
 export type GgufMetadataEntry =
   | { key: string; type: GgufScalarType; value: GgufScalar }
-  | { key: string; type: "array"; itemType: GgufScalarType; value: readonly GgufScalar[] };
+  | { key: string; type: "array"; itemType: GgufScalarType; value: readonly GgufScalar[] | GgufNumericArray };
 
 export const GGUF_VALUE_TYPE_IDS: Readonly<Record<GgufScalarType | "array", number>> = {
   u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,

@@ -50,8 +50,8 @@ export async function openGguf(params: {
       } catch (e) {
         if (!(e instanceof NeedMoreBytes)) throw e;
         if (want >= fileSize) throw new CorruptFileError(`${what}: the GGUF header runs past the end of the file (truncated?).`, { code: "TRUNCATED_FILE" });
-        if (want >= MAX_HEADER) throw new UnsupportedFormatError(`${what}: GGUF header larger than 1 GiB.`);
-        want = Math.min(fileSize, want * 4);
+        if (want >= MAX_HEADER || e.needed > MAX_HEADER) throw new UnsupportedFormatError(`${what}: GGUF header larger than 1 GiB.`);
+        want = Math.min(fileSize, Math.max(want * 4, e.needed));
       }
     }
     let closed = false;

@@ -7,12 +7,32 @@ import {
   GGUF_SCALAR_BYTES,
   GGUF_VALUE_TYPE_NAMES,
   type GgufMetadataEntry,
+  type GgufNumericArray,
   type GgufScalar,
   type GgufScalarType,
 } from "./gguf-types.js";
 
+/** Arrays of these item types are returned as typed arrays (little-endian, as GGUF v2/v3 store them). */
+type TypedArrayClass = new (buffer: ArrayBuffer, offset: number, length: number) => GgufNumericArray;
+const TYPED_ARRAYS: Partial<Record<GgufScalarType, TypedArrayClass>> = {
+  u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array,
+  u32: Uint32Array, i32: Int32Array, f32: Float32Array, f64: Float64Array,
+};
+/**
+ * Most items read into a JS array (strings, bools, 64-bit integers): each costs tens of bytes of heap, so a
+ * file of millions of empty strings could exhaust memory. Real vocabularies and merge lists are under 1M.
+ */
+export const MAX_LIST_ITEMS = 4_000_000;
+
 /** Thrown when the prefix given to the parser is too short; the caller reads more and retries. */
-export class NeedMoreBytes extends Error {}
+export class NeedMoreBytes extends Error {
+  constructor(
+    /** Prefix length that would get the parser past the point where it stopped. */
+    readonly needed: number,
+  ) {
+    super("need more bytes");
+  }
+}
 
 export interface GgufTensorInfo {
   name: string;
@@ -44,7 +64,7 @@ export function parseGgufHeader(params: { bytes: Uint8Array; fileSize: number; w
   const corrupt = (msg: string) => new CorruptFileError(`${what}: ${msg}`, { code: "CORRUPT_GGUF" });
   const need = (n: number) => {
     if (p + n > fileSize) throw corrupt(`ends early at offset ${p} (truncated?).`);
-    if (p + n > bytes.length) throw new NeedMoreBytes();
+    if (p + n > bytes.length) throw new NeedMoreBytes(p + n);
   };
   const u32 = () => (need(4), (p += 4), view.getUint32(p - 4, true));
   const u64 = (label: string) => {
@@ -114,8 +134,17 @@ export function parseGgufHeader(params: { bytes: Uint8Array; fileSize: number; w
       const n = u64(`array length of ${key}`);
       const min = itemType === "string" ? 8 : GGUF_SCALAR_BYTES[itemType];
       if (p + n * min > fileSize) throw corrupt(`array ${key} of ${n} items runs past the end of the file.`);
-      const value: GgufScalar[] = new Array(n);
-      for (let j = 0; j < n; j++) value[j] = scalar(itemType, key);
+      const Typed = TYPED_ARRAYS[itemType];
+      if (Typed) {
+        // numeric arrays stay typed: as many bytes in memory as in the file
+        need(n * min);
+        const copy = bytes.slice(p, (p += n * min));
+        metadata.set(key, { key, type: "array", itemType, value: new Typed(copy.buffer, 0, n) });
+        continue;
+      }
+      if (n > MAX_LIST_ITEMS) throw corrupt(`array ${key} has ${n} ${itemType} items (at most ${MAX_LIST_ITEMS} are read).`);
+      const value: GgufScalar[] = [];
+      for (let j = 0; j < n; j++) value.push(scalar(itemType, key));
       metadata.set(key, { key, type: "array", itemType, value });
     } else {
       metadata.set(key, { key, type, value: scalar(type, key) });

@@ -118,7 +118,14 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
     if (typeof key !== "string") throw new CorruptFileError(`${what}: a tensor name is not a string.`);
     const { storage, storageOffset, shape, stride } = value;
     const item = DTYPE_BYTES[storage.dtype];
-    const { numel, span, contiguous } = tensorExtent({ shape, stride, storageOffset });
+    const { numel, span, contiguous, overlapping } = tensorExtent({ shape, stride, storageOffset });
+    if (overlapping || numel > storage.numel) {
+      // a stride-0 or overlapping view would be written out as far more bytes than the file stores
+      throw new CorruptFileError(
+        `${what}: tensor ${key} (shape [${shape.join(", ")}], stride [${stride.join(", ")}]) reads storage elements more than once (${numel} elements over a storage of ${storage.numel}); state dicts never hold such views.`,
+        { code: "OVERLAPPING_VIEW" },
+      );
+    }
     if (numel > 0 && storageOffset + span > storage.numel) {
       throw new CorruptFileError(
         `${what}: tensor ${key} (offset ${storageOffset}, shape [${shape.join(", ")}]) reaches past its storage of ${storage.numel} elements.`,

@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { FilesystemError } from "../../core/errors.js";
 import { CorruptFileError, UnsupportedFormatError } from "../errors.js";
+import { MAX_LARGE_JSON_BYTES, readCappedText } from "../io/read-capped-text.js";
 import type { LazyTensor, TensorSource } from "../tensor.js";
 import { openSafetensorsFile, type SafetensorsFile } from "./open-safetensors-file.js";
 
@@ -58,8 +59,9 @@ async function openIndex(indexPath: string, signal?: AbortSignal): Promise<Safet
   const what = basename(indexPath);
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(indexPath, "utf8"));
+    json = JSON.parse(await readCappedText({ path: indexPath, maxBytes: MAX_LARGE_JSON_BYTES, what }));
   } catch (e) {
+    if (e instanceof CorruptFileError) throw e;
     if ((e as NodeJS.ErrnoException).code) throw new FilesystemError("READ_FAILED", `Cannot read ${what}.`, { cause: e });
     throw new CorruptFileError(`${what} is not valid JSON.`);
   }

@@ -3,6 +3,13 @@ import type { DType } from "../tensor.js";
 import { SAFETENSORS_DTYPE_SIZES, SUPPORTED_DTYPES } from "./safetensors-dtypes.js";
 
 export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Most ':' and ',' bytes a header may hold: every JSON member and array item but the first needs
+ * one, so this bounds the values JSON.parse builds (its cost grows with them: 1.6M keys take ~30 s
+ * and 1.4 GB). A tensor entry needs about 9, so this allows some 50,000 tensors per file; Llama
+ * files hold a few hundred.
+ */
+export const MAX_HEADER_SEPARATORS = 500_000;
 
 export interface SafetensorsEntry {
   name: string;
@@ -30,6 +37,13 @@ export function parseSafetensorsHeader(params: {
 }): { entries: SafetensorsEntry[]; metadata: Record<string, string> } {
   const { header, fileSize, what } = params;
   const corrupt = (msg: string, code = "CORRUPT_SAFETENSORS") => new CorruptFileError(`${what}: ${msg}`, { code });
+  let separators = 0;
+  for (let i = 0; i < header.length; i++) {
+    const b = header[i];
+    if ((b === 0x3a || b === 0x2c) && ++separators > MAX_HEADER_SEPARATORS) {
+      throw corrupt(`header holds more than ${MAX_HEADER_SEPARATORS} JSON values; no model needs that many (not read).`, "HEADER_TOO_LARGE");
+    }
+  }
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(header);

@@ -4,25 +4,93 @@ import { MODEL_TYPE, PIECE_TYPE, type SentencePieceModel } from "./read-sentence
 const SPACE = "\u2581";
 
 /**
+ * Longest piece accepted, in UTF-16 code units. SentencePiece trains pieces of at most 16 characters
+ * (512 at the most); a longer one is a hostile or broken model, and would make the merges huge.
+ */
+export const MAX_PIECE_LENGTH = 1024;
+/** Most characters the merge list may hold (Llama 2's has 0.5M): bounds tokenizer.json. */
+export const MAX_MERGE_CHARS = 64 * 1024 * 1024;
+
+/** Pieces up to this length are split by hashing both halves; longer ones walk the tries (linear time). */
+const SHORT_PIECE = 64;
+
+/** A trie of the vocabulary over UTF-16 code units (or of the reversed pieces): nodes are numbers. */
+function buildTrie(pieces: Iterable<string>, reversed: boolean): { next: Map<number, number>; terminal: Set<number> } {
+  const next = new Map<number, number>();
+  const terminal = new Set<number>();
+  let nodes = 1;
+  for (const w of pieces) {
+    let node = 0;
+    for (let i = 0; i < w.length; i++) {
+      const key = node * 65536 + w.charCodeAt(reversed ? w.length - 1 - i : i);
+      let child = next.get(key);
+      if (child === undefined) next.set(key, (child = nodes++));
+      node = child;
+    }
+    terminal.add(node);
+  }
+  return { next, terminal };
+}
+
+/**
  * Merges derived from pieces and scores as transformers' SentencePieceExtractor does: every split
  * of a piece into two pieces that are both in the vocab is a merge (ordered by the halves' ids),
- * and all merges are sorted by the piece's score, highest first (stable).
+ * and all merges are sorted by the piece's score, highest first (stable). Splits are found by index;
+ * long pieces walk a trie of the pieces and one of their reverses, so the work stays linear in length.
  */
 function extractMerges(pieces: readonly { piece: string; score: number }[], vocab: Map<string, number>): string[] {
+  let tries: { fwd: ReturnType<typeof buildTrie>; bwd: ReturnType<typeof buildTrie> } | undefined;
   const merges: { l: string; r: string; score: number }[] = [];
+  let chars = 0;
   for (const { piece, score } of pieces) {
-    const chars = Array.from(piece);
+    const n = piece.length;
+    if (n < 2) continue;
     const local: { l: string; r: string; score: number }[] = [];
-    for (let i = 1; i < chars.length; i++) {
-      const l = chars.slice(0, i).join("");
-      const r = chars.slice(i).join("");
-      if (vocab.has(l) && vocab.has(r)) local.push({ l, r, score });
+    const add = (i: number) => {
+      local.push({ l: piece.slice(0, i), r: piece.slice(i), score });
+      chars += n + 1;
+    };
+    if (n <= SHORT_PIECE) {
+      // short pieces (all of a real Llama vocabulary): hashing each half is cheapest
+      for (let i = 1; i < n; i++) {
+        if (!splitsSurrogatePair(piece, i) && vocab.has(piece.slice(0, i)) && vocab.has(piece.slice(i))) add(i);
+      }
+    } else {
+      tries ??= { fwd: buildTrie(vocab.keys(), false), bwd: buildTrie(vocab.keys(), true) };
+      const { fwd, bwd } = tries;
+      // prefix[i]: piece[0, i) is a piece
+      const prefix = new Uint8Array(n);
+      for (let i = 0, node = 0; i < n - 1; i++) {
+        const child = fwd.next.get(node * 65536 + piece.charCodeAt(i));
+        if (child === undefined) break;
+        node = child;
+        if (fwd.terminal.has(node)) prefix[i + 1] = 1;
+      }
+      for (let i = n - 1, node = 0; i >= 1; i--) {
+        const child = bwd.next.get(node * 65536 + piece.charCodeAt(i));
+        if (child === undefined) break;
+        node = child;
+        // piece[i, n) is a piece; split only between code points, as Array.from(piece) would
+        if (prefix[i] && bwd.terminal.has(node) && !splitsSurrogatePair(piece, i)) add(i);
+      }
+    }
+    if (chars > MAX_MERGE_CHARS) {
+      throw new UnsupportedFormatError(`The tokenizer's merges would exceed ${MAX_MERGE_CHARS} characters; it is not a Llama tokenizer.`, {
+        code: "TOKENIZER_TOO_LARGE",
+      });
     }
     local.sort((a, b) => vocab.get(a.l)! - vocab.get(b.l)! || vocab.get(a.r)! - vocab.get(b.r)!);
-    merges.push(...local);
+    for (const m of local) merges.push(m);
   }
   merges.sort((a, b) => b.score - a.score);
   return merges.map((m) => `${m.l} ${m.r}`);
+}
+
+/** True when index i falls between the two halves of a surrogate pair. */
+function splitsSurrogatePair(s: string, i: number): boolean {
+  const hi = s.charCodeAt(i - 1);
+  const lo = s.charCodeAt(i);
+  return hi >= 0xd800 && hi <= 0xdbff && lo >= 0xdc00 && lo <= 0xdfff;
 }
 
 /**
@@ -44,6 +112,13 @@ export function buildTokenizerJson(
   if (model.modelType !== MODEL_TYPE.BPE) {
     throw new UnsupportedFormatError(`A Llama tokenizer.json needs a BPE SentencePiece model; this one has model_type ${model.modelType}.`);
   }
+  model.pieces.forEach((p, id) => {
+    if (p.piece.length > MAX_PIECE_LENGTH) {
+      throw new UnsupportedFormatError(`Tokenizer piece ${id} is ${p.piece.length} characters long (at most ${MAX_PIECE_LENGTH} are supported); it is not a Llama tokenizer.`, {
+        code: "TOKENIZER_PIECE_TOO_LONG",
+      });
+    }
+  });
   const addBos = options.addBos ?? true;
   const addEos = options.addEos ?? false;
   // LlamaConverter gives the first three pieces score 0

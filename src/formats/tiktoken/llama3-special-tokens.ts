@@ -16,7 +16,13 @@ export const LLAMA3_PATTERN =
 export function llama3SpecialTokens(naming: "3.0" | "3.1"): string[] {
   const named: Record<number, string> =
     naming === "3.0"
-      ? { 0: "<|begin_of_text|>", 1: "<|end_of_text|>", 6: "<|start_header_id|>", 7: "<|end_header_id|>", 9: "<|eot_id|>" }
+      ? {
+          0: "<|begin_of_text|>",
+          1: "<|end_of_text|>",
+          6: "<|start_header_id|>",
+          7: "<|end_header_id|>",
+          9: "<|eot_id|>",
+        }
       : {
           0: "<|begin_of_text|>",
           1: "<|end_of_text|>",

@@ -37,7 +37,9 @@ export function tiktokenFromTokenizerJson(params: {
   const tokens: Uint8Array[] = new Array(entries.length);
   for (const [text, id] of entries) {
     if (typeof id !== "number" || !Number.isInteger(id) || id < 0 || id >= entries.length || tokens[id]) {
-      throw bad(`vocabulary id ${JSON.stringify(id)} of ${JSON.stringify(text)} is not a unique rank below ${entries.length}`);
+      throw bad(
+        `vocabulary id ${JSON.stringify(id)} of ${JSON.stringify(text)} is not a unique rank below ${entries.length}`,
+      );
     }
     const bytes = new Uint8Array(text.length);
     for (let i = 0; i < text.length; i++) {

@@ -18,10 +18,16 @@ export function checkMetaLink(params: {
   dir: string;
   /** Current time. @default new Date() */
   now?: Date;
+  /** Local folder layout (see buildMetaPlan). */
+  localLayout?: "meta" | "llama-stack";
 }): { signedUrl: MetaSignedUrl; plan: MetaPlan } {
   const signedUrl = parseMetaUrl({ url: params.url });
   checkMetaUrlExpiry({ signedUrl, now: params.now ?? new Date() });
-  const plan = buildMetaPlan({ models: params.models, dir: resolve(params.dir) });
+  const plan = buildMetaPlan({
+    models: params.models,
+    dir: resolve(params.dir),
+    ...(params.localLayout ? { localLayout: params.localLayout } : {}),
+  });
   checkMetaUrlFamily({ signedUrl, layout: plan.layout });
   return { signedUrl, plan };
 }

@@ -16,6 +16,8 @@ const NEWER_FAMILY_HOST = /^(llama\d[\w-]*)\.llamameta\.net$/i;
  * count against the link's few download attempts. Only hosts known to belong to newer families are refused.
  */
 export function checkMetaUrlFamily({ signedUrl, layout }: CheckMetaUrlFamilyParams): void {
+  // Llama 3 and later: which of Meta's hosts serves which release is not known; refuse nothing.
+  if (layout !== "llama2" && layout !== "codellama") return;
   const m = NEWER_FAMILY_HOST.exec(signedUrl.host);
   if (!m) return;
   const family = layout === "codellama" ? "Code Llama" : "Llama 2";

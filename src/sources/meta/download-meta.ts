@@ -31,6 +31,8 @@ export interface DownloadMetaParams extends EngineOptions {
   now?: () => Date;
   /** Free-space preflight before the first request (--no-space-check turns it off). @default true */
   spaceCheck?: boolean;
+  /** "llama-stack": one folder per model named after its llama-stack descriptor (see buildMetaPlan). */
+  localLayout?: "meta" | "llama-stack";
   /** Total bytes of the shards when known exactly (the demo); else the catalog's estimate. */
   weightBytes?: number;
   /** Injectable statfs for the free-space preflight (tests). */
@@ -67,7 +69,14 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
   const started = Date.now();
   const now = params.now ?? (() => new Date());
   const dir = resolve(params.dir);
-  const { signedUrl, plan } = checkMetaLink({ url: params.url, models: params.models, dir, now: now() });
+  const { signedUrl, plan } = checkMetaLink({
+    url: params.url,
+    models: params.models,
+    dir,
+    now: now(),
+    ...(params.localLayout ? { localLayout: params.localLayout } : {}),
+  });
+  const remoteOf = new Map(plan.files.map((f) => [f.path, f.remotePath]));
   yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
 
   await mkdir(dir, { recursive: true }).catch((e) => {
@@ -93,7 +102,7 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
         classifyMetaResponse({ ...info, displayName: info.file.displayName, expiresAt: signedUrl.expiresAt, now: now() }),
     };
     const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
-      url: metaFileUrl({ signedUrl, path }),
+      url: metaFileUrl({ signedUrl, path: remoteOf.get(path) ?? path }),
       destPath,
       displayName: path,
       hashAlgorithms: ["md5"],

@@ -50,7 +50,7 @@ describe("Meta → GGUF on the torch.save fixture (bf16, 2 shards, GQA)", () => 
       expect(g.metadata.get("llama.block_count")).toMatchObject({ type: "u32" });
       expect(v("tokenizer.ggml.model")).toBe("llama");
       expect(v("tokenizer.ggml.tokens")).toEqual(tinyPieces(64).map((p) => p.piece));
-      expect(v("tokenizer.ggml.token_type")).toEqual(tinyPieces(64).map((p) => p.type));
+      expect(v("tokenizer.ggml.token_type")).toEqual(Int32Array.from(tinyPieces(64).map((p) => p.type)));
       expect(v("tokenizer.ggml.bos_token_id")).toBe(1);
       expect(v("tokenizer.ggml.eos_token_id")).toBe(2);
       expect(v("tokenizer.ggml.unknown_token_id")).toBe(0);

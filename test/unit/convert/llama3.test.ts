@@ -15,13 +15,26 @@ import { buildReferenceModel } from "../../../src/infer/build-reference-model.js
 import { greedyGenerate } from "../../../src/infer/greedy-generate.js";
 import { loadReferenceModel } from "../../../src/infer/load-reference-model.js";
 import type { ReferenceModel } from "../../../src/infer/types.js";
-import { llama3ReferenceEncoder, llama3TokenizerJson, writeLlama3TokenizerModel } from "../../helpers/llama3-tokenizer.js";
+import {
+  llama3ReferenceEncoder,
+  llama3TokenizerJson,
+  writeLlama3TokenizerModel,
+} from "../../helpers/llama3-tokenizer.js";
 import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
 import { maxRelativeError } from "../../helpers/tiny-llama-compare.js";
 import type { F32Tensor, TinyLlamaSpec } from "../../helpers/tiny-llama-model.js";
 
 // headDim 32 with θ = 500000: frequencies 8..15 of 16 fall in the scaled or smoothed band.
-const SPEC: TinyLlamaSpec = { dim: 64, nLayers: 2, nHeads: 2, nKvHeads: 2, hiddenDim: 192, vocabSize: 128256, normEps: 1e-5, ropeTheta: 500000 };
+const SPEC: TinyLlamaSpec = {
+  dim: 64,
+  nLayers: 2,
+  nHeads: 2,
+  nKvHeads: 2,
+  hiddenDim: 192,
+  vocabSize: 128256,
+  normEps: 1e-5,
+  ropeTheta: 500000,
+};
 // Meta's apply_scaling constants, written out here rather than taken from src/.
 const SCALING = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 };
 // A prompt long enough for the scaled frequencies to move the logits (positions up to 39).
@@ -72,7 +85,13 @@ describe("Llama 3.1 Meta checkpoint → HF", () => {
     const config = JSON.parse(await readFile(join(hfDir, "config.json"), "utf8"));
     expect(config).toMatchObject({
       rope_theta: 500000,
-      rope_scaling: { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192 },
+      rope_scaling: {
+        rope_type: "llama3",
+        factor: 8,
+        low_freq_factor: 1,
+        high_freq_factor: 4,
+        original_max_position_embeddings: 8192,
+      },
       max_position_embeddings: 131072,
       tie_word_embeddings: false,
       bos_token_id: 128000,
@@ -80,9 +99,20 @@ describe("Llama 3.1 Meta checkpoint → HF", () => {
       vocab_size: 128256,
     });
     const gen = JSON.parse(await readFile(join(hfDir, "generation_config.json"), "utf8"));
-    expect(gen).toEqual({ bos_token_id: 128000, do_sample: true, eos_token_id: [128001, 128008, 128009], temperature: 0.6, top_p: 0.9 });
+    expect(gen).toEqual({
+      bos_token_id: 128000,
+      do_sample: true,
+      eos_token_id: [128001, 128008, 128009],
+      temperature: 0.6,
+      top_p: 0.9,
+    });
     const tc = JSON.parse(await readFile(join(hfDir, "tokenizer_config.json"), "utf8"));
-    expect(tc).toMatchObject({ bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>", model_max_length: 131072, tokenizer_class: "PreTrainedTokenizerFast" });
+    expect(tc).toMatchObject({
+      bos_token: "<|begin_of_text|>",
+      eos_token: "<|eot_id|>",
+      model_max_length: 131072,
+      tokenizer_class: "PreTrainedTokenizerFast",
+    });
     expect(tc.chat_template).toContain("Cutting Knowledge Date: December 2023");
     expect(tc.added_tokens_decoder["128008"].content).toBe("<|eom_id|>");
     const tok = JSON.parse(await readFile(join(hfDir, "tokenizer.json"), "utf8"));
@@ -90,7 +120,9 @@ describe("Llama 3.1 Meta checkpoint → HF", () => {
     expect(JSON.stringify(tok.model)).toBe(JSON.stringify(real["model"]));
     expect(tok.pre_tokenizer).toEqual(real["pre_tokenizer"]);
     expect(tok.post_processor).toEqual(real["post_processor"]);
-    expect(tok.added_tokens.map((t: { id: number }) => t.id)).toEqual((real["added_tokens"] as { id: number }[]).map((t) => t.id));
+    expect(tok.added_tokens.map((t: { id: number }) => t.id)).toEqual(
+      (real["added_tokens"] as { id: number }[]).map((t) => t.id),
+    );
   });
 });
 

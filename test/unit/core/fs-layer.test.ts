@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { chown, lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { filesystemErrorFrom } from "../../../src/core/fs/filesystem-error-from.js";
@@ -11,6 +11,10 @@ import { openAtomicFileWriter } from "../../../src/formats/io/atomic-file-writer
 import { downloadFiles } from "../../../src/download/download-files.js";
 import { startRangeServer } from "../../helpers/range-server.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
+import { readMd5Checklist } from "../../../src/verify/read-md5-checklist.js";
+import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
+import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
+import { TINY_SPEC } from "../../helpers/tiny-llama-model.js";
 
 const tmp = useTempDir("fs-layer");
 const errno = (code: string) => Object.assign(new Error(code), { code });
@@ -46,6 +50,19 @@ describe("the one atomic writer", () => {
     await expect(openRegularFile({ path: fifo, mode: "read" })).rejects.toMatchObject({ code: "UNSAFE_FILE" });
     expect(await readFile(victim, "utf8")).toBe("precious");
   });
+
+  // Only root can give a file to another user: the ownership rule is checked where the tests run as root.
+  it.skipIf(process.getuid?.() !== 0)(
+    "a file of another user is not trusted, except plain data read with anyOwner",
+    async () => {
+      const p = join(tmp(), "checklist.chk");
+      await writeFile(p, "0123456789abcdef0123456789abcdef  params.json\n");
+      await chown(p, 12345, 12345);
+      await expect(openRegularFile({ path: p, mode: "read" })).rejects.toMatchObject({ code: "UNSAFE_FILE" });
+      await expect(openRegularFile({ path: p, mode: "update" })).rejects.toMatchObject({ code: "UNSAFE_FILE" });
+      expect(await readMd5Checklist({ path: p, name: "checklist.chk" })).toHaveLength(1);
+    },
+  );
 
   it("renameIntoPlace refuses a link or a file swapped in under the temp name", async () => {
     const dir = tmp();
@@ -98,7 +115,7 @@ describe("the one errno mapper", () => {
 
   // A real full disk: a 1 MiB tmpfs (root in a container can mount one; skipped elsewhere).
   it.skipIf(process.platform !== "linux")(
-    "a real ENOSPC: the format writer and the download engine both say DISK_FULL",
+    "a real ENOSPC: the format writer, the download engine and convert all say DISK_FULL",
     async (ctx) => {
       const mnt = join(tmp(), "small");
       await mkdir(mnt);
@@ -120,6 +137,18 @@ describe("the one errno mapper", () => {
         }).catch((e: unknown) => e)) as { code: string; hint: string };
         expect(e2).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
         expect(e2.hint).toMatch(/--dir/);
+        // A conversion onto a nearly full disk: the same code, whichever file hits the wall first.
+        for (const n of await readdir(mnt)) await rm(join(mnt, n), { force: true });
+        const input = join(tmp(), "llama-tiny");
+        await writeTinyMetaCheckpoint({ dir: input, spec: TINY_SPEC, shards: 1, dtype: "F32" });
+        await writeFile(join(mnt, "filler"), Buffer.alloc((1 << 20) - (8 << 10)));
+        for (const to of ["hf", "gguf"] as const) {
+          const e3 = (await convertCheckpoint({ input, to, out: join(mnt, `out-${to}`) }).catch((e: unknown) => e)) as {
+            hint: string;
+          };
+          expect(e3, to).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
+          expect(e3.hint).toMatch(/--out/);
+        }
       } finally {
         await server.close();
         execFileSync("umount", [mnt], { stdio: "ignore" });

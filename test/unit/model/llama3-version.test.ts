@@ -29,28 +29,47 @@ describe("detectLlama3Version", () => {
     try {
       d("my-model", true, 8192);
     } catch (e) {
-      expect(e).toMatchObject({ code: "AMBIGUOUS_LLAMA_VERSION", category: "conversion", hint: expect.stringContaining("--llama-version") });
+      expect(e).toMatchObject({
+        code: "AMBIGUOUS_LLAMA_VERSION",
+        category: "conversion",
+        hint: expect.stringContaining("--llama-version"),
+      });
     }
     expect(d("my-model", true, 8192, "3.3")).toBe("3.3");
     expect(d("Meta-Llama-3-8B", true, 4096, "3.1")).toBe("3.1");
   });
 
   it("a name that contradicts params.json is an error naming the flag", () => {
-    expect(() => d("Meta-Llama-3-8B", true, 4096)).toThrow(expect.objectContaining({ code: "LLAMA_VERSION_CONFLICT", hint: expect.stringContaining("--llama-version") }));
+    expect(() => d("Meta-Llama-3-8B", true, 4096)).toThrow(
+      expect.objectContaining({ code: "LLAMA_VERSION_CONFLICT", hint: expect.stringContaining("--llama-version") }),
+    );
     expect(() => d("Llama-3.1-8B", false, 4096)).toThrow(/does not set use_scaled_rope/);
   });
 
   it("releases: 3.0 plain 8192; 3.1/3.3 factor 8; 3.2 factor 32 and tied embeddings for 1B/3B", () => {
     expect(llama3Release("3", 4096)).toEqual({ version: "3", contextLength: 8192, tieWordEmbeddings: false });
-    expect(llama3Release("3.1", 4096)).toMatchObject({ contextLength: 131072, tieWordEmbeddings: false, ropeScaling: { factor: 8 } });
-    expect(llama3Release("3.3", 8192).ropeScaling).toEqual({ factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 });
+    expect(llama3Release("3.1", 4096)).toMatchObject({
+      contextLength: 131072,
+      tieWordEmbeddings: false,
+      ropeScaling: { factor: 8 },
+    });
+    expect(llama3Release("3.3", 8192).ropeScaling).toEqual({
+      factor: 8,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalContext: 8192,
+    });
     expect(llama3Release("3.2", 2048)).toMatchObject({ tieWordEmbeddings: true, ropeScaling: { factor: 32 } });
   });
 });
 
 describe("ropeFrequencies", () => {
   it("keeps short wavelengths, divides long ones by the factor and smooths between (Llama 3.1 8B: head 128, θ 500000)", () => {
-    const { freqs, divisors } = ropeFrequencies({ headDim: 128, theta: 500000, scaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 } });
+    const { freqs, divisors } = ropeFrequencies({
+      headDim: 128,
+      theta: 500000,
+      scaling: { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8192 },
+    });
     expect(divisors[0]).toBe(1);
     expect(divisors[63]).toBe(8);
     const between = [...divisors].filter((x) => x > 1 && x < 8);
@@ -64,10 +83,22 @@ describe("readMetaParams refuses what cannot be converted", () => {
   it("Llama 4 (moe_args) and Llama 3.2 Vision (vision_*) with a message saying what is not supported", async () => {
     const dir = await mkdtemp(join(tmpdir(), "lg-l4-"));
     try {
-      await writeFile(join(dir, "params.json"), JSON.stringify({ dim: 5120, n_layers: 48, n_heads: 40, moe_args: { num_experts: 16 } }));
-      await expect(readMetaParams({ dir })).rejects.toMatchObject({ code: "UNSUPPORTED_MODEL", message: expect.stringContaining("Llama 4") });
-      await writeFile(join(dir, "params.json"), JSON.stringify({ dim: 4096, n_layers: 32, n_heads: 32, vision_chunk_size: 560 }));
-      await expect(readMetaParams({ dir })).rejects.toMatchObject({ code: "UNSUPPORTED_MODEL", message: expect.stringContaining("Vision") });
+      await writeFile(
+        join(dir, "params.json"),
+        JSON.stringify({ dim: 5120, n_layers: 48, n_heads: 40, moe_args: { num_experts: 16 } }),
+      );
+      await expect(readMetaParams({ dir })).rejects.toMatchObject({
+        code: "UNSUPPORTED_MODEL",
+        message: expect.stringContaining("Llama 4"),
+      });
+      await writeFile(
+        join(dir, "params.json"),
+        JSON.stringify({ dim: 4096, n_layers: 32, n_heads: 32, vision_chunk_size: 560 }),
+      );
+      await expect(readMetaParams({ dir })).rejects.toMatchObject({
+        code: "UNSUPPORTED_MODEL",
+        message: expect.stringContaining("Vision"),
+      });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

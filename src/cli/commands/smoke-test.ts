@@ -1,0 +1,132 @@
+import { join } from "node:path";
+import { Option } from "commander";
+import { UsageError } from "../../core/errors.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "../../infer/smoke-test/smoke-test.js";
+import type { SmokeDevice } from "../../infer/smoke-test/types.js";
+import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
+import type { CommandRegistrar } from "../command.js";
+import { llamagateDataDir } from "../license-audit-path.js";
+import { logLine, printJson, printLine } from "../output.js";
+import { startSpinner } from "../spinner.js";
+
+interface SmokeOptions {
+  prompt?: string;
+  maxTokens?: number;
+  device: SmokeDevice;
+  reference?: boolean;
+  memoryLimit?: number;
+  threads?: number;
+  json?: boolean;
+}
+
+/** "512M", "2G", "1.5GiB", "1000000" → bytes (binary units). */
+function parseSize(v: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(v);
+  if (!m)
+    throw new UsageError(`--memory-limit: cannot read "${v}" as a size.`, {
+      hint: "Use a number of bytes or e.g. 512M, 8G.",
+    });
+  const pow = " kmgt".indexOf((m[2] || " ").toLowerCase());
+  return Math.floor(Number(m[1]) * 1024 ** pow);
+}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1 (got "${v}").`);
+  return n;
+};
+
+/** The GGUF cache for converted folders: under the data folder, never inside the HF cache. */
+export function smokeCacheDir(env: NodeJS.ProcessEnv): string {
+  return join(llamagateDataDir(env), "gguf-cache");
+}
+
+/** `llamagate smoke-test <path>`: load with llama.cpp on the best device, generate greedily, check, report. */
+export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) => {
+  program
+    .command("smoke-test")
+    .description("Prove the weights run here: load with llama.cpp (GPU if usable, else CPU), generate greedily, check")
+    .argument(
+      "<path>",
+      "a .gguf file, a Meta download folder or a Hugging Face snapshot (folders: converted to a cached GGUF)",
+    )
+    .option("--prompt <text>", 'text to continue ("" = start from BOS alone)', DEFAULT_PROMPT)
+    .option("--max-tokens <n>", "tokens to generate", positiveInt("--max-tokens"), DEFAULT_MAX_TOKENS)
+    .addOption(new Option("--device <device>", "where to run").choices(["auto", "gpu", "cpu"]).default("auto"))
+    .option("--reference", "always cross-check against the pure-TS reference (default: under ~200M parameters)")
+    .option("--no-reference", "skip the reference cross-check")
+    .option("--memory-limit <size>", "memory the model may use (e.g. 8G); default: what the device has free", parseSize)
+    .option(
+      "--threads <n>",
+      "CPU threads (default: 1 for tiny models, else llama.cpp's choice)",
+      positiveInt("--threads"),
+    )
+    .option("--json", "print one JSON object on stdout")
+    .action(
+      run(async (path: string, opts: SmokeOptions) => {
+        const spinner = opts.json ? undefined : startSpinner(ctx, `smoke test: ${path}`);
+        const say = (line: string) => (spinner ? spinner.around(() => logLine(ctx, line)) : logLine(ctx, line));
+        const iter = smokeTestModelIter({
+          path,
+          cacheDir: smokeCacheDir(ctx.env),
+          ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+          device: opts.device,
+          ...(opts.reference !== undefined ? { reference: opts.reference } : {}),
+          ...(opts.memoryLimit !== undefined ? { memoryLimitBytes: opts.memoryLimit } : {}),
+          ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          signal: ctx.signal,
+        });
+        let result: SmokeTestModelResult;
+        let generated = 0;
+        try {
+          for (;;) {
+            const r = await iter.next();
+            if (r.done) {
+              result = r.value;
+              break;
+            }
+            const e = r.value;
+            if (e.type === "cache") say(e.reused ? `Using cached GGUF ${e.path}` : `Converted to ${e.path}`);
+            else if (e.type === "convert" && e.event.type === "plan") {
+              say(
+                `Converting the folder to GGUF (${e.event.tensors} tensors, ${formatBytes(e.event.bytes)}) once; later runs reuse it`,
+              );
+            } else if (e.type === "backend") {
+              if (e.note) say(`note: ${e.note}`);
+              spinner?.setText(`loading on ${e.backend} (${e.device})`);
+            } else if (e.type === "loaded") spinner?.setText(`loaded in ${e.seconds.toFixed(2)} s; generating`);
+            else if (e.type === "token")
+              spinner?.setText(`generating: ${++generated} token${generated === 1 ? "" : "s"}`);
+            else if (e.type === "reference" && e.phase === "start")
+              spinner?.setText("cross-checking with the reference forward pass");
+            else if (e.type === "warning") say(`warning: ${e.message}`);
+          }
+        } finally {
+          spinner?.stop();
+        }
+        if (opts.json) return printJson(ctx, result);
+        for (const line of describe(result)) printLine(ctx, line);
+      }),
+    );
+};
+
+function describe(r: SmokeTestModelResult): string[] {
+  const threads = `${r.threads} thread${r.threads === 1 ? "" : "s"}`;
+  const lines = [
+    `OK: ${r.gguf} ran on ${r.backend} (${r.device})`,
+    `  model: ${r.architecture}, ${(r.parameters / 1e6).toFixed(1)}M parameters, ${r.weightType}, ${threads}`,
+    `  output (${r.tokens.length} tokens after ${r.promptTokens.length} prompt tokens): ${JSON.stringify(r.text)}`,
+    `  load ${r.loadSeconds.toFixed(2)} s, first token ${r.firstTokenSeconds.toFixed(3)} s, ${r.tokensPerSecond.toFixed(1)} tokens/s`,
+    `  memory: ${formatBytes(r.memory.deviceBytes)} on the GPU, ${formatBytes(r.memory.hostBytes)} on the host`,
+  ];
+  if (r.reference) {
+    const { divergence: d, tokensMatch, maxLogitDiff, tolerance } = r.reference;
+    const tokens = tokensMatch ? "match" : d?.nearTie ? `match up to a near-tie at position ${d.index}` : "differ";
+    lines.push(
+      `  reference: tokens ${tokens}, max logit difference ${maxLogitDiff.toExponential(2)} (tolerance ${tolerance.toFixed(3)})`,
+    );
+  }
+  return lines;
+}

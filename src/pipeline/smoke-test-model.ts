@@ -1,0 +1,75 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
+import type { ConvertEvent } from "../convert/convert-events.js";
+import { detectCheckpoint } from "../model/detect-checkpoint.js";
+import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
+import type { SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "../infer/smoke-test/types.js";
+import { cachedGgufIter } from "./cached-gguf.js";
+
+export interface SmokeTestModelParams extends Omit<SmokeTestParams, "gguf" | "sourceDir"> {
+  /** A .gguf file, a Meta download folder or a Hugging Face snapshot / --local-dir folder. */
+  path: string;
+  /** Where GGUFs converted from folders are cached (under llamagate's data folder). Required for folders. */
+  cacheDir?: string;
+}
+
+export type SmokeTestModelEvent =
+  | SmokeTestEvent
+  | { type: "input"; path: string; kind: "gguf" | "meta" | "hf" }
+  | { type: "convert"; event: ConvertEvent }
+  | { type: "cache"; path: string; reused: boolean };
+
+export interface SmokeTestModelResult extends SmokeTestResult {
+  /** For folders: the cached GGUF that ran, and whether it was already there. */
+  cache?: { path: string; reused: boolean };
+}
+
+/**
+ * The smoke-test stage: a GGUF runs as is; a model folder is converted once to a cached GGUF (by the
+ * converter) and the cross-check then uses the folder's original weights.
+ */
+export async function* smokeTestModelIter(
+  params: SmokeTestModelParams,
+): AsyncGenerator<SmokeTestModelEvent, SmokeTestModelResult, undefined> {
+  const { path: given, cacheDir, ...rest } = params;
+  const path = resolve(given);
+  const s = await stat(path).catch(() => undefined);
+  if (!s)
+    throw new UsageError(`${path} does not exist.`, {
+      code: "INPUT_NOT_FOUND",
+      hint: "Pass a .gguf file or a downloaded model folder.",
+    });
+  if (!s.isDirectory()) {
+    yield { type: "input", path, kind: "gguf" };
+    return yield* smokeTestIter({ ...rest, gguf: path });
+  }
+  const kind = await detectCheckpoint({ dir: path });
+  yield { type: "input", path, kind };
+  if (!cacheDir) throw new UsageError("smokeTestModelIter needs cacheDir to convert a model folder.");
+  const it = cachedGgufIter({ dir: path, cacheDir, ...(params.signal ? { signal: params.signal } : {}) });
+  let cache: { path: string; reused: boolean };
+  for (;;) {
+    const r = await it.next();
+    if (r.done) {
+      cache = r.value;
+      break;
+    }
+    yield { type: "convert", event: r.value };
+  }
+  yield { type: "cache", ...cache };
+  const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
+  return { ...result, cache };
+}
+
+/** Drain smokeTestModelIter() and return its result. */
+export async function smokeTestModel(
+  params: SmokeTestModelParams & { onEvent?: (e: SmokeTestModelEvent) => void },
+): Promise<SmokeTestModelResult> {
+  const it = smokeTestModelIter(params);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+    params.onEvent?.(r.value);
+  }
+}

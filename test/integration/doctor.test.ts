@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
+
+const TOKEN = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH";
+
+describe("llamagate doctor", { timeout: 240_000 }, () => {
+  let work: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "lg-doctor-"));
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("--json: one object, every check ok/warn/fail with a detail, the token's source but never the token", async () => {
+    const env = {
+      HOME: work,
+      LLAMAGATE_DATA_DIR: join(work, "data"),
+      LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+      HF_HOME: join(work, "hf"),
+      HF_TOKEN: TOKEN,
+    };
+    const r = await runMain(["doctor", "--json"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    const names = out.checks.map((c: { name: string }) => c.name);
+    expect(names).toEqual(["node", "disk", "keychain", "gpu", "hf-token", "data", "config", "hf-cache"]);
+    for (const c of out.checks) {
+      expect(["ok", "warn", "fail"]).toContain(c.status);
+      expect(c.detail.length).toBeGreaterThan(3);
+      if (c.status !== "ok") expect(c.action, c.name).toBeTruthy();
+    }
+    const by = Object.fromEntries(out.checks.map((c: { name: string }) => [c.name, c]));
+    expect(by.node).toMatchObject({ status: "ok", detail: `Node ${process.versions.node}` });
+    expect(by.disk.detail).toMatch(/free in /);
+    expect(by["hf-token"]).toMatchObject({ status: "ok", detail: "token set, from HF_TOKEN" });
+    expect(by.data.detail).toContain(join(work, "data"));
+    expect(by.data.detail).toContain(join(work, "data", "gguf-cache"));
+    expect(by.config.detail).toContain(join(work, "cfg"));
+    expect(by["hf-cache"].detail).toContain(join(work, "hf", "hub"));
+    // this machine has no GPU: the check says why for each backend node-llama-cpp has for Linux
+    expect(by.gpu.detail).toMatch(/node-llama-cpp 3\.21\.1/);
+    expect(by.gpu.detail).toMatch(/cuda: (usable|no \(.+\))/);
+    expect(by.gpu.detail).toMatch(/vulkan: (usable|no \(.+\))/);
+  });
+
+  it("human output (built CLI): a line per check, actions under warnings; no token means a warning naming llamagate login", async () => {
+    const r = await runCli(["doctor"], {
+      env: {
+        HOME: work,
+        LLAMAGATE_DATA_DIR: join(work, "data"),
+        HF_HOME: join(work, "hf"),
+        HF_TOKEN: undefined,
+        HUGGING_FACE_HUB_TOKEN: undefined,
+        LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+        LLAMAGATE_CREDENTIAL_STORE: "file",
+      },
+      timeoutMs: 200_000,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok {4}node {6}Node /m);
+    expect(r.stdout).toMatch(/^warn {2}hf-token +no Hugging Face token configured\n +→ .*llamagate login/m);
+    expect(r.stdout).toMatch(/^(ok|warn) +gpu +node-llama-cpp/m);
+  });
+});

@@ -1,0 +1,143 @@
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
+import { smokeTest } from "../../src/infer/smoke-test/smoke-test.js";
+import { runMain } from "../helpers/run-main.js";
+import type { CliRun } from "../helpers/run-cli.js";
+import { generatedFolder, patchGguf } from "../helpers/smoke-fixtures.js";
+import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
+
+/** One-line error, no stack trace, parsed --json error object. */
+function expectCleanError(r: CliRun, exit: number, code: string) {
+  expect(r.code, r.stderr).toBe(exit);
+  const j = JSON.parse(r.stdout);
+  expect(j).toMatchObject({ ok: false, error: { code } });
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stderr.trim().split("\n").pop()).toMatch(/^error: /);
+  return j.error as { message: string; hint?: string; details?: Record<string, unknown> };
+}
+
+describe("smoke-test: bad inputs and failed checks (in-process main())", { timeout: 240_000 }, () => {
+  let work: string;
+  let gen: string;
+  let f32: string;
+  const env = () => ({ LLAMAGATE_DATA_DIR: join(work, "data") });
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "lg-smoke-in-"));
+    gen = await generatedFolder(work);
+    f32 = (await convertCheckpoint({ input: gen, to: "gguf", dtype: "F32", out: join(work, "gen-f32.gguf") })).output;
+  });
+  afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("a file that is not a GGUF: exit 9, says what the file is", async () => {
+    const e = expectCleanError(
+      await runMain(["smoke-test", join(gen, "consolidated.00.pth"), "--json"], { env: env() }),
+      9,
+      "NOT_GGUF",
+    );
+    expect(e.message).toMatch(/is not a GGUF file: it is a zip archive/);
+    const html = join(work, "page.gguf");
+    await writeFile(html, "<!DOCTYPE html><html>Access denied</html>");
+    expect(
+      expectCleanError(await runMain(["smoke-test", html, "--json"], { env: env() }), 9, "NOT_GGUF").message,
+    ).toMatch(/HTML/);
+  });
+
+  it("a GGUF of an architecture llama.cpp does not know: exit 9, llama.cpp's reason", async () => {
+    const bad = await patchGguf(f32, join(work, "unknown-arch.gguf"), { arch: "zzzzz" });
+    const e = expectCleanError(await runMain(["smoke-test", bad, "--json"], { env: env() }), 9, "GGUF_LOAD_FAILED");
+    expect(e.message).toMatch(/llama\.cpp cannot load .*unknown-arch\.gguf/);
+    expect(e.message).toMatch(/unknown model architecture: 'zzzzz'/);
+  });
+
+  it("a folder with no weights: exit 9; a missing path: exit 2", async () => {
+    const empty = join(work, "empty");
+    await mkdir(empty);
+    await writeFile(join(empty, "README.md"), "nothing here");
+    expect(
+      expectCleanError(await runMain(["smoke-test", empty, "--json"], { env: env() }), 9, "NOT_A_CHECKPOINT").message,
+    ).toMatch(/neither a Meta checkpoint/);
+    expectCleanError(await runMain(["smoke-test", join(work, "nope"), "--json"], { env: env() }), 2, "INPUT_NOT_FOUND");
+  });
+
+  it("a model larger than the memory limit: exit 10 with both numbers", async () => {
+    const e = expectCleanError(
+      await runMain(["smoke-test", f32, "--memory-limit", "1M", "--json"], { env: env() }),
+      10,
+      "OUT_OF_MEMORY",
+    );
+    expect(e.message).toMatch(/does not fit in memory: it needs about [\d.]+ MiB, 1\.0 MiB is available/);
+    expect(e.details).toMatchObject({ availableBytes: 1048576 });
+    expect(e.details!.neededBytes as number).toBeGreaterThan(1048576);
+  });
+
+  it("NaN weights: exit 10 NON_FINITE_LOGITS", async () => {
+    const nan = await patchGguf(f32, join(work, "nan.gguf"), { fillF32: { "output_norm.weight": Number.NaN } });
+    expectCleanError(
+      await runMain(["smoke-test", nan, "--prompt", "the cat", "--json"], { env: env() }),
+      10,
+      "NON_FINITE_LOGITS",
+    );
+  });
+
+  it("one token repeated for a real prompt, and an empty output: exit 10", async () => {
+    // output_norm = 0 makes every logit 0: greedy picks id 0 (<unk>) every time
+    const flat = await patchGguf(f32, join(work, "flat.gguf"), { fillF32: { "output_norm.weight": 0 } });
+    const rep = expectCleanError(
+      await runMain(["smoke-test", flat, "--prompt", "the cat sat", "--max-tokens", "8", "--json"], { env: env() }),
+      10,
+      "REPEATED_TOKEN",
+    );
+    expect(rep.message).toMatch(/one token repeated 8 times \(id 0\)/);
+    // ...and with <unk> declared end-of-sequence, the first token ends the output
+    const eos = await patchGguf(flat, join(work, "eos.gguf"), { u32: { "tokenizer.ggml.eos_token_id": 0 } });
+    expectCleanError(
+      await runMain(["smoke-test", eos, "--prompt", "the cat sat", "--json"], { env: env() }),
+      10,
+      "EMPTY_OUTPUT",
+    );
+  });
+
+  it("llama.cpp aborting the process (a vocabulary without byte-fallback pieces) is a clean exit 9, not a dead CLI", async () => {
+    const dir = join(work, "no-bytes");
+    await generatedFolder(work, "no-bytes");
+    await writeFile(join(dir, "tokenizer.model"), buildTinyTokenizerModel(96));
+    const g = await convertCheckpoint({ input: dir, to: "gguf", dtype: "F32", out: join(work, "no-bytes.gguf") });
+    const e = expectCleanError(
+      await runMain(["smoke-test", g.output, "--json"], { env: env() }),
+      9,
+      "LLAMA_CPP_CRASHED",
+    );
+    expect(e.message).toMatch(/llama\.cpp was killed by SIGABRT while loading .*std::out_of_range/);
+  });
+
+  it("usage errors: bad --max-tokens / --memory-limit / --device exit 2", async () => {
+    expectCleanError(await runMain(["smoke-test", f32, "--max-tokens", "0", "--json"], { env: env() }), 2, "USAGE");
+    expectCleanError(
+      await runMain(["smoke-test", f32, "--memory-limit", "lots", "--json"], { env: env() }),
+      2,
+      "USAGE",
+    );
+    expect((await runMain(["smoke-test", f32, "--device", "tpu", "--json"], { env: env() })).code).toBe(2);
+  });
+
+  it("a GGUF whose weights differ from its source folder fails the cross-check: exit-10 REFERENCE_MISMATCH", async () => {
+    const wrong = await patchGguf(f32, join(work, "wrong.gguf"), { fillF32: { "blk.0.ffn_norm.weight": 3 } });
+    const e = await smokeTest({ gguf: wrong, sourceDir: gen, prompt: "the cat sat", device: "cpu" }).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toMatchObject({ code: "REFERENCE_MISMATCH", category: "smoke-test" });
+    expect((e as Error).message).toMatch(/llama\.cpp and the reference forward pass disagree on .*wrong\.gguf/);
+    // the unpatched file passes against the same folder
+    const ok = await smokeTest({ gguf: f32, sourceDir: gen, prompt: "the cat sat", device: "cpu" });
+    expect(ok.reference).toMatchObject({ tokensMatch: true, weights: "source" });
+  });
+
+  it("library: an aborted signal stops the run", async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(smokeTest({ gguf: f32, signal: ac.signal })).rejects.toThrow();
+  });
+});
