@@ -16,7 +16,7 @@ import type {
   RunPipelineParams,
   StageName,
 } from "./pipeline-types.js";
-import { referenceSmokeTest } from "./reference-smoke-test.js";
+import { llamaSmokeStage } from "./llama-smoke-stage.js";
 import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
 
 /**
@@ -167,7 +167,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "smoke-test" };
-    const stage = p.smokeStage ?? referenceSmokeTest;
+    const stage = p.smokeStage ?? llamaSmokeStage;
     const it = stage({ path: gguf.path, sourceDir: gguf.input, ...p.smokeTest, ...(signal ? { signal } : {}) });
     for (;;) {
       const r = await it.next();
