@@ -22,7 +22,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, st
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { writeTorchCheckpoint } from "../test/helpers/tiny-llama-pth.mjs";
+import { writeTorchCheckpoint } from "../dist/demo/write-torch-checkpoint.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);

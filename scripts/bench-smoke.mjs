@@ -73,7 +73,7 @@ function run(cmd, argv) {
 
 /** Meta checkpoint of random bf16 weights (1 shard) + params.json + the real Llama 2 tokenizer. */
 async function makeModel(dir) {
-  const { writeTorchCheckpoint } = await import(pathToFileURL(join(ROOT, "test/helpers/tiny-llama-pth.mjs")).href);
+  const { writeTorchCheckpoint } = await import(pathToFileURL(join(ROOT, "dist/demo/write-torch-checkpoint.js")).href);
   const [DIM, LAYERS, FFN, VOCAB] = [1024, 8, 2816, 32000];
   let seed = 12345;
   const bf16 = (n, scale) => {

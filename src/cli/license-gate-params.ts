@@ -3,6 +3,7 @@ import { parseMau } from "../license/parse-mau.js";
 import { parseRegion } from "../license/parse-region.js";
 import { parseUses } from "../license/parse-uses.js";
 import type { LicenseGateParams } from "../pipeline/license-gate.js";
+import type { PipelineLicenseParams } from "../pipeline/pipeline-types.js";
 import type { CliContext } from "./context.js";
 import { licenseAuditLogPath } from "./license-audit-path.js";
 import type { LicenseCliOptions } from "./license-options.js";
@@ -41,4 +42,10 @@ export function licenseGateParams({ opts, ctx, model, command }: LicenseGatePara
     signal: ctx.signal,
     ...(interactive ? { interactive: licensePrompt(ctx) } : {}),
   };
+}
+
+/** The license flags as the pipeline takes them (it adds the model and the command itself). */
+export function pipelineLicenseParams(input: Omit<LicenseGateParamsInput, "model">): PipelineLicenseParams {
+  const { model: _model, command: _command, signal: _signal, ...rest } = licenseGateParams({ ...input, model: "" });
+  return rest;
 }

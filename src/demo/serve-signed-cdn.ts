@@ -7,21 +7,6 @@ import { join, relative, sep } from "node:path";
 import { decodeCloudFrontPolicy } from "../sources/meta/decode-cloudfront-policy.js";
 import { encodeCloudFrontPolicy } from "../sources/meta/encode-cloudfront-policy.js";
 
-/** A misbehaviour the CDN applies to one response (the tests' fault injection; the demo can show resume with it). */
-export type CdnFault =
-  /** Close the connection after `afterBytes` body bytes. */
-  | { kind: "drop"; afterBytes: number }
-  /** Answer this status instead of the file (e.g. 503 with Retry-After, or 403). */
-  | { kind: "status"; status: number; headers?: Record<string, string>; body?: string }
-  /** Flip one byte at body offset `atByte` (default 0). */
-  | { kind: "corrupt"; atByte?: number }
-  /** Stop sending for `ms` after `afterBytes` body bytes, then close. */
-  | { kind: "stall"; afterBytes: number; ms: number }
-  /** Answer 200 with the whole file even when a Range was asked. */
-  | { kind: "ignore-range" }
-  /** Answer 200 text/html with this page. */
-  | { kind: "html"; body: string };
-
 /** One request as the CDN saw it (no query string: the log holds no secrets). */
 export interface CdnRequestRecord {
   method: string;
@@ -32,8 +17,8 @@ export interface CdnRequestRecord {
   status: number;
   /** Body bytes written (before any drop). */
   bytesSent: number;
-  /** Fault applied, if any. */
-  fault: CdnFault["kind"] | undefined;
+  /** True when this response was the demo's one dropped connection. */
+  dropped: boolean;
 }
 
 export interface ServeSignedCdnParams {
@@ -47,10 +32,8 @@ export interface ServeSignedCdnParams {
   host?: string;
   /** @default 0 (ephemeral) */
   port?: number;
-  /** Per-request fault picker; `count` is the number of earlier requests for this path. */
-  faultFor?: (req: { method: string; path: string; range: string | undefined; count: number }) => CdnFault | undefined;
-  /** Refuse (403) a path after this many GETs of it, like Meta's per-link download cap. */
-  maxGetsPerPath?: number;
+  /** Cut the first GET of `path` after `afterBytes` body bytes (the demo shows the resume with it). */
+  dropOnce?: { path: string; afterBytes: number };
   /** Clock (tests move it). */
   now?: () => Date;
 }
@@ -69,12 +52,12 @@ const CHUNK = 256 * 1024;
 
 /**
  * A local CloudFront look-alike: checks the signed policy (HMAC signature, Key-Pair-Id, expiry, resource),
- * serves files with HEAD and Range (206, Content-Range, 416), and applies faults on request.
+ * serves files with HEAD and Range (206, Content-Range, 416). Fault injection for tests lives in the tests
+ * (test/helpers/fault-proxy.ts); the only misbehaviour here is the demo's one dropped connection.
  */
 export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<SignedCdn> {
   const requests: CdnRequestRecord[] = [];
-  const counts = new Map<string, number>();
-  const gets = new Map<string, number>();
+  let dropPending = params.dropOnce !== undefined;
   const now = params.now ?? (() => new Date());
   const sign = (policy: string) => cfBase64(createHmac("sha256", params.secret).update(policy).digest());
   let origin = "";
@@ -88,38 +71,22 @@ export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<Sign
     const path = safePath(u.pathname);
     const method = req.method ?? "GET";
     const range = typeof req.headers.range === "string" ? req.headers.range : undefined;
-    const rec: CdnRequestRecord = { method, path: path ?? u.pathname, range, status: 0, bytesSent: 0, fault: undefined };
+    const rec: CdnRequestRecord = { method, path: path ?? u.pathname, range, status: 0, bytesSent: 0, dropped: false };
     requests.push(rec);
     const denied = checkSignature(u);
     if (denied) return void xml(res, rec, 403, denied[0], denied[1]);
     if (path === undefined) return void xml(res, rec, 404, "NoSuchKey", "The specified key does not exist.");
-    const count = counts.get(path) ?? 0;
-    counts.set(path, count + 1);
-    const fault = params.faultFor?.({ method, path, range, count });
-    rec.fault = fault?.kind;
-    if (fault?.kind === "status") {
-      rec.status = fault.status;
-      res.writeHead(fault.status, { "content-type": "text/plain", ...fault.headers });
-      return void res.end(fault.body ?? "");
-    }
-    if (fault?.kind === "html") {
-      rec.status = 200;
-      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
-      return void res.end(fault.body);
-    }
     const file = join(params.root, ...path.split("/"));
     const st = await stat(file).catch(() => undefined);
     if (!st?.isFile()) return void xml(res, rec, 404, "NoSuchKey", "The specified key does not exist.");
-    if (method === "GET") {
-      const n = (gets.get(path) ?? 0) + 1;
-      gets.set(path, n);
-      if (params.maxGetsPerPath !== undefined && n > params.maxGetsPerPath) return void xml(res, rec, 403, "AccessDenied", "Access denied");
-    }
+    const drop =
+      dropPending && method === "GET" && path === params.dropOnce?.path ? params.dropOnce.afterBytes : undefined;
+    if (drop !== undefined) dropPending = false;
     const size = st.size;
     let start = 0;
     let end = size - 1;
     let status = 200;
-    const m = range && fault?.kind !== "ignore-range" ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
+    const m = range ? /^bytes=(\d*)-(\d*)$/.exec(range) : null;
     if (m) {
       start = m[1] ? Number(m[1]) : Math.max(0, size - Number(m[2]));
       end = m[1] && m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
@@ -140,7 +107,7 @@ export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<Sign
       ...(status === 206 ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
     });
     if (method === "HEAD") return void res.end();
-    await sendBody(res, rec, file, start, end, fault);
+    await sendBody(res, rec, file, start, end, drop);
   }
 
   function checkSignature(u: URL): [string, string] | undefined {
@@ -182,7 +149,14 @@ export async function serveSignedCdn(params: ServeSignedCdnParams): Promise<Sign
   };
 }
 
-async function sendBody(res: ServerResponse, rec: CdnRequestRecord, file: string, start: number, end: number, fault: CdnFault | undefined) {
+async function sendBody(
+  res: ServerResponse,
+  rec: CdnRequestRecord,
+  file: string,
+  start: number,
+  end: number,
+  dropAfter: number | undefined,
+) {
   const fh = await open(file, "r");
   try {
     let pos = start;
@@ -190,18 +164,13 @@ async function sendBody(res: ServerResponse, rec: CdnRequestRecord, file: string
     while (pos <= end && !res.destroyed) {
       let n = (await fh.read(buf, 0, Math.min(CHUNK, end - pos + 1), pos)).bytesRead;
       if (n === 0) break;
-      const left = fault?.kind === "drop" || fault?.kind === "stall" ? fault.afterBytes - rec.bytesSent : Infinity;
+      const left = dropAfter === undefined ? Infinity : dropAfter - rec.bytesSent;
       if (left < n) n = Math.max(0, left);
-      const chunk = Buffer.from(buf.subarray(0, n));
-      if (fault?.kind === "corrupt") {
-        const at = (fault.atByte ?? 0) - rec.bytesSent;
-        if (at >= 0 && at < n) chunk[at] = chunk[at]! ^ 0xff;
-      }
-      if (n > 0 && !res.write(chunk)) await drainOrClose(res);
+      if (n > 0 && !res.write(Buffer.from(buf.subarray(0, n)))) await drainOrClose(res);
       rec.bytesSent += n;
       pos += n;
       if (n >= left) {
-        if (fault?.kind === "stall") await drainOrClose(res, fault.ms);
+        rec.dropped = true;
         res.destroy();
         return;
       }
@@ -248,7 +217,12 @@ function safePath(pathname: string): string | undefined {
 }
 
 function wildcardMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split("*")
+      .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*")}$`,
+  );
   return re.test(value);
 }
 

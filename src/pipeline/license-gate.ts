@@ -1,16 +1,14 @@
-import { userInfo } from "node:os";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
 import { isLlamagateError } from "../core/errors.js";
-import { appendAuditEntry } from "../license/append-audit-entry.js";
+import { acceptLicense, type LicenseAcceptancePrompt } from "../license/accept-license.js";
 import type { AuditEntry } from "../license/audit-entry.js";
-import { buildAuditEntry } from "../license/build-audit-entry.js";
 import { LicenseBlockedError } from "../license/errors.js";
 import { evaluateLicense } from "../license/evaluate-license.js";
 import { LICENSE_FAMILIES } from "../license/families.js";
 import { readAuditLog } from "../license/read-audit-log.js";
 import { readProfile } from "../license/read-profile.js";
-import type { Evaluation, LicenseFamily, Verdict } from "../license/types.js";
+import type { Evaluation, Verdict } from "../license/types.js";
 
 export interface LicenseGateParams {
   /** The model about to be fetched: a catalog entry, or any name findModel knows (name, alias, HF repo id). */
@@ -48,11 +46,7 @@ export interface LicenseGateParams {
   signal?: AbortSignal;
 }
 
-/** What the CLI shows before asking for acceptance. */
-export interface LicenseAcceptancePrompt {
-  evaluation: Evaluation;
-  family: LicenseFamily;
-}
+export type { LicenseAcceptancePrompt };
 
 export interface LicenseGateResult {
   verdict: Verdict;
@@ -121,22 +115,29 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   const override = params.override?.trim() || null;
   if (BLOCKING.includes(evaluation.verdict) && !override) throw blockedError(evaluation);
 
-  const user = params.user !== undefined ? params.user : currentUser();
-  const now = (params.now ?? (() => new Date()))().toISOString();
-  let via: "flag" | "prompt" | null = params.acceptLicense ? "flag" : null;
-  if (!via && recorded && !override) {
+  if (!params.acceptLicense && recorded && !override) {
     return { verdict: evaluation.verdict, evaluation, acceptance: { via: "recorded", time: recorded.time, user: recorded.user }, auditEntry: null, overridden: null, mauSource };
   }
-  if (!via && params.interactive) {
-    if (!(await params.interactive({ evaluation, family }))) {
-      throw new LicenseBlockedError("LICENSE_DECLINED", `You did not accept the ${family.name}; ${model.name} was not fetched.`, {
-        hint: "Run again and accept, or pass --accept-license.",
-        details: { model: model.name, licenseFamily: family.id },
-      });
-    }
-    via = "prompt";
+  const accepted = await acceptLicense({
+    evaluation,
+    family,
+    acceptLicense: params.acceptLicense,
+    interactive: params.interactive,
+    auditLogPath: params.auditLogPath,
+    recorded: log.entries,
+    command: params.command ?? "download",
+    override,
+    licenseTextSha256: params.licenseTextSha256 ?? null,
+    user: params.user,
+    now: params.now,
+  });
+  if (!accepted.accepted && accepted.reason === "declined") {
+    throw new LicenseBlockedError("LICENSE_DECLINED", `You did not accept the ${family.name}; ${model.name} was not fetched.`, {
+      hint: "Run again and accept, or pass --accept-license.",
+      details: { model: model.name, licenseFamily: family.id },
+    });
   }
-  if (!via) {
+  if (!accepted.accepted) {
     throw new LicenseBlockedError(
       "LICENSE_NOT_ACCEPTED",
       `No acceptance of the ${family.name} is recorded for ${model.name}${override ? " (an override also needs an acceptance)" : ""}, and there is no terminal to ask on.`,
@@ -146,22 +147,13 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       },
     );
   }
-  const auditEntry = buildAuditEntry({
-    evaluation,
-    family,
-    time: now,
-    user,
-    acceptedVia: via,
-    command: params.command ?? "download",
-    override,
-    licenseTextSha256: params.licenseTextSha256 ?? null,
-  });
-  if (params.auditLogPath) await appendAuditEntry({ path: params.auditLogPath, entry: auditEntry });
+  // An identical acceptance already in the log is not recorded again: the run reuses it.
+  const via = accepted.appended || !params.auditLogPath ? accepted.via : "recorded";
   return {
     verdict: evaluation.verdict,
     evaluation,
-    acceptance: { via, time: now, user },
-    auditEntry: params.auditLogPath ? auditEntry : null,
+    acceptance: { via, time: accepted.time, user: accepted.user },
+    auditEntry: accepted.appended ? accepted.entry : null,
     overridden: BLOCKING.includes(evaluation.verdict) ? override : null,
     mauSource,
   };
@@ -181,12 +173,4 @@ function blockedError(evaluation: Evaluation): LicenseBlockedError {
       details: { model: evaluation.model, verdict: evaluation.verdict, reasons: blocking },
     },
   );
-}
-
-function currentUser(): string | null {
-  try {
-    return userInfo().username;
-  } catch {
-    return null;
-  }
 }

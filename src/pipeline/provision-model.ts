@@ -1,7 +1,9 @@
 /**
- * provision's adapter to the per-stage library calls: one model through license gate → download (Meta
- * signed URL, Hugging Face, OCI registry) → conversions. The one place to switch to the pipeline
- * operation (runPipelineIter) once it is in main; provision-models.ts only sees ProvisionModelReport.
+ * One manifest model through the pipeline: Meta and Hugging Face models run runPipelineIter (license gate →
+ * download → convert → smoke test); an OCI artifact is pulled with its own gate on the artifact's config (the
+ * pipeline has no OCI source yet). A manifest may ask for several outputs: the pipeline makes the first (the GGUF
+ * one when the smoke test is asked for), further ones are converted here. A dry run stops each source at its plan,
+ * before any weight byte. provision-models.ts only sees ProvisionModelReport.
  */
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -13,8 +15,10 @@ import { LlamagateError, UsageError } from "../core/errors.js";
 import type { EngineOptions } from "../download/types.js";
 import { evaluateLicense } from "../license/evaluate-license.js";
 import type { RegistryCredentials } from "../sources/oci/create-registry-session.js";
-import { downloadHfIter } from "./download-hf.js";
-import { downloadMetaIter } from "./download-meta.js";
+import { downloadHfIter, type HfDownloadEvent } from "../sources/hf/download-hf.js";
+import { downloadMetaIter, type MetaDownloadEvent } from "../sources/meta/download-meta.js";
+import type { PipelineSource } from "./pipeline-types.js";
+import { runPipelineIter } from "./run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "./license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
 import { pullOciIter } from "./pull-oci.js";
@@ -89,60 +93,82 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       report.license = { verdict: g.verdict, model: model.name };
     };
     const engine = { ...p.engine, signal: p.signal };
+    let pipelineOutputs: string[] = [];
+    let pipelineConverted = false;
     try {
-      if (spec.source === "meta") {
-        const model = findModel({ name: spec.name });
-        if (!p.metaUrl)
-          throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
-            code: "META_URL_ENV_UNSET",
-            hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
-          });
-        const dir = resolve(spec.dir ?? ".");
-        const it = downloadMetaIter({
-          ...engine,
-          url: p.metaUrl,
-          models: [model],
-          dir,
-          beforeFetch: async (info) => {
-            await gate(model);
-            plannedFiles = info.plan.files.length;
-            planned = model.meta?.weightBytes ?? 0;
-            if (p.dryRun) throw new DryRunStop();
-          },
+      if (spec.source === "meta" || spec.source === "hf") {
+        const model = spec.source === "meta" ? findModel({ name: spec.name }) : catalogModel(spec.name);
+        let source: PipelineSource;
+        if (spec.source === "meta") {
+          if (!p.metaUrl)
+            throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
+              code: "META_URL_ENV_UNSET",
+              hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
+            });
+          source = { kind: "meta", url: p.metaUrl, dir: resolve(spec.dir ?? ".") };
+        } else {
+          const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
+          const localDir = spec.dir ? resolve(spec.dir) : undefined;
+          if (!localDir && converts.length)
+            throw new UsageError(
+              `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
+              { code: "BAD_MANIFEST" },
+            );
+          if (!model) report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
+          source = {
+            kind: "hf",
+            repoId,
+            revision: spec.revision,
+            include: spec.include,
+            exclude: spec.exclude,
+            localDir,
+            cacheDir: p.hf.cacheDir,
+            endpoint: p.hf.endpoint,
+            token: p.hf.token,
+          };
+        }
+        if (p.dryRun) {
+          // The verdict without recording anything, then the source's plan (Meta: offline; Hub: API calls only).
+          if (model) await gate(model);
+          const plan = await planOf(source, model, engine);
+          plannedFiles = plan.files;
+          planned = plan.bytes;
+          throw new DryRunStop();
+        }
+        // The pipeline makes one output: the GGUF one when the smoke test needs it, else the first asked for.
+        const first = (spec.smokeTest ? converts.find((c) => c.to === "gguf") : undefined) ?? converts[0];
+        const it = runPipelineIter({
+          models: model ? [model] : [],
+          source,
+          license: p.license,
+          command: "provision",
+          engine: p.engine,
+          verify: false,
+          convert: first ? { to: first.to, dtype: first.dtype, out: undefined } : false,
+          smokeTest: spec.smokeTest ? {} : false,
+          signal: p.signal,
         });
         const s = await drain(it);
-        report.bytesDownloaded = s.totals.bytesTransferred;
-        weightsDir = join(dir, model.meta!.folder);
-      } else if (spec.source === "hf") {
-        const model = catalogModel(spec.name);
-        const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
-        const localDir = spec.dir ? resolve(spec.dir) : undefined;
-        if (!localDir && converts.length)
-          throw new UsageError(
-            `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
-            { code: "BAD_MANIFEST" },
+        for (const l of s.license) report.license = { verdict: l.gate.verdict, model: l.model };
+        if (s.download.source === "meta") {
+          report.bytesDownloaded = s.download.result.totals.bytesTransferred;
+          weightsDir = join(s.download.result.dir, model!.meta!.folder);
+        } else {
+          report.bytesDownloaded = s.download.result.bytesTransferred;
+          weightsDir = s.download.result.path;
+        }
+        for (const o of s.convert?.outputs ?? []) {
+          pipelineOutputs.push(o.path);
+          if (o.converted) pipelineConverted = true;
+          weightsDir = o.input;
+        }
+        if (first) converts.splice(converts.indexOf(first), 1);
+        if (s.smokeTest) {
+          report.notes.push(
+            `smoke test: ${s.smokeTest.tokens.length} tokens on ${s.smokeTest.backend}, ` +
+              `${s.smokeTest.tokensPerSecond.toFixed(1)} tokens/s (${s.smokeTest.path})`,
           );
-        const it = downloadHfIter({
-          ...engine,
-          repoId,
-          revision: spec.revision,
-          include: spec.include,
-          exclude: spec.exclude,
-          localDir,
-          cacheDir: p.hf.cacheDir,
-          endpoint: p.hf.endpoint,
-          token: p.hf.token,
-          beforeFetch: async (info) => {
-            if (model) await gate(model);
-            else report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
-            plannedFiles = info.files.length;
-            planned = info.files.reduce((s, f) => s + f.size, 0);
-            if (p.dryRun) throw new DryRunStop();
-          },
-        });
-        const s = await drain(it);
-        report.bytesDownloaded = s.bytesTransferred;
-        weightsDir = s.path;
+        }
       } else {
         const dir = resolve(spec.dir!);
         const it = pullOciIter({
@@ -180,8 +206,8 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       report.plan = { files: plannedFiles, convert: spec.convert ?? [] };
       return report;
     }
-    report.outputs.push(weightsDir);
-    let converted = false;
+    report.outputs.push(weightsDir, ...pipelineOutputs);
+    let converted = pipelineConverted;
     for (const c of converts) {
       const out = defaultOut(weightsDir, c);
       if (await upToDate(out, weightsDir)) {
@@ -199,10 +225,8 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       converted = true;
       report.outputs.push(r.output);
     }
-    if (spec.smokeTest)
-      report.notes.push(
-        "smokeTest: not run (this build's provision runs without the smoke-test stage; run `llamagate smoke-test` on the GGUF output).",
-      );
+    if (spec.smokeTest && spec.source === "oci")
+      report.notes.push("smokeTest: not run for OCI artifacts yet; run `llamagate smoke-test` on the GGUF output.");
     report.status = report.bytesDownloaded === 0 && !converted ? "up-to-date" : "provisioned";
     return report;
   } catch (e) {
@@ -217,6 +241,29 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       ...(err.hint ? { hint: err.hint } : {}),
     };
     return report;
+  }
+}
+
+/** A source's plan without transferring a weight byte: its iterator is stopped at the plan event. */
+async function planOf(
+  source: PipelineSource,
+  model: CatalogModel | undefined,
+  engine: Omit<EngineOptions, "signal"> & { signal?: AbortSignal },
+): Promise<{ files: number; bytes: number }> {
+  const it: AsyncGenerator<MetaDownloadEvent | HfDownloadEvent, unknown> =
+    source.kind === "meta"
+      ? downloadMetaIter({ ...engine, ...source, models: model ? [model] : [] })
+      : downloadHfIter({ ...engine, ...source });
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return { files: 0, bytes: 0 };
+      const e = r.value;
+      if (e.type === "meta-plan") return { files: e.files.length, bytes: model?.meta?.weightBytes ?? 0 };
+      if (e.type === "hf-plan") return { files: e.files.length, bytes: e.files.reduce((n, f) => n + f.size, 0) };
+    }
+  } finally {
+    await it.return(undefined);
   }
 }
 

@@ -10,7 +10,7 @@ import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST } from "../sources/oci/media-t
 import { parseModelConfig, type ModelConfigSummary } from "../sources/oci/parse-model-config.js";
 import { parseModelManifest, type ModelLayer } from "../sources/oci/parse-model-artifact.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
-import { runEngine } from "./run-engine.js";
+import { runEngine } from "../download/run-engine.js";
 
 /** What the beforeFetch hook (the license gate) learns: the artifact's config, before any layer. */
 export interface OciFetchInfo {

@@ -1,6 +1,7 @@
 /**
  * Test helper: a generated Meta-layout release served by the project's signed CDN (src/demo/serve-signed-cdn.ts)
- * with one-shot faults queued per path, plus a runner for the built CLI.
+ * behind a fault-injecting proxy (test/helpers/fault-proxy.ts) with one-shot faults queued per path, plus a
+ * runner for the built CLI.
  */
 import type { ChildProcess } from "node:child_process";
 import { runCli, type CliRun } from "./run-cli.js";
@@ -9,15 +10,25 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findModel } from "../../src/catalog/find-model.js";
-import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
-import { serveSignedCdn, type CdnFault, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
+import { serveSignedCdn } from "../../src/demo/serve-signed-cdn.js";
+import { startFaultProxy, type CdnFault, type ProxyRequestRecord } from "./fault-proxy.js";
+import { generateFakeRelease } from "./generate-fake-release.js";
+
+export type { CdnFault };
+
+/** The CDN as the tests see it: through the proxy (its origin, its request log). */
+export interface TestCdn {
+  origin: string;
+  requests: ProxyRequestRecord[];
+  signUrl: (p: { expiresAt: Date; downloadRequestId?: string }) => string;
+}
 
 export const TEST_SECRET = "test-hmac-secret-0123456789";
 export const TEST_KEY_PAIR_ID = "KTESTKEYPAIR01";
 export const TEST_DOWNLOAD_REQUEST_ID = "9876543210987654";
 
 export interface MetaCdn {
-  cdn: SignedCdn;
+  cdn: TestCdn;
   /** Folder the CDN serves (the "truth" the downloaded bytes are compared against). */
   root: string;
   /** Temporary folder for the test's downloads. */
@@ -36,19 +47,23 @@ export interface MetaCdn {
 export async function startMetaCdn(opts: { models: string[]; shardBytes?: number; maxGetsPerPath?: number }): Promise<MetaCdn> {
   const work = await mkdtemp(join(tmpdir(), "llamagate-meta-test-"));
   const root = join(work, "cdn");
-  const release = await generateMetaRelease({ root, models: opts.models.map((name) => findModel({ name })), shardBytes: opts.shardBytes ?? 300_000, seed: "test" });
+  const release = await generateFakeRelease({ root, models: opts.models.map((name) => findModel({ name })), shardBytes: opts.shardBytes ?? 300_000, seed: "test" });
   const queued = new Map<string, CdnFault[]>();
   const forever = new Map<string, CdnFault>();
-  const cdn = await serveSignedCdn({
-    root,
-    secret: TEST_SECRET,
-    keyPairId: TEST_KEY_PAIR_ID,
+  const real = await serveSignedCdn({ root, secret: TEST_SECRET, keyPairId: TEST_KEY_PAIR_ID });
+  const proxy = await startFaultProxy({
+    target: real.origin,
     maxGetsPerPath: opts.maxGetsPerPath,
     faultFor: ({ method, path }) => {
       if (method !== "GET") return undefined;
       return forever.get(path) ?? queued.get(path)?.shift();
     },
   });
+  const cdn: TestCdn = {
+    origin: proxy.origin,
+    requests: proxy.requests,
+    signUrl: (p) => real.signUrl(p).replace(real.origin, proxy.origin),
+  };
   return {
     cdn,
     root,
@@ -58,7 +73,8 @@ export async function startMetaCdn(opts: { models: string[]; shardBytes?: number
     fault: (path, ...faults) => queued.set(path, [...(queued.get(path) ?? []), ...faults]),
     always: (path, fault) => forever.set(path, fault),
     close: async () => {
-      await cdn.close();
+      await proxy.close();
+      await real.close();
       await rm(work, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildTinyTokenizerModel } from "./tiny-llama-tokenizer.js";
 import { makeTinyLlamaWeights, splitIntoShards, type F32Tensor, type TinyLlamaSpec } from "./tiny-llama-model.js";
-import { writeTorchCheckpoint } from "./tiny-llama-pth.mjs";
+import { writeTorchCheckpoint } from "../../src/demo/write-torch-checkpoint.js";
 
 export interface TinyCheckpointOptions {
   dir: string;

@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runLlamagate } from "../helpers/meta-cdn-server.js";
+import { runCli } from "../helpers/run-cli.js";
 
 describe("llamagate demo", () => {
   const dirs: string[] = [];
@@ -11,29 +10,56 @@ describe("llamagate demo", () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it("serves a generated release from the local signed CDN, downloads it with a resume, verifies it, exits 0", async () => {
+  it("runs the whole pipeline offline on a real tiny checkpoint, with one dropped connection resumed; --dir keeps working files", async () => {
     const dir = await mkdtemp(join(tmpdir(), "llamagate-demo-test-"));
     dirs.push(dir);
-    const r = await runLlamagate(["demo", "--dir", dir, "--shard-mb", "1", "--json"]);
+    const data = await mkdtemp(join(tmpdir(), "llamagate-demo-state-"));
+    dirs.push(data);
+    const r = await runCli(["demo", "--dir", dir, "--max-tokens", "4", "--json"], {
+      env: { LLAMAGATE_DATA_DIR: data },
+      timeoutMs: 90_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
-    expect(json).toMatchObject({ ok: true, dir, verified: 3, verify: { ok: 3, failed: 0, missing: 0 } });
-    expect(json.rangedRequests).toBe(1);
-    expect(json.retries).toBeGreaterThanOrEqual(1);
-    // The checklist's md5 is the md5 of the bytes on disk (computed here independently).
-    const chk = await readFile(join(dir, "llama-2-7b/checklist.chk"), "utf8");
+    expect(json).toMatchObject({
+      ok: true,
+      model: "llama-2-7b",
+      dir,
+      license: { verdict: "permitted", mau: 1000 },
+      download: { source: "meta", path: dir, files: 7 },
+      verify: { files: 3, ok: 3 },
+      convert: { outputs: [{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16" }] },
+      smokeTest: { reference: { tokensMatch: true } },
+      droppedConnections: 1,
+      rangedRequests: 1,
+    });
+    expect(json.download.retries).toBeGreaterThanOrEqual(1);
+    expect(json.smokeTest.tokens).toHaveLength(4);
+    // A real torch zip checkpoint and the real SentencePiece tokenizer: the files `convert` and `verify` use.
     const shard = await readFile(join(dir, "llama-2-7b/consolidated.00.pth"));
-    expect(shard.length).toBe(1 << 20);
-    expect(chk).toContain(`${createHash("md5").update(shard).digest("hex")}  consolidated.00.pth`);
-    expect(r.stderr).toMatch(/local signed-URL CDN at http:\/\/127\.0\.0\.1:\d+/);
+    expect(shard.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
+    expect((await stat(join(dir, "tokenizer.model"))).size).toBe((await stat("assets/llama2-tokenizer.model")).size);
     expect(r.stderr).not.toMatch(/Policy=|Signature=/);
+    // Its license acceptance went to a throwaway log, not the user's.
+    await expect(readFile(join(data, "license-audit.jsonl"))).rejects.toMatchObject({ code: "ENOENT" });
+
+    // The README's "Use" steps work on the kept files.
+    const verify = await runCli(["verify", dir], { env: { LLAMAGATE_DATA_DIR: data } });
+    expect(verify.code, verify.stderr).toBe(0);
+    const convert = await runCli(["convert", join(dir, "llama-2-7b"), "--to", "hf", "--json"], {
+      env: { LLAMAGATE_DATA_DIR: data },
+    });
+    expect(convert.code, convert.stderr).toBe(0);
+    expect(JSON.parse(convert.stdout).output).toBe(join(dir, "llama-2-7b-hf"));
   });
 
-  it("without --dir it prints a human summary and cleans up its temporary folder", async () => {
-    const r = await runLlamagate(["demo", "--shard-mb", "1", "--no-show-resume"]);
+  it("without --dir it prints each stage and a human summary, and removes its temporary folder", async () => {
+    const r = await runCli(["demo", "--no-show-resume", "--no-convert"], { timeoutMs: 90_000 });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^demo OK: 7 files, .* 3 verified against their checklists/m);
-    expect(r.stdout).toMatch(/llama-2-7b\/consolidated\.00\.pth: OK/);
-    expect(r.stdout).toMatch(/\(0 ranged\), 0 retries/);
+    for (const stage of ["1/5] license check", "2/5] download", "3/5] verify", "4/5] convert: skipped"])
+      expect(r.stderr).toContain(stage);
+    expect(r.stdout).toMatch(/^Verified: 3\/3 checksums OK/m);
+    expect(r.stdout).toMatch(/^demo OK: .*\(0 ranged, 0 dropped connection\(s\) resumed\)/m);
+    expect(r.stdout).toMatch(/temporary folder was removed/);
   });
 });

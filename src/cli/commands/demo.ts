@@ -1,88 +1,103 @@
-import { LlamagateError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import { runDemoIter, type DemoSummary } from "../../demo/run-demo.js";
+import { DEMO_ORG_MAU, runDemoIter, type DemoEvent } from "../../demo/run-demo.js";
 import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
-import { licenseGateLine } from "../license-gate-line.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { pipelineJson } from "../pipeline-json.js";
+import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
+import { renderPipeline } from "../render-pipeline.js";
 
 interface DemoOptions {
   dir?: string;
   model: string;
-  shardMb: number;
+  shardMb?: string;
   showResume: boolean;
+  convert: boolean;
+  prompt?: string;
+  maxTokens?: number;
   json?: boolean;
 }
 
-/** `llamagate demo`: a whole Meta-style download against a built-in local signed-URL CDN. */
+/**
+ * `llamagate demo`: the whole pipeline (license check → download with a resume → verify → convert to
+ * GGUF → smoke test) on a small real checkpoint served by a built-in signed-URL CDN on 127.0.0.1. Offline.
+ */
 export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("demo")
-    .description("Serve a small generated model from a local signed-URL CDN on 127.0.0.1 and download + verify it for real")
+    .description(
+      "Run the whole pipeline offline: a small real model served by a local signed-URL CDN, license-checked, downloaded, verified, converted to GGUF, smoke-tested",
+    )
     .option("--dir <dir>", "download into this folder and keep it (default: a temporary folder, removed afterwards)")
-    .option("--model <name>", "catalog model whose Meta layout to imitate", "llama-2-7b")
-    .option("--shard-mb <n>", "size of each generated consolidated.NN.pth in MiB", (v) => Math.max(1, Math.min(512, Number(v) || 4)), 4)
-    .option("--no-show-resume", "do not make the CDN drop the connection once mid-file (it does by default, to show the ranged resume)")
-    .option("--json", "print one JSON object on stdout at the end")
+    .option("--model <name>", "Llama 2 catalog model whose Meta layout to imitate", "llama-2-7b")
+    .option("--shard-mb <n>", "ignored since the demo serves a real tiny model (kept so older scripts still run)")
+    .option(
+      "--no-show-resume",
+      "do not make the CDN drop the connection once mid-file (it does by default, to show the ranged resume)",
+    )
+    .option("--no-convert", "stop after verify (no GGUF, no smoke test)")
+    .option("--prompt <text>", "smoke-test prompt", "The capital of France is")
+    .option("--max-tokens <n>", "tokens the smoke test generates", (v) => Math.max(1, Math.min(64, Number(v) || 8)), 8)
+    .option("--json", "print one JSON object on stdout at the end (same shape as setup --json)")
     .action(
       run(async (opts: DemoOptions) => {
         const json = Boolean(opts.json);
-        const it = runDemoIter({ dir: opts.dir, model: opts.model, shardBytes: opts.shardMb << 20, showResume: opts.showResume, signal: ctx.signal });
-        let summary: DemoSummary;
-        for (;;) {
-          const r = await it.next();
-          if (r.done) {
-            summary = r.value;
-            break;
-          }
-          const e = r.value;
-          if (e.type === "demo-release") {
-            logLine(ctx, `demo: generated a ${formatBytes(e.bytes)} stand-in release (${e.files} files) in Meta's layout`);
-            logLine(ctx, `demo: serving it from a local signed-URL CDN at ${e.origin} (link valid until ${formatUtc(e.expiresAt)})`);
-            if (opts.showResume) logLine(ctx, "demo: the CDN will drop the connection once in the middle of the first shard, to show the resume");
-            logLine(ctx, `demo: downloading into ${e.dir}`);
-          } else if (e.type === "demo-license") {
-            logLine(ctx, `demo: license check for an organisation declaring ${e.gate.evaluation.inputs.combinedMau} monthly active users:`);
-            logLine(ctx, `demo: ${licenseGateLine(e.gate.evaluation.model, e.gate)}`);
-          } else if (e.type === "demo-verify") {
-            logLine(ctx, "demo: re-checking every checklist from disk, like `llamagate verify`");
-          } else if (e.type === "meta-phase") {
-            logLine(ctx, e.phase === "checklists" ? "demo: fetching the checklists first" : "demo: fetching the files, md5 checked while they arrive");
-          } else if (e.type === "lock-wait") {
-            logLine(ctx, `demo: another llamagate run (pid ${e.pid}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`);
-          } else if (e.type === "file-retry") {
-            logLine(ctx, `demo: ${e.name}: ${e.reason}; retrying from byte ${e.bytesDone}`);
-          } else if (e.type === "file-done") {
-            logLine(ctx, `demo: ${e.file.verified ? "verified" : "saved"} ${e.name} (${formatBytes(e.file.size)}${e.file.hashes.md5 ? `, md5 ${e.file.hashes.md5}` : ""})`);
-          }
-        }
-        const d = summary.download;
-        if (!summary.verify.ok) throw new LlamagateError("DEMO_VERIFY_FAILED", "integrity", "demo: the downloaded files failed verification.");
+        if (opts.shardMb !== undefined && !json)
+          logLine(ctx, "note: --shard-mb is ignored: the demo now serves a real tiny model of fixed size.");
+        const events = runDemoIter({
+          dir: opts.dir,
+          model: opts.model,
+          showResume: opts.showResume,
+          convert: opts.convert,
+          ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+          ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+          signal: ctx.signal,
+        });
+        const summary = await renderPipeline(ctx, events, {
+          json,
+          onOther: (e: DemoEvent, progress) => {
+            if (json || e.type !== "demo-release") return;
+            progress.log(
+              `demo: wrote a small real Llama checkpoint (${e.files} files, ${formatBytes(e.bytes)}: torch zip shards, the Llama 2 SentencePiece tokenizer)`,
+            );
+            progress.log(
+              `demo: serving it from a local signed-URL CDN at ${e.origin} (link valid until ${formatUtc(e.expiresAt)})`,
+            );
+            if (e.dropAt)
+              progress.log(
+                `demo: the CDN will drop the connection once, ${formatBytes(e.dropAt.afterBytes)} into ${e.dropAt.path}, to show the resume`,
+              );
+            progress.log(
+              `demo: an organisation with ${DEMO_ORG_MAU.toLocaleString("en-US")} monthly active users accepts the license (recorded in a throwaway audit log)`,
+            );
+            progress.log(`demo: downloading into ${e.dir}`);
+          },
+        });
         const ranged = summary.requests.filter((q) => q.range !== undefined).length;
+        const dropped = summary.requests.filter((q) => q.dropped).length;
         if (json) {
-          printJson(ctx, {
-            ok: true,
-            dir: summary.removed ? null : d.dir,
-            files: d.files.map((f) => ({ name: f.name, size: f.size, hashes: f.hashes, verified: f.verified })),
-            verified: d.verified,
-            license: { verdict: summary.license.verdict, family: summary.license.evaluation.family },
-            verify: summary.verify.counts,
-            bytes: d.totals.bytes,
-            bytesTransferred: d.totals.bytesTransferred,
-            requests: summary.requests.length,
-            rangedRequests: ranged,
-            retries: d.retries,
-            seconds: Math.round(d.seconds * 1000) / 1000,
-          });
+          printJson(
+            ctx,
+            pipelineJson(summary.pipeline, {
+              dir: summary.dir,
+              requests: summary.requests.length,
+              rangedRequests: ranged,
+              droppedConnections: dropped,
+            }),
+          );
           return;
         }
-        for (const f of summary.verify.files) printLine(ctx, `${f.path}: ${f.status}`);
+        for (const line of pipelineSummaryLines(summary.pipeline)) printLine(ctx, line);
         printLine(
           ctx,
-          `demo OK: ${d.files.length} files, ${formatBytes(d.totals.bytes)}, ${d.verified} verified against their checklists, ` +
-            `${summary.requests.length} requests (${ranged} ranged), ${d.retries} retries, ${d.seconds.toFixed(1)} s.`,
+          `demo OK: ${summary.requests.length} requests to the local CDN (${ranged} ranged, ${dropped} dropped connection(s) resumed), ${summary.pipeline.seconds.toFixed(1)} s.`,
         );
-        printLine(ctx, summary.removed ? "demo: the temporary download folder was removed (pass --dir DIR to keep it)." : `demo: files kept in ${d.dir}`);
+        printLine(
+          ctx,
+          summary.dir === null
+            ? "demo: the temporary folder was removed (pass --dir DIR to keep the files and try the other commands on them)."
+            : `demo: files kept in ${summary.dir}`,
+        );
       }),
     );
 };

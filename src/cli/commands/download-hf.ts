@@ -1,7 +1,12 @@
 import { findModel } from "../../catalog/find-model.js";
-import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import { downloadHfIter, type HfDownloadEvent, type HfDownloadSummary, type HfFetchInfo } from "../../pipeline/download-hf.js";
+import type { CatalogModel } from "../../catalog/models.js";
+import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
+import { runPipelineIter } from "../../pipeline/run-pipeline.js";
+import type { HfDownloadSummary } from "../../sources/hf/download-hf.js";
+import { licenseGateLine } from "../license-gate-line.js";
+import { pipelineLicenseParams } from "../license-gate-params.js";
+import type { LicenseCliOptions } from "../license-options.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { hfDownloadJson } from "../download-json.js";
@@ -20,16 +25,11 @@ export interface HfDownloadOptions extends EngineFlags {
   json?: boolean;
 }
 
-/** Hooks the `download` command wires in (the license check runs in beforeFetch). */
-export interface HfDownloadHooks {
-  beforeFetch?: (info: HfFetchInfo) => Promise<void>;
-}
-
 /**
  * Handler of `llamagate download <org/repo> --source hf`: resolves settings and token, runs the
  * pipeline, renders progress on stderr and the result on stdout (the snapshot path, or one JSON object).
  */
-export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions, hooks: HfDownloadHooks = {}): Promise<number> {
+export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions & LicenseCliOptions): Promise<number> {
   const hf = hfEnvironment(ctx);
   const json = Boolean(opts.json);
   // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
@@ -43,34 +43,48 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
   // Offline runs never send anything, so they need no token (and must not prompt a keychain).
   if (opts.token !== undefined && !json) logLine(ctx, "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.");
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
-  const it = downloadHfIter({
-    repoId,
-    revision: opts.revision,
-    include: opts.include,
-    exclude: opts.exclude,
-    localDir: opts.localDir,
-    cacheDir: hf.cacheDir,
-    endpoint: hf.endpoint,
-    token: tok?.token,
-    tokenSource: tok?.source,
-    offline: hf.offline,
-    disableSymlinks: hf.disableSymlinks,
-    ...engineOptionsFromFlags(ctx, opts),
-    beforeFetch: hooks.beforeFetch,
+  // A repo in the catalog is license-gated (before any request); any other repo is not a Llama model llamagate knows.
+  const model = catalogModelOfRepo(repoId);
+  const { signal, ...engine } = engineOptionsFromFlags(ctx, opts);
+  const it = runPipelineIter({
+    models: model ? [model] : [],
+    source: {
+      kind: "hf",
+      repoId,
+      revision: opts.revision,
+      include: opts.include,
+      exclude: opts.exclude,
+      localDir: opts.localDir,
+      cacheDir: hf.cacheDir,
+      endpoint: hf.endpoint,
+      token: tok?.token,
+      tokenSource: tok?.source,
+      offline: hf.offline,
+      disableSymlinks: hf.disableSymlinks,
+    },
+    license: pipelineLicenseParams({ opts, ctx, command: "download" }),
+    command: "download",
+    engine,
+    verify: false,
+    signal,
   });
   let summary: HfDownloadSummary;
   const progress = createDownloadProgress(ctx, { json });
-  // The Hub API steps (revision, listing, access check) show a spinner until the first event.
-  if (!json) progress.display.spin(`asking ${hf.endpoint} about ${repoId}`);
+  // The Hub API steps (revision, listing, access check) show a spinner from the start of the download stage
+  // (after any license prompt) until the next event.
   try {
     for (;;) {
       const r = await it.next();
       progress.display.spin(undefined);
       if (r.done) {
-        summary = r.value;
+        if (r.value.download.source !== "hf") throw new Error("unreachable: a Hub run returned another source");
+        summary = r.value.download.result;
         break;
       }
-      onEvent(progress, r.value, tok?.source);
+      onEvent(progress, r.value, tok?.source, json);
+      if (!json && r.value.type === "stage-start" && r.value.stage === "download") {
+        progress.display.spin(`asking ${hf.endpoint} about ${repoId}`);
+      }
       progress.onEvent(r.value);
     }
   } finally {
@@ -92,8 +106,14 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
 }
 
 /** The Hub's own steps; engine events (bars, retries, corrupt copies, errors) are drawn by the progress renderer. */
-function onEvent(progress: DownloadProgress, e: HfDownloadEvent, tokenSource: string | undefined): void {
+function onEvent(progress: DownloadProgress, e: PipelineEvent, tokenSource: string | undefined, json: boolean): void {
   switch (e.type) {
+    case "license-passed":
+      if (!json) progress.log(licenseGateLine(e.model, e.gate));
+      break;
+    case "license-not-applicable":
+      if (!json) progress.log(`note: ${e.repoId} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`);
+      break;
     case "hf-resolved":
       progress.log(`${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
       break;
@@ -115,6 +135,15 @@ function onEvent(progress: DownloadProgress, e: HfDownloadEvent, tokenSource: st
       break;
     default:
       break;
+  }
+}
+
+/** The catalog model a Hub repo id is, if any (its license is then checked before the download). */
+function catalogModelOfRepo(repoId: string): CatalogModel | undefined {
+  try {
+    return findModel({ name: repoId });
+  } catch {
+    return undefined;
   }
 }
 

@@ -3,7 +3,9 @@ import type { CatalogModel } from "../../catalog/models.js";
 import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
 import { findModel } from "../../catalog/find-model.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import { downloadMetaIter, type MetaDownloadEvent, type MetaDownloadSummary } from "../../pipeline/download-meta.js";
+import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
+import { runPipelineIter } from "../../pipeline/run-pipeline.js";
+import type { MetaDownloadSummary } from "../../sources/meta/download-meta.js";
 import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
@@ -11,10 +13,9 @@ import { metaDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
-import { licenseGateParams } from "../license-gate-params.js";
+import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import type { LicenseCliOptions } from "../license-options.js";
-import { licenseGate } from "../../pipeline/license-gate.js";
 
 /** Flags of `download` for Meta links (the `download` command passes its parsed options through). */
 export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
@@ -32,42 +33,43 @@ export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
  * download.sh's layout, verified, after the license gate.
  */
 export async function runMetaDownload(ctx: CliContext, names: string[], opts: MetaDownloadOptions): Promise<void> {
-    const models = names.map((name) => findModel({ name }));
-    const url = await resolveMetaUrl(ctx, opts);
-    const events = downloadMetaIter({
+  const models = names.map((name) => findModel({ name }));
+  const url = await resolveMetaUrl(ctx, opts);
+  const { signal, ...engine } = engineOptionsFromFlags(ctx, opts);
+  const events = runPipelineIter({
+    models,
+    source: {
+      kind: "meta",
       url,
-      models,
       dir: resolve(opts.dir),
-      ...(opts.layout ? { localLayout: opts.layout } : {}),
-      ...engineOptionsFromFlags(ctx, opts),
       spaceCheck: opts.spaceCheck,
-      // The license check runs after the link and plan are validated and before the first request.
-      beforeFetch: async ({ models: planned }) => {
-        // On a rerun the LICENSE shipped with the weights is already here: the audit entry records its sha256.
-        const shipped = await checkLicenseFile({ path: join(resolve(opts.dir), "LICENSE"), family: planned[0]!.license, signal: ctx.signal }).catch(() => undefined);
-        for (const model of planned) {
-          const gate = await licenseGate({ ...licenseGateParams({ opts, ctx, model, command: "download" }), licenseTextSha256: shipped?.sha256 });
-          if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
-        }
-      },
-    });
-    const summary = await renderDownloadProgress(ctx, events, {
-      json: Boolean(opts.json),
-      onEvent: (e, progress) => onEvent(e, progress.log),
-    });
-    const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
-    renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
+      ...(opts.layout ? { localLayout: opts.layout } : {}),
+    },
+    license: pipelineLicenseParams({ opts, ctx, command: "download" }),
+    command: "download",
+    engine,
+    verify: false,
+    signal,
+  });
+  const pipeline = await renderDownloadProgress(ctx, events, {
+    json: Boolean(opts.json),
+    onEvent: (e, progress) => onEvent(e, progress.log, Boolean(opts.json)),
+  });
+  if (pipeline.download.source !== "meta") throw new Error("unreachable: a Meta run returned another source");
+  const summary = pipeline.download.result;
+  const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
+  renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
 }
 
 /**
  * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
  * A link copied from the email's HTML source carries `&amp;` between its parameters: decoded here.
  */
-async function resolveMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
+export async function resolveMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
   return (await readMetaUrl(ctx, opts)).replace(/&amp;/gi, "&");
 }
 
-async function readMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<string> {
+async function readMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
   const missing = {
     message: "No Meta download URL given.",
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
@@ -84,8 +86,10 @@ async function readMetaUrl(ctx: CliContext, opts: MetaDownloadOptions): Promise<
 }
 
 /** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
-function onEvent(e: MetaDownloadEvent, log: (line: string) => void): void {
-  if (e.type === "meta-plan") {
+function onEvent(e: PipelineEvent, log: (line: string) => void, json: boolean): void {
+  if (e.type === "license-passed") {
+    if (!json) log(licenseGateLine(e.model, e.gate));
+  } else if (e.type === "meta-plan") {
     const left = e.expiresAt.getTime() - Date.now();
     log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
     if (left < 2 * 3600_000) {

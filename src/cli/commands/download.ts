@@ -2,11 +2,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
-import { licenseGate } from "../../pipeline/license-gate.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { licenseGateLine } from "../license-gate-line.js";
-import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions } from "../license-options.js";
 import { expandHome } from "../expand-home.js";
 import { intFlag } from "../int-flag.js";
@@ -63,32 +60,13 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
   );
 };
 
-/**
- * `--source hf`: a repo in the catalog gets the license gate before any request; other repos are not
- * Llama-licensed models llamagate knows, so there is nothing to check and the user is told so.
- */
+/** `--source hf`: one repo; the pipeline gates a catalog repo's license before any request. */
 async function downloadFromHub(ctx: CliContext, names: string[], opts: DownloadOptions): Promise<number> {
   if (names.length !== 1) throw new UsageError(`--source hf takes one repo, got ${names.length}.`, { hint: "Run one download per repo." });
   if (opts.metaUrl !== undefined || opts.dir !== undefined) {
     throw new UsageError(`--${opts.metaUrl !== undefined ? "meta-url" : "dir"} is for Meta downloads.`, { hint: "With --source hf use --local-dir DIR (or the default Hugging Face cache)." });
   }
-  const name = names[0]!;
-  const model = catalogModel(name);
-  if (model) {
-    const gate = await licenseGate(licenseGateParams({ opts, ctx, model, command: "download" }));
-    if (!opts.json) logLine(ctx, licenseGateLine(model.name, gate));
-  } else if (!opts.json) {
-    logLine(ctx, `note: ${name} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`);
-  }
-  return runHfDownload(ctx, name, opts);
-}
-
-function catalogModel(name: string) {
-  try {
-    return findModel({ name });
-  } catch {
-    return undefined;
-  }
+  return runHfDownload(ctx, names[0]!, opts);
 }
 
 function kebab(s: string): string {

@@ -31,6 +31,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import("./convert.js")).registerConvertCommand,
   },
   {
+    name: "setup",
+    summary: "The whole flow in one command: license, download, verify, convert, smoke test (a wizard on a TTY)",
+    load: async () => (await import("./setup.js")).registerSetupCommand,
+  },
+  {
     name: "smoke-test",
     summary: "Prove the weights run here: llama.cpp on the GPU (else CPU), cross-checked",
     load: async () => (await import("./smoke-test.js")).registerSmokeTestCommand,

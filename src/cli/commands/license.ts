@@ -1,9 +1,7 @@
-import { userInfo } from "node:os";
 import { findModel } from "../../catalog/find-model.js";
 import { UsageError } from "../../core/errors.js";
-import { appendAuditEntry } from "../../license/append-audit-entry.js";
+import { acceptLicense } from "../../license/accept-license.js";
 import type { AuditEntry } from "../../license/audit-entry.js";
-import { buildAuditEntry } from "../../license/build-audit-entry.js";
 import { evaluateLicense } from "../../license/evaluate-license.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import type { OrgProfile } from "../../license/org-profile.js";
@@ -113,14 +111,19 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
   if (blocks) {
     if (opts.acceptLicense && !opts.json) logLine(ctx, "Acceptance not recorded: the verdict blocks this use.");
   } else {
-    let via: AuditEntry["acceptedVia"] | null = opts.acceptLicense ? "flag" : null;
-    if (!via && ctx.stdin.isTTY && ctx.stderr.isTTY && !opts.json) {
-      if (await licensePrompt(ctx, { showSummary: false })({ evaluation, family })) via = "prompt";
-    }
-    if (via) {
-      recorded = buildAuditEntry({ evaluation, family, time: new Date().toISOString(), user: osUser(), acceptedVia: via, command: "license check" });
-      await appendAuditEntry({ path, entry: recorded });
-      if (!opts.json) logLine(ctx, `Acceptance recorded in ${path}.`);
+    const interactive = Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY) && !opts.json;
+    const accepted = await acceptLicense({
+      evaluation,
+      family,
+      acceptLicense: opts.acceptLicense,
+      ...(interactive ? { interactive: licensePrompt(ctx, { showSummary: false }) } : {}),
+      auditLogPath: path,
+      recorded: (await readAuditLog({ path })).entries,
+      command: "license check",
+    });
+    if (accepted.accepted) {
+      recorded = accepted.entry;
+      if (!opts.json) logLine(ctx, accepted.appended ? `Acceptance recorded in ${path}.` : `The same acceptance is already recorded in ${path}.`);
     } else if (!opts.json) {
       logLine(ctx, "License not accepted (pass --accept-license to accept and record it).");
     }
@@ -143,12 +146,4 @@ function formatEntry(e: AuditEntry): string {
   ];
   if (e.override) fields.push(`override: ${e.override}`);
   return fields.join("  ");
-}
-
-function osUser(): string | null {
-  try {
-    return userInfo().username;
-  } catch {
-    return null;
-  }
 }

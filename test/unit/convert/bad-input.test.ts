@@ -7,7 +7,7 @@ import { detectCheckpoint } from "../../../src/model/detect-checkpoint.js";
 import { loadReferenceModel } from "../../../src/infer/load-reference-model.js";
 import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
 import { TINY_SPEC } from "../../helpers/tiny-llama-model.js";
-import { writeTorchCheckpoint } from "../../helpers/tiny-llama-pth.mjs";
+import { writeTorchCheckpoint } from "../../../src/demo/write-torch-checkpoint.js";
 
 const FIXTURE = join(__dirname, "../../fixtures/torch/tiny-llama-mp2");
 

@@ -9,7 +9,7 @@ import { writeSafetensors } from "../../../src/formats/safetensors/index.js";
 import { MAX_CONFIG_JSON_BYTES } from "../../../src/formats/io/read-capped-text.js";
 import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
 import { TINY_SPEC, type F32Tensor } from "../../helpers/tiny-llama-model.js";
-import { writeTorchCheckpoint } from "../../helpers/tiny-llama-pth.mjs";
+import { writeTorchCheckpoint } from "../../../src/demo/write-torch-checkpoint.js";
 import { runMain } from "../../helpers/run-main.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 import { PickleBuilder } from "../formats/helpers/build-pickle.js";

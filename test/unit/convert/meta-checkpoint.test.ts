@@ -11,7 +11,7 @@ import { mapTensorName } from "../../../src/model/map-tensor-name.js";
 import { metaSplitDim } from "../../../src/model/meta-split-dim.js";
 import { openMetaCheckpoint } from "../../../src/model/open-meta-checkpoint.js";
 import { readMetaParams } from "../../../src/model/read-meta-params.js";
-import { writeTorchCheckpoint } from "../../helpers/tiny-llama-pth.mjs";
+import { writeTorchCheckpoint } from "../../../src/demo/write-torch-checkpoint.js";
 
 const FIXTURE = join(__dirname, "../../fixtures/torch/tiny-llama-mp2");
 const EXPECTED = join(__dirname, "../../fixtures/torch/expected.json");

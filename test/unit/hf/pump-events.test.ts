@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pumpEvents } from "../../../src/pipeline/download-hf-pump.js";
+import { pumpEvents } from "../../../src/sources/hf/pump-events.js";
 
 describe("pumpEvents", () => {
   it("yields a step's reports while it is still running, then returns its value", async () => {

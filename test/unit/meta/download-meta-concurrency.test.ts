@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
-import { downloadMetaIter, type MetaDownloadEvent } from "../../../src/pipeline/download-meta.js";
+import { downloadMetaIter, type MetaDownloadEvent } from "../../../src/sources/meta/download-meta.js";
 import { startMetaCdn, type MetaCdn } from "../../helpers/meta-cdn-server.js";
 
 const SHARDS = Array.from({ length: 8 }, (_, i) => `llama-2-70b/consolidated.0${i}.pth`);

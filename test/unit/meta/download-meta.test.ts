@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
-import { LlamagateError } from "../../../src/core/errors.js";
-import { downloadMeta, type MetaFetchInfo } from "../../../src/pipeline/download-meta.js";
+import { downloadMeta } from "../../../src/sources/meta/download-meta.js";
 import { startMetaCdn, type MetaCdn } from "../../helpers/meta-cdn-server.js";
 
 // The pipeline in-process against the real local CDN (no mocks): hook order and expiry handling.
@@ -20,24 +19,6 @@ describe("downloadMeta", () => {
     await rm(dir, { recursive: true, force: true });
   });
   const models = [findModel({ name: "llama-2-7b" })];
-
-  it("calls beforeFetch (the license check) with the plan before any request; a throw stops everything", async () => {
-    let seen: MetaFetchInfo | undefined;
-    const blocked = new LlamagateError("LICENSE_NOT_ACCEPTED", "license", "not accepted");
-    const run = downloadMeta({
-      url: cdn.url(),
-      models,
-      dir: join(dir, "a"),
-      beforeFetch: async (info) => {
-        seen = info;
-        throw blocked;
-      },
-    });
-    await expect(run).rejects.toBe(blocked);
-    expect(seen?.plan.files.map((f) => f.path)).toContain("llama-2-7b/consolidated.00.pth");
-    expect(seen?.models.map((m) => m.name)).toEqual(["llama-2-7b"]);
-    expect(cdn.cdn.requests).toHaveLength(0);
-  });
 
   it("stops before the weights when the link expires after the checklists came", async () => {
     const expiresAt = new Date(Date.now() + 3600_000);

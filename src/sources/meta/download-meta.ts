@@ -1,33 +1,24 @@
 import { mkdir, rename, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import type { CatalogModel, MetaLayout } from "../catalog/models.js";
-import { checkFreeSpace } from "../core/fs/check-free-space.js";
-import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
-import { acquireLockEvents } from "../download/acquire-lock-events.js";
-import { DEFAULT_LOCK_WAIT_MS } from "../download/download-files.js";
-import { runEngine } from "./run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../download/types.js";
-import { removeVerifiedSidecar } from "../download/verified-sidecar.js";
-import { buildMetaPlan, type MetaPlan } from "../sources/meta/build-meta-plan.js";
-import { checkMetaUrlExpiry } from "../sources/meta/check-meta-url-expiry.js";
-import { checkMetaUrlFamily } from "../sources/meta/check-meta-url-family.js";
-import { classifyMetaResponse } from "../sources/meta/classify-meta-response.js";
-import { metaFileUrl } from "../sources/meta/meta-file-url.js";
-import { parseMetaUrl } from "../sources/meta/parse-meta-url.js";
-import { weightBytesStillNeeded } from "../sources/meta/weight-bytes-still-needed.js";
-import { probeMetaFileSize } from "../sources/meta/probe-meta-file-size.js";
-import { readMd5Checklist } from "../verify/read-md5-checklist.js";
-import { ChecklistError } from "../verify/errors.js";
+import type { CatalogModel, MetaLayout } from "../../catalog/models.js";
+import { checkFreeSpace } from "../../core/fs/check-free-space.js";
+import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
+import { acquireLockEvents } from "../../download/acquire-lock-events.js";
+import { DEFAULT_LOCK_WAIT_MS } from "../../download/download-files.js";
+import { runEngine } from "../../download/run-engine.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../../download/types.js";
+import { removeVerifiedSidecar } from "../../download/verified-sidecar.js";
+import { checkMetaLink } from "./check-meta-link.js";
+import { checkMetaUrlExpiry } from "./check-meta-url-expiry.js";
+import { classifyMetaResponse } from "./classify-meta-response.js";
+import { metaFileUrl } from "./meta-file-url.js";
+import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
+import { probeMetaFileSize } from "./probe-meta-file-size.js";
+import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
+import { ChecklistError } from "../../verify/errors.js";
 
 /** Default files fetched at once: one connection per file of the release, up to this cap. */
 const META_MAX_CONCURRENCY = 8;
-
-/** What the beforeFetch hook (the license check) learns; holds no secret. */
-export interface MetaFetchInfo {
-  models: readonly CatalogModel[];
-  plan: MetaPlan;
-  expiresAt: Date;
-}
 
 export interface DownloadMetaParams extends EngineOptions {
   /** The signed URL from Meta's email (secret: never rendered). */
@@ -38,11 +29,6 @@ export interface DownloadMetaParams extends EngineOptions {
   dir: string;
   /** Clock (tests). @default () => new Date() */
   now?: () => Date;
-  /**
-   * Called after the URL and plan are validated and before the first request: the license check hooks in
-   * here (throw to stop). Nothing has been written or fetched yet.
-   */
-  beforeFetch?: (info: MetaFetchInfo) => Promise<void>;
   /** Free-space preflight before the first request (--no-space-check turns it off). @default true */
   spaceCheck?: boolean;
   /** "llama-stack": one folder per model named after its llama-stack descriptor (see buildMetaPlan). */
@@ -82,13 +68,15 @@ export interface MetaDownloadSummary {
 export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenerator<MetaDownloadEvent, MetaDownloadSummary> {
   const started = Date.now();
   const now = params.now ?? (() => new Date());
-  const signedUrl = parseMetaUrl({ url: params.url });
-  checkMetaUrlExpiry({ signedUrl, now: now() });
   const dir = resolve(params.dir);
-  const plan = buildMetaPlan({ models: params.models, dir, ...(params.localLayout ? { localLayout: params.localLayout } : {}) });
+  const { signedUrl, plan } = checkMetaLink({
+    url: params.url,
+    models: params.models,
+    dir,
+    now: now(),
+    ...(params.localLayout ? { localLayout: params.localLayout } : {}),
+  });
   const remoteOf = new Map(plan.files.map((f) => [f.path, f.remotePath]));
-  checkMetaUrlFamily({ signedUrl, layout: plan.layout });
-  await params.beforeFetch?.({ models: params.models, plan, expiresAt: signedUrl.expiresAt });
   yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
 
   await mkdir(dir, { recursive: true }).catch((e) => {

@@ -1,6 +1,6 @@
 import type { LlamagateError } from "../core/errors.js";
-import { downloadFilesIter } from "../download/download-files.js";
-import type { DownloadEvent, DownloadSummary } from "../download/types.js";
+import { downloadFilesIter } from "./download-files.js";
+import type { DownloadEvent, DownloadSummary } from "./types.js";
 
 /**
  * Run one engine batch inside a source pipeline, forwarding its events. The engine lets the other files

@@ -1,32 +1,25 @@
 import { mkdir, readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { LlamagateError } from "../core/errors.js";
-import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
-import { runEngine } from "./run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../download/types.js";
-import { cacheLayout, inside } from "../sources/hf/cache-layout.js";
-import { checkFileAccess } from "../sources/hf/check-file-access.js";
-import { classifyHubResponse } from "../sources/hf/classify-hub-response.js";
-import { HubListingMismatchError, NoFilesMatchedError, type TokenSource } from "../sources/hf/errors.js";
-import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
-import { hubUrls } from "../sources/hf/hub-urls.js";
-import { linkSnapshotFile } from "../sources/hf/link-snapshot-file.js";
-import { listRepoTree, type RepoFile } from "../sources/hf/list-repo-tree.js";
-import { parseRepoId } from "../sources/hf/parse-repo-id.js";
-import { readCachedSnapshot } from "../sources/hf/read-cached-snapshot.js";
-import { readLocalDirSnapshot } from "../sources/hf/read-local-dir-snapshot.js";
-import { assertRevision, resolveRevision } from "../sources/hf/resolve-revision.js";
-import { selectFiles, type SelectedFiles } from "../sources/hf/select-files.js";
-import { writeLocalDirMetadata } from "../sources/hf/write-local-dir-metadata.js";
-import { writeRef } from "../sources/hf/write-ref.js";
-import { pumpEvents } from "./download-hf-pump.js";
-
-/** What the beforeFetch hook (the license check) learns; holds no secret. */
-export interface HfFetchInfo {
-  repoId: string;
-  commit: string;
-  files: readonly RepoFile[];
-}
+import type { LlamagateError } from "../../core/errors.js";
+import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
+import { runEngine } from "../../download/run-engine.js";
+import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../../download/types.js";
+import { cacheLayout, inside } from "./cache-layout.js";
+import { checkFileAccess } from "./check-file-access.js";
+import { classifyHubResponse } from "./classify-hub-response.js";
+import { HubListingMismatchError, NoFilesMatchedError, type TokenSource } from "./errors.js";
+import { fetchWhoami, type WhoamiInfo } from "./fetch-whoami.js";
+import { hubUrls } from "./hub-urls.js";
+import { linkSnapshotFile } from "./link-snapshot-file.js";
+import { listRepoTree, type RepoFile } from "./list-repo-tree.js";
+import { parseRepoId } from "./parse-repo-id.js";
+import { readCachedSnapshot } from "./read-cached-snapshot.js";
+import { readLocalDirSnapshot } from "./read-local-dir-snapshot.js";
+import { assertRevision, resolveRevision } from "./resolve-revision.js";
+import { selectFiles, type SelectedFiles } from "./select-files.js";
+import { writeLocalDirMetadata } from "./write-local-dir-metadata.js";
+import { writeRef } from "./write-ref.js";
+import { pumpEvents } from "./pump-events.js";
 
 export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
@@ -51,8 +44,6 @@ export interface DownloadHfParams extends EngineOptions {
   disableSymlinks?: boolean;
   /** HF_HUB_OFFLINE: answer from the cache only, no network at all. */
   offline?: boolean;
-  /** Called after the commit is pinned, the files chosen and access confirmed, before any file byte (license check). */
-  beforeFetch?: (info: HfFetchInfo) => Promise<void>;
 }
 
 /** Events: the engine's, plus the Hub's own steps. */
@@ -155,7 +146,6 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
       throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
     }
   }
-  await p.beforeFetch?.({ repoId: repo.id, commit, files: selected });
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
   const byDest = new Map<string, { file: RepoFile; transfer: TransferFile }>();

@@ -1,5 +1,5 @@
-// Writes PyTorch zip checkpoints (the torch.save format) without Python, for tests and the
-// conversion benchmark. Plain JavaScript so scripts/bench-convert.mjs can import it too.
+// Writes PyTorch zip checkpoints (the torch.save format) without Python: the demo's small real checkpoint,
+// the tests' fixtures and the conversion benchmark all use it.
 //
 // Layout as torch writes it (formats.md §1): root folder = file basename without extension,
 // records data.pkl, .format_version, .storage_alignment, byteorder, data/<key> (64-byte aligned
@@ -11,18 +11,24 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { basename } from "node:path";
 import { crc32 } from "node:zlib";
 
-const STORAGE = { F32: "FloatStorage", F16: "HalfStorage", BF16: "BFloat16Storage", I64: "LongStorage", I32: "IntStorage" };
-const ITEM = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
+type TorchDType = "F32" | "F16" | "BF16" | "I64" | "I32";
+
+const STORAGE: Record<TorchDType, string> = {
+  F32: "FloatStorage",
+  F16: "HalfStorage",
+  BF16: "BFloat16Storage",
+  I64: "LongStorage",
+  I32: "IntStorage",
+};
+const ITEM: Record<TorchDType, number> = { F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4 };
 
 class Pickle {
-  constructor() {
-    this.parts = [];
-    this.memo = 0;
-  }
-  raw(...bytes) {
+  parts: Buffer[] = [];
+  memo = 0;
+  raw(...bytes: number[]): void {
     this.parts.push(Buffer.from(bytes));
   }
-  str(s) {
+  str(s: string): void {
     const b = Buffer.from(s, "utf8");
     const h = Buffer.alloc(5);
     h[0] = 0x58; // X BINUNICODE
@@ -30,11 +36,11 @@ class Pickle {
     this.parts.push(h, b);
     this.put();
   }
-  global(mod, name) {
+  global(mod: string, name: string): void {
     this.parts.push(Buffer.from(`c${mod}\n${name}\n`, "latin1"));
     this.put();
   }
-  put() {
+  put(): void {
     // BINPUT / LONG_BINPUT like CPython does (memo entries are never read back here)
     if (this.memo < 256) this.raw(0x71, this.memo);
     else {
@@ -45,7 +51,7 @@ class Pickle {
     }
     this.memo++;
   }
-  int(n) {
+  int(n: number): void {
     if (n >= 0 && n < 256) this.raw(0x4b, n);
     else if (n >= 0 && n < 65536) this.raw(0x4d, n & 0xff, n >>> 8);
     else if (n >= -0x80000000 && n <= 0x7fffffff) {
@@ -62,33 +68,50 @@ class Pickle {
       this.parts.push(b);
     }
   }
-  tuple(items) {
+  tuple(items: number[]): void {
     if (items.length === 0) return this.raw(0x29);
     this.raw(0x28);
     for (const i of items) this.int(i);
     this.raw(0x74);
     this.put();
   }
-  bytes() {
+  bytes(): Buffer {
     return Buffer.concat(this.parts);
   }
 }
 
+/** One tensor to write: its bytes in row-major order (or a function producing them when written). */
+export interface TorchTensorInput {
+  name: string;
+  dtype: TorchDType;
+  shape: number[];
+  data: Uint8Array | (() => Uint8Array);
+}
+
+interface Storage {
+  key: string;
+  dtype: TorchDType;
+  members: { t: TorchTensorInput; offset: number }[];
+  numel: number;
+}
+
 /**
- * @param {string} path output .pth path
- * @param {{name: string, dtype: "F32"|"F16"|"BF16"|"I64"|"I32", shape: number[], data: Uint8Array | (() => Uint8Array)}[]} tensors
- * @param {{ storageOf?: (name: string) => string, rootName?: string }} [options]
- *   storageOf groups tensors into shared storages (same key → one data/<k> blob, tensors at offsets), like Meta's files.
+ * Write `tensors` to `path` as torch.save does; returns the file size. `storageOf` groups tensors into
+ * shared storages (same key: one data/<k> blob, tensors at offsets), like Meta's files.
  */
-export function writeTorchCheckpoint(path, tensors, options = {}) {
+export function writeTorchCheckpoint(
+  path: string,
+  tensors: TorchTensorInput[],
+  options: { storageOf?: (name: string) => string; rootName?: string } = {},
+): number {
   const root = options.rootName ?? basename(path).replace(/\.[^.]*$/, "");
-  const groupOf = options.storageOf ?? ((name) => name);
+  const groupOf = options.storageOf ?? ((name: string) => name);
   // storages in first-seen order, each a list of tensors with element offsets
-  const storages = new Map();
+  const storages = new Map<string, Storage>();
   for (const t of tensors) {
     const g = groupOf(t.name);
     if (!storages.has(g)) storages.set(g, { key: String(storages.size), dtype: t.dtype, members: [], numel: 0 });
-    const s = storages.get(g);
+    const s = storages.get(g)!;
     if (s.dtype !== t.dtype) throw new Error(`storage group ${g} mixes dtypes`);
     const numel = t.shape.reduce((a, b) => a * b, 1);
     s.members.push({ t, offset: s.numel });
@@ -132,12 +155,12 @@ export function writeTorchCheckpoint(path, tensors, options = {}) {
 
   const fd = openSync(path, "w");
   let pos = 0;
-  const central = [];
-  const write = (buf) => {
+  const central: { nameBytes: Buffer; crc: number; size: number; offset: number }[] = [];
+  const write = (buf: Buffer) => {
     writeSync(fd, buf, 0, buf.length, pos);
     pos += buf.length;
   };
-  const entry = (name, size, chunks) => {
+  const entry = (name: string, size: number, chunks: () => Iterable<Uint8Array>) => {
     const nameBytes = Buffer.from(`${root}/${name}`, "utf8");
     const headerStart = pos;
     const base = headerStart + 30 + nameBytes.length + 4;
@@ -170,9 +193,9 @@ export function writeTorchCheckpoint(path, tensors, options = {}) {
     if (pos > 0xffffffff) throw new Error("checkpoint over 4 GiB needs ZIP64, which this test writer does not do");
     central.push({ nameBytes, crc: crc >>> 0, size, offset: headerStart });
   };
-  const dataOf = (t) => (typeof t.data === "function" ? t.data() : t.data);
+  const dataOf = (t: TorchTensorInput) => (typeof t.data === "function" ? t.data() : t.data);
   try {
-    const small = (name, text) => {
+    const small = (name: string, text: string | Buffer) => {
       const b = typeof text === "string" ? Buffer.from(text) : text;
       entry(name, b.length, () => [b]);
     };

@@ -1,0 +1,153 @@
+import { PassThrough } from "node:stream";
+import { checkbox, input, select, confirm } from "@inquirer/prompts";
+import { CATALOG, type CatalogModel } from "../../catalog/models.js";
+import { InterruptedError } from "../../core/errors.js";
+import { formatBytes } from "../../core/format-bytes.js";
+import { USES } from "../../license/types.js";
+import type { CliContext } from "../context.js";
+
+/** What the wizard may ask, with what is already known (flags, environment, stored credentials). */
+export interface WizardState {
+  model?: CatalogModel;
+  source?: "meta" | "hf";
+  /** Whether a Meta link is already at hand (flag or LLAMAGATE_META_URL). */
+  metaUrlPresent: boolean;
+  /** Where a Hugging Face token would come from, if one is present (never the token). */
+  hfTokenSource?: string;
+  /** Whether the license facts are known (flags, profile, or an earlier recorded acceptance of the model's license). */
+  licenseKnown: (model: CatalogModel) => Promise<boolean>;
+  mau?: string;
+  region?: string;
+  uses?: string[];
+  dir?: string;
+  to?: "hf" | "gguf" | "none";
+  dtype?: "f32" | "f16" | "bf16" | "q8_0";
+  smokeTest?: boolean;
+}
+
+/** Disk for the chosen outputs, relative to the bf16 download. */
+const OUTPUT_FACTOR: Record<string, number> = { f32: 2, f16: 1, bf16: 1, q8_0: 0.53 };
+
+/**
+ * Ask, on the terminal, only what the flags and the environment did not settle: the model, the source,
+ * the license declaration (the verdict and the acceptance come from the license gate's own prompt), the
+ * destination, the output format and whether to smoke-test. Returns the completed state.
+ */
+export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<WizardState> {
+  const io = promptIo(ctx);
+  try {
+    const out: WizardState = { ...s };
+    if (!out.model) {
+      const choices = CATALOG.filter((m) => m.meta || m.hfRepo).map((m) => ({
+        name: `${m.name.padEnd(30)} ${m.title}${m.meta ? `, ~${formatBytes(m.meta.weightBytes)} download` : ""}`,
+        value: m,
+      }));
+      out.model = await select({ message: "Which model?", choices, pageSize: 12 }, io.opts);
+    }
+    const model = out.model!;
+    if (!out.source) {
+      if (!model.meta) out.source = "hf";
+      else {
+        out.source = await select(
+          {
+            message: "Download from where?",
+            choices: [
+              {
+                name: `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                value: "meta" as const,
+              },
+              {
+                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found (run llamagate login first for gated repos)"}`,
+                value: "hf" as const,
+              },
+            ],
+          },
+          io.opts,
+        );
+      }
+    }
+    if (!(await out.licenseKnown(model))) {
+      io.note(
+        `The ${model.name} license check needs a few facts about your organisation (recorded with your acceptance).`,
+      );
+      out.mau = await input(
+        {
+          message: "Monthly active users of your products and services (e.g. 1000, 1.5M):",
+          validate: (v) => (v.trim() ? true : "Enter a number, e.g. 1000"),
+        },
+        io.opts,
+      );
+      const region = await input(
+        { message: "Country of domicile (ISO code such as US, DE) or EU; empty to skip:", default: "" },
+        io.opts,
+      );
+      out.region = region.trim() || undefined;
+      out.uses = await checkbox(
+        {
+          message: "Intended uses (space to select, enter when done):",
+          choices: USES.map((u) => ({ name: u, value: u as string })),
+        },
+        io.opts,
+      );
+    }
+    if (out.dir === undefined) {
+      const fallback = out.source === "hf" ? "" : ".";
+      const hint = out.source === "hf" ? " (empty: the Hugging Face cache)" : "";
+      out.dir =
+        (await input({ message: `Destination folder${hint}:`, default: fallback }, io.opts)).trim() || undefined;
+      if (out.source === "meta" && out.dir === undefined) out.dir = ".";
+    }
+    const download = model.meta?.weightBytes;
+    if (!out.to) {
+      const size = (f: number) => (download ? `, ~${formatBytes(download * (1 + f))} of disk in all` : "");
+      out.to = await select(
+        {
+          message: "Convert to?",
+          choices: [
+            { name: `GGUF for llama.cpp (smoke-testable)${size(1)}`, value: "gguf" as const },
+            { name: `Hugging Face safetensors${size(1)}`, value: "hf" as const },
+            { name: `No conversion${size(0)}`, value: "none" as const },
+          ],
+        },
+        io.opts,
+      );
+    }
+    if (out.to !== "none" && !out.dtype) {
+      const choices = (out.to === "gguf" ? ["bf16", "f16", "q8_0", "f32"] : ["bf16", "f16", "f32"]).map((d) => ({
+        name: `${d}${download ? ` (~${formatBytes(download * OUTPUT_FACTOR[d]!)})` : ""}`,
+        value: d as WizardState["dtype"],
+      }));
+      out.dtype = await select({ message: "Weight type of the output?", choices }, io.opts);
+    }
+    if (out.to === "gguf" && out.smokeTest === undefined) {
+      out.smokeTest = await confirm(
+        { message: "Run the smoke test (generate a few tokens) at the end?", default: true },
+        io.opts,
+      );
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
+      throw new InterruptedError("Setup cancelled; nothing was fetched.");
+    throw e;
+  } finally {
+    io.close();
+  }
+}
+
+/** Inquirer ends its output stream when a prompt closes: each prompt gets its own proxy, so stderr stays open. */
+function promptIo(ctx: CliContext) {
+  const proxies: PassThrough[] = [];
+  return {
+    get opts() {
+      const output = Object.assign(new PassThrough(), { isTTY: ctx.stderr.isTTY, columns: ctx.stderr.columns });
+      output.pipe(ctx.stderr, { end: false });
+      proxies.push(output);
+      return { input: ctx.stdin, output, signal: ctx.signal };
+    },
+    note: (line: string) => ctx.stderr.write(`${line}\n`),
+    close: () => {
+      for (const p of proxies) p.unpipe(ctx.stderr);
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import { Option } from "commander";
+import { resolve } from "node:path";
+import { findModel } from "../../catalog/find-model.js";
+import type { CatalogModel } from "../../catalog/models.js";
+import type { OutDType } from "../../model/create-caster.js";
+import { UsageError } from "../../core/errors.js";
+import { LICENSE_FAMILIES } from "../../license/families.js";
+import { readAuditLog } from "../../license/read-audit-log.js";
+import type { PipelineSource } from "../../pipeline/pipeline-types.js";
+import { runPipelineIter } from "../../pipeline/run-pipeline.js";
+import type { CommandRegistrar } from "../command.js";
+import type { CliContext } from "../context.js";
+import { licenseAuditLogPath } from "../license-audit-path.js";
+import { pipelineLicenseParams } from "../license-gate-params.js";
+import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
+import { printJson, printLine } from "../output.js";
+import { pipelineJson } from "../pipeline-json.js";
+import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
+import { renderPipeline } from "../render-pipeline.js";
+import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+import { resolveMetaUrl } from "./download-meta.js";
+import { setupCommandLine } from "./setup-command-line.js";
+import { runSetupWizard, type WizardState } from "./setup-wizard.js";
+
+export interface SetupOptions extends LicenseCliOptions {
+  source?: "meta" | "hf";
+  metaUrl?: string;
+  dir?: string;
+  to?: "hf" | "gguf" | "none";
+  dtype?: "f32" | "f16" | "bf16" | "q8_0";
+  prompt?: string;
+  maxTokens?: number;
+  device?: "auto" | "gpu" | "cpu";
+  smokeTest: boolean;
+  json?: boolean;
+}
+
+/**
+ * `llamagate setup [model]`: the whole pipeline (license check → download → verify → convert → smoke
+ * test). On a terminal a wizard asks what the flags did not say; without one nothing is asked and a
+ * missing answer is an error naming its flag. Ends with the command that repeats the run without questions.
+ */
+export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
+  const cmd = program
+    .command("setup")
+    .description("License-check, download, verify, convert and smoke-test a model in one run (a wizard on a terminal)")
+    .argument("[model]", "catalog name (see `llamagate models`); asked on a terminal when left out")
+    .addOption(
+      new Option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub)").choices([
+        "meta",
+        "hf",
+      ]),
+    )
+    .option(
+      "--meta-url <url>",
+      'Meta: signed URL; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)',
+    )
+    .option(
+      "--dir <dir>",
+      "destination folder (Meta: default the current folder; hf: plain files here instead of the Hugging Face cache)",
+    )
+    .addOption(
+      new Option("--to <format>", "convert to gguf or hf, or none (default gguf)").choices(["hf", "gguf", "none"]),
+    )
+    .addOption(
+      new Option("--dtype <type>", "weight type of the output (default: the source's)").choices([
+        "f32",
+        "f16",
+        "bf16",
+        "q8_0",
+      ]),
+    )
+    .option("--prompt <text>", "smoke-test prompt")
+    .option("--max-tokens <n>", "tokens the smoke test generates", (v) => positiveInt(v, "--max-tokens"))
+    .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
+    .option("--no-smoke-test", "stop after the conversion")
+    .option("--json", "print one JSON object on stdout at the end (docs/setup.md)");
+  licenseOptions(cmd).action(run(async (model: string | undefined, opts: SetupOptions) => setup(ctx, model, opts)));
+};
+
+async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptions): Promise<number> {
+  const json = Boolean(opts.json);
+  const interactive = Boolean(ctx.stdin.isTTY && ctx.stderr.isTTY) && !json;
+  const hf = hfEnvironment(ctx);
+  let state: WizardState = {
+    ...(name ? { model: findModel({ name }) } : {}),
+    ...(opts.source ? { source: opts.source } : opts.metaUrl !== undefined ? { source: "meta" as const } : {}),
+    metaUrlPresent: opts.metaUrl !== undefined || Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
+    licenseKnown: async (m) =>
+      opts.mau !== undefined || opts.profile !== undefined || (await acceptanceRecorded(ctx, m)),
+    ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
+    ...(opts.to ? { to: opts.to } : {}),
+    ...(opts.dtype ? { dtype: opts.dtype } : {}),
+    ...(opts.smokeTest === false ? { smokeTest: false } : {}),
+  };
+  if (state.model && !state.source && !state.model.meta) state.source = "hf";
+  if (interactive) {
+    if (state.source !== "meta" && !hf.offline)
+      state.hfTokenSource = (await resolveCliToken(ctx, hf, {}).catch(() => undefined))?.source;
+    state = await runSetupWizard(ctx, state);
+  } else {
+    if (!state.model)
+      throw missing("a model", "<model>", "Name it: llamagate setup llama-2-7b (see `llamagate models`).");
+    if (!state.source && (state.metaUrlPresent || !state.model.hfRepo)) state.source = "meta";
+    if (!state.source)
+      throw missing("where to download from", "--source", "Pass --source meta (with --meta-url) or --source hf.");
+  }
+  const model = state.model!;
+  const to = state.to ?? "gguf";
+  const smoke = to === "gguf" && state.smokeTest !== false;
+  const license: LicenseCliOptions = {
+    ...opts,
+    ...(state.mau !== undefined ? { mau: state.mau } : {}),
+    ...(state.region !== undefined ? { region: state.region } : {}),
+    ...(state.uses?.length ? { use: state.uses } : {}),
+  };
+  const source = await pipelineSource(ctx, model, state, opts);
+  const dtype = state.dtype ?? opts.dtype;
+  const events = runPipelineIter({
+    models: [model],
+    source,
+    license: pipelineLicenseParams({ opts: { ...license, json }, ctx, command: "setup" }),
+    command: "setup",
+    verify: true,
+    convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
+    smokeTest: smoke
+      ? {
+          ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+          ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
+          device: opts.device ?? "auto",
+        }
+      : false,
+    signal: ctx.signal,
+  });
+  const summary = await renderPipeline(ctx, events, { json });
+  const repeat = setupCommandLine({
+    model: model.name,
+    source: source.kind,
+    dir: state.dir,
+    to,
+    dtype,
+    smoke,
+    opts,
+    license,
+    metaUrlFromEnv: source.kind === "meta" && opts.metaUrl === undefined && Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
+  });
+  if (json) {
+    printJson(ctx, pipelineJson(summary, { command: repeat }));
+    return 0;
+  }
+  for (const line of pipelineSummaryLines(summary)) printLine(ctx, line);
+  printLine(ctx, `Repeat this run without questions: ${repeat}`);
+  if (source.kind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL)
+    printLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
+  return 0;
+}
+
+/** The source the answers point at; the Meta link and the Hub token are read here (never echoed). */
+async function pipelineSource(
+  ctx: CliContext,
+  model: CatalogModel,
+  state: WizardState,
+  opts: SetupOptions,
+): Promise<PipelineSource> {
+  if (state.source === "meta") {
+    if (!model.meta)
+      throw new UsageError(`${model.name} is not downloadable with a Meta link.`, { hint: "Use --source hf." });
+    const url = await resolveMetaUrl(ctx, { metaUrl: opts.metaUrl, json: opts.json });
+    return { kind: "meta", url, dir: resolve(state.dir ?? ".") };
+  }
+  const hf = hfEnvironment(ctx);
+  const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, {});
+  return {
+    kind: "hf",
+    repoId: model.hfRepo,
+    cacheDir: hf.cacheDir,
+    endpoint: hf.endpoint,
+    token: tok?.token,
+    tokenSource: tok?.source,
+    offline: hf.offline,
+    disableSymlinks: hf.disableSymlinks,
+    ...(state.dir !== undefined ? { localDir: resolve(state.dir) } : {}),
+  };
+}
+
+/** Whether an acceptance of this model's license family is already in the audit log (then no license questions). */
+async function acceptanceRecorded(ctx: CliContext, model: CatalogModel): Promise<boolean> {
+  const family = LICENSE_FAMILIES[model.license];
+  const log = await readAuditLog({ path: licenseAuditLogPath(ctx.env) }).catch(() => ({ entries: [] }));
+  return log.entries.some((e) => e.licenseFamily === family.id && e.licenseVersion === family.version);
+}
+
+function missing(what: string, flag: string, hint: string): UsageError {
+  return new UsageError(`setup needs ${what}, and there is no terminal to ask on: pass ${flag}.`, {
+    code: "MISSING_ANSWER",
+    hint,
+    details: { flag },
+  });
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 4096)
+    throw new UsageError(`${flag} expects a whole number from 1 to 4096, got "${value}".`);
+  return n;
+}

@@ -1,0 +1,216 @@
+import { join } from "node:path";
+import type { CatalogModel } from "../catalog/models.js";
+import { LlamagateError, UsageError } from "../core/errors.js";
+import { checkLicenseFile } from "../license/check-license-file.js";
+import { downloadHfIter } from "../sources/hf/download-hf.js";
+import { checkMetaLink } from "../sources/meta/check-meta-link.js";
+import { downloadMetaIter } from "../sources/meta/download-meta.js";
+import { convertStage } from "./convert-stage.js";
+import { licenseGate } from "./license-gate.js";
+import type {
+  PipelineConvertOutput,
+  PipelineDownloadResult,
+  PipelineEvent,
+  PipelineSummary,
+  PipelineVerifyResult,
+  RunPipelineParams,
+  StageName,
+} from "./pipeline-types.js";
+import { llamaSmokeStage } from "./llama-smoke-stage.js";
+import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
+
+/**
+ * The whole flow as one operation: license gate → resolve the source → download → verify → convert →
+ * smoke test. The gate runs first, before the source's first request, for every caller; the other stages
+ * after the download are optional. Reruns are idempotent: finished files are not transferred again,
+ * verified unchanged files are not re-hashed, an output newer than its inputs is not converted again, and
+ * the summary's `upToDate` names the stages that found nothing to do.
+ */
+export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<PipelineEvent, PipelineSummary> {
+  const started = performance.now();
+  const signal = p.signal;
+  const upToDate: StageName[] = [];
+  const timed = (stage: StageName, t0: number, done: boolean): PipelineEvent => ({
+    type: "stage-done",
+    stage,
+    upToDate: done,
+    seconds: (performance.now() - t0) / 1000,
+  });
+  if (p.source.kind === "hf" && p.models.length > 1) {
+    throw new UsageError(`A Hugging Face download takes one repo, got ${p.models.length} models.`, {
+      hint: "Run one download per repo.",
+    });
+  }
+
+  // 1. License gate: nothing has been requested yet. A Meta link is checked first (offline: shape,
+  // expiry, family), so a bad link is reported before the user answers license questions.
+  let t0 = performance.now();
+  yield { type: "stage-start", stage: "license" };
+  const license: PipelineSummary["license"] = [];
+  let shippedLicense: string | undefined;
+  if (p.source.kind === "meta") {
+    checkMetaLink({
+      url: p.source.url,
+      models: p.models,
+      dir: p.source.dir,
+      now: (p.source.now ?? (() => new Date()))(),
+    });
+    // On a rerun the LICENSE shipped with the weights is already there: the audit entry records its sha256.
+    const family = p.models[0]?.license;
+    if (family) {
+      const check = await checkLicenseFile({ path: join(p.source.dir, "LICENSE"), family, signal }).catch(
+        () => undefined,
+      );
+      shippedLicense = check?.sha256;
+    }
+  }
+  for (const model of dedupe(p.models)) {
+    const gate = await licenseGate({
+      ...p.license,
+      model,
+      command: p.command,
+      licenseTextSha256: shippedLicense,
+      signal,
+    });
+    license.push({ model: model.name, gate });
+    yield { type: "license-passed", model: model.name, gate };
+  }
+  if (p.source.kind === "hf" && p.models.length === 0)
+    yield { type: "license-not-applicable", repoId: p.source.repoId };
+  yield timed("license", t0, false);
+
+  // 2. Resolve and download.
+  t0 = performance.now();
+  yield { type: "stage-start", stage: "download" };
+  const engine = { ...p.engine, ...(signal ? { signal } : {}) };
+  let download: PipelineDownloadResult;
+  if (p.source.kind === "meta") {
+    const { kind: _kind, ...meta } = p.source;
+    download = { source: "meta", result: yield* downloadMetaIter({ ...engine, ...meta, models: p.models }) };
+  } else {
+    const { kind: _kind, ...hf } = p.source;
+    download = { source: "hf", result: yield* downloadHfIter({ ...engine, ...hf }) };
+  }
+  const transferred =
+    download.source === "meta" ? download.result.totals.bytesTransferred : download.result.bytesTransferred;
+  if (transferred === 0) upToDate.push("download");
+  yield timed("download", t0, transferred === 0);
+
+  // 3. Verify.
+  let verify: PipelineVerifyResult | null = null;
+  if (p.verify === false) {
+    yield { type: "stage-skipped", stage: "verify", reason: "not asked for" };
+  } else {
+    t0 = performance.now();
+    yield { type: "stage-start", stage: "verify" };
+    verify =
+      download.source === "meta"
+        ? yield* verifyMetaStage({ dir: download.result.dir, signal })
+        : verifyHfStage(download.result);
+    if (verify.ok !== verify.files) {
+      const bad = verify.results.filter((r) => r.status !== "OK").map((r) => `${r.path} (${r.status})`);
+      throw new LlamagateError(
+        "VERIFY_FAILED",
+        "integrity",
+        `${bad.length} file(s) failed verification: ${bad.slice(0, 5).join(", ")}.`,
+        {
+          hint: "Run the same command again: files that fail their checksum are fetched again.",
+          details: { files: bad },
+        },
+      );
+    }
+    // Nothing re-hashed after a download that moved nothing: the verification is from an earlier run.
+    const verifiedBefore = verify.rehashed === 0 && upToDate.includes("download");
+    if (verifiedBefore) upToDate.push("verify");
+    yield timed("verify", t0, verifiedBefore);
+  }
+
+  // 4. Convert.
+  let convert: PipelineSummary["convert"] = null;
+  if (!p.convert) {
+    yield { type: "stage-skipped", stage: "convert", reason: "no output format asked for" };
+  } else {
+    t0 = performance.now();
+    yield { type: "stage-start", stage: "convert" };
+    const outputs: PipelineConvertOutput[] = [];
+    for (const input of convertInputs(download, p.models)) {
+      const hfCache = download.source === "hf" && download.result.mode === "cache";
+      const repoName = download.source === "hf" ? download.result.repoId.split("/").pop()! : undefined;
+      outputs.push(
+        yield* convertStage({
+          input,
+          to: p.convert.to,
+          ...(p.convert.dtype ? { dtype: p.convert.dtype } : {}),
+          ...(p.convert.out ? { out: p.convert.out } : {}),
+          ...(hfCache
+            ? { outDir: p.convert.outDir ?? ".", name: repoName }
+            : p.convert.outDir
+              ? { outDir: p.convert.outDir }
+              : {}),
+          ...(signal ? { signal } : {}),
+        }),
+      );
+    }
+    const fresh = outputs.every((o) => !o.converted);
+    if (fresh) upToDate.push("convert");
+    convert = { outputs, seconds: (performance.now() - t0) / 1000 };
+    yield timed("convert", t0, fresh);
+  }
+
+  // 5. Smoke test (on the first GGUF).
+  let smokeTest: PipelineSummary["smokeTest"] = null;
+  const gguf = convert?.outputs.find((o) => o.format === "gguf");
+  if (!p.smokeTest) {
+    yield { type: "stage-skipped", stage: "smoke-test", reason: "not asked for" };
+  } else if (!gguf) {
+    yield { type: "stage-skipped", stage: "smoke-test", reason: "the smoke test needs a GGUF output (--to gguf)" };
+  } else {
+    t0 = performance.now();
+    yield { type: "stage-start", stage: "smoke-test" };
+    const stage = p.smokeStage ?? llamaSmokeStage;
+    const it = stage({ path: gguf.path, sourceDir: gguf.input, ...p.smokeTest, ...(signal ? { signal } : {}) });
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        smokeTest = { ...r.value, path: gguf.path };
+        break;
+      }
+      yield { type: "smoke-event", event: r.value };
+    }
+    yield timed("smoke-test", t0, false);
+  }
+
+  return {
+    ok: true,
+    models: p.models.map((m) => m.name),
+    license,
+    download,
+    verify,
+    convert,
+    smokeTest,
+    upToDate,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Drain runPipelineIter and return its summary. */
+export async function runPipeline(
+  p: RunPipelineParams & { onEvent?: (e: PipelineEvent) => void },
+): Promise<PipelineSummary> {
+  const it = runPipelineIter(p);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+    p.onEvent?.(r.value);
+  }
+}
+
+/** The model folders to convert: each Meta model's folder, or the Hugging Face snapshot / local dir. */
+function convertInputs(download: PipelineDownloadResult, models: readonly CatalogModel[]): string[] {
+  if (download.source === "hf") return [download.result.path];
+  return dedupe(models).map((m) => join(download.result.dir, m.meta?.folder ?? m.name));
+}
+
+function dedupe(models: readonly CatalogModel[]): CatalogModel[] {
+  return [...new Map(models.map((m) => [m.name, m])).values()];
+}

@@ -1,0 +1,115 @@
+/**
+ * `llamagate setup` end to end, non-interactive: the built CLI against the project's signed CDN on
+ * 127.0.0.1 serving the demo's small real checkpoint. The CDN's own request log is the witness for
+ * "a rerun transfers no weight byte" and "a blocked license check makes no request".
+ */
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findModel } from "../../src/catalog/find-model.js";
+import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
+import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
+import { runCli } from "../helpers/run-cli.js";
+
+describe("setup (non-interactive) against the local signed CDN", () => {
+  let work: string;
+  let cdn: SignedCdn;
+  let url: string;
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "llamagate-setup-"));
+    await generateMetaRelease({ root: join(work, "cdn"), models: [findModel({ name: "llama-2-7b" })] });
+    cdn = await serveSignedCdn({ root: join(work, "cdn"), secret: "setup-test-secret", keyPairId: "KSETUPTEST" });
+    url = cdn.signUrl({ expiresAt: new Date(Date.now() + 3600_000) });
+  });
+  afterAll(async () => {
+    await cdn.close();
+    await rm(work, { recursive: true, force: true });
+  });
+  const env = () => ({ LLAMAGATE_META_URL: url, LLAMAGATE_DATA_DIR: join(work, "state"), HOME: work });
+  const setup = (args: string[], extra: Record<string, string> = {}) =>
+    runCli(["setup", ...args], { env: { ...env(), ...extra }, timeoutMs: 90_000 });
+  const weightGets = (from: number) =>
+    cdn.requests.slice(from).filter((q) => q.method === "GET" && q.path.endsWith(".pth"));
+
+  it("runs license check → download → verify → convert → smoke test and prints one JSON object", async () => {
+    const dir = join(work, "models");
+    const r = await setup([
+      "llama-2-7b",
+      "--dir",
+      dir,
+      "--mau",
+      "1000",
+      "--accept-license",
+      "--max-tokens",
+      "4",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json).toMatchObject({
+      ok: true,
+      model: "llama-2-7b",
+      license: { verdict: "permitted", licenseFamily: "llama2", mau: 1000, acceptedVia: "flag", recorded: true },
+      download: { source: "meta", path: dir, files: 7, upToDate: false },
+      verify: { files: 3, ok: 3, failed: 0, missing: 0 },
+      convert: {
+        outputs: [{ path: join(dir, "llama-2-7b-bf16.gguf"), format: "gguf", dtype: "BF16", converted: true }],
+        upToDate: false,
+      },
+      smokeTest: { reference: { tokensMatch: true } },
+    });
+    expect(json.download.bytesTransferred).toBe(json.download.bytes);
+    expect(json.smokeTest.tokens).toHaveLength(4);
+    expect((await stat(json.convert.outputs[0].path)).size).toBe(json.convert.outputs[0].bytes);
+    // The repeat command carries every answer and no secret.
+    expect(json.command).toBe(
+      `llamagate setup llama-2-7b --source meta --dir ${dir} --to gguf --mau 1000 --accept-license --max-tokens 4`,
+    );
+    expect(r.stdout + r.stderr).not.toMatch(/Policy=|Signature=|Key-Pair-Id=/);
+    expect(weightGets(0)).toHaveLength(1);
+  });
+
+  it("a rerun transfers no weight byte, re-hashes nothing, converts nothing, and says so", async () => {
+    const dir = join(work, "models");
+    const before = cdn.requests.length;
+    const r = await setup(["llama-2-7b", "--dir", dir, "--mau", "1000", "--accept-license", "--max-tokens", "4"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(weightGets(before)).toEqual([]);
+    expect(cdn.requests.slice(before).reduce((n, q) => n + q.bytesSent, 0)).toBe(0);
+    expect(r.stdout).toMatch(/newer than its inputs, not converted again/);
+    expect(r.stdout).toMatch(/none re-hashed/);
+    expect(r.stdout).toMatch(/^Already done before this run: download, verify, convert\.$/m);
+    expect(r.stdout).toMatch(/^Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir /m);
+    // The rerun records the acceptance once more only because it now knows the shipped LICENSE's sha256.
+    const log = (await readFile(join(work, "state", "license-audit.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(log.map((e) => e.licenseTextSha256 === null)).toEqual([true, false]);
+  });
+
+  it("a blocking license verdict stops before any request (exit 3)", async () => {
+    const before = cdn.requests.length;
+    const r = await setup(["llama-2-7b", "--dir", join(work, "blocked"), "--mau", "2B", "--accept-license", "--json"], {
+      LLAMAGATE_DATA_DIR: join(work, "state-blocked"),
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ category: "license", code: "LICENSE_REQUIRES_META_LICENSE" });
+    expect(cdn.requests.length).toBe(before);
+  });
+
+  it("without a terminal it never prompts: a missing answer is an error naming the flag", async () => {
+    const noModel = await setup(["--json"]);
+    expect(noModel.code).toBe(2);
+    expect(JSON.parse(noModel.stdout).error.message).toContain("<model>");
+    const noUrl = await setup(["llama-2-7b", "--source", "meta"], { LLAMAGATE_META_URL: "" });
+    expect(noUrl.code).toBe(2);
+    expect(noUrl.stderr).toContain("--meta-url");
+    const noLicense = await setup(["llama-2-7b", "--dir", join(work, "x")], {
+      LLAMAGATE_DATA_DIR: join(work, "state-empty"),
+    });
+    expect(noLicense.code).toBe(3);
+    expect(noLicense.stderr).toContain("--mau");
+  });
+});
