@@ -23,7 +23,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .command("download")
     .description("Download models (Meta signed URL or Hugging Face), license-checked first, in parallel, resumable, verified")
     .argument("<model...>", "catalog names (llama-2-7b, 13B-chat, codellama-34b-python...; see `llamagate models`), or one org/repo with --source hf")
-    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub); default: hf for an org/repo argument, else meta")
+    .option("--source <source>", "meta (signed URL from Meta's email) or hf (Hugging Face Hub); default: hf for an org/repo argument without a Meta link, else meta")
     .option("--meta-url <url>", 'Meta: signed URL from the email; "-" reads it from stdin (also: LLAMAGATE_META_URL, or a hidden prompt)')
     .option("--dir <dir>", "Meta: destination folder (default: the current folder; with --layout llama-stack: ~/.llama/checkpoints)")
     .option("--layout <layout>", "Meta: meta (Meta's folders, the default) or llama-stack (<dir>/<descriptor>, for Meta's llama tools)")
@@ -42,7 +42,11 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (names: string[], opts: DownloadOptions) => {
-      opts.source = (opts.source ?? (names.length === 1 && names[0]!.includes("/") ? "hf" : "meta")).toLowerCase();
+      // An org/repo argument means the Hub, unless a Meta link (or a Meta-only flag) says otherwise: catalog
+      // models resolve from their HF repo id too (meta-llama/Llama-3.1-8B-Instruct --meta-url ...).
+      const metaGiven = opts.metaUrl !== undefined || Boolean(ctx.env.LLAMAGATE_META_URL) || opts.layout !== undefined;
+      const orgRepo = names.length === 1 && names[0]!.includes("/") && !metaGiven;
+      opts.source = (opts.source ?? (orgRepo ? "hf" : "meta")).toLowerCase();
       opts.dir = expandHome(ctx, opts.dir);
       opts.localDir = expandHome(ctx, opts.localDir);
       if (opts.source === "hf") return downloadFromHub(ctx, names, opts);
