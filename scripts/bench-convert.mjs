@@ -18,7 +18,16 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  statfsSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -80,7 +89,7 @@ function makePool(bytes) {
 function fill(n, pool, salt) {
   const out = new Uint8Array(n);
   let off = (salt * 7919 * 2) % pool.length;
-  for (let pos = 0; pos < n; ) {
+  for (let pos = 0; pos < n;) {
     const take = Math.min(n - pos, pool.length - off);
     out.set(pool.subarray(off, off + take), pos);
     pos += take;
@@ -126,7 +135,9 @@ async function main() {
     const s = statfsSync(BASE);
     return s.bavail * s.bsize;
   })();
-  log(`bench:convert: ${LAYERS} layers, ${SHARDS} shards, ${fmt(inputBytes)} of bf16 weights; needs ~${fmt(need)} free in ${BASE} (${fmt(free)} free)`);
+  log(
+    `bench:convert: ${LAYERS} layers, ${SHARDS} shards, ${fmt(inputBytes)} of bf16 weights; needs ~${fmt(need)} free in ${BASE} (${fmt(free)} free)`,
+  );
   if (free < need) throw new Error(`not enough free disk space in ${BASE}`);
   if (inputBytes < 2 * 2 ** 30) log("warning: checkpoint smaller than 2 GiB (use --layers 5 or more)");
 
@@ -150,12 +161,18 @@ async function main() {
           name: t.name,
           dtype: "BF16",
           shape: t.shape,
-          data: () => (t.shape.length === 1 ? fill(t.shape[0] * 2, makePool(t.shape[0] * 2), 0) : fill(t.shape.reduce((a, b) => a * b, 1) * 2, pool, i * SHARDS + s)),
+          data: () =>
+            t.shape.length === 1
+              ? fill(t.shape[0] * 2, makePool(t.shape[0] * 2), 0)
+              : fill(t.shape.reduce((a, b) => a * b, 1) * 2, pool, i * SHARDS + s),
         })),
         { storageOf: (n) => /^layers\.\d+\./.exec(n)?.[0] ?? n },
       );
     }
-    writeFileSync(join(ck, "params.json"), JSON.stringify({ dim: DIM, multiple_of: 256, n_heads: HEADS, n_layers: LAYERS, norm_eps: 1e-5, vocab_size: -1 }));
+    writeFileSync(
+      join(ck, "params.json"),
+      JSON.stringify({ dim: DIM, multiple_of: 256, n_heads: HEADS, n_layers: LAYERS, norm_eps: 1e-5, vocab_size: -1 }),
+    );
     copyFileSync(join(ROOT, "test/fixtures/sentencepiece/llama2-tokenizer.model"), join(ck, "tokenizer.model"));
     log(`generated ${fmt(dirBytes(ck))} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
@@ -178,12 +195,28 @@ const peakKb = () => {
 if (isMainThread) process.on("exit", () => process.stderr.write(\`MAXRSS_KB \${peakKb()}\\n\`));
 `,
     );
-    const cli = (extra) => timed(process.execPath, ["--import", pathToFileURL(preload).href, join(ROOT, "bin/llamagate.js"), "convert", ck, ...extra, "--json"]);
-    const shards = readdirSync(ck).filter((f) => f.endsWith(".pth")).map((f) => join(ck, f));
+    const cli = (extra) =>
+      timed(process.execPath, [
+        "--import",
+        pathToFileURL(preload).href,
+        join(ROOT, "bin/llamagate.js"),
+        "convert",
+        ck,
+        ...extra,
+        "--json",
+      ]);
+    const shards = readdirSync(ck)
+      .filter((f) => f.endsWith(".pth"))
+      .map((f) => join(ck, f));
     const cp = async (label) => {
       const dest = join(work, `cp-${label}`);
       mkdirSync(dest);
-      const r = await timed("sh", ["-c", `cp "$@" "${dest}/" && sync ${shards.map((s) => `"${dest}/${s.split("/").pop()}"`).join(" ")}`, "cp", ...shards]);
+      const r = await timed("sh", [
+        "-c",
+        `cp "$@" "${dest}/" && sync ${shards.map((s) => `"${dest}/${s.split("/").pop()}"`).join(" ")}`,
+        "cp",
+        ...shards,
+      ]);
       rmSync(dest, { recursive: true, force: true });
       return r.seconds;
     };
@@ -242,7 +275,9 @@ for (const [i, f] of files.entries()) {
         outputBytes: out.bytes,
       };
       results.push(row);
-      log(`${label}: ${r.seconds.toFixed(2)} s (${mbs(inputBytes, r.seconds)}), cp+fsync ${cpSeconds.toFixed(2)} s (${mbs(inputBytes, cpSeconds)}), node copy+fsync ${writeSeconds.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}, peak RSS ${(r.maxRssBytes / 1e6).toFixed(0)} MB, wrote ${fmt(out.bytes)}`);
+      log(
+        `${label}: ${r.seconds.toFixed(2)} s (${mbs(inputBytes, r.seconds)}), cp+fsync ${cpSeconds.toFixed(2)} s (${mbs(inputBytes, cpSeconds)}), node copy+fsync ${writeSeconds.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}, peak RSS ${(r.maxRssBytes / 1e6).toFixed(0)} MB, wrote ${fmt(out.bytes)}`,
+      );
       rmSync(out.output, { recursive: true, force: true });
     }
     const rssTarget = 1.5 * largestTensor + 300e6;
@@ -260,7 +295,9 @@ for (const [i, f] of files.entries()) {
     if (JSON_OUT) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       console.log(`load average before/after: ${loadBefore} / ${summary.loadAverage}`);
-      console.log(`input: ${fmt(inputBytes)} (${SHARDS} shards, bf16); largest tensor ${(largestTensor / 1e6).toFixed(0)} MB; RSS target ${(rssTarget / 1e6).toFixed(0)} MB`);
+      console.log(
+        `input: ${fmt(inputBytes)} (${SHARDS} shards, bf16); largest tensor ${(largestTensor / 1e6).toFixed(0)} MB; RSS target ${(rssTarget / 1e6).toFixed(0)} MB`,
+      );
       console.log("conversion            time     throughput  cp+fsync  node-copy  ratio  peak RSS");
       for (const r of results) {
         console.log(

@@ -57,7 +57,11 @@ export {
 } from "./verify/verify-checklists.js";
 
 // Convert.
-export { convertCheckpoint, convertCheckpointIter, type ConvertCheckpointParams } from "./convert/convert-checkpoint.js";
+export {
+  convertCheckpoint,
+  convertCheckpointIter,
+  type ConvertCheckpointParams,
+} from "./convert/convert-checkpoint.js";
 export type { ConvertEvent, ConvertResult } from "./convert/convert-events.js";
 
 // Format readers.
@@ -97,14 +101,51 @@ export { EXIT_CODES, exitCodeForCategory } from "./cli/exit-codes.js";
 // Errors: one base class (stable `code`, `category`, `hint`) and a subclass per domain.
 export { LlamagateError, isLlamagateError } from "./core/errors.js";
 export { CredentialStoreError, MalformedTokenError } from "./credentials/errors.js";
-export { ChecksumMismatchError, HtmlInsteadOfFileError, HttpStatusError, RangeRefusedError, SizeMismatchError, TransferNetworkError } from "./download/errors.js";
+export {
+  ChecksumMismatchError,
+  HtmlInsteadOfFileError,
+  HttpStatusError,
+  RangeRefusedError,
+  SizeMismatchError,
+  TransferNetworkError,
+} from "./download/errors.js";
 export { CorruptFileError, UnsafeCheckpointError, UnsupportedFormatError } from "./formats/errors.js";
 export { BundleError } from "./formats/tar/errors.js";
 export { SmokeInputError, SmokeTestFailedError } from "./infer/smoke-test/errors.js";
 export { LicenseBlockedError } from "./license/errors.js";
 export { ConversionError } from "./model/errors.js";
-export { EntryNotFoundError, GatedRepoLoginRequiredError, GatedRepoNotApprovedError, GatedRepoPendingError, HubAccessDeniedError, HubHttpError, HubListingMismatchError, HubProtocolError, InvalidRepoIdError, InvalidRevisionError, InvalidTokenError, NoFilesMatchedError, OfflineCacheMissError, RateLimitedError, RepoNotFoundError, RevisionNotFoundError, TokenLacksGatedPermissionError, UnsafeRepoPathError } from "./sources/hf/errors.js";
-export { MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./sources/meta/errors.js";
-export { NotAModelArtifactError, RegistryAuthError, RegistryDigestMismatchError, RegistryNotFoundError, RegistryProtocolError } from "./sources/oci/errors.js";
+export {
+  EntryNotFoundError,
+  GatedRepoLoginRequiredError,
+  GatedRepoNotApprovedError,
+  GatedRepoPendingError,
+  HubAccessDeniedError,
+  HubHttpError,
+  HubListingMismatchError,
+  HubProtocolError,
+  InvalidRepoIdError,
+  InvalidRevisionError,
+  InvalidTokenError,
+  NoFilesMatchedError,
+  OfflineCacheMissError,
+  RateLimitedError,
+  RepoNotFoundError,
+  RevisionNotFoundError,
+  TokenLacksGatedPermissionError,
+  UnsafeRepoPathError,
+} from "./sources/hf/errors.js";
+export {
+  MetaHtmlPageError,
+  MetaUrlInvalidError,
+  SignedUrlExpiredError,
+  SignedUrlRejectedError,
+} from "./sources/meta/errors.js";
+export {
+  NotAModelArtifactError,
+  RegistryAuthError,
+  RegistryDigestMismatchError,
+  RegistryNotFoundError,
+  RegistryProtocolError,
+} from "./sources/oci/errors.js";
 export { ChecklistError } from "./verify/errors.js";
 export { FilesystemError, InterruptedError, UsageError } from "./core/errors.js";

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Dead exports: a value (function, class, constant; types are documentation) exported from src/ that no other file (src, test, scripts) mentions. A whole-word search,
+// Dead exports: a value (function, class, constant; types are documentation) exported from src/ that no other file
+// (src, test, scripts) mentions. A whole-word search,
 // so it errs towards silence (a common word used elsewhere hides a dead export) and never flags a used one.
 // The public API (src/index.ts) counts as a use. Exit 1 with one line per dead export.
 import { readFileSync, readdirSync } from "node:fs";

@@ -22,7 +22,9 @@ export function findModel({ name, catalog = CATALOG }: FindModelParams): Catalog
 }
 
 function modelKeys(m: CatalogModel): string[] {
-  return [m.name, ...(m.variantOf ? [] : [m.hfRepo]), ...(m.meta ? [m.meta.folder] : []), ...m.aliases].map((k) => k.toLowerCase());
+  return [m.name, ...(m.variantOf ? [] : [m.hfRepo]), ...(m.meta ? [m.meta.folder] : []), ...m.aliases].map((k) =>
+    k.toLowerCase(),
+  );
 }
 
 /** Up to `limit` catalog names closest to `key` by edit distance (ties keep catalog order). */

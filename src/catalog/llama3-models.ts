@@ -90,7 +90,10 @@ function llama3(size: "8B" | "70B", instruct: boolean): CatalogModel {
 
 /** 405B variants (llama-stack): fp8 (8 shards + fp8_scales), bf16 in 8 shards (MP8) or 16 (MP16). */
 type Variant405 = "fp8" | "mp8" | "mp16";
-const VARIANT_405: Record<Variant405, { folderSuffix: string; shards: number; shardBytes: number; descriptor: string }> = {
+const VARIANT_405: Record<
+  Variant405,
+  { folderSuffix: string; shards: number; shardBytes: number; descriptor: string }
+> = {
   fp8: { folderSuffix: "", shards: 8, shardBytes: 60_903_742_309, descriptor: "" },
   mp8: { folderSuffix: "-MP8", shards: 8, shardBytes: 101_470_976_045, descriptor: ":bf16-mp8" },
   mp16: { folderSuffix: "-MP16", shards: 16, shardBytes: 51_268_302_389, descriptor: ":bf16-mp16" },
@@ -127,7 +130,11 @@ function llama31(size: "8B" | "70B" | "405B", instruct: boolean, variant: Varian
     multimodal: false,
     released: "2024-07-23",
     // The HF repos were first published as Meta-Llama-3.1-*; llama-stack calls them Llama3.1-*.
-    aliases: [`Meta-Llama-3.1-${size}${suffix}`, `meta-llama/Meta-Llama-3.1-${size}${suffix}`, `Llama3.1-${size}${suffix}`],
+    aliases: [
+      `Meta-Llama-3.1-${size}${suffix}`,
+      `meta-llama/Meta-Llama-3.1-${size}${suffix}`,
+      `Llama3.1-${size}${suffix}`,
+    ],
     meta: llamaModels({
       hfRepo,
       size,
@@ -204,7 +211,12 @@ export const LLAMA3_AND_LATER: readonly CatalogModel[] = [
     multimodal: false,
     released: "2024-12-06",
     aliases: ["Llama3.3-70B-Instruct"],
-    meta: llamaModels({ hfRepo: "meta-llama/Llama-3.3-70B-Instruct", size: "70B", descriptor: "Llama3.3-70B-Instruct", shards: 8 }),
+    meta: llamaModels({
+      hfRepo: "meta-llama/Llama-3.3-70B-Instruct",
+      size: "70B",
+      descriptor: "Llama3.3-70B-Instruct",
+      shards: 8,
+    }),
   }),
   ...bothVariants(["Scout", "Maverick"] as const, llama4),
 ];

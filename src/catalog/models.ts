@@ -11,7 +11,9 @@ export type LicenseFamilyId = "llama2" | "llama3" | "llama3.1" | "llama3.2" | "l
 
 /** How the Meta signed-URL download is laid out for a release line (see download.sh). */
 export type MetaLayout =
-  /** Llama 2: LICENSE, USE_POLICY.md, tokenizer at top level; per model consolidated.NN.pth, params.json, checklist.chk */
+  /**
+   * Llama 2: LICENSE, USE_POLICY.md, tokenizer at top level; per model consolidated.NN.pth, params.json, checklist.chk
+   */
   | "llama2"
   /** Code Llama: LICENSE, USE_POLICY.md at top level; tokenizer.model inside each model folder */
   | "codellama"
@@ -53,7 +55,9 @@ export interface CatalogModel {
   /** Meta signed-URL download, when llamagate supports it for this model. */
   meta?: {
     layout: MetaLayout;
-    /** Local folder name (and remote, unless remoteFolder says otherwise), e.g. "llama-2-70b-chat" or "Llama-3.1-8B". */
+    /**
+     * Local folder name (and remote, unless remoteFolder says otherwise), e.g. "llama-2-70b-chat" or "Llama-3.1-8B".
+     */
     folder: string;
     /** Folder on Meta's CDN when it differs from the local one (Llama 3.0: "8b_pre_trained"). */
     remoteFolder?: string;
@@ -73,7 +77,10 @@ export interface CatalogModel {
   };
 }
 
-/** Parameter counts of the Llama 2 / Code Llama sizes (Llama 2 paper, table 1 footnotes; Code Llama adds 16 tokens of vocab). */
+/**
+ * Parameter counts of the Llama 2 / Code Llama sizes (Llama 2 paper, table 1 footnotes; Code Llama adds 16 tokens of
+ * vocab).
+ */
 const PARAMS = { "7B": 6.738e9, "13B": 13.016e9, "34B": 33.744e9, "70B": 68.977e9 } as const;
 
 function llama2(size: "7B" | "13B" | "70B", chat: boolean): CatalogModel {

@@ -29,7 +29,8 @@ export function licenseGateParams({ opts, ctx, model, command }: LicenseGatePara
   return {
     model,
     mau: opts.mau === undefined ? undefined : parseMau({ value: opts.mau, field: "--mau" }),
-    affiliatesMau: opts.affiliatesMau === undefined ? undefined : parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" }),
+    affiliatesMau:
+      opts.affiliatesMau === undefined ? undefined : parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" }),
     region: opts.region === undefined ? undefined : parseRegion({ value: opts.region, field: "--region" }).code,
     endUser: opts.endUser ? true : undefined,
     uses: parseUses({ values: opts.use ?? [], field: "--use" }),

@@ -10,7 +10,10 @@ import { logLine } from "./output.js";
  * A terminal prompt for licenseGate(): shows the summary on stderr (unless the caller already printed
  * it: `showSummary: false`), then asks to accept (default: no).
  */
-export function licensePrompt(ctx: CliContext, { showSummary = true }: { showSummary?: boolean } = {}): (p: LicenseAcceptancePrompt) => Promise<boolean> {
+export function licensePrompt(
+  ctx: CliContext,
+  { showSummary = true }: { showSummary?: boolean } = {},
+): (p: LicenseAcceptancePrompt) => Promise<boolean> {
   return async ({ evaluation, family }) => {
     if (showSummary) for (const line of renderEvaluation(evaluation, family)) logLine(ctx, line);
     logLine(ctx, `Full terms: llamagate license show ${evaluation.model}; Acceptable Use Policy: ${family.aupUrl}`);
@@ -24,7 +27,8 @@ export function licensePrompt(ctx: CliContext, { showSummary = true }: { showSum
       );
     } catch (e) {
       // Ctrl-C inside the prompt (ExitPromptError) or an aborted signal (AbortPromptError).
-      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError")) throw new InterruptedError("License prompt cancelled.");
+      if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
+        throw new InterruptedError("License prompt cancelled.");
       throw e;
     } finally {
       output.unpipe(ctx.stderr);

@@ -9,7 +9,12 @@ const VERDICT_LABEL: Record<Evaluation["verdict"], string> = {
   "not-permitted": "NOT PERMITTED",
 };
 
-const EFFECT_MARK: Record<string, string> = { permits: "ok", note: "note", "requires-meta-license": "BLOCKS", "not-permitted": "BLOCKS" };
+const EFFECT_MARK: Record<string, string> = {
+  permits: "ok",
+  note: "note",
+  "requires-meta-license": "BLOCKS",
+  "not-permitted": "BLOCKS",
+};
 
 /** Human-readable lines of a license check result. */
 export function renderEvaluation(ev: Evaluation, family: LicenseFamily): string[] {
@@ -21,7 +26,11 @@ export function renderEvaluation(ev: Evaluation, family: LicenseFamily): string[
     ...ev.reasons.map((r) => `  [${EFFECT_MARK[r.effect] ?? r.effect}] ${r.text} (${ref(r.clause)})`),
   ];
   if (ev.obligations.length > 0) {
-    lines.push("", "Obligations:", ...ev.obligations.map((o) => `  - ${o.text} (${ref(o.clause)}; because of --use ${o.trigger})`));
+    lines.push(
+      "",
+      "Obligations:",
+      ...ev.obligations.map((o) => `  - ${o.text} (${ref(o.clause)}; because of --use ${o.trigger})`),
+    );
   }
   lines.push("", `This is an ${LICENSE_DISCLAIMER}.`);
   return lines;
@@ -44,7 +53,9 @@ export function renderFamily(family: LicenseFamily, model?: CatalogModel): strin
     ["Trademarks", family.trademark],
   ];
   const lines = [
-    model ? `${model.name} (${model.title}, released ${model.released}${model.multimodal ? ", multimodal" : ""}) is under the ${family.name}.` : family.name,
+    model
+      ? `${model.name} (${model.title}, released ${model.released}${model.multimodal ? ", multimodal" : ""}) is under the ${family.name}.`
+      : family.name,
     `License version ${family.version}, dated ${family.versionDate}; covers ${family.covers.map((c) => `${c.name} (${c.released})`).join(", ")}.`,
     "",
   ];

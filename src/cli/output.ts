@@ -39,8 +39,3 @@ export function canAnimate(ctx: CliContext): boolean {
   const s = ctx.stderr;
   return Boolean(s.isTTY) && (s.columns ?? 0) > 0 && !ctx.env.CI && ctx.env.TERM !== "dumb";
 }
-
-/** Whether colours are allowed (https://no-color.org). */
-export function useColor(ctx: CliContext): boolean {
-  return Boolean(ctx.stderr.isTTY) && ctx.env.NO_COLOR === undefined;
-}

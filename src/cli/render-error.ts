@@ -20,7 +20,13 @@ export function renderError(e: unknown): RenderedError {
       line: `error: ${message}${hint ? ` ${hint}` : ""}`,
       json: {
         ok: false,
-        error: { code: e.code, category: e.category, message, ...(hint ? { hint } : {}), ...(e.details ? { details: e.details } : {}) },
+        error: {
+          code: e.code,
+          category: e.category,
+          message,
+          ...(hint ? { hint } : {}),
+          ...(e.details ? { details: e.details } : {}),
+        },
       },
     };
   }

@@ -13,7 +13,8 @@ export function buildGenerationConfig(p: {
   /** Add Meta's chat sampling defaults. */
   chat: boolean;
 }): Record<string, unknown> {
-  if (p.llama3) return { bos_token_id: p.bosTokenId, do_sample: true, eos_token_id: p.eosTokenId, temperature: 0.6, top_p: 0.9 };
+  if (p.llama3)
+    return { bos_token_id: p.bosTokenId, do_sample: true, eos_token_id: p.eosTokenId, temperature: 0.6, top_p: 0.9 };
   if (!p.chat) return { _from_model_config: true, bos_token_id: p.bosTokenId, eos_token_id: p.eosTokenId };
   return {
     bos_token_id: p.bosTokenId,

@@ -18,7 +18,8 @@ export function buildTokenizerConfigs(p: BuildTokenizerConfigsParams): {
 } {
   const added = (content: string) => ({ content, lstrip: false, normalized: false, rstrip: false, single_word: false });
   const decoder: Record<string, unknown> = {};
-  for (const t of [p.unk, p.bos, p.eos].sort((a, b) => a.id - b.id)) decoder[String(t.id)] = { ...added(t.piece), special: true };
+  for (const t of [p.unk, p.bos, p.eos].sort((a, b) => a.id - b.id))
+    decoder[String(t.id)] = { ...added(t.piece), special: true };
   const tokenizerConfig: Record<string, unknown> = {
     add_bos_token: true,
     add_eos_token: false,

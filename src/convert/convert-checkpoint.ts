@@ -25,7 +25,10 @@ export interface ConvertCheckpointParams {
   out?: string;
   /** Replace an existing output. */
   force?: boolean;
-  /** Treat as a chat model (chat template); default: the folder name contains "chat" or an HF snapshot ships a template. */
+  /**
+   * Treat as a chat model (chat template); default: the folder name contains "chat" or an HF snapshot ships a
+   * template.
+   */
   chat?: boolean;
   /** Llama 3 release of a Meta checkpoint (3, 3.1, 3.2, 3.3), overriding the folder name and params.json. */
   llamaVersion?: Llama3Version;
@@ -39,7 +42,9 @@ export interface ConvertCheckpointParams {
  * output that is renamed into place only when everything is written. Yields progress events;
  * returns what was written.
  */
-export async function* convertCheckpointIter(params: ConvertCheckpointParams): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
+export async function* convertCheckpointIter(
+  params: ConvertCheckpointParams,
+): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
   // Our own signal: aborted by the caller's, or when the consumer stops iterating early.
   const inner = new AbortController();
   const onAbort = () => inner.abort();
@@ -48,25 +53,40 @@ export async function* convertCheckpointIter(params: ConvertCheckpointParams): A
   try {
     return yield* convert(params, inner);
   } catch (e) {
-    if (inner.signal.aborted && !isLlamagateError(e)) throw new InterruptedError("Conversion interrupted; nothing was written.", { cause: e, hint: "Run the same command again." });
+    if (inner.signal.aborted && !isLlamagateError(e))
+      throw new InterruptedError("Conversion interrupted; nothing was written.", {
+        cause: e,
+        hint: "Run the same command again.",
+      });
     throw e;
   } finally {
     params.signal?.removeEventListener("abort", onAbort);
   }
 }
 
-async function* convert(params: ConvertCheckpointParams, inner: AbortController): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
+async function* convert(
+  params: ConvertCheckpointParams,
+  inner: AbortController,
+): AsyncGenerator<ConvertEvent, ConvertResult, undefined> {
   const started = performance.now();
   const { to } = params;
   const signal = inner.signal;
   const input = resolve(params.input);
   if (params.dtype === "Q8_0" && to === "hf") {
-    throw new UsageError("--dtype q8_0 is only available with --to gguf.", { hint: "Use f32, f16 or bf16 for Hugging Face output." });
+    throw new UsageError("--dtype q8_0 is only available with --to gguf.", {
+      hint: "Use f32, f16 or bf16 for Hugging Face output.",
+    });
   }
-  const source = await openSourceModel({ dir: input, llamaVersion: params.llamaVersion, ...(signal ? { signal } : {}) });
+  const source = await openSourceModel({
+    dir: input,
+    llamaVersion: params.llamaVersion,
+    ...(signal ? { signal } : {}),
+  });
   try {
     if (source.kind === "hf" && to === "hf") {
-      throw new UsageError(`${input} is already a Hugging Face snapshot.`, { hint: "Use --to gguf, or point at a Meta checkpoint folder." });
+      throw new UsageError(`${input} is already a Hugging Face snapshot.`, {
+        hint: "Use --to gguf, or point at a Meta checkpoint folder.",
+      });
     }
     const srcDtype = source.tensors.find((t) => t.canonical === "tok_embeddings.weight")!.dtype as OutDType;
     const dtype = params.dtype ?? srcDtype;
@@ -74,33 +94,61 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
     // its GGUF goes to <name>-<dtype>.gguf in the current folder.
     const snapshot = /[\\/]models--[^\\/]+?--([^\\/]+)[\\/]snapshots[\\/][^\\/]+$/.exec(input)?.[1];
     const ggufName = `${snapshot ?? basename(input)}-${dtype.toLowerCase()}.gguf`;
-    const out = resolve(params.out ?? (to === "hf" ? `${input}-hf` : snapshot ? ggufName : join(dirname(input), ggufName)));
-    const prepared = await prepareOutput({ out, kind: to === "hf" ? "dir" : "file", force: params.force ?? false, input });
+    const out = resolve(
+      params.out ?? (to === "hf" ? `${input}-hf` : snapshot ? ggufName : join(dirname(input), ggufName)),
+    );
+    const prepared = await prepareOutput({
+      out,
+      kind: to === "hf" ? "dir" : "file",
+      force: params.force ?? false,
+      input,
+    });
     let committed = false;
     try {
       const chat = params.chat ?? (/chat|instruct/i.test(basename(input)) || source.chatTemplate !== undefined);
-      const files = yield* eventChannel<ConvertEvent, string[]>(async (emit) => {
-        if (to === "hf") {
-          return writeHfModel({
+      const files = yield* eventChannel<ConvertEvent, string[]>(
+        async (emit) => {
+          if (to === "hf") {
+            return writeHfModel({
+              source,
+              dir: prepared.tempPath,
+              dtype: dtype as Exclude<OutDType, "Q8_0">,
+              chat,
+              maxShardBytes: params.maxShardBytes ?? 5e9,
+              emit,
+              ...(signal ? { signal } : {}),
+            });
+          }
+          await writeGgufModel({
             source,
-            dir: prepared.tempPath,
-            dtype: dtype as Exclude<OutDType, "Q8_0">,
+            path: prepared.tempPath,
+            displayPath: out,
+            dtype,
+            name: basename(input),
             chat,
-            maxShardBytes: params.maxShardBytes ?? 5e9,
             emit,
             ...(signal ? { signal } : {}),
           });
-        }
-        await writeGgufModel({ source, path: prepared.tempPath, displayPath: out, dtype, name: basename(input), chat, emit, ...(signal ? { signal } : {}) });
-        return [];
-      }, () => inner.abort());
+          return [];
+        },
+        () => inner.abort(),
+      );
       signal?.throwIfAborted();
       await prepared.commit();
       committed = true;
       const written = to === "hf" ? files.map((f) => join(out, f)) : [out];
       let bytes = 0;
       for (const f of written) bytes += (await stat(f)).size;
-      return { source: source.kind, target: to, dtype, output: out, files: written, tensors: source.tensors.length, bytes, seconds: (performance.now() - started) / 1000 };
+      return {
+        source: source.kind,
+        target: to,
+        dtype,
+        output: out,
+        files: written,
+        tensors: source.tensors.length,
+        bytes,
+        seconds: (performance.now() - started) / 1000,
+      };
     } catch (e) {
       // Config and tokenizer files are written with plain fs calls: a full disk there is DISK_FULL too.
       throw filesystemErrorFrom(e, out, "write", { flag: "--out", kept: "nothing was written under the final name" });
@@ -114,7 +162,9 @@ async function* convert(params: ConvertCheckpointParams, inner: AbortController)
 }
 
 /** Drain convertCheckpointIter() and return its result. */
-export async function convertCheckpoint(params: ConvertCheckpointParams & { onEvent?: (e: ConvertEvent) => void }): Promise<ConvertResult> {
+export async function convertCheckpoint(
+  params: ConvertCheckpointParams & { onEvent?: (e: ConvertEvent) => void },
+): Promise<ConvertResult> {
   const it = convertCheckpointIter(params);
   for (;;) {
     const r = await it.next();
@@ -122,4 +172,3 @@ export async function convertCheckpoint(params: ConvertCheckpointParams & { onEv
     params.onEvent?.(r.value);
   }
 }
-

@@ -5,7 +5,10 @@
  * If the consumer stops early, `cancel` is called and the iterator waits for the task to settle,
  * so nothing keeps writing after the caller moved on.
  */
-export async function* eventChannel<T, R>(run: (emit: (event: T) => void) => Promise<R>, cancel?: () => void): AsyncGenerator<T, R, undefined> {
+export async function* eventChannel<T, R>(
+  run: (emit: (event: T) => void) => Promise<R>,
+  cancel?: () => void,
+): AsyncGenerator<T, R, undefined> {
   const queue: T[] = [];
   let wake: (() => void) | undefined;
   let settled = false;

@@ -20,9 +20,13 @@ export async function readGgufVocab(params: {
     });
   }
   if (model.pieces.length > vocabSize) {
-    throw new ConversionError("VOCAB_MISMATCH", `${path} has ${model.pieces.length} pieces but the model's embedding has only ${vocabSize} rows.`, {
-      hint: "The tokenizer does not belong to this model: use the tokenizer.model shipped with the weights.",
-    });
+    throw new ConversionError(
+      "VOCAB_MISMATCH",
+      `${path} has ${model.pieces.length} pieces but the model's embedding has only ${vocabSize} rows.`,
+      {
+        hint: "The tokenizer does not belong to this model: use the tokenizer.model shipped with the weights.",
+      },
+    );
   }
   const tokens = model.pieces.map((p) => p.piece);
   const scores = model.pieces.map((p) => p.score);
@@ -32,5 +36,14 @@ export async function readGgufVocab(params: {
     scores.push(-1000);
     types.push(5);
   }
-  return { tokens, scores, types, unkId: model.unkId, bosId: model.bosId, eosId: model.eosId, padId: model.padId, addSpacePrefix: model.addDummyPrefix };
+  return {
+    tokens,
+    scores,
+    types,
+    unkId: model.unkId,
+    bosId: model.bosId,
+    eosId: model.eosId,
+    padId: model.padId,
+    addSpacePrefix: model.addDummyPrefix,
+  };
 }

@@ -30,28 +30,41 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
   const first = parts[0];
   if (!first) throw new ConversionError("NO_TENSOR_PARTS", `Tensor ${name} has no data.`);
   const concatDim = parts.length === 1 ? 0 : params.concatDim;
-  const shape2 = (t: LazyTensor): [number, number] => (t.shape.length === 1 ? [1, t.shape[0]!] : [t.shape[0]!, t.shape.slice(1).reduce((a, b) => a * b, 1)]);
+  const shape2 = (t: LazyTensor): [number, number] =>
+    t.shape.length === 1 ? [1, t.shape[0]!] : [t.shape[0]!, t.shape.slice(1).reduce((a, b) => a * b, 1)];
   const dims = parts.map(shape2);
   const rows = concatDim === 0 ? dims.reduce((n, d) => n + d[0], 0) : dims[0]![0];
   const cols = concatDim === 1 ? dims.reduce((n, d) => n + d[1], 0) : dims[0]![1];
   const inItem = from === "F32" ? 4 : 2;
   parts.forEach((p, k) => {
     if (p.byteLength !== dims[k]![0] * dims[k]![1] * inItem) {
-      throw new ConversionError("TENSOR_SIZE", `Tensor ${name} holds ${p.byteLength} bytes, expected ${dims[k]![0] * dims[k]![1] * inItem}.`, {
-        hint: "The checkpoint is damaged or incomplete: download it again.",
-      });
+      throw new ConversionError(
+        "TENSOR_SIZE",
+        `Tensor ${name} holds ${p.byteLength} bytes, expected ${dims[k]![0] * dims[k]![1] * inItem}.`,
+        {
+          hint: "The checkpoint is damaged or incomplete: download it again.",
+        },
+      );
     }
   });
   if (to === "Q8_0" && cols % 32 !== 0) {
-    throw new ConversionError("Q8_0_ROW_SIZE", `Tensor ${name} has rows of ${cols} values, not a multiple of 32, so it cannot be Q8_0.`, {
-      hint: "Use --dtype f16 or bf16.",
-    });
+    throw new ConversionError(
+      "Q8_0_ROW_SIZE",
+      `Tensor ${name} has rows of ${cols} values, not a multiple of 32, so it cannot be Q8_0.`,
+      {
+        hint: "Use --dtype f16 or bf16.",
+      },
+    );
   }
   const hd = permute?.headDim ?? 1;
   if (permute && (hd % 2 !== 0 || dims.some((d) => d[0] % hd !== 0))) {
-    throw new ConversionError("SHARD_MISMATCH", `Tensor ${name} is not made of whole ${hd}-row heads, so its q/k rows cannot be reordered.`, {
-      hint: "params.json (n_heads / n_kv_heads) does not match these weights.",
-    });
+    throw new ConversionError(
+      "SHARD_MISMATCH",
+      `Tensor ${name} is not made of whole ${hd}-row heads, so its q/k rows cannot be reordered.`,
+      {
+        hint: "params.json (n_heads / n_kv_heads) does not match these weights.",
+      },
+    );
   }
   if (rows === 0 || cols === 0) return;
   const inRow = cols * inItem;
@@ -92,9 +105,13 @@ export async function streamTensor(params: StreamTensorParams): Promise<void> {
     if (!all) {
       all = await part.read(signal);
       if (all.byteLength !== part.byteLength) {
-        throw new ConversionError("TENSOR_SIZE", `Tensor ${name} read ${all.byteLength} bytes, expected ${part.byteLength}.`, {
-          hint: "The checkpoint is damaged or incomplete: download it again.",
-        });
+        throw new ConversionError(
+          "TENSOR_SIZE",
+          `Tensor ${name} read ${all.byteLength} bytes, expected ${part.byteLength}.`,
+          {
+            hint: "The checkpoint is damaged or incomplete: download it again.",
+          },
+        );
       }
       whole.set(part, all);
     }

@@ -37,16 +37,26 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   const { source, path, dtype, name, chat, emit, signal } = params;
   const d = source.dims;
   if (!source.tiktoken && d.vocabSize >= 128000) {
-    throw new ConversionError("MISSING_TOKENIZER", `No Llama 3 tokenizer found for ${source.dir}; GGUF files carry the vocabulary.`, {
-      hint: "Put the model's tokenizer.model (Meta) or tokenizer.json (Hugging Face) next to the weights.",
-    });
+    throw new ConversionError(
+      "MISSING_TOKENIZER",
+      `No Llama 3 tokenizer found for ${source.dir}; GGUF files carry the vocabulary.`,
+      {
+        hint: "Put the model's tokenizer.model (Meta) or tokenizer.json (Hugging Face) next to the weights.",
+      },
+    );
   }
   if (!source.tiktoken && !source.tokenizerPath) {
-    throw new ConversionError("MISSING_TOKENIZER", `No tokenizer.model found in ${source.dir}${source.kind === "meta" ? " or its parent folder" : ""}; GGUF files carry the vocabulary.`, {
-      hint: "Put the model's tokenizer.model next to the weights.",
-    });
+    throw new ConversionError(
+      "MISSING_TOKENIZER",
+      `No tokenizer.model found in ${source.dir}${source.kind === "meta" ? " or its parent folder" : ""}; GGUF files carry the vocabulary.`,
+      {
+        hint: "Put the model's tokenizer.model next to the weights.",
+      },
+    );
   }
-  const vocabKeys = source.tiktoken ? await tiktokenVocabKeys(source, chat) : await sentencePieceVocabKeys(source, chat, emit);
+  const vocabKeys = source.tiktoken
+    ? await tiktokenVocabKeys(source, chat)
+    : await sentencePieceVocabKeys(source, chat, emit);
   const headDim = d.dim / d.nHeads;
 
   const writes = planTensorWrites({
@@ -54,14 +64,25 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     naming: "gguf",
     ropeLayout: "interleaved",
     // 1-D stays F32; Q8_0 falls back to F16 for rows that are not whole blocks (as llama.cpp's converters do)
-    typeOf: (t) => (t.shape.length < 2 ? "F32" : dtype === "Q8_0" && t.shape[t.shape.length - 1]! % 32 !== 0 ? "F16" : dtype),
+    typeOf: (t) =>
+      t.shape.length < 2 ? "F32" : dtype === "Q8_0" && t.shape[t.shape.length - 1]! % 32 !== 0 ? "F16" : dtype,
     emit,
   });
   const planned = writes.tensors;
   // Llama 3.1+: the per-frequency divisors of the RoPE scaling rule, which llama.cpp reads (rope_freqs.weight).
-  const ropeFreqs = d.ropeScaling ? ropeFrequencies({ headDim, theta: d.ropeTheta, scaling: d.ropeScaling }).divisors : undefined;
+  const ropeFreqs = d.ropeScaling
+    ? ropeFrequencies({ headDim, theta: d.ropeTheta, scaling: d.ropeScaling }).divisors
+    : undefined;
   const totalBytes = planned.reduce((n, p) => n + p.bytes, 0) + (ropeFreqs ? ropeFreqs.length * 4 : 0);
-  emit({ type: "plan", source: source.kind, target: "gguf", dtype, tensors: planned.length, bytes: totalBytes, inputShards: source.shardCount });
+  emit({
+    type: "plan",
+    source: source.kind,
+    target: "gguf",
+    dtype,
+    tensors: planned.length,
+    bytes: totalBytes,
+    inputShards: source.shardCount,
+  });
 
   const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
   const metadata: GgufMetadataEntry[] = [
@@ -85,7 +106,12 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   const out: GgufTensorToWrite[] = [];
   if (ropeFreqs) {
     const bytes = new Uint8Array(Float32Array.from(ropeFreqs).buffer);
-    out.push({ name: "rope_freqs.weight", ggmlType: "F32", ne: [ropeFreqs.length], produce: async (sink) => sink(bytes) });
+    out.push({
+      name: "rope_freqs.weight",
+      ggmlType: "F32",
+      ne: [ropeFreqs.length],
+      produce: async (sink) => sink(bytes),
+    });
   }
   for (const p of planned) {
     out.push({ name: p.name, ggmlType: p.type, ne: [...p.t.shape].reverse(), produce: writes.produce(p, signal) });
@@ -95,11 +121,18 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
 }
 
 /** tokenizer.ggml.* for a SentencePiece (Llama 1/2, Code Llama) vocabulary. */
-async function sentencePieceVocabKeys(source: SourceModel, chat: boolean, emit: (e: ConvertEvent) => void): Promise<GgufMetadataEntry[]> {
+async function sentencePieceVocabKeys(
+  source: SourceModel,
+  chat: boolean,
+  emit: (e: ConvertEvent) => void,
+): Promise<GgufMetadataEntry[]> {
   const vocab = await readGgufVocab({ path: source.tokenizerPath!, vocabSize: source.dims.vocabSize });
   if (!vocab.tokens.includes("<0x0A>")) {
     // llama.cpp looks up the newline byte piece when loading a SentencePiece vocabulary (an exception when absent)
-    emit({ type: "warning", message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF." });
+    emit({
+      type: "warning",
+      message: "The tokenizer has no byte-fallback pieces (<0x0A>...); llama.cpp may refuse to load this GGUF.",
+    });
   }
   const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
   return [
@@ -115,11 +148,22 @@ async function sentencePieceVocabKeys(source: SourceModel, chat: boolean, emit: 
     { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
     { key: "tokenizer.ggml.add_eos_token", type: "bool", value: false },
     { key: "tokenizer.ggml.add_space_prefix", type: "bool", value: vocab.addSpacePrefix },
-    ...(chat ? [{ key: "tokenizer.chat_template", type: "string", value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE } as const] : []),
+    ...(chat
+      ? [
+          {
+            key: "tokenizer.chat_template",
+            type: "string",
+            value: source.chatTemplate ?? LLAMA2_CHAT_TEMPLATE,
+          } as const,
+        ]
+      : []),
   ];
 }
 
-/** tokenizer.ggml.* for Llama 3's byte-level BPE vocabulary (model gpt2, pre llama-bpe), as convert_hf_to_gguf writes it. */
+/**
+ * tokenizer.ggml.* for Llama 3's byte-level BPE vocabulary (model gpt2, pre llama-bpe), as convert_hf_to_gguf writes
+ * it.
+ */
 async function tiktokenVocabKeys(source: SourceModel, chat: boolean): Promise<GgufMetadataEntry[]> {
   const vocab = await readTiktokenGgufVocab({ source, chat });
   const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
@@ -132,6 +176,8 @@ async function tiktokenVocabKeys(source: SourceModel, chat: boolean): Promise<Gg
     u32("tokenizer.ggml.bos_token_id", vocab.bosId),
     u32("tokenizer.ggml.eos_token_id", vocab.eosId),
     { key: "tokenizer.ggml.add_bos_token", type: "bool", value: true },
-    ...(chat && vocab.chatTemplate ? [{ key: "tokenizer.chat_template", type: "string", value: vocab.chatTemplate } as const] : []),
+    ...(chat && vocab.chatTemplate
+      ? [{ key: "tokenizer.chat_template", type: "string", value: vocab.chatTemplate } as const]
+      : []),
   ];
 }

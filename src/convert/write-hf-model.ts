@@ -31,8 +31,19 @@ export interface WriteHfModelParams {
 export async function writeHfModel(params: WriteHfModelParams): Promise<string[]> {
   const { source, dir, dtype, maxShardBytes, emit, signal } = params;
   const writes = planTensorWrites({ source, naming: "hf", ropeLayout: "half-split", typeOf: () => dtype, emit });
-  const plan = planShards({ tensors: writes.tensors.map((p) => ({ name: p.name, byteLength: p.bytes })), maxShardBytes });
-  emit({ type: "plan", source: source.kind, target: "hf", dtype, tensors: writes.tensors.length, bytes: plan.totalSize, inputShards: source.shardCount });
+  const plan = planShards({
+    tensors: writes.tensors.map((p) => ({ name: p.name, byteLength: p.bytes })),
+    maxShardBytes,
+  });
+  emit({
+    type: "plan",
+    source: source.kind,
+    target: "hf",
+    dtype,
+    tensors: writes.tensors.length,
+    bytes: plan.totalSize,
+    inputShards: source.shardCount,
+  });
   const byName = new Map(writes.tensors.map((p) => [p.name, p]));
   const writeTensors = async (signal: AbortSignal): Promise<string[]> => {
     const files: string[] = [];
@@ -51,7 +62,12 @@ export async function writeHfModel(params: WriteHfModelParams): Promise<string[]
       emit({ type: "file", path: shard.fileName, bytes });
     }
     if (plan.needsIndex) {
-      await writeSafetensorsIndex({ path: join(dir, INDEX_FILE), weightMap: plan.weightMap, totalSize: plan.totalSize, signal });
+      await writeSafetensorsIndex({
+        path: join(dir, INDEX_FILE),
+        weightMap: plan.weightMap,
+        totalSize: plan.totalSize,
+        signal,
+      });
       files.push(INDEX_FILE);
     }
     return files;
@@ -89,16 +105,28 @@ async function writeSideFiles(params: WriteHfModelParams): Promise<string[]> {
   const llama3 = source.llamaVersion ? llama3TokenIds(source.llamaVersion, chat) : undefined;
   const ids = { bosTokenId: source.bosTokenId, eosTokenId: llama3?.stopIds ?? source.eosTokenId };
   await json("config.json", buildHfConfig({ ...d, ...ids, dtype }));
-  await json("generation_config.json", buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat, llama3: llama3 !== undefined }));
+  await json(
+    "generation_config.json",
+    buildGenerationConfig({ ...ids, contextLength: d.contextLength, chat, llama3: llama3 !== undefined }),
+  );
   if (source.tokenizerPath) {
-    const tok = { tokenizerPath: source.tokenizerPath, dir, contextLength: d.contextLength, chat, vocabSize: d.vocabSize };
+    const tok = {
+      tokenizerPath: source.tokenizerPath,
+      dir,
+      contextLength: d.contextLength,
+      chat,
+      vocabSize: d.vocabSize,
+    };
     const abort = params.signal ? { signal: params.signal } : {};
     for (const f of await writeHfTokenizerFilesIsolated({ ...tok, llamaVersion: source.llamaVersion, ...abort })) {
       files.push(f);
       emit({ type: "file", path: f, bytes: (await stat(join(dir, f))).size });
     }
   } else {
-    emit({ type: "warning", message: "No tokenizer.model next to the weights (or in the parent folder): tokenizer files were not written." });
+    emit({
+      type: "warning",
+      message: "No tokenizer.model next to the weights (or in the parent folder): tokenizer files were not written.",
+    });
   }
   return files;
 }

@@ -26,11 +26,17 @@ export async function writeHfTokenizerFilesIsolated(
       worker.once("message", resolve);
       worker.once("error", reject);
       worker.once("exit", (code) => reject(new Error(`tokenizer worker exited with code ${code}`)));
-      onAbort = () => reject(new InterruptedError("Interrupted while writing the tokenizer files.", { cause: signal?.reason }));
+      onAbort = () =>
+        reject(new InterruptedError("Interrupted while writing the tokenizer files.", { cause: signal?.reason }));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
     if (msg.ok) return msg.files;
-    throw new LlamagateError(msg.error.code, msg.error.category, msg.error.message, msg.error.hint ? { hint: msg.error.hint } : {});
+    throw new LlamagateError(
+      msg.error.code,
+      msg.error.category,
+      msg.error.message,
+      msg.error.hint ? { hint: msg.error.hint } : {},
+    );
   } finally {
     if (onAbort) signal?.removeEventListener("abort", onAbort);
     await worker.terminate();

@@ -27,7 +27,8 @@ export interface WriteHfTokenizerFilesParams {
  */
 export async function writeHfTokenizerFiles(params: WriteHfTokenizerFilesParams): Promise<string[]> {
   const { tokenizerPath, dir, contextLength, chat, vocabSize, llamaVersion } = params;
-  if (llamaVersion) return writeLlama3TokenizerFiles({ tokenizerPath, dir, version: llamaVersion, chat, contextLength, vocabSize });
+  if (llamaVersion)
+    return writeLlama3TokenizerFiles({ tokenizerPath, dir, version: llamaVersion, chat, contextLength, vocabSize });
   const model = await readSentencePiece({ path: tokenizerPath });
   if (model.modelType !== MODEL_TYPE.BPE) {
     throw new ConversionError("BAD_TOKENIZER", `${tokenizerPath} is not a Llama (BPE SentencePiece) tokenizer.`, {
@@ -35,9 +36,13 @@ export async function writeHfTokenizerFiles(params: WriteHfTokenizerFilesParams)
     });
   }
   if (model.pieces.length > vocabSize) {
-    throw new ConversionError("VOCAB_MISMATCH", `${tokenizerPath} has ${model.pieces.length} pieces but the model's embedding has only ${vocabSize} rows.`, {
-      hint: "The tokenizer does not belong to this model: use the tokenizer.model shipped with the weights.",
-    });
+    throw new ConversionError(
+      "VOCAB_MISMATCH",
+      `${tokenizerPath} has ${model.pieces.length} pieces but the model's embedding has only ${vocabSize} rows.`,
+      {
+        hint: "The tokenizer does not belong to this model: use the tokenizer.model shipped with the weights.",
+      },
+    );
   }
   const piece = (id: number, fallback: string) => ({ id, piece: model.pieces[id]?.piece ?? fallback });
   await copyFile(tokenizerPath, join(dir, "tokenizer.model"));

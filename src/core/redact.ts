@@ -4,7 +4,8 @@
  * reach output, logs, JSON or error messages. Everything that renders a URL goes through here.
  */
 
-const SECRET_PARAMS = /([?&](?:Policy|Signature|Key-Pair-Id|Download-Request-ID|X-Amz-[A-Za-z-]+|token|access_token|sig|se|sp|sv)=)[^&#\s"'<>]*/gi;
+const SECRET_PARAMS =
+  /([?&](?:Policy|Signature|Key-Pair-Id|Download-Request-ID|X-Amz-[A-Za-z-]+|token|access_token|sig|se|sp|sv)=)[^&#\s"'<>]*/gi;
 const HF_TOKEN = /\bhf_[A-Za-z0-9]{8,}\b/g;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
 
@@ -24,7 +25,10 @@ export function redactUrl(url: string | URL): string {
 
 /** Remove anything that looks like a secret from free text (error messages from libraries, server bodies). */
 export function redactText(text: string, extraSecrets: readonly string[] = []): string {
-  let out = text.replace(SECRET_PARAMS, "$1<redacted>").replace(HF_TOKEN, "hf_<redacted>").replace(BEARER, "$1<redacted>");
+  let out = text
+    .replace(SECRET_PARAMS, "$1<redacted>")
+    .replace(HF_TOKEN, "hf_<redacted>")
+    .replace(BEARER, "$1<redacted>");
   for (const s of extraSecrets) {
     if (s.length >= 4) out = out.split(s).join("<redacted>");
   }

@@ -5,7 +5,8 @@ export function checkTokenShape(token: string): string {
   const t = token.trim();
   if (!t) throw new MalformedTokenError("it is empty");
   if (/\s/.test(t)) throw new MalformedTokenError("it contains whitespace");
-  if (t.startsWith("api_org")) throw new MalformedTokenError("organisation API tokens cannot log in; use your personal token");
+  if (t.startsWith("api_org"))
+    throw new MalformedTokenError("organisation API tokens cannot log in; use your personal token");
   if (t.length > 1024) throw new MalformedTokenError("it is too long");
   return t;
 }

@@ -26,7 +26,10 @@ export interface StoredToken {
   fallbackReason?: string;
 }
 
-/** Save the token in the keychain, else (auto mode) in the 0600 file; the other place is cleared so it cannot shadow it. */
+/**
+ * Save the token in the keychain, else (auto mode) in the 0600 file; the other place is cleared so it cannot shadow
+ * it.
+ */
 export async function storeToken(p: StoreTokenParams): Promise<StoredToken> {
   const mode = p.mode ?? "auto";
   if (mode !== "file") {

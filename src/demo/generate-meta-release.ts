@@ -10,10 +10,10 @@ import { makeTinyLlamaWeights, splitIntoShards, type F32Tensor } from "./tiny-ll
 import { writeTorchCheckpoint } from "./write-torch-checkpoint.js";
 
 /** The Llama 2 tokenizer shipped in the package's assets/ folder (see assets/NOTICE.md). */
-export const DEMO_TOKENIZER_PATH = fileURLToPath(new URL("../../assets/llama2-tokenizer.model", import.meta.url));
+const DEMO_TOKENIZER_PATH = fileURLToPath(new URL("../../assets/llama2-tokenizer.model", import.meta.url));
 
 /** A tiny Llama 2-shaped model: 32,000-token vocabulary (the real tokenizer's), 2 layers of width 64. */
-export const DEMO_MODEL_CONFIG: LlamaConfig = {
+const DEMO_MODEL_CONFIG: LlamaConfig = {
   dim: 64,
   nLayers: 2,
   nHeads: 4,

@@ -45,6 +45,10 @@ export async function* acquireLockEvents(params: {
       await queue.wait();
     }
   } finally {
-    if (!handedOver) pending.then((l) => l.release(), () => {});
+    if (!handedOver)
+      pending.then(
+        (l) => l.release(),
+        () => {},
+      );
   }
 }

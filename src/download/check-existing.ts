@@ -20,7 +20,12 @@ export type ExistingState =
  *   as after an interrupted `wget`/download.sh); longer = moved aside;
  * - nothing known: complete only when a valid sidecar says llamagate finished it, else fetched again.
  */
-export async function checkExisting(params: { file: TransferFile; algorithms: HashAlgorithm[]; pool: HashPool; signal?: AbortSignal }): Promise<ExistingState> {
+export async function checkExisting(params: {
+  file: TransferFile;
+  algorithms: HashAlgorithm[];
+  pool: HashPool;
+  signal?: AbortSignal;
+}): Promise<ExistingState> {
   const { file, algorithms, pool, signal } = params;
   const dest = file.destPath;
   const sidecarPath = file.sidecarPath;
@@ -45,17 +50,25 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
     return { kind: "absent" };
   };
   if (!st.isFile()) {
-    throw new FilesystemError("PATH_CONFLICT", `${dest} exists and is not a regular file.`, { hint: "Move it away or pick another --dir." });
+    throw new FilesystemError("PATH_CONFLICT", `${dest} exists and is not a regular file.`, {
+      hint: "Move it away or pick another --dir.",
+    });
   }
   const sidecar = await readVerifiedSidecar(dest, st, sidecarPath);
   const known: HashResult = { ...(sidecar ?? {}) };
   const complete = async (reason: "verified-sidecar" | "hash-match" | "size-match"): Promise<ExistingState> => {
     const missing = algorithms.filter((a) => known[a] === undefined);
-    if (missing.length) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing, signal }));
+    if (missing.length)
+      Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: missing, signal }));
     if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known, sidecarPath);
     const hashes: HashResult = {};
     for (const a of algorithms) hashes[a] = known[a];
-    return { kind: "complete", size: st.size, hashes, reason: missing.length && reason === "verified-sidecar" ? "hash-match" : reason };
+    return {
+      kind: "complete",
+      size: st.size,
+      hashes,
+      reason: missing.length && reason === "verified-sidecar" ? "hash-match" : reason,
+    };
   };
   const moveAside = async (): Promise<string> => {
     const movedTo = `${dest}.corrupt`;
@@ -86,14 +99,23 @@ export async function checkExisting(params: { file: TransferFile; algorithms: Ha
     }
     const movedTo = await moveAside();
     return file.expectedHash
-      ? { kind: "corrupt", mismatch: { algorithm: file.expectedHash.algorithm, expected: file.expectedHash.hex.toLowerCase(), actual: `size ${st.size}` }, movedTo }
+      ? {
+          kind: "corrupt",
+          mismatch: {
+            algorithm: file.expectedHash.algorithm,
+            expected: file.expectedHash.hex.toLowerCase(),
+            actual: `size ${st.size}`,
+          },
+          movedTo,
+        }
       : { kind: "absent" };
   }
 
   if (file.expectedHash) {
     const { algorithm } = file.expectedHash;
     const expected = file.expectedHash.hex.toLowerCase();
-    if (known[algorithm] === undefined) Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm], signal }));
+    if (known[algorithm] === undefined)
+      Object.assign(known, await pool.hashFile({ path: dest, size: st.size, algorithms: [algorithm], signal }));
     const actual = known[algorithm]!;
     if (actual !== expected) {
       if (isLink) return dropLink();

@@ -9,6 +9,7 @@ export function classifyTransferError(e: unknown): { retry: boolean; reason: str
   }
   if (e instanceof TransferNetworkError) return { retry: true, reason: e.reason };
   // A redirect loop or a redirect to another protocol will not fix itself.
-  if (e instanceof LlamagateError) return { retry: e.category === "network" && e.code !== "BAD_REDIRECT", reason: e.code };
+  if (e instanceof LlamagateError)
+    return { retry: e.category === "network" && e.code !== "BAD_REDIRECT", reason: e.code };
   return { retry: false, reason: "error" };
 }

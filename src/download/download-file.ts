@@ -86,8 +86,19 @@ export async function downloadFile(params: {
     const partial = await claimPartial({ dest: file.destPath });
     // A multi-part partial is sparse: its useful bytes are the parts' done counts, not its length.
     const parts = await readPartsState(file.destPath, file.expectedSize);
-    const resumeFrom = parts ? Math.min(partial.size, parts.parts.reduce((n, x) => n + x.done, 0)) : partial.size;
-    emit({ type: "file-start", name: file.displayName, path: file.destPath, totalBytes: file.expectedSize, resumeFrom });
+    const resumeFrom = parts
+      ? Math.min(
+          partial.size,
+          parts.parts.reduce((n, x) => n + x.done, 0),
+        )
+      : partial.size;
+    emit({
+      type: "file-start",
+      name: file.displayName,
+      path: file.destPath,
+      totalBytes: file.expectedSize,
+      resumeFrom,
+    });
     const r = await transferToPartial(partial.path, partial.size);
     firstReused ??= r.bytesReused;
     bytesTransferred += r.bytesTransferred;
@@ -146,11 +157,18 @@ export async function downloadFile(params: {
       const now = performance.now();
       if (now - lastEmit < options.progressIntervalMs && bytesDone !== total) return;
       const dt = (now - lastAt) / 1000;
-      if (dt > 0) speed = speed === 0 ? (bytesDone - lastBytes) / dt : 0.7 * speed + (0.3 * (bytesDone - lastBytes)) / dt;
+      if (dt > 0)
+        speed = speed === 0 ? (bytesDone - lastBytes) / dt : 0.7 * speed + (0.3 * (bytesDone - lastBytes)) / dt;
       lastAt = now;
       lastBytes = bytesDone;
       lastEmit = now;
-      emit({ type: "file-progress", name: file.displayName, bytesDone, totalBytes: total, bytesPerSecond: Math.max(0, speed) });
+      emit({
+        type: "file-progress",
+        name: file.displayName,
+        bytesDone,
+        totalBytes: total,
+        bytesPerSecond: Math.max(0, speed),
+      });
     };
     const writeback = fileWriteback({ fh, gate: options.writebackGate, everyBytes: WRITEBACK_EVERY });
     const common = {
@@ -169,12 +187,16 @@ export async function downloadFile(params: {
           ? undefined
           : options.pool.session({ algorithms, gitSize: total }),
       onProgress,
-      onRetry: (i: { attempt: number; reason: string; waitMs: number; bytesDone: number }) => emit({ type: "file-retry", name: file.displayName, ...i }),
+      onRetry: (i: { attempt: number; reason: string; waitMs: number; bytesDone: number }) =>
+        emit({ type: "file-retry", name: file.displayName, ...i }),
       signal,
     };
     try {
       const useParts =
-        options.partsPerFile > 1 && file.allowParts !== false && file.expectedSize !== undefined && file.expectedSize >= 2 * options.partMinBytes;
+        options.partsPerFile > 1 &&
+        file.allowParts !== false &&
+        file.expectedSize !== undefined &&
+        file.expectedSize >= 2 * options.partMinBytes;
       if (!useParts) {
         // A multi-part partial has holes: keep only its contiguous prefix for a single stream.
         const state = await readPartsState(file.destPath);
@@ -186,14 +208,20 @@ export async function downloadFile(params: {
           await removePartsState(file.destPath);
         }
       }
-      const r = useParts ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes }) : await transferStream(common);
+      const r = useParts
+        ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes })
+        : await transferStream(common);
       try {
         await writeback.settle();
         await fh.sync();
       } catch (e) {
         throw filesystemErrorFrom(e, partialPath);
       }
-      const hashes: HashResult = r.hasher ? await r.hasher.digest() : algorithms.length ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms, signal }) : {};
+      const hashes: HashResult = r.hasher
+        ? await r.hasher.digest()
+        : algorithms.length
+          ? await options.pool.hashFile({ path: partialPath, size: r.size, algorithms, signal })
+          : {};
       const { ino, dev } = await fh.stat();
       return { ...r, hashes, identity: { ino, dev } };
     } finally {
@@ -229,4 +257,3 @@ function wantedAlgorithms(file: TransferFile): HashAlgorithm[] {
   if (file.expectedHash) s.add(file.expectedHash.algorithm);
   return [...s];
 }
-

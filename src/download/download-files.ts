@@ -47,10 +47,14 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
     });
     lock = yield* acquireLockEvents({ dir: lockDir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: outer });
   }
-  const ownDispatcher = params.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
+  const ownDispatcher = params.dispatcher
+    ? undefined
+    : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
   const dispatcher: Dispatcher = params.dispatcher ?? ownDispatcher!;
   // At most 4 hashing threads by default: ~4 x 600 MB/s of md5 outruns most links, and each thread costs RSS.
-  const pool = createHashPool({ size: params.hashWorkers ?? Math.max(1, Math.min(concurrency, availableParallelism(), 4)) });
+  const pool = createHashPool({
+    size: params.hashWorkers ?? Math.max(1, Math.min(concurrency, availableParallelism(), 4)),
+  });
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort();
   outer?.addEventListener("abort", onOuterAbort, { once: true });
@@ -60,7 +64,11 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   const failed: { file: FailedFile; error: LlamagateError }[] = [];
   let workers: Promise<void>[] = [];
   try {
-    yield { type: "plan", files: files.map((f) => ({ name: f.displayName, path: f.destPath, expectedSize: f.expectedSize })), totalBytes: totalOf(files) };
+    yield {
+      type: "plan",
+      files: files.map((f) => ({ name: f.displayName, path: f.destPath, expectedSize: f.expectedSize })),
+      totalBytes: totalOf(files),
+    };
     if (params.checkFreeSpace !== false && lockDir) await preflight(files, lockDir);
 
     const options: FileJobOptions = {
@@ -87,8 +95,22 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
             done.push(await downloadFile({ file, options, emit: (e) => queue.push(e), signal: controller.signal }));
           } catch (e) {
             if (controller.signal.aborted && !(e instanceof LlamagateError && e.category !== "interrupted")) break;
-            const error = e instanceof LlamagateError ? e : new LlamagateError("INTERNAL", "internal", `${file.displayName}: ${(e as Error)?.message ?? e}`, { cause: e });
-            failed.push({ error, file: { name: file.displayName, path: file.destPath, code: error.code, category: error.category, message: error.message } });
+            const error =
+              e instanceof LlamagateError
+                ? e
+                : new LlamagateError("INTERNAL", "internal", `${file.displayName}: ${(e as Error)?.message ?? e}`, {
+                    cause: e,
+                  });
+            failed.push({
+              error,
+              file: {
+                name: file.displayName,
+                path: file.destPath,
+                code: error.code,
+                category: error.category,
+                message: error.message,
+              },
+            });
             queue.push({ type: "file-error", name: file.displayName, path: file.destPath, error });
             if (FATAL.has(error.category)) controller.abort();
           }
@@ -153,9 +175,11 @@ export async function downloadFiles(params: DownloadFilesParams): Promise<Downlo
 function validate(params: DownloadFilesParams): void {
   const seen = new Set<string>();
   for (const f of params.files) {
-    if (!isAbsolute(f.destPath)) throw new UsageError(`Destination path of ${f.displayName} must be absolute.`, { code: "BAD_DEST" });
+    if (!isAbsolute(f.destPath))
+      throw new UsageError(`Destination path of ${f.displayName} must be absolute.`, { code: "BAD_DEST" });
     const key = resolve(f.destPath);
-    if (seen.has(key)) throw new UsageError(`${f.displayName} appears twice in the download plan.`, { code: "DUPLICATE_DEST" });
+    if (seen.has(key))
+      throw new UsageError(`${f.displayName} appears twice in the download plan.`, { code: "DUPLICATE_DEST" });
     seen.add(key);
     let u: URL;
     try {
@@ -163,7 +187,8 @@ function validate(params: DownloadFilesParams): void {
     } catch {
       throw new UsageError(`The address of ${f.displayName} is not a valid URL.`, { code: "BAD_URL" });
     }
-    if (u.protocol !== "https:" && u.protocol !== "http:") throw new UsageError(`The address of ${f.displayName} must be http(s).`, { code: "BAD_URL" });
+    if (u.protocol !== "https:" && u.protocol !== "http:")
+      throw new UsageError(`The address of ${f.displayName} must be http(s).`, { code: "BAD_URL" });
   }
 }
 

@@ -28,7 +28,9 @@ export interface TransferFile {
   expectedSize?: number;
   /** Hash the bytes must have; a mismatch is retried once, then fails with ChecksumMismatchError. */
   expectedHash?: ExpectedHash;
-  /** Request headers (e.g. Authorization). Sent to the origin of `url` only: dropped on a redirect to another origin. */
+  /**
+   * Request headers (e.g. Authorization). Sent to the origin of `url` only: dropped on a redirect to another origin.
+   */
   headers?: Record<string, string>;
   /** Hashes to compute and report even without an expected value. */
   hashAlgorithms?: HashAlgorithm[];
@@ -145,7 +147,14 @@ export interface FailedFile {
 export interface DownloadSummary {
   files: FileSummary[];
   failed: FailedFile[];
-  totals: { files: number; skipped: number; bytes: number; bytesTransferred: number; bytesReused: number; retries: number };
+  totals: {
+    files: number;
+    skipped: number;
+    bytes: number;
+    bytesTransferred: number;
+    bytesReused: number;
+    retries: number;
+  };
   seconds: number;
   retries: number;
 }

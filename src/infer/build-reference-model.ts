@@ -35,10 +35,15 @@ export async function buildReferenceModel(params: BuildReferenceModelParams): Pr
         `Tensor ${name} has shape [${t.shape.join(", ")}], expected [${shape.join(", ")}] from the model config.`,
       );
     }
-    if (t.data.length !== shape.reduce((a, b) => a * b, 1)) throw new RangeError(`tensor ${name} has the wrong element count`);
+    if (t.data.length !== shape.reduce((a, b) => a * b, 1))
+      throw new RangeError(`tensor ${name} has the wrong element count`);
     return t;
   };
-  const mat = async (name: string, rows: number, cols: number): Promise<Matrix> => ({ rows, cols, data: (await need(name, [rows, cols])).data });
+  const mat = async (name: string, rows: number, cols: number): Promise<Matrix> => ({
+    rows,
+    cols,
+    data: (await need(name, [rows, cols])).data,
+  });
   const vec = async (name: string, n: number): Promise<Float32Array> => (await need(name, [n])).data;
 
   const layers: LlamaLayerWeights[] = [];
@@ -57,8 +62,12 @@ export async function buildReferenceModel(params: BuildReferenceModelParams): Pr
     });
   }
   const tokEmbeddings = await mat("tok_embeddings.weight", c.vocabSize, c.dim);
-  // Tied embeddings (no output.weight, or tie_word_embeddings) reuse the embedding matrix, as llama.cpp and transformers do.
-  const output = !c.tieWordEmbeddings && (await get("output.weight")) ? await mat("output.weight", c.vocabSize, c.dim) : tokEmbeddings;
+  // Tied embeddings (no output.weight, or tie_word_embeddings) reuse the embedding matrix, as llama.cpp and
+  // transformers do.
+  const output =
+    !c.tieWordEmbeddings && (await get("output.weight"))
+      ? await mat("output.weight", c.vocabSize, c.dim)
+      : tokEmbeddings;
   const ropeFreqs = await get("rope_freqs.weight");
   return {
     config: c,

@@ -46,7 +46,7 @@ export function greedyGenerate(params: GreedyGenerateParams): GreedyGenerateResu
 }
 
 /** Index of the largest value (first one on ties). */
-export function argmax(values: ArrayLike<number>): number {
+function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
   return best;

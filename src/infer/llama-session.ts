@@ -30,7 +30,8 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
   let pos = 0;
   const { freqs: scaled } = ropeFrequencies({ headDim, theta: c.ropeTheta, scaling: c.ropeScaling });
   const divisors = c.ropeScaling ? undefined : model.ropeDivisors;
-  if (divisors && divisors.length !== headDim / 2) throw new RangeError(`rope_freqs has ${divisors.length} values, expected ${headDim / 2}`);
+  if (divisors && divisors.length !== headDim / 2)
+    throw new RangeError(`rope_freqs has ${divisors.length} values, expected ${headDim / 2}`);
   // Frequencies only differ from θ^(-2i/headDim) with Llama 3 scaling (from the config or a GGUF's rope_freqs).
   const freqs = c.ropeScaling ? scaled : divisors ? scaled.map((f, i) => f / divisors[i]!) : undefined;
 
@@ -55,7 +56,11 @@ export function createLlamaSession(model: ReferenceModel): LlamaSession {
       for (let hd = 0; hd < c.nHeads; hd++) {
         // Meta's repeat_kv: query head hd reads KV head floor(hd / group)
         const kv = Math.floor(hd / group);
-        const o = attend({ q: q.subarray(hd * headDim, (hd + 1) * headDim), keys: keys[l]![kv]!, values: values[l]![kv]! });
+        const o = attend({
+          q: q.subarray(hd * headDim, (hd + 1) * headDim),
+          keys: keys[l]![kv]!,
+          values: values[l]![kv]!,
+        });
         att.set(o, hd * headDim);
       }
       const ao = matVec(L.wo, att);

@@ -72,7 +72,7 @@ export async function acceptLicense(p: AcceptLicenseParams): Promise<LicenseAcce
 }
 
 /** Same model, license version, declaration, verdict, override and LICENSE text: recording it again adds nothing. */
-export function sameAcceptance(a: AuditEntry, b: AuditEntry): boolean {
+function sameAcceptance(a: AuditEntry, b: AuditEntry): boolean {
   return (
     a.model === b.model &&
     a.licenseFamily === b.licenseFamily &&

@@ -26,10 +26,14 @@ export async function appendAuditEntry({ path, entry }: AppendAuditEntryParams):
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unknown";
-    throw new FilesystemError("AUDIT_LOG_WRITE_FAILED", `Could not append to the license audit log ${path} (${code}).`, {
-      hint: "Check that the folder is writable, or point LLAMAGATE_DATA_DIR at a writable folder.",
-      cause: e,
-      details: { path, errno: code },
-    });
+    throw new FilesystemError(
+      "AUDIT_LOG_WRITE_FAILED",
+      `Could not append to the license audit log ${path} (${code}).`,
+      {
+        hint: "Check that the folder is writable, or point LLAMAGATE_DATA_DIR at a writable folder.",
+        cause: e,
+        details: { path, errno: code },
+      },
+    );
   }
 }

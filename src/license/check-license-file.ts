@@ -29,7 +29,12 @@ export interface LicenseFileCheck {
 }
 
 /** Compare a downloaded LICENSE file with the family's known text(s), by sha256 of the raw bytes. */
-export async function checkLicenseFile({ path, family, families = LICENSE_FAMILIES, signal }: CheckLicenseFileParams): Promise<LicenseFileCheck> {
+export async function checkLicenseFile({
+  path,
+  family,
+  families = LICENSE_FAMILIES,
+  signal,
+}: CheckLicenseFileParams): Promise<LicenseFileCheck> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path, { signal });

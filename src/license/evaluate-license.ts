@@ -24,9 +24,15 @@ export interface EvaluateLicenseInput {
   mau: number | string;
   /** Affiliates' monthly active users (counted together with the licensee's). @default 0 */
   affiliatesMau?: number | string;
-  /** ISO 3166-1 alpha-2 code or "EU" of the licensee's domicile / principal place of business. Required for multimodal models of families with the EU clause. */
+  /**
+   * ISO 3166-1 alpha-2 code or "EU" of the licensee's domicile / principal place of business. Required for multimodal
+   * models of families with the EU clause.
+   */
   region?: string;
-  /** The licensee is an end user of a product or service that incorporates the model (EU clause exception). @default false */
+  /**
+   * The licensee is an end user of a product or service that incorporates the model (EU clause exception). @default
+   * false
+   */
   endUser?: boolean;
   /** Intended uses; see USES. @default [] */
   uses?: readonly string[];
@@ -38,7 +44,12 @@ export interface EvaluateLicenseInput {
   families?: Readonly<Record<LicenseFamilyId, LicenseFamily>>;
 }
 
-const SEVERITY: Record<Verdict, number> = { permitted: 0, "permitted-with-obligations": 1, "requires-meta-license": 2, "not-permitted": 3 };
+const SEVERITY: Record<Verdict, number> = {
+  permitted: 0,
+  "permitted-with-obligations": 1,
+  "requires-meta-license": 2,
+  "not-permitted": 3,
+};
 const DERIVING_USES: readonly Use[] = ["fine-tune", "train-other-llm", "use-outputs-for-other-models"];
 const fmt = (n: number) => n.toLocaleString("en-US");
 
@@ -49,10 +60,13 @@ const fmt = (n: number) => n.toLocaleString("en-US");
 export function evaluateLicense(input: EvaluateLicenseInput): Evaluation {
   const families = input.families ?? LICENSE_FAMILIES;
   const family = families[input.model.license];
-  if (!family) throw new UsageError(`No license data for family "${input.model.license}".`, { code: "UNKNOWN_LICENSE_FAMILY" });
+  if (!family)
+    throw new UsageError(`No license data for family "${input.model.license}".`, { code: "UNKNOWN_LICENSE_FAMILY" });
   const mau = parseMau({ value: input.mau, field: "mau" });
-  const affiliatesMau = input.affiliatesMau === undefined ? 0 : parseMau({ value: input.affiliatesMau, field: "affiliatesMau" });
-  const region = input.region === undefined || input.region === "" ? null : parseRegion({ value: input.region, field: "region" });
+  const affiliatesMau =
+    input.affiliatesMau === undefined ? 0 : parseMau({ value: input.affiliatesMau, field: "affiliatesMau" });
+  const region =
+    input.region === undefined || input.region === "" ? null : parseRegion({ value: input.region, field: "region" });
   const uses = parseUses({ values: input.uses ?? [], field: "uses" });
   const endUser = input.endUser === true;
   const derivativeName = input.derivativeName?.trim() || null;
@@ -60,7 +74,8 @@ export function evaluateLicense(input: EvaluateLicenseInput): Evaluation {
 
   const reasons: Reason[] = [];
   const obligations: Obligation[] = [];
-  const reason = (code: string, effect: Reason["effect"], text: string, r: Rule) => reasons.push({ code, effect, text, clause: r.clause });
+  const reason = (code: string, effect: Reason["effect"], text: string, r: Rule) =>
+    reasons.push({ code, effect, text, clause: r.clause });
   const oblige = (code: string, trigger: Use, text: string, r: Rule) => {
     if (!obligations.some((o) => o.code === code)) obligations.push({ code, trigger, text, clause: r.clause });
   };
@@ -68,54 +83,126 @@ export function evaluateLicense(input: EvaluateLicenseInput): Evaluation {
   // §2: licensee and affiliates combined, strictly greater than the threshold.
   const combined = mau + affiliatesMau;
   const month = precedingMonth(family.mau.measuredBefore);
-  const counted = affiliatesMau > 0 ? `${fmt(combined)} (licensee ${fmt(mau)} + affiliates ${fmt(affiliatesMau)})` : fmt(combined);
+  const counted =
+    affiliatesMau > 0 ? `${fmt(combined)} (licensee ${fmt(mau)} + affiliates ${fmt(affiliatesMau)})` : fmt(combined);
   const measured = `MAU counted for ${month}, the calendar month before the ${family.name.replace(/ Community License Agreement$/, "")} version release date ${family.mau.measuredBefore}`;
   if (combined > family.mau.threshold) {
-    reason("MAU_OVER_THRESHOLD", "requires-meta-license", `Declared MAU ${counted} is greater than ${fmt(family.mau.threshold)} (${measured}): you must request a license from Meta and may not use these rights until Meta grants it.`, family.mau);
+    reason(
+      "MAU_OVER_THRESHOLD",
+      "requires-meta-license",
+      `Declared MAU ${counted} is greater than ${fmt(family.mau.threshold)} (${measured}): you must request a license from Meta and may not use these rights until Meta grants it.`,
+      family.mau,
+    );
   } else {
-    reason("MAU_WITHIN_THRESHOLD", "permits", `Declared MAU ${counted} is not greater than ${fmt(family.mau.threshold)} (${measured}); §2 does not require a separate license.`, family.mau);
+    reason(
+      "MAU_WITHIN_THRESHOLD",
+      "permits",
+      `Declared MAU ${counted} is not greater than ${fmt(family.mau.threshold)} (${measured}); §2 does not require a separate license.`,
+      family.mau,
+    );
   }
 
   evaluateEuClause({ family, model: input.model, region, endUser, reason });
   if (uses.includes("multimodal") && !input.model.multimodal) {
-    reason("MULTIMODAL_NOT_SUPPORTED", "note", `${input.model.name} is a text-only model; the declared multimodal use does not apply to it.`, family.grant);
+    reason(
+      "MULTIMODAL_NOT_SUPPORTED",
+      "note",
+      `${input.model.name} is a text-only model; the declared multimodal use does not apply to it.`,
+      family.grant,
+    );
   }
 
   const where = productName ? ` for ${productName}` : "";
   const attribute = (trigger: Use) => {
     if (family.attribution)
-      oblige("ATTRIBUTION", trigger, `Prominently display "${family.attribution.text}" on a related website, user interface, blog post, about page or product documentation${where}.`, family.attribution);
+      oblige(
+        "ATTRIBUTION",
+        trigger,
+        `Prominently display "${family.attribution.text}" on a related website, user interface, blog post, about page or product documentation${where}.`,
+        family.attribution,
+      );
   };
   if (uses.includes("commercial")) {
-    reason("COMMERCIAL_USE", "permits", "Commercial use is within the grant of rights (subject to §2 and the Acceptable Use Policy).", family.grant);
+    reason(
+      "COMMERCIAL_USE",
+      "permits",
+      "Commercial use is within the grant of rights (subject to §2 and the Acceptable Use Policy).",
+      family.grant,
+    );
     // "make available ... a product or service that contains (3.1+) / uses (3) any of them" covers a served product.
     attribute("commercial");
   }
   if (uses.includes("redistribute")) {
-    oblige("SHIP_AGREEMENT", "redistribute", `Provide a copy of the ${family.name} with every copy of the materials (or derivatives) you distribute.`, family.shipAgreement);
-    oblige("NOTICE_FILE", "redistribute", `Keep a "Notice" text file in every distributed copy containing: ${family.notice.text}`, family.notice);
+    oblige(
+      "SHIP_AGREEMENT",
+      "redistribute",
+      `Provide a copy of the ${family.name} with every copy of the materials (or derivatives) you distribute.`,
+      family.shipAgreement,
+    );
+    oblige(
+      "NOTICE_FILE",
+      "redistribute",
+      `Keep a "Notice" text file in every distributed copy containing: ${family.notice.text}`,
+      family.notice,
+    );
     attribute("redistribute");
   }
-  if (uses.includes("fine-tune")) reason("DERIVATIVES_ALLOWED", "permits", "Creating derivative works (fine-tuning) is within the grant of rights.", family.grant);
+  if (uses.includes("fine-tune"))
+    reason(
+      "DERIVATIVES_ALLOWED",
+      "permits",
+      "Creating derivative works (fine-tuning) is within the grant of rights.",
+      family.grant,
+    );
   if (uses.includes("train-other-llm")) {
     if (!family.improveOtherLlms.allowed) {
-      reason("IMPROVE_OTHER_LLM_FORBIDDEN", "not-permitted", `The ${family.name} forbids using the materials or their outputs to improve any other large language model (only the family's own models and their derivatives are excepted).`, family.improveOtherLlms);
+      reason(
+        "IMPROVE_OTHER_LLM_FORBIDDEN",
+        "not-permitted",
+        `The ${family.name} forbids using the materials or their outputs to improve any other large language model (only the family's own models and their derivatives are excepted).`,
+        family.improveOtherLlms,
+      );
     } else {
-      reason("IMPROVE_OTHER_LLM_ALLOWED", "permits", `The ${family.name} has no clause against improving other models; the naming rule applies to a model built this way.`, family.improveOtherLlms);
+      reason(
+        "IMPROVE_OTHER_LLM_ALLOWED",
+        "permits",
+        `The ${family.name} has no clause against improving other models; the naming rule applies to a model built this way.`,
+        family.improveOtherLlms,
+      );
     }
   }
   if (uses.includes("use-outputs-for-other-models") && !family.improveOtherLlms.allowed) {
-    oblige("OUTPUTS_NOT_FOR_OTHER_LLMS", "use-outputs-for-other-models", "Outputs may train or improve other models only if those are not large language models (or are this family's own models or derivatives of them).", family.improveOtherLlms);
+    oblige(
+      "OUTPUTS_NOT_FOR_OTHER_LLMS",
+      "use-outputs-for-other-models",
+      "Outputs may train or improve other models only if those are not large language models (or are this family's own models or derivatives of them).",
+      family.improveOtherLlms,
+    );
   }
 
   evaluateNaming({ family, uses, derivativeName, reason, oblige });
   if (derivativeName && !family.naming) {
-    reason("NO_NAMING_RULE", "note", `The ${family.name} has no naming rule for derived models; "${derivativeName}" is not restricted by it (trademarks: ${family.trademark.clause.section}).`, family.trademark);
+    reason(
+      "NO_NAMING_RULE",
+      "note",
+      `The ${family.name} has no naming rule for derived models; "${derivativeName}" is not restricted by it (trademarks: ${family.trademark.clause.section}).`,
+      family.trademark,
+    );
   }
 
-  reason("ACCEPTABLE_USE_POLICY", "note", `All use must follow the Acceptable Use Policy (${family.aupUrl}), part of the agreement.`, family.aup);
+  reason(
+    "ACCEPTABLE_USE_POLICY",
+    "note",
+    `All use must follow the Acceptable Use Policy (${family.aupUrl}), part of the agreement.`,
+    family.aup,
+  );
   if (region?.inEeaOrSwitzerland) {
-    reason("CONTRACTING_PARTY_IRELAND", "note", "For licensees in the EEA or Switzerland the contracting party is Meta Platforms Ireland Limited.", family.contractingParty);
+    reason(
+      "CONTRACTING_PARTY_IRELAND",
+      "note",
+      "For licensees in the EEA or Switzerland the contracting party is Meta Platforms Ireland Limited.",
+      family.contractingParty,
+    );
   }
 
   let verdict: Verdict = obligations.length > 0 ? "permitted-with-obligations" : "permitted";
@@ -132,7 +219,16 @@ export function evaluateLicense(input: EvaluateLicenseInput): Evaluation {
     licenseVersion: family.version,
     reasons,
     obligations,
-    inputs: { mau, affiliatesMau, combinedMau: combined, region: region?.code ?? null, endUser, uses, derivativeName, productName },
+    inputs: {
+      mau,
+      affiliatesMau,
+      combinedMau: combined,
+      region: region?.code ?? null,
+      endUser,
+      uses,
+      derivativeName,
+      productName,
+    },
     disclaimer: LICENSE_DISCLAIMER,
   };
 }
@@ -147,22 +243,45 @@ function evaluateEuClause(p: {
   const eu = p.family.euMultimodal;
   if (!eu) return;
   if (!p.model.multimodal) {
-    p.reason("EU_CLAUSE_TEXT_ONLY", "note", `The EU restriction covers multimodal models only; ${p.model.name} is text-only, so it does not apply.`, eu);
+    p.reason(
+      "EU_CLAUSE_TEXT_ONLY",
+      "note",
+      `The EU restriction covers multimodal models only; ${p.model.name} is text-only, so it does not apply.`,
+      eu,
+    );
     return;
   }
   if (!p.region) {
-    throw new UsageError(`The license check for ${p.model.name} needs the region: its Acceptable Use Policy withholds rights for multimodal models from EU-based licensees.`, {
-      code: "REGION_REQUIRED",
-      hint: "Pass --region with your country code (e.g. US, DE) or EU (or set \"region\" in the profile file).",
-      details: { field: "region", model: p.model.name },
-    });
+    throw new UsageError(
+      `The license check for ${p.model.name} needs the region: its Acceptable Use Policy withholds rights for multimodal models from EU-based licensees.`,
+      {
+        code: "REGION_REQUIRED",
+        hint: 'Pass --region with your country code (e.g. US, DE) or EU (or set "region" in the profile file).',
+        details: { field: "region", model: p.model.name },
+      },
+    );
   }
   if (!p.region.inEu) {
-    p.reason("EU_RESTRICTION_NOT_APPLICABLE", "permits", `Region ${p.region.code} is outside the European Union; the EU restriction on multimodal models does not apply.`, eu);
+    p.reason(
+      "EU_RESTRICTION_NOT_APPLICABLE",
+      "permits",
+      `Region ${p.region.code} is outside the European Union; the EU restriction on multimodal models does not apply.`,
+      eu,
+    );
   } else if (p.endUser && eu.endUserExempt) {
-    p.reason("EU_END_USER_EXCEPTION", "permits", `Region ${p.region.code} is in the European Union, but the restriction does not apply to end users of a product or service that incorporates the model.`, eu);
+    p.reason(
+      "EU_END_USER_EXCEPTION",
+      "permits",
+      `Region ${p.region.code} is in the European Union, but the restriction does not apply to end users of a product or service that incorporates the model.`,
+      eu,
+    );
   } else {
-    p.reason("EU_MULTIMODAL_RESTRICTED", "not-permitted", `Region ${p.region.code} is in the European Union: the §1(a) rights for multimodal model ${p.model.name} are not granted to individuals domiciled or companies with their principal place of business there (end users of a product that incorporates it are exempt: --end-user).`, eu);
+    p.reason(
+      "EU_MULTIMODAL_RESTRICTED",
+      "not-permitted",
+      `Region ${p.region.code} is in the European Union: the §1(a) rights for multimodal model ${p.model.name} are not granted to individuals domiciled or companies with their principal place of business there (end users of a product that incorporates it are exempt: --end-user).`,
+      eu,
+    );
   }
 }
 
@@ -176,17 +295,34 @@ function evaluateNaming(p: {
   const naming = p.family.naming;
   if (!naming) return;
   // Which declared use brings a derived model under the rule (Llama 3's rule names the materials, not outputs).
-  const trigger = DERIVING_USES.find((u) => p.uses.includes(u) && (u !== "use-outputs-for-other-models" || naming.coversOutputs));
+  const trigger = DERIVING_USES.find(
+    (u) => p.uses.includes(u) && (u !== "use-outputs-for-other-models" || naming.coversOutputs),
+  );
   const outputsOnly = !trigger && p.uses.includes("use-outputs-for-other-models");
   if (trigger) {
-    p.oblige("NAMING", trigger, `If the resulting AI model is distributed or made available, its name must begin with "${naming.prefix}".`, naming);
+    p.oblige(
+      "NAMING",
+      trigger,
+      `If the resulting AI model is distributed or made available, its name must begin with "${naming.prefix}".`,
+      naming,
+    );
   }
   if (!p.derivativeName || outputsOnly) return;
   const match = matchesNamePrefix({ name: p.derivativeName, prefix: naming.prefix });
   if (match === "no") {
-    p.reason("NAMING_VIOLATION", "not-permitted", `Derived model name "${p.derivativeName}" does not begin with "${naming.prefix}"; rename it (e.g. "${naming.prefix.replace(/ /g, "-")}-${p.derivativeName}").`, naming);
+    p.reason(
+      "NAMING_VIOLATION",
+      "not-permitted",
+      `Derived model name "${p.derivativeName}" does not begin with "${naming.prefix}"; rename it (e.g. "${naming.prefix.replace(/ /g, "-")}-${p.derivativeName}").`,
+      naming,
+    );
   } else {
-    p.reason("NAMING_OK", "permits", `Derived model name "${p.derivativeName}" begins with "${naming.prefix}"${match === "loose" ? ` (spelled differently from the exact "${naming.prefix}"; Meta's brand guidelines apply)` : ""}.`, naming);
+    p.reason(
+      "NAMING_OK",
+      "permits",
+      `Derived model name "${p.derivativeName}" begins with "${naming.prefix}"${match === "loose" ? ` (spelled differently from the exact "${naming.prefix}"; Meta's brand guidelines apply)` : ""}.`,
+      naming,
+    );
   }
 }
 

@@ -117,7 +117,9 @@ function llama31Style(p: {
       "Whoever distributes or makes available the materials, a derivative, or a product or service (including another AI model) containing them must provide a copy of the agreement.",
       "If you distribute or make available the Llama Materials (or any derivative works thereof), or a product or service (including another AI model) that contains any of them, you shall (A) provide a copy of this Agreement with any such Llama Materials",
     ),
-    notice: noticeRule(`${p.product} is licensed under the ${p.product} Community License, Copyright \u00a9 Meta Platforms, Inc. All Rights Reserved.`),
+    notice: noticeRule(
+      `${p.product} is licensed under the ${p.product} Community License, Copyright \u00a9 Meta Platforms, Inc. All Rights Reserved.`,
+    ),
     attribution: {
       ...rule(
         "license",
@@ -181,7 +183,9 @@ const LLAMA2: LicenseFamily = {
     "Whoever distributes or makes available the materials or a derivative to a third party must provide a copy of the agreement to that third party.",
     "If you distribute or make available the Llama Materials (or any derivative works thereof) to a third party, you shall provide a copy of this Agreement to such third party.",
   ),
-  notice: noticeRule("Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved."),
+  notice: noticeRule(
+    "Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved.",
+  ),
   attribution: null,
   naming: null,
   improveOtherLlms: {

@@ -18,4 +18,13 @@ export interface OrgProfile {
 }
 
 /** Fields a profile may have ("$schema" is allowed and ignored). */
-export const PROFILE_FIELDS = ["organization", "mau", "affiliatesMau", "region", "endUser", "uses", "productName", "derivativeName"] as const;
+export const PROFILE_FIELDS = [
+  "organization",
+  "mau",
+  "affiliatesMau",
+  "region",
+  "endUser",
+  "uses",
+  "productName",
+  "derivativeName",
+] as const;

@@ -1,5 +1,12 @@
 import { UsageError } from "../core/errors.js";
-import { ACCEPTED_USER_ASSIGNED, EEA_NON_EU_AND_CH, EU_MEMBER_STATES, EU_TERRITORIES, ISO_3166_ALPHA2, REGION_SUGGESTIONS } from "./regions.js";
+import {
+  ACCEPTED_USER_ASSIGNED,
+  EEA_NON_EU_AND_CH,
+  EU_MEMBER_STATES,
+  EU_TERRITORIES,
+  ISO_3166_ALPHA2,
+  REGION_SUGGESTIONS,
+} from "./regions.js";
 
 export interface ParseRegionParams {
   /** What the user gave: an ISO 3166-1 alpha-2 country code (any case) or "EU". */

@@ -8,7 +8,9 @@ export interface ParseUsesParams {
   field: string;
 }
 
-/** Validate declared uses; unknown ones are a UsageError naming the field. Returns them de-duplicated, in USES order. */
+/**
+ * Validate declared uses; unknown ones are a UsageError naming the field. Returns them de-duplicated, in USES order.
+ */
 export function parseUses({ values, field }: ParseUsesParams): Use[] {
   const seen = new Set<Use>();
   for (const v of values) {

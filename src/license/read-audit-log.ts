@@ -21,11 +21,15 @@ export async function readAuditLog({ path }: ReadAuditLogParams): Promise<AuditL
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { entries: [], invalidLines: [] };
-    throw new FilesystemError("AUDIT_LOG_READ_FAILED", `Could not read the license audit log ${path} (${code ?? "unknown"}).`, {
-      hint: "Check the file's permissions.",
-      cause: e,
-      details: { path, errno: code ?? null },
-    });
+    throw new FilesystemError(
+      "AUDIT_LOG_READ_FAILED",
+      `Could not read the license audit log ${path} (${code ?? "unknown"}).`,
+      {
+        hint: "Check the file's permissions.",
+        cause: e,
+        details: { path, errno: code ?? null },
+      },
+    );
   }
   const entries: AuditEntry[] = [];
   const invalidLines: number[] = [];
@@ -33,7 +37,8 @@ export async function readAuditLog({ path }: ReadAuditLogParams): Promise<AuditL
     if (line.trim() === "") return;
     try {
       const v: unknown = JSON.parse(line);
-      if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as AuditEntry).model === "string") entries.push(v as AuditEntry);
+      if (v && typeof v === "object" && !Array.isArray(v) && typeof (v as AuditEntry).model === "string")
+        entries.push(v as AuditEntry);
       else invalidLines.push(i + 1);
     } catch {
       invalidLines.push(i + 1);

@@ -73,10 +73,16 @@ export interface LicenseFamily {
   trademark: Rule;
 }
 
-export const VERDICTS = ["permitted", "permitted-with-obligations", "requires-meta-license", "not-permitted"] as const;
-export type Verdict = (typeof VERDICTS)[number];
+export type Verdict = "permitted" | "permitted-with-obligations" | "requires-meta-license" | "not-permitted";
 
-export const USES = ["commercial", "redistribute", "fine-tune", "train-other-llm", "use-outputs-for-other-models", "multimodal"] as const;
+export const USES = [
+  "commercial",
+  "redistribute",
+  "fine-tune",
+  "train-other-llm",
+  "use-outputs-for-other-models",
+  "multimodal",
+] as const;
 export type Use = (typeof USES)[number];
 
 /** ISO 3166-1 alpha-2 code (upper case) or "EU". */

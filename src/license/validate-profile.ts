@@ -24,13 +24,20 @@ export function validateProfile({ value, source }: ValidateProfileParams): OrgPr
     });
   };
   if (!value || typeof value !== "object" || Array.isArray(value)) {
-    throw new UsageError(`Profile ${source} must be a JSON object.`, { code: "INVALID_PROFILE", hint: "See docs/license.md (profile file).", details: { source } });
+    throw new UsageError(`Profile ${source} must be a JSON object.`, {
+      code: "INVALID_PROFILE",
+      hint: "See docs/license.md (profile file).",
+      details: { source },
+    });
   }
   const obj = value as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (key === "$schema" || (PROFILE_FIELDS as readonly string[]).includes(key)) continue;
     const near = PROFILE_FIELDS.find((f) => f.toLowerCase() === key.toLowerCase().replace(/[-_]/g, ""));
-    fail(key, `is not a profile field${near ? ` (did you mean "${near}"?)` : ` (allowed: ${PROFILE_FIELDS.join(", ")})`}`);
+    fail(
+      key,
+      `is not a profile field${near ? ` (did you mean "${near}"?)` : ` (allowed: ${PROFILE_FIELDS.join(", ")})`}`,
+    );
   }
   const out: OrgProfile = {};
   const str = (field: "organization" | "productName" | "derivativeName") => {
@@ -44,7 +51,8 @@ export function validateProfile({ value, source }: ValidateProfileParams): OrgPr
   str("derivativeName");
   const inFile = (f: string) => `"${f}" in ${source}`;
   if (obj.mau !== undefined) out.mau = parseMau({ value: obj.mau, field: inFile("mau") });
-  if (obj.affiliatesMau !== undefined) out.affiliatesMau = parseMau({ value: obj.affiliatesMau, field: inFile("affiliatesMau") });
+  if (obj.affiliatesMau !== undefined)
+    out.affiliatesMau = parseMau({ value: obj.affiliatesMau, field: inFile("affiliatesMau") });
   if (obj.region !== undefined) out.region = parseRegion({ value: obj.region, field: inFile("region") }).code;
   if (obj.endUser !== undefined) {
     if (typeof obj.endUser !== "boolean") fail("endUser", "must be true or false");

@@ -37,7 +37,8 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
   const first = parts[0];
   if (!first) throw new ConversionError("NO_TENSOR_PARTS", `Tensor ${name} has no data.`);
   const concatDim = parts.length === 1 ? 0 : params.concatDim;
-  const shape2 = (t: LazyTensor): [number, number] => (t.shape.length === 1 ? [1, t.shape[0]!] : [t.shape[0]!, t.shape.slice(1).reduce((a, b) => a * b, 1)]);
+  const shape2 = (t: LazyTensor): [number, number] =>
+    t.shape.length === 1 ? [1, t.shape[0]!] : [t.shape[0]!, t.shape.slice(1).reduce((a, b) => a * b, 1)];
   const [firstRows, firstCols] = shape2(first);
   const rows = concatDim === 0 ? parts.reduce((n, p) => n + shape2(p)[0], 0) : firstRows;
   const cols = concatDim === 1 ? parts.reduce((n, p) => n + shape2(p)[1], 0) : firstCols;
@@ -47,9 +48,13 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
     return checkLength(name, first, await first.read(signal));
   }
   if (to === "Q8_0" && cols % 32 !== 0) {
-    throw new ConversionError("Q8_0_ROW_SIZE", `Tensor ${name} has rows of ${cols} values, not a multiple of 32, so it cannot be Q8_0.`, {
-      hint: "Use --dtype f16 or bf16.",
-    });
+    throw new ConversionError(
+      "Q8_0_ROW_SIZE",
+      `Tensor ${name} has rows of ${cols} values, not a multiple of 32, so it cannot be Q8_0.`,
+      {
+        hint: "Use --dtype f16 or bf16.",
+      },
+    );
   }
   // Slices narrower than a Q8_0 block row: assemble f32 first, then quantize whole rows.
   if (to === "Q8_0" && parts.some((p) => shape2(p)[1] % 32 !== 0)) {
@@ -97,9 +102,13 @@ export async function assembleTensor(params: AssembleTensorParams): Promise<Uint
 
 function checkLength(name: string, t: LazyTensor, bytes: Uint8Array): Uint8Array {
   if (bytes.byteLength !== t.byteLength) {
-    throw new ConversionError("TENSOR_SIZE", `Tensor ${name} read ${bytes.byteLength} bytes, expected ${t.byteLength}.`, {
-      hint: "The checkpoint is damaged or incomplete: download it again.",
-    });
+    throw new ConversionError(
+      "TENSOR_SIZE",
+      `Tensor ${name} read ${bytes.byteLength} bytes, expected ${t.byteLength}.`,
+      {
+        hint: "The checkpoint is damaged or incomplete: download it again.",
+      },
+    );
   }
   return bytes;
 }

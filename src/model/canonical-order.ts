@@ -2,7 +2,17 @@
  * Sort key that puts canonical (Meta) tensor names in model order: embeddings, then layers by
  * number in Meta's within-layer order, then the final norm and the output head.
  */
-const WITHIN = ["attention.wq.weight", "attention.wk.weight", "attention.wv.weight", "attention.wo.weight", "feed_forward.w1.weight", "feed_forward.w2.weight", "feed_forward.w3.weight", "attention_norm.weight", "ffn_norm.weight"];
+const WITHIN = [
+  "attention.wq.weight",
+  "attention.wk.weight",
+  "attention.wv.weight",
+  "attention.wo.weight",
+  "feed_forward.w1.weight",
+  "feed_forward.w2.weight",
+  "feed_forward.w3.weight",
+  "attention_norm.weight",
+  "ffn_norm.weight",
+];
 
 export function canonicalOrder(a: string, b: string): number {
   const key = (n: string): [number, number, string] => {

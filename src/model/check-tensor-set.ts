@@ -40,7 +40,11 @@ export function checkTensorSet(params: {
   const hint = `${configName} does not belong to these weights: download the model's files again.`;
   const hd = d.dim / d.nHeads;
   if (!Number.isInteger(hd) || hd % 2 !== 0 || d.nHeads % d.nKvHeads !== 0) {
-    throw new ConversionError("BAD_CONFIG", `${configName}: hidden size ${d.dim}, ${d.nHeads} heads and ${d.nKvHeads} key/value heads do not form whole, even-sized heads.`, { hint });
+    throw new ConversionError(
+      "BAD_CONFIG",
+      `${configName}: hidden size ${d.dim}, ${d.nHeads} heads and ${d.nKvHeads} key/value heads do not form whole, even-sized heads.`,
+      { hint },
+    );
   }
   const byName = new Map<string, readonly number[]>();
   let lastLayer = -1;
@@ -54,7 +58,11 @@ export function checkTensorSet(params: {
     if (m) {
       const layer = Number(m[1]);
       if (layer >= d.nLayers) {
-        throw new ConversionError(code, `${configName} gives ${d.nLayers} layers, but the checkpoint also holds ${shown} (layer ${layer}).`, { hint });
+        throw new ConversionError(
+          code,
+          `${configName} gives ${d.nLayers} layers, but the checkpoint also holds ${shown} (layer ${layer}).`,
+          { hint },
+        );
       }
       lastLayer = Math.max(lastLayer, layer);
     }
@@ -64,11 +72,17 @@ export function checkTensorSet(params: {
     const shape = byName.get(name);
     if (!shape) {
       if (optional) return;
-      const tail = /^layers\./.test(name) ? ` (${configName} gives ${d.nLayers} layers; the checkpoint holds ${lastLayer + 1})` : "";
+      const tail = /^layers\./.test(name)
+        ? ` (${configName} gives ${d.nLayers} layers; the checkpoint holds ${lastLayer + 1})`
+        : "";
       throw new ConversionError("MISSING_TENSOR", `The checkpoint has no ${name}${tail}.`, { hint });
     }
     if (shape.length !== want.length || shape.some((n, i) => n !== want[i])) {
-      throw new ConversionError(code, `${name} has shape [${shape.join(", ")}], but ${configName} implies [${want.join(", ")}] (hidden size ${d.dim}, ${d.nHeads} heads of ${hd}, ${d.nKvHeads} key/value heads, feed-forward ${d.hiddenDim}, vocabulary ${d.vocabSize}).`, { hint });
+      throw new ConversionError(
+        code,
+        `${name} has shape [${shape.join(", ")}], but ${configName} implies [${want.join(", ")}] (hidden size ${d.dim}, ${d.nHeads} heads of ${hd}, ${d.nKvHeads} key/value heads, feed-forward ${d.hiddenDim}, vocabulary ${d.vocabSize}).`,
+        { hint },
+      );
     }
   };
   for (const [name, shape] of Object.entries(GLOBAL_SHAPES)) check(name, shape(d), name === "output.weight");
@@ -81,7 +95,11 @@ export function checkTensorSet(params: {
 
 /** The one refusal for a tensor that is not a Llama weight (both readers use it, so they agree). */
 export function unknownTensorError(name: string): ConversionError {
-  return new ConversionError("UNKNOWN_TENSOR", `The checkpoint holds a tensor ${JSON.stringify(name)}, which is not part of a Llama model; it is refused rather than dropped.`, {
-    hint: "Point at an unmodified Llama checkpoint (adapters, biases and other extra weights are not supported).",
-  });
+  return new ConversionError(
+    "UNKNOWN_TENSOR",
+    `The checkpoint holds a tensor ${JSON.stringify(name)}, which is not part of a Llama model; it is refused rather than dropped.`,
+    {
+      hint: "Point at an unmodified Llama checkpoint (adapters, biases and other extra weights are not supported).",
+    },
+  );
 }

@@ -8,7 +8,9 @@ export type OutDType = "F32" | "F16" | "BF16" | "Q8_0";
 export type InDType = "F32" | "F16" | "BF16";
 
 export interface Caster {
-  /** Re-encode little-endian elements; returns `bytes` itself when nothing changes. Q8_0 needs a multiple of 32 values. */
+  /**
+   * Re-encode little-endian elements; returns `bytes` itself when nothing changes. Q8_0 needs a multiple of 32 values.
+   */
   cast(bytes: Uint8Array, from: InDType, to: OutDType): Uint8Array;
   /** Re-encode into `dest` (exactly the encoded size), avoiding a temporary for the table-driven cases. */
   castInto(bytes: Uint8Array, from: InDType, to: OutDType, dest: Uint8Array): void;
@@ -19,7 +21,9 @@ export interface Caster {
  * path when converting Meta bf16 weights to an f16 GGUF). Tables are built from the formats
  * package's rounding (round-to-nearest-even), so results equal the element-wise functions.
  */
-export function createCaster(params: { /** SIMD bf16 → f16 for buffers inside its memory (loadCastKernel()). */ kernel?: CastKernel } = {}): Caster {
+export function createCaster(
+  params: { /** SIMD bf16 → f16 for buffers inside its memory (loadCastKernel()). */ kernel?: CastKernel } = {},
+): Caster {
   const { kernel } = params;
   // Tables indexed by one 16-bit element, pre-shifted for the low and high half of a u32 so two
   // elements convert per step (about 1.6x faster than one at a time).
@@ -44,7 +48,11 @@ export function createCaster(params: { /** SIMD bf16 → f16 for buffers inside 
     return t;
   };
   const aligned = (bytes: Uint8Array, n: number): Uint8Array => (bytes.byteOffset % n === 0 ? bytes : bytes.slice());
-  const lookupInto = (bytes: Uint8Array, t: { lo: Uint32Array; hi: Uint32Array; one: Uint16Array }, dest: Uint8Array) => {
+  const lookupInto = (
+    bytes: Uint8Array,
+    t: { lo: Uint32Array; hi: Uint32Array; one: Uint16Array },
+    dest: Uint8Array,
+  ) => {
     const src = aligned(bytes, 4);
     const d = dest.byteOffset % 4 === 0 ? dest : new Uint8Array(dest.byteLength);
     const pairs = src.byteLength >>> 2;
@@ -83,13 +91,16 @@ export function createCaster(params: { /** SIMD bf16 → f16 for buffers inside 
     if (to === "Q8_0") return quantizeQ8_0(f32);
     if (to === "F32") return new Uint8Array(f32.buffer, f32.byteOffset, f32.byteLength);
     if (to === "F16" || to === "BF16") return fromFloat32(f32, to);
-    throw new ConversionError("UNSUPPORTED_DTYPE", `Cannot write ${String(to)} elements.`, { hint: "Use --dtype f32, f16, bf16 or q8_0." });
+    throw new ConversionError("UNSUPPORTED_DTYPE", `Cannot write ${String(to)} elements.`, {
+      hint: "Use --dtype f32, f16, bf16 or q8_0.",
+    });
   };
   return {
     cast,
     castInto(bytes, from, to, dest) {
       if (from === "BF16" && to === "F16" && viaKernel(bytes, dest)) return;
-      if ((from === "BF16" && to === "F16") || (from === "F16" && to === "BF16")) return lookupInto(bytes, table(from, to), dest);
+      if ((from === "BF16" && to === "F16") || (from === "F16" && to === "BF16"))
+        return lookupInto(bytes, table(from, to), dest);
       dest.set(cast(bytes, from, to));
     },
   };

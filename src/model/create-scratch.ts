@@ -14,7 +14,9 @@ const PAGE = 65536;
  * per tensor and keeps peak memory flat. With `memory`, the buffer is that WebAssembly memory
  * (so the cast kernel can work in place), falling back to a plain buffer if it cannot grow.
  */
-export function createScratch(params: { /** WebAssembly memory to hand out (the cast kernel's). */ memory?: WasmMemory } = {}): Scratch {
+export function createScratch(
+  params: { /** WebAssembly memory to hand out (the cast kernel's). */ memory?: WasmMemory } = {},
+): Scratch {
   let buf = new ArrayBuffer(0);
   const { memory } = params;
   let wasm = memory !== undefined;

@@ -17,7 +17,12 @@ export interface MetaModelFamily {
 export function describeMetaModel(params: MetaParams): MetaModelFamily {
   const theta = params.ropeTheta ?? 10000;
   if (params.vocabSize >= 128000) {
-    return { family: "llama3", contextLength: params.useScaledRope ? 131072 : 8192, ropeTheta: theta, embeddingSplitDim: 0 };
+    return {
+      family: "llama3",
+      contextLength: params.useScaledRope ? 131072 : 8192,
+      ropeTheta: theta,
+      embeddingSplitDim: 0,
+    };
   }
   if (theta > 10000) return { family: "codellama", contextLength: 16384, ropeTheta: theta, embeddingSplitDim: 1 };
   if (params.normEps === 1e-5) return { family: "llama2", contextLength: 4096, ropeTheta: theta, embeddingSplitDim: 1 };

@@ -25,7 +25,9 @@ export async function detectCheckpoint(params: {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
       // Exit 5 (not-found), as docs/exit-codes.md says for a missing local folder.
-      throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `${dir} does not exist.`, { hint: "Pass the folder of a downloaded model." });
+      throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `${dir} does not exist.`, {
+        hint: "Pass the folder of a downloaded model.",
+      });
     }
     throw new FilesystemError("READ_FAILED", `Cannot read ${dir} (${code ?? "error"}).`, { cause: e });
   }
@@ -42,11 +44,19 @@ export async function detectCheckpoint(params: {
   }
   if (has("config.json") && safetensors) return "hf";
   if (has("config.json") && names.some((n) => /^pytorch_model.*\.bin$/.test(n))) {
-    throw new ConversionError("UNSUPPORTED_INPUT", `${dir} holds pytorch_model*.bin weights; only safetensors snapshots are supported.`, {
-      hint: "Download the repository's *.safetensors files (most Llama repos ship both).",
-    });
+    throw new ConversionError(
+      "UNSUPPORTED_INPUT",
+      `${dir} holds pytorch_model*.bin weights; only safetensors snapshots are supported.`,
+      {
+        hint: "Download the repository's *.safetensors files (most Llama repos ship both).",
+      },
+    );
   }
-  throw new ConversionError("NOT_A_CHECKPOINT", `${dir} is neither a Meta checkpoint (params.json + consolidated.NN.pth) nor a Hugging Face snapshot (config.json + *.safetensors).`, {
-    hint: "Point at the folder of a downloaded model.",
-  });
+  throw new ConversionError(
+    "NOT_A_CHECKPOINT",
+    `${dir} is neither a Meta checkpoint (params.json + consolidated.NN.pth) nor a Hugging Face snapshot (config.json + *.safetensors).`,
+    {
+      hint: "Point at the folder of a downloaded model.",
+    },
+  );
 }

@@ -28,22 +28,34 @@ export async function openHfSource(params: {
     throw new ConversionError("BAD_HF_CONFIG", why, { hint: "Download config.json again.", cause: e });
   }
   if (cfg["model_type"] === "llama4" || cfg["model_type"] === "mllama") {
-    throw new ConversionError("UNSUPPORTED_MODEL", `config.json has model_type "${String(cfg["model_type"])}" (${cfg["model_type"] === "mllama" ? "Llama 3.2 Vision" : "Llama 4"}), which llamagate cannot convert.`, {
-      hint: "Only text-only Llama models (model_type llama) can be converted; download and verify work for this one.",
-    });
+    throw new ConversionError(
+      "UNSUPPORTED_MODEL",
+      `config.json has model_type "${String(cfg["model_type"])}" (${cfg["model_type"] === "mllama" ? "Llama 3.2 Vision" : "Llama 4"}), which llamagate cannot convert.`,
+      {
+        hint: "Only text-only Llama models (model_type llama) can be converted; download and verify work for this one.",
+      },
+    );
   }
   if (cfg["model_type"] !== "llama") {
-    throw new ConversionError("NOT_LLAMA", `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`, {
-      hint: "Point at a Llama model snapshot.",
-    });
+    throw new ConversionError(
+      "NOT_LLAMA",
+      `config.json has model_type ${JSON.stringify(cfg["model_type"])}; only "llama" models can be converted.`,
+      {
+        hint: "Point at a Llama model snapshot.",
+      },
+    );
   }
   const int = (key: string, fallback?: number): number => {
     const v = cfg[key] ?? fallback;
     // 2^31 - 1: every size is stored as a 32-bit integer downstream; larger is no real model.
     if (typeof v !== "number" || !Number.isInteger(v) || v <= 0 || v > 2 ** 31 - 1) {
-      throw new ConversionError("BAD_HF_CONFIG", `config.json: "${key}" must be a positive integer below 2^31 (got ${JSON.stringify(cfg[key])}).`, {
-        hint: "Download config.json again.",
-      });
+      throw new ConversionError(
+        "BAD_HF_CONFIG",
+        `config.json: "${key}" must be a positive integer below 2^31 (got ${JSON.stringify(cfg[key])}).`,
+        {
+          hint: "Download config.json again.",
+        },
+      );
     }
     return v;
   };
@@ -62,7 +74,9 @@ export async function openHfSource(params: {
     normEps: typeof cfg["rms_norm_eps"] === "number" ? (cfg["rms_norm_eps"] as number) : 1e-6,
     ropeTheta: theta,
     contextLength: int("max_position_embeddings", 2048),
-    ...(scaling && (scaling["rope_type"] ?? scaling["type"]) === "llama3" ? { ropeScaling: readLlama3Scaling(scaling) } : {}),
+    ...(scaling && (scaling["rope_type"] ?? scaling["type"]) === "llama3"
+      ? { ropeScaling: readLlama3Scaling(scaling) }
+      : {}),
     ...(cfg["tie_word_embeddings"] === true ? { tieWordEmbeddings: true } : {}),
   };
   const st = await openSafetensors({ path: dir, ...(signal ? { signal } : {}) });
@@ -76,32 +90,51 @@ export async function openHfSource(params: {
         throw unknownTensorError(t.name);
       }
       if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
-        throw new ConversionError("UNSUPPORTED_DTYPE", `Tensor ${t.name} is ${t.dtype}; only F32, F16 and BF16 weights can be converted.`, {
-          hint: "Quantized or integer checkpoints cannot be converted; use the original float weights.",
-        });
+        throw new ConversionError(
+          "UNSUPPORTED_DTYPE",
+          `Tensor ${t.name} is ${t.dtype}; only F32, F16 and BF16 weights can be converted.`,
+          {
+            hint: "Quantized or integer checkpoints cannot be converted; use the original float weights.",
+          },
+        );
       }
       tensors.push({ canonical, shape: [...t.shape], dtype: t.dtype, parts: [t], concatDim: 0 });
     }
     if (!tensors.some((t) => t.canonical === "tok_embeddings.weight")) {
-      throw new ConversionError("NOT_LLAMA", `${dir} has no model.embed_tokens.weight; it does not look like a Llama checkpoint.`, {
-        hint: "Point at a Llama model snapshot.",
-      });
+      throw new ConversionError(
+        "NOT_LLAMA",
+        `${dir} has no model.embed_tokens.weight; it does not look like a Llama checkpoint.`,
+        {
+          hint: "Point at a Llama model snapshot.",
+        },
+      );
     }
     checkTensorSet({
-      tensors: tensors.map((t) => ({ canonical: t.canonical, shape: t.shape, name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical })),
+      tensors: tensors.map((t) => ({
+        canonical: t.canonical,
+        shape: t.shape,
+        name: mapTensorName({ name: t.canonical, from: "meta", to: "hf" }) ?? t.canonical,
+      })),
       dims,
       configName: "config.json",
     });
     const headDim = cfg["head_dim"];
     if (headDim !== undefined && headDim !== null && headDim !== dims.dim / dims.nHeads) {
-      throw new ConversionError("UNSUPPORTED_CONFIG", `config.json: head_dim ${JSON.stringify(headDim)} differs from hidden_size / num_attention_heads (${dims.dim / dims.nHeads}); such models are not supported.`, {
-        hint: "Only Llama models whose head size is hidden_size / num_attention_heads can be converted.",
-      });
+      throw new ConversionError(
+        "UNSUPPORTED_CONFIG",
+        `config.json: head_dim ${JSON.stringify(headDim)} differs from hidden_size / num_attention_heads (${dims.dim / dims.nHeads}); such models are not supported.`,
+        {
+          hint: "Only Llama models whose head size is hidden_size / num_attention_heads can be converted.",
+        },
+      );
     }
     const tokenizerPath = await findTokenizer({ dir, searchParent: false });
     const chatTemplate = await readChatTemplate(join(dir, "tokenizer_config.json"));
     const tokenizerJson = join(dir, "tokenizer.json");
-    const hasTokenizerJson = await stat(tokenizerJson).then((s) => s.isFile(), () => false);
+    const hasTokenizerJson = await stat(tokenizerJson).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     const tiktoken = dims.vocabSize >= 128000 && hasTokenizerJson;
     return {
       kind: "hf",
@@ -127,7 +160,8 @@ export async function openHfSource(params: {
 /** transformers' rope_scaling {rope_type: llama3, factor, low/high_freq_factor, original_max_position_embeddings}. */
 function readLlama3Scaling(s: Record<string, unknown>): RopeScaling {
   const d = llama3RopeScaling();
-  const num = (k: string, fallback: number) => (typeof s[k] === "number" && Number.isFinite(s[k]) ? (s[k] as number) : fallback);
+  const num = (k: string, fallback: number) =>
+    typeof s[k] === "number" && Number.isFinite(s[k]) ? (s[k] as number) : fallback;
   return {
     factor: num("factor", d.factor),
     lowFreqFactor: num("low_freq_factor", d.lowFreqFactor),

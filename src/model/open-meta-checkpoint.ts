@@ -37,14 +37,17 @@ export interface OpenMetaCheckpointParams {
  */
 export async function openMetaCheckpoint(params: OpenMetaCheckpointParams): Promise<MetaCheckpoint> {
   const { dir, signal } = params;
-  const openShard = params.openShard ?? ((path: string, s?: AbortSignal) => openPth({ path, ...(s ? { signal: s } : {}) }));
+  const openShard =
+    params.openShard ?? ((path: string, s?: AbortSignal) => openPth({ path, ...(s ? { signal: s } : {}) }));
   const metaParams = await readMetaParams({ dir });
   const family = describeMetaModel(metaParams);
   let names: string[];
   try {
     names = await readdir(dir);
   } catch (e) {
-    throw new FilesystemError("READ_FAILED", `Cannot list ${dir}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, { cause: e });
+    throw new FilesystemError("READ_FAILED", `Cannot list ${dir}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, {
+      cause: e,
+    });
   }
   const shardNames = names.filter((n) => /^consolidated\.\d+\.pth$/.test(n)).sort();
   if (shardNames.length === 0) {
@@ -54,9 +57,13 @@ export async function openMetaCheckpoint(params: OpenMetaCheckpointParams): Prom
   }
   shardNames.forEach((n, i) => {
     if (Number(n.split(".")[1]) !== i) {
-      throw new ConversionError("MISSING_SHARD", `Shard consolidated.${String(i).padStart(2, "0")}.pth is missing (found ${shardNames.join(", ")}).`, {
-        hint: "Download every consolidated.NN.pth file of the model.",
-      });
+      throw new ConversionError(
+        "MISSING_SHARD",
+        `Shard consolidated.${String(i).padStart(2, "0")}.pth is missing (found ${shardNames.join(", ")}).`,
+        {
+          hint: "Download every consolidated.NN.pth file of the model.",
+        },
+      );
     }
   });
   const shardPaths = shardNames.map((n) => join(dir, n));
@@ -73,9 +80,13 @@ export async function openMetaCheckpoint(params: OpenMetaCheckpointParams): Prom
     const hiddenDim = computeHiddenDim(metaParams);
     const w1 = tensors.find((t) => t.canonical === "layers.0.feed_forward.w1.weight");
     if (w1 && w1.shape[0] !== hiddenDim) {
-      throw new ConversionError("PARAMS_MISMATCH", `params.json gives a feed-forward width of ${hiddenDim}, but layers.0.feed_forward.w1.weight has ${w1.shape[0]} rows.`, {
-        hint: "params.json does not belong to these weights: download it again.",
-      });
+      throw new ConversionError(
+        "PARAMS_MISMATCH",
+        `params.json gives a feed-forward width of ${hiddenDim}, but layers.0.feed_forward.w1.weight has ${w1.shape[0]} rows.`,
+        {
+          hint: "params.json does not belong to these weights: download it again.",
+        },
+      );
     }
     return { params: metaParams, family, hiddenDim, shardPaths, tensors, close: closeAll };
   } catch (e) {
@@ -93,15 +104,23 @@ function mergePlan(shards: TensorSource[], shardNames: string[], embeddingSplitD
     // Buffers Meta's own loader ignores (strict=False): rope.freqs and its Llama 1 variants.
     if (t0.name.endsWith("rope.freqs")) continue;
     if (!FLOAT_DTYPES.includes(t0.dtype)) {
-      throw new ConversionError("UNSUPPORTED_DTYPE", `Tensor ${t0.name} in ${shardNames[0]} is ${t0.dtype}; only F32, F16 and BF16 weights can be converted.`, {
-        hint: "This does not look like a Llama checkpoint of float weights.",
-      });
+      throw new ConversionError(
+        "UNSUPPORTED_DTYPE",
+        `Tensor ${t0.name} in ${shardNames[0]} is ${t0.dtype}; only F32, F16 and BF16 weights can be converted.`,
+        {
+          hint: "This does not look like a Llama checkpoint of float weights.",
+        },
+      );
     }
     const parts = shards.map((s, i) => {
       const t = s.get(t0.name);
       if (!t) throw disagree(`${shardNames[i]} has no tensor ${t0.name}, which ${shardNames[0]} has`);
-      if (t.dtype !== t0.dtype) throw disagree(`${t0.name} is ${t0.dtype} in ${shardNames[0]} but ${t.dtype} in ${shardNames[i]}`);
-      if (t.shape.length !== t0.shape.length) throw disagree(`${t0.name} has ${t0.shape.length} dimensions in ${shardNames[0]} but ${t.shape.length} in ${shardNames[i]}`);
+      if (t.dtype !== t0.dtype)
+        throw disagree(`${t0.name} is ${t0.dtype} in ${shardNames[0]} but ${t.dtype} in ${shardNames[i]}`);
+      if (t.shape.length !== t0.shape.length)
+        throw disagree(
+          `${t0.name} has ${t0.shape.length} dimensions in ${shardNames[0]} but ${t.shape.length} in ${shardNames[i]}`,
+        );
       return t;
     });
     const dim = shards.length === 1 ? null : metaSplitDim(t0.name, t0.shape.length, embeddingSplitDim);
@@ -109,12 +128,20 @@ function mergePlan(shards: TensorSource[], shardNames: string[], embeddingSplitD
     parts.forEach((t, i) => {
       t.shape.forEach((d, k) => {
         if (k !== dim && d !== t0.shape[k]) {
-          throw disagree(`${t0.name} has shape [${t0.shape.join(", ")}] in ${shardNames[0]} but [${t.shape.join(", ")}] in ${shardNames[i]}`);
+          throw disagree(
+            `${t0.name} has shape [${t0.shape.join(", ")}] in ${shardNames[0]} but [${t.shape.join(", ")}] in ${shardNames[i]}`,
+          );
         }
       });
       if (dim !== null && i > 0) shape[dim]! += t.shape[dim]!;
     });
-    out.push({ canonical: t0.name, shape, dtype: t0.dtype, parts: dim === null ? [parts[0]!] : parts, concatDim: dim ?? 0 });
+    out.push({
+      canonical: t0.name,
+      shape,
+      dtype: t0.dtype,
+      parts: dim === null ? [parts[0]!] : parts,
+      concatDim: dim ?? 0,
+    });
   }
   for (let i = 1; i < shards.length; i++) {
     for (const t of shards[i]!.tensors) {

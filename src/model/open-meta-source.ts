@@ -24,23 +24,35 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
     const p = ck.params;
     const embed = ck.tensors.find((t) => t.canonical === "tok_embeddings.weight");
     if (!embed || embed.shape.length !== 2 || embed.shape[1] !== p.dim) {
-      throw new ConversionError("NOT_LLAMA", `The checkpoint has no tok_embeddings.weight of width ${p.dim}; it does not look like a Llama model.`, {
-        hint: "Point at a Meta Llama model folder (params.json + consolidated.NN.pth).",
-      });
+      throw new ConversionError(
+        "NOT_LLAMA",
+        `The checkpoint has no tok_embeddings.weight of width ${p.dim}; it does not look like a Llama model.`,
+        {
+          hint: "Point at a Meta Llama model folder (params.json + consolidated.NN.pth).",
+        },
+      );
     }
     const vocabSize = embed.shape[0]!;
     if (p.vocabSize > 0 && p.vocabSize !== vocabSize) {
-      throw new ConversionError("PARAMS_MISMATCH", `params.json says vocab_size ${p.vocabSize}, but tok_embeddings.weight has ${vocabSize} rows.`, {
-        hint: "params.json does not belong to these weights: download it again.",
-      });
+      throw new ConversionError(
+        "PARAMS_MISMATCH",
+        `params.json says vocab_size ${p.vocabSize}, but tok_embeddings.weight has ${vocabSize} rows.`,
+        {
+          hint: "params.json does not belong to these weights: download it again.",
+        },
+      );
     }
     const hd = p.dim / p.nHeads;
     for (const t of ck.tensors) {
       // q/k permutation moves rows within heads: every shard must hold whole heads.
       if (/\.attention\.w[qk]\.weight$/.test(t.canonical) && t.parts.some((part) => (part.shape[0] ?? 0) % hd !== 0)) {
-        throw new ConversionError("SHARD_MISMATCH", `${t.canonical} is split across shards in pieces that are not whole ${hd}-row heads.`, {
-          hint: "params.json (n_heads / n_kv_heads) does not match these weights.",
-        });
+        throw new ConversionError(
+          "SHARD_MISMATCH",
+          `${t.canonical} is split across shards in pieces that are not whole ${hd}-row heads.`,
+          {
+            hint: "params.json (n_heads / n_kv_heads) does not match these weights.",
+          },
+        );
       }
     }
     checkTensorSet({
@@ -51,7 +63,12 @@ export async function openMetaSource(params: OpenMetaSourceParams): Promise<Sour
     const tokenizerPath = await findTokenizer({ dir: params.dir, searchParent: true });
     const llama3 = ck.family.family === "llama3";
     const version = llama3
-      ? detectLlama3Version({ folderName: basename(params.dir), useScaledRope: p.useScaledRope === true, dim: p.dim, override: params.llamaVersion })
+      ? detectLlama3Version({
+          folderName: basename(params.dir),
+          useScaledRope: p.useScaledRope === true,
+          dim: p.dim,
+          override: params.llamaVersion,
+        })
       : undefined;
     const release = version ? llama3Release(version, p.dim) : undefined;
     return {

@@ -76,17 +76,23 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   const log = params.auditLogPath ? await readAuditLog({ path: params.auditLogPath }) : { entries: [] };
   const recorded = [...log.entries]
     .reverse()
-    .find((e) => e.licenseFamily === family.id && e.licenseVersion === family.version && (!BLOCKING.includes(e.verdict) || e.override));
+    .find(
+      (e) =>
+        e.licenseFamily === family.id &&
+        e.licenseVersion === family.version &&
+        (!BLOCKING.includes(e.verdict) || e.override),
+    );
 
   // Explicit params > profile > the declaration recorded with an earlier acceptance.
-  const pick = <T>(a: T | undefined, b: T | undefined, c: T | undefined) => (a !== undefined ? a : b !== undefined ? b : c);
+  const pick = <T>(a: T | undefined, b: T | undefined, c: T | undefined) =>
+    a !== undefined ? a : b !== undefined ? b : c;
   const mau = pick<number | string>(params.mau, profile.mau, recorded?.mau);
   if (mau === undefined) {
     throw new LicenseBlockedError(
       "LICENSE_INPUT_REQUIRED",
       `The license check for ${model.name} needs your organisation's monthly active users, and no acceptance of the ${family.name} is recorded.`,
       {
-        hint: "Pass --mau N (add --affiliates-mau N for affiliates) and --accept-license, or --profile FILE with \"mau\".",
+        hint: 'Pass --mau N (add --affiliates-mau N for affiliates) and --accept-license, or --profile FILE with "mau".',
         details: { model: model.name, licenseFamily: family.id, missing: ["mau"] },
       },
     );
@@ -107,7 +113,10 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
     });
   } catch (e) {
     if (isLlamagateError(e) && e.code === "REGION_REQUIRED") {
-      throw new LicenseBlockedError("LICENSE_INPUT_REQUIRED", e.message, { hint: e.hint, details: { ...e.details, missing: ["region"] } });
+      throw new LicenseBlockedError("LICENSE_INPUT_REQUIRED", e.message, {
+        hint: e.hint,
+        details: { ...e.details, missing: ["region"] },
+      });
     }
     throw e;
   }
@@ -116,7 +125,14 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   if (BLOCKING.includes(evaluation.verdict) && !override) throw blockedError(evaluation);
 
   if (!params.acceptLicense && recorded && !override) {
-    return { verdict: evaluation.verdict, evaluation, acceptance: { via: "recorded", time: recorded.time, user: recorded.user }, auditEntry: null, overridden: null, mauSource };
+    return {
+      verdict: evaluation.verdict,
+      evaluation,
+      acceptance: { via: "recorded", time: recorded.time, user: recorded.user },
+      auditEntry: null,
+      overridden: null,
+      mauSource,
+    };
   }
   const accepted = await acceptLicense({
     evaluation,
@@ -132,10 +148,14 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
     now: params.now,
   });
   if (!accepted.accepted && accepted.reason === "declined") {
-    throw new LicenseBlockedError("LICENSE_DECLINED", `You did not accept the ${family.name}; ${model.name} was not fetched.`, {
-      hint: "Run again and accept, or pass --accept-license.",
-      details: { model: model.name, licenseFamily: family.id },
-    });
+    throw new LicenseBlockedError(
+      "LICENSE_DECLINED",
+      `You did not accept the ${family.name}; ${model.name} was not fetched.`,
+      {
+        hint: "Run again and accept, or pass --accept-license.",
+        details: { model: model.name, licenseFamily: family.id },
+      },
+    );
   }
   if (!accepted.accepted) {
     throw new LicenseBlockedError(

@@ -19,7 +19,11 @@ export const llamaSmokeStage: SmokeStage = async function* (p) {
       return result;
     }
     const e = r.value;
-    if (e.type === "backend") yield { type: "smoke-phase", phase: `backend: ${e.backend}${e.device ? ` (${e.device})` : ""}${e.note ? `; ${e.note}` : ""}` };
+    if (e.type === "backend")
+      yield {
+        type: "smoke-phase",
+        phase: `backend: ${e.backend}${e.device ? ` (${e.device})` : ""}${e.note ? `; ${e.note}` : ""}`,
+      };
     else if (e.type === "loaded") yield { type: "smoke-phase", phase: "generate" };
     else if (e.type === "token") yield { type: "smoke-token", index: e.index, text: e.text };
     else if (e.type === "reference" && e.phase === "start") yield { type: "smoke-phase", phase: "reference" };

@@ -93,7 +93,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       report.license = { verdict: g.verdict, model: model.name };
     };
     const engine = { ...p.engine, signal: p.signal };
-    let pipelineOutputs: string[] = [];
+    const pipelineOutputs: string[] = [];
     let pipelineConverted = false;
     try {
       if (spec.source === "meta" || spec.source === "hf") {

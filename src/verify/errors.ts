@@ -2,7 +2,12 @@ import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
 
 /** A checklist file is malformed or names a path outside its folder. */
 export class ChecklistError extends LlamagateError {
-  constructor(code: "CHECKLIST_MALFORMED" | "CHECKLIST_UNSAFE_PATH" | "CHECKLIST_HTML" | "CHECKLIST_EMPTY" | "CHECKLIST_TOO_LARGE", message: string, options: LlamagateErrorOptions = {}) {
+  constructor(
+    code:
+      "CHECKLIST_MALFORMED" | "CHECKLIST_UNSAFE_PATH" | "CHECKLIST_HTML" | "CHECKLIST_EMPTY" | "CHECKLIST_TOO_LARGE",
+    message: string,
+    options: LlamagateErrorOptions = {},
+  ) {
     super(code, "integrity", message, {
       hint:
         code === "CHECKLIST_UNSAFE_PATH"

@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 
 /** File names `verify` treats as md5 checklists (Meta's names). */
-export const CHECKLIST_NAMES: readonly string[] = ["checklist.chk", "tokenizer_checklist.chk"];
+const CHECKLIST_NAMES: readonly string[] = ["checklist.chk", "tokenizer_checklist.chk"];
 
 /**
  * Every checklist under `dir` (recursive, sorted, hidden folders and symlinked folders skipped),
@@ -20,7 +20,8 @@ export async function findChecklists(params: { dir: string; signal?: AbortSignal
       if (e.isFile() && CHECKLIST_NAMES.includes(e.name)) out.push(p);
     }
     for (const e of entries) {
-      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules") await walk(join(d, e.name), depth + 1);
+      if (e.isDirectory() && !e.name.startsWith(".") && e.name !== "node_modules")
+        await walk(join(d, e.name), depth + 1);
     }
   };
   await walk(params.dir, 0);

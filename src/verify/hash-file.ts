@@ -19,7 +19,12 @@ export async function hashFile(params: {
   const { size } = await stat(params.path);
   const pool = params.pool ?? createHashPool({ size: 1 });
   try {
-    return await pool.hashFile({ path: params.path, size, algorithms: params.algorithms ?? ["md5"], signal: params.signal });
+    return await pool.hashFile({
+      path: params.path,
+      size,
+      algorithms: params.algorithms ?? ["md5"],
+      signal: params.signal,
+    });
   } finally {
     if (!params.pool) await pool.close();
   }

@@ -29,7 +29,12 @@ export interface HashPool {
   /** Start hashing a file. `gitSize` (the file's full size) is required for "git-sha1". */
   session(params: { algorithms: readonly HashAlgorithm[]; gitSize?: number }): HashSession;
   /** Hash a whole file (size read by the caller or by stat). Abort stops it within one 64 MiB slice. */
-  hashFile(params: { path: string; size: number; algorithms: readonly HashAlgorithm[]; signal?: AbortSignal }): Promise<HashResult>;
+  hashFile(params: {
+    path: string;
+    size: number;
+    algorithms: readonly HashAlgorithm[];
+    signal?: AbortSignal;
+  }): Promise<HashResult>;
   /** Stop the workers. */
   close(): Promise<void>;
 }
@@ -50,10 +55,12 @@ interface SessionState {
 }
 
 /** Create a pool of `size` hashing workers (default: available cores, at most 8). */
-export function createHashPool(params: {
-  /** Number of worker threads. @default min(8, availableParallelism()) */
-  size?: number;
-} = {}): HashPool {
+export function createHashPool(
+  params: {
+    /** Number of worker threads. @default min(8, availableParallelism()) */
+    size?: number;
+  } = {},
+): HashPool {
   const size = Math.max(1, params.size ?? Math.min(8, availableParallelism()));
   const workers: { worker: Worker; sessions: Map<number, SessionState> }[] = [];
   let nextId = 1;
@@ -66,24 +73,35 @@ export function createHashPool(params: {
 
   for (let i = 0; i < size; i++) {
     // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 } });
-    const entry = { worker, sessions: new Map<number, SessionState>() };
-    worker.on("message", (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
-      const s = entry.sessions.get(m.id);
-      if (!s) return;
-      if (m.t === "fed") {
-        s.hashedUpTo = m.upTo!;
-        s.waiters = s.waiters.filter((w) => (w.upTo <= s.hashedUpTo ? (w.resolve(), false) : true));
-      } else if (m.t === "digest") {
-        entry.sessions.delete(m.id);
-        s.digest?.resolve(m.hashes!);
-      } else if (m.t === "error") {
-        entry.sessions.delete(m.id);
-        failSession(s, hashReadError(m.code, m.message));
-      }
+    const worker = new Worker(HASH_WORKER_SOURCE, {
+      eval: true,
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
+    const entry = { worker, sessions: new Map<number, SessionState>() };
+    worker.on(
+      "message",
+      (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
+        const s = entry.sessions.get(m.id);
+        if (!s) return;
+        if (m.t === "fed") {
+          s.hashedUpTo = m.upTo!;
+          s.waiters = s.waiters.filter((w) => (w.upTo <= s.hashedUpTo ? (w.resolve(), false) : true));
+        } else if (m.t === "digest") {
+          entry.sessions.delete(m.id);
+          s.digest?.resolve(m.hashes!);
+        } else if (m.t === "error") {
+          entry.sessions.delete(m.id);
+          failSession(s, hashReadError(m.code, m.message));
+        }
+      },
+    );
     worker.on("error", (e) => failAll(entry.sessions, e));
-    worker.on("exit", () => failAll(entry.sessions, new LlamagateError("HASH_WORKER_EXIT", "internal", "A hashing worker stopped unexpectedly.")));
+    worker.on("exit", () =>
+      failAll(
+        entry.sessions,
+        new LlamagateError("HASH_WORKER_EXIT", "internal", "A hashing worker stopped unexpectedly."),
+      ),
+    );
     workers.push(entry);
   }
 
@@ -110,7 +128,12 @@ export function createHashPool(params: {
       },
       feed(path, start, end) {
         if (ended || end <= start) return;
-        if (start !== fedUpTo) throw new LlamagateError("HASH_FEED_GAP", "internal", `Hash feed out of order (at ${fedUpTo}, got ${start}).`);
+        if (start !== fedUpTo)
+          throw new LlamagateError(
+            "HASH_FEED_GAP",
+            "internal",
+            `Hash feed out of order (at ${fedUpTo}, got ${start}).`,
+          );
         fedUpTo = end;
         entry.worker.postMessage({ t: "feed", id, path, start, end });
       },
@@ -167,8 +190,16 @@ function failSession(s: SessionState, e: unknown): void {
 }
 
 function hashReadError(code: string | undefined, message: string | undefined): LlamagateError {
-  if (code === "ESHORT") return new LlamagateError("FILE_CHANGED", "integrity", "A file became shorter while it was being hashed.", { hint: "Make sure no other program writes to the download folder, then run again." });
-  return new LlamagateError(code === "ENOENT" || code === "EACCES" ? `READ_${code}` : "HASH_READ", code === "EACCES" ? "filesystem" : "integrity", `Could not read a file for hashing (${code ?? message}).`, {
-    hint: "Check that the file exists and is readable.",
-  });
+  if (code === "ESHORT")
+    return new LlamagateError("FILE_CHANGED", "integrity", "A file became shorter while it was being hashed.", {
+      hint: "Make sure no other program writes to the download folder, then run again.",
+    });
+  return new LlamagateError(
+    code === "ENOENT" || code === "EACCES" ? `READ_${code}` : "HASH_READ",
+    code === "EACCES" ? "filesystem" : "integrity",
+    `Could not read a file for hashing (${code ?? message}).`,
+    {
+      hint: "Check that the file exists and is readable.",
+    },
+  );
 }

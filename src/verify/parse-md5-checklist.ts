@@ -34,7 +34,7 @@ export function parseMd5Checklist(params: {
   const body = text.replace(/^\ufeff/, "");
   // Line by line with indexOf: no array of every line (a checklist of millions of empty lines stays cheap).
   let lineNo = 0;
-  for (let at = 0; at <= body.length; ) {
+  for (let at = 0; at <= body.length;) {
     let nl = body.indexOf("\n", at);
     if (nl < 0) nl = body.length;
     const raw = body.slice(at, nl).replace(/\r$/, "");
@@ -42,7 +42,12 @@ export function parseMd5Checklist(params: {
     const i = lineNo++;
     if (raw.trim() === "" || raw.trimStart().startsWith("#")) continue;
     const m = LINE.exec(raw);
-    if (!m) throw new ChecklistError("CHECKLIST_MALFORMED", `${name} line ${i + 1} is not an md5sum line ("<md5>  <path>").`, { details: { checklist: name, line: i + 1 } });
+    if (!m)
+      throw new ChecklistError(
+        "CHECKLIST_MALFORMED",
+        `${name} line ${i + 1} is not an md5sum line ("<md5>  <path>").`,
+        { details: { checklist: name, line: i + 1 } },
+      );
     const path = m[3]!.replace(/^(?:\.\/)+/, "");
     const parts = path.split("/");
     if (
@@ -52,9 +57,13 @@ export function parseMd5Checklist(params: {
       /[\\\0]/.test(path) ||
       parts.some((p) => p === ".." || p === "." || p === "")
     ) {
-      throw new ChecklistError("CHECKLIST_UNSAFE_PATH", `${name} line ${i + 1} names a path outside its folder; refusing to use the checklist.`, {
-        details: { checklist: name, line: i + 1 },
-      });
+      throw new ChecklistError(
+        "CHECKLIST_UNSAFE_PATH",
+        `${name} line ${i + 1} names a path outside its folder; refusing to use the checklist.`,
+        {
+          details: { checklist: name, line: i + 1 },
+        },
+      );
     }
     entries.push({ md5: m[1]!.toLowerCase(), path, binary: m[2] === "*", line: i + 1 });
   }

@@ -5,7 +5,10 @@ import { createHashPool, type HashPool } from "./hash-pool.js";
 import { findChecklists } from "./find-checklists.js";
 import { readMd5Checklist } from "./read-md5-checklist.js";
 
-/** Outcome of one checklist line, like `md5sum -c`: OK, FAILED (hash differs), MISSING, UNREADABLE (open or read failed). */
+/**
+ * Outcome of one checklist line, like `md5sum -c`: OK, FAILED (hash differs), MISSING, UNREADABLE (open or read
+ * failed).
+ */
 export type VerifyStatus = "OK" | "FAILED" | "MISSING" | "UNREADABLE";
 
 export interface VerifyFileResult {
@@ -65,9 +68,14 @@ export async function verifyChecklists(params: {
   const dir = single ? dirname(params.dir) : params.dir;
   const checklists = single ? [params.dir] : await findChecklists({ dir, signal: params.signal });
   if (checklists.length === 0) {
-    throw new LlamagateError("NO_CHECKLISTS", "not-found", `No checklist.chk or tokenizer_checklist.chk under ${dir}.`, {
-      hint: "Point verify at a folder made by llamagate download or Meta's download.sh.",
-    });
+    throw new LlamagateError(
+      "NO_CHECKLISTS",
+      "not-found",
+      `No checklist.chk or tokenizer_checklist.chk under ${dir}.`,
+      {
+        hint: "Point verify at a folder made by llamagate download or Meta's download.sh.",
+      },
+    );
   }
   const rel = (p: string) => relative(dir, p).split(sep).join("/");
   const jobs: { abs: string; result: VerifyFileResult }[] = [];
@@ -81,7 +89,14 @@ export async function verifyChecklists(params: {
   }
 
   if (params.onPlan) {
-    const sizes = await Promise.all(jobs.map((j) => stat(j.abs).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    const sizes = await Promise.all(
+      jobs.map((j) =>
+        stat(j.abs).then(
+          (s) => (s.isFile() ? s.size : 0),
+          () => 0,
+        ),
+      ),
+    );
     params.onPlan({ files: jobs.length, bytes: sizes.reduce((a, b) => a + b, 0) });
   }
   const pool = params.pool ?? createHashPool({});
@@ -108,10 +123,22 @@ export async function verifyChecklists(params: {
     missing: files.filter((f) => f.status === "MISSING").length,
     unreadable: files.filter((f) => f.status === "UNREADABLE").length,
   };
-  return { dir, checklists: checklists.map(rel), files, counts, ok: counts.ok === files.length, seconds: (performance.now() - t0) / 1000 };
+  return {
+    dir,
+    checklists: checklists.map(rel),
+    files,
+    counts,
+    ok: counts.ok === files.length,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
-async function checkOne(abs: string, base: VerifyFileResult, pool: HashPool, signal?: AbortSignal): Promise<VerifyFileResult> {
+async function checkOne(
+  abs: string,
+  base: VerifyFileResult,
+  pool: HashPool,
+  signal?: AbortSignal,
+): Promise<VerifyFileResult> {
   let size: number;
   try {
     const s = await stat(abs);

@@ -28,7 +28,12 @@ const PARAMS = { dim: 64, multiple_of: 32, n_heads: 4, n_layers: 2, norm_eps: 1e
  * release in download.sh's exact layout: LICENSE, USE_POLICY.md, a tokenizer,
  * params.json, pseudo-random consolidated.NN.pth shards, and checklists holding the real md5 of each file.
  */
-export async function generateFakeRelease({ root, models, shardBytes = 2 << 20, seed = "llamagate-demo" }: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
+export async function generateFakeRelease({
+  root,
+  models,
+  shardBytes = 2 << 20,
+  seed = "llamagate-demo",
+}: GenerateFakeReleaseParams): Promise<GeneratedRelease> {
   const plan = buildMetaPlan({ models, dir: root });
   const md5s = new Map<string, string>();
   // Relative path on the CDN → size (the remote folder differs from the local one for Llama 3.0).
@@ -44,7 +49,9 @@ export async function generateFakeRelease({ root, models, shardBytes = 2 << 20, 
   }
   for (const c of plan.checklists) {
     const covered = plan.files.filter((f) => f.checklist === c.path);
-    const text = covered.map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`).join("");
+    const text = covered
+      .map((f) => `${md5s.get(f.path)}  ${c.folder ? f.path.slice(c.folder.length + 1) : f.path}\n`)
+      .join("");
     await mkdir(dirname(served(c.path)), { recursive: true });
     await writeFile(served(c.path), text);
     files[remote.get(c.path)!] = Buffer.byteLength(text);

@@ -60,8 +60,20 @@ export function exampleHub(): { repos: HubRepoSpec[]; tokens: HubTokenSpec[] } {
     { token: TOKENS.noAccess, user: "bob", role: "read" },
     { token: TOKENS.pending, user: "carol", role: "write", access: { [GATED_REPO]: "pending" } },
     { token: TOKENS.rejected, user: "dave", role: "read", access: { [GATED_REPO]: "rejected" } },
-    { token: TOKENS.fineGrainedNoGated, user: "erin", role: "fineGrained", canReadGatedRepos: false, access: { [GATED_REPO]: "granted" } },
-    { token: TOKENS.fineGrainedGated, user: "frank", role: "fineGrained", canReadGatedRepos: true, access: { [GATED_REPO]: "granted" } },
+    {
+      token: TOKENS.fineGrainedNoGated,
+      user: "erin",
+      role: "fineGrained",
+      canReadGatedRepos: false,
+      access: { [GATED_REPO]: "granted" },
+    },
+    {
+      token: TOKENS.fineGrainedGated,
+      user: "frank",
+      role: "fineGrained",
+      canReadGatedRepos: true,
+      access: { [GATED_REPO]: "granted" },
+    },
   ];
   return { repos: [publicRepo, gatedRepo], tokens };
 }

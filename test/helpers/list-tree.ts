@@ -1,4 +1,7 @@
-/** Every entry under a folder, as "path", "path/" (folder) or "path -> target" (symlink), sorted; for exact-tree assertions. */
+/**
+ * Every entry under a folder, as "path", "path/" (folder) or "path -> target" (symlink), sorted; for exact-tree
+ * assertions.
+ */
 import { lstat, readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 

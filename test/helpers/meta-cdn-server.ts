@@ -8,7 +8,7 @@ import { runCli, type CliRun } from "./run-cli.js";
 export type { CliRun };
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { findModel } from "../../src/catalog/find-model.js";
 import { serveSignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { startFaultProxy, type CdnFault, type ProxyRequestRecord } from "./fault-proxy.js";
@@ -44,10 +44,19 @@ export interface MetaCdn {
   close(): Promise<void>;
 }
 
-export async function startMetaCdn(opts: { models: string[]; shardBytes?: number; maxGetsPerPath?: number }): Promise<MetaCdn> {
+export async function startMetaCdn(opts: {
+  models: string[];
+  shardBytes?: number;
+  maxGetsPerPath?: number;
+}): Promise<MetaCdn> {
   const work = await mkdtemp(join(tmpdir(), "llamagate-meta-test-"));
   const root = join(work, "cdn");
-  const release = await generateFakeRelease({ root, models: opts.models.map((name) => findModel({ name })), shardBytes: opts.shardBytes ?? 300_000, seed: "test" });
+  const release = await generateFakeRelease({
+    root,
+    models: opts.models.map((name) => findModel({ name })),
+    shardBytes: opts.shardBytes ?? 300_000,
+    seed: "test",
+  });
   const queued = new Map<string, CdnFault[]>();
   const forever = new Map<string, CdnFault>();
   const real = await serveSignedCdn({ root, secret: TEST_SECRET, keyPairId: TEST_KEY_PAIR_ID });
@@ -69,7 +78,8 @@ export async function startMetaCdn(opts: { models: string[]; shardBytes?: number
     root,
     work,
     files: release.files,
-    url: (expiresAt = new Date(Date.now() + 24 * 3600_000)) => cdn.signUrl({ expiresAt, downloadRequestId: TEST_DOWNLOAD_REQUEST_ID }),
+    url: (expiresAt = new Date(Date.now() + 24 * 3600_000)) =>
+      cdn.signUrl({ expiresAt, downloadRequestId: TEST_DOWNLOAD_REQUEST_ID }),
     fault: (path, ...faults) => queued.set(path, [...(queued.get(path) ?? []), ...faults]),
     always: (path, fault) => forever.set(path, fault),
     close: async () => {
@@ -81,10 +91,23 @@ export async function startMetaCdn(opts: { models: string[]; shardBytes?: number
 }
 
 /** Run the built CLI (npm run build first). `input` is written to stdin (else stdin is /dev/null). */
-export function runLlamagate(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number; onSpawn?: (child: ChildProcess) => void; stdinFd?: number } = {}): Promise<CliRun> {
+export function runLlamagate(
+  args: string[],
+  opts: {
+    env?: Record<string, string>;
+    input?: string;
+    cwd?: string;
+    timeoutMs?: number;
+    onSpawn?: (child: ChildProcess) => void;
+    stdinFd?: number;
+  } = {},
+): Promise<CliRun> {
   // Downloads run the license gate first: declare an accepted small organisation unless the test
   // sets license flags itself. The audit log goes to a throwaway folder, never the user's.
-  const extra = args[0] === "download" && !args.some((a) => a === "--accept-license" || a === "--mau") ? ["--accept-license", "--mau", "1000"] : [];
+  const extra =
+    args[0] === "download" && !args.some((a) => a === "--accept-license" || a === "--mau")
+      ? ["--accept-license", "--mau", "1000"]
+      : [];
   // The generated shards are tiny; the preflight would ask for the real model's size (test/unit/meta covers it).
   if (args[0] === "download" && !args.includes("--space-check")) extra.push("--no-space-check");
   return runCli([...args, ...extra], {

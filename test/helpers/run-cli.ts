@@ -28,7 +28,9 @@ export interface RunCliOptions {
 /** Spawn the built CLI (npm test builds dist/ first) and collect its output. The one CLI runner of the tests. */
 export function runCli(args: string[], opts: RunCliOptions = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const base: Record<string, string | undefined> = opts.cleanEnv ? { PATH: process.env.PATH ?? "" } : { ...process.env, CI: "1" };
+    const base: Record<string, string | undefined> = opts.cleanEnv
+      ? { PATH: process.env.PATH ?? "" }
+      : { ...process.env, CI: "1" };
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...base, NO_COLOR: "1", ...opts.env })) if (v !== undefined) env[k] = v;
     const child = spawn(process.execPath, [CLI, ...args], {

@@ -23,7 +23,8 @@ export interface TinyCheckpointOptions {
 }
 
 function bytesOf(t: F32Tensor, dtype: "BF16" | "F32"): Uint8Array {
-  if (dtype === "F32") return new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
+  if (dtype === "F32")
+    return new Uint8Array(t.data.buffer.slice(t.data.byteOffset, t.data.byteOffset + t.data.byteLength));
   const u32 = new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length);
   const out = new Uint16Array(t.data.length);
   for (let i = 0; i < out.length; i++) out[i] = u32[i]! >>> 16; // values are already bf16-exact
@@ -40,9 +41,14 @@ export async function writeTinyMetaCheckpoint(o: TinyCheckpointOptions): Promise
   const shards = splitIntoShards(weights, o.shards, o.embeddingSplitDim ?? 1);
   for (const [name, t] of o.extraTensors ?? []) for (const s of shards) s.set(name, t);
   shards.forEach((shard, i) => {
-    const tensors = [...shard].map(([name, t]) => ({ name, dtype: o.dtype, shape: t.shape, data: bytesOf(t, o.dtype) }));
+    const tensors = [...shard].map(([name, t]) => ({
+      name,
+      dtype: o.dtype,
+      shape: t.shape,
+      data: bytesOf(t, o.dtype),
+    }));
     writeTorchCheckpoint(join(o.dir, `consolidated.${String(i).padStart(2, "0")}.pth`), tensors, {
-      ...(o.shareStorage ? { storageOf: (n: string) => (/^layers\.\d+\./.exec(n)?.[0] ?? n) } : {}),
+      ...(o.shareStorage ? { storageOf: (n: string) => /^layers\.\d+\./.exec(n)?.[0] ?? n } : {}),
     });
   });
   const s = o.spec;

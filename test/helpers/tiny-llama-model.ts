@@ -9,7 +9,13 @@ import type { LlamaConfig } from "../../src/infer/types.js";
 export type TinyLlamaSpec = LlamaConfig;
 
 export type { F32Tensor } from "../../src/demo/tiny-llama-weights.js";
-export { makeTinyLlamaWeights, metaSplitDimForTest, roundToBf16, seededRandom, splitIntoShards } from "../../src/demo/tiny-llama-weights.js";
+export {
+  makeTinyLlamaWeights,
+  metaSplitDimForTest,
+  roundToBf16,
+  seededRandom,
+  splitIntoShards,
+} from "../../src/demo/tiny-llama-weights.js";
 
 export const TINY_SPEC: TinyLlamaSpec = {
   dim: 64,
@@ -21,4 +27,3 @@ export const TINY_SPEC: TinyLlamaSpec = {
   normEps: 1e-5,
   ropeTheta: 10000,
 };
-

@@ -12,7 +12,9 @@ describe("llamagate CLI basics", () => {
   it("models prints a table on stdout", async () => {
     const r = await runCli(["models"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^codellama-34b-instruct\s+Code Llama 34B Instruct\s+llama2\s+CodeLlama-34b-Instruct \(4 shards\)/m);
+    expect(r.stdout).toMatch(
+      /^codellama-34b-instruct\s+Code Llama 34B Instruct\s+llama2\s+CodeLlama-34b-Instruct \(4 shards\)/m,
+    );
   });
   it("an unknown command is a usage error (exit 2)", async () => {
     const r = await runCli(["frobnicate"]);

@@ -34,7 +34,15 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     const r = await cli(["convert", metaDir, "--to", "gguf", "--dtype", "f32", "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, source: "meta", target: "gguf", dtype: "F32", output: `${metaDir}-f32.gguf`, files: [`${metaDir}-f32.gguf`], tensors: 21 });
+    expect(out).toMatchObject({
+      ok: true,
+      source: "meta",
+      target: "gguf",
+      dtype: "F32",
+      output: `${metaDir}-f32.gguf`,
+      files: [`${metaDir}-f32.gguf`],
+      tensors: 21,
+    });
     expect(out.bytes).toBeGreaterThan(115328);
     expect(typeof out.seconds).toBe("number");
     expect(r.stderr).toContain("Converting Meta checkpoint (2 shards)");
@@ -107,7 +115,12 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     const r = await runCli(["convert", snapshot, "--to", "GGUF", "--dtype", "F16", "--json"], { cwd });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out).toMatchObject({ ok: true, dtype: "F16", output: join(cwd, "Tiny-Llama-f16.gguf"), files: [join(cwd, "Tiny-Llama-f16.gguf")] });
+    expect(out).toMatchObject({
+      ok: true,
+      dtype: "F16",
+      output: join(cwd, "Tiny-Llama-f16.gguf"),
+      files: [join(cwd, "Tiny-Llama-f16.gguf")],
+    });
     expect(out).not.toHaveProperty("outputs");
     expectDocumentedShape(out, "convert");
     expect(String(out.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);

@@ -12,7 +12,9 @@ const tmp = useTempDir("convert-hostile");
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/llamagate.js"), ...args], { env: { ...process.env, CI: "1" } });
+    const child = spawn(process.execPath, [join(ROOT, "bin/llamagate.js"), ...args], {
+      env: { ...process.env, CI: "1" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -58,7 +60,9 @@ describe("hostile tokenizers (built CLI)", () => {
   });
 
   it("an abort terminates the tokenizer worker: it rejects as interrupted and writes nothing afterwards", async () => {
-    const mod = (await import(join(ROOT, "dist/convert/write-hf-tokenizer-files-isolated.js"))) as typeof import("../../src/convert/write-hf-tokenizer-files-isolated.js");
+    const mod = (await import(
+      join(ROOT, "dist/convert/write-hf-tokenizer-files-isolated.js")
+    )) as typeof import("../../src/convert/write-hf-tokenizer-files-isolated.js");
     const tokenizerPath = join(tmp(), "tokenizer.model");
     await writeFile(tokenizerPath, tokenizerModel(["a", "b", "ab"]));
     const params = { tokenizerPath, contextLength: 4096, chat: false, vocabSize: 32000 };

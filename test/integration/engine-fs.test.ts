@@ -40,7 +40,9 @@ describe("transfer engine: filesystem problems", () => {
     server.clearLog();
     const dest = join(root, "pf", "a.pth");
     const err = await downloadFiles({
-      files: [{ url: `${server.origin}/a.pth`, destPath: dest, displayName: "a.pth", expectedSize: Number.MAX_SAFE_INTEGER }],
+      files: [
+        { url: `${server.origin}/a.pth`, destPath: dest, displayName: "a.pth", expectedSize: Number.MAX_SAFE_INTEGER },
+      ],
       retry: FAST_RETRY,
     }).catch((e) => e);
     expect(err).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
@@ -57,22 +59,36 @@ describe("transfer engine: filesystem problems", () => {
     expect(err).toMatchObject({ category: "filesystem" });
   });
 
-  it.skipIf(process.platform !== "linux")("disk full mid-transfer: DISK_FULL with a hint, partial kept, no final file", async (ctx) => {
-    if (!small) return ctx.skip();
-    const dest = join(small, "a.pth");
-    // No expected size: the preflight cannot know, the write hits ENOSPC.
-    const err = await downloadFiles({ files: [{ url: `${server.origin}/a.pth`, destPath: dest, displayName: "a.pth" }], retry: FAST_RETRY }).catch((e) => e);
-    expect(err).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
-    expect(err.hint).toMatch(/partial download is kept/);
-    expect(existsSync(dest)).toBe(false);
-    const partial = (await readdir(small)).find((n) => n.startsWith("a.pth.llamagate-partial-"));
-    expect(partial).toBeDefined();
-    expect((await stat(join(small, partial!))).size).toBeGreaterThan(0);
-    // With the expected size, the preflight says so up front.
-    const pre = await downloadFiles({
-      files: [{ url: `${server.origin}/a.pth`, destPath: dest, displayName: "a.pth", expectedSize: A.length, expectedHash: { algorithm: "md5", hex: md5(A) } }],
-      retry: FAST_RETRY,
-    }).catch((e) => e);
-    expect(pre).toMatchObject({ code: "DISK_FULL" });
-  });
+  it.skipIf(process.platform !== "linux")(
+    "disk full mid-transfer: DISK_FULL with a hint, partial kept, no final file",
+    async (ctx) => {
+      if (!small) return ctx.skip();
+      const dest = join(small, "a.pth");
+      // No expected size: the preflight cannot know, the write hits ENOSPC.
+      const err = await downloadFiles({
+        files: [{ url: `${server.origin}/a.pth`, destPath: dest, displayName: "a.pth" }],
+        retry: FAST_RETRY,
+      }).catch((e) => e);
+      expect(err).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
+      expect(err.hint).toMatch(/partial download is kept/);
+      expect(existsSync(dest)).toBe(false);
+      const partial = (await readdir(small)).find((n) => n.startsWith("a.pth.llamagate-partial-"));
+      expect(partial).toBeDefined();
+      expect((await stat(join(small, partial!))).size).toBeGreaterThan(0);
+      // With the expected size, the preflight says so up front.
+      const pre = await downloadFiles({
+        files: [
+          {
+            url: `${server.origin}/a.pth`,
+            destPath: dest,
+            displayName: "a.pth",
+            expectedSize: A.length,
+            expectedHash: { algorithm: "md5", hex: md5(A) },
+          },
+        ],
+        retry: FAST_RETRY,
+      }).catch((e) => e);
+      expect(pre).toMatchObject({ code: "DISK_FULL" });
+    },
+  );
 });

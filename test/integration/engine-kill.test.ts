@@ -34,7 +34,9 @@ describe("transfer engine: kill -9", () => {
       for await (const e of downloadFilesIter({ files: [{ url: ${JSON.stringify(`${server.origin}/m/a.pth?Signature=s`)}, destPath: ${JSON.stringify(dest)}, displayName: "a.pth" }], progressIntervalMs: 0, stallTimeoutMs: 60000 })) {
         if (e.type === "file-progress" && e.bytesDone >= 2000000) process.stdout.write("GOT\\n");
       }`;
-    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     await new Promise<void>((res, rej) => {
       child.stdout.on("data", (d: Buffer) => String(d).includes("GOT") && res());
       child.on("exit", (c) => rej(new Error(`child exited early (${c})`)));
@@ -47,7 +49,17 @@ describe("transfer engine: kill -9", () => {
     expect(partials).toEqual([`a.pth.llamagate-partial-${child.pid}`]);
 
     server.clearLog();
-    const s = await downloadFiles({ files: [{ url: `${server.origin}/m/a.pth`, destPath: dest, displayName: "a.pth", expectedSize: A.length, expectedHash: { algorithm: "md5", hex: md5(A) } }] });
+    const s = await downloadFiles({
+      files: [
+        {
+          url: `${server.origin}/m/a.pth`,
+          destPath: dest,
+          displayName: "a.pth",
+          expectedSize: A.length,
+          expectedHash: { algorithm: "md5", hex: md5(A) },
+        },
+      ],
+    });
     const range = server.requestsFor("/m/a.pth")[0]!.range;
     expect(range).toMatch(/^bytes=\d+-$/);
     expect(Number(/\d+/.exec(range!)![0])).toBeGreaterThanOrEqual(2_000_000);

@@ -15,7 +15,7 @@ const FAST_RETRY = { attempts: 4, baseMs: 5, maxMs: 20 };
 
 const A = randomBytes(3 * 1024 * 1024 + 17);
 const B = randomBytes(700_001);
-const C = Buffer.from("{\"dim\": 4096}\n");
+const C = Buffer.from('{"dim": 4096}\n');
 
 let server: RangeServer;
 let dir: string;
@@ -47,7 +47,9 @@ async function digestOf(path: string): Promise<string> {
   return md5(await readFile(path));
 }
 
-async function collect(params: Parameters<typeof downloadFilesIter>[0]): Promise<{ events: DownloadEvent[]; error?: unknown }> {
+async function collect(
+  params: Parameters<typeof downloadFilesIter>[0],
+): Promise<{ events: DownloadEvent[]; error?: unknown }> {
   const events: DownloadEvent[] = [];
   try {
     for await (const e of downloadFilesIter(params)) events.push(e);
@@ -59,7 +61,11 @@ async function collect(params: Parameters<typeof downloadFilesIter>[0]): Promise
 
 describe("transfer engine", () => {
   it("downloads several files at once, verifies them and reports hashes", async () => {
-    const files = [file("/m/a.pth", A, { hashAlgorithms: ["sha256"] }), file("/m/b.pth", B), file("/params.json", C, { expectedHash: undefined, hashAlgorithms: ["md5"] })];
+    const files = [
+      file("/m/a.pth", A, { hashAlgorithms: ["sha256"] }),
+      file("/m/b.pth", B),
+      file("/params.json", C, { expectedHash: undefined, hashAlgorithms: ["md5"] }),
+    ];
     const summary = await downloadFiles({ files, concurrency: 3, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
@@ -74,7 +80,11 @@ describe("transfer engine", () => {
   });
 
   it("a rerun of a finished download transfers zero body bytes and sends no GET", async () => {
-    const files = [file("/m/a.pth", A), file("/m/b.pth", B), file("/params.json", C, { expectedHash: undefined, expectedSize: undefined })];
+    const files = [
+      file("/m/a.pth", A),
+      file("/m/b.pth", B),
+      file("/params.json", C, { expectedHash: undefined, expectedSize: undefined }),
+    ];
     await downloadFiles({ files, retry: FAST_RETRY });
     server.clearLog();
     const again = await downloadFiles({ files, retry: FAST_RETRY });
@@ -239,7 +249,9 @@ describe("transfer engine", () => {
       retry: FAST_RETRY,
       classifyHttpError: (info) => {
         seen.push(info.status);
-        return info.bodySnippet.includes("AccessDenied") ? new LlamagateError("SIGNED_URL_DENIED", "access", "denied") : undefined;
+        return info.bodySnippet.includes("AccessDenied")
+          ? new LlamagateError("SIGNED_URL_DENIED", "access", "denied")
+          : undefined;
       },
     });
     expect(seen).toEqual([403]);
@@ -259,7 +271,10 @@ describe("transfer engine", () => {
     const other = await startRangeServer({ files: { "/blob": B } });
     try {
       server.addFault("/m/b.pth", { kind: "redirect", location: `${other.origin}/blob` });
-      await downloadFiles({ files: [file("/m/b.pth", B, { headers: { authorization: "Bearer hf_abcdefghijkl" } })], retry: FAST_RETRY });
+      await downloadFiles({
+        files: [file("/m/b.pth", B, { headers: { authorization: "Bearer hf_abcdefghijkl" } })],
+        retry: FAST_RETRY,
+      });
       expect(server.requestsFor("/m/b.pth")[0]!.headers.authorization).toBe("Bearer hf_abcdefghijkl");
       expect(other.requestsFor("/blob")[0]!.headers.authorization).toBeUndefined();
       expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
@@ -271,7 +286,12 @@ describe("transfer engine", () => {
   it("stops on abort, keeps the partial and throws InterruptedError; the rerun resumes", async () => {
     server.addFault("/m/a.pth", { kind: "stall", afterBytes: 2_000_000 });
     const ac = new AbortController();
-    const it = downloadFilesIter({ files: [file("/m/a.pth", A)], retry: FAST_RETRY, signal: ac.signal, progressIntervalMs: 0 });
+    const it = downloadFilesIter({
+      files: [file("/m/a.pth", A)],
+      retry: FAST_RETRY,
+      signal: ac.signal,
+      progressIntervalMs: 0,
+    });
     let error: unknown;
     try {
       for await (const e of it) if (e.type === "file-progress" && e.bytesDone >= 1_000_000) ac.abort();
@@ -289,23 +309,42 @@ describe("transfer engine", () => {
   });
 
   it("waits for another live run's folder lock, then fails with LOCK_HELD after lockWaitMs", async () => {
-    await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }));
-    const { events, error } = await collect({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 1000 });
+    await writeFile(
+      join(dir, ".llamagate.lock"),
+      JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }),
+    );
+    const { events, error } = await collect({
+      files: [file("/m/b.pth", B)],
+      lockDir: dir,
+      retry: FAST_RETRY,
+      lockWaitMs: 1000,
+    });
     expect(error).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: process.ppid } });
     expect(events.filter((e) => e.type === "lock-wait")[0]).toMatchObject({ pid: process.ppid, dir, timeoutMs: 1000 });
     expect(events.some((e) => e.type === "plan")).toBe(false);
     expect(server.requestsFor("/m/b.pth")).toHaveLength(0);
-    await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname(), startedAt: "x" }));
+    await writeFile(
+      join(dir, ".llamagate.lock"),
+      JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname(), startedAt: "x" }),
+    );
     await downloadFiles({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
 
   it("starts as soon as the other run lets go of the folder lock", async () => {
     const lockPath = join(dir, ".llamagate.lock");
-    await writeFile(lockPath, JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }));
+    await writeFile(
+      lockPath,
+      JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }),
+    );
     const events: DownloadEvent[] = [];
     const run = (async () => {
-      for await (const e of downloadFilesIter({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY, lockWaitMs: 60_000 })) {
+      for await (const e of downloadFilesIter({
+        files: [file("/m/b.pth", B)],
+        lockDir: dir,
+        retry: FAST_RETRY,
+        lockWaitMs: 60_000,
+      })) {
         events.push(e);
         if (e.type === "lock-wait") await unlink(lockPath); // the other run finishes
       }
@@ -331,7 +370,10 @@ describe("transfer engine", () => {
   });
 
   it("refuses a server file whose size differs from the expected size", async () => {
-    const { error } = await collect({ files: [file("/m/b.pth", B, { expectedSize: B.length + 1, expectedHash: undefined })], retry: FAST_RETRY });
+    const { error } = await collect({
+      files: [file("/m/b.pth", B, { expectedSize: B.length + 1, expectedHash: undefined })],
+      retry: FAST_RETRY,
+    });
     expect(error).toMatchObject({ code: "SIZE_MISMATCH", category: "integrity" });
     expect(existsSync(join(dir, "m/b.pth"))).toBe(false);
   });
@@ -343,7 +385,9 @@ describe("transfer engine", () => {
     server.addFault("/params.json", { kind: "html" });
     const { events, error } = await collect({ files, retry: FAST_RETRY });
     const err = error as LlamagateError;
-    const text = [JSON.stringify(events), err.message, err.hint, JSON.stringify(err.details), String(err.stack)].join("\n");
+    const text = [JSON.stringify(events), err.message, err.hint, JSON.stringify(err.details), String(err.stack)].join(
+      "\n",
+    );
     expect(text).not.toContain("sekrit");
     expect(text).not.toContain("Signature");
     expect(text).toContain("m/missing.pth");

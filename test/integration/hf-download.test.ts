@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gitBlobSha1, sha256, startHubServer, type HubRepoSpec, type HubServer } from "../helpers/hub-server.js";
-import { exampleHub, GATED_COMMIT, GATED_REPO, pseudoRandomBytes, PUBLIC_COMMIT, PUBLIC_REPO, PUBLIC_V1_COMMIT, TOKENS } from "../helpers/hub-fixtures.js";
+import {
+  exampleHub,
+  GATED_COMMIT,
+  GATED_REPO,
+  pseudoRandomBytes,
+  PUBLIC_COMMIT,
+  PUBLIC_REPO,
+  PUBLIC_V1_COMMIT,
+  TOKENS,
+} from "../helpers/hub-fixtures.js";
 import { listTree } from "../helpers/list-tree.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
@@ -18,12 +27,26 @@ const content = (repo: HubRepoSpec, path: string) => repo.files.find((f) => f.pa
 const lying: HubRepoSpec = {
   id: "evil-org/lying-hash",
   commit: PUBLIC_COMMIT,
-  files: [{ path: "model.safetensors", content: pseudoRandomBytes(20_000, 7), served: pseudoRandomBytes(20_000, 8), lfs: true }],
+  files: [
+    {
+      path: "model.safetensors",
+      content: pseudoRandomBytes(20_000, 7),
+      served: pseudoRandomBytes(20_000, 8),
+      lfs: true,
+    },
+  ],
 };
 const lyingSize: HubRepoSpec = {
   id: "evil-org/lying-size",
   commit: PUBLIC_COMMIT,
-  files: [{ path: "model.safetensors", content: pseudoRandomBytes(20_000, 9), served: Buffer.concat([pseudoRandomBytes(20_000, 9), Buffer.alloc(5000)]), lfs: true }],
+  files: [
+    {
+      path: "model.safetensors",
+      content: pseudoRandomBytes(20_000, 9),
+      served: Buffer.concat([pseudoRandomBytes(20_000, 9), Buffer.alloc(5000)]),
+      lfs: true,
+    },
+  ],
 };
 const traversal: HubRepoSpec = {
   id: "evil-org/traversal",
@@ -43,14 +66,21 @@ const odd: HubRepoSpec = {
   ],
 };
 
-const big: HubRepoSpec = { id: "test-org/bigger", commit: PUBLIC_COMMIT, files: [{ path: "model.safetensors", content: pseudoRandomBytes(3_000_000, 12), lfs: true }] };
+const big: HubRepoSpec = {
+  id: "test-org/bigger",
+  commit: PUBLIC_COMMIT,
+  files: [{ path: "model.safetensors", content: pseudoRandomBytes(3_000_000, 12), lfs: true }],
+};
 
 let hub: HubServer;
 let root: string;
 const runs: CliRun[] = [];
 
 beforeAll(async () => {
-  hub = await startHubServer({ repos: [...fixture.repos, lying, lyingSize, traversal, odd, big], tokens: fixture.tokens });
+  hub = await startHubServer({
+    repos: [...fixture.repos, lying, lyingSize, traversal, odd, big],
+    tokens: fixture.tokens,
+  });
   root = await mkdtemp(join(tmpdir(), "lg-hfdl-"));
 });
 afterAll(async () => {
@@ -64,9 +94,21 @@ async function freshHome() {
   await mkdir(home, { recursive: true });
   return home;
 }
-async function dl(home: string, args: string[], env: Record<string, string> = {}, stdin?: string, onSpawn?: Parameters<typeof runCli>[1]["onSpawn"]) {
+async function dl(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+  onSpawn?: Parameters<typeof runCli>[1]["onSpawn"],
+) {
   const r = await runCli(["download", ...args, "--source", "hf"], {
-    env: { HOME: home, HF_HOME: join(home, "hf"), HF_ENDPOINT: hub.endpoint, LLAMAGATE_CONFIG_DIR: join(home, "cfg"), ...env },
+    env: {
+      HOME: home,
+      HF_HOME: join(home, "hf"),
+      HF_ENDPOINT: hub.endpoint,
+      LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+      ...env,
+    },
     stdin,
     onSpawn,
   });
@@ -87,7 +129,10 @@ describe("download --source hf into the huggingface_hub cache", () => {
 
     // Expected names computed independently: sha256 for LFS files, git blob sha1 for the others.
     const st = hex("sha256", content(pub, "model.safetensors"));
-    const cfg = hex("sha1", Buffer.concat([Buffer.from(`blob ${content(pub, "config.json").length}\0`), content(pub, "config.json")]));
+    const cfg = hex(
+      "sha1",
+      Buffer.concat([Buffer.from(`blob ${content(pub, "config.json").length}\0`), content(pub, "config.json")]),
+    );
     const tok = gitBlobSha1(content(pub, "tokenizer_config.json"));
     const notes = gitBlobSha1(content(pub, "docs/deep/notes.md"));
     const snap = `snapshots/${PUBLIC_COMMIT}`;
@@ -124,15 +169,27 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const again = await dl(home, [PUBLIC_REPO, "--json"]);
     expect(again.code).toBe(0);
     const j = JSON.parse(again.stdout);
-    expect(j).toMatchObject({ ok: true, repoId: PUBLIC_REPO, commit: PUBLIC_COMMIT, mode: "cache", bytesTransferred: 0 });
+    expect(j).toMatchObject({
+      ok: true,
+      repoId: PUBLIC_REPO,
+      commit: PUBLIC_COMMIT,
+      mode: "cache",
+      bytesTransferred: 0,
+    });
     expect(j.files.every((f: { downloaded: boolean }) => !f.downloaded)).toBe(true);
     // The documented shape (docs/json.md), the same core as Meta downloads: one folder key, relative paths.
     expectDocumentedShape(j, "download (hf)");
     expect(j).toMatchObject({ source: "hf", dir: join(repoDir, snap), verified: j.files.length });
-    expect(j.files.find((f: { path: string }) => f.path === "docs/deep/notes.md")).toMatchObject({ verified: true, skipped: true });
+    expect(j.files.find((f: { path: string }) => f.path === "docs/deep/notes.md")).toMatchObject({
+      verified: true,
+      skipped: true,
+    });
     expect(String(j.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
     expect(hub.requests.filter((q) => q.method === "GET" && q.path.includes("/resolve/")).length).toBe(before);
-    expect(hub.requests.slice(-2).map((q) => q.path.split("?")[0])).toEqual([`/api/models/${PUBLIC_REPO}/revision/main`, `/api/models/${PUBLIC_REPO}/tree/${PUBLIC_COMMIT}`]);
+    expect(hub.requests.slice(-2).map((q) => q.path.split("?")[0])).toEqual([
+      `/api/models/${PUBLIC_REPO}/revision/main`,
+      `/api/models/${PUBLIC_REPO}/tree/${PUBLIC_COMMIT}`,
+    ]);
 
     // Offline: answered from refs/main + snapshot, with no request at all.
     const count = hub.requests.length;
@@ -148,8 +205,14 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(r.code).toBe(0);
     const repoDir = join(home, "hf", "hub", "models--test-org--tiny-llama");
     expect(await readFile(join(repoDir, "refs", "v1.0"), "utf8")).toBe(PUBLIC_V1_COMMIT);
-    expect((await readdir(join(repoDir, "snapshots", PUBLIC_V1_COMMIT))).sort()).toEqual(["original", "pytorch_model.bin"]);
-    expect((await readdir(join(repoDir, "snapshots", PUBLIC_V1_COMMIT, "original"))).sort()).toEqual(["consolidated.00.pth", "params.json"]);
+    expect((await readdir(join(repoDir, "snapshots", PUBLIC_V1_COMMIT))).sort()).toEqual([
+      "original",
+      "pytorch_model.bin",
+    ]);
+    expect((await readdir(join(repoDir, "snapshots", PUBLIC_V1_COMMIT, "original"))).sort()).toEqual([
+      "consolidated.00.pth",
+      "params.json",
+    ]);
     // Every request for a file used the pinned commit, never the tag.
     expect(hub.requests.filter((q) => q.path.includes("/resolve/v1.0/"))).toEqual([]);
   });
@@ -167,13 +230,19 @@ describe("download --source hf into the huggingface_hub cache", () => {
     await expect(lstat(join(out, "docs"))).rejects.toThrow();
     await expect(lstat(join(home, "hf", "hub"))).rejects.toThrow();
     // huggingface_hub's local-dir metadata: commit, etag, timestamp.
-    const meta = (await readFile(join(out, ".cache", "huggingface", "download", "model.safetensors.metadata"), "utf8")).split("\n");
+    const meta = (
+      await readFile(join(out, ".cache", "huggingface", "download", "model.safetensors.metadata"), "utf8")
+    ).split("\n");
     expect(meta.slice(0, 2)).toEqual([PUBLIC_COMMIT, sha256(content(pub, "model.safetensors"))]);
     expect(Number(meta[2])).toBeGreaterThan(0);
     const count = hub.requests.length;
     const off = await dl(home, [PUBLIC_REPO, "--local-dir", out, "--json"], { HF_HUB_OFFLINE: "1" });
     expect(JSON.parse(off.stdout)).toMatchObject({ ok: true, offline: true, mode: "local-dir", commit: PUBLIC_COMMIT });
-    expect(JSON.parse(off.stdout).files.map((f: { path: string }) => f.path)).toEqual(["config.json", "model.safetensors", "tokenizer_config.json"]);
+    expect(JSON.parse(off.stdout).files.map((f: { path: string }) => f.path)).toEqual([
+      "config.json",
+      "model.safetensors",
+      "tokenizer_config.json",
+    ]);
     expect(hub.requests.length).toBe(count);
   });
 
@@ -187,30 +256,62 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const cdn = reqs.filter((q) => q.server === "cdn");
     expect(cdn.length).toBeGreaterThan(0);
     expect(cdn.every((q) => q.authorization === undefined)).toBe(true);
-    expect(reqs.filter((q) => q.server === "hub" && q.path.includes("/resolve/")).every((q) => q.authorization === `Bearer ${TOKENS.granted}`)).toBe(true);
-    const blob = join(home, "hf", "hub", "models--meta-llama--Llama-Test-7b-hf", "blobs", sha256(content(fixture.repos[1]!, "model.safetensors")));
+    expect(
+      reqs
+        .filter((q) => q.server === "hub" && q.path.includes("/resolve/"))
+        .every((q) => q.authorization === `Bearer ${TOKENS.granted}`),
+    ).toBe(true);
+    const blob = join(
+      home,
+      "hf",
+      "hub",
+      "models--meta-llama--Llama-Test-7b-hf",
+      "blobs",
+      sha256(content(fixture.repos[1]!, "model.safetensors")),
+    );
     expect((await lstat(blob)).size).toBe(120_000);
   });
 
   it.each([
     ["no token", {}, undefined, "HF_GATED_LOGIN_REQUIRED", /no Hugging Face token was sent/],
-    ["not approved", { HF_TOKEN: TOKENS.noAccess }, undefined, "HF_GATED_NOT_APPROVED", /the account bob has not been granted access/],
+    [
+      "not approved",
+      { HF_TOKEN: TOKENS.noAccess },
+      undefined,
+      "HF_GATED_NOT_APPROVED",
+      /the account bob has not been granted access/,
+    ],
     ["pending", {}, TOKENS.pending, "HF_GATED_PENDING", /still awaiting review/],
-    ["fine-grained without the gated box", { HUGGING_FACE_HUB_TOKEN: TOKENS.fineGrainedNoGated }, undefined, "HF_TOKEN_NO_GATED_PERMISSION", /Read access to contents of all public gated repos you can access/],
+    [
+      "fine-grained without the gated box",
+      { HUGGING_FACE_HUB_TOKEN: TOKENS.fineGrainedNoGated },
+      undefined,
+      "HF_TOKEN_NO_GATED_PERMISSION",
+      /Read access to contents of all public gated repos you can access/,
+    ],
   ])("gated repo, %s: exit 4 before any byte, precise message", async (_name, env, stdin, code, text) => {
     const home = await freshHome();
     const cdnBefore = hub.requests.filter((q) => q.server === "cdn").length;
     const r = await dl(home, [GATED_REPO, ...(stdin ? ["--token-stdin"] : [])], env as Record<string, string>, stdin);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(text);
-    const j = await dl(home, [GATED_REPO, "--json", ...(stdin ? ["--token-stdin"] : [])], env as Record<string, string>, stdin);
+    const j = await dl(
+      home,
+      [GATED_REPO, "--json", ...(stdin ? ["--token-stdin"] : [])],
+      env as Record<string, string>,
+      stdin,
+    );
     expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { code, category: "access" } });
     expect(hub.requests.filter((q) => q.server === "cdn").length).toBe(cdnBefore);
     expect(await listTree(join(home, "hf", "hub", "models--meta-llama--Llama-Test-7b-hf", "blobs"))).toEqual([]);
   });
 
   it("--token wins over HF_TOKEN (lookup order), with a note about shell history", async () => {
-    const r = await dl(await freshHome(), [GATED_REPO, "--token", TOKENS.fineGrainedGated, "--include", "config.json"], { HF_TOKEN: TOKENS.noAccess });
+    const r = await dl(
+      await freshHome(),
+      [GATED_REPO, "--token", TOKENS.fineGrainedGated, "--include", "config.json"],
+      { HF_TOKEN: TOKENS.noAccess },
+    );
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("lands in shell history");
   });
@@ -266,17 +367,28 @@ describe("download --source hf into the huggingface_hub cache", () => {
   });
 
   it.each([
-    [{ status: 403, code: "GatedRepo", message: "Access to model test-org/tiny-llama is restricted and you are not in the authorized list." }, 4, "HF_GATED_NOT_APPROVED"],
+    [
+      {
+        status: 403,
+        code: "GatedRepo",
+        message: "Access to model test-org/tiny-llama is restricted and you are not in the authorized list.",
+      },
+      4,
+      "HF_GATED_NOT_APPROVED",
+    ],
     [{ status: 404, code: "EntryNotFound", message: "Entry not found" }, 5, "HF_ENTRY_NOT_FOUND"],
-  ])("a Hub refusal while fetching a file (after the probe passed) gets the Hub diagnosis: %j", async (fault, exit, code) => {
-    const home = await freshHome();
-    hub.faults.resolveGetError = { "model.safetensors": fault };
-    const r = await dl(home, [PUBLIC_REPO, "--json"], { HF_TOKEN: TOKENS.granted });
-    hub.faults.resolveGetError = undefined;
-    expect(r.code, r.stderr).toBe(exit);
-    expect(JSON.parse(r.stdout).error.code).toBe(code);
-    expect(await listTree(join(home, "hf", "hub", "models--test-org--tiny-llama", "snapshots"))).toEqual([]);
-  });
+  ])(
+    "a Hub refusal while fetching a file (after the probe passed) gets the Hub diagnosis: %j",
+    async (fault, exit, code) => {
+      const home = await freshHome();
+      hub.faults.resolveGetError = { "model.safetensors": fault };
+      const r = await dl(home, [PUBLIC_REPO, "--json"], { HF_TOKEN: TOKENS.granted });
+      hub.faults.resolveGetError = undefined;
+      expect(r.code, r.stderr).toBe(exit);
+      expect(JSON.parse(r.stdout).error.code).toBe(code);
+      expect(await listTree(join(home, "hf", "hub", "models--test-org--tiny-llama", "snapshots"))).toEqual([]);
+    },
+  );
 
   it("a catalog model is license-checked before any request: no acceptance, exit 3, nothing sent", async () => {
     const count = hub.requests.length;
@@ -293,7 +405,10 @@ describe("download --source hf into the huggingface_hub cache", () => {
   it("a catalog name stands for its Hugging Face repo", async () => {
     const r = await dl(await freshHome(), ["llama-2-7b-chat", "--json", "--accept-license", "--mau", "1000"]);
     expect(r.code).toBe(5);
-    expect(JSON.parse(r.stdout).error).toMatchObject({ code: "HF_REPO_NOT_FOUND", details: { repoId: "meta-llama/Llama-2-7b-chat-hf" } });
+    expect(JSON.parse(r.stdout).error).toMatchObject({
+      code: "HF_REPO_NOT_FOUND",
+      details: { repoId: "meta-llama/Llama-2-7b-chat-hf" },
+    });
   });
 
   it("offline with nothing cached: exit 5 naming HF_HUB_OFFLINE, no request", async () => {
@@ -331,7 +446,12 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const r = await dl(home, [PUBLIC_REPO, "--include", "model.safetensors", "--json"]);
     expect(r.code).toBe(0);
     expect(hex("sha256", await readFile(join(blobs, sha)))).toBe(sha);
-    expect(hub.requests.slice(start).filter((q) => q.server === "cdn").map((q) => q.range)).toEqual(["bytes=100000-"]);
+    expect(
+      hub.requests
+        .slice(start)
+        .filter((q) => q.server === "cdn")
+        .map((q) => q.range),
+    ).toEqual(["bytes=100000-"]);
     expect(JSON.parse(r.stdout).bytesTransferred).toBe(body.length - 100_000);
     expect((await readdir(blobs)).sort()).toEqual([sha]);
   });
@@ -386,14 +506,18 @@ describe("download --source hf into the huggingface_hub cache", () => {
     const repoDir = join(home, "hf", "hub", "models--evil-org--lying-hash");
     await expect(lstat(join(repoDir, "blobs", expected))).rejects.toThrow();
     await expect(lstat(join(repoDir, "snapshots"))).rejects.toThrow();
-    expect(hub.requests.filter((q) => q.server === "cdn" && q.path.includes(expected)).length).toBeGreaterThanOrEqual(2);
+    expect(hub.requests.filter((q) => q.server === "cdn" && q.path.includes(expected)).length).toBeGreaterThanOrEqual(
+      2,
+    );
   });
 
   it("a server lying about the size: exit 6, nothing under the final name", async () => {
     const home = await freshHome();
     const r = await dl(home, [lyingSize.id]);
     expect(r.code).toBe(6);
-    await expect(lstat(join(home, "hf", "hub", "models--evil-org--lying-size", "blobs", sha256(lyingSize.files[0]!.content)))).rejects.toThrow();
+    await expect(
+      lstat(join(home, "hf", "hub", "models--evil-org--lying-size", "blobs", sha256(lyingSize.files[0]!.content))),
+    ).rejects.toThrow();
   });
 
   it("a listing with ../ paths is refused before anything is written (cache and --local-dir)", async () => {

@@ -3,14 +3,33 @@ import { describe, expect, it } from "vitest";
 
 // The package imported by its own name, as a user would: resolved through package.json "exports" to dist/
 // (npm test builds first). `npm run check:package` (attw) checks the packed tarball's types.
-describe("import \"llamagate\"", () => {
+describe('import "llamagate"', () => {
   it("exposes the operations, the exit-code table and every error class; docs/library.md shows each operation", async () => {
     const api = (await import("llamagate")) as Record<string, unknown>;
     const names = Object.keys(api);
-    for (const op of ["runPipeline", "runPipelineIter", "licenseGate", "evaluateLicense", "downloadMeta", "downloadHf",
-      "downloadFiles", "verifyChecklists", "convertCheckpoint", "openPth", "openSafetensors", "openGguf",
-      "readSentencePiece", "readTiktoken", "smokeTest", "smokeTestModel", "provisionModels", "pushOciIter",
-      "pullOciIter", "packBundle", "unpackBundle"]) {
+    for (const op of [
+      "runPipeline",
+      "runPipelineIter",
+      "licenseGate",
+      "evaluateLicense",
+      "downloadMeta",
+      "downloadHf",
+      "downloadFiles",
+      "verifyChecklists",
+      "convertCheckpoint",
+      "openPth",
+      "openSafetensors",
+      "openGguf",
+      "readSentencePiece",
+      "readTiktoken",
+      "smokeTest",
+      "smokeTestModel",
+      "provisionModels",
+      "pushOciIter",
+      "pullOciIter",
+      "packBundle",
+      "unpackBundle",
+    ]) {
       expect(typeof api[op], op).toBe("function");
     }
     const { LlamagateError, EXIT_CODES, exitCodeForCategory } = api as {

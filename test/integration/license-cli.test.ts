@@ -17,14 +17,18 @@ afterAll(async () => {
 
 const baseEnv = () => ({ HOME: dataDir, LLAMAGATE_DATA_DIR: dataDir });
 /** In-process run with a temp data folder and no TTY. */
-const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runMain(args, { env: { ...baseEnv(), ...env } });
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  runMain(args, { env: { ...baseEnv(), ...env } });
 /** The same through the spawned binary. */
 const spawned = (args: string[], env: Record<string, string> = {}): Promise<CliRun> =>
   runCli(args, { cleanEnv: true, env: { ...baseEnv(), ...env } });
 
 const DISCLAIMER = "automated reading of the license text, not legal advice";
 const auditLines = async (dir = dataDir) =>
-  (await readFile(join(dir, "license-audit.jsonl"), "utf8").catch(() => "")).split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  (await readFile(join(dir, "license-audit.jsonl"), "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe("llamagate license check: one exit code per verdict", () => {
   it.each([
@@ -36,8 +40,16 @@ describe("llamagate license check: one exit code per verdict", () => {
     [["codellama-13b", "--mau", "1M", "--use", "train-other-llm"], 13, "not-permitted"],
     [["llama-3.2-11b-vision-instruct", "--mau", "1M", "--region", "DE"], 13, "not-permitted"],
     [["llama-3.2-11b-vision-instruct", "--mau", "1M", "--region", "DE", "--end-user"], 0, "permitted"],
-    [["llama-3.1-70b", "--mau", "1M", "--use", "train-other-llm", "--derivative-name", "Acme-70B"], 13, "not-permitted"],
-    [["llama-3.1-70b", "--mau", "1M", "--use", "train-other-llm", "--derivative-name", "Llama-Acme-70B"], 11, "permitted-with-obligations"],
+    [
+      ["llama-3.1-70b", "--mau", "1M", "--use", "train-other-llm", "--derivative-name", "Acme-70B"],
+      13,
+      "not-permitted",
+    ],
+    [
+      ["llama-3.1-70b", "--mau", "1M", "--use", "train-other-llm", "--derivative-name", "Llama-Acme-70B"],
+      11,
+      "permitted-with-obligations",
+    ],
   ] as [string[], number, string][])("%j -> exit %d (%s)", async (args, code, verdict) => {
     const r = await cli(["license", "check", ...args, "--json"]);
     expect(r.code).toBe(code);
@@ -48,7 +60,17 @@ describe("llamagate license check: one exit code per verdict", () => {
   });
 
   it("human output lists reasons with sections and the disclaimer", async () => {
-    const r = await cli(["license", "check", "llama-3-8b", "--mau", "5M", "--use", "redistribute,fine-tune", "--product-name", "Acme Chat"]);
+    const r = await cli([
+      "license",
+      "check",
+      "llama-3-8b",
+      "--mau",
+      "5M",
+      "--use",
+      "redistribute,fine-tune",
+      "--product-name",
+      "Acme Chat",
+    ]);
     expect(r.code).toBe(11);
     expect(r.stdout).toContain("Verdict: PERMITTED WITH OBLIGATIONS");
     expect(r.stdout).toContain("(§2)");
@@ -118,7 +140,21 @@ describe("acceptance and the audit log", () => {
       expect(empty.code).toBe(0);
       expect(empty.stdout).toContain("No license acceptances recorded");
 
-      const ok = await cli(["license", "check", "llama-3.1-8b", "--mau", "1.2M", "--region", "fr", "--use", "commercial", "--accept-license"], env);
+      const ok = await cli(
+        [
+          "license",
+          "check",
+          "llama-3.1-8b",
+          "--mau",
+          "1.2M",
+          "--region",
+          "fr",
+          "--use",
+          "commercial",
+          "--accept-license",
+        ],
+        env,
+      );
       expect(ok.code).toBe(11);
       expect(ok.stderr).toContain("Acceptance recorded");
       const blocked = await cli(["license", "check", "llama-2-7b", "--mau", "2B", "--accept-license"], env);
@@ -160,7 +196,10 @@ describe("acceptance and the audit log", () => {
   it("uses XDG_STATE_HOME/llamagate when LLAMAGATE_DATA_DIR is unset", async () => {
     const xdg = await mkdtemp(join(tmpdir(), "llamagate-xdg-"));
     try {
-      const r = await spawned(["license", "check", "llama-2-7b", "--mau", "1", "--accept-license"], { LLAMAGATE_DATA_DIR: "", XDG_STATE_HOME: xdg });
+      const r = await spawned(["license", "check", "llama-2-7b", "--mau", "1", "--accept-license"], {
+        LLAMAGATE_DATA_DIR: "",
+        XDG_STATE_HOME: xdg,
+      });
       expect(r.code).toBe(0);
       expect(await auditLines(join(xdg, "llamagate"))).toHaveLength(1);
     } finally {
@@ -173,9 +212,20 @@ describe("llamagate license show", () => {
   it("prints the family's terms with sections", async () => {
     const r = await cli(["license", "show", "llama-3.2-11b-vision-instruct"]);
     expect(r.code).toBe(0);
-    for (const s of ["[§2]", "[§1.b.i]", "[§1.b.iii]", "European Union", "https://www.llama.com/llama3_2/use-policy", DISCLAIMER]) expect(r.stdout).toContain(s);
+    for (const s of [
+      "[§2]",
+      "[§1.b.i]",
+      "[§1.b.iii]",
+      "European Union",
+      "https://www.llama.com/llama3_2/use-policy",
+      DISCLAIMER,
+    ])
+      expect(r.stdout).toContain(s);
     const l2 = await cli(["license", "show", "codellama-34b", "--json"]);
-    const j = JSON.parse(l2.stdout) as { license: { id: string; improveOtherLlms: { allowed: boolean } }; disclaimer: string };
+    const j = JSON.parse(l2.stdout) as {
+      license: { id: string; improveOtherLlms: { allowed: boolean } };
+      disclaimer: string;
+    };
     expect(j.license.id).toBe("llama2");
     expect(j.license.improveOtherLlms.allowed).toBe(false);
     expect(j.disclaimer).toBe(DISCLAIMER);

@@ -35,7 +35,14 @@ beforeEach(async () => {
 /** A signed-URL shape like Meta's (expiry a day from now), pointing at the counting server. */
 function metaUrl(): string {
   const policy = Buffer.from(
-    JSON.stringify({ Statement: [{ Resource: `http://127.0.0.1:${port}/*`, Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(Date.now() / 1000) + 86_400 } } }] }),
+    JSON.stringify({
+      Statement: [
+        {
+          Resource: `http://127.0.0.1:${port}/*`,
+          Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(Date.now() / 1000) + 86_400 } },
+        },
+      ],
+    }),
   )
     .toString("base64")
     .replace(/\+/g, "-")

@@ -11,7 +11,10 @@ import { exampleHub, TOKENS } from "../helpers/hub-fixtures.js";
 import { runCli } from "../helpers/run-hf-cli.js";
 
 const bus = process.env.DBUS_SESSION_BUS_ADDRESS;
-if (!bus) console.warn("login-keychain.test.ts skipped: no D-Bus session, so no Secret Service; run it through scripts/keyring-test-env.sh");
+if (!bus)
+  console.warn(
+    "login-keychain.test.ts skipped: no D-Bus session, so no Secret Service; run it through scripts/keyring-test-env.sh",
+  );
 
 describe.skipIf(!bus)("login with the system keychain (Secret Service)", () => {
   let hub: HubServer;
@@ -27,10 +30,22 @@ describe.skipIf(!bus)("login with the system keychain (Secret Service)", () => {
 
   it("stores the token in the keychain (no file), whoami finds it there, logout deletes it", async () => {
     // HOME stays the wrapper's throwaway HOME (where the daemon keeps its keyring); config goes elsewhere.
-    const env = { HOME: process.env.HOME, DBUS_SESSION_BUS_ADDRESS: bus, HF_ENDPOINT: hub.endpoint, HF_HOME: join(home, "hf"), LLAMAGATE_CONFIG_DIR: join(home, "cfg"), LLAMAGATE_CREDENTIAL_STORE: "keychain" };
+    const env = {
+      HOME: process.env.HOME,
+      DBUS_SESSION_BUS_ADDRESS: bus,
+      HF_ENDPOINT: hub.endpoint,
+      HF_HOME: join(home, "hf"),
+      LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+      LLAMAGATE_CREDENTIAL_STORE: "keychain",
+    };
     const login = await runCli(["login", "--token-stdin", "--json"], { env, stdin: TOKENS.granted });
     expect(login.code).toBe(0);
-    expect(JSON.parse(login.stdout)).toMatchObject({ ok: true, user: "alice", store: { kind: "keychain" }, fallback: false });
+    expect(JSON.parse(login.stdout)).toMatchObject({
+      ok: true,
+      user: "alice",
+      store: { kind: "keychain" },
+      fallback: false,
+    });
     await expect(stat(join(home, "cfg", "hf-token"))).rejects.toThrow();
 
     const who = await runCli(["whoami"], { env });

@@ -28,7 +28,15 @@ describe.skipIf(!hasScript)("login on a terminal", () => {
   });
 
   it("asks with a hidden prompt: the typed token is never echoed, and it is stored", async () => {
-    const env = { PATH: process.env.PATH ?? "", HOME: home, HF_ENDPOINT: hub.endpoint, HF_HOME: join(home, "hf"), LLAMAGATE_CONFIG_DIR: join(home, "cfg"), TERM: "xterm", NO_COLOR: "1" };
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      HF_ENDPOINT: hub.endpoint,
+      HF_HOME: join(home, "hf"),
+      LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+      TERM: "xterm",
+      NO_COLOR: "1",
+    };
     const cmd = `stty cols 100 rows 30; exec ${JSON.stringify(process.execPath)} bin/llamagate.js login`;
     const child = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env });
     let out = "";

@@ -23,7 +23,12 @@ afterAll(async () => {
 async function user(name: string) {
   const home = join(root, name);
   await mkdir(home, { recursive: true });
-  const env = { HOME: home, HF_ENDPOINT: hub.endpoint, HF_HOME: join(home, "hf"), LLAMAGATE_CONFIG_DIR: join(home, "cfg") };
+  const env = {
+    HOME: home,
+    HF_ENDPOINT: hub.endpoint,
+    HF_HOME: join(home, "hf"),
+    LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+  };
   const cli = async (args: string[], extra: { stdin?: string; env?: Record<string, string> } = {}) => {
     const r = await runCli(args, { env: { ...env, ...extra.env }, stdin: extra.stdin });
     outputs.push(r);
@@ -38,7 +43,9 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
     const login = await u.cli(["login", "--token-stdin"], { stdin: `${TOKENS.granted}\n` });
     expect(login.code).toBe(0);
     expect(login.stdout).toContain("as alice (token role: read)");
-    expect(login.stderr).toMatch(/notice: no usable system keychain .*; the token is stored in .*hf-token, readable only by you\./);
+    expect(login.stderr).toMatch(
+      /notice: no usable system keychain .*; the token is stored in .*hf-token, readable only by you\./,
+    );
     expect((await stat(u.tokenFile)).mode & 0o777).toBe(0o600);
 
     const who = await u.cli(["whoami"]);
@@ -74,10 +81,17 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
 
   it("HF_TOKEN wins over the stored token, and login warns about it", async () => {
     const u = await user("both");
-    const login = await u.cli(["login", "--token-stdin"], { stdin: TOKENS.granted, env: { HF_TOKEN: TOKENS.noAccess } });
+    const login = await u.cli(["login", "--token-stdin"], {
+      stdin: TOKENS.granted,
+      env: { HF_TOKEN: TOKENS.noAccess },
+    });
     expect(login.stderr).toContain("HF_TOKEN is set and takes precedence");
     const who = await u.cli(["whoami", "--json"], { env: { HF_TOKEN: TOKENS.noAccess } });
-    expect(JSON.parse(who.stdout)).toMatchObject({ ok: true, user: "bob", token: { source: "HF_TOKEN", role: "read" } });
+    expect(JSON.parse(who.stdout)).toMatchObject({
+      ok: true,
+      user: "bob",
+      token: { source: "HF_TOKEN", role: "read" },
+    });
   });
 
   it("falls back to the hf CLI's token file ($HF_HOME/token)", async () => {
@@ -92,9 +106,14 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
   it("whoami names the missing checkbox for a fine-grained token without gated access (--json too)", async () => {
     const u = await user("erin");
     const text = await u.cli(["whoami", "--token-stdin"], { stdin: TOKENS.fineGrainedNoGated });
-    expect(text.stdout).toContain('gated repos: NOT readable: tick "Read access to contents of all public gated repos you can access"');
+    expect(text.stdout).toContain(
+      'gated repos: NOT readable: tick "Read access to contents of all public gated repos you can access"',
+    );
     const json = await u.cli(["whoami", "--token-stdin", "--json"], { stdin: TOKENS.fineGrainedNoGated });
-    expect(JSON.parse(json.stdout)).toMatchObject({ user: "erin", token: { role: "fineGrained", canReadGatedRepos: false, source: "--token-stdin" } });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      user: "erin",
+      token: { role: "fineGrained", canReadGatedRepos: false, source: "--token-stdin" },
+    });
   });
 
   it("a bad HF_TOKEN is reported as such (exit 4) with a hint to fix or unset it", async () => {
@@ -108,6 +127,11 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
   it("no token ever appears in any output", () => {
     expect(outputs.length).toBeGreaterThan(8);
     const all = outputs.map((o) => o.stdout + o.stderr).join("\n");
-    for (const t of [...Object.values(TOKENS), "hf_Rejected000000000000000000000000000", "hf_Garbage0000000000000000000000000000"]) expect(all).not.toContain(t);
+    for (const t of [
+      ...Object.values(TOKENS),
+      "hf_Rejected000000000000000000000000000",
+      "hf_Garbage0000000000000000000000000000",
+    ])
+      expect(all).not.toContain(t);
   });
 });

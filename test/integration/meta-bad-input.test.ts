@@ -10,19 +10,27 @@ describe("download: bad input", () => {
   });
   afterAll(() => cdn.close());
   const dl = (url: string, ...extra: string[]) =>
-    runLlamagate(["download", "llama-2-7b", "--dir", join(cdn.work, "out"), ...extra], { env: { LLAMAGATE_META_URL: url } });
+    runLlamagate(["download", "llama-2-7b", "--dir", join(cdn.work, "out"), ...extra], {
+      env: { LLAMAGATE_META_URL: url },
+    });
 
   it("an expired link: exit 4 before any request, saying when it expired and what to do", async () => {
     const before = cdn.cdn.requests.length;
     const r = await dl(cdn.url(new Date(Date.now() - 3 * 3600_000 - 60_000)));
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/^error: The signed URL expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(3h 1m ago\)\. Request a new link at https:\/\/www\.llama\.com\/llama-downloads\//m);
+    expect(r.stderr).toMatch(
+      /^error: The signed URL expired at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC \(3h 1m ago\)\. Request a new link at https:\/\/www\.llama\.com\/llama-downloads\//m,
+    );
     expect(cdn.cdn.requests.length).toBe(before);
   });
 
   it.each([
     ["no wildcard", (u: string) => u.replace("/*", "/llama-2-7b/params.json"), /no `\*` wildcard/],
-    ["plain http outside loopback", (u: string) => u.replace(/^http:\/\/127\.0\.0\.1:\d+/, "http://download.llamameta.net"), /must use https/],
+    [
+      "plain http outside loopback",
+      (u: string) => u.replace(/^http:\/\/127\.0\.0\.1:\d+/, "http://download.llamameta.net"),
+      /must use https/,
+    ],
     ["no Policy", (u: string) => u.replace(/Policy=[^&]+&/, ""), /no Policy parameter/],
     ["a Facebook redirect", (u: string) => `https://l.facebook.com/l.php?u=${encodeURIComponent(u)}`, /redirect link/],
   ])("a URL with %s: exit 2 with a one-line explanation, no request", async (_n, mangle, message) => {
@@ -44,7 +52,9 @@ describe("download: bad input", () => {
   });
 
   it("models of two families in one run: exit 2", async () => {
-    const r = await runLlamagate(["download", "llama-2-7b", "codellama-7b"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "llama-2-7b", "codellama-7b"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/mix model families/);
   });
@@ -70,7 +80,9 @@ describe("download: bad input", () => {
     const file = join(cdn.work, "a-file");
     await writeFile(file, "x");
     const before = cdn.cdn.requests.length;
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(file, "sub"), "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(file, "sub"), "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(8);
     expect(JSON.parse(r.stdout).error.category).toBe("filesystem");
     expect(cdn.cdn.requests.length).toBe(before);
@@ -82,7 +94,9 @@ describe("download: bad input", () => {
     await mkdir(ro);
     await chmod(ro, 0o555);
     try {
-      const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(ro, "llama")], { env: { LLAMAGATE_META_URL: cdn.url() } });
+      const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(ro, "llama")], {
+        env: { LLAMAGATE_META_URL: cdn.url() },
+      });
       expect(r.code, r.stderr).toBe(8);
       expect(r.stderr).toMatch(/Permission denied/);
     } finally {

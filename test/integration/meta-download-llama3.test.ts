@@ -12,7 +12,8 @@ import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-se
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile() && !/(^|\/)\.[^/]+\.llamagate\.json$/.test(e.name)) out.push(relative(dir, join(e.parentPath, e.name)).split("\\").join("/"));
+    if (e.isFile() && !/(^|\/)\.[^/]+\.llamagate\.json$/.test(e.name))
+      out.push(relative(dir, join(e.parentPath, e.name)).split("\\").join("/"));
   }
   return out.sort();
 }
@@ -29,18 +30,30 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
 
   it("by its llama-stack name: Meta's folder, identical bytes, md5-verified against checklist.chk", async () => {
     const dir = join(cdn.work, "out");
-    const r = await runLlamagate(["download", "Llama3.1-8B-Instruct", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "Llama3.1-8B-Instruct", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await listFiles(dir)).toEqual(FILES.map((f) => `${FOLDER}/${f}`));
     for (const f of FILES) {
       expect((await readFile(join(dir, FOLDER, f))).equals(await readFile(join(cdn.root, FOLDER, f))), f).toBe(true);
     }
     const json = JSON.parse(r.stdout);
-    expect(json).toMatchObject({ ok: true, layout: "llama-models", models: ["llama-3.1-8b-instruct"], verified: 3, licenseFile: null });
+    expect(json).toMatchObject({
+      ok: true,
+      layout: "llama-models",
+      models: ["llama-3.1-8b-instruct"],
+      verified: 3,
+      licenseFile: null,
+    });
     const shard = json.files.find((f: { name: string }) => f.name === `${FOLDER}/consolidated.00.pth`);
-    const md5 = createHash("md5").update(await readFile(join(cdn.root, FOLDER, "consolidated.00.pth"))).digest("hex");
+    const md5 = createHash("md5")
+      .update(await readFile(join(cdn.root, FOLDER, "consolidated.00.pth")))
+      .digest("hex");
     expect(shard).toMatchObject({ verified: true, hashes: { md5 } });
-    expect((await readFile(join(dir, FOLDER, "checklist.chk"), "utf8")).split("\n")).toContain(`${md5}  consolidated.00.pth`);
+    expect((await readFile(join(dir, FOLDER, "checklist.chk"), "utf8")).split("\n")).toContain(
+      `${md5}  consolidated.00.pth`,
+    );
   });
 
   it("--layout llama-stack writes $LLAMA_STACK_CONFIG_DIR/checkpoints/<descriptor>", async () => {
@@ -53,28 +66,34 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
     expect(r.stdout).toMatch(/consolidated\.00\.pth: OK/);
   });
 
-  it("a link that expires in the middle of a shard: says so, keeps the partial, and a new link resumes it", { timeout: 150_000 }, async () => {
-    const dir = join(cdn.work, "expiring");
-    const shard = `${FOLDER}/consolidated.00.pth`;
-    // the shard stalls after 100 kB until the link has expired (room for a slow CLI start on a busy machine);
-    // the retry then meets an expired link
-    cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 26_000 });
-    const r = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
-      env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 25_000)) },
-      timeoutMs: 90_000,
-    });
-    expect(r.code, r.stderr).not.toBe(0);
-    expect(r.stderr).toMatch(/expired/i);
-    expect(r.stderr).not.toMatch(/Signature=|Policy=/);
-    const partials = (await readdir(join(dir, FOLDER))).filter((n) => n.startsWith("consolidated.00.pth"));
-    expect(partials.length).toBe(1);
-    expect((await stat(join(dir, FOLDER, partials[0]!))).size).toBeGreaterThanOrEqual(100_000);
-    const again = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], { env: { LLAMAGATE_META_URL: cdn.url() } });
-    expect(again.code, again.stderr).toBe(0);
-    expect((await readFile(join(dir, shard))).equals(await readFile(join(cdn.root, shard)))).toBe(true);
-    const resumed = cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === shard).at(-1)!;
-    expect(resumed.range).toMatch(/^bytes=[1-9]\d*-/);
-  });
+  it(
+    "a link that expires in the middle of a shard: says so, keeps the partial, and a new link resumes it",
+    { timeout: 150_000 },
+    async () => {
+      const dir = join(cdn.work, "expiring");
+      const shard = `${FOLDER}/consolidated.00.pth`;
+      // the shard stalls after 100 kB until the link has expired (room for a slow CLI start on a busy machine);
+      // the retry then meets an expired link
+      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 26_000 });
+      const r = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
+        env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 25_000)) },
+        timeoutMs: 90_000,
+      });
+      expect(r.code, r.stderr).not.toBe(0);
+      expect(r.stderr).toMatch(/expired/i);
+      expect(r.stderr).not.toMatch(/Signature=|Policy=/);
+      const partials = (await readdir(join(dir, FOLDER))).filter((n) => n.startsWith("consolidated.00.pth"));
+      expect(partials.length).toBe(1);
+      expect((await stat(join(dir, FOLDER, partials[0]!))).size).toBeGreaterThanOrEqual(100_000);
+      const again = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
+        env: { LLAMAGATE_META_URL: cdn.url() },
+      });
+      expect(again.code, again.stderr).toBe(0);
+      expect((await readFile(join(dir, shard))).equals(await readFile(join(cdn.root, shard)))).toBe(true);
+      const resumed = cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === shard).at(-1)!;
+      expect(resumed.range).toMatch(/^bytes=[1-9]\d*-/);
+    },
+  );
 });
 
 describe("download: Llama 3.0 (meta-llama/llama3 download.sh folders)", () => {
@@ -88,8 +107,20 @@ describe("download: Llama 3.0 (meta-llama/llama3 download.sh folders)", () => {
     const dir = join(cdn.work, "out");
     const r = await runLlamagate(["download", "llama-3-8b", "--dir", dir], { env: { LLAMAGATE_META_URL: cdn.url() } });
     expect(r.code, r.stderr).toBe(0);
-    expect(await listFiles(dir)).toEqual(["LICENSE", "Meta-Llama-3-8B/checklist.chk", "Meta-Llama-3-8B/consolidated.00.pth", "Meta-Llama-3-8B/params.json", "Meta-Llama-3-8B/tokenizer.model", "USE_POLICY"]);
-    expect(cdn.cdn.requests.filter((q) => q.method === "GET").map((q) => q.path).sort()).toEqual([
+    expect(await listFiles(dir)).toEqual([
+      "LICENSE",
+      "Meta-Llama-3-8B/checklist.chk",
+      "Meta-Llama-3-8B/consolidated.00.pth",
+      "Meta-Llama-3-8B/params.json",
+      "Meta-Llama-3-8B/tokenizer.model",
+      "USE_POLICY",
+    ]);
+    expect(
+      cdn.cdn.requests
+        .filter((q) => q.method === "GET")
+        .map((q) => q.path)
+        .sort(),
+    ).toEqual([
       "8b_pre_trained/checklist.chk",
       "8b_pre_trained/consolidated.00.pth",
       "8b_pre_trained/params.json",
@@ -97,6 +128,10 @@ describe("download: Llama 3.0 (meta-llama/llama3 download.sh folders)", () => {
       "LICENSE",
       "USE_POLICY",
     ]);
-    expect((await readFile(join(dir, "Meta-Llama-3-8B/consolidated.00.pth"))).equals(await readFile(join(cdn.root, "8b_pre_trained/consolidated.00.pth")))).toBe(true);
+    expect(
+      (await readFile(join(dir, "Meta-Llama-3-8B/consolidated.00.pth"))).equals(
+        await readFile(join(cdn.root, "8b_pre_trained/consolidated.00.pth")),
+      ),
+    ).toBe(true);
   });
 });

@@ -9,7 +9,8 @@ async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
     // The engine's per-file state (".<name>.llamagate.json") is hidden and not part of the layout.
-    if (e.isFile() && !/(^|\/)\.[^/]+\.llamagate\.json$/.test(e.name)) out.push(relative(dir, join(e.parentPath, e.name)).split("\\").join("/"));
+    if (e.isFile() && !/(^|\/)\.[^/]+\.llamagate\.json$/.test(e.name))
+      out.push(relative(dir, join(e.parentPath, e.name)).split("\\").join("/"));
   }
   return out.sort();
 }
@@ -38,7 +39,9 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
 
   it("fetches download.sh's exact layout with identical bytes, one GET per file, and reports JSON", async () => {
     const dir = join(cdn.work, "out");
-    const r = await runLlamagate(["download", "13B", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "13B", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await listFiles(dir)).toEqual(expected);
     await expectSameBytes(cdn, dir, expected);
@@ -50,7 +53,11 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(json.bytes).toBe(Object.values(cdn.files).reduce((a, b) => a + b, 0));
     const shard = json.files.find((f: { name: string }) => f.name === "llama-2-13b/consolidated.01.pth");
     const { createHash } = await import("node:crypto");
-    expect(shard.hashes).toEqual({ md5: createHash("md5").update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"))).digest("hex") });
+    expect(shard.hashes).toEqual({
+      md5: createHash("md5")
+        .update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth")))
+        .digest("hex"),
+    });
     expect(shard.verified).toBe(true);
     // The documented shape (docs/json.md), the same core as --source hf: one folder key, relative paths.
     expectDocumentedShape(json, "download (meta)");
@@ -61,7 +68,9 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(json.licenseFile).toEqual({
       status: "unknown-reference",
       family: "llama2",
-      sha256: createHash("sha256").update(await readFile(join(cdn.root, "LICENSE"))).digest("hex"),
+      sha256: createHash("sha256")
+        .update(await readFile(join(cdn.root, "LICENSE")))
+        .digest("hex"),
     });
   });
 
@@ -73,10 +82,15 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     const env = { LLAMAGATE_META_URL: cdn.url(), LLAMAGATE_DATA_DIR: state };
     expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
     expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
-    const entries = (await readFile(join(state, "license-audit.jsonl"), "utf8")).trim().split("\n").map((l) => JSON.parse(l));
+    const entries = (await readFile(join(state, "license-audit.jsonl"), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(entries.map((e) => e.licenseTextSha256)).toEqual([
       null,
-      createHash("sha256").update(await readFile(join(cdn.root, "LICENSE"))).digest("hex"),
+      createHash("sha256")
+        .update(await readFile(join(cdn.root, "LICENSE")))
+        .digest("hex"),
     ]);
     expect(entries.every((e) => e.model === "llama-2-13b" && e.command === "download" && e.mau === 1000)).toBe(true);
   });
@@ -87,9 +101,14 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     const dir = join(cdn.work, "locked");
     await mkdir(dir, { recursive: true });
     // This test process stands in for the other run: alive, on this host.
-    await write(join(dir, ".llamagate.lock"), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    await write(
+      join(dir, ".llamagate.lock"),
+      JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }),
+    );
     const before = cdn.cdn.requests.length;
-    const r = await runLlamagate(["download", "13B", "--dir", dir, "--lock-wait", "1"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "13B", "--dir", dir, "--lock-wait", "1"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code).toBe(8);
     expect(r.stderr).toMatch(/another llamagate run \(pid \d+/);
     expect(r.stderr).toMatch(/^error: .*waited/m);
@@ -99,7 +118,9 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
   it("a rerun of a finished download transfers zero body bytes", async () => {
     const dir = join(cdn.work, "out");
     const before = cdn.cdn.requests.length;
-    const r = await runLlamagate(["download", "llama-2-13b", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "llama-2-13b", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     const after = cdn.cdn.requests.slice(before);
     expect(after.reduce((a, q) => a + q.bytesSent, 0)).toBe(0);
@@ -119,7 +140,9 @@ describe("download: Code Llama (tokenizer inside the model folder)", () => {
 
   it("fetches the Code Llama layout, URL read from stdin with --meta-url -", async () => {
     const dir = join(cdn.work, "code");
-    const r = await runLlamagate(["download", "CodeLlama-7b-Instruct", "--dir", dir, "--meta-url", "-"], { input: `${cdn.url()}\n` });
+    const r = await runLlamagate(["download", "CodeLlama-7b-Instruct", "--dir", dir, "--meta-url", "-"], {
+      input: `${cdn.url()}\n`,
+    });
     expect(r.code, r.stderr).toBe(0);
     const expected = [
       "CodeLlama-7b-Instruct/checklist.chk",
@@ -165,7 +188,9 @@ describe("download: --parts (opt-in multi-part)", () => {
 
   it("probes the shard's size with a one-byte Range, then fetches it in ranged parts", async () => {
     const dir = join(cdn.work, "parts");
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--parts", "3", "--min-part-mb", "1"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--parts", "3", "--min-part-mb", "1"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     const shard = cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === "llama-2-7b/consolidated.00.pth");
     expect(shard[0]).toMatchObject({ range: "bytes=0-0", status: 206, bytesSent: 1 });
@@ -174,7 +199,9 @@ describe("download: --parts (opt-in multi-part)", () => {
     expect(parts.every((q) => q.status === 206)).toBe(true);
     expect(parts.reduce((a, q) => a + q.bytesSent, 0)).toBe(3_500_000);
     // Small files are never split or probed.
-    expect(cdn.cdn.requests.filter((q) => q.path === "llama-2-7b/params.json").map((q) => q.range)).toEqual([undefined]);
+    expect(cdn.cdn.requests.filter((q) => q.path === "llama-2-7b/params.json").map((q) => q.range)).toEqual([
+      undefined,
+    ]);
     await expectSameBytes(cdn, dir, ["llama-2-7b/consolidated.00.pth", "llama-2-7b/params.json", "tokenizer.model"]);
   });
 });
@@ -189,7 +216,9 @@ describe("download: a folder filled earlier by download.sh", () => {
   it("keeps weights whose md5 matches the checklist instead of fetching them again", async () => {
     const dir = join(cdn.work, "old");
     await cp(cdn.root, dir, { recursive: true });
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     const fetched = cdn.cdn.requests.filter((q) => q.method === "GET" && q.bytesSent > 0).map((q) => q.path);
     expect(fetched).not.toContain("llama-2-7b/consolidated.00.pth");

@@ -16,7 +16,8 @@ describe("download against a misbehaving CDN", () => {
     dir = join(cdn.work, "out");
   });
   afterEach(() => cdn.close());
-  const download = (...extra: string[]) => runLlamagate(["download", "llama-2-7b", "--dir", dir, ...extra], { env: { LLAMAGATE_META_URL: cdn.url() } });
+  const download = (...extra: string[]) =>
+    runLlamagate(["download", "llama-2-7b", "--dir", dir, ...extra], { env: { LLAMAGATE_META_URL: cdn.url() } });
   const shardGets = () => cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === SHARD);
 
   it("resumes with a Range request after the server drops the connection mid-file", async () => {
@@ -45,7 +46,9 @@ describe("download against a misbehaving CDN", () => {
         // Kill without warning once at least 1 MiB of the shard is on disk (in the engine's partial file).
         const poll = setInterval(() => {
           const folder = join(dir, "llama-2-7b");
-          const partial = existsSync(folder) ? readdirSync(folder).find((n) => n.startsWith("consolidated.00.pth.llamagate-partial-")) : undefined;
+          const partial = existsSync(folder)
+            ? readdirSync(folder).find((n) => n.startsWith("consolidated.00.pth.llamagate-partial-"))
+            : undefined;
           if (partial && statSync(join(folder, partial)).size >= 1 << 20) {
             clearInterval(poll);
             child.kill("SIGKILL");
@@ -121,7 +124,12 @@ describe("download against a misbehaving CDN", () => {
   });
 
   it("403 mid-run on a valid link: exit 4, explained, no raw XML", async () => {
-    cdn.always(SHARD, { kind: "status", status: 403, headers: { "content-type": "text/xml" }, body: "<?xml version=\"1.0\"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>" });
+    cdn.always(SHARD, {
+      kind: "status",
+      status: 403,
+      headers: { "content-type": "text/xml" },
+      body: '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>',
+    });
     const r = await download();
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/refused llama-2-7b\/consolidated\.00\.pth \(HTTP 403\).*download limit/);
@@ -142,7 +150,10 @@ describe("download against a misbehaving CDN", () => {
   });
 
   it("an HTML page instead of the file: clear error, nothing saved under the final name", async () => {
-    cdn.always(SHARD, { kind: "html", body: "<!DOCTYPE html><html><head><title>Excessive Downloads!</title></head><body>cloudfront-check-download-url</body></html>" });
+    cdn.always(SHARD, {
+      kind: "html",
+      body: "<!DOCTYPE html><html><head><title>Excessive Downloads!</title></head><body>cloudfront-check-download-url</body></html>",
+    });
     const r = await download();
     expect(r.code, r.stderr).toBe(4);
     expect(r.stderr).toMatch(/Excessive Downloads/);
@@ -161,7 +172,12 @@ describe("download against a misbehaving CDN", () => {
     await expect(readFile(join(dir, "llama-2-7b/checklist.chk"))).rejects.toMatchObject({ code: "ENOENT" });
     const { createHash } = await import("node:crypto");
     const good = await Promise.all(
-      ["consolidated.00.pth", "params.json"].map(async (n) => `${createHash("md5").update(await readFile(join(cdn.root, "llama-2-7b", n))).digest("hex")}  ${n}`),
+      ["consolidated.00.pth", "params.json"].map(
+        async (n) =>
+          `${createHash("md5")
+            .update(await readFile(join(cdn.root, "llama-2-7b", n)))
+            .digest("hex")}  ${n}`,
+      ),
     );
     await writeFile(join(cdn.root, "llama-2-7b/checklist.chk"), `${good.join("\n")}\n`);
     const again = await download();

@@ -27,7 +27,13 @@ describe.skipIf(!hasScript)("spinner on a terminal", () => {
   function verifyOnPty(cols: number) {
     const env = { PATH: process.env.PATH ?? "", HOME: dir, TERM: "xterm" };
     const cmd = `stty cols ${cols} rows ${cols ? 30 : 0}; exec ${JSON.stringify(process.execPath)} bin/llamagate.js verify ${JSON.stringify(dir)}`;
-    return spawnSync("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env, encoding: "utf8", timeout: 30_000, maxBuffer: 64 << 20 });
+    return spawnSync("script", ["-qec", cmd, "/dev/null"], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+      timeout: 30_000,
+      maxBuffer: 64 << 20,
+    });
   }
 
   it("draws progress (bytes, no colour) on a 100-column terminal and still prints the md5sum-style result", () => {

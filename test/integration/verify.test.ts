@@ -25,7 +25,10 @@ async function layout(name: string): Promise<string> {
   await writeFile(join(dir, "llama-2-7b/params.json"), '{"dim": 4096}');
   // Text marker ("  ") in one checklist, binary marker (" *") in the other, like real releases vary.
   await writeFile(join(dir, "tokenizer_checklist.chk"), execFileSync("md5sum", ["tokenizer.model"], { cwd: dir }));
-  await writeFile(join(dir, "llama-2-7b/checklist.chk"), execFileSync("md5sum", ["-b", "consolidated.00.pth", "params.json"], { cwd: join(dir, "llama-2-7b") }));
+  await writeFile(
+    join(dir, "llama-2-7b/checklist.chk"),
+    execFileSync("md5sum", ["-b", "consolidated.00.pth", "params.json"], { cwd: join(dir, "llama-2-7b") }),
+  );
   return dir;
 }
 
@@ -34,7 +37,11 @@ describe("llamagate verify", () => {
     const dir = await layout("good");
     const r = await cli(["verify", dir]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim().split("\n").sort()).toEqual(["llama-2-7b/consolidated.00.pth: OK", "llama-2-7b/params.json: OK", "tokenizer.model: OK"]);
+    expect(r.stdout.trim().split("\n").sort()).toEqual([
+      "llama-2-7b/consolidated.00.pth: OK",
+      "llama-2-7b/params.json: OK",
+      "tokenizer.model: OK",
+    ]);
     expect(r.stderr).toMatch(/All 3 files OK/);
   });
 
@@ -57,7 +64,11 @@ describe("llamagate verify", () => {
     expect(out.error.category).toBe("integrity");
     expectDocumentedShape(out, "verify", ["error"]);
     const params = out.files.find((f: { path: string }) => f.path === "llama-2-7b/params.json");
-    expect(params.actual).toBe(execFileSync("md5sum", [join(dir, "llama-2-7b/params.json")]).toString().slice(0, 32));
+    expect(params.actual).toBe(
+      execFileSync("md5sum", [join(dir, "llama-2-7b/params.json")])
+        .toString()
+        .slice(0, 32),
+    );
   });
 
   it("refuses a checklist that names a path outside the folder (exit 6)", async () => {

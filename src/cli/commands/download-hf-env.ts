@@ -47,7 +47,9 @@ export function hfEnvironment(ctx: CliContext): HfEnvironment {
   }
   const endpoint = (env.HF_ENDPOINT || "https://huggingface.co").replace(/\/+$/, "");
   if (!/^https?:\/\/[^/?#]+(\/[^?#]*)?$/.test(endpoint) || !URL.canParse(endpoint)) {
-    throw new UsageError(`HF_ENDPOINT must be an http(s) URL (got "${endpoint.slice(0, 100)}").`, { hint: "Unset it to use https://huggingface.co, or set it to your mirror's base URL." });
+    throw new UsageError(`HF_ENDPOINT must be an http(s) URL (got "${endpoint.slice(0, 100)}").`, {
+      hint: "Unset it to use https://huggingface.co, or set it to your mirror's base URL.",
+    });
   }
   return {
     endpoint,
@@ -55,7 +57,9 @@ export function hfEnvironment(ctx: CliContext): HfEnvironment {
     cacheDir: env.HF_HUB_CACHE || env.HUGGINGFACE_HUB_CACHE || join(hfHome, "hub"),
     hfTokenPath: env.HF_TOKEN_PATH || join(hfHome, "token"),
     disableSymlinks: TRUTHY.has((env.HF_HUB_DISABLE_SYMLINKS ?? "").toLowerCase()),
-    offline: TRUTHY.has((env.HF_HUB_OFFLINE ?? "").toLowerCase()) || TRUTHY.has((env.TRANSFORMERS_OFFLINE ?? "").toLowerCase()),
+    offline:
+      TRUTHY.has((env.HF_HUB_OFFLINE ?? "").toLowerCase()) ||
+      TRUTHY.has((env.TRANSFORMERS_OFFLINE ?? "").toLowerCase()),
     configDir,
     storeMode: mode,
     keychain: createKeychainStore({}),
@@ -65,16 +69,30 @@ export function hfEnvironment(ctx: CliContext): HfEnvironment {
 
 /** Read a token piped on stdin (--token-stdin): the first line, trimmed. Refuses a terminal (it would echo). */
 export async function readTokenFromStdin(ctx: CliContext): Promise<string> {
-  if (ctx.stdin.isTTY) throw new UsageError("--token-stdin reads a piped token, but stdin is a terminal.", { hint: "Pipe it: `printf %s \"$TOKEN\" | llamagate login --token-stdin`, or run `llamagate login` to be prompted." });
+  if (ctx.stdin.isTTY)
+    throw new UsageError("--token-stdin reads a piped token, but stdin is a terminal.", {
+      hint: 'Pipe it: `printf %s "$TOKEN" | llamagate login --token-stdin`, or run `llamagate login` to be prompted.',
+    });
   const chunks: Buffer[] = [];
   for await (const c of ctx.stdin) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(String(c)));
-  const token = Buffer.concat(chunks).toString("utf8").split(/\r?\n/).find((l) => l.trim())?.trim() ?? "";
+  const token =
+    Buffer.concat(chunks)
+      .toString("utf8")
+      .split(/\r?\n/)
+      .find((l) => l.trim())
+      ?.trim() ?? "";
   if (!token) throw new UsageError("--token-stdin was given but stdin held no token.");
   return token;
 }
 
-/** The token for a Hub call, in llamagate's lookup order (flags, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, stored, hf's file). */
-export async function resolveCliToken(ctx: CliContext, hf: HfEnvironment, opts: { token?: string; tokenStdin?: boolean }): Promise<ResolvedToken | undefined> {
+/**
+ * The token for a Hub call, in llamagate's lookup order (flags, HF_TOKEN, HUGGING_FACE_HUB_TOKEN, stored, hf's file).
+ */
+export async function resolveCliToken(
+  ctx: CliContext,
+  hf: HfEnvironment,
+  opts: { token?: string; tokenStdin?: boolean },
+): Promise<ResolvedToken | undefined> {
   const explicit: ResolvedToken | undefined = opts.tokenStdin
     ? { token: await readTokenFromStdin(ctx), source: "--token-stdin" }
     : opts.token

@@ -29,7 +29,11 @@ export interface HfDownloadOptions extends EngineFlags {
  * Handler of `llamagate download <org/repo> --source hf`: resolves settings and token, runs the
  * pipeline, renders progress on stderr and the result on stdout (the snapshot path, or one JSON object).
  */
-export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDownloadOptions & LicenseCliOptions): Promise<number> {
+export async function runHfDownload(
+  ctx: CliContext,
+  repoId: string,
+  opts: HfDownloadOptions & LicenseCliOptions,
+): Promise<number> {
   const hf = hfEnvironment(ctx);
   const json = Boolean(opts.json);
   // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
@@ -41,7 +45,11 @@ export async function runHfDownload(ctx: CliContext, repoId: string, opts: HfDow
     }
   }
   // Offline runs never send anything, so they need no token (and must not prompt a keychain).
-  if (opts.token !== undefined && !json) logLine(ctx, "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.");
+  if (opts.token !== undefined && !json)
+    logLine(
+      ctx,
+      "note: a token on the command line lands in shell history and ps output; --token-stdin, HF_TOKEN or `llamagate login` avoid that.",
+    );
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
   // A repo in the catalog is license-gated (before any request); any other repo is not a Llama model llamagate knows.
   const model = catalogModelOfRepo(repoId);
@@ -112,26 +120,43 @@ function onEvent(progress: DownloadProgress, e: PipelineEvent, tokenSource: stri
       if (!json) progress.log(licenseGateLine(e.model, e.gate));
       break;
     case "license-not-applicable":
-      if (!json) progress.log(`note: ${e.repoId} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`);
+      if (!json)
+        progress.log(
+          `note: ${e.repoId} is not in llamagate's catalog, so no Llama license check applies; read the repo's license yourself.`,
+        );
       break;
     case "hf-resolved":
-      progress.log(`${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`);
+      progress.log(
+        `${e.repoId}: revision ${e.revision} is commit ${e.commit}${e.gated ? ` (gated repo, ${tokenSource ? `token from ${tokenSource}` : "no token"})` : ""}.`,
+      );
       break;
     case "hf-plan": {
       const total = e.files.reduce((a, f) => a + f.size, 0);
-      progress.log(`${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`);
+      progress.log(
+        `${e.files.length} file(s), ${formatBytes(total)}${e.cached ? ` (${e.cached} already in the cache)` : ""}.`,
+      );
       const orig = e.skippedByDefault.filter((s) => s.reason === "meta-original").length;
       const bins = e.skippedByDefault.filter((s) => s.reason === "duplicate-bin").length;
-      if (orig) progress.log(`note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`);
+      if (orig)
+        progress.log(
+          `note: skipped ${orig} Meta-format file(s) under original/; pass --include 'original/*' to get them.`,
+        );
       const reserved = e.skippedByDefault.filter((s) => s.reason === "local-dir-reserved").map((s) => s.path);
       if (reserved.length) {
-        progress.log(`warning: skipped ${reserved.length} repo file(s) under .cache/huggingface/, where llamagate keeps its lock and metadata: ${reserved.join(", ")}.`);
+        progress.log(
+          `warning: skipped ${reserved.length} repo file(s) under .cache/huggingface/, where llamagate keeps its lock and metadata: ${reserved.join(", ")}.`,
+        );
       }
-      if (bins) progress.log(`note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`);
+      if (bins)
+        progress.log(
+          `note: skipped ${bins} pytorch_model*.bin file(s) duplicating the safetensors; pass --include '*.bin' to get them.`,
+        );
       break;
     }
     case "hf-retry":
-      progress.log(`${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`);
+      progress.log(
+        `${e.status === 429 ? "rate limited by the Hub" : `Hub request failed${e.status ? ` (HTTP ${e.status})` : ""}`}; retrying in ${e.waitSeconds} s (try ${e.attempt}).`,
+      );
       break;
     default:
       break;

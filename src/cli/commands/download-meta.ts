@@ -65,7 +65,10 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
  * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
  * A link copied from the email's HTML source carries `&amp;` between its parameters: decoded here.
  */
-export async function resolveMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
+export async function resolveMetaUrl(
+  ctx: CliContext,
+  opts: Pick<MetaDownloadOptions, "metaUrl" | "json">,
+): Promise<string> {
   return (await readMetaUrl(ctx, opts)).replace(/&amp;/gi, "&");
 }
 
@@ -75,7 +78,11 @@ async function readMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "met
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",
   };
   if (opts.metaUrl !== undefined && opts.metaUrl !== "-") {
-    if (!opts.json) logLine(ctx, "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.");
+    if (!opts.json)
+      logLine(
+        ctx,
+        "note: a URL on the command line lands in shell history; LLAMAGATE_META_URL or --meta-url - avoid that.",
+      );
     return opts.metaUrl;
   }
   const message = "Paste the download URL from Meta's email (input hidden), then Enter:";
@@ -85,15 +92,22 @@ async function readMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "met
   return readSecret({ ctx, from: "auto", message, missing });
 }
 
-/** The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress renderer. */
+/**
+ * The Meta pipeline's own events; the engine's (retries, corrupt copies, failures) are logged by the progress
+ * renderer.
+ */
 function onEvent(e: PipelineEvent, log: (line: string) => void, json: boolean): void {
   if (e.type === "license-passed") {
     if (!json) log(licenseGateLine(e.model, e.gate));
   } else if (e.type === "meta-plan") {
     const left = e.expiresAt.getTime() - Date.now();
-    log(`Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`);
+    log(
+      `Meta link ${e.display} valid until ${formatUtc(e.expiresAt)} (${formatDuration(left)} left); ${e.files.length} files planned (${e.layout} layout).`,
+    );
     if (left < 2 * 3600_000) {
-      log(`warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`);
+      log(
+        `warning: the link expires in ${formatDuration(left)}; if the download cannot finish by then, request a new link and run the same command again (finished files are kept).`,
+      );
     }
   } else if (e.type === "meta-unlisted") {
     log(`warning: not listed in their checklist, downloaded without md5 check: ${e.files.join(", ")}`);
@@ -104,26 +118,46 @@ function onEvent(e: PipelineEvent, log: (line: string) => void, json: boolean): 
  * Compare the LICENSE that came with the weights with the family's known text: a different text means
  * the weights may come under another license version than the check above assumed.
  */
-async function checkDownloadedLicense(ctx: CliContext, s: MetaDownloadSummary, model: CatalogModel, json: boolean): Promise<LicenseFileCheck | undefined> {
+async function checkDownloadedLicense(
+  ctx: CliContext,
+  s: MetaDownloadSummary,
+  model: CatalogModel,
+  json: boolean,
+): Promise<LicenseFileCheck | undefined> {
   // llama-stack's downloads (Llama 3.1 and later) ship no LICENSE file.
   if (!s.files.some((f) => f.name === "LICENSE")) return undefined;
   const check = await checkLicenseFile({ path: join(s.dir, "LICENSE"), family: model.license, signal: ctx.signal });
   if (json) return check;
   if (check.status === "differs") {
-    logLine(ctx, `warning: LICENSE (sha256 ${check.sha256}) is not the ${model.license} license text llamagate knows: the weights may come under a different license version than the check assumed. Read it before use.`);
+    logLine(
+      ctx,
+      `warning: LICENSE (sha256 ${check.sha256}) is not the ${model.license} license text llamagate knows: the weights may come under a different license version than the check assumed. Read it before use.`,
+    );
   } else if (check.status === "unknown-reference") {
-    logLine(ctx, `note: LICENSE sha256 ${check.sha256}; llamagate has no reference text for the ${model.license} family to compare it with.`);
+    logLine(
+      ctx,
+      `note: LICENSE sha256 ${check.sha256}; llamagate has no reference text for the ${model.license} family to compare it with.`,
+    );
   }
   return check;
 }
 
-function renderSummary(ctx: CliContext, s: MetaDownloadSummary, licenseFile: LicenseFileCheck | undefined, json: boolean): void {
+function renderSummary(
+  ctx: CliContext,
+  s: MetaDownloadSummary,
+  licenseFile: LicenseFileCheck | undefined,
+  json: boolean,
+): void {
   if (json) {
     printJson(ctx, metaDownloadJson(s, licenseFile));
     return;
   }
   // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
-  for (const f of s.files) printLine(ctx, `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`);
+  for (const f of s.files)
+    printLine(
+      ctx,
+      `${f.name}: ${f.verified ? "OK" : "saved (no checksum listed)"}${f.skipped ? ", already complete" : ""}`,
+    );
   logLine(
     ctx,
     `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +

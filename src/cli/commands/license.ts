@@ -23,21 +23,28 @@ import { logLine, printJson, printLine } from "../output.js";
 type CheckOptions = LicenseCliOptions & { productName?: string; json?: boolean };
 
 /** Exit code of each `license check` verdict (docs/license.md). */
-export function verdictExitCode(verdict: Verdict): number {
+function verdictExitCode(verdict: Verdict): number {
   return verdict === "permitted" ? EXIT_CODES.ok : EXIT_CODES[`verdict-${verdict}`];
 }
 
 /** `llamagate license check|show|log`. */
 export const registerLicenseCommand: CommandRegistrar = (program, ctx, run) => {
-  const license = program.command("license").description("Check the Llama license terms for your organisation, show them, and list recorded acceptances");
+  const license = program
+    .command("license")
+    .description("Check the Llama license terms for your organisation, show them, and list recorded acceptances");
 
   licenseInputOptions(
     license
       .command("check")
       .argument("<model>", "model name, alias or Hugging Face repo id (see `llamagate models`)")
-      .description("Evaluate the license for your organisation; exit 0 permitted, 11 with obligations, 12 requires a Meta license, 13 not permitted"),
+      .description(
+        "Evaluate the license for your organisation; exit 0 permitted, 11 with obligations, 12 requires a Meta license, 13 not permitted",
+      ),
   )
-    .option("--derivative-name <name>", "name of the model you will derive and distribute (checked against the naming rule)")
+    .option(
+      "--derivative-name <name>",
+      "name of the model you will derive and distribute (checked against the naming rule)",
+    )
     .option("--product-name <name>", "name of your product (used in the attribution obligation)")
     .option("--json", "print one JSON object on stdout")
     .action(run(async (name: string, opts: CheckOptions) => check(ctx, name, opts)));
@@ -65,13 +72,23 @@ export const registerLicenseCommand: CommandRegistrar = (program, ctx, run) => {
         const path = licenseAuditLogPath(ctx.env);
         const log = await readAuditLog({ path });
         if (opts.json) {
-          printJson(ctx, { ok: true, path, entries: log.entries, invalidLines: log.invalidLines, disclaimer: LICENSE_DISCLAIMER });
+          printJson(ctx, {
+            ok: true,
+            path,
+            entries: log.entries,
+            invalidLines: log.invalidLines,
+            disclaimer: LICENSE_DISCLAIMER,
+          });
           return;
         }
         if (log.entries.length === 0) printLine(ctx, `No license acceptances recorded in ${path}.`);
         for (const e of log.entries) printLine(ctx, formatEntry(e));
-        if (log.invalidLines.length) logLine(ctx, `warning: ${path}: skipped unreadable line(s) ${log.invalidLines.join(", ")}`);
-        printLine(ctx, `(${log.entries.length} entr${log.entries.length === 1 ? "y" : "ies"} in ${path}; ${LICENSE_DISCLAIMER})`);
+        if (log.invalidLines.length)
+          logLine(ctx, `warning: ${path}: skipped unreadable line(s) ${log.invalidLines.join(", ")}`);
+        printLine(
+          ctx,
+          `(${log.entries.length} entr${log.entries.length === 1 ? "y" : "ies"} in ${path}; ${LICENSE_DISCLAIMER})`,
+        );
       }),
     );
 };
@@ -84,7 +101,7 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
   if (mau === undefined) {
     throw new UsageError("license check needs --mau (your organisation's monthly active users).", {
       code: "MISSING_MAU",
-      hint: "Pass --mau N (e.g. --mau 1.2M), or --profile FILE with a \"mau\" field.",
+      hint: 'Pass --mau N (e.g. --mau 1.2M), or --profile FILE with a "mau" field.',
       details: { field: "--mau" },
     });
   }
@@ -93,7 +110,10 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
   const evaluation = evaluateLicense({
     model,
     mau: opts.mau !== undefined ? parseMau({ value: opts.mau, field: "--mau" }) : mau,
-    affiliatesMau: opts.affiliatesMau !== undefined ? parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" }) : profile.affiliatesMau,
+    affiliatesMau:
+      opts.affiliatesMau !== undefined
+        ? parseMau({ value: opts.affiliatesMau, field: "--affiliates-mau" })
+        : profile.affiliatesMau,
     region: opts.region !== undefined ? parseRegion({ value: opts.region, field: "--region" }).code : profile.region,
     endUser: opts.endUser ?? profile.endUser,
     uses: flagUses.length > 0 ? flagUses : (profile.uses ?? []),
@@ -123,12 +143,17 @@ async function check(ctx: CliContext, name: string, opts: CheckOptions): Promise
     });
     if (accepted.accepted) {
       recorded = accepted.entry;
-      if (!opts.json) logLine(ctx, accepted.appended ? `Acceptance recorded in ${path}.` : `The same acceptance is already recorded in ${path}.`);
+      if (!opts.json)
+        logLine(
+          ctx,
+          accepted.appended ? `Acceptance recorded in ${path}.` : `The same acceptance is already recorded in ${path}.`,
+        );
     } else if (!opts.json) {
       logLine(ctx, "License not accepted (pass --accept-license to accept and record it).");
     }
   }
-  if (opts.json) printJson(ctx, { ok: true, ...evaluation, exitCode, accepted: recorded, auditLogPath: recorded ? path : null });
+  if (opts.json)
+    printJson(ctx, { ok: true, ...evaluation, exitCode, accepted: recorded, auditLogPath: recorded ? path : null });
   return exitCode;
 }
 

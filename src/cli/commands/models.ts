@@ -23,7 +23,14 @@ export const registerModelsCommand: CommandRegistrar = (program, ctx, run) => {
         ]);
         const header = ["NAME", "TITLE", "LICENSE", "META FOLDER", "HUGGING FACE REPO"];
         const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-        for (const r of [header, ...rows]) printLine(ctx, r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd());
+        for (const r of [header, ...rows])
+          printLine(
+            ctx,
+            r
+              .map((c, i) => c.padEnd(widths[i]!))
+              .join("  ")
+              .trimEnd(),
+          );
       }),
     );
 };

@@ -7,7 +7,7 @@ import { filesystemErrorFrom } from "./filesystem-error-from.js";
 import { pidAlive } from "../pid-alive.js";
 
 /** Name of the lock file llamagate keeps in a destination folder while it writes there. */
-export const LOCK_FILE_NAME = ".llamagate.lock";
+const LOCK_FILE_NAME = ".llamagate.lock";
 
 /** A held lock; call release() when done (idempotent). */
 export interface DirLock {

@@ -29,7 +29,8 @@ export function fromFloat32(values: Float32Array, dtype: string): Uint8Array {
         const b = bits[i]!;
         const a = b & 0x7fffffff;
         // fast path for results that are normal halves: rebias, add the round-to-even bias, shift
-        if (a >= 0x38800000 && a < 0x477ff000) out[i] = ((b >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13);
+        if (a >= 0x38800000 && a < 0x477ff000)
+          out[i] = ((b >>> 16) & 0x8000) | ((a - 0x38000000 + 0xfff + ((a >>> 13) & 1)) >>> 13);
         else out[i] = f32BitsToF16Bits(b);
       }
       return new Uint8Array(out.buffer);

@@ -2,7 +2,12 @@ import { LlamagateError } from "../../core/errors.js";
 import { GGUF_VALUE_TYPE_IDS, type GgufMetadataEntry, type GgufScalar, type GgufScalarType } from "./gguf-types.js";
 
 const RANGES: Partial<Record<GgufScalarType, [number, number]>> = {
-  u8: [0, 0xff], i8: [-0x80, 0x7f], u16: [0, 0xffff], i16: [-0x8000, 0x7fff], u32: [0, 0xffffffff], i32: [-0x80000000, 0x7fffffff],
+  u8: [0, 0xff],
+  i8: [-0x80, 0x7f],
+  u16: [0, 0xffff],
+  i16: [-0x8000, 0x7fff],
+  u32: [0, 0xffffffff],
+  i32: [-0x80000000, 0x7fffffff],
 };
 
 /** Growable little-endian byte buffer. */
@@ -19,21 +24,75 @@ export class ByteWriter {
     this.buf = next;
     this.view = new DataView(next.buffer);
   }
-  u8(v: number) { this.grow(1); this.view.setUint8(this.length, v); this.length += 1; }
-  i8(v: number) { this.grow(1); this.view.setInt8(this.length, v); this.length += 1; }
-  u16(v: number) { this.grow(2); this.view.setUint16(this.length, v, true); this.length += 2; }
-  i16(v: number) { this.grow(2); this.view.setInt16(this.length, v, true); this.length += 2; }
-  u32(v: number) { this.grow(4); this.view.setUint32(this.length, v, true); this.length += 4; }
-  i32(v: number) { this.grow(4); this.view.setInt32(this.length, v, true); this.length += 4; }
-  f32(v: number) { this.grow(4); this.view.setFloat32(this.length, v, true); this.length += 4; }
-  f64(v: number) { this.grow(8); this.view.setFloat64(this.length, v, true); this.length += 8; }
-  u64(v: bigint) { this.grow(8); this.view.setBigUint64(this.length, v, true); this.length += 8; }
-  i64(v: bigint) { this.grow(8); this.view.setBigInt64(this.length, v, true); this.length += 8; }
-  bytes(b: Uint8Array) { this.grow(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  u8(v: number) {
+    this.grow(1);
+    this.view.setUint8(this.length, v);
+    this.length += 1;
+  }
+  i8(v: number) {
+    this.grow(1);
+    this.view.setInt8(this.length, v);
+    this.length += 1;
+  }
+  u16(v: number) {
+    this.grow(2);
+    this.view.setUint16(this.length, v, true);
+    this.length += 2;
+  }
+  i16(v: number) {
+    this.grow(2);
+    this.view.setInt16(this.length, v, true);
+    this.length += 2;
+  }
+  u32(v: number) {
+    this.grow(4);
+    this.view.setUint32(this.length, v, true);
+    this.length += 4;
+  }
+  i32(v: number) {
+    this.grow(4);
+    this.view.setInt32(this.length, v, true);
+    this.length += 4;
+  }
+  f32(v: number) {
+    this.grow(4);
+    this.view.setFloat32(this.length, v, true);
+    this.length += 4;
+  }
+  f64(v: number) {
+    this.grow(8);
+    this.view.setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+  u64(v: bigint) {
+    this.grow(8);
+    this.view.setBigUint64(this.length, v, true);
+    this.length += 8;
+  }
+  i64(v: bigint) {
+    this.grow(8);
+    this.view.setBigInt64(this.length, v, true);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array) {
+    this.grow(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
   /** A GGUF string: u64 byte length + UTF-8 bytes, no NUL. */
-  str(s: string) { const b = new TextEncoder().encode(s); this.u64(BigInt(b.length)); this.bytes(b); }
-  zeros(n: number) { this.grow(n); this.buf.fill(0, this.length, this.length + n); this.length += n; }
-  result(): Uint8Array { return this.buf.slice(0, this.length); }
+  str(s: string) {
+    const b = new TextEncoder().encode(s);
+    this.u64(BigInt(b.length));
+    this.bytes(b);
+  }
+  zeros(n: number) {
+    this.grow(n);
+    this.buf.fill(0, this.length, this.length + n);
+    this.length += n;
+  }
+  result(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
 }
 
 function bad(key: string, msg: string): LlamagateError {
@@ -43,7 +102,8 @@ function bad(key: string, msg: string): LlamagateError {
 function writeScalar(w: ByteWriter, key: string, type: GgufScalarType, v: GgufScalar): void {
   const range = RANGES[type];
   if (range) {
-    if (typeof v !== "number" || !Number.isInteger(v) || v < range[0] || v > range[1]) throw bad(key, `${String(v)} is not a ${type}.`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < range[0] || v > range[1])
+      throw bad(key, `${String(v)} is not a ${type}.`);
     (w[type as "u8"] as (x: number) => void).call(w, v);
     return;
   }
@@ -81,7 +141,8 @@ export function encodeGgufMetadata(w: ByteWriter, entries: readonly GgufMetadata
     seen.add(e.key);
     w.str(e.key);
     if (e.type === "array") {
-      if (!Object.hasOwn(GGUF_VALUE_TYPE_IDS, e.itemType) || (e.itemType as string) === "array") throw bad(e.key, "arrays of arrays are not allowed.");
+      if (!Object.hasOwn(GGUF_VALUE_TYPE_IDS, e.itemType) || (e.itemType as string) === "array")
+        throw bad(e.key, "arrays of arrays are not allowed.");
       w.u32(GGUF_VALUE_TYPE_IDS.array);
       w.u32(GGUF_VALUE_TYPE_IDS[e.itemType]);
       w.u64(BigInt(e.value.length));

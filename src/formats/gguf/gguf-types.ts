@@ -1,10 +1,12 @@
 /** GGUF value types and ggml tensor types (ids from gguf.h / ggml.h). */
 
-export type GgufScalarType = "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "i64" | "f64";
+export type GgufScalarType =
+  "u8" | "i8" | "u16" | "i16" | "u32" | "i32" | "f32" | "bool" | "string" | "u64" | "i64" | "f64";
 export type GgufScalar = number | bigint | boolean | string;
 
 /** How the reader returns arrays of u8/i8/u16/i16/u32/i32/f32/f64 (one typed array, not a JS array of numbers). */
-export type GgufNumericArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+export type GgufNumericArray =
+  Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** One metadata key/value as written and as read back (numeric arrays are read back as typed arrays). */
 export type GgufMetadataEntry =
@@ -12,16 +14,50 @@ export type GgufMetadataEntry =
   | { key: string; type: "array"; itemType: GgufScalarType; value: readonly GgufScalar[] | GgufNumericArray };
 
 export const GGUF_VALUE_TYPE_IDS: Readonly<Record<GgufScalarType | "array", number>> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 };
 
 export const GGUF_VALUE_TYPE_NAMES: readonly (GgufScalarType | "array")[] = [
-  "u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64", "i64", "f64",
+  "u8",
+  "i8",
+  "u16",
+  "i16",
+  "u32",
+  "i32",
+  "f32",
+  "bool",
+  "string",
+  "array",
+  "u64",
+  "i64",
+  "f64",
 ];
 
 /** Fixed byte size of each scalar type (string is variable). */
 export const GGUF_SCALAR_BYTES: Readonly<Record<Exclude<GgufScalarType, "string">, number>> = {
-  u8: 1, i8: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, bool: 1, u64: 8, i64: 8, f64: 8,
+  u8: 1,
+  i8: 1,
+  u16: 2,
+  i16: 2,
+  u32: 4,
+  i32: 4,
+  f32: 4,
+  bool: 1,
+  u64: 8,
+  i64: 8,
+  f64: 8,
 };
 
 /** ggml types the writer produces. */

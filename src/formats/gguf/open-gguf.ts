@@ -49,8 +49,12 @@ export async function openGguf(params: {
         break;
       } catch (e) {
         if (!(e instanceof NeedMoreBytes)) throw e;
-        if (want >= fileSize) throw new CorruptFileError(`${what}: the GGUF header runs past the end of the file (truncated?).`, { code: "TRUNCATED_FILE" });
-        if (want >= MAX_HEADER || e.needed > MAX_HEADER) throw new UnsupportedFormatError(`${what}: GGUF header larger than 1 GiB.`);
+        if (want >= fileSize)
+          throw new CorruptFileError(`${what}: the GGUF header runs past the end of the file (truncated?).`, {
+            code: "TRUNCATED_FILE",
+          });
+        if (want >= MAX_HEADER || e.needed > MAX_HEADER)
+          throw new UnsupportedFormatError(`${what}: GGUF header larger than 1 GiB.`);
         want = Math.min(fileSize, Math.max(want * 4, e.needed));
       }
     }
@@ -58,7 +62,8 @@ export async function openGguf(params: {
     const tensors: GgufTensor[] = parsed.tensors.map((t) => ({
       ...t,
       async read(sig?: AbortSignal) {
-        if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${t.name} was read.`);
+        if (closed)
+          throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${t.name} was read.`);
         return readExact(handle, parsed.dataOffset + t.offset, t.byteLength, what, sig);
       },
     }));

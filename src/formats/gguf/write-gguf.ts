@@ -48,9 +48,14 @@ export async function writeGguf(params: {
     throw new LlamagateError("INVALID_ALIGNMENT", "internal", `GGUF alignment ${alignment} is not a power of two.`);
   }
   if (declared && (declared.type !== "u32" || Number(declared.value) !== alignment)) {
-    throw new LlamagateError("INVALID_ALIGNMENT", "internal", "general.alignment must be a u32 equal to the alignment used.");
+    throw new LlamagateError(
+      "INVALID_ALIGNMENT",
+      "internal",
+      "general.alignment must be a u32 equal to the alignment used.",
+    );
   }
-  if (!declared && alignment !== GGUF_DEFAULT_ALIGNMENT) metadata.push({ key: "general.alignment", type: "u32", value: alignment });
+  if (!declared && alignment !== GGUF_DEFAULT_ALIGNMENT)
+    metadata.push({ key: "general.alignment", type: "u32", value: alignment });
 
   const w = new ByteWriter();
   w.bytes(new Uint8Array([0x47, 0x47, 0x55, 0x46])); // "GGUF"
@@ -63,11 +68,19 @@ export async function writeGguf(params: {
   let offset = 0;
   for (const t of tensors) {
     if (new TextEncoder().encode(t.name).length >= GGML_MAX_NAME || names.has(t.name) || t.name.length === 0) {
-      throw new LlamagateError("INVALID_TENSOR_NAME", "internal", `GGUF tensor name ${t.name} is empty, too long or repeated.`);
+      throw new LlamagateError(
+        "INVALID_TENSOR_NAME",
+        "internal",
+        `GGUF tensor name ${t.name} is empty, too long or repeated.`,
+      );
     }
     names.add(t.name);
     if (t.ne.length === 0 || t.ne.length > GGML_MAX_DIMS || !t.ne.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-      throw new LlamagateError("INVALID_TENSOR_SHAPE", "internal", `GGUF tensor ${t.name} has invalid dims [${t.ne.join(", ")}].`);
+      throw new LlamagateError(
+        "INVALID_TENSOR_SHAPE",
+        "internal",
+        `GGUF tensor ${t.name} has invalid dims [${t.ne.join(", ")}].`,
+      );
     }
     const size = ggmlTensorBytes(t.ggmlType, t.ne, t.name);
     w.str(t.name);

@@ -55,7 +55,10 @@ export async function readCappedText(params: {
 }
 
 function tooLarge(what: string, maxBytes: number): CorruptFileError {
-  return new CorruptFileError(`${what} is larger than ${maxBytes} bytes; a file of its kind is a few KB, so it is not read.`, {
-    code: "FILE_TOO_LARGE",
-  });
+  return new CorruptFileError(
+    `${what} is larger than ${maxBytes} bytes; a file of its kind is a few KB, so it is not read.`,
+    {
+      code: "FILE_TOO_LARGE",
+    },
+  );
 }

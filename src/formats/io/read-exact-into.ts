@@ -6,7 +6,13 @@ import { CorruptFileError } from "../errors.js";
  * readExact() into a caller's buffer, so hot loops can reuse one buffer
  * (`dest.byteLength` bytes at `position`; short reads are retried, a short file is CORRUPT).
  */
-export async function readExactInto(handle: FileHandle, position: number, dest: Uint8Array, what: string, signal?: AbortSignal): Promise<void> {
+export async function readExactInto(
+  handle: FileHandle,
+  position: number,
+  dest: Uint8Array,
+  what: string,
+  signal?: AbortSignal,
+): Promise<void> {
   if (signal?.aborted) throw new InterruptedError();
   const length = dest.byteLength;
   let done = 0;

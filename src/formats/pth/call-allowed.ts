@@ -33,7 +33,8 @@ export function callAllowed(fn: PyValue, args: PyValue, what: string): PyValue {
       if (a.length !== 0) throw new CorruptFileError(`${what}: OrderedDict built with arguments.`);
       return new PyDict();
     case "torch._utils._rebuild_tensor_v2": {
-      if (a.length < 6 || a.length > 7) throw new CorruptFileError(`${what}: _rebuild_tensor_v2 takes 6 or 7 arguments.`);
+      if (a.length < 6 || a.length > 7)
+        throw new CorruptFileError(`${what}: _rebuild_tensor_v2 takes 6 or 7 arguments.`);
       const storage = a[0];
       if (!(storage instanceof StorageRef)) throw new CorruptFileError(`${what}: tensor without a storage.`);
       const shape = intList(a[2]!, what, "size");

@@ -25,7 +25,9 @@ export async function entryDataOffset(params: {
   // the local name must match the central one: a mismatch means a damaged or crafted archive
   const name = await readExact(handle, entry.localHeaderOffset + 30, nameLen, what, signal);
   if (Buffer.from(name).toString("utf8") !== entry.name) {
-    throw new CorruptFileError(`${what}: local header of ${entry.name} names a different file.`, { code: "CORRUPT_ZIP" });
+    throw new CorruptFileError(`${what}: local header of ${entry.name} names a different file.`, {
+      code: "CORRUPT_ZIP",
+    });
   }
   const start = entry.localHeaderOffset + 30 + nameLen + v.getUint16(28, true);
   if (start + entry.compressedSize > fileSize) {

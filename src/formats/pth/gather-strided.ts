@@ -2,7 +2,12 @@
  * Copy a strided view (counts in elements) out of `span`, whose element 0 is the view's first
  * element (index 0,...,0), into contiguous row-major bytes. Rows with unit stride are copied whole.
  */
-export function gatherStrided(span: Uint8Array, shape: readonly number[], stride: readonly number[], itemSize: number): Uint8Array {
+export function gatherStrided(
+  span: Uint8Array,
+  shape: readonly number[],
+  stride: readonly number[],
+  itemSize: number,
+): Uint8Array {
   const numel = shape.reduce((a, b) => a * b, 1);
   const out = new Uint8Array(numel * itemSize);
   if (numel === 0) return out;

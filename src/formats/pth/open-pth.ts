@@ -48,15 +48,19 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
   }
   const entries = await readZipDirectory({ handle, fileSize, what, signal });
   const byName = new Map(entries.map((e) => [e.name, e]));
-  if (byName.size !== entries.length) throw new CorruptFileError(`${what}: the zip archive lists the same file twice.`, { code: "CORRUPT_ZIP" });
+  if (byName.size !== entries.length)
+    throw new CorruptFileError(`${what}: the zip archive lists the same file twice.`, { code: "CORRUPT_ZIP" });
   const root = findRoot(entries, what);
   const storedEntry = async (name: string, label: string): Promise<{ entry: ZipEntry; offset: number }> => {
     const entry = byName.get(`${root}/${name}`);
     if (!entry) throw new CorruptFileError(`${what}: the checkpoint has no ${label} (${root}/${name}).`);
     if (entry.method !== 0 || entry.compressedSize !== entry.size) {
-      throw new UnsupportedFormatError(`${what}: ${root}/${name} is compressed (zip method ${entry.method}); torch writes it stored.`, {
-        hint: "Re-save the checkpoint with torch.save, or unzip and re-zip it without compression (zip -0).",
-      });
+      throw new UnsupportedFormatError(
+        `${what}: ${root}/${name} is compressed (zip method ${entry.method}); torch writes it stored.`,
+        {
+          hint: "Re-save the checkpoint with torch.save, or unzip and re-zip it without compression (zip -0).",
+        },
+      );
     }
     return { entry, offset: await entryDataOffset({ handle, fileSize, entry, what, signal }) };
   };
@@ -65,11 +69,13 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
   if (order) {
     const { entry, offset } = await storedEntry("byteorder", "byte order record");
     const text = new TextDecoder().decode(await readExact(handle, offset, Math.min(entry.size, 16), what, signal));
-    if (text.trim() !== "little") throw new UnsupportedFormatError(`${what}: big-endian checkpoints are not supported.`);
+    if (text.trim() !== "little")
+      throw new UnsupportedFormatError(`${what}: big-endian checkpoints are not supported.`);
   }
 
   const pkl = await storedEntry("data.pkl", "data.pkl");
-  if (pkl.entry.size > MAX_PICKLE_BYTES) throw new CorruptFileError(`${what}: data.pkl is implausibly large (${pkl.entry.size} bytes).`);
+  if (pkl.entry.size > MAX_PICKLE_BYTES)
+    throw new CorruptFileError(`${what}: data.pkl is implausibly large (${pkl.entry.size} bytes).`);
   const pickleBytes = await readExact(handle, pkl.offset, pkl.entry.size, what, signal);
 
   const storages = new Map<string, StorageRef>();
@@ -81,7 +87,8 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
     if (!(type instanceof PyGlobal) || type.module !== "torch" || !Object.hasOwn(STORAGE_DTYPES, type.name)) {
       throw new CorruptFileError(`${what}: persistent id without a storage type.`);
     }
-    if (typeof key !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(key)) throw new CorruptFileError(`${what}: bad storage key.`);
+    if (typeof key !== "string" || !/^[A-Za-z0-9_.-]{1,64}$/.test(key))
+      throw new CorruptFileError(`${what}: bad storage key.`);
     const numel = typeof numelV === "bigint" ? Number(numelV) : numelV;
     if (typeof numel !== "number" || !Number.isSafeInteger(numel) || numel < 0) {
       throw new CorruptFileError(`${what}: storage ${key} has an invalid element count.`);
@@ -89,7 +96,8 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
     const dtype = STORAGE_DTYPES[type.name]!;
     const seen = storages.get(key);
     if (seen) {
-      if (seen.dtype !== dtype || seen.numel !== numel) throw new CorruptFileError(`${what}: storage ${key} is declared twice, differently.`);
+      if (seen.dtype !== dtype || seen.numel !== numel)
+        throw new CorruptFileError(`${what}: storage ${key} is declared twice, differently.`);
       return seen;
     }
     const ref = new StorageRef(key, dtype, numel);
@@ -106,7 +114,9 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
     const { entry, offset } = await storedEntry(`data/${s.key}`, `storage ${s.key}`);
     const expected = s.numel * DTYPE_BYTES[s.dtype];
     if (entry.size !== expected) {
-      throw new CorruptFileError(`${what}: storage ${s.key} holds ${entry.size} bytes but the pickle declares ${expected}.`);
+      throw new CorruptFileError(
+        `${what}: storage ${s.key} holds ${entry.size} bytes but the pickle declares ${expected}.`,
+      );
     }
     storageOffsets.set(s.key, offset);
   }
@@ -136,7 +146,9 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
     const readRange = async (dest: Uint8Array, offset: number, sig?: AbortSignal): Promise<void> => {
       if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${key} was read.`);
       if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + dest.byteLength <= numel * item)) {
-        throw new RangeError(`bytes ${offset}+${dest.byteLength} are outside tensor ${String(key)} (${numel * item} bytes)`);
+        throw new RangeError(
+          `bytes ${offset}+${dest.byteLength} are outside tensor ${String(key)} (${numel * item} bytes)`,
+        );
       }
       await readExactInto(handle, base + offset, dest, what, sig);
     };
@@ -167,7 +179,9 @@ async function parse(handle: FileHandle, what: string, signal?: AbortSignal): Pr
 }
 
 function findRoot(entries: readonly ZipEntry[], what: string): string {
-  const roots = entries.filter((e) => /^[^/]+\/data\.pkl$/.test(e.name)).map((e) => e.name.slice(0, -"/data.pkl".length));
+  const roots = entries
+    .filter((e) => /^[^/]+\/data\.pkl$/.test(e.name))
+    .map((e) => e.name.slice(0, -"/data.pkl".length));
   if (roots.length === 0) throw new CorruptFileError(`${what}: no */data.pkl in the archive; not a torch checkpoint.`);
   // torch itself takes the first entry's folder
   const first = entries[0]!.name.split("/")[0]!;

@@ -40,12 +40,4 @@ export class TensorRef {
   ) {}
 }
 export type PyKey = string | number | bigint | boolean | null;
-export type PyValue =
-  | PyKey
-  | Uint8Array
-  | PyTuple
-  | PyList
-  | PyDict
-  | PyGlobal
-  | StorageRef
-  | TensorRef;
+export type PyValue = PyKey | Uint8Array | PyTuple | PyList | PyDict | PyGlobal | StorageRef | TensorRef;

@@ -31,7 +31,10 @@ export function tensorExtent(params: { shape: readonly number[]; stride: readonl
   if (numel === 0) return { numel, span: 0, contiguous, overlapping: false };
   // Injective iff, taking the dimensions of size > 1 by increasing stride, each stride passes the
   // extent of the dimensions before it.
-  const dims = shape.map((n, d) => ({ n, s: stride[d]! })).filter((x) => x.n > 1).sort((a, b) => a.s - b.s);
+  const dims = shape
+    .map((n, d) => ({ n, s: stride[d]! }))
+    .filter((x) => x.n > 1)
+    .sort((a, b) => a.s - b.s);
   let extent = 1;
   let overlapping = false;
   for (const { n, s } of dims) {

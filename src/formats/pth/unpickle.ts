@@ -8,10 +8,31 @@ type Slot = PyValue | typeof MARK;
 
 /** Opcodes we do not interpret, named for the error message. */
 const OPNAMES: Record<number, string> = {
-  0x49: "INT", 0x4c: "LONG", 0x53: "STRING", 0x56: "UNICODE", 0x46: "FLOAT", 0x64: "DICT", 0x6c: "LIST",
-  0x67: "GET", 0x70: "PUT", 0x50: "PERSID", 0x8b: "LONG4", 0x8e: "BINBYTES8", 0x8f: "EMPTY_SET",
-  0x90: "ADDITEMS", 0x91: "FROZENSET", 0x96: "BYTEARRAY8", 0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER",
-  0x69: "INST", 0x6f: "OBJ", 0x81: "NEWOBJ", 0x92: "NEWOBJ_EX", 0x82: "EXT1", 0x83: "EXT2", 0x84: "EXT4",
+  0x49: "INT",
+  0x4c: "LONG",
+  0x53: "STRING",
+  0x56: "UNICODE",
+  0x46: "FLOAT",
+  0x64: "DICT",
+  0x6c: "LIST",
+  0x67: "GET",
+  0x70: "PUT",
+  0x50: "PERSID",
+  0x8b: "LONG4",
+  0x8e: "BINBYTES8",
+  0x8f: "EMPTY_SET",
+  0x90: "ADDITEMS",
+  0x91: "FROZENSET",
+  0x96: "BYTEARRAY8",
+  0x97: "NEXT_BUFFER",
+  0x98: "READONLY_BUFFER",
+  0x69: "INST",
+  0x6f: "OBJ",
+  0x81: "NEWOBJ",
+  0x92: "NEWOBJ_EX",
+  0x82: "EXT1",
+  0x83: "EXT2",
+  0x84: "EXT4",
 };
 /** Opcodes that build arbitrary objects: refused as unsafe rather than as corrupt. */
 const UNSAFE_OPS = new Set([0x69, 0x6f, 0x81, 0x92, 0x82, 0x83, 0x84]);
@@ -51,7 +72,8 @@ export function unpickle(params: {
   const memo = new Map<number, PyValue>();
   let p = 0;
   let units = 0;
-  const corrupt = (msg: string) => new CorruptFileError(`${what}: ${msg} (pickle offset ${p}).`, { code: "CORRUPT_PICKLE" });
+  const corrupt = (msg: string) =>
+    new CorruptFileError(`${what}: ${msg} (pickle offset ${p}).`, { code: "CORRUPT_PICKLE" });
   /** Charge the budget; a pickle that builds far more than a state dict needs is refused, not built. */
   const spend = (n: number) => {
     units += n;
@@ -144,25 +166,62 @@ export function unpickle(params: {
         if (stack.length !== 0) throw corrupt("values left on the stack at STOP");
         return result;
       }
-      case 0x28: push(MARK); break; // MARK
-      case 0x7d: push(new PyDict(), DICT_UNITS); break; // EMPTY_DICT
-      case 0x5d: push(new PyList()); break; // EMPTY_LIST
-      case 0x29: push(new PyTuple([])); break; // EMPTY_TUPLE
-      case 0x74: { const items = popMark(); push(new PyTuple(items), 1 + items.length); break; } // TUPLE
-      case 0x85: push(new PyTuple([pop()]), 2); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); push(new PyTuple([a, b]), 3); break; } // TUPLE2
-      case 0x87: { // TUPLE3
-        const c = pop(); const b = pop(); const a = pop();
+      case 0x28:
+        push(MARK);
+        break; // MARK
+      case 0x7d:
+        push(new PyDict(), DICT_UNITS);
+        break; // EMPTY_DICT
+      case 0x5d:
+        push(new PyList());
+        break; // EMPTY_LIST
+      case 0x29:
+        push(new PyTuple([]));
+        break; // EMPTY_TUPLE
+      case 0x74: {
+        const items = popMark();
+        push(new PyTuple(items), 1 + items.length);
+        break;
+      } // TUPLE
+      case 0x85:
+        push(new PyTuple([pop()]), 2);
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        push(new PyTuple([a, b]), 3);
+        break;
+      } // TUPLE2
+      case 0x87: {
+        // TUPLE3
+        const c = pop();
+        const b = pop();
+        const a = pop();
         push(new PyTuple([a, b, c]), 4);
         break;
       }
-      case 0x4e: push(null); break; // NONE
-      case 0x88: push(true); break; // NEWTRUE
-      case 0x89: push(false); break; // NEWFALSE
-      case 0x4b: push(u8()); break; // BININT1
-      case 0x4d: push(u16()); break; // BININT2
-      case 0x4a: need(4); push(view.getInt32(p, true)); p += 4; break; // BININT
-      case 0x8a: { // LONG1: little-endian two's complement
+      case 0x4e:
+        push(null);
+        break; // NONE
+      case 0x88:
+        push(true);
+        break; // NEWTRUE
+      case 0x89:
+        push(false);
+        break; // NEWFALSE
+      case 0x4b:
+        push(u8());
+        break; // BININT1
+      case 0x4d:
+        push(u16());
+        break; // BININT2
+      case 0x4a:
+        need(4);
+        push(view.getInt32(p, true));
+        p += 4;
+        break; // BININT
+      case 0x8a: {
+        // LONG1: little-endian two's complement
         const b = take(u8());
         let v = 0n;
         for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
@@ -170,47 +229,120 @@ export function unpickle(params: {
         push(v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v);
         break;
       }
-      case 0x47: need(8); push(view.getFloat64(p, false)); p += 8; break; // BINFLOAT (big-endian)
-      case 0x58: push(str(u32())); break; // BINUNICODE
-      case 0x8c: push(str(u8())); break; // SHORT_BINUNICODE
-      case 0x8d: { need(8); const n = view.getBigUint64(p, true); p += 8; if (n > BigInt(bytes.length)) throw corrupt("string too long"); push(str(Number(n))); break; } // BINUNICODE8
-      case 0x55: push(latin1.decode(take(u8()))); break; // SHORT_BINSTRING
-      case 0x54: push(latin1.decode(take(u32()))); break; // BINSTRING
-      case 0x43: push(take(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x42: push(take(u32()).slice()); break; // BINBYTES
-      case 0x63: { const m = line(); const n = line(); push(resolveGlobal(m, n)); break; } // GLOBAL
-      case 0x93: { // STACK_GLOBAL
+      case 0x47:
+        need(8);
+        push(view.getFloat64(p, false));
+        p += 8;
+        break; // BINFLOAT (big-endian)
+      case 0x58:
+        push(str(u32()));
+        break; // BINUNICODE
+      case 0x8c:
+        push(str(u8()));
+        break; // SHORT_BINUNICODE
+      case 0x8d: {
+        need(8);
+        const n = view.getBigUint64(p, true);
+        p += 8;
+        if (n > BigInt(bytes.length)) throw corrupt("string too long");
+        push(str(Number(n)));
+        break;
+      } // BINUNICODE8
+      case 0x55:
+        push(latin1.decode(take(u8())));
+        break; // SHORT_BINSTRING
+      case 0x54:
+        push(latin1.decode(take(u32())));
+        break; // BINSTRING
+      case 0x43:
+        push(take(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x42:
+        push(take(u32()).slice());
+        break; // BINBYTES
+      case 0x63: {
+        const m = line();
+        const n = line();
+        push(resolveGlobal(m, n));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        // STACK_GLOBAL
         const n = pop();
         const m = pop();
         if (typeof m !== "string" || typeof n !== "string") throw corrupt("STACK_GLOBAL needs two strings");
         push(resolveGlobal(m, n));
         break;
       }
-      case 0x51: push(persistentLoad(pop())); break; // BINPERSID
-      case 0x52: { // REDUCE
-        const args = pop(); const fn = pop();
+      case 0x51:
+        push(persistentLoad(pop()));
+        break; // BINPERSID
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
         const v = callAllowed(fn, args, what);
         push(v, v instanceof PyDict ? DICT_UNITS : 1);
         break;
       }
-      case 0x62: { // BUILD: state of OrderedDict (_metadata) or of a tensor/parameter is dropped
+      case 0x62: {
+        // BUILD: state of OrderedDict (_metadata) or of a tensor/parameter is dropped
         pop();
         const target = top();
-        if (!(target instanceof PyDict) && !(target instanceof TensorRef)) throw corrupt("BUILD on an unsupported object");
+        if (!(target instanceof PyDict) && !(target instanceof TensorRef))
+          throw corrupt("BUILD on an unsupported object");
         break;
       }
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const kv = popMark(); setItems(top(), kv); break; } // SETITEMS
-      case 0x61: { const v = pop(); spend(1); appendItems(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); spend(items.length); appendItems(top(), items); break; } // APPENDS
-      case 0x71: spend(1); memo.set(u8(), top()); break; // BINPUT
-      case 0x72: spend(1); memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x94: spend(1); memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: push(memoGet(u8())); break; // BINGET
-      case 0x6a: push(memoGet(u32())); break; // LONG_BINGET
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: push(top()); break; // DUP
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const kv = popMark();
+        setItems(top(), kv);
+        break;
+      } // SETITEMS
+      case 0x61: {
+        const v = pop();
+        spend(1);
+        appendItems(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        spend(items.length);
+        appendItems(top(), items);
+        break;
+      } // APPENDS
+      case 0x71:
+        spend(1);
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        spend(1);
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x94:
+        spend(1);
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+        push(memoGet(u8()));
+        break; // BINGET
+      case 0x6a:
+        push(memoGet(u32()));
+        break; // LONG_BINGET
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        push(top());
+        break; // DUP
       default: {
         const name = OPNAMES[op];
         const label = name ? `${name} (0x${op.toString(16)})` : `0x${op.toString(16).padStart(2, "0")}`;

@@ -26,14 +26,21 @@ export async function openSafetensorsFile(params: {
   const handle = await openForReading(path, what);
   try {
     const fileSize = (await handle.stat()).size;
-    if (fileSize < 8) throw new CorruptFileError(`${what}: too short for a safetensors header (truncated?).`, { code: "HEADER_TOO_SMALL" });
+    if (fileSize < 8)
+      throw new CorruptFileError(`${what}: too short for a safetensors header (truncated?).`, {
+        code: "HEADER_TOO_SMALL",
+      });
     const n = new DataView((await readExact(handle, 0, 8, what, signal)).buffer).getBigUint64(0, true);
     if (n > BigInt(MAX_HEADER_BYTES)) {
-      throw new CorruptFileError(`${what}: header length ${n} exceeds the 100 MB limit; not a safetensors file.`, { code: "HEADER_TOO_LARGE" });
+      throw new CorruptFileError(`${what}: header length ${n} exceeds the 100 MB limit; not a safetensors file.`, {
+        code: "HEADER_TOO_LARGE",
+      });
     }
     const headerLen = Number(n);
     if (8 + headerLen > fileSize) {
-      throw new CorruptFileError(`${what}: header length ${headerLen} runs past the end of the file (truncated?).`, { code: "INVALID_HEADER_LENGTH" });
+      throw new CorruptFileError(`${what}: header length ${headerLen} runs past the end of the file (truncated?).`, {
+        code: "INVALID_HEADER_LENGTH",
+      });
     }
     const header = await readExact(handle, 8, headerLen, what, signal);
     const { entries, metadata } = parseSafetensorsHeader({ header, fileSize, what });
@@ -45,13 +52,17 @@ export async function openSafetensorsFile(params: {
       shape: e.shape,
       byteLength: e.end - e.begin,
       async read(sig?: AbortSignal) {
-        if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
+        if (closed)
+          throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
         return readExact(handle, base + e.begin, e.end - e.begin, what, sig);
       },
       async readInto(dest: Uint8Array, offset: number, sig?: AbortSignal) {
-        if (closed) throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
+        if (closed)
+          throw new LlamagateError("SOURCE_CLOSED", "internal", `${what} was closed before ${e.name} was read.`);
         if (!(Number.isSafeInteger(offset) && offset >= 0 && offset + dest.byteLength <= e.end - e.begin)) {
-          throw new RangeError(`bytes ${offset}+${dest.byteLength} are outside tensor ${e.name} (${e.end - e.begin} bytes)`);
+          throw new RangeError(
+            `bytes ${offset}+${dest.byteLength} are outside tensor ${e.name} (${e.end - e.begin} bytes)`,
+          );
         }
         await readExactInto(handle, base + e.begin + offset, dest, what, sig);
       },

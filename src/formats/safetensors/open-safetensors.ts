@@ -31,14 +31,24 @@ export async function openSafetensors(params: {
   try {
     info = await stat(path);
   } catch (e) {
-    throw new FilesystemError("READ_FAILED", `Cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`, { cause: e });
+    throw new FilesystemError(
+      "READ_FAILED",
+      `Cannot read ${basename(path)}: ${(e as NodeJS.ErrnoException).code ?? "error"}.`,
+      { cause: e },
+    );
   }
   if (info.isDirectory()) {
     const names = await readdir(path);
     if (names.includes(INDEX_FILE)) return openIndex(join(path, INDEX_FILE), signal);
     const files = names.filter((n) => n.endsWith(".safetensors")).sort();
     if (files.length === 0) throw new UnsupportedFormatError(`No .safetensors files in ${basename(path)}.`);
-    return combine(await openAll(files.map((f) => join(path, f)), signal), undefined);
+    return combine(
+      await openAll(
+        files.map((f) => join(path, f)),
+        signal,
+      ),
+      undefined,
+    );
   }
   if (path.endsWith(".json")) return openIndex(path, signal);
   return combine(await openAll([path], signal), undefined);
@@ -62,11 +72,13 @@ async function openIndex(indexPath: string, signal?: AbortSignal): Promise<Safet
     json = JSON.parse(await readCappedText({ path: indexPath, maxBytes: MAX_LARGE_JSON_BYTES, what }));
   } catch (e) {
     if (e instanceof CorruptFileError) throw e;
-    if ((e as NodeJS.ErrnoException).code) throw new FilesystemError("READ_FAILED", `Cannot read ${what}.`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code)
+      throw new FilesystemError("READ_FAILED", `Cannot read ${what}.`, { cause: e });
     throw new CorruptFileError(`${what} is not valid JSON.`);
   }
   const map = (json as { weight_map?: unknown } | null)?.weight_map;
-  if (map === null || typeof map !== "object" || Array.isArray(map)) throw new CorruptFileError(`${what} has no weight_map object.`);
+  if (map === null || typeof map !== "object" || Array.isArray(map))
+    throw new CorruptFileError(`${what} has no weight_map object.`);
   const wanted = new Map<string, string>();
   for (const [name, file] of Object.entries(map)) {
     if (typeof file !== "string" || !/^[^/\\]+\.safetensors$/.test(file) || file.startsWith(".")) {
@@ -75,7 +87,10 @@ async function openIndex(indexPath: string, signal?: AbortSignal): Promise<Safet
     wanted.set(name, file);
   }
   const files = [...new Set(wanted.values())].sort();
-  const opened = await openAll(files.map((f) => join(dirname(indexPath), f)), signal);
+  const opened = await openAll(
+    files.map((f) => join(dirname(indexPath), f)),
+    signal,
+  );
   return combine(opened, wanted);
 }
 

@@ -41,7 +41,10 @@ export function parseSafetensorsHeader(params: {
   for (let i = 0; i < header.length; i++) {
     const b = header[i];
     if ((b === 0x3a || b === 0x2c) && ++separators > MAX_HEADER_SEPARATORS) {
-      throw corrupt(`header holds more than ${MAX_HEADER_SEPARATORS} JSON values; no model needs that many (not read).`, "HEADER_TOO_LARGE");
+      throw corrupt(
+        `header holds more than ${MAX_HEADER_SEPARATORS} JSON values; no model needs that many (not read).`,
+        "HEADER_TOO_LARGE",
+      );
     }
   }
   let text: string;
@@ -61,7 +64,8 @@ export function parseSafetensorsHeader(params: {
   const entries: SafetensorsEntry[] = [];
   for (const [name, raw] of Object.entries(json as Record<string, unknown>)) {
     if (name === "__metadata__") {
-      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw corrupt("__metadata__ is not an object.");
+      if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+        throw corrupt("__metadata__ is not an object.");
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== "string") throw corrupt(`__metadata__.${k} is not a string.`);
         metadata[k] = v;
@@ -74,7 +78,8 @@ export function parseSafetensorsHeader(params: {
       throw new UnsupportedFormatError(`${what}: tensor ${name} has unknown dtype ${String(dtype)}.`);
     }
     if (!Array.isArray(shape) || !shape.every(isCount)) throw corrupt(`tensor ${name} has an invalid shape.`);
-    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount)) throw corrupt(`tensor ${name} has invalid data_offsets.`);
+    if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount))
+      throw corrupt(`tensor ${name} has invalid data_offsets.`);
     const [begin, end] = offs as [number, number];
     let bytes = SAFETENSORS_DTYPE_SIZES[dtype]!;
     for (const n of shape as number[]) {
@@ -83,21 +88,31 @@ export function parseSafetensorsHeader(params: {
     }
     if (end < begin) throw corrupt(`tensor ${name} has data_offsets that end before they begin.`, "INVALID_OFFSET");
     if (end - begin !== bytes) {
-      throw corrupt(`tensor ${name} spans ${end - begin} bytes but its dtype and shape need ${bytes}.`, "TENSOR_INVALID_INFO");
+      throw corrupt(
+        `tensor ${name} spans ${end - begin} bytes but its dtype and shape need ${bytes}.`,
+        "TENSOR_INVALID_INFO",
+      );
     }
-    if (!SUPPORTED_DTYPES.has(dtype)) throw new UnsupportedFormatError(`${what}: tensor ${name} uses ${dtype}, which is not supported.`);
+    if (!SUPPORTED_DTYPES.has(dtype))
+      throw new UnsupportedFormatError(`${what}: tensor ${name} uses ${dtype}, which is not supported.`);
     entries.push({ name, dtype: dtype as DType, shape: shape as number[], begin, end });
   }
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const e of sorted) {
     if (e.begin !== expected) {
-      throw corrupt(`tensor ${e.name} starts at ${e.begin}, expected ${expected} (overlapping or gapped data_offsets).`, "INVALID_OFFSET");
+      throw corrupt(
+        `tensor ${e.name} starts at ${e.begin}, expected ${expected} (overlapping or gapped data_offsets).`,
+        "INVALID_OFFSET",
+      );
     }
     expected = e.end;
   }
   if (8 + header.length + expected !== fileSize) {
-    throw corrupt(`the tensors cover ${expected} bytes but the data buffer holds ${fileSize - 8 - header.length}.`, "INCOMPLETE_BUFFER");
+    throw corrupt(
+      `the tensors cover ${expected} bytes but the data buffer holds ${fileSize - 8 - header.length}.`,
+      "INCOMPLETE_BUFFER",
+    );
   }
   return { entries, metadata };
 }

@@ -14,7 +14,11 @@ export async function writeSafetensorsIndex(params: {
   signal?: AbortSignal;
 }): Promise<void> {
   const { path, weightMap, totalSize, signal } = params;
-  const sorted = Object.fromEntries(Object.keys(weightMap).sort().map((k) => [k, weightMap[k]!]));
+  const sorted = Object.fromEntries(
+    Object.keys(weightMap)
+      .sort()
+      .map((k) => [k, weightMap[k]!]),
+  );
   const text = `${JSON.stringify({ metadata: { total_size: totalSize }, weight_map: sorted }, null, 2)}\n`;
   const out = await openAtomicFileWriter({ path, signal });
   try {

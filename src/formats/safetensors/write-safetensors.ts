@@ -30,16 +30,24 @@ export async function writeSafetensors(params: {
 }): Promise<{ bytes: number }> {
   const { path, tensors, metadata, signal } = params;
   const rank = (d: string) => DTYPE_ORDER.indexOf(d);
-  const ordered = [...tensors].sort((a, b) => rank(b.dtype) - rank(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ordered = [...tensors].sort(
+    (a, b) => rank(b.dtype) - rank(a.dtype) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   const sizes: number[] = [];
   for (const t of ordered) {
-    if (!SUPPORTED_DTYPES.has(t.dtype)) throw new UnsupportedFormatError(`Cannot write dtype ${t.dtype} to safetensors.`);
-    if (Object.hasOwn(header, t.name)) throw new LlamagateError("DUPLICATE_TENSOR", "internal", `Tensor ${t.name} is listed twice.`);
+    if (!SUPPORTED_DTYPES.has(t.dtype))
+      throw new UnsupportedFormatError(`Cannot write dtype ${t.dtype} to safetensors.`);
+    if (Object.hasOwn(header, t.name))
+      throw new LlamagateError("DUPLICATE_TENSOR", "internal", `Tensor ${t.name} is listed twice.`);
     if (!t.shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-      throw new LlamagateError("INVALID_TENSOR_SHAPE", "internal", `Tensor ${t.name} has an invalid shape [${t.shape.join(", ")}].`);
+      throw new LlamagateError(
+        "INVALID_TENSOR_SHAPE",
+        "internal",
+        `Tensor ${t.name} has an invalid shape [${t.shape.join(", ")}].`,
+      );
     }
     const size = t.shape.reduce((a, b) => a * b, DTYPE_BYTES[t.dtype]);
     header[t.name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] };

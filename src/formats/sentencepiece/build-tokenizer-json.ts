@@ -75,9 +75,12 @@ function extractMerges(pieces: readonly { piece: string; score: number }[], voca
       }
     }
     if (chars > MAX_MERGE_CHARS) {
-      throw new UnsupportedFormatError(`The tokenizer's merges would exceed ${MAX_MERGE_CHARS} characters; it is not a Llama tokenizer.`, {
-        code: "TOKENIZER_TOO_LARGE",
-      });
+      throw new UnsupportedFormatError(
+        `The tokenizer's merges would exceed ${MAX_MERGE_CHARS} characters; it is not a Llama tokenizer.`,
+        {
+          code: "TOKENIZER_TOO_LARGE",
+        },
+      );
     }
     local.sort((a, b) => vocab.get(a.l)! - vocab.get(b.l)! || vocab.get(a.r)! - vocab.get(b.r)!);
     for (const m of local) merges.push(m);
@@ -110,13 +113,18 @@ export function buildTokenizerJson(
   } = {},
 ): Record<string, unknown> {
   if (model.modelType !== MODEL_TYPE.BPE) {
-    throw new UnsupportedFormatError(`A Llama tokenizer.json needs a BPE SentencePiece model; this one has model_type ${model.modelType}.`);
+    throw new UnsupportedFormatError(
+      `A Llama tokenizer.json needs a BPE SentencePiece model; this one has model_type ${model.modelType}.`,
+    );
   }
   model.pieces.forEach((p, id) => {
     if (p.piece.length > MAX_PIECE_LENGTH) {
-      throw new UnsupportedFormatError(`Tokenizer piece ${id} is ${p.piece.length} characters long (at most ${MAX_PIECE_LENGTH} are supported); it is not a Llama tokenizer.`, {
-        code: "TOKENIZER_PIECE_TOO_LONG",
-      });
+      throw new UnsupportedFormatError(
+        `Tokenizer piece ${id} is ${p.piece.length} characters long (at most ${MAX_PIECE_LENGTH} are supported); it is not a Llama tokenizer.`,
+        {
+          code: "TOKENIZER_PIECE_TOO_LONG",
+        },
+      );
     }
   });
   const addBos = options.addBos ?? true;
@@ -142,7 +150,8 @@ export function buildTokenizerJson(
     }));
   const bos = model.bosId >= 0 ? piece(model.bosId) : undefined;
   const eos = model.eosId >= 0 ? piece(model.eosId) : undefined;
-  const special = (content: string | undefined, typeId: number) => (content ? [{ SpecialToken: { id: content, type_id: typeId } }] : []);
+  const special = (content: string | undefined, typeId: number) =>
+    content ? [{ SpecialToken: { id: content, type_id: typeId } }] : [];
   const seq = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
   const single = [...(addBos ? special(bos, 0) : []), seq("A", 0), ...(addEos ? special(eos, 0) : [])];
   const pair = [...single, ...(addBos ? special(bos, 1) : []), seq("B", 1), ...(addEos ? special(eos, 1) : [])];

@@ -28,17 +28,22 @@ export function encodeSentencePiece(
   } = {},
 ): EncodedPiece[] {
   if (model.modelType !== MODEL_TYPE.BPE) {
-    throw new UnsupportedFormatError(`Only BPE SentencePiece models can be encoded here (model_type ${model.modelType}).`);
+    throw new UnsupportedFormatError(
+      `Only BPE SentencePiece models can be encoded here (model_type ${model.modelType}).`,
+    );
   }
   if (model.precompiledCharsmapBytes > 0) {
-    throw new UnsupportedFormatError(`The SentencePiece normalizer "${model.normalizerName}" needs a character map that is not implemented.`);
+    throw new UnsupportedFormatError(
+      `The SentencePiece normalizer "${model.normalizerName}" needs a character map that is not implemented.`,
+    );
   }
   const vocab = new Map<string, number>();
   const userDefined: string[] = [];
   const byteIds = new Map<string, number>();
   model.pieces.forEach((p, id) => {
     if (p.type === PIECE_TYPE.BYTE) byteIds.set(p.piece, id);
-    if (p.type === PIECE_TYPE.NORMAL || p.type === PIECE_TYPE.USER_DEFINED || p.type === PIECE_TYPE.UNUSED) vocab.set(p.piece, id);
+    if (p.type === PIECE_TYPE.NORMAL || p.type === PIECE_TYPE.USER_DEFINED || p.type === PIECE_TYPE.UNUSED)
+      vocab.set(p.piece, id);
     if (p.type === PIECE_TYPE.USER_DEFINED) userDefined.push(p.piece);
   });
   userDefined.sort((a, b) => b.length - a.length);
@@ -49,7 +54,7 @@ export function encodeSentencePiece(
   if (normalized.length > 0) {
     // initial symbols: user-defined pieces whole (frozen), else one code point each
     const syms: { text: string; frozen: boolean }[] = [];
-    for (let i = 0; i < normalized.length; ) {
+    for (let i = 0; i < normalized.length;) {
       const ud = userDefined.find((u) => normalized.startsWith(u, i));
       if (ud) {
         syms.push({ text: ud, frozen: true });
@@ -62,7 +67,9 @@ export function encodeSentencePiece(
     }
     const merged = mergeSymbols(syms, (text) => {
       const id = vocab.get(text);
-      return id === undefined || model.pieces[id]!.type === PIECE_TYPE.USER_DEFINED ? undefined : model.pieces[id]!.score;
+      return id === undefined || model.pieces[id]!.type === PIECE_TYPE.USER_DEFINED
+        ? undefined
+        : model.pieces[id]!.score;
     });
     // unused pieces are split back into the pieces they were merged from, as sentencepiece does
     const emit = (text: string) => {

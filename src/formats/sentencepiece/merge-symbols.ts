@@ -13,12 +13,17 @@ export function mergeSymbols(
   const prev = initial.map((_, i) => i - 1);
   const next = initial.map((_, i) => (i + 1 < initial.length ? i + 1 : -1));
   const revMerge = new Map<string, [string, string]>();
-  interface Cand { left: number; right: number; score: number; joined: string }
+  interface Cand {
+    left: number;
+    right: number;
+    score: number;
+    joined: string;
+  }
   const heap: Cand[] = [];
   const better = (a: Cand, b: Cand) => a.score > b.score || (a.score === b.score && a.left < b.left);
   const pushCand = (c: Cand) => {
     heap.push(c);
-    for (let i = heap.length - 1; i > 0; ) {
+    for (let i = heap.length - 1; i > 0;) {
       const parent = (i - 1) >> 1;
       if (!better(heap[i]!, heap[parent]!)) break;
       [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
@@ -30,7 +35,7 @@ export function mergeSymbols(
     const last = heap.pop()!;
     if (heap.length > 0) {
       heap[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
@@ -53,7 +58,13 @@ export function mergeSymbols(
   while (heap.length > 0) {
     const c = popCand()!;
     // stale: one side was merged away or changed since this candidate was queued
-    if (next[c.left] !== c.right || text[c.left]!.length === 0 || text[c.right]!.length === 0 || text[c.left]! + text[c.right]! !== c.joined) continue;
+    if (
+      next[c.left] !== c.right ||
+      text[c.left]!.length === 0 ||
+      text[c.right]!.length === 0 ||
+      text[c.left]! + text[c.right]! !== c.joined
+    )
+      continue;
     revMerge.set(c.joined, [text[c.left]!, text[c.right]!]);
     text[c.left] = c.joined;
     text[c.right] = "";

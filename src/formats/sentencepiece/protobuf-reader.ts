@@ -25,7 +25,8 @@ export function* protoFields(buf: Uint8Array, what: string): Generator<ProtoFiel
       result |= BigInt(b & 0x7f) << shift;
       if ((b & 0x80) === 0) {
         const signed = BigInt.asIntN(64, result);
-        if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER)) throw corrupt("varint out of range");
+        if (signed > BigInt(Number.MAX_SAFE_INTEGER) || signed < BigInt(Number.MIN_SAFE_INTEGER))
+          throw corrupt("varint out of range");
         return Number(signed);
       }
       shift += 7n;

@@ -36,10 +36,16 @@ export async function checkFileAccess(p: CheckFileAccessParams): Promise<FileMet
   });
   if (res.status >= 200 && res.status < 400) {
     // huggingface_hub's metadata headers; the etag is normalised the same way (no W/, no quotes).
-    const etag = (header(res.headers, "x-linked-etag") ?? header(res.headers, "etag"))?.replace(/^W\//, "").replace(/"/g, "");
+    const etag = (header(res.headers, "x-linked-etag") ?? header(res.headers, "etag"))
+      ?.replace(/^W\//, "")
+      .replace(/"/g, "");
     const size = header(res.headers, "x-linked-size");
     const commit = header(res.headers, "x-repo-commit");
-    return { ...(etag ? { etag } : {}), ...(size && /^\d+$/.test(size) ? { size: Number(size) } : {}), ...(commit ? { commit } : {}) };
+    return {
+      ...(etag ? { etag } : {}),
+      ...(size && /^\d+$/.test(size) ? { size: Number(size) } : {}),
+      ...(commit ? { commit } : {}),
+    };
   }
   throw await diagnoseHubError({
     response: res,

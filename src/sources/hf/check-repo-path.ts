@@ -12,7 +12,6 @@ export function checkRepoPath(path: string): string {
     path.startsWith("/") ||
     path.includes("\\") ||
     /^[A-Za-z]:/.test(path) ||
-    // eslint-disable-next-line no-control-regex
     /[\x00-\x1f\x7f]/.test(path) ||
     segments.some((s) => s === "" || s === "." || s === "..");
   if (bad) throw new UnsafeRepoPathError(path);

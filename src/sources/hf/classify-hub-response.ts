@@ -52,7 +52,8 @@ export function classifyHubResponse(p: ClassifyHubResponseParams): LlamagateErro
   if (code === "GatedRepo") {
     if (status === 401 || !authenticated) return new GatedRepoLoginRequiredError(p.repoId, repoUrl, tokensUrl);
     const who = p.who;
-    if (who?.role === "fineGrained" && who.canReadGatedRepos === false) return new TokenLacksGatedPermissionError(p.repoId, tokensUrl);
+    if (who?.role === "fineGrained" && who.canReadGatedRepos === false)
+      return new TokenLacksGatedPermissionError(p.repoId, tokensUrl);
     if (/awaiting a review|pending/i.test(serverMessage)) return new GatedRepoPendingError(p.repoId, repoUrl);
     return new GatedRepoNotApprovedError(p.repoId, repoUrl, who?.name, /rejected/i.test(serverMessage));
   }
@@ -62,7 +63,8 @@ export function classifyHubResponse(p: ClassifyHubResponseParams): LlamagateErro
   if (code === "RevisionNotFound") return new RevisionNotFoundError(p.repoId, p.revision ?? "?");
   if (code === "EntryNotFound" && p.file) return new EntryNotFoundError(p.repoId, p.file.commit, p.file.path);
   // The Hub answers 401 (anonymous) or 404 for both missing and private repos.
-  if (code === "RepoNotFound" || status === 401 || (status === 404 && !p.file)) return new RepoNotFoundError(p.repoId, authenticated);
+  if (code === "RepoNotFound" || status === 401 || (status === 404 && !p.file))
+    return new RepoNotFoundError(p.repoId, authenticated);
   if (status === 404 && p.file) return new EntryNotFoundError(p.repoId, p.file.commit, p.file.path);
 
   const text = redactText(serverMessage, p.token ? [p.token] : []);
@@ -71,9 +73,12 @@ export function classifyHubResponse(p: ClassifyHubResponseParams): LlamagateErro
       hint: `Check that your token (${tokensUrl}) has read permission for ${p.repoId}.`,
     });
   }
-  return new HubHttpError(`The Hub answered HTTP ${status} for ${redactUrl(p.response.url)}${text ? `: ${text}` : ""}.`, {
-    hint: "Try again later; if it persists, check HF_ENDPOINT and your proxy.",
-  });
+  return new HubHttpError(
+    `The Hub answered HTTP ${status} for ${redactUrl(p.response.url)}${text ? `: ${text}` : ""}.`,
+    {
+      hint: "Try again later; if it persists, check HF_ENDPOINT and your proxy.",
+    },
+  );
 }
 
 /** The server's own message: X-Error-Message, else the JSON `error` field, else nothing. */

@@ -10,7 +10,8 @@ export interface DiagnoseHubErrorParams extends Omit<ClassifyHubResponseParams, 
 
 /** classifyHubResponse, asking whoami-v2 first when a token got a gated 403 (fine-grained token check). */
 export async function diagnoseHubError(p: DiagnoseHubErrorParams): Promise<LlamagateError> {
-  const gated403 = p.response.status === 403 && header(p.response.headers, "x-error-code") === "GatedRepo" && Boolean(p.token);
+  const gated403 =
+    p.response.status === 403 && header(p.response.headers, "x-error-code") === "GatedRepo" && Boolean(p.token);
   const who = gated403 ? await p.whoami?.().catch(() => undefined) : undefined;
   return classifyHubResponse({ ...p, ...(who ? { who } : {}) });
 }

@@ -3,7 +3,14 @@ import { join, resolve } from "node:path";
 import type { LlamagateError } from "../../core/errors.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { runEngine } from "../../download/run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../../download/types.js";
+import type {
+  DownloadEvent,
+  DownloadSummary,
+  FileSummary,
+  HttpErrorInfo,
+  TransferFile,
+  EngineOptions,
+} from "../../download/types.js";
 import { cacheLayout, inside } from "./cache-layout.js";
 import { checkFileAccess } from "./check-file-access.js";
 import { classifyHubResponse } from "./classify-hub-response.js";
@@ -50,7 +57,12 @@ export interface DownloadHfParams extends EngineOptions {
 export type HfDownloadEvent =
   | DownloadEvent
   | { type: "hf-resolved"; repoId: string; revision: string; commit: string; gated: false | string }
-  | { type: "hf-plan"; files: { path: string; size: number }[]; skippedByDefault: SelectedFiles["skippedByDefault"]; cached: number }
+  | {
+      type: "hf-plan";
+      files: { path: string; size: number }[];
+      skippedByDefault: SelectedFiles["skippedByDefault"];
+      cached: number;
+    }
   | { type: "hf-retry"; status?: number; waitSeconds: number; attempt: number; url: string }
   | { type: "hf-offline"; commit: string; files: number };
 
@@ -64,7 +76,15 @@ export interface HfDownloadSummary {
   /** "cache" or "local-dir". */
   mode: "cache" | "local-dir";
   offline: boolean;
-  files: { path: string; size: number; etag?: string; sha256?: string; gitSha1?: string; verified: boolean; downloaded: boolean }[];
+  files: {
+    path: string;
+    size: number;
+    etag?: string;
+    sha256?: string;
+    gitSha1?: string;
+    verified: boolean;
+    downloaded: boolean;
+  }[];
   bytesTransferred: number;
   seconds: number;
 }
@@ -88,17 +108,35 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
       const snap = await readLocalDirSnapshot({ localDir, repoId: repo.id, include: p.include, exclude: p.exclude });
       yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
       return {
-        repoId: repo.id, revision, commit: snap.commit, path: localDir, mode: "local-dir", offline: true,
+        repoId: repo.id,
+        revision,
+        commit: snap.commit,
+        path: localDir,
+        mode: "local-dir",
+        offline: true,
         files: snap.files.map((f) => ({ ...f, verified: false, downloaded: false })),
-        bytesTransferred: 0, seconds: (Date.now() - started) / 1000,
+        bytesTransferred: 0,
+        seconds: (Date.now() - started) / 1000,
       };
     }
-    const snap = await readCachedSnapshot({ layout, repoId: repo.id, revision, include: p.include, exclude: p.exclude });
+    const snap = await readCachedSnapshot({
+      layout,
+      repoId: repo.id,
+      revision,
+      include: p.include,
+      exclude: p.exclude,
+    });
     yield { type: "hf-offline", commit: snap.commit, files: snap.files.length };
     return {
-      repoId: repo.id, revision, commit: snap.commit, path: layout.snapshotDir(snap.commit), mode: "cache", offline: true,
+      repoId: repo.id,
+      revision,
+      commit: snap.commit,
+      path: layout.snapshotDir(snap.commit),
+      mode: "cache",
+      offline: true,
       files: snap.files.map((f) => ({ path: f.path, size: f.size, verified: false, downloaded: false })),
-      bytesTransferred: 0, seconds: (Date.now() - started) / 1000,
+      bytesTransferred: 0,
+      seconds: (Date.now() - started) / 1000,
     };
   }
 
@@ -108,9 +146,23 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   let who: Promise<WhoamiInfo | undefined> | undefined;
   const whoami = () =>
     (who ??= p.token
-      ? fetchWhoami({ endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource, dispatcher: p.dispatcher, signal: p.signal }).catch(() => undefined)
+      ? fetchWhoami({
+          endpoint: p.endpoint,
+          token: p.token,
+          tokenSource: p.tokenSource,
+          dispatcher: p.dispatcher,
+          signal: p.signal,
+        }).catch(() => undefined)
       : Promise.resolve(undefined));
-  const api = { endpoint: p.endpoint, repoId: repo.id, token: p.token, tokenSource: p.tokenSource, whoami, dispatcher: p.dispatcher, signal: p.signal };
+  const api = {
+    endpoint: p.endpoint,
+    repoId: repo.id,
+    token: p.token,
+    tokenSource: p.tokenSource,
+    whoami,
+    dispatcher: p.dispatcher,
+    signal: p.signal,
+  };
 
   const resolved = yield* withRetries((onRetry) => resolveRevision({ ...api, onRetry, revision }));
   yield { type: "hf-resolved", repoId: repo.id, revision, commit: resolved.commit, gated: resolved.gated };
@@ -132,9 +184,15 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   const etagOf = (f: RepoFile) => f.lfs?.sha256 ?? f.oid;
   const cached = new Set<string>();
   if (!localDir) {
-    for (const f of selected) if ((await stat(layout.blob(etagOf(f))).catch(() => undefined))?.size === f.size) cached.add(etagOf(f));
+    for (const f of selected)
+      if ((await stat(layout.blob(etagOf(f))).catch(() => undefined))?.size === f.size) cached.add(etagOf(f));
   }
-  yield { type: "hf-plan", files: selected.map((f) => ({ path: f.path, size: f.size })), skippedByDefault, cached: cached.size };
+  yield {
+    type: "hf-plan",
+    files: selected.map((f) => ({ path: f.path, size: f.size })),
+    skippedByDefault,
+    cached: cached.size,
+  };
 
   // Access diagnosis before any byte: probe one file that still has to come (gated repos refuse here).
   // When everything is already cached nothing will be fetched, so, like huggingface_hub, no probe.
@@ -142,14 +200,23 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   if (probe) {
     const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
     // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
-    if ((meta.etag && meta.etag !== etagOf(probe)) || (meta.commit && meta.commit !== commit) || (meta.size !== undefined && meta.size !== probe.size)) {
-      throw new HubListingMismatchError(repo.id, probe.path, { listed: { etag: etagOf(probe), size: probe.size, commit }, served: meta });
+    if (
+      (meta.etag && meta.etag !== etagOf(probe)) ||
+      (meta.commit && meta.commit !== commit) ||
+      (meta.size !== undefined && meta.size !== probe.size)
+    ) {
+      throw new HubListingMismatchError(repo.id, probe.path, {
+        listed: { etag: etagOf(probe), size: probe.size, commit },
+        served: meta,
+      });
     }
   }
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
   const byDest = new Map<string, { file: RepoFile; transfer: TransferFile }>();
-  const lockDir = localDir ? join(localDir, ".cache", "huggingface") : join(resolve(p.cacheDir), ".locks", repo.cacheFolder);
+  const lockDir = localDir
+    ? join(localDir, ".cache", "huggingface")
+    : join(resolve(p.cacheDir), ".locks", repo.cacheFolder);
   for (const f of selected) {
     // A blob already in the cache still goes through the engine: it is re-hashed (or its size, mtime and
     // inode match the sidecar written when it was last verified), so bad bytes are never reported verified.
@@ -174,24 +241,31 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     throw filesystemErrorFrom(e, lockDir, "create the folder");
   });
   const transfers = [...byDest.values()].map((v) => v.transfer);
-  const summary: DownloadSummary = transfers.length === 0 ? EMPTY_SUMMARY : yield* runEngine({
-    files: transfers,
-    concurrency: p.concurrency ?? 8,
-    partsPerFile: p.partsPerFile ?? 1,
-    partMinBytes: p.partMinBytes,
-    dispatcher: p.dispatcher,
-    retry: p.retry,
-    stallTimeoutMs: p.stallTimeoutMs,
-    lockWaitMs: p.lockWaitMs,
-    signal: p.signal,
-    lockDir,
-    classifyHttpError: (info: HttpErrorInfo) => classifyTransferError(info, p, repo.id, commit),
-  });
+  const summary: DownloadSummary =
+    transfers.length === 0
+      ? EMPTY_SUMMARY
+      : yield* runEngine({
+          files: transfers,
+          concurrency: p.concurrency ?? 8,
+          partsPerFile: p.partsPerFile ?? 1,
+          partMinBytes: p.partMinBytes,
+          dispatcher: p.dispatcher,
+          retry: p.retry,
+          stallTimeoutMs: p.stallTimeoutMs,
+          lockWaitMs: p.lockWaitMs,
+          signal: p.signal,
+          lockDir,
+          classifyHttpError: (info: HttpErrorInfo) => classifyTransferError(info, p, repo.id, commit),
+        });
 
   const done = new Map<string, FileSummary>(summary.files.map((s) => [s.path, s]));
   if (!localDir) {
     for (const f of selected) {
-      await linkSnapshotFile({ blobPath: layout.blob(etagOf(f)), snapshotPath: layout.snapshotFile(commit, f.path), copy: p.disableSymlinks });
+      await linkSnapshotFile({
+        blobPath: layout.blob(etagOf(f)),
+        snapshotPath: layout.snapshotFile(commit, f.path),
+        copy: p.disableSymlinks,
+      });
     }
     if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit });
     await removeSidecars(join(layout.repoDir, "blobs"));
@@ -200,13 +274,19 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   }
 
   return {
-    repoId: repo.id, revision, commit, mode: localDir ? "local-dir" : "cache", offline: false,
+    repoId: repo.id,
+    revision,
+    commit,
+    mode: localDir ? "local-dir" : "cache",
+    offline: false,
     path: localDir ?? layout.snapshotDir(commit),
     files: selected.map((f) => {
       const dest = localDir ? inside(localDir, f.path) : layout.blob(etagOf(f));
       const s = done.get(dest);
       return {
-        path: f.path, size: f.size, etag: etagOf(f),
+        path: f.path,
+        size: f.size,
+        etag: etagOf(f),
         ...(f.lfs ? { sha256: f.lfs.sha256 } : { gitSha1: f.oid }),
         verified: s?.verified ?? false, // every file went through the engine, which checked its hash
         downloaded: Boolean(s && !s.skipped && s.bytesTransferred > 0),
@@ -234,13 +314,25 @@ export async function downloadHf(p: DownloadHfParams): Promise<HfDownloadSummary
   }
 }
 
-/** Errors while fetching a file: Hub errors (from /resolve) get the Hub diagnosis; the CDN's go to the engine's defaults. */
-function classifyTransferError(info: HttpErrorInfo, p: DownloadHfParams, repoId: string, commit: string): LlamagateError | undefined {
+/**
+ * Errors while fetching a file: Hub errors (from /resolve) get the Hub diagnosis; the CDN's go to the engine's
+ * defaults.
+ */
+function classifyTransferError(
+  info: HttpErrorInfo,
+  p: DownloadHfParams,
+  repoId: string,
+  commit: string,
+): LlamagateError | undefined {
   if (info.html || !info.headers["x-error-code"]) return undefined;
   return classifyHubResponse({
     response: { status: info.status, headers: info.headers, body: Buffer.from(info.bodySnippet), url: info.file.url },
-    repoId, revision: commit, file: { commit, path: info.file.displayName },
-    endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource,
+    repoId,
+    revision: commit,
+    file: { commit, path: info.file.displayName },
+    endpoint: p.endpoint,
+    token: p.token,
+    tokenSource: p.tokenSource,
   });
 }
 
@@ -250,5 +342,9 @@ function classifyTransferError(info: HttpErrorInfo, p: DownloadHfParams, repoId:
  */
 async function removeSidecars(blobsDir: string): Promise<void> {
   const names = await readdir(blobsDir).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(".") && n.endsWith(".llamagate.json")).map((n) => unlink(join(blobsDir, n)).catch(() => {})));
+  await Promise.all(
+    names
+      .filter((n) => n.startsWith(".") && n.endsWith(".llamagate.json"))
+      .map((n) => unlink(join(blobsDir, n)).catch(() => {})),
+  );
 }

@@ -62,10 +62,15 @@ export class GatedRepoNotApprovedError extends LlamagateError {
 /** The access request exists but is still awaiting review (403 GatedRepo, "awaiting a review"). */
 export class GatedRepoPendingError extends LlamagateError {
   constructor(repoId: string, repoUrl: string) {
-    super("HF_GATED_PENDING", "access", `Your request to access ${repoId} is still awaiting review by the repo authors.`, {
-      hint: `Approval is manual; you get an email when it is decided (status on ${repoUrl}). Run this again once approved.`,
-      details: { repoId, repoUrl },
-    });
+    super(
+      "HF_GATED_PENDING",
+      "access",
+      `Your request to access ${repoId} is still awaiting review by the repo authors.`,
+      {
+        hint: `Approval is manual; you get an email when it is decided (status on ${repoUrl}). Run this again once approved.`,
+        details: { repoId, repoUrl },
+      },
+    );
   }
 }
 
@@ -87,13 +92,18 @@ export class TokenLacksGatedPermissionError extends LlamagateError {
 /** The Hub rejected the token itself (401 "Invalid credentials"). */
 export class InvalidTokenError extends LlamagateError {
   constructor(source: TokenSource | undefined, tokensUrl: string) {
-    super("HF_INVALID_TOKEN", "access", `The Hugging Face token${source ? ` from ${source}` : ""} was rejected as invalid.`, {
-      hint:
-        source === "HF_TOKEN" || source === "HUGGING_FACE_HUB_TOKEN"
-          ? `Fix or unset ${source} (it takes precedence over \`llamagate login\`); tokens are at ${tokensUrl}.`
-          : `Check the token at ${tokensUrl} (it may be revoked or expired) and run \`llamagate login\` again.`,
-      details: source ? { tokenSource: source } : undefined,
-    });
+    super(
+      "HF_INVALID_TOKEN",
+      "access",
+      `The Hugging Face token${source ? ` from ${source}` : ""} was rejected as invalid.`,
+      {
+        hint:
+          source === "HF_TOKEN" || source === "HUGGING_FACE_HUB_TOKEN"
+            ? `Fix or unset ${source} (it takes precedence over \`llamagate login\`); tokens are at ${tokensUrl}.`
+            : `Check the token at ${tokensUrl} (it may be revoked or expired) and run \`llamagate login\` again.`,
+        details: source ? { tokenSource: source } : undefined,
+      },
+    );
   }
 }
 
@@ -132,9 +142,14 @@ export class EntryNotFoundError extends LlamagateError {
 /** --include/--exclude (or the defaults) left nothing to download. */
 export class NoFilesMatchedError extends LlamagateError {
   constructor(repoId: string, total: number) {
-    super("HF_NO_FILES_MATCHED", "usage", `No file of ${repoId} (${total} in the repo) matches the --include/--exclude patterns.`, {
-      hint: "Patterns are shell globs matched against the whole path, e.g. --include '*.safetensors' --include 'original/*'.",
-    });
+    super(
+      "HF_NO_FILES_MATCHED",
+      "usage",
+      `No file of ${repoId} (${total} in the repo) matches the --include/--exclude patterns.`,
+      {
+        hint: "Patterns are shell globs matched against the whole path, e.g. --include '*.safetensors' --include 'original/*'.",
+      },
+    );
   }
 }
 
@@ -161,10 +176,15 @@ export class HubProtocolError extends LlamagateError {
 /** A file path in the tree listing would escape the destination or is not a plain relative path. */
 export class UnsafeRepoPathError extends LlamagateError {
   constructor(path: string) {
-    super("HF_UNSAFE_PATH", "integrity", `The Hub listing contains an unsafe file path ${JSON.stringify(path)}; nothing was written.`, {
-      hint: "The server (or HF_ENDPOINT mirror) sent a path that escapes the destination; do not trust it.",
-      details: { path },
-    });
+    super(
+      "HF_UNSAFE_PATH",
+      "integrity",
+      `The Hub listing contains an unsafe file path ${JSON.stringify(path)}; nothing was written.`,
+      {
+        hint: "The server (or HF_ENDPOINT mirror) sent a path that escapes the destination; do not trust it.",
+        details: { path },
+      },
+    );
   }
 }
 
@@ -180,8 +200,9 @@ export class RateLimitedError extends LlamagateError {
   constructor(what: string, waitSeconds: number | undefined) {
     super("HF_RATE_LIMITED", "network", `The Hub rate limit was hit for ${what} and retries were used up.`, {
       hint:
-        (waitSeconds !== undefined ? `Wait about ${waitSeconds} s and run again; ` : "Wait a few minutes and run again; ") +
-        "sending a token (llamagate login or HF_TOKEN) raises the limit.",
+        (waitSeconds !== undefined
+          ? `Wait about ${waitSeconds} s and run again; `
+          : "Wait a few minutes and run again; ") + "sending a token (llamagate login or HF_TOKEN) raises the limit.",
     });
   }
 }
@@ -196,9 +217,14 @@ export class HubAccessDeniedError extends LlamagateError {
 /** The file listing and the file's own metadata headers (X-Linked-Etag, X-Linked-Size, X-Repo-Commit) disagree. */
 export class HubListingMismatchError extends LlamagateError {
   constructor(repoId: string, path: string, details: Record<string, unknown>) {
-    super("HF_LISTING_MISMATCH", "integrity", `The Hub's listing of ${repoId} and the metadata of ${path} disagree; nothing was downloaded.`, {
-      hint: "A mirror or proxy (HF_ENDPOINT) may serve stale data; try again later or without it.",
-      details: { repoId, path, ...details },
-    });
+    super(
+      "HF_LISTING_MISMATCH",
+      "integrity",
+      `The Hub's listing of ${repoId} and the metadata of ${path} disagree; nothing was downloaded.`,
+      {
+        hint: "A mirror or proxy (HF_ENDPOINT) may serve stale data; try again later or without it.",
+        details: { repoId, path, ...details },
+      },
+    );
   }
 }

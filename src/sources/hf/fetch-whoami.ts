@@ -37,10 +37,22 @@ export interface FetchWhoamiParams {
 
 /** GET /api/whoami-v2: validate a token and describe it. 401 becomes InvalidTokenError. */
 export async function fetchWhoami(p: FetchWhoamiParams): Promise<WhoamiInfo> {
-  const res = await hubRequest({ url: hubUrls.whoami(p.endpoint), token: p.token, dispatcher: p.dispatcher, signal: p.signal, maxRetries: 2 });
+  const res = await hubRequest({
+    url: hubUrls.whoami(p.endpoint),
+    token: p.token,
+    dispatcher: p.dispatcher,
+    signal: p.signal,
+    maxRetries: 2,
+  });
   if (res.status === 401) throw new InvalidTokenError(p.tokenSource, hubUrls.tokens(p.endpoint));
   if (res.status !== 200) {
-    throw await diagnoseHubError({ response: res, repoId: "(whoami)", endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource });
+    throw await diagnoseHubError({
+      response: res,
+      repoId: "(whoami)",
+      endpoint: p.endpoint,
+      token: p.token,
+      tokenSource: p.tokenSource,
+    });
   }
   let j: Record<string, unknown>;
   try {
@@ -53,7 +65,9 @@ export async function fetchWhoami(p: FetchWhoamiParams): Promise<WhoamiInfo> {
   const at = obj(auth?.accessToken);
   // Observed in the wild under accessToken.fineGrained; accept it at the top level of auth too.
   const fg = obj(at?.fineGrained) ?? obj(auth?.fineGrained);
-  const orgs = Array.isArray(j.orgs) ? j.orgs.map((o) => obj(o)?.name).filter((n): n is string => typeof n === "string") : [];
+  const orgs = Array.isArray(j.orgs)
+    ? j.orgs.map((o) => obj(o)?.name).filter((n): n is string => typeof n === "string")
+    : [];
   return {
     name: j.name,
     type: typeof j.type === "string" ? j.type : "user",

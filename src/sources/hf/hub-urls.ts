@@ -4,7 +4,7 @@
  */
 
 /** Strip trailing slashes from an endpoint like HF_ENDPOINT. */
-export function normalizeEndpoint(endpoint: string): string {
+function normalizeEndpoint(endpoint: string): string {
   return endpoint.replace(/\/+$/, "");
 }
 

@@ -33,9 +33,23 @@ export async function listRepoTree(p: ListRepoTreeParams): Promise<RepoFile[]> {
   const seen = new Set<string>();
   let url: string | undefined = hubUrls.tree(p.endpoint, p.repoId, p.commit);
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const res = await hubRequest({ url, token: p.token, dispatcher: p.dispatcher, signal: p.signal, onRetry: p.onRetry });
+    const res = await hubRequest({
+      url,
+      token: p.token,
+      dispatcher: p.dispatcher,
+      signal: p.signal,
+      onRetry: p.onRetry,
+    });
     if (res.status !== 200) {
-      throw await diagnoseHubError({ response: res, repoId: p.repoId, revision: p.commit, endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource, whoami: p.whoami });
+      throw await diagnoseHubError({
+        response: res,
+        repoId: p.repoId,
+        revision: p.commit,
+        endpoint: p.endpoint,
+        token: p.token,
+        tokenSource: p.tokenSource,
+        whoami: p.whoami,
+      });
     }
     let entries: unknown;
     try {
@@ -53,13 +67,15 @@ export async function listRepoTree(p: ListRepoTreeParams): Promise<RepoFile[]> {
     }
     url = nextLink(header(res.headers, "link"), res.url);
     // The token goes with each page: never follow a "next" link to another host.
-    if (url && new URL(url).origin !== origin) throw new HubProtocolError(`The Hub's file listing of ${p.repoId} points to another host.`);
+    if (url && new URL(url).origin !== origin)
+      throw new HubProtocolError(`The Hub's file listing of ${p.repoId} points to another host.`);
   }
   // "a" as a file and "a/b" as another file cannot both exist on disk: refuse such a listing up front.
   for (const f of files) {
     const parts = f.path.split("/");
     for (let i = 1; i < parts.length; i++) {
-      if (seen.has(parts.slice(0, i).join("/"))) throw new HubProtocolError(`The Hub's file listing of ${p.repoId} has ${f.path} inside a file.`);
+      if (seen.has(parts.slice(0, i).join("/")))
+        throw new HubProtocolError(`The Hub's file listing of ${p.repoId} has ${f.path} inside a file.`);
     }
   }
   return files;
@@ -67,18 +83,31 @@ export async function listRepoTree(p: ListRepoTreeParams): Promise<RepoFile[]> {
 
 function parseEntry(e: unknown, repoId: string): RepoFile | undefined {
   const o = e as Record<string, unknown> | null;
-  if (!o || typeof o !== "object" || typeof o.path !== "string") throw new HubProtocolError(`Malformed entry in the file listing of ${repoId}.`);
+  if (!o || typeof o !== "object" || typeof o.path !== "string")
+    throw new HubProtocolError(`Malformed entry in the file listing of ${repoId}.`);
   if (o.type === "directory") return undefined;
   if (o.type !== "file") throw new HubProtocolError(`Unknown entry type in the file listing of ${repoId}.`);
   const path = checkRepoPath(o.path);
   const size = o.size;
-  if (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0 || typeof o.oid !== "string" || !SHA1.test(o.oid)) {
+  if (
+    typeof size !== "number" ||
+    !Number.isSafeInteger(size) ||
+    size < 0 ||
+    typeof o.oid !== "string" ||
+    !SHA1.test(o.oid)
+  ) {
     throw new HubProtocolError(`Malformed size or oid for ${path} in the file listing of ${repoId}.`);
   }
   const file: RepoFile = { path, size, oid: o.oid };
   if (o.lfs !== undefined && o.lfs !== null) {
     const l = o.lfs as Record<string, unknown>;
-    if (typeof l.oid !== "string" || !SHA256.test(l.oid) || typeof l.size !== "number" || !Number.isSafeInteger(l.size) || l.size < 0) {
+    if (
+      typeof l.oid !== "string" ||
+      !SHA256.test(l.oid) ||
+      typeof l.size !== "number" ||
+      !Number.isSafeInteger(l.size) ||
+      l.size < 0
+    ) {
       throw new HubProtocolError(`Malformed LFS facts for ${path} in the file listing of ${repoId}.`);
     }
     file.lfs = { sha256: l.oid, size: l.size };

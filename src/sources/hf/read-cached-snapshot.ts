@@ -32,13 +32,17 @@ export async function readCachedSnapshot(p: ReadCachedSnapshotParams): Promise<C
     try {
       commit = (await readFile(p.layout.ref(p.revision), "utf8")).trim();
     } catch {
-      throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and the cache has no "${p.revision}" revision of ${p.repoId} (${p.layout.repoDir}).`);
+      throw new OfflineCacheMissError(
+        `HF_HUB_OFFLINE is set and the cache has no "${p.revision}" revision of ${p.repoId} (${p.layout.repoDir}).`,
+      );
     }
-    if (!/^[0-9a-f]{40}$/.test(commit)) throw new OfflineCacheMissError(`The cached ref "${p.revision}" of ${p.repoId} is not a commit sha.`);
+    if (!/^[0-9a-f]{40}$/.test(commit))
+      throw new OfflineCacheMissError(`The cached ref "${p.revision}" of ${p.repoId} is not a commit sha.`);
   }
   const dir = p.layout.snapshotDir(commit);
   const all = await walk(dir, "").catch(() => undefined);
-  if (!all) throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and the cache has no snapshot ${commit} of ${p.repoId}.`);
+  if (!all)
+    throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and the cache has no snapshot ${commit} of ${p.repoId}.`);
   const inc = (p.include ?? []).map(globToRegExp);
   const exc = (p.exclude ?? []).map(globToRegExp);
   const files: CachedSnapshot["files"] = [];
@@ -51,9 +55,14 @@ export async function readCachedSnapshot(p: ReadCachedSnapshotParams): Promise<C
     else missing.push(rel);
   }
   if (missing.length > 0) {
-    throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and ${missing.length} cached file(s) of ${p.repoId} have no blob (e.g. ${missing[0]}).`);
+    throw new OfflineCacheMissError(
+      `HF_HUB_OFFLINE is set and ${missing.length} cached file(s) of ${p.repoId} have no blob (e.g. ${missing[0]}).`,
+    );
   }
-  if (files.length === 0) throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and the cached snapshot of ${p.repoId} has no file matching the patterns.`);
+  if (files.length === 0)
+    throw new OfflineCacheMissError(
+      `HF_HUB_OFFLINE is set and the cached snapshot of ${p.repoId} has no file matching the patterns.`,
+    );
   return { commit, files };
 }
 

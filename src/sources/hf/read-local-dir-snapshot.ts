@@ -18,7 +18,9 @@ export interface ReadLocalDirSnapshotParams {
  * (`.cache/huggingface/download/{path}.metadata`) says were downloaded, that still exist with
  * a matching commit. No network call.
  */
-export async function readLocalDirSnapshot(p: ReadLocalDirSnapshotParams): Promise<{ commit: string; files: { path: string; size: number }[] }> {
+export async function readLocalDirSnapshot(
+  p: ReadLocalDirSnapshotParams,
+): Promise<{ commit: string; files: { path: string; size: number }[] }> {
   const metaRoot = join(p.localDir, ".cache", "huggingface", "download");
   const inc = (p.include ?? []).map(globToRegExp);
   const exc = (p.exclude ?? []).map(globToRegExp);
@@ -41,7 +43,12 @@ export async function readLocalDirSnapshot(p: ReadLocalDirSnapshotParams): Promi
     }
   };
   await walk(metaRoot, "");
-  if (files.length === 0) throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and ${p.localDir} holds no downloaded file of ${p.repoId}.`);
-  if (commits.size > 1) throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and ${p.localDir} mixes files from ${commits.size} commits of ${p.repoId}.`, { hint: "Download it again online to bring every file to one commit." });
+  if (files.length === 0)
+    throw new OfflineCacheMissError(`HF_HUB_OFFLINE is set and ${p.localDir} holds no downloaded file of ${p.repoId}.`);
+  if (commits.size > 1)
+    throw new OfflineCacheMissError(
+      `HF_HUB_OFFLINE is set and ${p.localDir} mixes files from ${commits.size} commits of ${p.repoId}.`,
+      { hint: "Download it again online to bring every file to one commit." },
+    );
   return { commit: [...commits][0]!, files: files.sort((a, b) => a.path.localeCompare(b.path)) };
 }

@@ -23,7 +23,6 @@ const SHA = /^[0-9a-f]{40}$/;
 
 /** Check a revision string before it goes into a URL. */
 export function assertRevision(revision: string): void {
-  // eslint-disable-next-line no-control-regex
   if (!revision || revision.length > 255 || /[\x00-\x1f\x7f]/.test(revision) || revision.split("/").includes("..")) {
     throw new InvalidRevisionError(revision);
   }
@@ -40,7 +39,15 @@ export async function resolveRevision(p: ResolveRevisionParams): Promise<Resolve
     onRetry: p.onRetry,
   });
   if (res.status !== 200) {
-    throw await diagnoseHubError({ response: res, repoId: p.repoId, revision: p.revision, endpoint: p.endpoint, token: p.token, tokenSource: p.tokenSource, whoami: p.whoami });
+    throw await diagnoseHubError({
+      response: res,
+      repoId: p.repoId,
+      revision: p.revision,
+      endpoint: p.endpoint,
+      token: p.token,
+      tokenSource: p.tokenSource,
+      whoami: p.whoami,
+    });
   }
   let j: Record<string, unknown>;
   try {

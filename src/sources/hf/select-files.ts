@@ -23,7 +23,9 @@ export interface SelectedFiles {
 export function selectFiles(p: SelectFilesParams): SelectedFiles {
   const include = (p.include ?? []).map(globToRegExp);
   const exclude = (p.exclude ?? []).map(globToRegExp);
-  let selected = p.files.filter((f) => (include.length === 0 || include.some((r) => r.test(f.path))) && !exclude.some((r) => r.test(f.path)));
+  let selected = p.files.filter(
+    (f) => (include.length === 0 || include.some((r) => r.test(f.path))) && !exclude.some((r) => r.test(f.path)),
+  );
   const skippedByDefault: SelectedFiles["skippedByDefault"] = [];
   if ((p.llamaDefaults ?? true) && include.length === 0) {
     // Meta-format copies (consolidated.*.pth, params.json) live under original/ in Llama 3+ repos.
@@ -65,10 +67,13 @@ export function globToRegExp(glob: string): RegExp {
   try {
     return new RegExp(`^${re}$`, "s");
   } catch {
-    throw new UsageError(`The pattern ${JSON.stringify(glob)} is not a valid glob (a range like [z-a] must go from low to high).`, {
-      hint: "Fix the --include/--exclude pattern: * matches anything, ? one character, [a-z] one of a range.",
-      code: "INVALID_GLOB",
-      details: { pattern: glob },
-    });
+    throw new UsageError(
+      `The pattern ${JSON.stringify(glob)} is not a valid glob (a range like [z-a] must go from low to high).`,
+      {
+        hint: "Fix the --include/--exclude pattern: * matches anything, ? one character, [a-z] one of a range.",
+        code: "INVALID_GLOB",
+        details: { pattern: glob },
+      },
+    );
   }
 }

@@ -8,7 +8,9 @@ export type MetaFileKind = "license" | "use-policy" | "tokenizer" | "checklist" 
 export interface MetaPlanFile {
   /** Path relative to `dir` (and the file's name in messages), e.g. "llama-2-7b/consolidated.00.pth". */
   path: string;
-  /** Path relative to the URL's `*`: `path`, except where Meta's remote folder differs (Llama 3.0, llama-stack layout). */
+  /**
+   * Path relative to the URL's `*`: `path`, except where Meta's remote folder differs (Llama 3.0, llama-stack layout).
+   */
   remotePath: string;
   /** Absolute destination. */
   destPath: string;
@@ -54,7 +56,8 @@ export interface BuildMetaPlanParams {
  * tokenizer_checklist.chk at the top; Code Llama has only LICENSE and USE_POLICY.md there and a tokenizer per model.
  */
 export function buildMetaPlan({ models, dir, localLayout = "meta" }: BuildMetaPlanParams): MetaPlan {
-  if (models.length === 0) throw new UsageError("No model given.", { hint: "Name at least one model; `llamagate models` lists them." });
+  if (models.length === 0)
+    throw new UsageError("No model given.", { hint: "Name at least one model; `llamagate models` lists them." });
   const unique = [...new Map(models.map((m) => [m.name, m])).values()];
   const noMeta = unique.filter((m) => !m.meta);
   if (noMeta.length > 0) {
@@ -64,17 +67,23 @@ export function buildMetaPlan({ models, dir, localLayout = "meta" }: BuildMetaPl
   }
   const layouts = new Set(unique.map((m) => m.meta!.layout));
   if (layouts.size > 1) {
-    throw new UsageError(`${unique.map((m) => m.name).join(", ")} mix model families; Meta issues a separate link for each.`, {
-      hint: "Run one download per family (Llama 2, Code Llama), each with its own link and --dir.",
-    });
+    throw new UsageError(
+      `${unique.map((m) => m.name).join(", ")} mix model families; Meta issues a separate link for each.`,
+      {
+        hint: "Run one download per family (Llama 2, Code Llama), each with its own link and --dir.",
+      },
+    );
   }
   const layout = unique[0]!.meta!.layout;
   if (localLayout === "llama-stack") {
     const missing = unique.filter((m) => !m.meta!.descriptor);
     if (missing.length > 0) {
-      throw new UsageError(`${missing.map((m) => m.name).join(", ")} has no llama-stack descriptor, so --layout llama-stack cannot place it.`, {
-        hint: "Use the default layout (Meta's folders) for this model.",
-      });
+      throw new UsageError(
+        `${missing.map((m) => m.name).join(", ")} has no llama-stack descriptor, so --layout llama-stack cannot place it.`,
+        {
+          hint: "Use the default layout (Meta's folders) for this model.",
+        },
+      );
     }
   }
   const files: MetaPlanFile[] = [];
@@ -94,7 +103,8 @@ export function buildMetaPlan({ models, dir, localLayout = "meta" }: BuildMetaPl
   for (const m of unique) {
     const { folder, shards } = m.meta!;
     const chk = `${folder}/checklist.chk`;
-    for (let i = 0; i < shards; i++) add(`${folder}/consolidated.${String(i).padStart(2, "0")}.pth`, "weights", chk, m.name);
+    for (let i = 0; i < shards; i++)
+      add(`${folder}/consolidated.${String(i).padStart(2, "0")}.pth`, "weights", chk, m.name);
     add(`${folder}/params.json`, "params", chk, m.name);
     if (layout === "codellama") add(`${folder}/tokenizer.model`, "tokenizer", chk, m.name);
     add(chk, "checklist", undefined, m.name);
@@ -107,7 +117,11 @@ type AddFile = (path: string, kind: MetaFileKind, checklist?: string, model?: st
 function withChecklists(layout: MetaLayout, dir: string, files: MetaPlanFile[]): MetaPlan {
   const checklists = files
     .filter((f) => f.kind === "checklist")
-    .map((f) => ({ path: f.path, destPath: f.destPath, folder: f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "" }));
+    .map((f) => ({
+      path: f.path,
+      destPath: f.destPath,
+      folder: f.path.includes("/") ? f.path.slice(0, f.path.lastIndexOf("/")) : "",
+    }));
   return { layout, dir, files, checklists };
 }
 
@@ -115,7 +129,10 @@ const shard = (i: number) => `consolidated.${String(i).padStart(2, "0")}.pth`;
 const localFolder = (m: CatalogModel, localLayout: "meta" | "llama-stack") =>
   localLayout === "llama-stack" ? m.meta!.descriptor!.replace(/:/g, "-") : m.meta!.folder;
 
-/** Llama 3.0, as meta-llama/llama3's download.sh: LICENSE, USE_POLICY, then per model shards, params, tokenizer, checklist. */
+/**
+ * Llama 3.0, as meta-llama/llama3's download.sh: LICENSE, USE_POLICY, then per model shards, params, tokenizer,
+ * checklist.
+ */
 function addLlama3Files(models: CatalogModel[], localLayout: "meta" | "llama-stack", push: AddFile): void {
   if (localLayout === "meta") {
     push("LICENSE", "license");

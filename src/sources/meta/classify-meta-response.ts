@@ -1,6 +1,12 @@
 import { LlamagateError } from "../../core/errors.js";
 import { formatUtc } from "./format-time.js";
-import { META_DOWNLOAD_FORM, MetaHtmlPageError, MetaUrlInvalidError, SignedUrlExpiredError, SignedUrlRejectedError } from "./errors.js";
+import {
+  META_DOWNLOAD_FORM,
+  MetaHtmlPageError,
+  MetaUrlInvalidError,
+  SignedUrlExpiredError,
+  SignedUrlRejectedError,
+} from "./errors.js";
 
 export interface ClassifyMetaResponseParams {
   /** HTTP status of the response. */
@@ -32,12 +38,18 @@ export function classifyMetaResponse(p: ClassifyMetaResponseParams): LlamagateEr
   if (looksLikeHtml(p)) return htmlError(p, details);
   if (status === 403 || status === 401) {
     if (now.getTime() >= p.expiresAt.getTime()) {
-      return new SignedUrlExpiredError(`The signed URL expired at ${formatUtc(p.expiresAt)}; the CDN refused ${displayName} (HTTP ${status}).`, {
-        details,
-      });
+      return new SignedUrlExpiredError(
+        `The signed URL expired at ${formatUtc(p.expiresAt)}; the CDN refused ${displayName} (HTTP ${status}).`,
+        {
+          details,
+        },
+      );
     }
     if (/Missing Key-Pair|Missing Signature|Missing Policy/i.test(bodySnippet)) {
-      return new MetaUrlInvalidError(`The CDN says the link is incomplete while fetching ${displayName} (HTTP ${status}).`, { details });
+      return new MetaUrlInvalidError(
+        `The CDN says the link is incomplete while fetching ${displayName} (HTTP ${status}).`,
+        { details },
+      );
     }
     // CloudFront answers a changed Signature exactly like a used-up link: say both, and how to tell them apart.
     return new SignedUrlRejectedError(
@@ -80,7 +92,10 @@ function htmlError(p: ClassifyMetaResponseParams, details: Record<string, unknow
       { details: { ...details, page: "facebook" } },
     );
   }
-  return new MetaHtmlPageError(`The server answered ${p.displayName} with an HTML page (HTTP ${p.status}), not the file.`, {
-    details: { ...details, page: "html" },
-  });
+  return new MetaHtmlPageError(
+    `The server answered ${p.displayName} with an HTML page (HTTP ${p.status}), not the file.`,
+    {
+      details: { ...details, page: "html" },
+    },
+  );
 }

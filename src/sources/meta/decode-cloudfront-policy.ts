@@ -34,5 +34,7 @@ export function decodeCloudFrontPolicy(policy: string): CloudFrontPolicy {
 }
 
 function bad(what: string): MetaUrlInvalidError {
-  return new MetaUrlInvalidError(`The signed URL's Policy parameter ${what}: the URL was probably cut off or changed when copied.`);
+  return new MetaUrlInvalidError(
+    `The signed URL's Policy parameter ${what}: the URL was probably cut off or changed when copied.`,
+  );
 }

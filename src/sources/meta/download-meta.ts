@@ -6,7 +6,14 @@ import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { acquireLockEvents } from "../../download/acquire-lock-events.js";
 import { DEFAULT_LOCK_WAIT_MS } from "../../download/download-files.js";
 import { runEngine } from "../../download/run-engine.js";
-import type { DownloadEvent, DownloadSummary, FileSummary, HttpErrorInfo, TransferFile, EngineOptions } from "../../download/types.js";
+import type {
+  DownloadEvent,
+  DownloadSummary,
+  FileSummary,
+  HttpErrorInfo,
+  TransferFile,
+  EngineOptions,
+} from "../../download/types.js";
 import { removeVerifiedSidecar } from "../../download/verified-sidecar.js";
 import { checkMetaLink } from "./check-meta-link.js";
 import { checkMetaUrlExpiry } from "./check-meta-url-expiry.js";
@@ -65,7 +72,9 @@ export interface MetaDownloadSummary {
  * then every other file is downloaded with its checklist md5 as the expected hash, computed while it arrives.
  * Throws before any request when the URL is malformed or expired.
  */
-export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenerator<MetaDownloadEvent, MetaDownloadSummary> {
+export async function* downloadMetaIter(
+  params: DownloadMetaParams,
+): AsyncGenerator<MetaDownloadEvent, MetaDownloadSummary> {
   const started = Date.now();
   const now = params.now ?? (() => new Date());
   const dir = resolve(params.dir);
@@ -77,7 +86,13 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     ...(params.localLayout ? { localLayout: params.localLayout } : {}),
   });
   const remoteOf = new Map(plan.files.map((f) => [f.path, f.remotePath]));
-  yield { type: "meta-plan", layout: plan.layout, display: signedUrl.display, expiresAt: signedUrl.expiresAt, files: plan.files.map((f) => f.path) };
+  yield {
+    type: "meta-plan",
+    layout: plan.layout,
+    display: signedUrl.display,
+    expiresAt: signedUrl.expiresAt,
+    files: plan.files.map((f) => f.path),
+  };
 
   await mkdir(dir, { recursive: true }).catch((e) => {
     throw filesystemErrorFrom(e, dir, "create the folder");
@@ -86,7 +101,11 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
     const needed = await weightBytesStillNeeded({ plan, models: params.models, weightBytes: params.weightBytes });
     await checkFreeSpace({ dir, neededBytes: needed, statfsImpl: params.statfsImpl });
   }
-  const lock = yield* acquireLockEvents({ dir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: params.signal });
+  const lock = yield* acquireLockEvents({
+    dir,
+    waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS,
+    signal: params.signal,
+  });
   try {
     const common = {
       // One connection per file of the release (the engine caps it at the number of files), at most 8.
@@ -99,7 +118,12 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
       signal: params.signal,
       lockDir: false as const,
       classifyHttpError: (info: HttpErrorInfo) =>
-        classifyMetaResponse({ ...info, displayName: info.file.displayName, expiresAt: signedUrl.expiresAt, now: now() }),
+        classifyMetaResponse({
+          ...info,
+          displayName: info.file.displayName,
+          expiresAt: signedUrl.expiresAt,
+          now: now(),
+        }),
     };
     const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
       url: metaFileUrl({ signedUrl, path: remoteOf.get(path) ?? path }),
@@ -140,7 +164,11 @@ export async function* downloadMetaIter(params: DownloadMetaParams): AsyncGenera
       // Parts need the size up front; only the shards are big enough to split, so only they are probed.
       for (const [i, f] of rest.entries()) {
         if (f.kind !== "weights" || (await isComplete(f.destPath))) continue;
-        const size = await probeMetaFileSize({ url: files2[i]!.url, dispatcher: params.dispatcher, signal: params.signal });
+        const size = await probeMetaFileSize({
+          url: files2[i]!.url,
+          dispatcher: params.dispatcher,
+          signal: params.signal,
+        });
         if (size !== undefined) files2[i]!.expectedSize = size;
       }
     }
@@ -191,4 +219,3 @@ function sumTotals(a: DownloadSummary["totals"], b: DownloadSummary["totals"]): 
     retries: a.retries + b.retries,
   };
 }
-

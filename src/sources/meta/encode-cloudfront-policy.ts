@@ -9,7 +9,9 @@ export interface EncodeCloudFrontPolicyParams {
 /** Build the URL-safe base64 `Policy` value exactly as CloudFront encodes it (`+`→`-`, `=`→`_`, `/`→`~`). */
 export function encodeCloudFrontPolicy({ resource, expiresAt }: EncodeCloudFrontPolicyParams): string {
   const json = JSON.stringify({
-    Statement: [{ Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(expiresAt.getTime() / 1000) } } }],
+    Statement: [
+      { Resource: resource, Condition: { DateLessThan: { "AWS:EpochTime": Math.floor(expiresAt.getTime() / 1000) } } },
+    ],
   });
   return Buffer.from(json, "utf8").toString("base64").replace(/\+/g, "-").replace(/=/g, "_").replace(/\//g, "~");
 }

@@ -32,7 +32,9 @@ export function metaFileUrl({ signedUrl, path }: MetaFileUrlParams): string {
     built.username !== "" ||
     built.password !== ""
   ) {
-    throw new MetaUrlInvalidError(`The file URL for ${path} does not stay on the signed link's host ${signedUrl.host}; nothing was requested.`);
+    throw new MetaUrlInvalidError(
+      `The file URL for ${path} does not stay on the signed link's host ${signedUrl.host}; nothing was requested.`,
+    );
   }
   return url;
 }

@@ -23,21 +23,29 @@ export interface ParseMetaUrlParams {
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
-const WRAPPERS = /(^|\.)(facebook\.com|fb\.com|fb\.me|safelinks\.protection\.outlook\.com|urldefense\.com|urldefense\.proofpoint\.com|google\.com|t\.co|mimecast\.com)$/i;
+const WRAPPERS =
+  /(^|\.)(facebook\.com|fb\.com|fb\.me|safelinks\.protection\.outlook\.com|urldefense\.com|urldefense\.proofpoint\.com|google\.com|t\.co|mimecast\.com)$/i;
 const REQUIRED = ["Policy", "Signature", "Key-Pair-Id"] as const;
 
 /** Parse and validate the signed URL from Meta's email. Throws MetaUrlInvalidError (usage) with a precise reason. */
 export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
-  const text = url.trim().replace(/^(["'<])(.*)(["'>])$/s, "$2").trim();
+  const text = url
+    .trim()
+    .replace(/^(["'<])(.*)(["'>])$/s, "$2")
+    .trim();
   if (text.length === 0) throw new MetaUrlInvalidError("The signed URL is empty.");
   if (/\s/.test(text)) {
-    throw new MetaUrlInvalidError("The signed URL contains spaces or line breaks: it was probably wrapped or cut when copied.");
+    throw new MetaUrlInvalidError(
+      "The signed URL contains spaces or line breaks: it was probably wrapped or cut when copied.",
+    );
   }
   let u: URL;
   try {
     u = new URL(text);
   } catch {
-    throw new MetaUrlInvalidError("The signed URL is not a URL (expected https://download.llamameta.net/*?Policy=...).");
+    throw new MetaUrlInvalidError(
+      "The signed URL is not a URL (expected https://download.llamameta.net/*?Policy=...).",
+    );
   }
   if (/unsupportedbrowser/i.test(u.pathname) || (WRAPPERS.test(u.hostname) && !LOOPBACK.has(u.hostname))) {
     throw new MetaUrlInvalidError(
@@ -46,7 +54,9 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
   }
   for (const [, value] of u.searchParams) {
     if (/llamameta\.net|Policy=/i.test(value)) {
-      throw new MetaUrlInvalidError(`That is a ${u.hostname} link wrapping the download link, not the download link itself.`);
+      throw new MetaUrlInvalidError(
+        `That is a ${u.hostname} link wrapping the download link, not the download link itself.`,
+      );
     }
   }
   const loopback = LOOPBACK.has(u.hostname);
@@ -59,7 +69,9 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
   // Some mail clients percent-encode the wildcard; CloudFront would then see a literal "%2A".
   if (!path.includes("*") && /%2a/i.test(path)) path = path.replace(/%2a/i, "*");
   if (!path.includes("*")) {
-    throw new MetaUrlInvalidError("The signed URL has no `*` wildcard in its path: it must be the link from the email, not a link to one file.");
+    throw new MetaUrlInvalidError(
+      "The signed URL has no `*` wildcard in its path: it must be the link from the email, not a link to one file.",
+    );
   }
   // The `*` is replaced by each file's path: anywhere before the path (user info, host, port) it would
   // move the signed query to another host. Meta's links have no user info either.
@@ -71,7 +83,10 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
   }
   const missing = REQUIRED.filter((k) => !u.searchParams.get(k));
   if (missing.length > 0) {
-    const names = missing.length > 1 ? `${missing.slice(0, -1).join(", ")} or ${missing.at(-1)} parameters` : `${missing[0]} parameter`;
+    const names =
+      missing.length > 1
+        ? `${missing.slice(0, -1).join(", ")} or ${missing.at(-1)} parameters`
+        : `${missing[0]} parameter`;
     throw new MetaUrlInvalidError(`The signed URL has no ${names}: it is incomplete (probably cut off when copied).`);
   }
   const policy = decodeCloudFrontPolicy(u.searchParams.get("Policy")!);

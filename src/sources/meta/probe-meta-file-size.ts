@@ -16,7 +16,11 @@ export interface ProbeMetaFileSizeParams {
  * so it is only used when the user opted into multi-part downloads. Returns undefined when the size cannot be
  * learned (the file is then fetched as one stream); errors are left to the real download to report.
  */
-export async function probeMetaFileSize({ url, dispatcher, signal }: ProbeMetaFileSizeParams): Promise<number | undefined> {
+export async function probeMetaFileSize({
+  url,
+  dispatcher,
+  signal,
+}: ProbeMetaFileSizeParams): Promise<number | undefined> {
   try {
     return await withDispatcher(dispatcher, async (d) => {
       const res = await sendRequest({ url, range: { start: 0, end: 0 }, dispatcher: d, signal });

@@ -7,7 +7,11 @@ import type { MetaPlan } from "./build-meta-plan.js";
  * Bytes of weights the download still has to write: the catalog's size of the shards, less what is
  * already on disk (finished shards and partial files), so a resumed download is not refused.
  */
-export async function weightBytesStillNeeded({ plan, models, weightBytes }: {
+export async function weightBytesStillNeeded({
+  plan,
+  models,
+  weightBytes,
+}: {
   /** The download plan (its consolidated.NN.pth destinations are inspected). */
   plan: MetaPlan;
   /** The models being fetched (their catalog weight sizes are summed). */

@@ -53,7 +53,11 @@ describe("catalog: Llama 3 and later", () => {
   it("every name, alias, repo and folder resolves to one model only", () => {
     const owner = new Map<string, string>();
     for (const m of CATALOG) {
-      for (const k of new Set([m.name, ...(m.variantOf ? [] : [m.hfRepo]), ...(m.meta ? [m.meta.folder] : []), ...m.aliases].map((x) => x.toLowerCase()))) {
+      for (const k of new Set(
+        [m.name, ...(m.variantOf ? [] : [m.hfRepo]), ...(m.meta ? [m.meta.folder] : []), ...m.aliases].map((x) =>
+          x.toLowerCase(),
+        ),
+      )) {
         expect(owner.get(k) ?? m.name, k).toBe(m.name);
         owner.set(k, m.name);
       }
@@ -68,28 +72,64 @@ describe("catalog: Llama 3 and later", () => {
     ["llama-3.1-8b-instruct", "Llama-3.1-8B-Instruct", undefined, 1, "Llama3.1-8B-Instruct", undefined],
     ["llama-3.1-70b", "Llama-3.1-70B", undefined, 8, "Llama3.1-70B", undefined],
     ["llama-3.1-405b-instruct", "Llama-3.1-405B-Instruct", undefined, 8, "Llama3.1-405B-Instruct", 60_903_742_309],
-    ["llama-3.1-405b-instruct-mp8", "Llama-3.1-405B-Instruct-MP8", undefined, 8, "Llama3.1-405B-Instruct:bf16-mp8", 101_470_976_045],
+    [
+      "llama-3.1-405b-instruct-mp8",
+      "Llama-3.1-405B-Instruct-MP8",
+      undefined,
+      8,
+      "Llama3.1-405B-Instruct:bf16-mp8",
+      101_470_976_045,
+    ],
     ["llama-3.1-405b-mp16", "Llama-3.1-405B-MP16", undefined, 16, "Llama3.1-405B:bf16-mp16", 51_268_302_389],
     ["llama-3.2-1b", "Llama-3.2-1B", undefined, 1, "Llama3.2-1B", undefined],
-    ["llama-3.2-11b-vision-instruct", "Llama-3.2-11B-Vision-Instruct", undefined, 1, "Llama3.2-11B-Vision-Instruct", undefined],
+    [
+      "llama-3.2-11b-vision-instruct",
+      "Llama-3.2-11B-Vision-Instruct",
+      undefined,
+      1,
+      "Llama3.2-11B-Vision-Instruct",
+      undefined,
+    ],
     ["llama-3.2-90b-vision", "Llama-3.2-90B-Vision", undefined, 8, "Llama3.2-90B-Vision", undefined],
     ["llama-3.3-70b-instruct", "Llama-3.3-70B-Instruct", undefined, 8, "Llama3.3-70B-Instruct", undefined],
-    ["llama-4-scout-17b-16e-instruct", "Llama-4-Scout-17B-16E-Instruct", undefined, 8, "Llama-4-Scout-17B-16E-Instruct", undefined],
-    ["llama-4-maverick-17b-128e", "Llama-4-Maverick-17B-128E", undefined, 8, "Llama-4-Maverick-17B-128E", 100_458_118_386],
-  ] as const)("%s: Meta folder %s (remote %s), %i shards, descriptor %s, shard bytes %s", (name, folder, remote, shards, descriptor, bytes) => {
-    const m = findModel({ name }).meta!;
-    expect(m.folder).toBe(folder);
-    expect(m.remoteFolder).toBe(remote);
-    expect(m.shards).toBe(shards);
-    expect(m.descriptor).toBe(descriptor);
-    expect(m.shardBytes).toBe(bytes);
-    if (bytes) expect(m.weightBytes).toBe(bytes * shards);
-  });
+    [
+      "llama-4-scout-17b-16e-instruct",
+      "Llama-4-Scout-17B-16E-Instruct",
+      undefined,
+      8,
+      "Llama-4-Scout-17B-16E-Instruct",
+      undefined,
+    ],
+    [
+      "llama-4-maverick-17b-128e",
+      "Llama-4-Maverick-17B-128E",
+      undefined,
+      8,
+      "Llama-4-Maverick-17B-128E",
+      100_458_118_386,
+    ],
+  ] as const)(
+    "%s: Meta folder %s (remote %s), %i shards, descriptor %s, shard bytes %s",
+    (name, folder, remote, shards, descriptor, bytes) => {
+      const m = findModel({ name }).meta!;
+      expect(m.folder).toBe(folder);
+      expect(m.remoteFolder).toBe(remote);
+      expect(m.shards).toBe(shards);
+      expect(m.descriptor).toBe(descriptor);
+      expect(m.shardBytes).toBe(bytes);
+      if (bytes) expect(m.weightBytes).toBe(bytes * shards);
+    },
+  );
 
   it("405B fp8 downloads carry 8 fp8_scales files; names users type resolve", () => {
     expect(findModel({ name: "llama-3.1-405b" }).meta!.fp8Scales).toBe(8);
     expect(findModel({ name: "llama-3.1-405b-mp8" }).meta!.fp8Scales).toBeUndefined();
-    for (const typed of ["llama-3.1-8b-instruct", "Llama3.1-8B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "Llama-3.1-8B-Instruct"]) {
+    for (const typed of [
+      "llama-3.1-8b-instruct",
+      "Llama3.1-8B-Instruct",
+      "meta-llama/Llama-3.1-8B-Instruct",
+      "Llama-3.1-8B-Instruct",
+    ]) {
       expect(findModel({ name: typed }).name).toBe("llama-3.1-8b-instruct");
     }
     expect(findModel({ name: "Llama3.1-405B-Instruct:bf16-mp16" }).name).toBe("llama-3.1-405b-instruct-mp16");

@@ -9,7 +9,14 @@ import type { DownloadEvent, FileSummary } from "../../../src/download/types.js"
 function fakeCtx(tty: { isTTY: boolean; columns?: number }, env: Record<string, string> = {}) {
   const out = { stdout: "", stderr: "" };
   const stdout = Object.assign(new PassThrough(), { isTTY: tty.isTTY, columns: tty.columns });
-  const stderr = Object.assign(new PassThrough(), { isTTY: tty.isTTY, columns: tty.columns, cursorTo: () => true, clearLine: () => true, moveCursor: () => true, clearScreenDown: () => true });
+  const stderr = Object.assign(new PassThrough(), {
+    isTTY: tty.isTTY,
+    columns: tty.columns,
+    cursorTo: () => true,
+    clearLine: () => true,
+    moveCursor: () => true,
+    clearScreenDown: () => true,
+  });
   stdout.on("data", (d) => (out.stdout += d));
   stderr.on("data", (d) => (out.stderr += d));
   const ctx: CliContext = { stdout, stderr, stdin: new PassThrough(), env, signal: new AbortController().signal };
@@ -34,13 +41,25 @@ const MiB = 1 << 20;
 
 function events(): DownloadEvent[] {
   return [
-    { type: "plan", files: [{ name: "a.pth", path: "/d/a.pth", expectedSize: 10 * MiB }, { name: "b.pth", path: "/d/b.pth", expectedSize: 10 * MiB }], totalBytes: 20 * MiB },
+    {
+      type: "plan",
+      files: [
+        { name: "a.pth", path: "/d/a.pth", expectedSize: 10 * MiB },
+        { name: "b.pth", path: "/d/b.pth", expectedSize: 10 * MiB },
+      ],
+      totalBytes: 20 * MiB,
+    },
     { type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 10 * MiB, resumeFrom: 0 },
     { type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 10 * MiB, resumeFrom: 4 * MiB },
     { type: "file-progress", name: "a.pth", bytesDone: 5 * MiB, totalBytes: 10 * MiB, bytesPerSecond: MiB },
     { type: "file-retry", name: "b.pth", attempt: 1, reason: "HTTP 503", waitMs: 1500, bytesDone: 4 * MiB },
     { type: "file-done", name: "a.pth", path: "/d/a.pth", file: summary("a.pth", 10 * MiB) },
-    { type: "file-error", name: "b.pth", path: "/d/b.pth", error: new LlamagateError("HTTP_404", "not-found", "b.pth: the server answered HTTP 404.") },
+    {
+      type: "file-error",
+      name: "b.pth",
+      path: "/d/b.pth",
+      error: new LlamagateError("HTTP_404", "not-found", "b.pth: the server answered HTTP 404."),
+    },
   ];
 }
 
@@ -62,7 +81,9 @@ describe("download progress renderer", () => {
     const lines = out.stderr.trim().split("\n");
     expect(lines).toEqual([
       "b.pth: resuming from 4.0 MiB",
-      expect.stringMatching(/^downloading: 9\.0 MiB \/ 20\.0 MiB \(45%\), [\d.]+ (KiB|MiB)\/s, ETA .+, 2 active, 0\/2 files done$/),
+      expect.stringMatching(
+        /^downloading: 9\.0 MiB \/ 20\.0 MiB \(45%\), [\d.]+ (KiB|MiB)\/s, ETA .+, 2 active, 0\/2 files done$/,
+      ),
       "b.pth: HTTP 503; retry 1 in 1.5 s (4.0 MiB kept)",
       "a.pth: verified (10.0 MiB, 1.5 s)",
       "b.pth: failed: b.pth: the server answered HTTP 404.",
@@ -87,7 +108,11 @@ describe("download progress renderer", () => {
     let t = 0;
     const p = createDownloadProgress(ctx, { json: true, intervalMs: 0, now: () => t });
     const send = (e: DownloadEvent) => p.onEvent(e);
-    send({ type: "plan", files: [{ name: "b.pth", path: "/d/b.pth", expectedSize: 100 * MiB }], totalBytes: 100 * MiB });
+    send({
+      type: "plan",
+      files: [{ name: "b.pth", path: "/d/b.pth", expectedSize: 100 * MiB }],
+      totalBytes: 100 * MiB,
+    });
     send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 100 * MiB, resumeFrom: 60 * MiB });
     t = 1000;
     send({ type: "file-progress", name: "b.pth", bytesDone: 62 * MiB, totalBytes: 100 * MiB, bytesPerSecond: 0 });
@@ -101,7 +126,13 @@ describe("download progress renderer", () => {
     const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
     const send = (e: DownloadEvent) => p.onEvent(e);
     p.estimateTotal(1000 * MiB);
-    send({ type: "plan", files: [{ name: "a.pth", path: "/d/a.pth" }, { name: "b.pth", path: "/d/b.pth" }] });
+    send({
+      type: "plan",
+      files: [
+        { name: "a.pth", path: "/d/a.pth" },
+        { name: "b.pth", path: "/d/b.pth" },
+      ],
+    });
     send({ type: "file-start", name: "a.pth", path: "/d/a.pth", totalBytes: 500 * MiB, resumeFrom: 0 });
     send({ type: "file-progress", name: "a.pth", bytesDone: 1 * MiB, totalBytes: 500 * MiB, bytesPerSecond: 0 });
     send({ type: "file-start", name: "b.pth", path: "/d/b.pth", totalBytes: 600 * MiB, resumeFrom: 0 });

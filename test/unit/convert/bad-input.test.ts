@@ -22,7 +22,10 @@ describe("conversion bad input", () => {
     expect(await detectCheckpoint({ dir: FIXTURE })).toBe("meta");
     const d = join(work, "detect");
     await mkdir(d);
-    await expect(detectCheckpoint({ dir: d })).rejects.toMatchObject({ code: "NOT_A_CHECKPOINT", category: "conversion" });
+    await expect(detectCheckpoint({ dir: d })).rejects.toMatchObject({
+      code: "NOT_A_CHECKPOINT",
+      category: "conversion",
+    });
     await writeFile(join(d, "consolidated.00.pth"), "");
     await expect(detectCheckpoint({ dir: d })).rejects.toMatchObject({ code: "MISSING_PARAMS" });
     await rm(join(d, "consolidated.00.pth"));
@@ -31,7 +34,10 @@ describe("conversion bad input", () => {
     await expect(detectCheckpoint({ dir: d })).rejects.toMatchObject({ code: "UNSUPPORTED_INPUT" });
     await writeFile(join(d, "model.safetensors"), "");
     expect(await detectCheckpoint({ dir: d })).toBe("hf");
-    await expect(detectCheckpoint({ dir: join(work, "nope") })).rejects.toMatchObject({ category: "not-found", code: "INPUT_NOT_FOUND" });
+    await expect(detectCheckpoint({ dir: join(work, "nope") })).rejects.toMatchObject({
+      category: "not-found",
+      code: "INPUT_NOT_FOUND",
+    });
     await expect(detectCheckpoint({ dir: join(d, "config.json") })).rejects.toMatchObject({ category: "usage" });
   });
 
@@ -41,29 +47,56 @@ describe("conversion bad input", () => {
     const bad = join(work, "hf-bad");
     await cp(hf, bad, { recursive: true });
     await writeFile(join(bad, "config.json"), JSON.stringify({ model_type: "mistral" }));
-    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({ code: "NOT_LLAMA" });
+    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({
+      code: "NOT_LLAMA",
+    });
     await writeFile(join(bad, "config.json"), JSON.stringify({ model_type: "llama", hidden_size: 32 }));
-    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({ code: "BAD_HF_CONFIG" });
+    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({
+      code: "BAD_HF_CONFIG",
+    });
     await writeFile(join(bad, "config.json"), "not json");
-    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({ code: "BAD_HF_CONFIG" });
+    await expect(convertCheckpoint({ input: bad, to: "gguf", out: join(work, "x.gguf") })).rejects.toMatchObject({
+      code: "BAD_HF_CONFIG",
+    });
   });
 
   it("refuses q/k shards that are not whole heads, and integer tensors", async () => {
     const d = join(work, "half-heads");
     // params say 2 heads of 32 rows, but each shard holds 16 rows of wq: half a head
-    await writeFile(join(await mkdir(d, { recursive: true }).then(() => d), "params.json"), JSON.stringify({ dim: 64, n_layers: 1, n_heads: 2, multiple_of: 32 }));
-    const t = (name: string, shape: number[]) => ({ name, dtype: "BF16" as const, shape, data: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 2) });
+    await writeFile(
+      join(await mkdir(d, { recursive: true }).then(() => d), "params.json"),
+      JSON.stringify({ dim: 64, n_layers: 1, n_heads: 2, multiple_of: 32 }),
+    );
+    const t = (name: string, shape: number[]) => ({
+      name,
+      dtype: "BF16" as const,
+      shape,
+      data: new Uint8Array(shape.reduce((a, b) => a * b, 1) * 2),
+    });
     for (const i of [0, 1, 2, 3]) {
-      writeTorchCheckpoint(join(d, `consolidated.0${i}.pth`), [t("tok_embeddings.weight", [8, 16]), t("layers.0.attention.wq.weight", [16, 64])]);
+      writeTorchCheckpoint(join(d, `consolidated.0${i}.pth`), [
+        t("tok_embeddings.weight", [8, 16]),
+        t("layers.0.attention.wq.weight", [16, 64]),
+      ]);
     }
-    await expect(convertCheckpoint({ input: d, to: "hf", out: join(work, "hh") })).rejects.toMatchObject({ code: "SHARD_MISMATCH", message: expect.stringContaining("whole 32-row heads") });
+    await expect(convertCheckpoint({ input: d, to: "hf", out: join(work, "hh") })).rejects.toMatchObject({
+      code: "SHARD_MISMATCH",
+      message: expect.stringContaining("whole 32-row heads"),
+    });
     const ints = join(work, "ints");
     await mkdir(ints);
     await writeFile(join(ints, "params.json"), JSON.stringify({ dim: 64, n_layers: 1, n_heads: 2, multiple_of: 32 }));
-    writeTorchCheckpoint(join(ints, "consolidated.00.pth"), [{ name: "tok_embeddings.weight", dtype: "I64", shape: [8, 64], data: new Uint8Array(8 * 64 * 8) }]);
-    await expect(convertCheckpoint({ input: ints, to: "hf", out: join(work, "ii") })).rejects.toMatchObject({ code: "UNSUPPORTED_DTYPE", message: expect.stringContaining("I64") });
+    writeTorchCheckpoint(join(ints, "consolidated.00.pth"), [
+      { name: "tok_embeddings.weight", dtype: "I64", shape: [8, 64], data: new Uint8Array(8 * 64 * 8) },
+    ]);
+    await expect(convertCheckpoint({ input: ints, to: "hf", out: join(work, "ii") })).rejects.toMatchObject({
+      code: "UNSUPPORTED_DTYPE",
+      message: expect.stringContaining("I64"),
+    });
     await writeFile(join(ints, "consolidated.00.pth"), "PK\x03\x04 truncated");
-    await expect(convertCheckpoint({ input: ints, to: "hf", out: join(work, "ii") })).rejects.toMatchObject({ category: "conversion" });
+    await expect(convertCheckpoint({ input: ints, to: "hf", out: join(work, "ii") })).rejects.toMatchObject({
+      category: "conversion",
+    });
     expect((await readdir(work)).filter((n) => n.startsWith("ii") || n.includes(".partial-"))).toEqual([]);
   });
 

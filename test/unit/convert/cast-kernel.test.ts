@@ -17,7 +17,10 @@ describe("the WebAssembly bf16 → f16 kernel", () => {
     const all = Uint16Array.from({ length: 65536 }, (_, i) => i);
     const want = new Uint16Array(fromFloat32(toFloat32(new Uint8Array(all.buffer), "BF16"), "F16").buffer);
     // unaligned source and destination, and a count that is not a multiple of 8 (the tail uses the table)
-    for (const [srcAt, dstAt, count] of [[0, 2 * 65536, 65536], [2, 2 * 65536 + 6, 65533]] as const) {
+    for (const [srcAt, dstAt, count] of [
+      [0, 2 * 65536, 65536],
+      [2, 2 * 65536 + 6, 65533],
+    ] as const) {
       const src = mem.subarray(srcAt, srcAt + 2 * count);
       src.set(new Uint8Array(all.buffer, 0, 2 * count));
       const dst = mem.subarray(dstAt, dstAt + 2 * count);
@@ -32,6 +35,8 @@ describe("the WebAssembly bf16 → f16 kernel", () => {
   it("is used only for buffers in its memory (others take the table path, with the same result)", () => {
     const caster = createCaster({ kernel: kernel! });
     const src = new Uint8Array(Uint16Array.from([0x3f80, 0x0001, 0x7fc1, 0xc780]).buffer);
-    expect(Array.from(new Uint16Array(caster.cast(src, "BF16", "F16").buffer))).toEqual([0x3c00, 0x0000, 0x7e08, 0xfc00]);
+    expect(Array.from(new Uint16Array(caster.cast(src, "BF16", "F16").buffer))).toEqual([
+      0x3c00, 0x0000, 0x7e08, 0xfc00,
+    ]);
   });
 });

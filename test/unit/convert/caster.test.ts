@@ -26,7 +26,9 @@ describe("createCaster", () => {
     const src = u16bytes(CASES.map((x) => x[0]));
     expect(Array.from(new Uint16Array(c.cast(src, "BF16", "F16").buffer))).toEqual(CASES.map((x) => x[1]));
     const odd = src.subarray(0, 6); // 3 elements
-    expect(Array.from(new Uint16Array(c.cast(odd, "BF16", "F16").slice().buffer))).toEqual(CASES.slice(0, 3).map((x) => x[1]));
+    expect(Array.from(new Uint16Array(c.cast(odd, "BF16", "F16").slice().buffer))).toEqual(
+      CASES.slice(0, 3).map((x) => x[1]),
+    );
     const shifted = new Uint8Array(src.length + 1);
     shifted.set(src, 1);
     const dest = new Uint8Array(src.length + 1);
@@ -64,19 +66,45 @@ describe("assembleTensor", () => {
     const b = lazy("t", [2, 1], [3, 7]);
     const cat1 = await assembleTensor({ name: "t", parts: [a, b], concatDim: 1, from: "F32", to: "F32", caster });
     expect(Array.from(new Float32Array(cat1.slice().buffer))).toEqual([1, 2, 3, 5, 6, 7]);
-    const cat0 = await assembleTensor({ name: "t", parts: [a, lazy("t", [1, 2], [9, 10])], concatDim: 0, from: "F32", to: "F32", caster, scratch: createScratch() });
+    const cat0 = await assembleTensor({
+      name: "t",
+      parts: [a, lazy("t", [1, 2], [9, 10])],
+      concatDim: 0,
+      from: "F32",
+      to: "F32",
+      caster,
+      scratch: createScratch(),
+    });
     expect(Array.from(new Float32Array(cat0.slice().buffer))).toEqual([1, 2, 5, 6, 9, 10]);
   });
   it("moves q/k rows within heads while copying", async () => {
     // one head of 4 rows (Meta order r0 r1 r2 r3) → HF order r0 r2 r1 r3
     const t = lazy("q", [4, 1], [10, 11, 12, 13]);
-    const out = await assembleTensor({ name: "q", parts: [t], concatDim: 0, from: "F32", to: "F32", caster: createCaster(), permute: { headDim: 4, direction: "meta-to-hf" } });
+    const out = await assembleTensor({
+      name: "q",
+      parts: [t],
+      concatDim: 0,
+      from: "F32",
+      to: "F32",
+      caster: createCaster(),
+      permute: { headDim: 4, direction: "meta-to-hf" },
+    });
     expect(Array.from(new Float32Array(out.slice().buffer))).toEqual([10, 12, 11, 13]);
-    const back = await assembleTensor({ name: "q", parts: [lazy("q", [4, 1], [10, 12, 11, 13])], concatDim: 0, from: "F32", to: "F32", caster: createCaster(), permute: { headDim: 4, direction: "hf-to-meta" } });
+    const back = await assembleTensor({
+      name: "q",
+      parts: [lazy("q", [4, 1], [10, 12, 11, 13])],
+      concatDim: 0,
+      from: "F32",
+      to: "F32",
+      caster: createCaster(),
+      permute: { headDim: 4, direction: "hf-to-meta" },
+    });
     expect(Array.from(new Float32Array(back.slice().buffer))).toEqual([10, 11, 12, 13]);
   });
   it("reports a slice that reads the wrong number of bytes", async () => {
     const bad: LazyTensor = { ...lazy("t", [2, 2], [1, 2, 3, 4]), read: async () => new Uint8Array(3) };
-    await expect(assembleTensor({ name: "t", parts: [bad, bad], concatDim: 0, from: "F32", to: "F16", caster: createCaster() })).rejects.toMatchObject({ code: "TENSOR_SIZE" });
+    await expect(
+      assembleTensor({ name: "t", parts: [bad, bad], concatDim: 0, from: "F32", to: "F16", caster: createCaster() }),
+    ).rejects.toMatchObject({ code: "TENSOR_SIZE" });
   });
 });

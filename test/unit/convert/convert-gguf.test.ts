@@ -31,7 +31,12 @@ describe("Meta → GGUF on the torch.save fixture (bf16, 2 shards, GQA)", () => 
 
   it("f32: llama metadata, vocab and tensors whose logits match the Meta weights", async () => {
     const warnings: string[] = [];
-    const r = await convertCheckpoint({ input: metaDir, to: "gguf", dtype: "F32", onEvent: (e) => e.type === "warning" && warnings.push(e.message) });
+    const r = await convertCheckpoint({
+      input: metaDir,
+      to: "gguf",
+      dtype: "F32",
+      onEvent: (e) => e.type === "warning" && warnings.push(e.message),
+    });
     expect(r.output).toBe(`${metaDir}-f32.gguf`);
     expect(warnings.join(" ")).toContain("no byte-fallback pieces"); // the tiny test tokenizer has none
     const g = await openGguf({ path: r.output });
@@ -124,7 +129,10 @@ describe("Meta → GGUF on the torch.save fixture (bf16, 2 shards, GQA)", () => 
   it("refuses a GGUF without a tokenizer, leaving no output behind", async () => {
     const dir = join(work, "no-tok");
     await cp(FIXTURE, dir, { recursive: true });
-    await expect(convertCheckpoint({ input: dir, to: "gguf" })).rejects.toMatchObject({ code: "MISSING_TOKENIZER", category: "conversion" });
+    await expect(convertCheckpoint({ input: dir, to: "gguf" })).rejects.toMatchObject({
+      code: "MISSING_TOKENIZER",
+      category: "conversion",
+    });
     expect((await readdir(work)).filter((n) => n.startsWith("no-tok") && n.endsWith(".gguf"))).toEqual([]);
     expect((await readdir(work)).filter((n) => n.includes(".partial-"))).toEqual([]);
   });

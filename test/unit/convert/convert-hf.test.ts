@@ -57,7 +57,9 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
     expect(cmp.tokensB).toEqual(cmp.tokensA);
     expect(cmp.worst).toBeLessThan(1e-4);
     // the q/k permutation really happened: HF q rows differ from Meta's
-    expect(Array.from(hf.weights.layers[0]!.wq.data.subarray(32, 64))).not.toEqual(Array.from(meta.weights.layers[0]!.wq.data.subarray(32, 64)));
+    expect(Array.from(hf.weights.layers[0]!.wq.data.subarray(32, 64))).not.toEqual(
+      Array.from(meta.weights.layers[0]!.wq.data.subarray(32, 64)),
+    );
   });
 
   it("shards the output with an index when asked for small shards, and writes f32 on request", async () => {
@@ -82,19 +84,27 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
   it("refuses to overwrite without --force, and replaces with it", async () => {
     const out = join(work, "exists");
     await convertCheckpoint({ input: metaDir, to: "hf", out, dtype: "F32" });
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out })).rejects.toMatchObject({ category: "usage", code: "OUTPUT_EXISTS", hint: expect.stringContaining("--force") });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out })).rejects.toMatchObject({
+      category: "usage",
+      code: "OUTPUT_EXISTS",
+      hint: expect.stringContaining("--force"),
+    });
     expect(JSON.parse(await readFile(join(out, "config.json"), "utf8")).torch_dtype).toBe("float32");
     await convertCheckpoint({ input: metaDir, to: "hf", out, force: true });
     expect(JSON.parse(await readFile(join(out, "config.json"), "utf8")).torch_dtype).toBe("bfloat16");
     // --force never replaces a file with a folder, nor a folder that is not a snapshot
     const file = join(work, "a-plain-file");
     await writeFile(file, "keep me");
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: file, force: true })).rejects.toMatchObject({ code: "OUTPUT_KIND" });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: file, force: true })).rejects.toMatchObject({
+      code: "OUTPUT_KIND",
+    });
     expect(await readFile(file, "utf8")).toBe("keep me");
     const folder = join(work, "my-documents");
     await mkdir(folder);
     await writeFile(join(folder, "notes.txt"), "keep me");
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: folder, force: true })).rejects.toMatchObject({ code: "OUTPUT_NOT_SNAPSHOT" });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: folder, force: true })).rejects.toMatchObject({
+      code: "OUTPUT_NOT_SNAPSHOT",
+    });
     expect(await readFile(join(folder, "notes.txt"), "utf8")).toBe("keep me");
     expect((await readdir(work)).filter((n) => n.includes(".partial-") || n.includes(".old-"))).toEqual([]);
   });
@@ -102,11 +112,18 @@ describe("Meta → HF on the torch.save fixture (bf16, 2 shards, GQA)", () => {
   it("leaves nothing under the final name when the output cannot be written", async () => {
     const blocker = join(work, "a-file");
     await writeFile(blocker, "x");
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({ category: "filesystem", code: "PATH_CONFLICT" });
+    await expect(convertCheckpoint({ input: metaDir, to: "hf", out: join(blocker, "out") })).rejects.toMatchObject({
+      category: "filesystem",
+      code: "PATH_CONFLICT",
+    });
   });
 
   it("refuses q8_0 for HF and HF → HF", async () => {
-    await expect(convertCheckpoint({ input: metaDir, to: "hf", dtype: "Q8_0", out: join(work, "q8") })).rejects.toMatchObject({ category: "usage" });
-    await expect(convertCheckpoint({ input: `${metaDir}-hf`, to: "hf", out: join(work, "hfhf") })).rejects.toMatchObject({ category: "usage" });
+    await expect(
+      convertCheckpoint({ input: metaDir, to: "hf", dtype: "Q8_0", out: join(work, "q8") }),
+    ).rejects.toMatchObject({ category: "usage" });
+    await expect(
+      convertCheckpoint({ input: `${metaDir}-hf`, to: "hf", out: join(work, "hfhf") }),
+    ).rejects.toMatchObject({ category: "usage" });
   });
 });

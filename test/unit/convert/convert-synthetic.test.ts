@@ -39,7 +39,14 @@ describe("generated Meta checkpoints (any shard count, shared storages, GQA)", (
       // every shard holds whole kv heads (as Meta's 70B: 8 kv heads over 8 files), so 4 shards need 4
       const spec = shards === 4 ? { ...TINY_SPEC, nHeads: 8, nKvHeads: 4 } : TINY_SPEC;
       const dir = join(work, `llama-2-tiny-${shards}`);
-      const weights = await writeTinyMetaCheckpoint({ dir, spec, shards, dtype: "BF16", seed: 100 + shards, shareStorage: true });
+      const weights = await writeTinyMetaCheckpoint({
+        dir,
+        spec,
+        shards,
+        dtype: "BF16",
+        seed: 100 + shards,
+        shareStorage: true,
+      });
       const ref = await truth(spec, weights);
       const hf = await convertCheckpoint({ input: dir, to: "hf" });
       const gguf = await convertCheckpoint({ input: dir, to: "gguf", dtype: "F32" });
@@ -59,7 +66,14 @@ describe("generated Meta checkpoints (any shard count, shared storages, GQA)", (
     const hf = await convertCheckpoint({ input: dir, to: "hf" });
     expect(hf.dtype).toBe("F32");
     const config = JSON.parse(await readFile(join(hf.output, "config.json"), "utf8"));
-    expect(config).toMatchObject({ rope_theta: 1e6, max_position_embeddings: 16384, torch_dtype: "float32", num_key_value_heads: 2, intermediate_size: 192, vocab_size: 96 });
+    expect(config).toMatchObject({
+      rope_theta: 1e6,
+      max_position_embeddings: 16384,
+      torch_dtype: "float32",
+      num_key_value_heads: 2,
+      intermediate_size: 192,
+      vocab_size: 96,
+    });
     const tc = JSON.parse(await readFile(join(hf.output, "tokenizer_config.json"), "utf8"));
     expect(tc.chat_template).toContain("[INST]");
     expect(tc).toMatchObject({ bos_token: "<s>", eos_token: "</s>", unk_token: "<unk>", add_bos_token: true });

@@ -28,10 +28,23 @@ describe("Meta params and rules", () => {
 
   it("picks context length and θ by family", () => {
     const base = { dim: 4096, nLayers: 32, nHeads: 32, nKvHeads: 32, vocabSize: -1, multipleOf: 256 };
-    expect(describeMetaModel({ ...base, normEps: 1e-5 })).toMatchObject({ family: "llama2", contextLength: 4096, ropeTheta: 10000, embeddingSplitDim: 1 });
+    expect(describeMetaModel({ ...base, normEps: 1e-5 })).toMatchObject({
+      family: "llama2",
+      contextLength: 4096,
+      ropeTheta: 10000,
+      embeddingSplitDim: 1,
+    });
     expect(describeMetaModel({ ...base, normEps: 1e-6 })).toMatchObject({ family: "llama1", contextLength: 2048 });
-    expect(describeMetaModel({ ...base, normEps: 1e-5, vocabSize: 32016, ropeTheta: 1e6 })).toMatchObject({ family: "codellama", contextLength: 16384, ropeTheta: 1e6 });
-    expect(describeMetaModel({ ...base, normEps: 1e-5, vocabSize: 128256, ropeTheta: 500000 })).toMatchObject({ family: "llama3", contextLength: 8192, embeddingSplitDim: 0 });
+    expect(describeMetaModel({ ...base, normEps: 1e-5, vocabSize: 32016, ropeTheta: 1e6 })).toMatchObject({
+      family: "codellama",
+      contextLength: 16384,
+      ropeTheta: 1e6,
+    });
+    expect(describeMetaModel({ ...base, normEps: 1e-5, vocabSize: 128256, ropeTheta: 500000 })).toMatchObject({
+      family: "llama3",
+      contextLength: 8192,
+      embeddingSplitDim: 0,
+    });
   });
 
   it("splits by Meta's model-parallel classes", () => {
@@ -49,7 +62,8 @@ describe("Meta params and rules", () => {
   });
 
   it("maps names between Meta, transformers and llama.cpp", () => {
-    const m = (name: string, from: "meta" | "hf" | "gguf", to: "meta" | "hf" | "gguf") => mapTensorName({ name, from, to });
+    const m = (name: string, from: "meta" | "hf" | "gguf", to: "meta" | "hf" | "gguf") =>
+      mapTensorName({ name, from, to });
     expect(m("layers.12.attention.wq.weight", "meta", "hf")).toBe("model.layers.12.self_attn.q_proj.weight");
     expect(m("layers.0.feed_forward.w1.weight", "meta", "hf")).toBe("model.layers.0.mlp.gate_proj.weight");
     expect(m("layers.0.feed_forward.w2.weight", "meta", "gguf")).toBe("blk.0.ffn_down.weight");
@@ -74,7 +88,11 @@ describe("readMetaParams", () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it("reports a missing params.json as a conversion error with a hint", async () => {
-    await expect(readMetaParams({ dir })).rejects.toMatchObject({ code: "MISSING_PARAMS", category: "conversion", hint: expect.stringContaining("params.json") });
+    await expect(readMetaParams({ dir })).rejects.toMatchObject({
+      code: "MISSING_PARAMS",
+      category: "conversion",
+      hint: expect.stringContaining("params.json"),
+    });
   });
   it("rejects malformed values", async () => {
     await writeFile(join(dir, "params.json"), "[1]");
@@ -86,13 +104,24 @@ describe("readMetaParams", () => {
   });
   it("applies ModelArgs defaults", async () => {
     await writeFile(join(dir, "params.json"), JSON.stringify({ dim: 64, n_layers: 2, n_heads: 4 }));
-    expect(await readMetaParams({ dir })).toEqual({ dim: 64, nLayers: 2, nHeads: 4, nKvHeads: 4, vocabSize: -1, multipleOf: 256, normEps: 1e-5 });
+    expect(await readMetaParams({ dir })).toEqual({
+      dim: 64,
+      nLayers: 2,
+      nHeads: 4,
+      nKvHeads: 4,
+      vocabSize: -1,
+      multipleOf: 256,
+      normEps: 1e-5,
+    });
   });
 });
 
 describe("openMetaCheckpoint on the real torch.save fixture (bf16, 2 shards, GQA)", () => {
   it("merges every tensor to the bytes PyTorch's torch.cat produced", async () => {
-    const expected = JSON.parse(await readFile(EXPECTED, "utf8")).files["tiny-llama-mp2/merged"] as Record<string, { shape: number[]; sha256_le_bytes: string }>;
+    const expected = JSON.parse(await readFile(EXPECTED, "utf8")).files["tiny-llama-mp2/merged"] as Record<
+      string,
+      { shape: number[]; sha256_le_bytes: string }
+    >;
     const ck = await openMetaCheckpoint({ dir: FIXTURE });
     try {
       expect(ck.shardPaths).toHaveLength(2);
@@ -102,8 +131,17 @@ describe("openMetaCheckpoint on the real torch.save fixture (bf16, 2 shards, GQA
       const caster = createCaster();
       for (const t of ck.tensors) {
         expect(t.shape, t.canonical).toEqual(expected[t.canonical]!.shape);
-        const bytes = await assembleTensor({ name: t.canonical, parts: t.parts, concatDim: t.concatDim, from: "BF16", to: "BF16", caster });
-        expect(createHash("sha256").update(bytes).digest("hex"), t.canonical).toBe(expected[t.canonical]!.sha256_le_bytes);
+        const bytes = await assembleTensor({
+          name: t.canonical,
+          parts: t.parts,
+          concatDim: t.concatDim,
+          from: "BF16",
+          to: "BF16",
+          caster,
+        });
+        expect(createHash("sha256").update(bytes).digest("hex"), t.canonical).toBe(
+          expected[t.canonical]!.sha256_le_bytes,
+        );
       }
     } finally {
       await ck.close();
@@ -123,7 +161,15 @@ describe("openMetaCheckpoint bad input", () => {
   const write = (d: string, file: string, tensors: { name: string; shape: number[]; dtype?: "BF16" | "F32" }[]) =>
     writeTorchCheckpoint(
       join(d, file),
-      tensors.map((t) => ({ name: t.name, dtype: t.dtype ?? "BF16", shape: t.shape, data: t.dtype === "F32" ? new Uint8Array(t.shape.reduce((a, b) => a * b, 1) * 4) : bf16(t.shape.reduce((a, b) => a * b, 1)) })),
+      tensors.map((t) => ({
+        name: t.name,
+        dtype: t.dtype ?? "BF16",
+        shape: t.shape,
+        data:
+          t.dtype === "F32"
+            ? new Uint8Array(t.shape.reduce((a, b) => a * b, 1) * 4)
+            : bf16(t.shape.reduce((a, b) => a * b, 1)),
+      })),
     );
 
   it("refuses shards whose shapes disagree", async () => {
@@ -131,14 +177,20 @@ describe("openMetaCheckpoint bad input", () => {
     await writeFile(join(d, "params.json"), JSON.stringify(params));
     write(d, "consolidated.00.pth", [{ name: "layers.0.attention.wq.weight", shape: [32, 64] }]);
     write(d, "consolidated.01.pth", [{ name: "layers.0.attention.wq.weight", shape: [32, 48] }]);
-    await expect(openMetaCheckpoint({ dir: d })).rejects.toMatchObject({ code: "SHARD_MISMATCH", category: "conversion", message: expect.stringContaining("[32, 48]") });
+    await expect(openMetaCheckpoint({ dir: d })).rejects.toMatchObject({
+      code: "SHARD_MISMATCH",
+      category: "conversion",
+      message: expect.stringContaining("[32, 48]"),
+    });
   });
   it("refuses shards with different tensors or dtypes, and missing shard numbers", async () => {
     const d = await mkdtemp(join(dir, "names-"));
     await writeFile(join(d, "params.json"), JSON.stringify(params));
     write(d, "consolidated.00.pth", [{ name: "norm.weight", shape: [64] }]);
     write(d, "consolidated.01.pth", [{ name: "norm.weight", shape: [64], dtype: "F32" }]);
-    await expect(openMetaCheckpoint({ dir: d })).rejects.toThrow(/BF16 in consolidated.00.pth but F32 in consolidated.01.pth/);
+    await expect(openMetaCheckpoint({ dir: d })).rejects.toThrow(
+      /BF16 in consolidated.00.pth but F32 in consolidated.01.pth/,
+    );
     write(d, "consolidated.01.pth", [{ name: "output.weight", shape: [64] }]);
     await expect(openMetaCheckpoint({ dir: d })).rejects.toThrow(/consolidated.01.pth has no tensor norm.weight/);
     await rm(join(d, "consolidated.01.pth"));

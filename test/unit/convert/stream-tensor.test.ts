@@ -36,7 +36,14 @@ function part(shape: number[], data: Float32Array, dtype: InDType, ranged: boole
  * arithmetic, rows reordered within each head by formats.md §3 (HF row p·hd/2 + i is Meta row
  * 2i + p), then encoded whole with the dtype package.
  */
-function expected(slices: Float32Array[], shapes: [number, number][], dim: 0 | 1, to: OutDType, from: InDType, permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" }): Uint8Array {
+function expected(
+  slices: Float32Array[],
+  shapes: [number, number][],
+  dim: 0 | 1,
+  to: OutDType,
+  from: InDType,
+  permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" },
+): Uint8Array {
   const rows = dim === 0 ? shapes.reduce((n, s) => n + s[0], 0) : shapes[0]![0];
   const cols = dim === 1 ? shapes.reduce((n, s) => n + s[1], 0) : shapes[0]![1];
   // round-trip through the source encoding, as the converter reads encoded bytes
@@ -83,18 +90,92 @@ async function collect(run: (sink: (c: Uint8Array) => Promise<void>) => Promise<
 
 describe("streamTensor", () => {
   const caster = createCaster();
-  const cases: { dim: 0 | 1; shapes: [number, number][]; flat?: boolean; from: InDType; to: OutDType; permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" } }[] = [
-    { dim: 0, shapes: [[12, 32], [12, 32]], from: "BF16", to: "BF16" },
-    { dim: 0, shapes: [[12, 32], [12, 32]], from: "BF16", to: "F16" },
-    { dim: 0, shapes: [[8, 32], [8, 32]], from: "BF16", to: "BF16", permute: { headDim: 4, direction: "meta-to-hf" } },
-    { dim: 0, shapes: [[8, 32], [8, 32]], from: "BF16", to: "F32", permute: { headDim: 4, direction: "meta-to-hf" } },
+  const cases: {
+    dim: 0 | 1;
+    shapes: [number, number][];
+    flat?: boolean;
+    from: InDType;
+    to: OutDType;
+    permute?: { headDim: number; direction: "meta-to-hf" | "hf-to-meta" };
+  }[] = [
+    {
+      dim: 0,
+      shapes: [
+        [12, 32],
+        [12, 32],
+      ],
+      from: "BF16",
+      to: "BF16",
+    },
+    {
+      dim: 0,
+      shapes: [
+        [12, 32],
+        [12, 32],
+      ],
+      from: "BF16",
+      to: "F16",
+    },
+    {
+      dim: 0,
+      shapes: [
+        [8, 32],
+        [8, 32],
+      ],
+      from: "BF16",
+      to: "BF16",
+      permute: { headDim: 4, direction: "meta-to-hf" },
+    },
+    {
+      dim: 0,
+      shapes: [
+        [8, 32],
+        [8, 32],
+      ],
+      from: "BF16",
+      to: "F32",
+      permute: { headDim: 4, direction: "meta-to-hf" },
+    },
     { dim: 0, shapes: [[16, 64]], from: "F32", to: "F16", permute: { headDim: 8, direction: "hf-to-meta" } },
     { dim: 0, shapes: [[16, 64]], from: "F16", to: "Q8_0", permute: { headDim: 8, direction: "hf-to-meta" } },
-    { dim: 1, shapes: [[9, 16], [9, 16]], from: "BF16", to: "BF16" },
-    { dim: 1, shapes: [[9, 16], [9, 16]], from: "BF16", to: "Q8_0" }, // slices narrower than a block
-    { dim: 1, shapes: [[7, 10], [7, 6], [7, 16]], from: "F32", to: "F16" },
+    {
+      dim: 1,
+      shapes: [
+        [9, 16],
+        [9, 16],
+      ],
+      from: "BF16",
+      to: "BF16",
+    },
+    {
+      dim: 1,
+      shapes: [
+        [9, 16],
+        [9, 16],
+      ],
+      from: "BF16",
+      to: "Q8_0",
+    }, // slices narrower than a block
+    {
+      dim: 1,
+      shapes: [
+        [7, 10],
+        [7, 6],
+        [7, 16],
+      ],
+      from: "F32",
+      to: "F16",
+    },
     { dim: 0, shapes: [[1, 48]], flat: true, from: "BF16", to: "F32" }, // a 1-D tensor (a norm)
-    { dim: 1, shapes: [[5, 24], [5, 24]], from: "BF16", to: "F16" },
+    {
+      dim: 1,
+      shapes: [
+        [5, 24],
+        [5, 24],
+      ],
+      from: "BF16",
+      to: "F16",
+    },
   ];
   for (const c of cases) {
     for (const chunkBytes of [1, 100, 1 << 20]) {
@@ -104,9 +185,22 @@ describe("streamTensor", () => {
           const slices = c.shapes.map(([r, k], i) => values(r * k, 7 + i * 31));
           const parts = c.shapes.map((s, i) => part(c.flat ? [s[1]] : s, slices[i]!, c.from, ranged));
           const got = await collect((sink) =>
-            streamTensor({ name: "t", parts, concatDim: c.dim, from: c.from, to: c.to, caster, sink, chunkBytes, scratch: createScratch(), ...(c.permute ? { permute: c.permute } : {}) }),
+            streamTensor({
+              name: "t",
+              parts,
+              concatDim: c.dim,
+              from: c.from,
+              to: c.to,
+              caster,
+              sink,
+              chunkBytes,
+              scratch: createScratch(),
+              ...(c.permute ? { permute: c.permute } : {}),
+            }),
           );
-          expect(Buffer.from(got).equals(Buffer.from(expected(slices, c.shapes, c.dim, c.to, c.from, c.permute)))).toBe(true);
+          expect(Buffer.from(got).equals(Buffer.from(expected(slices, c.shapes, c.dim, c.to, c.from, c.permute)))).toBe(
+            true,
+          );
         });
       }
     }
@@ -121,15 +215,38 @@ describe("streamTensor", () => {
         const parts = c.shapes.map((sh, i) => part(c.flat ? [sh[1]] : sh, slices[i]!, c.from, true));
         const scratch = createScratch({ memory: kernel.memory });
         const got = await collect((sink) =>
-          streamTensor({ name: "t", parts, concatDim: c.dim, from: c.from, to: c.to, caster: withKernel, sink, chunkBytes, scratch, ...(c.permute ? { permute: c.permute } : {}) }),
+          streamTensor({
+            name: "t",
+            parts,
+            concatDim: c.dim,
+            from: c.from,
+            to: c.to,
+            caster: withKernel,
+            sink,
+            chunkBytes,
+            scratch,
+            ...(c.permute ? { permute: c.permute } : {}),
+          }),
         );
-        expect(Buffer.from(got).equals(Buffer.from(expected(slices, c.shapes, c.dim, c.to, c.from, c.permute)))).toBe(true);
+        expect(Buffer.from(got).equals(Buffer.from(expected(slices, c.shapes, c.dim, c.to, c.from, c.permute)))).toBe(
+          true,
+        );
       }
     }
     // the kernel path itself (bf16 → f16 bands in its memory), on a tensor with many 8-element vectors
     const big = values(64 * 40, 5);
     const got = await collect((sink) =>
-      streamTensor({ name: "t", parts: [part([64, 40], big, "BF16", true)], concatDim: 0, from: "BF16", to: "F16", caster: withKernel, sink, chunkBytes: 800, scratch: createScratch({ memory: kernel.memory }) }),
+      streamTensor({
+        name: "t",
+        parts: [part([64, 40], big, "BF16", true)],
+        concatDim: 0,
+        from: "BF16",
+        to: "F16",
+        caster: withKernel,
+        sink,
+        chunkBytes: 800,
+        scratch: createScratch({ memory: kernel.memory }),
+      }),
     );
     expect(Buffer.from(got).equals(Buffer.from(expected([big], [[64, 40]], 0, "F16", "BF16")))).toBe(true);
   });
@@ -161,12 +278,41 @@ describe("streamTensor", () => {
 
   it("rejects slices whose byte length does not match their shape, and q/k slices that are not whole heads", async () => {
     const bad: LazyTensor = { ...part([2, 2], values(4, 1), "F32", true), byteLength: 12 };
-    await expect(streamTensor({ name: "t", parts: [bad, bad], concatDim: 0, from: "F32", to: "F16", caster, sink: async () => undefined })).rejects.toMatchObject({ code: "TENSOR_SIZE" });
+    await expect(
+      streamTensor({
+        name: "t",
+        parts: [bad, bad],
+        concatDim: 0,
+        from: "F32",
+        to: "F16",
+        caster,
+        sink: async () => undefined,
+      }),
+    ).rejects.toMatchObject({ code: "TENSOR_SIZE" });
     const q = part([6, 4], values(24, 1), "F32", true);
     await expect(
-      streamTensor({ name: "q", parts: [q], concatDim: 0, from: "F32", to: "F32", caster, permute: { headDim: 4, direction: "meta-to-hf" }, sink: async () => undefined }),
+      streamTensor({
+        name: "q",
+        parts: [q],
+        concatDim: 0,
+        from: "F32",
+        to: "F32",
+        caster,
+        permute: { headDim: 4, direction: "meta-to-hf" },
+        sink: async () => undefined,
+      }),
     ).rejects.toMatchObject({ code: "SHARD_MISMATCH" });
-    await expect(streamTensor({ name: "t", parts: [part([2, 10], values(20, 1), "F32", true)], concatDim: 0, from: "F32", to: "Q8_0", caster, sink: async () => undefined })).rejects.toMatchObject({
+    await expect(
+      streamTensor({
+        name: "t",
+        parts: [part([2, 10], values(20, 1), "F32", true)],
+        concatDim: 0,
+        from: "F32",
+        to: "Q8_0",
+        caster,
+        sink: async () => undefined,
+      }),
+    ).rejects.toMatchObject({
       code: "Q8_0_ROW_SIZE",
     });
   });

@@ -15,8 +15,19 @@ describe("tokenizer files from the real Llama 2 tokenizer.model", () => {
   afterAll(async () => rm(dir, { recursive: true, force: true }));
 
   it("writes tokenizer.model, tokenizer.json, tokenizer_config.json (chat template) and special_tokens_map.json", async () => {
-    const files = await writeHfTokenizerFiles({ tokenizerPath: LLAMA2, dir, contextLength: 4096, chat: true, vocabSize: 32000 });
-    expect(files.sort()).toEqual(["special_tokens_map.json", "tokenizer.json", "tokenizer.model", "tokenizer_config.json"]);
+    const files = await writeHfTokenizerFiles({
+      tokenizerPath: LLAMA2,
+      dir,
+      contextLength: 4096,
+      chat: true,
+      vocabSize: 32000,
+    });
+    expect(files.sort()).toEqual([
+      "special_tokens_map.json",
+      "tokenizer.json",
+      "tokenizer.model",
+      "tokenizer_config.json",
+    ]);
     expect(await readFile(join(dir, "tokenizer.model"))).toEqual(await readFile(LLAMA2));
     const cfg = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
     expect(cfg).toMatchObject({
@@ -27,12 +38,22 @@ describe("tokenizer files from the real Llama 2 tokenizer.model", () => {
       unk_token: "<unk>",
       model_max_length: 4096,
       tokenizer_class: "LlamaTokenizer",
-      added_tokens_decoder: { "0": { content: "<unk>", special: true }, "1": { content: "<s>" }, "2": { content: "</s>" } },
+      added_tokens_decoder: {
+        "0": { content: "<unk>", special: true },
+        "1": { content: "<s>" },
+        "2": { content: "</s>" },
+      },
     });
     expect(cfg.chat_template).toContain("'[INST] ' + content.strip() + ' [/INST]'");
     expect(cfg.chat_template).toContain("'<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n'");
     const map = JSON.parse(await readFile(join(dir, "special_tokens_map.json"), "utf8"));
-    expect(map.bos_token).toEqual({ content: "<s>", lstrip: false, normalized: false, rstrip: false, single_word: false });
+    expect(map.bos_token).toEqual({
+      content: "<s>",
+      lstrip: false,
+      normalized: false,
+      rstrip: false,
+      single_word: false,
+    });
     const tj = JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8"));
     expect(tj.model.type).toBe("BPE");
     expect(Object.keys(tj.model.vocab)).toHaveLength(32000);

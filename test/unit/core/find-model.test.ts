@@ -8,8 +8,17 @@ describe("catalog", () => {
     const meta = Object.fromEntries(CATALOG.filter((m) => m.meta).map((m) => [m.meta!.folder, m.meta!.shards]));
     // From download.sh of meta-llama/llama and meta-llama/codellama.
     expect(meta).toMatchObject({
-      "llama-2-7b": 1, "llama-2-7b-chat": 1, "llama-2-13b": 2, "llama-2-13b-chat": 2, "llama-2-70b": 8, "llama-2-70b-chat": 8,
-      "CodeLlama-7b": 1, "CodeLlama-13b-Python": 2, "CodeLlama-34b": 4, "CodeLlama-34b-Instruct": 4, "CodeLlama-70b-Python": 8,
+      "llama-2-7b": 1,
+      "llama-2-7b-chat": 1,
+      "llama-2-13b": 2,
+      "llama-2-13b-chat": 2,
+      "llama-2-70b": 8,
+      "llama-2-70b-chat": 8,
+      "CodeLlama-7b": 1,
+      "CodeLlama-13b-Python": 2,
+      "CodeLlama-34b": 4,
+      "CodeLlama-34b-Instruct": 4,
+      "CodeLlama-70b-Python": 8,
     });
     expect(CATALOG.filter((m) => m.series === "Code Llama")).toHaveLength(12);
     expect(CATALOG.filter((m) => m.series === "Llama 2")).toHaveLength(6);

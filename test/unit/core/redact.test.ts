@@ -19,7 +19,12 @@ describe("redactUrl", () => {
 describe("redactText", () => {
   it("removes signed-URL parameters embedded in free text", () => {
     const out = redactText(`GET ${signed} failed`);
-    for (const secret of ["eyJTdGF0ZW1lbnQiOlt7InVuaXF1ZV9oYXNoIjoiYWJj", "AbC~dEf-123", "K15QRJLYKIFSLZ", "1234567890"]) {
+    for (const secret of [
+      "eyJTdGF0ZW1lbnQiOlt7InVuaXF1ZV9oYXNoIjoiYWJj",
+      "AbC~dEf-123",
+      "K15QRJLYKIFSLZ",
+      "1234567890",
+    ]) {
       expect(out).not.toContain(secret);
     }
     expect(out).toContain("download.llamameta.net/llama-2-7b/params.json");

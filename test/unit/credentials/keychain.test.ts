@@ -9,7 +9,9 @@ import { createKeychainStore } from "../../../src/credentials/create-keychain-st
 
 const hasSecretService = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS);
 if (!hasSecretService) {
-  console.warn("keychain.test.ts skipped: no D-Bus session (DBUS_SESSION_BUS_ADDRESS unset), so no Secret Service; run it through scripts/keyring-test-env.sh");
+  console.warn(
+    "keychain.test.ts skipped: no D-Bus session (DBUS_SESSION_BUS_ADDRESS unset), so no Secret Service; run it through scripts/keyring-test-env.sh",
+  );
 }
 
 describe.skipIf(!hasSecretService)("keychain store (Secret Service via gnome-keyring)", () => {
@@ -20,7 +22,10 @@ describe.skipIf(!hasSecretService)("keychain store (Secret Service via gnome-key
     expect(await store.get()).toBe("hf_KeychainToken0000000000000000001");
     await store.set("hf_KeychainToken0000000000000000002");
     // A second store object (as a new process would make) sees the same secret.
-    const again = createKeychainStore({ service: "llamagate-test", account: store.location.match(/account "([^"]+)"/)![1] });
+    const again = createKeychainStore({
+      service: "llamagate-test",
+      account: store.location.match(/account "([^"]+)"/)![1],
+    });
     expect(await again.get()).toBe("hf_KeychainToken0000000000000000002");
     expect(await store.delete()).toBe(true);
     expect(await store.get()).toBeUndefined();

@@ -63,7 +63,10 @@ describe("file store", () => {
   it("an unwritable config folder is a filesystem error with a hint", async () => {
     await writeFile(join(dir, "file"), "x");
     const store = createFileStore({ configDir: join(dir, "file", "sub") });
-    await expect(store.set("hf_x")).rejects.toMatchObject({ code: "CREDENTIAL_STORE_UNAVAILABLE", category: "filesystem" });
+    await expect(store.set("hf_x")).rejects.toMatchObject({
+      code: "CREDENTIAL_STORE_UNAVAILABLE",
+      category: "filesystem",
+    });
   });
 });
 
@@ -76,7 +79,10 @@ describe("storeToken / readStoredToken / removeStoredToken", () => {
     expect(r).toEqual({ kind: "keychain", location: "memory" });
     expect(kc.value).toBe("hf_NewToken");
     expect(await file.get()).toBeUndefined();
-    expect(await readStoredToken({ keychain: kc, file })).toEqual({ token: "hf_NewToken", source: "llamagate keychain" });
+    expect(await readStoredToken({ keychain: kc, file })).toEqual({
+      token: "hf_NewToken",
+      source: "llamagate keychain",
+    });
   });
   it("auto: falls back to the 0600 file when there is no keychain, and says why", async () => {
     const file = createFileStore({ configDir: dir });
@@ -84,14 +90,21 @@ describe("storeToken / readStoredToken / removeStoredToken", () => {
     expect(r.kind).toBe("file");
     expect(r.fallbackReason).toMatch(/keychain is not available/);
     expect((await stat(file.location)).mode & 0o777).toBe(0o600);
-    expect(await readStoredToken({ keychain: deadKeychain, file })).toEqual({ token: "hf_FallbackToken", source: "llamagate token file" });
+    expect(await readStoredToken({ keychain: deadKeychain, file })).toEqual({
+      token: "hf_FallbackToken",
+      source: "llamagate token file",
+    });
     expect(await removeStoredToken({ keychain: deadKeychain, file })).toEqual([file.location]);
     expect(await readStoredToken({ keychain: deadKeychain, file })).toBeUndefined();
   });
   it("mode keychain: no silent fallback", async () => {
     const file = createFileStore({ configDir: dir });
-    await expect(storeToken({ token: "hf_x", keychain: deadKeychain, file, mode: "keychain" })).rejects.toMatchObject({ code: "CREDENTIAL_STORE_UNAVAILABLE" });
-    await expect(readStoredToken({ keychain: deadKeychain, file, mode: "keychain" })).rejects.toMatchObject({ code: "CREDENTIAL_STORE_UNAVAILABLE" });
+    await expect(storeToken({ token: "hf_x", keychain: deadKeychain, file, mode: "keychain" })).rejects.toMatchObject({
+      code: "CREDENTIAL_STORE_UNAVAILABLE",
+    });
+    await expect(readStoredToken({ keychain: deadKeychain, file, mode: "keychain" })).rejects.toMatchObject({
+      code: "CREDENTIAL_STORE_UNAVAILABLE",
+    });
     expect(await file.get()).toBeUndefined();
   });
   it("mode file never touches the keychain", async () => {
@@ -107,17 +120,35 @@ describe("resolveToken lookup order", () => {
     await mkdir(join(dir, "hf"));
     await writeFile(hfFile, "hf_FromHfCli\n");
     const stored = async () => ({ token: "hf_Stored", source: "llamagate keychain" as const });
-    const all = { explicit: { token: "hf_Flag", source: "--token-stdin" as const }, hfToken: "hf_Env", huggingFaceHubToken: "hf_Legacy", readStored: stored, hfTokenPath: hfFile };
+    const all = {
+      explicit: { token: "hf_Flag", source: "--token-stdin" as const },
+      hfToken: "hf_Env",
+      huggingFaceHubToken: "hf_Legacy",
+      readStored: stored,
+      hfTokenPath: hfFile,
+    };
     expect(await resolveToken(all)).toEqual({ token: "hf_Flag", source: "--token-stdin" });
     expect(await resolveToken({ ...all, explicit: undefined })).toEqual({ token: "hf_Env", source: "HF_TOKEN" });
-    expect(await resolveToken({ ...all, explicit: undefined, hfToken: " " })).toEqual({ token: "hf_Legacy", source: "HUGGING_FACE_HUB_TOKEN" });
-    expect(await resolveToken({ ...all, explicit: undefined, hfToken: undefined, huggingFaceHubToken: undefined })).toEqual({ token: "hf_Stored", source: "llamagate keychain" });
-    expect(await resolveToken({ hfTokenPath: hfFile, readStored: async () => undefined })).toEqual({ token: "hf_FromHfCli", source: "hf token file" });
+    expect(await resolveToken({ ...all, explicit: undefined, hfToken: " " })).toEqual({
+      token: "hf_Legacy",
+      source: "HUGGING_FACE_HUB_TOKEN",
+    });
+    expect(
+      await resolveToken({ ...all, explicit: undefined, hfToken: undefined, huggingFaceHubToken: undefined }),
+    ).toEqual({ token: "hf_Stored", source: "llamagate keychain" });
+    expect(await resolveToken({ hfTokenPath: hfFile, readStored: async () => undefined })).toEqual({
+      token: "hf_FromHfCli",
+      source: "hf token file",
+    });
     expect(await resolveToken({ hfTokenPath: join(dir, "none") })).toBeUndefined();
   });
 });
 
 describe("checkTokenShape", () => {
-  it.each([[""], ["  "], ["hf_a b"], ["api_org_abc"]])("refuses %j", (t) => expect(() => checkTokenShape(t)).toThrowError(expect.objectContaining({ code: "HF_MALFORMED_TOKEN", category: "usage" })));
+  it.each([[""], ["  "], ["hf_a b"], ["api_org_abc"]])("refuses %j", (t) =>
+    expect(() => checkTokenShape(t)).toThrowError(
+      expect.objectContaining({ code: "HF_MALFORMED_TOKEN", category: "usage" }),
+    ),
+  );
   it("trims a pasted newline", () => expect(checkTokenShape("hf_abc\n")).toBe("hf_abc"));
 });

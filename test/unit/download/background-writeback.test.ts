@@ -5,7 +5,9 @@ import { fileWriteback } from "../../../src/core/fs/background-writeback.js";
 /** A stand-in file handle whose datasync calls are counted and finished by hand. */
 function fakeHandle() {
   const calls: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  const fh = { datasync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })) } as unknown as FileHandle;
+  const fh = {
+    datasync: () => new Promise<void>((resolve, reject) => calls.push({ resolve, reject })),
+  } as unknown as FileHandle;
   return { fh, calls };
 }
 

@@ -15,8 +15,13 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 describe("checkFreeSpace", () => {
   it("throws DISK_FULL with both numbers when space is short", async () => {
     const statfsImpl = async () => ({ bavail: 10, bsize: 4096 });
-    await expect(checkFreeSpace({ dir, neededBytes: 1 << 20, statfsImpl })).rejects.toMatchObject({ code: "DISK_FULL", category: "filesystem" });
-    await expect(checkFreeSpace({ dir, neededBytes: 1 << 20, statfsImpl })).rejects.toThrow(/1\.0 MiB more, 40\.0 KiB available/);
+    await expect(checkFreeSpace({ dir, neededBytes: 1 << 20, statfsImpl })).rejects.toMatchObject({
+      code: "DISK_FULL",
+      category: "filesystem",
+    });
+    await expect(checkFreeSpace({ dir, neededBytes: 1 << 20, statfsImpl })).rejects.toThrow(
+      /1\.0 MiB more, 40\.0 KiB available/,
+    );
     expect(await checkFreeSpace({ dir, neededBytes: 4096, statfsImpl })).toEqual({ availableBytes: 40960 });
   });
 });
@@ -34,7 +39,13 @@ describe("acquireDirLock", () => {
   it("waits for a live holder up to waitMs, telling onWait, then fails with LOCK_HELD", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
     const notices: { pid: number; waitedMs: number; timeoutMs: number }[] = [];
-    const err = await acquireDirLock({ dir, isAlive: () => true, waitMs: 500, pollMs: 20, onWait: (i) => notices.push(i) }).catch((e: unknown) => e);
+    const err = await acquireDirLock({
+      dir,
+      isAlive: () => true,
+      waitMs: 500,
+      pollMs: 20,
+      onWait: (i) => notices.push(i),
+    }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "LOCK_HELD", category: "filesystem", details: { pid: 4242 } });
     expect((err as Error).message).toMatch(/pid 4242 .*waited/);
     expect(notices[0]).toMatchObject({ pid: 4242, timeoutMs: 500 });
@@ -45,7 +56,14 @@ describe("acquireDirLock", () => {
     await writeFile(path, JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
     let notices = 0;
     // noticeEveryMs 0: a notice at every look; the holder lets go after the third one.
-    const lock = await acquireDirLock({ dir, isAlive: () => true, waitMs: 60_000, pollMs: 10, noticeEveryMs: 0, onWait: () => void (++notices === 3 && rm(path)) });
+    const lock = await acquireDirLock({
+      dir,
+      isAlive: () => true,
+      waitMs: 60_000,
+      pollMs: 10,
+      noticeEveryMs: 0,
+      onWait: () => void (++notices === 3 && rm(path)),
+    });
     expect(notices).toBeGreaterThanOrEqual(3);
     expect(JSON.parse(await readFile(lock.path, "utf8")).pid).toBe(process.pid);
     await lock.release();
@@ -53,7 +71,14 @@ describe("acquireDirLock", () => {
   it("stops waiting when aborted", async () => {
     await writeFile(join(dir, ".llamagate.lock"), JSON.stringify({ pid: 4242, host: hostname(), startedAt: "then" }));
     const ac = new AbortController();
-    const p = acquireDirLock({ dir, isAlive: () => true, waitMs: 60_000, pollMs: 20, signal: ac.signal, onWait: () => ac.abort() });
+    const p = acquireDirLock({
+      dir,
+      isAlive: () => true,
+      waitMs: 60_000,
+      pollMs: 20,
+      signal: ac.signal,
+      onWait: () => ac.abort(),
+    });
     await expect(p).rejects.toMatchObject({ category: "interrupted" });
   });
   it("takes over a lock left by a dead process", async () => {
@@ -80,10 +105,16 @@ describe("claimPartial", () => {
 
 describe("filesystemErrorFrom", () => {
   it("maps ENOSPC and EACCES to FilesystemErrors with hints", () => {
-    const full = filesystemErrorFrom(Object.assign(new Error("x"), { code: "ENOSPC" }), "/d/f") as { code: string; category: string; hint: string };
+    const full = filesystemErrorFrom(Object.assign(new Error("x"), { code: "ENOSPC" }), "/d/f") as {
+      code: string;
+      category: string;
+      hint: string;
+    };
     expect(full).toMatchObject({ code: "DISK_FULL", category: "filesystem" });
     expect(full.hint).toMatch(/resumes/);
-    expect(filesystemErrorFrom(Object.assign(new Error("x"), { code: "EACCES" }), "/d/f")).toMatchObject({ code: "PERMISSION_DENIED" });
+    expect(filesystemErrorFrom(Object.assign(new Error("x"), { code: "EACCES" }), "/d/f")).toMatchObject({
+      code: "PERMISSION_DENIED",
+    });
     const other = new Error("plain");
     expect(filesystemErrorFrom(other, "/d")).toBe(other);
   });

@@ -10,7 +10,11 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe("parts state", () => {
   it("contiguous prefix: complete parts in order, then the first incomplete one's bytes", () => {
-    const parts = (d: number[]) => ({ version: 1 as const, total: 300, parts: [0, 1, 2].map((i) => ({ start: i * 100, end: i * 100 + 100, done: d[i]! })) });
+    const parts = (d: number[]) => ({
+      version: 1 as const,
+      total: 300,
+      parts: [0, 1, 2].map((i) => ({ start: i * 100, end: i * 100 + 100, done: d[i]! })),
+    });
     expect(contiguousPrefix(parts([100, 100, 100]))).toBe(300);
     expect(contiguousPrefix(parts([100, 40, 100]))).toBe(140);
     expect(contiguousPrefix(parts([0, 100, 100]))).toBe(0);
@@ -20,12 +24,33 @@ describe("parts state", () => {
   it("rejects states that do not tile the file or claim too much", async () => {
     const dest = join(dir, "f.bin");
     const write = (s: unknown) => writeFile(partsStatePath(dest), JSON.stringify(s));
-    await write({ version: 1, total: 200, parts: [{ start: 0, end: 100, done: 10 }, { start: 100, end: 200, done: 0 }] });
+    await write({
+      version: 1,
+      total: 200,
+      parts: [
+        { start: 0, end: 100, done: 10 },
+        { start: 100, end: 200, done: 0 },
+      ],
+    });
     expect(await readPartsState(dest, 200)).toBeDefined();
     expect(await readPartsState(dest, 201)).toBeUndefined();
-    await write({ version: 1, total: 200, parts: [{ start: 0, end: 100, done: 10 }, { start: 120, end: 200, done: 0 }] });
+    await write({
+      version: 1,
+      total: 200,
+      parts: [
+        { start: 0, end: 100, done: 10 },
+        { start: 120, end: 200, done: 0 },
+      ],
+    });
     expect(await readPartsState(dest)).toBeUndefined();
-    await write({ version: 1, total: 200, parts: [{ start: 0, end: 100, done: 101 }, { start: 100, end: 200, done: 0 }] });
+    await write({
+      version: 1,
+      total: 200,
+      parts: [
+        { start: 0, end: 100, done: 101 },
+        { start: 100, end: 200, done: 0 },
+      ],
+    });
     expect(await readPartsState(dest)).toBeUndefined();
     await writeFile(partsStatePath(dest), "{not json");
     expect(await readPartsState(dest)).toBeUndefined();

@@ -23,7 +23,11 @@ describe("pumpBody", () => {
 
   it("rejects with the error thrown by the callback", async () => {
     const boom = new Error("boom");
-    await expect(pumpBody(Readable.from(chunks(5)), (c) => { if (c[0] === 2) throw boom; })).rejects.toBe(boom);
+    await expect(
+      pumpBody(Readable.from(chunks(5)), (c) => {
+        if (c[0] === 2) throw boom;
+      }),
+    ).rejects.toBe(boom);
   });
 
   it("rejects with a body error only after the write in progress is over", async () => {

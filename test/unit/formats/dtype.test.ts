@@ -7,9 +7,26 @@ const le16 = (vals: number[]) => new Uint8Array(new Uint16Array(vals).buffer);
 
 describe("f16", () => {
   it("encodes known bit patterns", () => {
-    const x = new Float32Array([1, -2, 65504, 65520, 2 ** -24, 2 ** -14, 2 ** -25, 1.5 * 2 ** -25, 0.1, 1 + 2 ** -11, 1 + 3 * 2 ** -11, -0, Infinity, -Infinity, 1e10]);
+    const x = new Float32Array([
+      1,
+      -2,
+      65504,
+      65520,
+      2 ** -24,
+      2 ** -14,
+      2 ** -25,
+      1.5 * 2 ** -25,
+      0.1,
+      1 + 2 ** -11,
+      1 + 3 * 2 ** -11,
+      -0,
+      Infinity,
+      -Infinity,
+      1e10,
+    ]);
     expect(u16(fromFloat32(x, "F16"))).toEqual([
-      0x3c00, 0xc000, 0x7bff, 0x7c00, 0x0001, 0x0400, 0x0000, 0x0001, 0x2e66, 0x3c00, 0x3c02, 0x8000, 0x7c00, 0xfc00, 0x7c00,
+      0x3c00, 0xc000, 0x7bff, 0x7c00, 0x0001, 0x0400, 0x0000, 0x0001, 0x2e66, 0x3c00, 0x3c02, 0x8000, 0x7c00, 0xfc00,
+      0x7c00,
     ]);
   });
   it("keeps NaN a NaN", () => {
@@ -44,7 +61,9 @@ describe("f16", () => {
 
 describe("bf16", () => {
   it("rounds to nearest even on the cut bits", () => {
-    const x = fromBits([0x3f800000, 0x3f808000, 0x3f818000, 0x3f808001, 0x7f7fffff, 0xbf7fffff, 0x00000001, 0x80000000]);
+    const x = fromBits([
+      0x3f800000, 0x3f808000, 0x3f818000, 0x3f808001, 0x7f7fffff, 0xbf7fffff, 0x00000001, 0x80000000,
+    ]);
     expect(u16(fromFloat32(x, "BF16"))).toEqual([0x3f80, 0x3f80, 0x3f82, 0x3f81, 0x7f80, 0xbf80, 0x0000, 0x8000]);
   });
   it("keeps NaN (even signalling) a NaN and Inf an Inf", () => {
@@ -53,7 +72,12 @@ describe("bf16", () => {
     ]);
   });
   it("widens exactly", () => {
-    expect(Array.from(toFloat32(le16([0x3f80, 0xc040, 0x0001, 0x3eab]), "BF16"))).toEqual([1, -3, 2 ** -133, 0.333984375]);
+    expect(Array.from(toFloat32(le16([0x3f80, 0xc040, 0x0001, 0x3eab]), "BF16"))).toEqual([
+      1,
+      -3,
+      2 ** -133,
+      0.333984375,
+    ]);
   });
 });
 

@@ -12,7 +12,7 @@ import { parseSentencePiece } from "../../../src/formats/sentencepiece/index.js"
 // RangeError/TypeError/hang. The PRNG is fixed so failures reproduce.
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 function mutate(src: Uint8Array, rand: () => number): Uint8Array {
   const b = src.slice();
@@ -36,30 +36,42 @@ afterAll(async () => {
 
 const FIX = join(import.meta.dirname, "../../fixtures");
 const readers: [string, string, (p: string) => Promise<unknown>][] = [
-  ["pth", "torch/views-float32.pth", async (p) => {
-    const s = await openPth({ path: p });
-    try {
-      for (const t of s.tensors) await t.read();
-    } finally {
-      await s.close(); // also when a read fails: no file handle is left to the garbage collector
-    }
-  }],
-  ["safetensors", "safetensors/reference.safetensors", async (p) => {
-    const s = await openSafetensors({ path: p });
-    try {
-      for (const t of s.tensors) await t.read();
-    } finally {
-      await s.close(); // also when a read fails: no file handle is left to the garbage collector
-    }
-  }],
-  ["gguf", "gguf/reference.gguf", async (p) => {
-    const g = await openGguf({ path: p });
-    try {
-      for (const t of g.tensors) await t.read();
-    } finally {
-      await g.close(); // also when a read fails: no file handle is left to the garbage collector
-    }
-  }],
+  [
+    "pth",
+    "torch/views-float32.pth",
+    async (p) => {
+      const s = await openPth({ path: p });
+      try {
+        for (const t of s.tensors) await t.read();
+      } finally {
+        await s.close(); // also when a read fails: no file handle is left to the garbage collector
+      }
+    },
+  ],
+  [
+    "safetensors",
+    "safetensors/reference.safetensors",
+    async (p) => {
+      const s = await openSafetensors({ path: p });
+      try {
+        for (const t of s.tensors) await t.read();
+      } finally {
+        await s.close(); // also when a read fails: no file handle is left to the garbage collector
+      }
+    },
+  ],
+  [
+    "gguf",
+    "gguf/reference.gguf",
+    async (p) => {
+      const g = await openGguf({ path: p });
+      try {
+        for (const t of g.tensors) await t.read();
+      } finally {
+        await g.close(); // also when a read fails: no file handle is left to the garbage collector
+      }
+    },
+  ],
 ];
 
 describe("parsers survive corrupted input", () => {

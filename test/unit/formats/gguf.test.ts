@@ -4,7 +4,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromFloat32, quantizeQ8_0 } from "../../../src/formats/dtype/index.js";
 import { CorruptFileError, UnsupportedFormatError } from "../../../src/formats/errors.js";
-import { openGguf, writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../../../src/formats/gguf/index.js";
+import {
+  openGguf,
+  writeGguf,
+  type GgufMetadataEntry,
+  type GgufTensorToWrite,
+} from "../../../src/formats/gguf/index.js";
 
 const FIX = join(import.meta.dirname, "../../fixtures/gguf");
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -71,9 +76,11 @@ describe("GGUF writer against gguf-py (llama.cpp)", async () => {
     expect(g.alignment).toBe(32);
     // numeric arrays come back typed (as many bytes in memory as in the file)
     const typed = REF_META.map((e) =>
-      e.type === "array" && e.itemType === "f32" ? { ...e, value: new Float32Array(e.value as number[]) }
-      : e.type === "array" && e.itemType === "i32" ? { ...e, value: new Int32Array(e.value as number[]) }
-      : e,
+      e.type === "array" && e.itemType === "f32"
+        ? { ...e, value: new Float32Array(e.value as number[]) }
+        : e.type === "array" && e.itemType === "i32"
+          ? { ...e, value: new Int32Array(e.value as number[]) }
+          : e,
     );
     expect([...g.metadata.values()]).toEqual(typed);
     expect(g.tensors.map((t) => [t.name, t.ggmlType, t.ne, t.offset, t.byteLength])).toEqual([
@@ -96,16 +103,33 @@ describe("GGUF layout by hand", () => {
     await writeGguf({
       path: p,
       metadata: [{ key: "a", type: "u32", value: 7 }],
-      tensors: [{ name: "t", ggmlType: "F32", ne: [3], data: async () => new Uint8Array(new Float32Array([1, 2, 3]).buffer) }],
+      tensors: [
+        { name: "t", ggmlType: "F32", ne: [3], data: async () => new Uint8Array(new Float32Array([1, 2, 3]).buffer) },
+      ],
       alignment: 16,
     });
     // magic, version 3, 1 tensor, 2 kvs (a, then the added general.alignment)
     const want =
-      "47475546" + "03000000" + "0100000000000000" + "0200000000000000" +
-      "0100000000000000" + "61" + "04000000" + "07000000" +
-      "1100000000000000" + hex(new TextEncoder().encode("general.alignment")) + "04000000" + "10000000" +
-      "0100000000000000" + "74" + "01000000" + "0300000000000000" + "00000000" + "0000000000000000";
-    // header: 24 + 17 (kv a) + 33 (kv general.alignment) + 33 (info) = 107 bytes -> 5 zeros to 112; 12 data bytes + 4 padding
+      "47475546" +
+      "03000000" +
+      "0100000000000000" +
+      "0200000000000000" +
+      "0100000000000000" +
+      "61" +
+      "04000000" +
+      "07000000" +
+      "1100000000000000" +
+      hex(new TextEncoder().encode("general.alignment")) +
+      "04000000" +
+      "10000000" +
+      "0100000000000000" +
+      "74" +
+      "01000000" +
+      "0300000000000000" +
+      "00000000" +
+      "0000000000000000";
+    // header: 24 + 17 (kv a) + 33 (kv general.alignment) + 33 (info) = 107 bytes -> 5 zeros to 112; 12 data bytes + 4
+    // padding
     const data = "0000803f" + "00000040" + "00004040" + "00000000";
     expect(hex(await readFile(p))).toBe(want + "00".repeat(5) + data);
   });
@@ -113,19 +137,31 @@ describe("GGUF layout by hand", () => {
     const dir = join(tmp, "q8bad");
     await mkdir(dir);
     await expect(
-      writeGguf({ path: join(dir, "x.gguf"), metadata: [], tensors: [{ name: "t", ggmlType: "Q8_0", ne: [48, 2], data: async () => new Uint8Array(0) }] }),
+      writeGguf({
+        path: join(dir, "x.gguf"),
+        metadata: [],
+        tensors: [{ name: "t", ggmlType: "Q8_0", ne: [48, 2], data: async () => new Uint8Array(0) }],
+      }),
     ).rejects.toBeInstanceOf(UnsupportedFormatError);
     await expect(
-      writeGguf({ path: join(dir, "y.gguf"), metadata: [], tensors: [{ name: "t", ggmlType: "F32", ne: [2], data: async () => new Uint8Array(4) }] }),
+      writeGguf({
+        path: join(dir, "y.gguf"),
+        metadata: [],
+        tensors: [{ name: "t", ggmlType: "F32", ne: [2], data: async () => new Uint8Array(4) }],
+      }),
     ).rejects.toThrow(/produced 4 bytes, expected 8/);
     expect(await readdir(dir)).toEqual([]);
   });
   it("reports an unwritable output path as a filesystem error", async () => {
-    const err = await writeGguf({ path: join(tmp, "missing-dir", "x.gguf"), metadata: [], tensors: [] }).catch((e: unknown) => e);
+    const err = await writeGguf({ path: join(tmp, "missing-dir", "x.gguf"), metadata: [], tensors: [] }).catch(
+      (e: unknown) => e,
+    );
     expect((err as { category: string }).category).toBe("filesystem");
   });
   it("refuses out-of-range metadata values", async () => {
-    await expect(writeGguf({ path: join(tmp, "m.gguf"), metadata: [{ key: "k", type: "u8", value: 256 }], tensors: [] })).rejects.toThrow(/not a u8/);
+    await expect(
+      writeGguf({ path: join(tmp, "m.gguf"), metadata: [{ key: "k", type: "u8", value: 256 }], tensors: [] }),
+    ).rejects.toThrow(/not a u8/);
   });
 });
 

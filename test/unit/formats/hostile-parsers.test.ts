@@ -13,7 +13,12 @@ import { MAX_PICKLE_STACK, MAX_PICKLE_UNITS, unpickle } from "../../../src/forma
 import { openSafetensorsFile } from "../../../src/formats/safetensors/index.js";
 import { MAX_HEADER_SEPARATORS } from "../../../src/formats/safetensors/parse-safetensors-header.js";
 import { MAX_MERGE_CHARS, MAX_PIECE_LENGTH } from "../../../src/formats/sentencepiece/build-tokenizer-json.js";
-import { buildTokenizerJson, MODEL_TYPE, PIECE_TYPE, type SentencePieceModel } from "../../../src/formats/sentencepiece/index.js";
+import {
+  buildTokenizerJson,
+  MODEL_TYPE,
+  PIECE_TYPE,
+  type SentencePieceModel,
+} from "../../../src/formats/sentencepiece/index.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 import { PickleBuilder } from "./helpers/build-pickle.js";
 import { buildZip } from "./helpers/build-zip.js";
@@ -47,14 +52,17 @@ describe("item 2: the unpickler budgets what it builds", () => {
     // MARK + NONEs + POP_MARK (one unit per MARK and NONE), then NONE STOP
     const units = (n: number) => repeated(0x4e, n - 2, [0x28]).slice(0, -1);
     const pickle = (n: number) => Uint8Array.from([...units(n), 0x31, 0x4e, 0x2e]);
-    const at = (n: number, maxUnits: number) => () => unpickle({ bytes: pickle(n), what: "data.pkl", persistentLoad: (x) => x, maxUnits });
+    const at = (n: number, maxUnits: number) => () =>
+      unpickle({ bytes: pickle(n), what: "data.pkl", persistentLoad: (x) => x, maxUnits });
     expect(at(1000, 1000)()).toBeNull();
     expect(at(1001, 1000)).toThrow(/more values than any state dict needs/);
     // dicts cost 16: 62 dicts + MARK + NONE = 994 units fit in 1000, 63 do not
     const dicts = (n: number) =>
       Uint8Array.from([0x80, 0x02, 0x28, ...new Array<number>(n).fill(0x7d), 0x31, 0x4e, 0x2e]);
     expect(unpickle({ bytes: dicts(62), what: "d", persistentLoad: (x) => x, maxUnits: 1000 })).toBeNull();
-    expect(() => unpickle({ bytes: dicts(63), what: "d", persistentLoad: (x) => x, maxUnits: 1000 })).toThrow(/more values/);
+    expect(() => unpickle({ bytes: dicts(63), what: "d", persistentLoad: (x) => x, maxUnits: 1000 })).toThrow(
+      /more values/,
+    );
   });
   it("refuses a value stack deeper than the bound", () => {
     // MARK, N x NONE, POP_MARK, NONE, STOP: the stack holds the mark and N values at its deepest
@@ -83,7 +91,10 @@ describe("item 2: the unpickler budgets what it builds", () => {
   });
   it("a state dict of 5,000 tensors stays far inside the budget", () => {
     const pkl = new PickleBuilder().raw(0x7d, 0x28);
-    for (let i = 0; i < 5_000; i++) pkl.str(`layers.${i}.w`).tensor({ type: "FloatStorage", key: String(i), numel: 4, offset: 0, shape: [2, 2], stride: [2, 1] });
+    for (let i = 0; i < 5_000; i++)
+      pkl
+        .str(`layers.${i}.w`)
+        .tensor({ type: "FloatStorage", key: String(i), numel: 4, offset: 0, shape: [2, 2], stride: [2, 1] });
     const storage = new StorageRef("0", "F32", 4);
     const top = unpickle({ bytes: pkl.raw(0x75).build(), what: "data.pkl", persistentLoad: () => storage });
     expect((top as { map: Map<string, unknown> }).map.size).toBe(5_000);
@@ -99,10 +110,13 @@ async function viewPth(name: string, numel: number, shape: number[], stride: num
     .raw(0x75)
     .build();
   const path = join(tmp(), name);
-  await writeFile(path, buildZip([
-    { name: "archive/data.pkl", data: pkl },
-    { name: "archive/data/0", data: new Uint8Array(numel * 4) },
-  ]));
+  await writeFile(
+    path,
+    buildZip([
+      { name: "archive/data.pkl", data: pkl },
+      { name: "archive/data/0", data: new Uint8Array(numel * 4) },
+    ]),
+  );
   return path;
 }
 
@@ -112,8 +126,12 @@ describe("item 3: views that read storage elements more than once are refused", 
     await expect(openPth({ path: p })).rejects.toMatchObject({ code: "OVERLAPPING_VIEW", category: "conversion" });
   });
   it("refuses overlapping strides within the storage, and a view one element larger than its storage", async () => {
-    await expect(openPth({ path: await viewPth("overlap.pth", 4, [2, 2], [1, 1]) })).rejects.toMatchObject({ code: "OVERLAPPING_VIEW" });
-    await expect(openPth({ path: await viewPth("rows.pth", 6, [3, 3], [2, 1]) })).rejects.toMatchObject({ code: "OVERLAPPING_VIEW" });
+    await expect(openPth({ path: await viewPth("overlap.pth", 4, [2, 2], [1, 1]) })).rejects.toMatchObject({
+      code: "OVERLAPPING_VIEW",
+    });
+    await expect(openPth({ path: await viewPth("rows.pth", 6, [3, 3], [2, 1]) })).rejects.toMatchObject({
+      code: "OVERLAPPING_VIEW",
+    });
   });
   it("still reads transposed views and size-1 dims with any stride", async () => {
     const t = await openPth({ path: await viewPth("t.pth", 6, [3, 2], [1, 3]) });
@@ -138,23 +156,34 @@ async function metadataOnly(name: string, metadata: Record<string, string>): Pro
 describe("item 7: JSON bombs", () => {
   it("bounds the values a safetensors header may hold, counted before JSON.parse", async () => {
     // {"__metadata__":{"a":",,,"}}: 2 colons + the commas
-    const at = await openSafetensorsFile({ path: await metadataOnly("at.safetensors", { a: ",".repeat(MAX_HEADER_SEPARATORS - 2) }) });
+    const at = await openSafetensorsFile({
+      path: await metadataOnly("at.safetensors", { a: ",".repeat(MAX_HEADER_SEPARATORS - 2) }),
+    });
     expect(at.metadata["a"]!.length).toBe(MAX_HEADER_SEPARATORS - 2);
     await at.close();
     const past = await metadataOnly("past.safetensors", { a: ",".repeat(MAX_HEADER_SEPARATORS - 1) });
-    await expect(openSafetensorsFile({ path: past })).rejects.toMatchObject({ code: "HEADER_TOO_LARGE", category: "conversion" });
+    await expect(openSafetensorsFile({ path: past })).rejects.toMatchObject({
+      code: "HEADER_TOO_LARGE",
+      category: "conversion",
+    });
   });
   it("reads a config of exactly the cap and refuses one byte more, whatever stat() says", async () => {
     const at = join(tmp(), "at.json");
     await writeFile(at, `{}${" ".repeat(MAX_CONFIG_JSON_BYTES - 2)}`);
-    expect((await readCappedText({ path: at, maxBytes: MAX_CONFIG_JSON_BYTES, what: "at.json" })).length).toBe(MAX_CONFIG_JSON_BYTES);
+    expect((await readCappedText({ path: at, maxBytes: MAX_CONFIG_JSON_BYTES, what: "at.json" })).length).toBe(
+      MAX_CONFIG_JSON_BYTES,
+    );
     const past = join(tmp(), "past.json");
     await writeFile(past, `{}${" ".repeat(MAX_CONFIG_JSON_BYTES - 1)}`);
-    await expect(readCappedText({ path: past, maxBytes: MAX_CONFIG_JSON_BYTES, what: "past.json" })).rejects.toMatchObject({ code: "FILE_TOO_LARGE" });
+    await expect(
+      readCappedText({ path: past, maxBytes: MAX_CONFIG_JSON_BYTES, what: "past.json" }),
+    ).rejects.toMatchObject({ code: "FILE_TOO_LARGE" });
     // a device reports size 0 but never ends
     const dev = join(tmp(), "zero.json");
     await symlink("/dev/zero", dev);
-    await expect(readCappedText({ path: dev, maxBytes: MAX_CONFIG_JSON_BYTES, what: "zero.json" })).rejects.toMatchObject({ code: "FILE_TOO_LARGE" });
+    await expect(
+      readCappedText({ path: dev, maxBytes: MAX_CONFIG_JSON_BYTES, what: "zero.json" }),
+    ).rejects.toMatchObject({ code: "FILE_TOO_LARGE" });
   });
 });
 
@@ -190,7 +219,10 @@ describe("item 15: GGUF arrays", () => {
   it("refuses a string array one past the item bound, before reading its items", async () => {
     const p = join(tmp(), "strings.gguf");
     ggufWithArray(p, 8, MAX_LIST_ITEMS + 1, 8); // empty strings: an 8-byte length each
-    await expect(openGguf({ path: p })).rejects.toMatchObject({ code: "CORRUPT_GGUF", message: expect.stringContaining(`at most ${MAX_LIST_ITEMS}`) });
+    await expect(openGguf({ path: p })).rejects.toMatchObject({
+      code: "CORRUPT_GGUF",
+      message: expect.stringContaining(`at most ${MAX_LIST_ITEMS}`),
+    });
   });
 });
 
@@ -203,10 +235,25 @@ function model(pieces: string[]): SentencePieceModel {
       { piece: "</s>", score: 0, type: PIECE_TYPE.CONTROL },
       ...pieces.map((piece, i) => ({ piece, score: -i, type: PIECE_TYPE.NORMAL })),
     ],
-    modelType: MODEL_TYPE.BPE, vocabSize: undefined, unkId: 0, bosId: 1, eosId: 2, padId: -1,
-    unkPiece: "<unk>", bosPiece: "<s>", eosPiece: "</s>", padPiece: "<pad>", unkSurface: " \u2047 ", byteFallback: true, splitDigits: false,
-    treatWhitespaceAsSuffix: false, normalizerName: "identity", precompiledCharsmapBytes: 0, addDummyPrefix: true,
-    removeExtraWhitespaces: false, escapeWhitespaces: true,
+    modelType: MODEL_TYPE.BPE,
+    vocabSize: undefined,
+    unkId: 0,
+    bosId: 1,
+    eosId: 2,
+    padId: -1,
+    unkPiece: "<unk>",
+    bosPiece: "<s>",
+    eosPiece: "</s>",
+    padPiece: "<pad>",
+    unkSurface: " \u2047 ",
+    byteFallback: true,
+    splitDigits: false,
+    treatWhitespaceAsSuffix: false,
+    normalizerName: "identity",
+    precompiledCharsmapBytes: 0,
+    addDummyPrefix: true,
+    removeExtraWhitespaces: false,
+    escapeWhitespaces: true,
   } as SentencePieceModel;
 }
 

@@ -32,11 +32,30 @@ async function writeTmp(name: string, bytes: Uint8Array): Promise<string> {
 }
 
 /** A one-tensor checkpoint: 4 f32 values 1,2,3,4 in storage "0", viewed as described. */
-function oneTensor(opts: { numel?: number; offset?: number; shape?: number[]; stride?: number[]; dataBytes?: number; root?: string; method?: number; zip64?: boolean; align64?: boolean } = {}) {
+function oneTensor(
+  opts: {
+    numel?: number;
+    offset?: number;
+    shape?: number[];
+    stride?: number[];
+    dataBytes?: number;
+    root?: string;
+    method?: number;
+    zip64?: boolean;
+    align64?: boolean;
+  } = {},
+) {
   const pkl = new PickleBuilder()
     .raw(0x7d, 0x28) // EMPTY_DICT MARK
     .str("w")
-    .tensor({ type: "FloatStorage", key: "0", numel: opts.numel ?? 4, offset: opts.offset ?? 0, shape: opts.shape ?? [2, 2], stride: opts.stride ?? [2, 1] })
+    .tensor({
+      type: "FloatStorage",
+      key: "0",
+      numel: opts.numel ?? 4,
+      offset: opts.offset ?? 0,
+      shape: opts.shape ?? [2, 2],
+      stride: opts.stride ?? [2, 1],
+    })
     .raw(0x75) // SETITEMS
     .build();
   const data = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer).slice(0, opts.dataBytes ?? 16);
@@ -52,7 +71,9 @@ function oneTensor(opts: { numel?: number; offset?: number; shape?: number[]; st
 }
 
 describe("openPth on real torch.save files", async () => {
-  const expected = JSON.parse(await readFile(join(FIX, "expected.json"), "utf8")) as { files: Record<string, Record<string, Expected>> };
+  const expected = JSON.parse(await readFile(join(FIX, "expected.json"), "utf8")) as {
+    files: Record<string, Record<string, Expected>>;
+  };
   const files = Object.keys(expected.files).filter((f) => f.endsWith(".pth"));
   it("covers every fixture file", () => expect(files.length).toBe(6));
   for (const file of files) {
@@ -116,17 +137,23 @@ describe("openPth on hand-built archives", () => {
     await expect(openPth({ path: q })).rejects.toBeInstanceOf(CorruptFileError);
   });
   it("refuses a storage whose zip entry has the wrong size", async () => {
-    await expect(openPth({ path: await writeTmp("short.pth", oneTensor({ dataBytes: 12 })) })).rejects.toThrow(/holds 12 bytes but the pickle declares 16/);
+    await expect(openPth({ path: await writeTmp("short.pth", oneTensor({ dataBytes: 12 })) })).rejects.toThrow(
+      /holds 12 bytes but the pickle declares 16/,
+    );
   });
   it("refuses compressed entries with a clear error", async () => {
-    const err = await openPth({ path: await writeTmp("deflate.pth", oneTensor({ method: 8 })) }).catch((e: unknown) => e);
+    const err = await openPth({ path: await writeTmp("deflate.pth", oneTensor({ method: 8 })) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UnsupportedFormatError);
     expect((err as Error).message).toMatch(/compressed/);
   });
   it("refuses truncated files", async () => {
     const full = await readFile(join(FIX, "dict-float32.pth"));
     for (const cut of [10, 100, 500, full.length - 30]) {
-      const err = await openPth({ path: await writeTmp(`trunc${cut}.pth`, full.subarray(0, cut)) }).catch((e: unknown) => e);
+      const err = await openPth({ path: await writeTmp(`trunc${cut}.pth`, full.subarray(0, cut)) }).catch(
+        (e: unknown) => e,
+      );
       expect(err, `cut at ${cut}`).toBeInstanceOf(CorruptFileError);
       expect((err as CorruptFileError).category).toBe("conversion");
     }
@@ -146,7 +173,8 @@ describe("openPth on hand-built archives", () => {
   it("reads a state_dict pickle with OrderedDict, BUILD(_metadata), parameters and protocol-4 opcodes", async () => {
     const pkl = new PickleBuilder()
       .raw(0x95, 0, 0, 0, 0, 0, 0, 0, 0) // FRAME (length is advisory)
-      .global("collections", "OrderedDict").raw(0x29, 0x52, 0x94) // OrderedDict() MEMOIZE
+      .global("collections", "OrderedDict")
+      .raw(0x29, 0x52, 0x94) // OrderedDict() MEMOIZE
       .raw(0x28) // MARK
       .raw(0x8c, 1, 0x70) // SHORT_BINUNICODE "p"
       .global("torch._utils", "_rebuild_parameter")
@@ -156,10 +184,15 @@ describe("openPth on hand-built archives", () => {
         b.global("collections", "OrderedDict").raw(0x29, 0x52);
       })
       .raw(0x52) // REDUCE -> parameter
-      .str("step").raw(0x8a, 2, 0x00, 0x01) // LONG1 256: a non-tensor value is skipped
-      .str("lr").raw(0x47, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a) // BINFLOAT 0.1
+      .str("step")
+      .raw(0x8a, 2, 0x00, 0x01) // LONG1 256: a non-tensor value is skipped
+      .str("lr")
+      .raw(0x47, 0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a) // BINFLOAT 0.1
       .raw(0x75) // SETITEMS
-      .raw(0x7d).str("_metadata").global("collections", "OrderedDict").raw(0x29, 0x52, 0x73) // {"_metadata": OrderedDict()}
+      .raw(0x7d)
+      .str("_metadata")
+      .global("collections", "OrderedDict")
+      .raw(0x29, 0x52, 0x73) // {"_metadata": OrderedDict()}
       .raw(0x62) // BUILD
       .build();
     const zip = buildZip([
@@ -171,15 +204,25 @@ describe("openPth on hand-built archives", () => {
     expect(src.tensors.map((t) => t.name)).toEqual(["p"]);
     expect(Array.from(new Float32Array((await src.get("p")!.read()).slice().buffer))).toEqual([5, 6, 7, 8]);
     await src.close();
-    const big = buildZip([{ name: "m/data.pkl", data: pkl }, { name: "m/byteorder", data: new TextEncoder().encode("big") }]);
+    const big = buildZip([
+      { name: "m/data.pkl", data: pkl },
+      { name: "m/byteorder", data: new TextEncoder().encode("big") },
+    ]);
     await expect(openPth({ path: await writeTmp("big.pth", big) })).rejects.toThrow(/big-endian/);
   });
   it("refuses files that are not zip checkpoints", async () => {
-    await expect(openPth({ path: await writeTmp("legacy.pth", new Uint8Array([0x80, 0x02, 0x8a, 0x0a])) })).rejects.toBeInstanceOf(UnsupportedFormatError);
+    await expect(
+      openPth({ path: await writeTmp("legacy.pth", new Uint8Array([0x80, 0x02, 0x8a, 0x0a])) }),
+    ).rejects.toBeInstanceOf(UnsupportedFormatError);
   });
 
   const evil = (pkl: Uint8Array) => buildZip([{ name: "archive/data.pkl", data: pkl }]);
-  for (const [mod, name] of [["os", "system"], ["builtins", "eval"], ["posix", "system"], ["torch", "load"]] as const) {
+  for (const [mod, name] of [
+    ["os", "system"],
+    ["builtins", "eval"],
+    ["posix", "system"],
+    ["torch", "load"],
+  ] as const) {
     it(`refuses the global ${mod}.${name} by name without running it`, async () => {
       const pkl = new PickleBuilder().global(mod, name).str("touch /tmp/pwned").raw(0x85, 0x52).build();
       const err = await openPth({ path: await writeTmp(`evil-${name}.pth`, evil(pkl)) }).catch((e: unknown) => e);

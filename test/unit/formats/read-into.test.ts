@@ -21,13 +21,16 @@ afterAll(async () => {
 
 describe("LazyTensor.readInto", () => {
   it("reads any byte range of a contiguous .pth tensor; pieces give the sha256 torch recorded", async () => {
-    const expected = JSON.parse(await readFile(join(TORCH, "expected.json"), "utf8")).files["dict-bfloat16.pth"] as Record<string, { sha256_le_bytes: string }>;
+    const expected = JSON.parse(await readFile(join(TORCH, "expected.json"), "utf8")).files[
+      "dict-bfloat16.pth"
+    ] as Record<string, { sha256_le_bytes: string }>;
     const src = await openPth({ path: join(TORCH, "dict-bfloat16.pth") });
     try {
       for (const t of src.tensors) {
         expect(t.readInto, t.name).toBeDefined();
         const whole = new Uint8Array(t.byteLength);
-        for (let off = 0; off < t.byteLength; off += 6) await t.readInto!(whole.subarray(off, Math.min(off + 6, t.byteLength)), off);
+        for (let off = 0; off < t.byteLength; off += 6)
+          await t.readInto!(whole.subarray(off, Math.min(off + 6, t.byteLength)), off);
         expect(sha(whole), t.name).toBe(expected[t.name]!.sha256_le_bytes);
       }
       const t = src.tensors[0]!;
@@ -88,10 +91,16 @@ describe("writers fed by produce(sink)", () => {
     expect(Array.from(await src.get("x")!.read())).toEqual(Array.from(data));
     await src.close();
     await expect(
-      writeSafetensors({ path: join(tmp, "short.safetensors"), tensors: [{ name: "x", dtype: "U8", shape: [64], produce: (sink) => sink(data.subarray(0, 60)) }] }),
+      writeSafetensors({
+        path: join(tmp, "short.safetensors"),
+        tensors: [{ name: "x", dtype: "U8", shape: [64], produce: (sink) => sink(data.subarray(0, 60)) }],
+      }),
     ).rejects.toMatchObject({ code: "TENSOR_SIZE_MISMATCH" });
     await expect(
-      writeSafetensors({ path: join(tmp, "long.safetensors"), tensors: [{ name: "x", dtype: "U8", shape: [4], produce: (sink) => sink(data.subarray(0, 8)) }] }),
+      writeSafetensors({
+        path: join(tmp, "long.safetensors"),
+        tensors: [{ name: "x", dtype: "U8", shape: [4], produce: (sink) => sink(data.subarray(0, 8)) }],
+      }),
     ).rejects.toMatchObject({ code: "TENSOR_SIZE_MISMATCH" });
   });
 
@@ -103,7 +112,15 @@ describe("writers fed by produce(sink)", () => {
         metadata: [{ key: "general.architecture", type: "string", value: "llama" }],
         tensors: [
           streamed
-            ? { name: "a", ggmlType: "F32", ne: [3], produce: async (sink) => { await sink(a.subarray(0, 4)); await sink(a.subarray(4)); } }
+            ? {
+                name: "a",
+                ggmlType: "F32",
+                ne: [3],
+                produce: async (sink) => {
+                  await sink(a.subarray(0, 4));
+                  await sink(a.subarray(4));
+                },
+              }
             : { name: "a", ggmlType: "F32", ne: [3], data: async () => a },
           { name: "b", ggmlType: "F32", ne: [3], data: async () => a },
         ],

@@ -38,7 +38,10 @@ async function rawFile(name: string, header: unknown, buffer: Uint8Array, lenOve
 }
 
 describe("safetensors reader and writer against the reference implementation", async () => {
-  const expected = JSON.parse(await readFile(join(FIX, "reference.json"), "utf8")) as Record<string, { dtype: string; shape: number[]; hex: string }>;
+  const expected = JSON.parse(await readFile(join(FIX, "reference.json"), "utf8")) as Record<
+    string,
+    { dtype: string; shape: number[]; hex: string }
+  >;
   it("reads every tensor of a file written by the safetensors package", async () => {
     const src = await openSafetensors({ path: join(FIX, "reference.safetensors") });
     expect(src.metadata).toEqual({ format: "pt" });
@@ -73,11 +76,15 @@ describe("safetensors reader and writer against the reference implementation", a
     const dir = join(tmp, "fail");
     await mkdir(dir);
     const bad: TensorToWrite = { name: "x", dtype: "F32", shape: [2], data: async () => new Uint8Array(4) };
-    await expect(writeSafetensors({ path: join(dir, "x.safetensors"), tensors: [bad] })).rejects.toThrow(/produced 4 bytes, expected 8/);
+    await expect(writeSafetensors({ path: join(dir, "x.safetensors"), tensors: [bad] })).rejects.toThrow(
+      /produced 4 bytes, expected 8/,
+    );
     expect(await readdir(dir)).toEqual([]);
   });
   it("reports an unwritable destination as a filesystem error", async () => {
-    const err = await writeSafetensors({ path: join(tmp, "no", "such", "dir.safetensors"), tensors: [] }).catch((e: unknown) => e);
+    const err = await writeSafetensors({ path: join(tmp, "no", "such", "dir.safetensors"), tensors: [] }).catch(
+      (e: unknown) => e,
+    );
     expect((err as { category: string }).category).toBe("filesystem");
   });
 });
@@ -86,7 +93,15 @@ describe("safetensors validation (reference rules)", () => {
   const f32 = (n: number) => new Uint8Array(4 * n);
   const entry = (b: number, e: number, shape = [(e - b) / 4]) => ({ dtype: "F32", shape, data_offsets: [b, e] });
   const cases: [string, () => Promise<string>, RegExp][] = [
-    ["too small", async () => { const p = join(tmp, "small"); await writeFile(p, new Uint8Array(5)); return p; }, /too short/],
+    [
+      "too small",
+      async () => {
+        const p = join(tmp, "small");
+        await writeFile(p, new Uint8Array(5));
+        return p;
+      },
+      /too short/,
+    ],
     ["huge header length", () => rawFile("huge", {}, new Uint8Array(0), 100_000_001n), /100 MB/],
     ["header past EOF", () => rawFile("past", {}, new Uint8Array(0), 500n), /runs past the end/],
     ["not JSON", () => rawFile("nojson", "{nope", new Uint8Array(0)), /not valid JSON/],
@@ -96,10 +111,22 @@ describe("safetensors validation (reference rules)", () => {
     ["out of range", () => rawFile("oor", { a: entry(0, 16) }, f32(2)), /cover 16 bytes/],
     ["trailing bytes", () => rawFile("trail", { a: entry(0, 4) }, f32(2)), /cover 4 bytes/],
     ["shape mismatch", () => rawFile("shape", { a: entry(0, 8, [3]) }, f32(2)), /need 12/],
-    ["end before begin", () => rawFile("rev", { a: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, f32(1)), /end before/],
+    [
+      "end before begin",
+      () => rawFile("rev", { a: { dtype: "F32", shape: [0], data_offsets: [4, 0] } }, f32(1)),
+      /end before/,
+    ],
     ["non-string metadata", () => rawFile("meta", { __metadata__: { n: 1 } }, new Uint8Array(0)), /not a string/],
-    ["negative dims", () => rawFile("neg", { a: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } }, new Uint8Array(0)), /invalid shape/],
-    ["overflow", () => rawFile("ovf", { a: { dtype: "F64", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 0] } }, new Uint8Array(0)), /overflows/],
+    [
+      "negative dims",
+      () => rawFile("neg", { a: { dtype: "F32", shape: [-1], data_offsets: [0, 0] } }, new Uint8Array(0)),
+      /invalid shape/,
+    ],
+    [
+      "overflow",
+      () => rawFile("ovf", { a: { dtype: "F64", shape: [2 ** 40, 2 ** 40], data_offsets: [0, 0] } }, new Uint8Array(0)),
+      /overflows/,
+    ],
   ];
   for (const [label, make, msg] of cases) {
     it(`refuses ${label}`, async () => {
@@ -113,7 +140,14 @@ describe("safetensors validation (reference rules)", () => {
     await expect(openSafetensors({ path: p })).rejects.toBeInstanceOf(UnsupportedFormatError);
   });
   it("accepts zero-size and rank-0 tensors", async () => {
-    const p = await rawFile("zero", { a: { dtype: "F32", shape: [0, 3], data_offsets: [0, 0] }, b: { dtype: "F32", shape: [], data_offsets: [0, 4] } }, f32(1));
+    const p = await rawFile(
+      "zero",
+      {
+        a: { dtype: "F32", shape: [0, 3], data_offsets: [0, 0] },
+        b: { dtype: "F32", shape: [], data_offsets: [0, 4] },
+      },
+      f32(1),
+    );
     const src = await openSafetensors({ path: p });
     expect(src.get("a")!.byteLength).toBe(0);
     expect(src.get("b")!.shape).toEqual([]);
@@ -123,7 +157,12 @@ describe("safetensors validation (reference rules)", () => {
 
 describe("sharded safetensors", () => {
   it("plans shards with transformers' names and writes a readable index", async () => {
-    const sizes = [["a", 40], ["b", 40], ["c", 100], ["d", 8]] as const;
+    const sizes = [
+      ["a", 40],
+      ["b", 40],
+      ["c", 100],
+      ["d", 8],
+    ] as const;
     const plan = planShards({ tensors: sizes.map(([name, byteLength]) => ({ name, byteLength })), maxShardBytes: 90 });
     expect(plan.shards.map((s) => [s.fileName, s.tensors])).toEqual([
       ["model-00001-of-00003.safetensors", ["a", "b"]],
@@ -132,7 +171,9 @@ describe("sharded safetensors", () => {
     ]);
     expect(plan.totalSize).toBe(188);
     expect(plan.needsIndex).toBe(true);
-    expect(planShards({ tensors: [{ name: "x", byteLength: 4 }], maxShardBytes: 90 }).shards[0]!.fileName).toBe("model.safetensors");
+    expect(planShards({ tensors: [{ name: "x", byteLength: 4 }], maxShardBytes: 90 }).shards[0]!.fileName).toBe(
+      "model.safetensors",
+    );
 
     const dir = join(tmp, "sharded");
     await mkdir(dir);
@@ -140,11 +181,20 @@ describe("sharded safetensors", () => {
     for (const s of plan.shards) {
       await writeSafetensors({
         path: join(dir, s.fileName),
-        tensors: s.tensors.map((n) => ({ name: n, dtype: "U8" as const, shape: [byName[n]!.length], data: async () => byName[n]! })),
+        tensors: s.tensors.map((n) => ({
+          name: n,
+          dtype: "U8" as const,
+          shape: [byName[n]!.length],
+          data: async () => byName[n]!,
+        })),
         metadata: { format: "pt" },
       });
     }
-    await writeSafetensorsIndex({ path: join(dir, "model.safetensors.index.json"), weightMap: plan.weightMap, totalSize: plan.totalSize });
+    await writeSafetensorsIndex({
+      path: join(dir, "model.safetensors.index.json"),
+      weightMap: plan.weightMap,
+      totalSize: plan.totalSize,
+    });
     const index = JSON.parse(await readFile(join(dir, "model.safetensors.index.json"), "utf8"));
     expect(index).toEqual({ metadata: { total_size: 188 }, weight_map: plan.weightMap });
     for (const path of [dir, join(dir, "model.safetensors.index.json")]) {
@@ -157,7 +207,10 @@ describe("sharded safetensors", () => {
   it("refuses index entries that escape the directory or name missing tensors", async () => {
     const dir = join(tmp, "badindex");
     await mkdir(dir);
-    await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "../x.safetensors" } }));
+    await writeFile(
+      join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ weight_map: { a: "../x.safetensors" } }),
+    );
     await expect(openSafetensors({ path: dir })).rejects.toThrow(/unsafe or invalid file/);
     await writeSafetensors({ path: join(dir, "s.safetensors"), tensors: [] });
     await writeFile(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "s.safetensors" } }));

@@ -24,7 +24,12 @@ describe("readSentencePiece on the real Llama 2 tokenizer.model", async () => {
   };
   it("reads pieces, special ids and normalizer flags", () => {
     expect(model.pieces.length).toBe(cases.vocab_size);
-    expect([model.unkId, model.bosId, model.eosId, model.padId]).toEqual([cases.unk_id, cases.bos_id, cases.eos_id, -1]);
+    expect([model.unkId, model.bosId, model.eosId, model.padId]).toEqual([
+      cases.unk_id,
+      cases.bos_id,
+      cases.eos_id,
+      -1,
+    ]);
     expect(model.pieces.slice(0, 3).map((p) => [p.piece, p.type])).toEqual([
       ["<unk>", PIECE_TYPE.UNKNOWN],
       ["<s>", PIECE_TYPE.CONTROL],
@@ -53,8 +58,16 @@ describe("readSentencePiece on the real Llama 2 tokenizer.model", async () => {
   it("encodes long text consistently and round-trips it", () => {
     const repeated = Array(200).fill("Hello world").join(" ");
     expect(encodeSentencePiece(model, repeated).map((e) => e.id)).toEqual(Array(200).fill([15043, 3186]).flat());
-    const mixed = cases.cases.map((c) => c.text).join(" ").repeat(20);
-    expect(decodeSentencePiece(model, encodeSentencePiece(model, mixed).map((e) => e.id))).toBe(mixed);
+    const mixed = cases.cases
+      .map((c) => c.text)
+      .join(" ")
+      .repeat(20);
+    expect(
+      decodeSentencePiece(
+        model,
+        encodeSentencePiece(model, mixed).map((e) => e.id),
+      ),
+    ).toBe(mixed);
   });
   it("adds bos/eos on request and drops them when decoding", () => {
     const ids = encodeSentencePiece(model, "Hello world", { addBos: true, addEos: true }).map((e) => e.id);

@@ -24,15 +24,25 @@ describe("buildTokenizerJson (LlamaConverter equivalent)", async () => {
         { type: "Replace", pattern: { String: " " }, content: "▁" },
       ],
     });
-    expect(tok.decoder.decoders.map((d: { type: string }) => d.type)).toEqual(["Replace", "ByteFallback", "Fuse", "Strip"]);
+    expect(tok.decoder.decoders.map((d: { type: string }) => d.type)).toEqual([
+      "Replace",
+      "ByteFallback",
+      "Fuse",
+      "Strip",
+    ]);
     expect(tok.decoder.decoders[3]).toEqual({ type: "Strip", content: " ", start: 1, stop: 0 });
-    expect(tok.added_tokens.map((t: { id: number; content: string; special: boolean }) => [t.id, t.content, t.special])).toEqual([
+    expect(
+      tok.added_tokens.map((t: { id: number; content: string; special: boolean }) => [t.id, t.content, t.special]),
+    ).toEqual([
       [0, "<unk>", true],
       [1, "<s>", true],
       [2, "</s>", true],
     ]);
     expect(tok.post_processor.type).toBe("TemplateProcessing");
-    expect(tok.post_processor.single).toEqual([{ SpecialToken: { id: "<s>", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }]);
+    expect(tok.post_processor.single).toEqual([
+      { SpecialToken: { id: "<s>", type_id: 0 } },
+      { Sequence: { id: "A", type_id: 0 } },
+    ]);
     expect(tok.post_processor.special_tokens).toEqual({ "<s>": { id: "<s>", ids: [1], tokens: ["<s>"] } });
     expect(tok.model.type).toBe("BPE");
     expect(tok.model.byte_fallback).toBe(true);

@@ -45,11 +45,15 @@ describe("cache layout (huggingface_hub's)", () => {
     await mkdir(join(l.repoDir, "blobs"), { recursive: true });
     await writeFile(l.blob("e1"), "bytes");
     await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin") });
-    expect(await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true })).toBe("copy");
+    expect(
+      await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true }),
+    ).toBe("copy");
     const st = await lstat(l.snapshotFile(C, "a/x.bin"));
     expect(st.isFile() && !st.isSymbolicLink()).toBe(true);
     expect(await readFile(l.snapshotFile(C, "a/x.bin"), "utf8")).toBe("bytes");
-    expect(await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true })).toBe("unchanged");
+    expect(
+      await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true }),
+    ).toBe("unchanged");
   });
 
   it("writes refs as the bare commit, atomically", async () => {
@@ -68,9 +72,16 @@ describe("cache layout (huggingface_hub's)", () => {
     expect(snap.commit).toBe(C);
     expect(snap.files.map((f) => [f.path, f.size])).toEqual([["config.json", 2]]);
     expect(await realpath(snap.files[0]!.absPath)).toBe(await realpath(l.blob("e1")));
-    await expect(readCachedSnapshot({ layout: l, repoId: "org/m", revision: "v2" })).rejects.toMatchObject({ code: "HF_OFFLINE_CACHE_MISS", category: "not-found" });
+    await expect(readCachedSnapshot({ layout: l, repoId: "org/m", revision: "v2" })).rejects.toMatchObject({
+      code: "HF_OFFLINE_CACHE_MISS",
+      category: "not-found",
+    });
     await linkSnapshotFile({ blobPath: l.blob("gone"), snapshotPath: l.snapshotFile(C, "model.safetensors") });
-    await expect(readCachedSnapshot({ layout: l, repoId: "org/m", revision: C })).rejects.toMatchObject({ code: "HF_OFFLINE_CACHE_MISS" });
-    expect((await readCachedSnapshot({ layout: l, repoId: "org/m", revision: C, include: ["*.json"] })).files).toHaveLength(1);
+    await expect(readCachedSnapshot({ layout: l, repoId: "org/m", revision: C })).rejects.toMatchObject({
+      code: "HF_OFFLINE_CACHE_MISS",
+    });
+    expect(
+      (await readCachedSnapshot({ layout: l, repoId: "org/m", revision: C, include: ["*.json"] })).files,
+    ).toHaveLength(1);
   });
 });

@@ -8,7 +8,8 @@ import { evaluateLicense } from "../../../src/license/evaluate-license.js";
 import { LICENSE_FAMILIES } from "../../../src/license/families.js";
 import { readAuditLog } from "../../../src/license/read-audit-log.js";
 
-// The one acceptance used by `license check` and the pipeline's gate: flag, else prompt; one line per distinct acceptance.
+// The one acceptance used by `license check` and the pipeline's gate: flag, else prompt; one line per distinct
+// acceptance.
 describe("acceptLicense", () => {
   let dir: string;
   beforeAll(async () => {

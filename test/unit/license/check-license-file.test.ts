@@ -10,7 +10,10 @@ const SHA256_ABC = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f200
 
 describe("checkLicenseFile", () => {
   let dir: string;
-  const withKnown = { ...LICENSE_FAMILIES, llama2: { ...LICENSE_FAMILIES.llama2, licenseTextSha256: [SHA256_ABC.toUpperCase()] } };
+  const withKnown = {
+    ...LICENSE_FAMILIES,
+    llama2: { ...LICENSE_FAMILIES.llama2, licenseTextSha256: [SHA256_ABC.toUpperCase()] },
+  };
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "llamagate-licfile-"));
     await writeFile(join(dir, "abc"), "abc");
@@ -41,6 +44,9 @@ describe("checkLicenseFile", () => {
   });
 
   it("a missing file is a filesystem error", async () => {
-    await expect(checkLicenseFile({ path: join(dir, "LICENSE"), family: "llama2" })).rejects.toMatchObject({ code: "LICENSE_FILE_UNREADABLE", category: "filesystem" });
+    await expect(checkLicenseFile({ path: join(dir, "LICENSE"), family: "llama2" })).rejects.toMatchObject({
+      code: "LICENSE_FILE_UNREADABLE",
+      category: "filesystem",
+    });
   });
 });

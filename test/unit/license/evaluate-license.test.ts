@@ -89,7 +89,9 @@ describe("evaluateLicense: EU restriction on multimodal models (AUP)", () => {
   });
 
   it("needs the region for a multimodal model of a family with the clause, instead of assuming non-EU", () => {
-    expect(() => run({ model: "llama-3.2-11b-vision", mau: 1000 })).toThrow(expect.objectContaining({ code: "REGION_REQUIRED", category: "usage" }));
+    expect(() => run({ model: "llama-3.2-11b-vision", mau: 1000 })).toThrow(
+      expect.objectContaining({ code: "REGION_REQUIRED", category: "usage" }),
+    );
     expect(() => run({ model: "llama-4-scout-17b-16e", mau: 1000 })).toThrow(/region/);
   });
 
@@ -121,9 +123,13 @@ describe("evaluateLicense: improving other LLMs and the naming rule", () => {
     }
   });
 
-  it("Llama 3 fine-tunes must begin with \"Llama 3\"", () => {
-    expect(run({ model: "llama-3-8b", mau: 1, uses: ["fine-tune"], derivativeName: "Llama 3 Acme" }).verdict).toBe("permitted-with-obligations");
-    expect(run({ model: "llama-3-8b", mau: 1, uses: ["fine-tune"], derivativeName: "Llama-Acme" }).verdict).toBe("not-permitted");
+  it('Llama 3 fine-tunes must begin with "Llama 3"', () => {
+    expect(run({ model: "llama-3-8b", mau: 1, uses: ["fine-tune"], derivativeName: "Llama 3 Acme" }).verdict).toBe(
+      "permitted-with-obligations",
+    );
+    expect(run({ model: "llama-3-8b", mau: 1, uses: ["fine-tune"], derivativeName: "Llama-Acme" }).verdict).toBe(
+      "not-permitted",
+    );
     expect(run({ model: "llama-3-8b", mau: 1, uses: ["fine-tune"] }).obligations.map((o) => o.text)).toContain(
       'If the resulting AI model is distributed or made available, its name must begin with "Llama 3".',
     );
@@ -150,10 +156,30 @@ describe("evaluateLicense: improving other LLMs and the naming rule", () => {
 
 describe("evaluateLicense: redistribution and attribution", () => {
   it.each([
-    ["llama-2-70b", ["SHIP_AGREEMENT", "NOTICE_FILE"], "Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved.", null],
-    ["llama-3-8b", ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"], "Meta Llama 3 is licensed under the Meta Llama 3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.", "Built with Meta Llama 3"],
-    ["llama-3.1-8b", ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"], "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.", "Built with Llama"],
-    ["llama-4-scout-17b-16e", ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"], "Llama 4 is licensed under the Llama 4 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.", "Built with Llama"],
+    [
+      "llama-2-70b",
+      ["SHIP_AGREEMENT", "NOTICE_FILE"],
+      "Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved.",
+      null,
+    ],
+    [
+      "llama-3-8b",
+      ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"],
+      "Meta Llama 3 is licensed under the Meta Llama 3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+      "Built with Meta Llama 3",
+    ],
+    [
+      "llama-3.1-8b",
+      ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"],
+      "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+      "Built with Llama",
+    ],
+    [
+      "llama-4-scout-17b-16e",
+      ["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"],
+      "Llama 4 is licensed under the Llama 4 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+      "Built with Llama",
+    ],
   ] as const)("redistributing %s", (model, expected, notice, display) => {
     const e = run({ model, mau: 1, uses: ["redistribute"], region: "US", productName: "Acme Chat" });
     expect(e.verdict).toBe("permitted-with-obligations");
@@ -181,7 +207,21 @@ describe("evaluateLicense: verdict combination, clause refs and bad input", () =
   });
 
   it("every reason and obligation cites a section, and carries the disclaimer", () => {
-    const e = run({ model: "llama-3.2-11b-vision", mau: 1, region: "DE", endUser: true, uses: ["commercial", "redistribute", "fine-tune", "train-other-llm", "use-outputs-for-other-models", "multimodal"], derivativeName: "Llama-X" });
+    const e = run({
+      model: "llama-3.2-11b-vision",
+      mau: 1,
+      region: "DE",
+      endUser: true,
+      uses: [
+        "commercial",
+        "redistribute",
+        "fine-tune",
+        "train-other-llm",
+        "use-outputs-for-other-models",
+        "multimodal",
+      ],
+      derivativeName: "Llama-X",
+    });
     for (const x of [...e.reasons, ...e.obligations]) expect(x.clause.section.length).toBeGreaterThan(1);
     expect(e.disclaimer).toBe("automated reading of the license text, not legal advice");
   });

@@ -4,12 +4,66 @@ import type { LicenseFamily, Rule } from "../../../src/license/types.js";
 
 // Hand-copied from shared/reference/meta-license.md §6 (the LICENSE and USE_POLICY texts).
 const EXPECTED = {
-  llama2: { date: "2023-07-18", improve: false, naming: null, display: null, eu: false, aup: "https://ai.meta.com/llama/use-policy", notice: "Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved." },
-  llama3: { date: "2024-04-18", improve: false, naming: "Llama 3", display: "Built with Meta Llama 3", eu: false, aup: "https://llama.meta.com/llama3/use-policy", notice: "Meta Llama 3 is licensed under the Meta Llama 3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved." },
-  "llama3.1": { date: "2024-07-23", improve: true, naming: "Llama", display: "Built with Llama", eu: false, aup: "https://llama.meta.com/llama3_1/use-policy", notice: "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved." },
-  "llama3.2": { date: "2024-09-25", improve: true, naming: "Llama", display: "Built with Llama", eu: true, aup: "https://www.llama.com/llama3_2/use-policy", notice: "Llama 3.2 is licensed under the Llama 3.2 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved." },
-  "llama3.3": { date: "2024-12-06", improve: true, naming: "Llama", display: "Built with Llama", eu: true, aup: "https://www.llama.com/llama3_3/use-policy", notice: "Llama 3.3 is licensed under the Llama 3.3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved." },
-  llama4: { date: "2025-04-05", improve: true, naming: "Llama", display: "Built with Llama", eu: true, aup: "https://www.llama.com/llama4/use-policy", notice: "Llama 4 is licensed under the Llama 4 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved." },
+  llama2: {
+    date: "2023-07-18",
+    improve: false,
+    naming: null,
+    display: null,
+    eu: false,
+    aup: "https://ai.meta.com/llama/use-policy",
+    notice:
+      "Llama 2 is licensed under the LLAMA 2 Community License, Copyright (c) Meta Platforms, Inc. All Rights Reserved.",
+  },
+  llama3: {
+    date: "2024-04-18",
+    improve: false,
+    naming: "Llama 3",
+    display: "Built with Meta Llama 3",
+    eu: false,
+    aup: "https://llama.meta.com/llama3/use-policy",
+    notice:
+      "Meta Llama 3 is licensed under the Meta Llama 3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+  },
+  "llama3.1": {
+    date: "2024-07-23",
+    improve: true,
+    naming: "Llama",
+    display: "Built with Llama",
+    eu: false,
+    aup: "https://llama.meta.com/llama3_1/use-policy",
+    notice:
+      "Llama 3.1 is licensed under the Llama 3.1 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+  },
+  "llama3.2": {
+    date: "2024-09-25",
+    improve: true,
+    naming: "Llama",
+    display: "Built with Llama",
+    eu: true,
+    aup: "https://www.llama.com/llama3_2/use-policy",
+    notice:
+      "Llama 3.2 is licensed under the Llama 3.2 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+  },
+  "llama3.3": {
+    date: "2024-12-06",
+    improve: true,
+    naming: "Llama",
+    display: "Built with Llama",
+    eu: true,
+    aup: "https://www.llama.com/llama3_3/use-policy",
+    notice:
+      "Llama 3.3 is licensed under the Llama 3.3 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+  },
+  llama4: {
+    date: "2025-04-05",
+    improve: true,
+    naming: "Llama",
+    display: "Built with Llama",
+    eu: true,
+    aup: "https://www.llama.com/llama4/use-policy",
+    notice:
+      "Llama 4 is licensed under the Llama 4 Community License, Copyright © Meta Platforms, Inc. All Rights Reserved.",
+  },
 } as const;
 
 describe("license families (data)", () => {
@@ -36,9 +90,20 @@ describe("license families (data)", () => {
       expect(f.aup.clause.section).toBe("§1.b.iv");
       // No invented hashes: only real LICENSE files downloaded from Meta may fill this.
       expect(f.licenseTextSha256).toEqual([]);
-      const rules = [f.grant, f.mau, f.shipAgreement, f.notice, f.attribution, f.naming, f.improveOtherLlms, f.euMultimodal, f.aup, f.contractingParty, f.endUserProducts, f.trademark].filter(
-        (r): r is Rule => r !== null,
-      );
+      const rules = [
+        f.grant,
+        f.mau,
+        f.shipAgreement,
+        f.notice,
+        f.attribution,
+        f.naming,
+        f.improveOtherLlms,
+        f.euMultimodal,
+        f.aup,
+        f.contractingParty,
+        f.endUserProducts,
+        f.trademark,
+      ].filter((r): r is Rule => r !== null);
       for (const r of rules) {
         expect(r.clause.section, r.clause.title).toMatch(/\S/);
         expect(r.summary.length).toBeGreaterThan(20);
@@ -51,6 +116,8 @@ describe("license families (data)", () => {
     const eu = LICENSE_FAMILIES["llama3.2"].euMultimodal!;
     expect(eu.clause.document).toBe("aup");
     expect(eu.endUserExempt).toBe(true);
-    expect(eu.quote).toContain("This restriction does not apply to end users of a product or service that incorporates any such multimodal models.");
+    expect(eu.quote).toContain(
+      "This restriction does not apply to end users of a product or service that incorporates any such multimodal models.",
+    );
   });
 });

@@ -30,11 +30,21 @@ function tty(answer: string) {
       setImmediate(() => stdin.write(answer));
     }
   });
-  const ctx: CliContext = { stdin, stdout, stderr, env: { LLAMAGATE_DATA_DIR: dir }, signal: new AbortController().signal };
+  const ctx: CliContext = {
+    stdin,
+    stdout,
+    stderr,
+    env: { LLAMAGATE_DATA_DIR: dir },
+    signal: new AbortController().signal,
+  };
   return { ctx, out: () => out, err: () => err };
 }
 
-const audit = async () => (await readFile(join(dir, "license-audit.jsonl"), "utf8").catch(() => "")).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const audit = async () =>
+  (await readFile(join(dir, "license-audit.jsonl"), "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 describe("license check on a terminal", () => {
   it("asks after printing the result; yes records the acceptance via prompt", async () => {
@@ -42,7 +52,9 @@ describe("license check on a terminal", () => {
     expect(await main(["license", "check", "llama-3.1-8b", "--mau", "1", "--use", "commercial"], t.ctx)).toBe(11);
     expect(t.out()).toContain("Verdict: PERMITTED WITH OBLIGATIONS");
     expect(t.err()).toContain("Do you accept the Llama 3.1 Community License Agreement");
-    expect(await audit()).toEqual([expect.objectContaining({ model: "llama-3.1-8b", acceptedVia: "prompt", command: "license check" })]);
+    expect(await audit()).toEqual([
+      expect.objectContaining({ model: "llama-3.1-8b", acceptedVia: "prompt", command: "license check" }),
+    ]);
   });
 
   it("no records nothing; the exit code is still the verdict's", async () => {

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
 import { LicenseBlockedError } from "../../../src/license/errors.js";
-import { licenseGate, type LicenseAcceptancePrompt, type LicenseGateParams } from "../../../src/pipeline/license-gate.js";
+import {
+  licenseGate,
+  type LicenseAcceptancePrompt,
+  type LicenseGateParams,
+} from "../../../src/pipeline/license-gate.js";
 
 let dir: string;
 let log: string;
@@ -17,7 +21,8 @@ afterEach(async () => {
 });
 
 const NOW = () => new Date("2026-03-01T12:00:00.000Z");
-const gate = (p: Partial<LicenseGateParams>) => licenseGate({ model: "llama-2-7b", auditLogPath: log, user: "alice", now: NOW, ...p });
+const gate = (p: Partial<LicenseGateParams>) =>
+  licenseGate({ model: "llama-2-7b", auditLogPath: log, user: "alice", now: NOW, ...p });
 
 async function rejection(p: Promise<unknown>): Promise<LicenseBlockedError> {
   const e = await p.then(
@@ -29,16 +34,28 @@ async function rejection(p: Promise<unknown>): Promise<LicenseBlockedError> {
   return e as LicenseBlockedError;
 }
 
-const lines = async () => (await readFile(log, "utf8").catch(() => "")).split("\n").filter(Boolean).map((l) => JSON.parse(l));
+const lines = async () =>
+  (await readFile(log, "utf8").catch(() => ""))
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 // That a blocked download makes no request is proven against a real server in
 // test/integration/license-download-gate.test.ts; here the gate's own verdicts, errors and records.
 describe("licenseGate: blocking verdicts throw and record nothing", () => {
   it.each([
     [{ mau: 700_000_001, acceptLicense: true }, "LICENSE_REQUIRES_META_LICENSE", /§2/],
-    [{ mau: "400M", affiliatesMau: "300,000,001", acceptLicense: true }, "LICENSE_REQUIRES_META_LICENSE", /greater than 700,000,000/],
+    [
+      { mau: "400M", affiliatesMau: "300,000,001", acceptLicense: true },
+      "LICENSE_REQUIRES_META_LICENSE",
+      /greater than 700,000,000/,
+    ],
     [{ mau: 10, uses: ["train-other-llm"], acceptLicense: true }, "LICENSE_NOT_PERMITTED", /§1\.b\.v/],
-    [{ model: "llama-3.2-11b-vision-instruct", mau: 10, region: "DE", acceptLicense: true }, "LICENSE_NOT_PERMITTED", /European Union/],
+    [
+      { model: "llama-3.2-11b-vision-instruct", mau: 10, region: "DE", acceptLicense: true },
+      "LICENSE_NOT_PERMITTED",
+      /European Union/,
+    ],
     [{ mau: 10 }, "LICENSE_NOT_ACCEPTED", /No acceptance/],
     [{}, "LICENSE_INPUT_REQUIRED", /monthly active users/],
     [{ model: "llama-4-scout-17b-16e", mau: 10, acceptLicense: true }, "LICENSE_INPUT_REQUIRED", /region/],
@@ -56,13 +73,17 @@ describe("licenseGate: blocking verdicts throw and record nothing", () => {
     expect(missing.hint).toContain("--mau");
     expect(missing.hint).toContain("--accept-license");
     expect((await rejection(gate({ mau: "1B", acceptLicense: true }))).hint).toContain("--license-override");
-    expect((await rejection(gate({ model: "llama-3.2-90b-vision", mau: 1, acceptLicense: true }))).hint).toContain("--region");
+    expect((await rejection(gate({ model: "llama-3.2-90b-vision", mau: 1, acceptLicense: true }))).hint).toContain(
+      "--region",
+    );
   });
 });
 
 describe("licenseGate: acceptance", () => {
   it("--accept-license records one audit entry with the declared facts", async () => {
-    expect((await rejection(gate({ mau: "1.2M", region: "FR", uses: ["commercial"] }))).code).toBe("LICENSE_NOT_ACCEPTED");
+    expect((await rejection(gate({ mau: "1.2M", region: "FR", uses: ["commercial"] }))).code).toBe(
+      "LICENSE_NOT_ACCEPTED",
+    );
     const r = await gate({ mau: "1.2M", region: "FR", uses: ["commercial"], acceptLicense: true, command: "download" });
     expect(r.verdict).toBe("permitted");
     expect(r.acceptance).toEqual({ via: "flag", time: "2026-03-01T12:00:00.000Z", user: "alice" });
@@ -106,7 +127,9 @@ describe("licenseGate: acceptance", () => {
     const ask = vi.fn(async () => true);
     const r = await gate({ model: "llama-3.1-8b", mau: 10, uses: ["redistribute"], interactive: ask });
     expect(ask).toHaveBeenCalledTimes(1);
-    expect((ask.mock.calls[0] as unknown as [LicenseAcceptancePrompt])[0].evaluation.obligations.map((o) => o.code)).toEqual(["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"]);
+    expect(
+      (ask.mock.calls[0] as unknown as [LicenseAcceptancePrompt])[0].evaluation.obligations.map((o) => o.code),
+    ).toEqual(["SHIP_AGREEMENT", "NOTICE_FILE", "ATTRIBUTION"]);
     expect(r.acceptance.via).toBe("prompt");
     expect((await lines())[0].acceptedVia).toBe("prompt");
     const no = vi.fn(async () => false);
@@ -123,19 +146,28 @@ describe("licenseGate: acceptance", () => {
     const r = await gate({ mau: "800M", acceptLicense: true, override: "Meta license agreement #123" });
     expect(r.verdict).toBe("requires-meta-license");
     expect(r.overridden).toBe("Meta license agreement #123");
-    expect((await lines())[0]).toMatchObject({ verdict: "requires-meta-license", override: "Meta license agreement #123" });
+    expect((await lines())[0]).toMatchObject({
+      verdict: "requires-meta-license",
+      override: "Meta license agreement #123",
+    });
     // The override still needs an acceptance.
-    expect((await rejection(gate({ model: "llama-3-8b", mau: "800M", override: "x" }))).code).toBe("LICENSE_NOT_ACCEPTED");
+    expect((await rejection(gate({ model: "llama-3-8b", mau: "800M", override: "x" }))).code).toBe(
+      "LICENSE_NOT_ACCEPTED",
+    );
   });
 
   it("reads the profile file; explicit params override it", async () => {
     const profile = join(dir, "org.json");
     await writeFile(profile, JSON.stringify({ mau: "800M", region: "US", uses: ["commercial"] }));
-    expect((await rejection(gate({ profilePath: profile, acceptLicense: true }))).code).toBe("LICENSE_REQUIRES_META_LICENSE");
+    expect((await rejection(gate({ profilePath: profile, acceptLicense: true }))).code).toBe(
+      "LICENSE_REQUIRES_META_LICENSE",
+    );
     const r = await gate({ profilePath: profile, mau: 1000, acceptLicense: true });
     expect(r.evaluation.inputs).toMatchObject({ mau: 1000, region: "US", uses: ["commercial"] });
     expect(r.mauSource).toBe("params");
-    expect((await gate({ profilePath: profile, mau: undefined, acceptLicense: true, override: "granted" })).mauSource).toBe("profile");
+    expect(
+      (await gate({ profilePath: profile, mau: undefined, acceptLicense: true, override: "granted" })).mauSource,
+    ).toBe("profile");
   });
 
   it("accepts a catalog entry or a Hugging Face repo id", async () => {

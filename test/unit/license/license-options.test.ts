@@ -21,7 +21,13 @@ afterEach(async () => {
 
 /** A context without a terminal (what CI and pipes look like). */
 function ctx(): CliContext {
-  return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: new PassThrough(), env: { LLAMAGATE_DATA_DIR: dir }, signal: new AbortController().signal };
+  return {
+    stdout: new PassThrough(),
+    stderr: new PassThrough(),
+    stdin: new PassThrough(),
+    env: { LLAMAGATE_DATA_DIR: dir },
+    signal: new AbortController().signal,
+  };
 }
 
 /**
@@ -32,9 +38,11 @@ function ctx(): CliContext {
 async function gateFromArgv(argv: string[]): Promise<{ code: number; line: string }> {
   const c = ctx();
   const program = new Command("llamagate").exitOverride();
-  licenseOptions(program.command("download").argument("<model>").option("--json")).action(async (model: string, opts: LicenseCliOptions & { json?: boolean }) => {
-    await licenseGate(licenseGateParams({ opts, ctx: c, model, command: "download" }));
-  });
+  licenseOptions(program.command("download").argument("<model>").option("--json")).action(
+    async (model: string, opts: LicenseCliOptions & { json?: boolean }) => {
+      await licenseGate(licenseGateParams({ opts, ctx: c, model, command: "download" }));
+    },
+  );
   try {
     await program.parseAsync(argv, { from: "user" });
     return { code: 0, line: "" };
@@ -53,10 +61,23 @@ describe("licenseOptions + licenseGateParams", () => {
 
   it("blocking verdict: exit 3; override + acceptance passes and the reason is logged", async () => {
     expect((await gateFromArgv(["download", "llama-2-7b", "--mau", "700000001", "--accept-license"])).code).toBe(3);
-    const ok = await gateFromArgv(["download", "llama-2-7b", "--mau", "700000001", "--accept-license", "--license-override", "Meta grant 2026-01"]);
+    const ok = await gateFromArgv([
+      "download",
+      "llama-2-7b",
+      "--mau",
+      "700000001",
+      "--accept-license",
+      "--license-override",
+      "Meta grant 2026-01",
+    ]);
     expect(ok.code).toBe(0);
     const entry = JSON.parse((await readFile(join(dir, "license-audit.jsonl"), "utf8")).trim());
-    expect(entry).toMatchObject({ override: "Meta grant 2026-01", verdict: "requires-meta-license", command: "download", mau: 700_000_001 });
+    expect(entry).toMatchObject({
+      override: "Meta grant 2026-01",
+      verdict: "requires-meta-license",
+      command: "download",
+      mau: 700_000_001,
+    });
   });
 
   it("maps every flag; --use repeats and splits on commas", () => {
@@ -65,7 +86,27 @@ describe("licenseOptions + licenseGateParams", () => {
     licenseOptions(program.command("dl").argument("<m>")).action((_m: string, o: LicenseCliOptions) => {
       seen = o;
     });
-    program.parse(["dl", "m", "--mau", "750M", "--affiliates-mau", "1,000", "--region", "de", "--end-user", "--use", "commercial", "--use", "fine-tune,redistribute", "--profile", "org.json", "--accept-license"], { from: "user" });
+    program.parse(
+      [
+        "dl",
+        "m",
+        "--mau",
+        "750M",
+        "--affiliates-mau",
+        "1,000",
+        "--region",
+        "de",
+        "--end-user",
+        "--use",
+        "commercial",
+        "--use",
+        "fine-tune,redistribute",
+        "--profile",
+        "org.json",
+        "--accept-license",
+      ],
+      { from: "user" },
+    );
     const p = licenseGateParams({ opts: seen, ctx: ctx(), model: "llama-2-7b", command: "download" });
     expect(p).toMatchObject({
       mau: 750_000_000,
@@ -96,8 +137,12 @@ describe("licenseOptions + licenseGateParams", () => {
     const c = ctx();
     (c.stdin as { isTTY?: boolean }).isTTY = true;
     (c.stderr as { isTTY?: boolean }).isTTY = true;
-    expect(typeof licenseGateParams({ opts: {}, ctx: c, model: "llama-2-7b", command: "download" }).interactive).toBe("function");
-    expect(licenseGateParams({ opts: { json: true }, ctx: c, model: "llama-2-7b", command: "download" }).interactive).toBeUndefined();
+    expect(typeof licenseGateParams({ opts: {}, ctx: c, model: "llama-2-7b", command: "download" }).interactive).toBe(
+      "function",
+    );
+    expect(
+      licenseGateParams({ opts: { json: true }, ctx: c, model: "llama-2-7b", command: "download" }).interactive,
+    ).toBeUndefined();
   });
 });
 

@@ -41,7 +41,11 @@ describe("parseRegion", () => {
   });
 
   it("suggests GB for UK and GR for EL", () => {
-    expect(() => parseRegion({ value: "UK", field: "--region" })).toThrow(expect.objectContaining({ hint: expect.stringContaining("GB") }));
-    expect(() => parseRegion({ value: "el", field: "--region" })).toThrow(expect.objectContaining({ hint: expect.stringContaining("GR") }));
+    expect(() => parseRegion({ value: "UK", field: "--region" })).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining("GB") }),
+    );
+    expect(() => parseRegion({ value: "el", field: "--region" })).toThrow(
+      expect.objectContaining({ hint: expect.stringContaining("GR") }),
+    );
   });
 });

@@ -4,7 +4,11 @@ import { parseUses } from "../../../src/license/parse-uses.js";
 
 describe("parseUses", () => {
   it("splits commas, de-duplicates, normalises case and keeps a fixed order", () => {
-    expect(parseUses({ values: ["Redistribute,commercial", "commercial", " fine-tune "], field: "--use" })).toEqual(["commercial", "redistribute", "fine-tune"]);
+    expect(parseUses({ values: ["Redistribute,commercial", "commercial", " fine-tune "], field: "--use" })).toEqual([
+      "commercial",
+      "redistribute",
+      "fine-tune",
+    ]);
     expect(parseUses({ values: [], field: "--use" })).toEqual([]);
   });
 

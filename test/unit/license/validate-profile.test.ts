@@ -87,6 +87,9 @@ describe("readProfile", () => {
   it("names the file for malformed JSON and a missing file", async () => {
     await writeFile(join(dir, "bad.json"), "{ mau: 5 ");
     await expect(readProfile({ path: join(dir, "bad.json") })).rejects.toThrow(/bad\.json is not valid JSON/);
-    await expect(readProfile({ path: join(dir, "nope.json") })).rejects.toMatchObject({ code: "PROFILE_UNREADABLE", category: "usage" });
+    await expect(readProfile({ path: join(dir, "nope.json") })).rejects.toMatchObject({
+      code: "PROFILE_UNREADABLE",
+      category: "usage",
+    });
   });
 });

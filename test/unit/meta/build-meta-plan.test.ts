@@ -71,7 +71,9 @@ describe("buildMetaPlan: Code Llama (download.sh of meta-llama/codellama)", () =
 
 describe("buildMetaPlan: bad input", () => {
   it("refuses to mix families (each has its own link)", () => {
-    expect(() => buildMetaPlan({ models: [m("llama-2-7b"), m("codellama-7b")], dir: "/d" })).toThrow(/mix model families/);
+    expect(() => buildMetaPlan({ models: [m("llama-2-7b"), m("codellama-7b")], dir: "/d" })).toThrow(
+      /mix model families/,
+    );
   });
   it("refuses an empty list", () => {
     expect(() => buildMetaPlan({ models: [], dir: "/d" })).toThrow(/No model/);
@@ -93,7 +95,10 @@ describe("findModel (catalog lookup used by download)", () => {
 
 describe("buildMetaPlan: Llama 3.x", () => {
   const plan = (names: string[], localLayout?: "meta" | "llama-stack") =>
-    buildMetaPlan({ models: names.map(m), dir: "/d", ...(localLayout ? { localLayout } : {}) }).files.map((f) => [f.path, f.remotePath]);
+    buildMetaPlan({ models: names.map(m), dir: "/d", ...(localLayout ? { localLayout } : {}) }).files.map((f) => [
+      f.path,
+      f.remotePath,
+    ]);
 
   it("Llama 3.0: LICENSE and USE_POLICY at the top, remote 8b_instruction_tuned saved as Meta-Llama-3-8B-Instruct", () => {
     expect(plan(["llama-3-8b-instruct"])).toEqual([
@@ -117,7 +122,10 @@ describe("buildMetaPlan: Llama 3.x", () => {
     expect(p405.filter((x) => /fp8_scales_\d\.pt$/.test(x))).toHaveLength(8);
     expect(p405.filter((x) => /consolidated\.\d\d\.pth$/.test(x))).toHaveLength(8);
     expect(plan(["llama-3.1-405b-mp16"]).filter(([p]) => p!.includes("consolidated"))).toHaveLength(16);
-    expect(plan(["llama-3.1-405b-mp16"])[0]).toEqual(["Llama-3.1-405B-MP16/checklist.chk", "Llama-3.1-405B-MP16/checklist.chk"]);
+    expect(plan(["llama-3.1-405b-mp16"])[0]).toEqual([
+      "Llama-3.1-405B-MP16/checklist.chk",
+      "Llama-3.1-405B-MP16/checklist.chk",
+    ]);
   });
 
   it("--layout llama-stack: one folder per descriptor (':' → '-'), fetched from Meta's folder", () => {
@@ -130,7 +138,11 @@ describe("buildMetaPlan: Llama 3.x", () => {
 
   it("every file is checked against its model's checklist", () => {
     const p = buildMetaPlan({ models: [m("llama-3.2-1b")], dir: "/d" });
-    expect(p.checklists).toEqual([{ path: "Llama-3.2-1B/checklist.chk", destPath: "/d/Llama-3.2-1B/checklist.chk", folder: "Llama-3.2-1B" }]);
-    expect(p.files.filter((f) => f.kind !== "checklist").every((f) => f.checklist === "Llama-3.2-1B/checklist.chk")).toBe(true);
+    expect(p.checklists).toEqual([
+      { path: "Llama-3.2-1B/checklist.chk", destPath: "/d/Llama-3.2-1B/checklist.chk", folder: "Llama-3.2-1B" },
+    ]);
+    expect(
+      p.files.filter((f) => f.kind !== "checklist").every((f) => f.checklist === "Llama-3.2-1B/checklist.chk"),
+    ).toBe(true);
   });
 });

@@ -4,8 +4,14 @@ import { classifyMetaResponse } from "../../../src/sources/meta/classify-meta-re
 const expiresAt = new Date("2024-02-03T20:40:38Z");
 const before = new Date("2024-02-03T10:00:00Z");
 const after = new Date("2024-02-04T10:00:00Z");
-const XML = '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>';
-const base = { headers: { "content-type": "text/xml" }, bodySnippet: XML, displayName: "llama-2-7b/consolidated.00.pth", expiresAt };
+const XML =
+  '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access denied</Message></Error>';
+const base = {
+  headers: { "content-type": "text/xml" },
+  bodySnippet: XML,
+  displayName: "llama-2-7b/consolidated.00.pth",
+  expiresAt,
+};
 
 describe("classifyMetaResponse", () => {
   it("403 after the policy's expiry: expired link", () => {
@@ -26,12 +32,20 @@ describe("classifyMetaResponse", () => {
   it("HTML pages are explained", () => {
     const html = { ...base, headers: { "content-type": "text/html; charset=utf-8" }, now: before, status: 200 };
     expect(
-      classifyMetaResponse({ ...html, bodySnippet: "<html><title>Excessive Downloads!</title>cloudfront-check-download-url" }),
+      classifyMetaResponse({
+        ...html,
+        bodySnippet: "<html><title>Excessive Downloads!</title>cloudfront-check-download-url",
+      }),
     ).toMatchObject({ code: "SIGNED_URL_REJECTED", details: { page: "excessive-downloads" } });
     expect(
-      classifyMetaResponse({ ...html, bodySnippet: '<!DOCTYPE html><a href="https://www.facebook.com/unsupportedbrowser">' }),
+      classifyMetaResponse({
+        ...html,
+        bodySnippet: '<!DOCTYPE html><a href="https://www.facebook.com/unsupportedbrowser">',
+      }),
     ).toMatchObject({ code: "META_HTML_PAGE", details: { page: "facebook" } });
-    expect(classifyMetaResponse({ ...html, headers: {}, bodySnippet: "<!doctype html><p>hi" })).toMatchObject({ code: "META_HTML_PAGE" });
+    expect(classifyMetaResponse({ ...html, headers: {}, bodySnippet: "<!doctype html><p>hi" })).toMatchObject({
+      code: "META_HTML_PAGE",
+    });
   });
   it("leaves other answers (5xx, 429) to the engine's retry", () => {
     expect(classifyMetaResponse({ ...base, status: 503, now: before })).toBeUndefined();

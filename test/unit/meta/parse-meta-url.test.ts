@@ -60,7 +60,11 @@ describe("parseMetaUrl", () => {
   it.each([
     ["no wildcard", url().replace("/*", "/llama-2-7b/params.json"), /no `\*` wildcard/],
     ["no Policy", url().replace(`Policy=${POLICY_1021}&`, ""), /no Policy parameter/],
-    ["no Signature nor Key-Pair-Id", "https://download.llamameta.net/*?Policy=" + POLICY_1021, /no Signature or Key-Pair-Id parameters/],
+    [
+      "no Signature nor Key-Pair-Id",
+      "https://download.llamameta.net/*?Policy=" + POLICY_1021,
+      /no Signature or Key-Pair-Id parameters/,
+    ],
     ["truncated", url().slice(0, 60), /Policy parameter|no Signature/],
     ["wrapped over two lines", url().replace("&Signature", "\n&Signature"), /spaces or line breaks/],
     ["not a URL", "download.llamameta.net/*?Policy=x", /not a URL/],
@@ -71,7 +75,11 @@ describe("parseMetaUrl", () => {
       /l\.facebook\.com redirect link/,
     ],
     ["unsupported browser page", "https://www.facebook.com/unsupportedbrowser", /redirect link/],
-    ["Outlook safe link", `https://eur01.safelinks.protection.outlook.com/?url=${encodeURIComponent(url())}`, /redirect link/],
+    [
+      "Outlook safe link",
+      `https://eur01.safelinks.protection.outlook.com/?url=${encodeURIComponent(url())}`,
+      /redirect link/,
+    ],
   ])("refuses a URL with %s (usage error)", (_name, bad, message) => {
     let err: unknown;
     try {
@@ -87,7 +95,9 @@ describe("parseMetaUrl", () => {
   });
   it("accepts a percent-encoded wildcard", () => {
     const s = parseMetaUrl({ url: url().replace("/*", "/%2A") });
-    expect(metaFileUrl({ signedUrl: s, path: "LICENSE" })).toMatch(/^https:\/\/download\.llamameta\.net\/LICENSE\?Policy=/);
+    expect(metaFileUrl({ signedUrl: s, path: "LICENSE" })).toMatch(
+      /^https:\/\/download\.llamameta\.net\/LICENSE\?Policy=/,
+    );
   });
 });
 
@@ -117,7 +127,9 @@ describe("metaFileUrl", () => {
     );
   });
   it("percent-encodes each path segment", () => {
-    expect(metaFileUrl({ signedUrl: s, path: "a b/c#d?.md" }).split("?")[0]).toBe("https://download.llamameta.net/a%20b/c%23d%3F.md");
+    expect(metaFileUrl({ signedUrl: s, path: "a b/c#d?.md" }).split("?")[0]).toBe(
+      "https://download.llamameta.net/a%20b/c%23d%3F.md",
+    );
   });
 });
 
@@ -140,13 +152,22 @@ describe("checkMetaUrlFamily", () => {
   it("refuses a Llama 3.1 / Llama 4 link for Llama 2 or Code Llama models, before any request", () => {
     for (const host of ["llama3-1.llamameta.net", "llama4.llamameta.net", "LLAMA3-3.llamameta.net"]) {
       const s = parseMetaUrl({ url: url(POLICY_1021, `https://${host}`) });
-      expect(() => checkMetaUrlFamily({ signedUrl: s, layout: "llama2" })).toThrow(/issued for a newer Llama family, not Llama 2/);
+      expect(() => checkMetaUrlFamily({ signedUrl: s, layout: "llama2" })).toThrow(
+        /issued for a newer Llama family, not Llama 2/,
+      );
       expect(() => checkMetaUrlFamily({ signedUrl: s, layout: "codellama" })).toThrow(/not Code Llama/);
     }
   });
   it("accepts the Llama 2 hosts and anything unknown (the CDN decides)", () => {
-    for (const host of ["download.llamameta.net", "download2.llamameta.net", "download6.llamameta.net", "dobf1k6cxlizq.cloudfront.net"]) {
-      expect(() => checkMetaUrlFamily({ signedUrl: parseMetaUrl({ url: url(POLICY_1021, `https://${host}`) }), layout: "llama2" })).not.toThrow();
+    for (const host of [
+      "download.llamameta.net",
+      "download2.llamameta.net",
+      "download6.llamameta.net",
+      "dobf1k6cxlizq.cloudfront.net",
+    ]) {
+      expect(() =>
+        checkMetaUrlFamily({ signedUrl: parseMetaUrl({ url: url(POLICY_1021, `https://${host}`) }), layout: "llama2" }),
+      ).not.toThrow();
     }
   });
 });

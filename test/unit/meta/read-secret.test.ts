@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import type { CliContext } from "../../../src/cli/context.js";
 import { readSecret } from "../../../src/cli/read-secret.js";
 
-const SECRET = "https://download.llamameta.net/*?Policy=eyJTdGF0ZW1lbnQiOltdfQ__&Signature=SECRETSIG123&Key-Pair-Id=K15QRJLYKIFSLZ";
+const SECRET =
+  "https://download.llamameta.net/*?Policy=eyJTdGF0ZW1lbnQiOltdfQ__&Signature=SECRETSIG123&Key-Pair-Id=K15QRJLYKIFSLZ";
 const missing = { message: "No Meta download URL given.", hint: "Pass --meta-url URL." };
 
 function fakeCtx(tty: boolean) {

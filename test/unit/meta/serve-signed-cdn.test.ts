@@ -49,7 +49,9 @@ describe("serveSignedCdn", () => {
     const flipped = sig[0] === "A" ? `B${sig.slice(1)}` : `A${sig.slice(1)}`;
     expect((await get(file(link.replace(sig, flipped)))).status).toBe(403);
     // A policy from another (valid, later) link with this link's signature.
-    const otherPolicy = new URL(cdn.signUrl({ expiresAt: new Date(Date.now() + 7200_000) })).searchParams.get("Policy")!;
+    const otherPolicy = new URL(cdn.signUrl({ expiresAt: new Date(Date.now() + 7200_000) })).searchParams.get(
+      "Policy",
+    )!;
     const policy = new URL(link).searchParams.get("Policy")!;
     expect((await get(file(link.replace(policy, otherPolicy)))).status).toBe(403);
     const noKey = await get(file(link.replace(/&Key-Pair-Id=[^&]+/, "")));

@@ -25,7 +25,9 @@ describe("hashFile / hash pool", () => {
     // `printf 'hello\n' | git hash-object --stdin`
     const p = join(dir, "hello.txt");
     await writeFile(p, "hello\n");
-    expect((await hashFile({ path: p, algorithms: ["git-sha1"] }))["git-sha1"]).toBe("ce013625030ba8dba906f756967f9e9ca394464a");
+    expect((await hashFile({ path: p, algorithms: ["git-sha1"] }))["git-sha1"]).toBe(
+      "ce013625030ba8dba906f756967f9e9ca394464a",
+    );
   });
 
   it("hashes range after range in order in a session, and rejects a short file", async () => {
@@ -40,8 +42,12 @@ describe("hashFile / hash pool", () => {
       await s.waitLag(0);
       expect(s.hashedUpTo).toBe(300_000);
       expect((await s.digest()).md5).toBe(createHash("md5").update(data).digest("hex"));
-      await expect(pool.hashFile({ path: p, size: 400_000, algorithms: ["md5"] })).rejects.toMatchObject({ code: "FILE_CHANGED" });
-      await expect(pool.hashFile({ path: join(dir, "nope"), size: 1, algorithms: ["md5"] })).rejects.toMatchObject({ code: "READ_ENOENT" });
+      await expect(pool.hashFile({ path: p, size: 400_000, algorithms: ["md5"] })).rejects.toMatchObject({
+        code: "FILE_CHANGED",
+      });
+      await expect(pool.hashFile({ path: join(dir, "nope"), size: 1, algorithms: ["md5"] })).rejects.toMatchObject({
+        code: "READ_ENOENT",
+      });
     } finally {
       await pool.close();
     }

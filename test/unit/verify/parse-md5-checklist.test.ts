@@ -31,9 +31,9 @@ describe("parseMd5Checklist", () => {
   });
 
   it("names the checklist and line of a malformed line", () => {
-    expect(() => parseMd5Checklist({ text: `${H1}  ok.pth\nnot a checksum line\n`, name: "llama-2-7b/checklist.chk" })).toThrow(
-      "llama-2-7b/checklist.chk line 2 is not an md5sum line",
-    );
+    expect(() =>
+      parseMd5Checklist({ text: `${H1}  ok.pth\nnot a checksum line\n`, name: "llama-2-7b/checklist.chk" }),
+    ).toThrow("llama-2-7b/checklist.chk line 2 is not an md5sum line");
     expect(() => parseMd5Checklist({ text: `${H1.slice(1)}  short.pth`, name: "c.chk" })).toThrow(/line 1/);
   });
 

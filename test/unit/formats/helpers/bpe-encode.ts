@@ -5,7 +5,10 @@
  * Added tokens are not split out of the input (the SentencePiece fixtures treat "<s>" as text).
  */
 interface TokJson {
-  normalizer: { type: string; normalizers: { type: string; prepend?: string; pattern?: { String: string }; content?: string }[] };
+  normalizer: {
+    type: string;
+    normalizers: { type: string; prepend?: string; pattern?: { String: string }; content?: string }[];
+  };
   model: { vocab: Record<string, number>; merges: string[]; byte_fallback: boolean; unk_token: string };
 }
 
