@@ -4,7 +4,7 @@ import { InterruptedError, isLlamagateError, UsageError } from "../core/errors.j
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { ConvertEvent, ConvertResult } from "./convert-events.js";
 import type { OutDType } from "../model/create-caster.js";
-import { eventChannel } from "./event-channel.js";
+import { eventChannel } from "../core/event-channel.js";
 import { openSourceModel } from "../model/open-source-model.js";
 import type { Llama3Version } from "../model/llama3-version.js";
 import { prepareOutput } from "./prepare-output.js";

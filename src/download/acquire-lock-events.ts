@@ -1,5 +1,5 @@
 import { acquireDirLock, type DirLock } from "../core/fs/acquire-dir-lock.js";
-import { EventQueue } from "./event-queue.js";
+import { EventQueue } from "../core/event-queue.js";
 import type { DownloadEvent } from "./types.js";
 
 /**

@@ -11,7 +11,7 @@ import { createHashPool } from "../verify/hash-pool.js";
 import { acquireLockEvents } from "./acquire-lock-events.js";
 import { claimPartial } from "./claim-partial.js";
 import { downloadFile, type FileJobOptions } from "./download-file.js";
-import { EventQueue } from "./event-queue.js";
+import { EventQueue } from "../core/event-queue.js";
 import type { DownloadEvent, DownloadFilesParams, DownloadSummary, FailedFile, FileSummary } from "./types.js";
 
 export type { DownloadEvent, DownloadFilesParams, DownloadSummary, FileSummary, TransferFile } from "./types.js";

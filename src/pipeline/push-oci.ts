@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
-import { EventQueue } from "../download/event-queue.js";
+import { EventQueue } from "../core/event-queue.js";
 import { hashModelFiles } from "./hash-model-files.js";
 import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
 import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";

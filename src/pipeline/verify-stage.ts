@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readVerifiedSidecar, writeVerifiedSidecar } from "../download/verified-sidecar.js";
 import type { HfDownloadSummary } from "../sources/hf/download-hf.js";
-import { pumpEvents } from "../sources/hf/pump-events.js";
+import { eventChannel } from "../core/event-channel.js";
 import { createHashPool, type HashPool } from "../verify/hash-pool.js";
 import { verifyChecklists } from "../verify/verify-checklists.js";
 import type { PipelineEvent, PipelineVerifyResult } from "./pipeline-types.js";
@@ -35,7 +35,7 @@ export async function* verifyMetaStage(params: {
   };
   let result;
   try {
-    result = yield* pumpEvents<PipelineEvent, Awaited<ReturnType<typeof verifyChecklists>>>((emit) =>
+    result = yield* eventChannel<PipelineEvent, Awaited<ReturnType<typeof verifyChecklists>>>((emit) =>
       verifyChecklists({
         dir: params.dir,
         pool,

@@ -26,7 +26,7 @@ import { assertRevision, resolveRevision } from "./resolve-revision.js";
 import { selectFiles, type SelectedFiles } from "./select-files.js";
 import { writeLocalDirMetadata } from "./write-local-dir-metadata.js";
 import { writeRef } from "./write-ref.js";
-import { pumpEvents } from "./pump-events.js";
+import { eventChannel } from "../../core/event-channel.js";
 
 export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
@@ -141,8 +141,8 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   }
 
   type RetryInfo = { status?: number; waitSeconds: number; attempt: number; url: string };
-  const withRetries = <T>(step: (onRetry: (i: RetryInfo) => void) => Promise<T>) =>
-    pumpEvents<HfDownloadEvent, T>((emit) => step((i) => emit({ type: "hf-retry", ...i })));
+  const withHubRetries = <T>(step: (onRetry: (i: RetryInfo) => void) => Promise<T>) =>
+    eventChannel<HfDownloadEvent, T>((emit) => step((i) => emit({ type: "hf-retry", ...i })));
   let who: Promise<WhoamiInfo | undefined> | undefined;
   const whoami = () =>
     (who ??= p.token
@@ -164,11 +164,11 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     signal: p.signal,
   };
 
-  const resolved = yield* withRetries((onRetry) => resolveRevision({ ...api, onRetry, revision }));
+  const resolved = yield* withHubRetries((onRetry) => resolveRevision({ ...api, onRetry, revision }));
   yield { type: "hf-resolved", repoId: repo.id, revision, commit: resolved.commit, gated: resolved.gated };
   const commit = resolved.commit;
 
-  const tree = yield* withRetries((onRetry) => listRepoTree({ ...api, onRetry, commit }));
+  const tree = yield* withHubRetries((onRetry) => listRepoTree({ ...api, onRetry, commit }));
   const picked = selectFiles({ files: tree, include: p.include, exclude: p.exclude });
   const { skippedByDefault } = picked;
   let selected = picked.selected;
@@ -198,7 +198,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   // When everything is already cached nothing will be fetched, so, like huggingface_hub, no probe.
   const probe = selected.find((f) => localDir || !cached.has(etagOf(f)));
   if (probe) {
-    const meta = yield* withRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
+    const meta = yield* withHubRetries((onRetry) => checkFileAccess({ ...api, onRetry, commit, path: probe.path }));
     // The listing and the file's own headers must agree (a mirror or proxy serving stale or foreign data).
     if (
       (meta.etag && meta.etag !== etagOf(probe)) ||
@@ -255,7 +255,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
           lockWaitMs: p.lockWaitMs,
           signal: p.signal,
           lockDir,
-          classifyHttpError: (info: HttpErrorInfo) => classifyTransferError(info, p, repo.id, commit),
+          classifyHttpError: (info: HttpErrorInfo) => hubErrorForTransfer(info, p, repo.id, commit),
         });
 
   const done = new Map<string, FileSummary>(summary.files.map((s) => [s.path, s]));
@@ -318,7 +318,7 @@ export async function downloadHf(p: DownloadHfParams): Promise<HfDownloadSummary
  * Errors while fetching a file: Hub errors (from /resolve) get the Hub diagnosis; the CDN's go to the engine's
  * defaults.
  */
-function classifyTransferError(
+function hubErrorForTransfer(
   info: HttpErrorInfo,
   p: DownloadHfParams,
   repoId: string,

@@ -159,20 +159,20 @@ export async function* downloadMetaIter(
     // The link may have run out while the checklists came (or between a Ctrl-C and now): say so before asking.
     checkMetaUrlExpiry({ signedUrl, now: now() });
     yield { type: "meta-phase", phase: "files" };
-    const files2 = rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined));
+    const weightFiles = rest.map((f) => transfer(f.path, f.destPath, f.checklist ? md5.get(f.path) : undefined));
     if ((params.partsPerFile ?? 1) > 1) {
       // Parts need the size up front; only the shards are big enough to split, so only they are probed.
       for (const [i, f] of rest.entries()) {
         if (f.kind !== "weights" || (await isComplete(f.destPath))) continue;
         const size = await probeMetaFileSize({
-          url: files2[i]!.url,
+          url: weightFiles[i]!.url,
           dispatcher: params.dispatcher,
           signal: params.signal,
         });
-        if (size !== undefined) files2[i]!.expectedSize = size;
+        if (size !== undefined) weightFiles[i]!.expectedSize = size;
       }
     }
-    const second = yield* runEngine({ ...common, files: files2 });
+    const second = yield* runEngine({ ...common, files: weightFiles });
     // Report in download.sh's order, whatever order the transfers finished in.
     const order = new Map(plan.files.map((f, i) => [f.path, i]));
     const files = [...first.files, ...second.files].sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { pumpEvents } from "../../../src/sources/hf/pump-events.js";
+import { eventChannel } from "../../../src/core/event-channel.js";
 
-describe("pumpEvents", () => {
+describe("eventChannel", () => {
   it("yields a step's reports while it is still running, then returns its value", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const it = pumpEvents<string, number>(async (emit) => {
+    const it = eventChannel<string, number>(async (emit) => {
       emit("waiting 30 s");
       await gate; // the step is still running when the first report must be out
       emit("retrying");
@@ -18,7 +18,7 @@ describe("pumpEvents", () => {
   });
 
   it("delivers reports made before a failure, then throws the failure", async () => {
-    const it = pumpEvents<string, number>(async (emit) => {
+    const it = eventChannel<string, number>(async (emit) => {
       emit("one");
       await Promise.resolve();
       throw new Error("gave up");
