@@ -1,4 +1,4 @@
-import { mkdir, rename, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, mkdir, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Dispatcher } from "undici";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
@@ -50,7 +50,8 @@ export async function downloadFile(params: {
   const { file, options, emit, signal } = params;
   const t0 = performance.now();
   const algorithms = wantedAlgorithms(file);
-  await mkdir(dirname(file.destPath), { recursive: true }).catch((e) => {
+  // The first folder this call created, if any: removed again if the transfer is refused before any byte.
+  const createdDir = await mkdir(dirname(file.destPath), { recursive: true }).catch((e) => {
     throw filesystemErrorFrom(e, dirname(file.destPath), "create");
   });
 
@@ -99,7 +100,15 @@ export async function downloadFile(params: {
       totalBytes: file.expectedSize,
       resumeFrom,
     });
-    const r = await transferToPartial(partial.path, partial.size);
+    let r: Awaited<ReturnType<typeof transferToPartial>>;
+    try {
+      r = await transferToPartial(partial.path, partial.size);
+    } catch (e) {
+      // A refused request (expired or damaged link, 403, 404) leaves no empty partial behind; bytes are kept.
+      await removeIfEmpty(partial.path);
+      if (createdDir) await removeEmptyFolders(dirname(file.destPath), createdDir);
+      throw e;
+    }
     firstReused ??= r.bytesReused;
     bytesTransferred += r.bytesTransferred;
     retries += r.retries;
@@ -228,6 +237,26 @@ export async function downloadFile(params: {
       await fh.close().catch(() => {});
     }
   }
+}
+
+/** rmdir from `from` up to `top` while the folders are empty (a folder another file is being written to stays). */
+async function removeEmptyFolders(from: string, top: string): Promise<void> {
+  for (let d = from; d.startsWith(top); d = dirname(d)) {
+    if (
+      !(await rmdir(d).then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
+    if (d === top) return;
+  }
+}
+
+/** Remove a partial file that holds no byte (a regular file of ours only; never a link's target). */
+async function removeIfEmpty(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isFile() && st.size === 0) await unlink(path).catch(() => {});
 }
 
 /**

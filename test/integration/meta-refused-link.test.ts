@@ -1,7 +1,8 @@
 /**
- * A link the CDN refuses says it may have been damaged when pasted, and how to tell. (What it leaves on disk is the
- * transfer engine's: empty partial files of the refused checklists remain today; see the report on issue 10.)
+ * A link the CDN refuses says it may have been damaged when pasted, and how to tell, and leaves no empty partial
+ * file or folder behind.
  */
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
@@ -25,6 +26,8 @@ describe("a refused Meta link", () => {
     expect(err.message).toMatch(/damaged when pasted/);
     expect(err.hint).toMatch(/compare the link with the email/);
     expect(r.stdout + r.stderr).not.toContain("AAAA");
+    const left = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+    expect(left).toEqual([]);
   });
 
   it("&amp; in a pasted link (copied from the email's HTML) is decoded", async () => {
