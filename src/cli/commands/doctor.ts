@@ -8,7 +8,7 @@ import type { CliContext } from "../context.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { llamagateDataDir } from "../license-audit-path.js";
 import { printJson, printLine } from "../output.js";
-import { createProgressDisplay } from "../progress/create-progress-display.js";
+import { startSpinner } from "../progress/start-spinner.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 import { smokeCacheDir } from "./smoke-test.js";
 
@@ -35,7 +35,7 @@ export const registerDoctorCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--json", "print one JSON object on stdout")
     .action(
       run(async (opts: { json?: boolean }) => {
-        const spinner = opts.json ? undefined : spinnerOf(ctx, "checking this machine");
+        const spinner = opts.json ? undefined : startSpinner(ctx, "checking this machine");
         const checks = await runChecks(ctx).finally(() => spinner?.stop());
         const failed = checks.some((c) => c.status === "fail");
         if (opts.json) printJson(ctx, { ok: !failed, checks });
@@ -200,15 +200,4 @@ function placesChecks(ctx: CliContext): DoctorCheck[] {
       detail: `${hf.cacheDir} (Hugging Face downloads; HF_HUB_CACHE / HF_HOME)${hf.offline ? "; HF_HUB_OFFLINE is set" : ""}`,
     },
   ];
-}
-
-/** A spinner line on the one progress display (nothing is drawn when stderr is not a terminal). */
-function spinnerOf(ctx: CliContext, text: string) {
-  const display = createProgressDisplay(ctx);
-  display.spin(text);
-  return {
-    setText: (t: string) => display.spin(t),
-    around: (write: () => void) => display.around(write),
-    stop: () => display.stop(),
-  };
 }

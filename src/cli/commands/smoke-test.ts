@@ -1,4 +1,3 @@
-import type { CliContext } from "../context.js";
 import { join } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../../core/errors.js";
@@ -9,7 +8,7 @@ import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/sm
 import type { CommandRegistrar } from "../command.js";
 import { llamagateDataDir } from "../license-audit-path.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { createProgressDisplay } from "../progress/create-progress-display.js";
+import { startSpinner } from "../progress/start-spinner.js";
 
 interface SmokeOptions {
   prompt?: string;
@@ -66,7 +65,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
     .option("--json", "print one JSON object on stdout")
     .action(
       run(async (path: string, opts: SmokeOptions) => {
-        const spinner = opts.json ? undefined : spinnerOf(ctx, `smoke test: ${path}`);
+        const spinner = opts.json ? undefined : startSpinner(ctx, `smoke test: ${path}`);
         const say = (line: string) => (spinner ? spinner.around(() => logLine(ctx, line)) : logLine(ctx, line));
         const iter = smokeTestModelIter({
           path,
@@ -130,15 +129,4 @@ function describe(r: SmokeTestModelResult): string[] {
     );
   }
   return lines;
-}
-
-/** A spinner line on the one progress display (nothing is drawn when stderr is not a terminal). */
-function spinnerOf(ctx: CliContext, text: string) {
-  const display = createProgressDisplay(ctx);
-  display.spin(text);
-  return {
-    setText: (t: string) => display.spin(t),
-    around: (write: () => void) => display.around(write),
-    stop: () => display.stop(),
-  };
 }
