@@ -4,6 +4,19 @@
 import path from "node:path";
 
 const BOTTOM = ["core", "catalog", "formats", "model"];
+// The middle layer: what the pipeline composes.
+const MIDDLE = [
+  "sources/meta",
+  "sources/hf",
+  "sources/oci",
+  "license",
+  "download",
+  "verify",
+  "convert",
+  "infer",
+  "credentials",
+];
+const SOURCE = [...BOTTOM, "download", "verify", "credentials"];
 const ALLOWED = {
   core: [],
   catalog: ["core"],
@@ -17,35 +30,12 @@ const ALLOWED = {
   convert: BOTTOM,
   infer: BOTTOM,
   // A source plans and runs its transfers on the engine; sources never import each other.
-  "sources/meta": [...BOTTOM, "download", "verify", "credentials"],
-  "sources/hf": [...BOTTOM, "download", "verify", "credentials"],
-  "sources/oci": [...BOTTOM, "download", "verify", "credentials"],
-  pipeline: [
-    ...BOTTOM,
-    "sources/meta",
-    "sources/hf",
-    "sources/oci",
-    "license",
-    "download",
-    "verify",
-    "convert",
-    "infer",
-    "credentials",
-  ],
+  "sources/meta": SOURCE,
+  "sources/hf": SOURCE,
+  "sources/oci": SOURCE,
+  pipeline: [...BOTTOM, ...MIDDLE],
   // The demo serves a release and runs the pipeline on it, as any caller would.
-  demo: [
-    ...BOTTOM,
-    "sources/meta",
-    "sources/hf",
-    "sources/oci",
-    "license",
-    "download",
-    "verify",
-    "convert",
-    "infer",
-    "credentials",
-    "pipeline",
-  ],
+  demo: [...BOTTOM, ...MIDDLE, "pipeline"],
 };
 
 /** "sources/hf" for src/sources/hf/x.ts, "core" for src/core/fs/y.ts, "." for src/index.ts. */
