@@ -1,12 +1,12 @@
-import { basename, resolve } from "node:path";
-import { findModel } from "../catalog/find-model.js";
-import type { CatalogModel } from "../catalog/models.js";
+import { resolve } from "node:path";
 import { BUNDLE_MANIFEST_NAME, type BundleManifest } from "../formats/tar/bundle-manifest.js";
 import { writeBundle } from "../formats/tar/write-bundle.js";
 import type { AuditEntry } from "../license/audit-entry.js";
 import { LicenseBlockedError } from "../license/errors.js";
 import { readAuditLog } from "../license/read-audit-log.js";
-import { listModelFiles } from "../sources/oci/list-model-files.js";
+import { CATALOG } from "../catalog/models.js";
+import { LICENSE_FAMILIES } from "../license/families.js";
+import { collectModelUnit } from "./collect-model-unit.js";
 import { UsageError } from "../core/errors.js";
 import { hashModelFiles } from "./hash-model-files.js";
 
@@ -17,6 +17,8 @@ export interface PackBundleParams {
   out: string;
   /** Catalog name of the model. @default the folder's name when the catalog knows it */
   model?: string;
+  /** License family when the folder does not tell (catalog, LICENSE text): a family id, or "none". */
+  licenseFamily?: string;
   /** The license audit log: the latest acceptance for the model's license family goes into the bundle. */
   auditLogPath?: string;
   onEvent?: (
@@ -28,6 +30,9 @@ export interface PackBundleParams {
 export interface PackBundleSummary {
   out: string;
   model: string | null;
+  licenseFamily: string | null;
+  /** Shared files taken from the Meta release root (tokenizer, LICENSE, USE_POLICY). */
+  fromReleaseRoot: string[];
   files: { path: string; size: number; sha256: string }[];
   bytes: number;
   license: AuditEntry | null;
@@ -43,7 +48,8 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   const t0 = performance.now();
   const dir = resolve(p.dir);
   const out = resolve(p.out);
-  const files = await listModelFiles({ dir, signal: p.signal });
+  const unit = await collectModelUnit({ dir, model: p.model, licenseFamily: p.licenseFamily, signal: p.signal });
+  const { files, catalog: model, licenseFamily } = unit;
   if (files.length === 0) throw new UsageError(`${dir} has no files to pack.`, { code: "EMPTY_MODEL_DIR" });
   if (files.some((f) => f.path === BUNDLE_MANIFEST_NAME))
     throw new UsageError(
@@ -53,25 +59,25 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     throw new UsageError("The bundle cannot be written inside the folder it packs.", {
       hint: "Pass -o with a path outside the model folder.",
     });
-  const model = catalogModel(p.model ?? basename(dir), p.model !== undefined);
   let license: AuditEntry | null = null;
-  if (model) {
+  if (licenseFamily) {
+    const name = model?.name ?? `this ${LICENSE_FAMILIES[licenseFamily].name} model`;
     const log = p.auditLogPath ? await readAuditLog({ path: p.auditLogPath }) : { entries: [] };
     license =
       [...log.entries]
         .reverse()
         .find(
           (e) =>
-            e.licenseFamily === model.license &&
+            e.licenseFamily === licenseFamily &&
             (e.verdict === "permitted" || e.verdict === "permitted-with-obligations" || e.override),
         ) ?? null;
     if (!license) {
       throw new LicenseBlockedError(
         "LICENSE_NOT_ACCEPTED",
-        `No acceptance of ${model.name}'s license (${model.license}) is recorded, and a bundle carries that record.`,
+        `No acceptance of ${name}'s license (${licenseFamily}) is recorded, and a bundle carries that record.`,
         {
-          hint: `Run \`llamagate license check ${model.name} --mau N --accept-license\` (or download it with --accept-license) first, then pack.`,
-          details: { model: model.name, licenseFamily: model.license },
+          hint: `Run \`llamagate license check ${model?.name ?? CATALOG.find((m) => m.license === licenseFamily)!.name} --mau N --accept-license\` (or download it with --accept-license) first, then pack.`,
+          details: { model: model?.name ?? null, licenseFamily },
         },
       );
     }
@@ -86,6 +92,7 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     version: 1,
     createdAt: new Date().toISOString(),
     model: model?.name ?? null,
+    licenseFamily,
     files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })),
     license: license as Record<string, unknown> | null,
   };
@@ -100,18 +107,11 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   return {
     out,
     model: model?.name ?? null,
+    licenseFamily,
+    fromReleaseRoot: unit.fromReleaseRoot,
     files: manifest.files,
     bytes,
     license,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-function catalogModel(name: string, explicit: boolean): CatalogModel | undefined {
-  try {
-    return findModel({ name });
-  } catch (e) {
-    if (explicit) throw e;
-    return undefined;
-  }
 }

@@ -1,11 +1,10 @@
 import { basename } from "node:path";
-import { findModel } from "../catalog/find-model.js";
-import type { CatalogModel } from "../catalog/models.js";
 import { EventQueue } from "../core/event-queue.js";
 import { hashModelFiles } from "./hash-model-files.js";
 import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
 import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
-import { listModelFiles, type ModelFolderFile } from "../sources/oci/list-model-files.js";
+import type { ModelFolderFile } from "../sources/oci/list-model-files.js";
+import { collectModelUnit } from "./collect-model-unit.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { pushBlob, type BlobPushMode } from "../sources/oci/push-blob.js";
 import { pushManifest } from "../sources/oci/push-manifest.js";
@@ -18,6 +17,8 @@ export interface PushOciParams {
   ref: string;
   /** Catalog name of the model (license family, size); @default the folder's name when the catalog knows it */
   model?: string;
+  /** License family when the folder does not tell (catalog, LICENSE text): a family id, or "none". */
+  licenseFamily?: string;
   /** http:// instead of https:// (loopback and test registries). */
   plainHttp?: boolean;
   credentials?: RegistryCredentials;
@@ -40,6 +41,9 @@ export type PushOciEvent =
       files: { path: string; size: number }[];
       totalBytes: number;
       model: string | null;
+      licenseFamily: string | null;
+      /** Shared files taken from the Meta release root (tokenizer, LICENSE, USE_POLICY). */
+      fromReleaseRoot: string[];
     }
   | { type: "push-hashed"; path: string; reused: boolean }
   | { type: "push-progress"; path: string; offset: number; size: number }
@@ -72,14 +76,16 @@ export interface PushOciSummary {
 export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEvent, PushOciSummary> {
   const t0 = performance.now();
   const ref = parseOciReference(p.ref);
-  const files = await listModelFiles({ dir: p.dir, signal: p.signal });
-  const catalog = catalogModel(p.model ?? basename(p.dir), p.model !== undefined);
+  const unit = await collectModelUnit({ dir: p.dir, model: p.model, licenseFamily: p.licenseFamily, signal: p.signal });
+  const { files, catalog } = unit;
   yield {
     type: "push-plan",
     ref: ref.display,
     files: files.map((f) => ({ path: f.path, size: f.size })),
     totalBytes: files.reduce((s, f) => s + f.size, 0),
     model: catalog?.name ?? null,
+    licenseFamily: unit.licenseFamily,
+    fromReleaseRoot: unit.fromReleaseRoot,
   };
 
   const hashed: string[] = [];
@@ -93,8 +99,8 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const model: ArtifactModelInfo = {
     name: catalog?.name ?? basename(p.dir),
     catalogName: catalog?.name,
-    licenseFamily: catalog?.license,
-    family: catalog?.license,
+    licenseFamily: unit.licenseFamily ?? undefined,
+    family: unit.licenseFamily ?? undefined,
     paramSize: catalog?.size.toLowerCase(),
     format: files.some((f) => f.path.endsWith(".gguf"))
       ? "gguf"
@@ -202,19 +208,10 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     ref: ref.display,
     digest: artifact.manifestDigest,
     model: catalog?.name ?? null,
-    licenseFamily: catalog?.license ?? null,
+    licenseFamily: unit.licenseFamily,
     files: done,
     bytesSent,
     blobsSkipped: skipped,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-function catalogModel(name: string, explicit: boolean): CatalogModel | undefined {
-  try {
-    return findModel({ name });
-  } catch (e) {
-    if (explicit) throw e;
-    return undefined;
-  }
 }

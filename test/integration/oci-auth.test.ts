@@ -41,17 +41,17 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
     const ref = `${registry.host}/models/tiny:1`;
     const base = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") };
 
-    const anon = await runCli(["push", model, ref, "--plain-http"], { env: base });
+    const anon = await runCli(["push", model, ref, "--license-family", "none", "--plain-http"], { env: base });
     expect(anon.code, anon.stderr).toBe(4);
     expect(anon.stderr).toMatch(/LLAMAGATE_REGISTRY_USERNAME/);
 
-    const wrong = await runCli(["push", model, ref, "--plain-http"], {
+    const wrong = await runCli(["push", model, ref, "--license-family", "none", "--plain-http"], {
       env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: "nope-wrong-pw" },
     });
     expect(wrong.code, wrong.stderr).toBe(4);
     expect(wrong.stderr + wrong.stdout).not.toContain("nope-wrong-pw");
 
-    const push = await runCli(["push", model, ref, "--plain-http", "--json"], {
+    const push = await runCli(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
       env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: PASSWORD },
     });
     expect(push.code, push.stderr).toBe(0);

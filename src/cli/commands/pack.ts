@@ -14,14 +14,19 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
     .argument("<dir>", "model folder")
     .requiredOption("-o, --out <file>", "bundle to write (e.g. llama-2-7b.tar)")
     .option("--model <name>", "catalog name of the model (default: the folder's name if llamagate knows it)")
+    .option(
+      "--license-family <id>",
+      "license family when the folder does not tell (llama2, llama3, llama3.1, llama3.2, llama3.3, llama4, or none)",
+    )
     .option("--json", "print one JSON object on stdout at the end")
     .action(
-      run(async (dir: string, opts: { out: string; model?: string; json?: boolean }) => {
+      run(async (dir: string, opts: { out: string; model?: string; licenseFamily?: string; json?: boolean }) => {
         let lastLog = Date.now();
         const s = await packBundle({
           dir,
           out: opts.out,
           model: opts.model,
+          licenseFamily: opts.licenseFamily,
           auditLogPath: licenseAuditLogPath(ctx.env),
           signal: ctx.signal,
           onEvent: (e) => {
@@ -34,6 +39,8 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
           printJson(ctx, { ok: true, ...s });
           return 0;
         }
+        if (s.fromReleaseRoot.length)
+          logLine(ctx, `Taken along from the release folder: ${s.fromReleaseRoot.join(", ")}.`);
         logLine(
           ctx,
           `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`,

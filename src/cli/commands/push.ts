@@ -9,6 +9,7 @@ import { ociUploadStateDir, registryAccess } from "./registry-env.js";
 
 interface PushOptions {
   model?: string;
+  licenseFamily?: string;
   plainHttp?: boolean;
   chunkMb?: number;
   monolithic?: boolean;
@@ -32,6 +33,10 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
       "--model <name>",
       "catalog name of the model (license family and size in the config; default: the folder's name if llamagate knows it)",
     )
+    .option(
+      "--license-family <id>",
+      "license family when the folder does not tell (llama2, llama3, llama3.1, llama3.2, llama3.3, llama4, or none)",
+    )
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
     .option(
       "--chunk-mb <n>",
@@ -50,6 +55,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           dir: resolve(dirArg),
           ref: refArg,
           model: opts.model,
+          licenseFamily: opts.licenseFamily,
           plainHttp: opts.plainHttp,
           credentials,
           chunkSize: (opts.chunkMb ?? 64) * (1 << 20),
@@ -68,10 +74,13 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           const e = r.value;
           if (opts.json) continue;
           if (e.type === "push-plan") {
+            const license = e.licenseFamily ? `license ${e.licenseFamily}` : "no Llama license";
             logLine(
               ctx,
-              `${e.files.length} file(s), ${formatBytes(e.totalBytes)}${e.model ? ` (${e.model})` : " (not in llamagate's catalog: no license family recorded)"}.`,
+              `${e.files.length} file(s), ${formatBytes(e.totalBytes)} (${e.model ?? "not in the catalog"}, ${license}).`,
             );
+            if (e.fromReleaseRoot.length)
+              logLine(ctx, `Taken along from the release folder: ${e.fromReleaseRoot.join(", ")}.`);
           } else if (e.type === "push-note") {
             const what = {
               resumed: `resuming the upload at ${formatBytes(e.offset)}`,

@@ -21,6 +21,8 @@ export interface BundleManifest {
   createdAt: string;
   /** Catalog name of the model, when known. */
   model: string | null;
+  /** The Llama license family the model is under ("llama2", ...), null when none; absent in older bundles. */
+  licenseFamily?: string | null;
   files: BundleFile[];
   /** The license acceptance record (an audit-log entry) the packing organisation made, or null. */
   license: Record<string, unknown> | null;
@@ -66,6 +68,7 @@ export function parseBundleManifest(bytes: Buffer, bundle: string): BundleManife
     version: 1,
     createdAt: typeof j.createdAt === "string" ? j.createdAt : "",
     model: typeof j.model === "string" ? j.model : null,
+    ...(typeof j.licenseFamily === "string" || j.licenseFamily === null ? { licenseFamily: j.licenseFamily } : {}),
     files: j.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     license: typeof j.license === "object" && j.license !== null ? j.license : null,
   };
