@@ -5,7 +5,7 @@ import { parseUses } from "../license/parse-uses.js";
 import type { LicenseGateParams } from "../pipeline/license-gate.js";
 import type { PipelineLicenseParams } from "../pipeline/pipeline-types.js";
 import type { CliContext } from "./context.js";
-import { licenseAuditLogPath } from "./license-audit-path.js";
+import { licenseAuditLogPath } from "../core/defaults/llamagate-paths.js";
 import type { LicenseCliOptions } from "./license-options.js";
 import { licensePrompt } from "./license-prompt.js";
 

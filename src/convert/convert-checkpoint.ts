@@ -4,6 +4,7 @@ import { InterruptedError, isLlamagateError, UsageError } from "../core/errors.j
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { ConvertEvent, ConvertResult } from "./convert-events.js";
 import type { OutDType } from "../model/create-caster.js";
+import { parseOutDType } from "../model/parse-out-dtype.js";
 import { eventChannel } from "../core/event-channel.js";
 import { openSourceModel } from "../model/open-source-model.js";
 import type { Llama3Version } from "../model/llama3-version.js";
@@ -16,8 +17,8 @@ export interface ConvertCheckpointParams {
   input: string;
   /** Output format. */
   to: "hf" | "gguf";
-  /** Element type of the weights written; default: the source's. Q8_0 only for GGUF. */
-  dtype?: OutDType;
+  /** Element type of the weights written, either case ("q8_0" = "Q8_0"); default: the source's. Q8_0: GGUF only. */
+  dtype?: OutDType | Lowercase<OutDType>;
   /**
    * Output folder (hf) or file (gguf); default `<input>-hf` or `<input>-<dtype>.gguf` beside the input, and for a
    * Hugging Face cache snapshot `<repo-name>-<dtype>.gguf` in the current folder.
@@ -72,7 +73,8 @@ async function* convert(
   const { to } = params;
   const signal = inner.signal;
   const input = resolve(params.input);
-  if (params.dtype === "Q8_0" && to === "hf") {
+  const wanted = params.dtype === undefined ? undefined : parseOutDType(params.dtype);
+  if (wanted === "Q8_0" && to === "hf") {
     throw new UsageError("--dtype q8_0 is only available with --to gguf.", {
       hint: "Use f32, f16 or bf16 for Hugging Face output.",
     });
@@ -89,7 +91,7 @@ async function* convert(
       });
     }
     const srcDtype = source.tensors.find((t) => t.canonical === "tok_embeddings.weight")!.dtype as OutDType;
-    const dtype = params.dtype ?? srcDtype;
+    const dtype = wanted ?? srcDtype;
     // A Hugging Face cache snapshot (…/models--org--name/snapshots/<commit>) is not a place to write into:
     // its GGUF goes to <name>-<dtype>.gguf in the current folder.
     const snapshot = /[\\/]models--[^\\/]+?--([^\\/]+)[\\/]snapshots[\\/][^\\/]+$/.exec(input)?.[1];

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
+import { parseOutDType } from "../model/parse-out-dtype.js";
 import type { OutDType } from "../model/create-caster.js";
 import { openSourceModel } from "../model/open-source-model.js";
 import type { PipelineConvertOutput, PipelineEvent } from "./pipeline-types.js";
@@ -10,7 +11,7 @@ export interface ConvertStageParams {
   input: string;
   to: "hf" | "gguf";
   /** Element type; default: the source's. */
-  dtype?: OutDType;
+  dtype?: OutDType | Lowercase<OutDType>;
   /** Output path; default beside the input, or in `outDir` named after `name`. */
   out?: string;
   /** Folder for the default output, used with `name` (a Hub cache snapshot must not get files written into it). */
@@ -30,7 +31,9 @@ export async function* convertStage(p: ConvertStageParams): AsyncGenerator<Pipel
   let dtype: OutDType;
   let tokenizer: string | undefined;
   try {
-    dtype = p.dtype ?? (source.tensors.find((t) => t.canonical === "tok_embeddings.weight")!.dtype as OutDType);
+    dtype = p.dtype
+      ? parseOutDType(p.dtype)
+      : (source.tensors.find((t) => t.canonical === "tok_embeddings.weight")!.dtype as OutDType);
     tokenizer = source.tokenizerPath;
   } finally {
     await source.close();

@@ -1,3 +1,4 @@
+import { licenseAuditLogPath } from "../core/defaults/llamagate-paths.js";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
 import { isLlamagateError } from "../core/errors.js";
@@ -31,8 +32,11 @@ export interface LicenseGateParams {
   acceptLicense?: boolean;
   /** Asks the user to accept on a terminal (injected by the CLI); absent means non-interactive. */
   interactive?: (prompt: LicenseAcceptancePrompt) => Promise<boolean>;
-  /** The append-only audit log (JSON lines). Without it nothing is recorded and no earlier acceptance is found. */
-  auditLogPath?: string;
+  /**
+   * The append-only audit log (JSON lines). @default the CLI's (`<llamagate data folder>/license-audit.jsonl`);
+   * null: nothing is recorded and no earlier acceptance is found.
+   */
+  auditLogPath?: string | null;
   /** Proceed although the verdict blocks; the reason is recorded in the audit log (--license-override). */
   override?: string;
   /** sha256 of the LICENSE text shipped with the weights, when the caller knows it. */
@@ -73,7 +77,8 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   const model = typeof params.model === "string" ? findModel({ name: params.model }) : params.model;
   const family = LICENSE_FAMILIES[model.license];
   const profile = params.profilePath ? await readProfile({ path: params.profilePath, signal: params.signal }) : {};
-  const log = params.auditLogPath ? await readAuditLog({ path: params.auditLogPath }) : { entries: [] };
+  const auditLogPath = params.auditLogPath === undefined ? licenseAuditLogPath() : (params.auditLogPath ?? undefined);
+  const log = auditLogPath ? await readAuditLog({ path: auditLogPath }) : { entries: [] };
   const recorded = [...log.entries]
     .reverse()
     .find(
@@ -139,7 +144,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
     family,
     acceptLicense: params.acceptLicense,
     interactive: params.interactive,
-    auditLogPath: params.auditLogPath,
+    auditLogPath,
     recorded: log.entries,
     command: params.command ?? "download",
     override,
@@ -168,7 +173,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
     );
   }
   // An identical acceptance already in the log is not recorded again: the run reuses it.
-  const via = accepted.appended || !params.auditLogPath ? accepted.via : "recorded";
+  const via = accepted.appended || !auditLogPath ? accepted.via : "recorded";
   return {
     verdict: evaluation.verdict,
     evaluation,

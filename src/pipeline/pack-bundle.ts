@@ -7,6 +7,7 @@ import { readAuditLog } from "../license/read-audit-log.js";
 import { CATALOG } from "../catalog/models.js";
 import { LICENSE_FAMILIES } from "../license/families.js";
 import { collectModelUnit } from "./collect-model-unit.js";
+import { licenseAuditLogPath } from "../core/defaults/llamagate-paths.js";
 import { UsageError } from "../core/errors.js";
 import { hashModelFiles } from "./hash-model-files.js";
 
@@ -19,8 +20,11 @@ export interface PackBundleParams {
   model?: string;
   /** License family when the folder does not tell (catalog, LICENSE text): a family id, or "none". */
   licenseFamily?: string;
-  /** The license audit log: the latest acceptance for the model's license family goes into the bundle. */
-  auditLogPath?: string;
+  /**
+   * The license audit log: the latest acceptance for the model's license family goes into the bundle.
+   * @default the CLI's (`<llamagate data folder>/license-audit.jsonl`); null reads none
+   */
+  auditLogPath?: string | null;
   onEvent?: (
     e: { type: "hashed"; path: string; reused: boolean } | { type: "progress"; bytes: number; total: number },
   ) => void;
@@ -62,7 +66,8 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   let license: AuditEntry | null = null;
   if (licenseFamily) {
     const name = model?.name ?? `this ${LICENSE_FAMILIES[licenseFamily].name} model`;
-    const log = p.auditLogPath ? await readAuditLog({ path: p.auditLogPath }) : { entries: [] };
+    const logPath = p.auditLogPath === undefined ? licenseAuditLogPath() : p.auditLogPath;
+    const log = logPath ? await readAuditLog({ path: logPath }) : { entries: [] };
     license =
       [...log.entries]
         .reverse()

@@ -24,7 +24,7 @@ export interface PipelineConvertParams {
   /** Output format. */
   to: "hf" | "gguf";
   /** Element type written; default: the source's. */
-  dtype?: OutDType;
+  dtype?: OutDType | Lowercase<OutDType>;
   /** Output path (hf folder or gguf file); default beside the model folder, or `outDir` for a Hub cache snapshot. */
   out?: string;
   /** Folder for the default output name when the input is a Hub cache snapshot. @default the current folder */

@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
 import { UsageError } from "../core/errors.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
 import { detectCheckpoint } from "../model/detect-checkpoint.js";
@@ -10,7 +11,7 @@ import { cachedGgufIter } from "./cached-gguf.js";
 export interface SmokeTestModelParams extends Omit<SmokeTestParams, "gguf" | "sourceDir"> {
   /** A .gguf file, a Meta download folder or a Hugging Face snapshot / --local-dir folder. */
   path: string;
-  /** Where GGUFs converted from folders are cached (under llamagate's data folder). Required for folders. */
+  /** Where GGUFs converted from folders are cached. @default the CLI's: `<llamagate data folder>/gguf-cache` */
   cacheDir?: string;
 }
 
@@ -32,7 +33,7 @@ export interface SmokeTestModelResult extends SmokeTestResult {
 export async function* smokeTestModelIter(
   params: SmokeTestModelParams,
 ): AsyncGenerator<SmokeTestModelEvent, SmokeTestModelResult, undefined> {
-  const { path: given, cacheDir, ...rest } = params;
+  const { path: given, cacheDir = ggufCacheDir(), ...rest } = params;
   const path = resolve(given);
   const s = await stat(path).catch(() => undefined);
   if (!s)
@@ -46,7 +47,6 @@ export async function* smokeTestModelIter(
   }
   const kind = await detectCheckpoint({ dir: path });
   yield { type: "input", path, kind };
-  if (!cacheDir) throw new UsageError("smokeTestModelIter needs cacheDir to convert a model folder.");
   const it = cachedGgufIter({ dir: path, cacheDir, ...(params.signal ? { signal: params.signal } : {}) });
   let cache: { path: string; reused: boolean };
   for (;;) {

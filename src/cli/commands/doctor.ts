@@ -6,11 +6,10 @@ import { probeBackends } from "../../infer/smoke-test/probe-backends.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { EXIT_CODES } from "../exit-codes.js";
-import { llamagateDataDir } from "../license-audit-path.js";
+import { ggufCacheDir, llamagateDataDir } from "../../core/defaults/llamagate-paths.js";
 import { printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
-import { smokeCacheDir } from "./smoke-test.js";
 
 /** One line of `llamagate doctor`. */
 export interface DoctorCheck {
@@ -187,7 +186,7 @@ function placesChecks(ctx: CliContext): DoctorCheck[] {
     {
       name: "data",
       status: "ok",
-      detail: `${data} (license log; GGUF cache in ${smokeCacheDir(ctx.env)}); set LLAMAGATE_DATA_DIR to move it`,
+      detail: `${data} (license log; GGUF cache in ${ggufCacheDir(ctx.env)}); set LLAMAGATE_DATA_DIR to move it`,
     },
     {
       name: "config",

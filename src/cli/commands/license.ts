@@ -14,7 +14,7 @@ import { LICENSE_DISCLAIMER, type Verdict } from "../../license/types.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { EXIT_CODES } from "../exit-codes.js";
-import { licenseAuditLogPath } from "../license-audit-path.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { licenseInputOptions, type LicenseCliOptions } from "../license-options.js";
 import { licensePrompt } from "../license-prompt.js";
 import { renderEvaluation, renderFamily } from "../license-render.js";

@@ -1,7 +1,7 @@
 import { formatBytes } from "../../core/format-bytes.js";
 import { packBundle } from "../../pipeline/pack-bundle.js";
 import type { CommandRegistrar } from "../command.js";
-import { licenseAuditLogPath } from "../license-audit-path.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson, printLine } from "../output.js";
 
 /** `llamagate pack <dir> -o bundle.tar`: an air-gapped bundle (files + sha256 manifest + license acceptance record). */

@@ -6,7 +6,7 @@ import { provisionModels } from "../../pipeline/provision-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";
-import { licenseAuditLogPath } from "../license-audit-path.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson } from "../output.js";
 import { hfEnvironment } from "./download-hf-env.js";
 import { registryAccess } from "./registry-env.js";

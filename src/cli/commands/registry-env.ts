@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { RegistryCredentials } from "../../sources/oci/create-registry-session.js";
 import { readDockerConfigAuth } from "../../sources/oci/read-docker-config-auth.js";
 import type { CliContext } from "../context.js";
-import { llamagateDataDir } from "../license-audit-path.js";
+import { llamagateDataDir } from "../../core/defaults/llamagate-paths.js";
 import { logLine } from "../output.js";
 
 /**

@@ -10,7 +10,7 @@ import type { PipelineSource } from "../../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../../pipeline/run-pipeline.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { licenseAuditLogPath } from "../license-audit-path.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { printJson, printLine } from "../output.js";

@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -6,7 +5,7 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "../../infer/smoke-test/smoke
 import type { SmokeDevice } from "../../infer/smoke-test/types.js";
 import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
 import type { CommandRegistrar } from "../command.js";
-import { llamagateDataDir } from "../license-audit-path.js";
+import { ggufCacheDir } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
 
@@ -37,11 +36,6 @@ const positiveInt = (flag: string) => (v: string) => {
   return n;
 };
 
-/** The GGUF cache for converted folders: under the data folder, never inside the HF cache. */
-export function smokeCacheDir(env: NodeJS.ProcessEnv): string {
-  return join(llamagateDataDir(env), "gguf-cache");
-}
-
 /** `llamagate smoke-test <path>`: load with llama.cpp on the best device, generate greedily, check, report. */
 export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) => {
   program
@@ -69,7 +63,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
         const say = (line: string) => (spinner ? spinner.around(() => logLine(ctx, line)) : logLine(ctx, line));
         const iter = smokeTestModelIter({
           path,
-          cacheDir: smokeCacheDir(ctx.env),
+          cacheDir: ggufCacheDir(ctx.env),
           ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
           device: opts.device,

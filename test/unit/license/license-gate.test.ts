@@ -177,9 +177,26 @@ describe("licenseGate: acceptance", () => {
     expect(r2.evaluation.model).toBe("llama-3.3-70b-instruct");
   });
 
-  it("without an audit log path it records nothing and finds nothing", async () => {
-    const r = await licenseGate({ model: "llama-2-7b", mau: 1, acceptLicense: true, user: null });
+  it("with auditLogPath null it records nothing and finds nothing", async () => {
+    const r = await licenseGate({ model: "llama-2-7b", mau: 1, acceptLicense: true, user: null, auditLogPath: null });
     expect(r.auditEntry).toBeNull();
-    expect((await rejection(licenseGate({ model: "llama-2-7b", mau: 1 }))).code).toBe("LICENSE_NOT_ACCEPTED");
+    expect((await rejection(licenseGate({ model: "llama-2-7b", mau: 1, auditLogPath: null }))).code).toBe(
+      "LICENSE_NOT_ACCEPTED",
+    );
+  });
+
+  it("without auditLogPath it uses the CLI's audit log ($LLAMAGATE_DATA_DIR/license-audit.jsonl)", async () => {
+    const data = await mkdtemp(join(tmpdir(), "llamagate-gate-default-"));
+    const saved = process.env.LLAMAGATE_DATA_DIR;
+    process.env.LLAMAGATE_DATA_DIR = data;
+    try {
+      await licenseGate({ model: "llama-2-7b", mau: 1, acceptLicense: true, user: null });
+      expect(await readFile(join(data, "license-audit.jsonl"), "utf8")).toContain('"licenseFamily":"llama2"');
+      // The recorded acceptance is found by the next call, as the CLI finds it.
+      expect((await licenseGate({ model: "llama-2-7b", mau: 1 })).acceptance.via).toBe("recorded");
+    } finally {
+      process.env.LLAMAGATE_DATA_DIR = saved;
+      await rm(data, { recursive: true, force: true });
+    }
   });
 });

@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { Command } from "commander";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CliContext } from "../../../src/cli/context.js";
-import { licenseAuditLogPath, llamagateDataDir } from "../../../src/cli/license-audit-path.js";
+import { licenseAuditLogPath, llamagateDataDir } from "../../../src/core/defaults/llamagate-paths.js";
 import { licenseGateParams } from "../../../src/cli/license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../../../src/cli/license-options.js";
 import { renderError } from "../../../src/cli/render-error.js";
