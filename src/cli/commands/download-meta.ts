@@ -63,16 +63,9 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
 
 /**
  * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
- * A link copied from the email's HTML source carries `&amp;` between its parameters: decoded here.
+ * The library's parseMetaUrl cleans the link up (quotes, `&amp;`) for every caller.
  */
-export async function resolveMetaUrl(
-  ctx: CliContext,
-  opts: Pick<MetaDownloadOptions, "metaUrl" | "json">,
-): Promise<string> {
-  return (await readMetaUrl(ctx, opts)).replace(/&amp;/gi, "&");
-}
-
-async function readMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
+export async function resolveMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
   const missing = {
     message: "No Meta download URL given.",
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",

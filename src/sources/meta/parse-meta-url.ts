@@ -3,7 +3,7 @@ import { MetaUrlInvalidError } from "./errors.js";
 
 /** A validated Meta (CloudFront) signed URL. Only `display`, `host` and `expiresAt` may be shown. */
 export interface MetaSignedUrl {
-  /** The URL with its `*`, exactly as given (whitespace/quotes trimmed). SECRET: never print it. */
+  /** The URL with its `*`, as given (whitespace, quotes and `&amp;` cleaned up). SECRET: never print it. */
   template: string;
   /** Safe to show: scheme, host and path, query replaced by `?…`. */
   display: string;
@@ -29,10 +29,13 @@ const REQUIRED = ["Policy", "Signature", "Key-Pair-Id"] as const;
 
 /** Parse and validate the signed URL from Meta's email. Throws MetaUrlInvalidError (usage) with a precise reason. */
 export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
+  // The one clean-up of a pasted link, for every command and the library: surrounding quotes or <>, and the
+  // `&amp;` a link copied from the email's HTML source carries between its parameters.
   const text = url
     .trim()
     .replace(/^(["'<])(.*)(["'>])$/s, "$2")
-    .trim();
+    .trim()
+    .replace(/&amp;/gi, "&");
   if (text.length === 0) throw new MetaUrlInvalidError("The signed URL is empty.");
   if (/\s/.test(text)) {
     throw new MetaUrlInvalidError(

@@ -171,3 +171,12 @@ describe("checkMetaUrlFamily", () => {
     }
   });
 });
+
+describe("parseMetaUrl cleans a pasted link up once, for every caller", () => {
+  it("decodes &amp; (a link copied from the email's HTML source) and strips quotes", () => {
+    const html = `"${url().replaceAll("&", "&amp;")}"`;
+    const parsed = parseMetaUrl({ url: html });
+    expect(parsed.template).toBe(url());
+    expect(metaFileUrl({ signedUrl: parsed, path: "LICENSE" })).toBe(url().replace("*", "LICENSE"));
+  });
+});
