@@ -15,6 +15,7 @@ const MIDDLE = [
   "convert",
   "infer",
   "credentials",
+  "provenance",
 ];
 const SOURCE = [...BOTTOM, "download", "verify", "credentials"];
 const ALLOWED = {
@@ -29,6 +30,8 @@ const ALLOWED = {
   download: [...BOTTOM, "verify"],
   convert: BOTTOM,
   infer: BOTTOM,
+  // Signatures hash the model's files on the verify workers.
+  provenance: [...BOTTOM, "verify"],
   // A source plans and runs its transfers on the engine; sources never import each other.
   "sources/meta": SOURCE,
   "sources/hf": SOURCE,

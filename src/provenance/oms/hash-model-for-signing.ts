@@ -1,0 +1,107 @@
+import { createHash } from "node:crypto";
+import { lstat, readdir } from "node:fs/promises";
+import { basename, join, relative, resolve, sep } from "node:path";
+import { SignatureError } from "../errors.js";
+import { createHashPool } from "../../verify/hash-pool.js";
+import { DEFAULT_IGNORE_PATHS, type OmsResource } from "./oms-types.js";
+
+export interface ModelDigest {
+  /** The in-toto subject name: the model folder's (or file's) name. */
+  subjectName: string;
+  /** Every signed file, sorted by name ("." alone for a single-file model). */
+  resources: OmsResource[];
+  /** sha256 over the concatenated raw resource digests in name order (the subject's digest). */
+  rootDigest: string;
+  /** The ignore paths that applied, relative to the model folder, as recorded in a signature. */
+  ignorePaths: string[];
+}
+
+/**
+ * OMS v1.0's "files" serialization (hash_type sha256, no symlinks): the sha256 of every file below `path`, named by
+ * its "/"-separated path relative to the folder, leaving out `ignorePaths` (relative to the folder, or absolute
+ * paths inside it: a file or a whole folder), git's own files, and llamagate's own bookkeeping (its lock, its
+ * verification sidecars `.<name>.llamagate.json`, partial downloads), which are not model content and change.
+ */
+export async function hashModelForSigning(p: {
+  path: string;
+  ignorePaths?: readonly string[];
+  signal?: AbortSignal;
+}): Promise<ModelDigest> {
+  const root = resolve(p.path);
+  const st = await lstat(root).catch(() => undefined);
+  if (!st)
+    throw new SignatureError("MODEL_NOT_FOUND", `${root} does not exist.`, {
+      hint: "Pass the model folder (or file) the signature is for.",
+    });
+  if (st.isSymbolicLink())
+    throw new SignatureError("SYMLINK_IN_MODEL", `${root} is a symbolic link; OMS signatures cover no links.`, {
+      hint: "Sign or verify the folder the link points to.",
+    });
+  const pool = createHashPool({});
+  try {
+    if (st.isFile()) {
+      const digest = (await pool.hashFile({ path: root, size: st.size, algorithms: ["sha256"], signal: p.signal }))
+        .sha256!;
+      return {
+        subjectName: basename(root),
+        resources: [{ name: ".", algorithm: "sha256", digest }],
+        ...finish([digest]),
+      };
+    }
+    const ignore = new Set([
+      ...DEFAULT_IGNORE_PATHS,
+      ...(p.ignorePaths ?? []).map((i) => toRelative(root, i)).filter((i): i is string => i !== undefined),
+    ]);
+    const files: { name: string; abs: string; size: number }[] = [];
+    const walk = async (rel: string): Promise<void> => {
+      p.signal?.throwIfAborted();
+      const abs = rel ? join(root, rel) : root;
+      for (const name of (await readdir(abs)).sort()) {
+        const r = rel ? `${rel}/${name}` : name;
+        if (ignore.has(r) || isLlamagateBookkeeping(name)) continue;
+        const s = await lstat(join(root, r));
+        if (s.isSymbolicLink())
+          throw new SignatureError("SYMLINK_IN_MODEL", `${r} is a symbolic link; OMS signatures cover no links.`, {
+            hint: `Replace it with the file itself, or leave it out with --ignore-paths ${r}.`,
+            details: { path: r },
+          });
+        if (s.isDirectory()) await walk(r);
+        else if (s.isFile()) files.push({ name: r, abs: join(root, r), size: s.size });
+      }
+    };
+    await walk("");
+    files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const digests = await Promise.all(
+      files.map(
+        async (f) =>
+          (await pool.hashFile({ path: f.abs, size: f.size, algorithms: ["sha256"], signal: p.signal })).sha256!,
+      ),
+    );
+    return {
+      subjectName: basename(root),
+      resources: files.map((f, i) => ({ name: f.name, algorithm: "sha256", digest: digests[i]! })),
+      ...finish(digests),
+      ignorePaths: [...ignore].sort(),
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+function finish(digests: string[]): { rootDigest: string; ignorePaths: string[] } {
+  const h = createHash("sha256");
+  for (const d of digests) h.update(Buffer.from(d, "hex"));
+  return { rootDigest: h.digest("hex"), ignorePaths: [] };
+}
+
+/** An ignore path as a "/"-separated path relative to root; undefined when it points outside. */
+function toRelative(root: string, p: string): string | undefined {
+  const rel = p.startsWith("/") ? relative(root, p) : p.replace(/^\.\//, "");
+  if (rel === "" || rel.startsWith("..")) return undefined;
+  return rel.split(sep).join("/").replace(/\/+$/, "");
+}
+
+/** llamagate's lock, verification sidecars and partial downloads: never model content. */
+export function isLlamagateBookkeeping(name: string): boolean {
+  return name === ".llamagate.lock" || /^\..+\.llamagate\.json$/.test(name) || name.includes(".llamagate-partial-");
+}
