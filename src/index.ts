@@ -48,6 +48,15 @@ export type {
   ExpectedHash,
 } from "./download/types.js";
 
+// Provenance: OpenSSF model signatures (OMS v1.0).
+export { signModel, type SignModelParams, type SignModelResult } from "./provenance/oms/sign-model.js";
+export {
+  verifyModelSignature,
+  type VerifyModelSignatureParams,
+  type VerifyModelSignatureResult,
+} from "./provenance/oms/verify-model-signature.js";
+export { SignatureError } from "./provenance/errors.js";
+
 // Verify.
 export {
   verifyChecklists,

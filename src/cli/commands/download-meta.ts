@@ -65,7 +65,10 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
  * --meta-url VALUE, --meta-url - (stdin), LLAMAGATE_META_URL, piped stdin, or a hidden prompt, in that order.
  * The library's parseMetaUrl cleans the link up (quotes, `&amp;`) for every caller.
  */
-export async function resolveMetaUrl(ctx: CliContext, opts: Pick<MetaDownloadOptions, "metaUrl" | "json">): Promise<string> {
+export async function resolveMetaUrl(
+  ctx: CliContext,
+  opts: Pick<MetaDownloadOptions, "metaUrl" | "json">,
+): Promise<string> {
   const missing = {
     message: "No Meta download URL given.",
     hint: "Pass --meta-url URL, set LLAMAGATE_META_URL, or pipe it in with --meta-url - (keeps it out of shell history).",

@@ -26,6 +26,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import("./verify.js")).registerVerifyCommand,
   },
   {
+    name: "sign",
+    summary: "Sign a model (OpenSSF model signing: every file's sha256, ECDSA key or certificate)",
+    load: async () => (await import("./sign.js")).registerSignCommand,
+  },
+  {
     name: "convert",
     summary: "Convert a Meta checkpoint or Hugging Face snapshot to HF safetensors or GGUF",
     load: async () => (await import("./convert.js")).registerConvertCommand,

@@ -1,4 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { UsageError } from "../../core/errors.js";
+import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
@@ -28,9 +31,14 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     .description("Check every checklist.chk / tokenizer_checklist.chk under DIR (md5sum -c, hashed in parallel)")
     .argument("<dir>", "folder to verify (the --dir of a download), or one checklist .chk file")
     .option("--concurrency <n>", "files hashed at once (1-64)", intFlag("--concurrency", 1, 64))
+    .option("--signature <file>", "check an OpenSSF model signature instead (default file: model.sig in the folder)")
+    .option("--public-key <file>", "signature: the signer's ECDSA public key (PEM)")
+    .option("--certificate-chain <files...>", "signature: CA certificates to trust (PEM)")
+    .option("--ignore-paths <paths...>", "signature: files or folders to leave out")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
-      run(async (dirArg: string, opts: { json?: boolean; concurrency?: number }) => {
+      run(async (dirArg: string, opts: VerifyOptions) => {
+        if (opts.signature || opts.publicKey || opts.certificateChain) return verifySignature(dirArg, opts);
         const dir = resolve(expandHome(ctx, dirArg));
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
@@ -100,4 +108,49 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
         return bad ? EXIT_CODES.integrity : EXIT_CODES.ok;
       }),
     );
+
+  /** `verify <path> --signature F (--public-key K | --certificate-chain CA...)`: one line per file, md5sum -c style. */
+  async function verifySignature(pathArg: string, opts: VerifyOptions): Promise<number> {
+    const read = async (f: string, flag: string) =>
+      readFile(resolve(expandHome(ctx, f))).catch(() => {
+        throw new UsageError(`Cannot read ${flag} ${f}.`, { code: "INPUT_NOT_FOUND", hint: `Check the ${flag} path.` });
+      });
+    const r = await verifyModelSignature({
+      path: resolve(expandHome(ctx, pathArg)),
+      signaturePath: opts.signature ? resolve(expandHome(ctx, opts.signature)) : undefined,
+      publicKeyPem: opts.publicKey ? await read(opts.publicKey, "--public-key") : undefined,
+      certificateChainPems: opts.certificateChain
+        ? await Promise.all(opts.certificateChain.map((f) => read(f, "--certificate-chain")))
+        : undefined,
+      ignorePaths: (opts.ignorePaths ?? []).map((p) => resolve(expandHome(ctx, p))),
+      signal: ctx.signal,
+    });
+    const bad = r.files.filter((f) => f.status !== "ok");
+    const message = bad.length
+      ? `The signature is valid, but ${bad.length} file(s) differ from what was signed: ${bad.map((f) => `${f.name} (${f.status})`).join(", ")}.`
+      : `Signature valid (${r.method} method); all ${r.files.length} file(s) match.`;
+    const hint = "Do not use the changed copy: fetch the model again from a source you trust.";
+    if (opts.json) {
+      printJson(ctx, {
+        ok: r.ok,
+        path: resolve(expandHome(ctx, pathArg)),
+        signature: { path: r.signaturePath, method: r.method, format: r.format, subject: r.subject },
+        files: r.files,
+        ...(bad.length ? { error: { code: "SIGNED_FILES_DIFFER", category: "integrity", message, hint } } : {}),
+      });
+    } else {
+      for (const f of r.files) printLine(ctx, `${f.name}: ${f.status === "ok" ? "OK" : f.status.toUpperCase()}`);
+      logLine(ctx, bad.length ? `error: ${message} ${hint}` : message);
+    }
+    return bad.length ? EXIT_CODES.integrity : EXIT_CODES.ok;
+  }
 };
+
+interface VerifyOptions {
+  json?: boolean;
+  concurrency?: number;
+  signature?: string;
+  publicKey?: string;
+  certificateChain?: string[];
+  ignorePaths?: string[];
+}

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
-import { SignatureError } from "../errors.js";
+import { UsageError } from "../../core/errors.js";
 
 /** The curves OMS's key method names, with their hash and the bundle's keyDetails. */
 const CURVES: Record<string, { hash: string; keyDetails: string }> = {
@@ -21,17 +21,17 @@ export function loadEcKey(pem: string | Buffer, kind: "private" | "public", what
   try {
     key = kind === "private" ? createPrivateKey(pem) : createPublicKey(pem);
   } catch {
-    throw new SignatureError("KEY_UNREADABLE", `${what} is not a PEM ${kind} key.`, {
+    throw new UsageError(`${what} is not a PEM ${kind} key.`, {
+      code: "KEY_UNREADABLE",
       hint: `Pass an ECDSA P-256, P-384 or P-521 ${kind} key in PEM form.`,
     });
   }
   const curve = key.asymmetricKeyType === "ec" ? key.asymmetricKeyDetails?.namedCurve : undefined;
   const info = curve ? CURVES[curve] : undefined;
   if (!info)
-    throw new SignatureError(
-      "KEY_UNSUPPORTED",
+    throw new UsageError(
       `${what} is a ${key.asymmetricKeyType ?? "unknown"}${curve ? ` ${curve}` : ""} key; OMS signatures use ECDSA P-256, P-384 or P-521.`,
-      { hint: "Make one with: openssl ecparam -name secp384r1 -genkey -noout -out key.pem" },
+      { code: "KEY_UNSUPPORTED", hint: "Make one with: openssl ecparam -name secp384r1 -genkey -noout -out key.pem" },
     );
   return { key, ...info };
 }

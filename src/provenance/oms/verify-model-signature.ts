@@ -90,6 +90,12 @@ export async function verifyModelSignature(p: VerifyModelSignatureParams): Promi
     throw malformed("it has no DSSE envelope");
   if (env.payloadType !== INTOTO_PAYLOAD_TYPE) throw malformed(`its payload is ${String(env.payloadType)}`);
   const material = (bundle.verificationMaterial ?? {}) as Record<string, unknown>;
+  if (material.certificate && !material.x509CertificateChain)
+    throw new SignatureError(
+      "SIGNATURE_UNSUPPORTED",
+      `${signaturePath} is a keyless Sigstore signature (Fulcio certificate, Rekor log); llamagate does not verify those yet.`,
+      { hint: "Verify it with `model_signing verify sigstore`, or have the model signed with a key or a certificate." },
+    );
 
   let method: VerifyModelSignatureResult["method"];
   let key: { key: KeyObject; hash: string };

@@ -177,3 +177,10 @@ describe("what llamagate signs", () => {
     expect(r.files.filter((f) => f.status !== "ok")).toMatchObject([{ name: "params.json", status: "changed" }]);
   });
 });
+
+it("a keyless Sigstore bundle is refused with a clear message, not as a bad signature", async () => {
+  const dir = await copyOf("v1.1.0-sigstore");
+  await expect(
+    verifyModelSignature({ path: dir, certificateChainPems: [await pem("ca-cert.pem")] }),
+  ).rejects.toMatchObject({ code: "SIGNATURE_UNSUPPORTED", message: expect.stringContaining("keyless") });
+});
