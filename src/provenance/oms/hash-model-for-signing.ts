@@ -102,6 +102,6 @@ function toRelative(root: string, p: string): string | undefined {
 }
 
 /** llamagate's lock, verification sidecars and partial downloads: never model content. */
-export function isLlamagateBookkeeping(name: string): boolean {
+function isLlamagateBookkeeping(name: string): boolean {
   return name === ".llamagate.lock" || /^\..+\.llamagate\.json$/.test(name) || name.includes(".llamagate-partial-");
 }
