@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
+import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
@@ -40,6 +41,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
       run(async (dirArg: string, opts: VerifyOptions) => {
         if (opts.signature || opts.publicKey || opts.certificateChain) return verifySignature(dirArg, opts);
         const dir = resolve(expandHome(ctx, dirArg));
+        if (await isHubFolder(dir)) return verifyHub(dir, opts);
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
         let printed = 0;
@@ -108,6 +110,33 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
         return bad ? EXIT_CODES.integrity : EXIT_CODES.ok;
       }),
     );
+
+  /** A Hub cache snapshot or --local-dir: every file against the identity the Hub gave it (like `hf cache verify`). */
+  async function verifyHub(dir: string, opts: VerifyOptions): Promise<number> {
+    const r = await verifyHubFolder({ dir, signal: ctx.signal });
+    const bad = r.files.filter((f) => f.status !== "OK");
+    const message = bad.length
+      ? `${bad.length} of ${r.files.length} files did not verify: ${bad.map((f) => `${f.path} (${f.status})`).join(", ")}.`
+      : `All ${r.files.length} files match the identity the Hub gave them (${r.kind === "hf-cache" ? "cache snapshot" : "--local-dir"}${r.repoId ? ` of ${r.repoId}` : ""}).`;
+    const hint = "Run the same llamagate download again: damaged or missing files are fetched again.";
+    if (opts.json) {
+      printJson(ctx, {
+        ok: r.ok,
+        dir,
+        kind: r.kind,
+        ...(r.repoId ? { repoId: r.repoId } : {}),
+        commits: r.commits,
+        files: r.files,
+        unrecorded: r.unrecorded,
+        ...(bad.length ? { error: { code: "VERIFY_FAILED", category: "integrity", message, hint } } : {}),
+      });
+    } else {
+      for (const f of r.files) printLine(ctx, `${f.path}: ${f.status}`);
+      if (r.unrecorded.length) logLine(ctx, `note: no recorded identity for ${r.unrecorded.join(", ")} (not checked).`);
+      logLine(ctx, bad.length ? `error: ${message} ${hint}` : message);
+    }
+    return bad.length ? EXIT_CODES.integrity : EXIT_CODES.ok;
+  }
 
   /** `verify <path> --signature F (--public-key K | --certificate-chain CA...)`: one line per file, md5sum -c style. */
   async function verifySignature(pathArg: string, opts: VerifyOptions): Promise<number> {
