@@ -56,6 +56,7 @@ export {
   type VerifyModelSignatureResult,
 } from "./provenance/oms/verify-model-signature.js";
 export { SignatureError } from "./provenance/errors.js";
+export { buildModelBom, type BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
 
 // Verify.
 export {

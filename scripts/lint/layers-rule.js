@@ -31,7 +31,7 @@ const ALLOWED = {
   convert: BOTTOM,
   infer: BOTTOM,
   // Signatures hash the model's files on the verify workers.
-  provenance: [...BOTTOM, "verify"],
+  provenance: [...BOTTOM, "verify", "license"],
   // A source plans and runs its transfers on the engine; sources never import each other.
   "sources/meta": SOURCE,
   "sources/hf": SOURCE,

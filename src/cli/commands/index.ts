@@ -31,6 +31,11 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import("./sign.js")).registerSignCommand,
   },
   {
+    name: "bom",
+    summary: "Write a CycloneDX ML-BOM of models: file hashes, license with the recorded acceptance, lineage",
+    load: async () => (await import("./bom.js")).registerBomCommand,
+  },
+  {
     name: "convert",
     summary: "Convert a Meta checkpoint or Hugging Face snapshot to HF safetensors or GGUF",
     load: async () => (await import("./convert.js")).registerConvertCommand,

@@ -1,0 +1,168 @@
+import { randomUUID } from "node:crypto";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
+import type { AuditEntry } from "../../license/audit-entry.js";
+import { LICENSE_FAMILIES } from "../../license/families.js";
+import { readAuditLog } from "../../license/read-audit-log.js";
+import { describeModelPath, ggufDtype, type ModelDescription } from "./describe-model-path.js";
+
+export interface BuildModelBomParams {
+  /** Model folders (Meta, Hub snapshot, pulled or unpacked copies) and GGUF files. */
+  paths: readonly string[];
+  /** Where the license acceptances are recorded. @default the CLI's audit log; null: none */
+  auditLogPath?: string | null;
+  /** The licensee organisation named in each license's `licensing`. */
+  organization?: string;
+  /** llamagate's version, recorded as the BOM's tool. */
+  toolVersion: string;
+  signal?: AbortSignal;
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * `llamagate bom`: a CycloneDX 1.6 ML-BOM of the given models: one `machine-learning-model` component each, with
+ * every file as a nested `file` component (SHA-256, and the MD5 Meta's checklist gave), its license (a
+ * `LicenseRef-<family>` with name, version, URL and the shipped LICENSE's sha256, the licensee, and the recorded
+ * acceptance as properties), where it came from (Hub repo and commit; never a signed URL or token), a GGUF's
+ * lineage to the source model in the same BOM, and the OMS signature when there is one.
+ */
+export async function buildModelBom(p: BuildModelBomParams): Promise<Json> {
+  const logPath = p.auditLogPath === undefined ? licenseAuditLogPath() : p.auditLogPath;
+  const log = logPath ? (await readAuditLog({ path: logPath })).entries : [];
+  const models: ModelDescription[] = [];
+  for (const path of p.paths) models.push(await describeModelPath({ path, signal: p.signal }));
+  const refs = new Map(models.map((m, i) => [m, `model-${i + 1}-${m.rootSha256.slice(0, 12)}`]));
+
+  const components = models.map((m) => component(m, refs.get(m)!, log, p.organization));
+  const dependencies: Json[] = [];
+  for (const m of models) {
+    if (m.kind !== "gguf") continue;
+    // A GGUF made from a folder in the same BOM: llamagate's converter writes the folder's name as general.name.
+    const source = models.find(
+      (s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name),
+    );
+    if (source) dependencies.push({ ref: refs.get(m), dependsOn: [refs.get(source)] });
+  }
+  return {
+    $schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
+    bomFormat: "CycloneDX",
+    specVersion: "1.6",
+    serialNumber: `urn:uuid:${randomUUID()}`,
+    version: 1,
+    metadata: {
+      timestamp: new Date().toISOString(),
+      tools: { components: [{ type: "application", name: "llamagate", version: p.toolVersion }] },
+    },
+    components: components.map((c, i) => withLineage(c, models[i]!, models, refs)),
+    ...(dependencies.length ? { dependencies } : {}),
+  };
+}
+
+function component(m: ModelDescription, ref: string, log: readonly AuditEntry[], organization?: string): Json {
+  const props: [string, string | undefined][] = [
+    ["llamagate:kind", m.kind],
+    ["llamagate:path", m.path],
+    ["llamagate:sha256-root", m.rootSha256],
+    ["llamagate:gguf:dtype", m.kind === "gguf" ? ggufDtype(m.gguf?.fileType) : undefined],
+  ];
+  const gguf = m.kind === "gguf";
+  return {
+    type: "machine-learning-model",
+    "bom-ref": ref,
+    name: m.catalog?.name ?? m.name,
+    ...(m.version ? { version: m.version } : {}),
+    ...(m.hubRepo ? { group: m.hubRepo.split("/")[0] } : {}),
+    ...(gguf ? { hashes: [{ alg: "SHA-256", content: m.files[0]!.sha256 }] } : {}),
+    ...(m.licenseFamily ? { licenses: [license(m, log, organization)] } : {}),
+    ...(externalReferences(m).length ? { externalReferences: externalReferences(m) } : {}),
+    ...(gguf
+      ? {}
+      : {
+          components: m.files.map((f) => ({
+            type: "file",
+            "bom-ref": `${ref}:${f.name}`,
+            name: f.name,
+            hashes: [{ alg: "SHA-256", content: f.sha256 }, ...(f.md5 ? [{ alg: "MD5", content: f.md5 }] : [])],
+            properties: [{ name: "llamagate:size", value: String(f.size) }],
+          })),
+        }),
+    properties: props
+      .filter((x): x is [string, string] => x[1] !== undefined)
+      .map(([name, value]) => ({ name, value })),
+  };
+}
+
+function license(m: ModelDescription, log: readonly AuditEntry[], organization?: string): Json {
+  const family = LICENSE_FAMILIES[m.licenseFamily!];
+  const acceptance = [...log].reverse().find((e) => e.licenseFamily === family.id);
+  const props: [string, string | null | undefined][] = [
+    ["llamagate:license:family", family.id],
+    ["llamagate:license:version", family.version],
+    ["llamagate:license:text-sha256", m.licenseFile?.sha256],
+    ...(acceptance
+      ? ([
+          ["llamagate:acceptance:time", acceptance.time],
+          ["llamagate:acceptance:user", acceptance.user],
+          ["llamagate:acceptance:model", acceptance.model],
+          ["llamagate:acceptance:mau", String(acceptance.mau)],
+          ["llamagate:acceptance:affiliates-mau", String(acceptance.affiliatesMau)],
+          ["llamagate:acceptance:region", acceptance.region],
+          ["llamagate:acceptance:end-user", String(acceptance.endUser)],
+          ["llamagate:acceptance:uses", acceptance.uses.join(",")],
+          ["llamagate:acceptance:verdict", acceptance.verdict],
+          ["llamagate:acceptance:via", acceptance.acceptedVia],
+          ["llamagate:acceptance:command", acceptance.command],
+          ["llamagate:acceptance:override", acceptance.override],
+        ] as [string, string | null][])
+      : ([["llamagate:acceptance", "none recorded"]] as [string, string][])),
+  ];
+  return {
+    license: {
+      "bom-ref": `${m.catalog?.name ?? m.name}:LicenseRef-${family.id}`,
+      name: `LicenseRef-${family.id} (${family.name}, version ${family.version})`,
+      acknowledgement: "declared",
+      // Meta publishes each agreement beside its use policy (…/llama3_1/license next to …/llama3_1/use-policy).
+      url: family.aupUrl.replace(/use-policy\/?$/, "license"),
+      ...(organization ? { licensing: { licensee: { organization: { name: organization } } } } : {}),
+      properties: props
+        .filter((x): x is [string, string] => typeof x[1] === "string" && x[1] !== "")
+        .map(([name, value]) => ({ name, value })),
+    },
+  };
+}
+
+function externalReferences(m: ModelDescription): Json[] {
+  const out: Json[] = [];
+  if (m.hubRepo)
+    out.push({ type: "distribution", url: `https://huggingface.co/${m.hubRepo}/tree/${m.version ?? "main"}` });
+  if (m.signature)
+    out.push({
+      type: "digital-signature",
+      url: `file://${m.signature}`,
+      comment: "OpenSSF model signature (OMS v1.0)",
+    });
+  return out;
+}
+
+/** A GGUF's pedigree: the source model component it was converted from, when that model is in the same BOM. */
+function withLineage(c: Json, m: ModelDescription, all: ModelDescription[], refs: Map<ModelDescription, string>): Json {
+  if (m.kind !== "gguf") return c;
+  const source = all.find(
+    (s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name),
+  );
+  if (!source) return c;
+  return {
+    ...c,
+    pedigree: {
+      ancestors: [
+        {
+          type: "machine-learning-model",
+          "bom-ref": `${refs.get(m)}:ancestor`,
+          name: source.catalog?.name ?? source.name,
+          hashes: [{ alg: "SHA-256", content: source.rootSha256 }],
+        },
+      ],
+      notes: `Converted by llamagate from ${source.path} to GGUF ${ggufDtype(m.gguf?.fileType) ?? ""}`.trim(),
+    },
+  };
+}
