@@ -6,7 +6,11 @@
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
-import { HASH_WORKER_SOURCE } from "./hash-worker-source.js";
+import { workerModuleUrl } from "../core/worker-module-url.js";
+import type { HashWorkerIn, HashWorkerOut } from "./hash-worker.js";
+
+/** Every message to a hashing worker is one of its typed requests. */
+const send = (w: Worker, m: HashWorkerIn) => w.postMessage(m);
 import type { HashAlgorithm, HashResult } from "./hash-types.js";
 
 /** One file being hashed in order, range after range. */
@@ -73,28 +77,24 @@ export function createHashPool(
 
   for (let i = 0; i < size; i++) {
     // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
-    const worker = new Worker(HASH_WORKER_SOURCE, {
-      eval: true,
+    const worker = new Worker(workerModuleUrl("verify/hash-worker.js"), {
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
     const entry = { worker, sessions: new Map<number, SessionState>() };
-    worker.on(
-      "message",
-      (m: { t: string; id: number; upTo?: number; hashes?: HashResult; code?: string; message?: string }) => {
-        const s = entry.sessions.get(m.id);
-        if (!s) return;
-        if (m.t === "fed") {
-          s.hashedUpTo = m.upTo!;
-          s.waiters = s.waiters.filter((w) => (w.upTo <= s.hashedUpTo ? (w.resolve(), false) : true));
-        } else if (m.t === "digest") {
-          entry.sessions.delete(m.id);
-          s.digest?.resolve(m.hashes!);
-        } else if (m.t === "error") {
-          entry.sessions.delete(m.id);
-          failSession(s, hashReadError(m.code, m.message));
-        }
-      },
-    );
+    worker.on("message", (m: HashWorkerOut) => {
+      const s = entry.sessions.get(m.id);
+      if (!s) return;
+      if (m.t === "fed") {
+        s.hashedUpTo = m.upTo;
+        s.waiters = s.waiters.filter((w) => (w.upTo <= s.hashedUpTo ? (w.resolve(), false) : true));
+      } else if (m.t === "digest") {
+        entry.sessions.delete(m.id);
+        s.digest?.resolve(m.hashes);
+      } else if (m.t === "error") {
+        entry.sessions.delete(m.id);
+        failSession(s, hashReadError(m.code, m.message));
+      }
+    });
     worker.on("error", (e) => failAll(entry.sessions, e));
     worker.on("exit", () =>
       failAll(
@@ -116,7 +116,7 @@ export function createHashPool(
     const entry = pick();
     const state: SessionState = { hashedUpTo: 0, waiters: [] };
     entry.sessions.set(id, state);
-    entry.worker.postMessage({ t: "init", id, algorithms: [...new Set(algorithms)], gitSize });
+    send(entry.worker, { t: "init", id, algorithms: [...new Set(algorithms)], gitSize });
     let fedUpTo = 0;
     let ended = false;
     return {
@@ -135,7 +135,7 @@ export function createHashPool(
             `Hash feed out of order (at ${fedUpTo}, got ${start}).`,
           );
         fedUpTo = end;
-        entry.worker.postMessage({ t: "feed", id, path, start, end });
+        send(entry.worker, { t: "feed", id, path, start, end });
       },
       waitLag(maxLagBytes) {
         if (state.error !== undefined) return Promise.reject(state.error);
@@ -148,14 +148,14 @@ export function createHashPool(
         if (state.error !== undefined) return Promise.reject(state.error);
         return new Promise((resolve, reject) => {
           state.digest = { resolve, reject };
-          entry.worker.postMessage({ t: "digest", id });
+          send(entry.worker, { t: "digest", id });
         });
       },
       drop() {
         if (ended) return;
         ended = true;
         entry.sessions.delete(id);
-        entry.worker.postMessage({ t: "drop", id });
+        send(entry.worker, { t: "drop", id });
       },
     };
   };
