@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import { UsageError } from "../core/errors.js";
@@ -32,6 +33,9 @@ export interface ProvisionManifest {
   models: ProvisionModelSpec[];
 }
 
+/** Manifests longer than this are refused before parsing. */
+const MAX_MANIFEST_CHARS = 1 << 20;
+
 /**
  * Parse a provision manifest (YAML or JSON: YAML is a superset) and validate it against the schema.
  * The first problem is reported as a UsageError naming the field's path (`models[1].metaUrlEnv: ...`);
@@ -43,6 +47,11 @@ export function parseProvisionManifest(params: {
   /** File name for messages. */
   name: string;
 }): ProvisionManifest {
+  if (params.text.length > MAX_MANIFEST_CHARS)
+    throw new UsageError(`${params.name} is larger than 1 MiB; refusing to parse it (a manifest is a few KiB).`, {
+      code: "MANIFEST_TOO_LARGE",
+      hint: "Check that the path names the manifest (docs/provision.md), not a model or data file.",
+    });
   let data: unknown;
   try {
     data = parseYaml(params.text, { prettyErrors: false });
@@ -63,7 +72,29 @@ export function parseProvisionManifest(params: {
       details: { errors: errors.map((e) => describe(e)) },
     });
   }
-  return data as ProvisionManifest;
+  const manifest = data as ProvisionManifest;
+  checkSharedDirs(manifest, params.name);
+  return manifest;
+}
+
+/**
+ * An OCI artifact owns its folder (its files, its config cache, its lock): two models where one is OCI cannot
+ * share a `dir`. Refused up front, naming both models, instead of failing half-way through the run.
+ */
+function checkSharedDirs(manifest: ProvisionManifest, name: string): void {
+  const byDir = new Map<string, number>();
+  for (const [i, m] of manifest.models.entries()) {
+    if (!m.dir) continue;
+    const key = resolve(m.dir);
+    const j = byDir.get(key);
+    if (j !== undefined && (m.source === "oci" || manifest.models[j]!.source === "oci")) {
+      throw new UsageError(
+        `${name}: models[${i}].dir: ${m.name} and models[${j}] (${manifest.models[j]!.name}) share the folder ${m.dir}; an OCI model needs a folder of its own.`,
+        { code: "BAD_MANIFEST", hint: "Give each OCI model its own dir in the manifest." },
+      );
+    }
+    if (j === undefined) byDir.set(key, i);
+  }
 }
 
 /** Prefer the most specific error: unknown fields and missing fields before type noise of oneOf/if branches. */

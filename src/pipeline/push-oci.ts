@@ -20,7 +20,12 @@ export interface PushOciParams {
   model?: string;
   /** http:// instead of https:// (loopback and test registries). */
   plainHttp?: boolean;
+  /** Credentials for this registry only (resolveRegistryCredentials looks them up per host). */
   credentials?: RegistryCredentials;
+  /** Time limit of each metadata exchange (not of file uploads), in ms. @default 60000 */
+  metadataTimeoutMs?: number;
+  /** Token-service hosts allowed although on another host than the registry, or plain http. */
+  allowTokenRealmHosts?: readonly string[];
   /** Blobs larger than this are sent in PATCH chunks of this size. @default 64 MiB */
   chunkSize?: number;
   /** One PUT per blob, never PATCH. */
@@ -116,6 +121,8 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     repository: ref.repository,
     plainHttp: p.plainHttp,
     credentials: p.credentials,
+    metadataTimeoutMs: p.metadataTimeoutMs,
+    allowTokenRealmHosts: p.allowTokenRealmHosts,
     dispatcher: p.dispatcher,
     signal: p.signal,
   });

@@ -125,7 +125,8 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);
-    expect((await blobGets("models/llama-2-7b")).length - before).toBe(7); // 6 layers + the config
+    // 6 layers + the config + the LICENSE read once more before any layer (the license gate looks at its text).
+    expect((await blobGets("models/llama-2-7b")).length - before).toBe(8);
 
     // Second pull: nothing fetched (no blob GET at all), every file still verified.
     const mark = (await blobGets("models/llama-2-7b")).length;
@@ -153,8 +154,8 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/requires-meta-license/);
     const after = (await blobGets("models/blocked")).slice(before.length);
-    // Only the config blob was read (the gate needs it); no layer.
-    expect(after).toHaveLength(1);
+    // Only the config blob and the LICENSE were read (the gate needs them); no other layer.
+    expect(after).toHaveLength(2);
     expect(await readdir(dest).catch(() => [])).toEqual([]);
   }, 120_000);
 

@@ -5,7 +5,7 @@ import { pushOciIter, type PushOciSummary } from "../../pipeline/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { ociUploadStateDir, registryAccess } from "./registry-env.js";
+import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
 interface PushOptions {
   model?: string;
@@ -13,6 +13,7 @@ interface PushOptions {
   chunkMb?: number;
   monolithic?: boolean;
   concurrency?: number;
+  allowTokenRealmHost?: string[];
   json?: boolean;
 }
 
@@ -34,6 +35,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
     .option(
+      "--allow-token-realm-host <host>",
+      "trust this token-service host although it is not the registry's own (or is plain http); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
       "--chunk-mb <n>",
       "upload blobs larger than this in PATCH chunks of this many MiB",
       (v) => intArg(v, "--chunk-mb", 1, 4096),
@@ -52,6 +58,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           model: opts.model,
           plainHttp: opts.plainHttp,
           credentials,
+          ...registrySessionOptions(ctx, opts),
           chunkSize: (opts.chunkMb ?? 64) * (1 << 20),
           monolithic: opts.monolithic,
           concurrency: opts.concurrency,

@@ -49,3 +49,24 @@ export class RegistryDigestMismatchError extends LlamagateError {
     });
   }
 }
+
+/** A registry (or its token service) did not finish answering a metadata request within the time limit. */
+export class RegistryTimeoutError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_TIMEOUT", "network", message, {
+      hint: "The registry is too slow or stuck; try again later, or allow more time with LLAMAGATE_REGISTRY_TIMEOUT=<seconds>.",
+      ...options,
+    });
+  }
+}
+
+/** The registry named a token service (realm) llamagate will not send credentials to without permission. */
+export class RegistryTokenRealmError extends LlamagateError {
+  constructor(message: string, realmHost: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_TOKEN_REALM_REFUSED", "access", message, {
+      hint: `If you trust ${realmHost} as this registry's token service, pass --allow-token-realm-host ${realmHost} (or set LLAMAGATE_ALLOW_TOKEN_REALM_HOST=${realmHost}).`,
+      details: { realmHost },
+      ...options,
+    });
+  }
+}

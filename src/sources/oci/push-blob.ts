@@ -60,8 +60,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   const repo = session.repository;
   const head = await session.request({ method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, access: "push" });
   if (head.status !== 200 && head.status !== 404)
-    throw await registryFailure(head, `HEAD of blob ${short(digest)}`, session);
-  await head.body.dump().catch(() => {});
+    throw registryFailure(head, `HEAD of blob ${short(digest)}`, session);
   if (head.status === 200) return { digest, mode: "exists", resumedFrom: size, bytesSent: 0 };
 
   const chunkSize = Math.max(1, params.chunkSize ?? 64 << 20);
@@ -128,15 +127,13 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
     if (r.status !== 202) {
       // First chunk refused (405, 404, 416, 413...): a registry without chunked uploads. Use one PUT.
       if (offset === 0 && r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 403) {
-        await r.body.dump().catch(() => {});
         params.onNote?.({ kind: "fallback-monolithic", offset: 0, reason: `PATCH answered HTTP ${r.status}` });
         await monolithic();
         await clearState();
         return { digest, mode: "monolithic", resumedFrom: 0, bytesSent };
       }
-      throw await registryFailure(r, `upload of blob ${short(digest)}`, session);
+      throw registryFailure(r, `upload of blob ${short(digest)}`, session);
     }
-    await r.body.dump().catch(() => {});
     location = resolveLocation(r, location);
     offset = confirmedEnd(r) ?? end;
     await saveState(location, offset);
@@ -153,8 +150,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       headers: { "content-length": "0" },
     });
     if (r.status !== 202 || !r.headers.location)
-      throw await registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
-    await r.body.dump().catch(() => {});
+      throw registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
     return resolveLocation(r, `${session.baseUrl}/v2/${repo}/blobs/uploads/`);
   }
 
@@ -175,15 +171,13 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       body: empty ? () => empty : body(0, size),
     });
     if (r.status !== 201 && r.status !== 204)
-      throw await registryFailure(r, `completion of blob ${short(digest)}`, session);
-    await r.body.dump().catch(() => {});
+      throw registryFailure(r, `completion of blob ${short(digest)}`, session);
   }
 
   /** Ask the registry how much of the upload it holds; undefined when the session is gone. */
   async function uploadStatus(location: string): Promise<{ location: string; offset: number } | undefined> {
     try {
       const r = await session.request({ method: "GET", path: location, access: "push" });
-      await r.body.dump().catch(() => {});
       if (r.status !== 204 && r.status !== 202) return undefined;
       return { location: resolveLocation(r, location), offset: confirmedEnd(r) ?? 0 };
     } catch (e) {

@@ -42,7 +42,7 @@ it("answers a Bearer challenge with a token fetched from the realm (Basic creden
   try {
     const r = await s.request({ method: "GET", path: "/v2/a/b/tags/list", access: "push" });
     expect(r.status).toBe(200);
-    expect(await r.body.text()).toBe("ok");
+    expect(r.body.toString()).toBe("ok");
     expect(seen.map((x) => new URL(x.url, "http://x").pathname)).toEqual([
       "/v2/a/b/tags/list",
       "/token",
@@ -51,7 +51,7 @@ it("answers a Bearer challenge with a token fetched from the realm (Basic creden
     expect(s.secrets()).toContain("tok-123456");
     // The token is reused: no second token request.
     const again = await s.request({ method: "GET", path: "/v2/a/b/tags/list", access: "push" });
-    await again.body.dump();
+    expect(again.status).toBe(200);
     expect(seen.filter((x) => x.url.startsWith("/token"))).toHaveLength(1);
   } finally {
     await s.close();
