@@ -104,7 +104,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       `The license check for ${model.name} needs your organisation's monthly active users, and no acceptance of the ${family.name} is recorded.`,
       {
         hint: manifest
-          ? "Set license.mau (and license.affiliatesMau for affiliates) in the manifest, or license.profile naming a profile with \"mau\", and accept with --accept-license or license.acceptLicense: true."
+          ? 'Set license.mau (and license.affiliatesMau for affiliates) in the manifest, or license.profile naming a profile with "mau", and accept with --accept-license or license.acceptLicense: true.'
           : 'Pass --mau N (add --affiliates-mau N for affiliates) and --accept-license, or --profile FILE with "mau".',
         details: { model: model.name, licenseFamily: family.id, missing: ["mau"] },
       },

@@ -3,7 +3,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { DownloadEvent, DownloadSummary, EngineOptions, HttpErrorInfo, TransferFile } from "../download/types.js";
-import { createRegistrySession, type RegistryCredentials, type RegistrySession } from "../sources/oci/create-registry-session.js";
+import {
+  createRegistrySession,
+  type RegistryCredentials,
+  type RegistrySession,
+} from "../sources/oci/create-registry-session.js";
 import { RegistryAuthError, RegistryNotFoundError } from "../sources/oci/errors.js";
 import { fetchVerifiedBytes } from "../sources/oci/fetch-verified-bytes.js";
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST } from "../sources/oci/media-types.js";

@@ -76,10 +76,7 @@ export function registrySessionOptions(
       });
     metadataTimeoutMs = Math.round(s * 1000);
   }
-  const hosts = [
-    ...(opts.allowTokenRealmHost ?? []),
-    ...(ctx.env.LLAMAGATE_ALLOW_TOKEN_REALM_HOST ?? "").split(","),
-  ]
+  const hosts = [...(opts.allowTokenRealmHost ?? []), ...(ctx.env.LLAMAGATE_ALLOW_TOKEN_REALM_HOST ?? "").split(",")]
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
   return { ...(metadataTimeoutMs ? { metadataTimeoutMs } : {}), allowTokenRealmHosts: hosts };

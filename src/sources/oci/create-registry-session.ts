@@ -235,7 +235,8 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
           return r;
         },
         classify: (e) => ({
-          retry: e instanceof RegistryProtocolError,
+          // An answer that will not change (too large, no token) is not asked for again.
+          retry: e instanceof RegistryProtocolError && e.details?.retry !== false,
           retryAfterMs: (e as { retryAfterMs?: number }).retryAfterMs,
         }),
         policy,

@@ -52,7 +52,9 @@ export async function fetchRegistryToken(p: FetchRegistryTokenParams): Promise<s
     throw new RegistryProtocolError(`${registry} named a token service that is not a URL.`);
   }
   if (realm.protocol !== "https:" && realm.protocol !== "http:")
-    throw new RegistryProtocolError(`${registry} named a token service with an unsupported scheme (${realm.protocol}).`);
+    throw new RegistryProtocolError(
+      `${registry} named a token service with an unsupported scheme (${realm.protocol}).`,
+    );
   const allowed =
     p.allowRealmHosts.some((h) => h.toLowerCase() === realm.host) ||
     (KNOWN_REALMS[base.host] ?? []).includes(realm.host);
@@ -103,6 +105,7 @@ export async function fetchRegistryToken(p: FetchRegistryTokenParams): Promise<s
   if (body.truncated)
     throw new RegistryProtocolError(
       `The token service of ${registry} sent more than ${MAX_TOKEN_RESPONSE_BYTES} bytes; the answer was cut there and refused.`,
+      { details: { retry: false } },
     );
   let token: unknown;
   try {
@@ -112,6 +115,6 @@ export async function fetchRegistryToken(p: FetchRegistryTokenParams): Promise<s
     token = undefined;
   }
   if (typeof token !== "string" || !token)
-    throw new RegistryProtocolError(`The token service of ${registry} sent no token.`);
+    throw new RegistryProtocolError(`The token service of ${registry} sent no token.`, { details: { retry: false } });
   return token;
 }

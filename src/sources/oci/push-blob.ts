@@ -59,8 +59,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   const { session, digest, size, signal } = params;
   const repo = session.repository;
   const head = await session.request({ method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, access: "push" });
-  if (head.status !== 200 && head.status !== 404)
-    throw registryFailure(head, `HEAD of blob ${short(digest)}`, session);
+  if (head.status !== 200 && head.status !== 404) throw registryFailure(head, `HEAD of blob ${short(digest)}`, session);
   if (head.status === 200) return { digest, mode: "exists", resumedFrom: size, bytesSent: 0 };
 
   const chunkSize = Math.max(1, params.chunkSize ?? 64 << 20);
@@ -170,8 +169,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       headers: { "content-type": "application/octet-stream", "content-length": String(empty ? 0 : size) },
       body: empty ? () => empty : body(0, size),
     });
-    if (r.status !== 201 && r.status !== 204)
-      throw registryFailure(r, `completion of blob ${short(digest)}`, session);
+    if (r.status !== 201 && r.status !== 204) throw registryFailure(r, `completion of blob ${short(digest)}`, session);
   }
 
   /** Ask the registry how much of the upload it holds; undefined when the session is gone. */

@@ -22,8 +22,12 @@ export function registryFailure(r: RegistryResponse, step: string, session: Regi
   } catch {
     // not JSON (or cut): the status says enough
   }
-  detail = redactText(detail, session.secrets()).replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 200);
-  const cut = r.truncated ? ` (its ${r.status} answer was larger than ${MAX_METADATA_BYTES >> 20} MiB: cut there, not read)` : "";
+  detail = redactText(detail, session.secrets())
+    .replace(/[\u0000-\u001f\u007f]/g, " ")
+    .slice(0, 200);
+  const cut = r.truncated
+    ? ` (its ${r.status} answer was larger than ${MAX_METADATA_BYTES >> 20} MiB: cut there, not read)`
+    : "";
   const msg = `${step} on ${session.registry}/${session.repository} failed: HTTP ${r.status}${detail ? ` (${detail})` : ""}${cut}.`;
   if (r.status === 401 || r.status === 403) return new RegistryAuthError(session.registry, msg);
   if (r.status === 404) return new RegistryNotFoundError(msg);
