@@ -250,7 +250,10 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
   }
 }
 
-/** A source's plan without transferring a weight byte: Meta's iterator is stopped at its plan, the Hub's after its access check. */
+/**
+ * A source's plan without transferring a weight byte: Meta's iterator is stopped at its plan, the Hub's after
+ * its access check.
+ */
 async function planOf(
   source: PipelineSource,
   model: CatalogModel | undefined,

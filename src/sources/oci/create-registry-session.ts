@@ -86,7 +86,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
 /** Default time limit of one metadata exchange with a registry. */
-export const DEFAULT_REGISTRY_TIMEOUT_MS = 60_000;
+const DEFAULT_REGISTRY_TIMEOUT_MS = 60_000;
 
 /**
  * Open a session with a registry (OCI distribution-spec): every call goes through `request`, which

@@ -6,7 +6,8 @@ import { registryFailure } from "./registry-failure.js";
 
 /**
  * GET a small document (a manifest or a config blob) into memory, following redirects (credentials stay
- * with the registry's origin), refusing more than 4 MiB, and check its sha256 when the digest is known. Returns the bytes, the content type and the computed digest.
+ * with the registry's origin), refusing more than 4 MiB, and check its sha256 when the digest is known.
+ * Returns the bytes, the content type and the computed digest.
  */
 export async function fetchVerifiedBytes(params: {
   session: RegistrySession;
