@@ -151,6 +151,7 @@ export {
   RegistryAuthError,
   RegistryDigestMismatchError,
   RegistryNotFoundError,
+  RegistryPlainHttpError,
   RegistryProtocolError,
   RegistryTimeoutError,
   RegistryTokenRealmError,

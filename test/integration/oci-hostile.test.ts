@@ -299,6 +299,19 @@ describe("hostile bodies, redirects, realms, echoes and slow registries", () => 
     expect(err.hint).toContain("LLAMAGATE_REGISTRY_TIMEOUT");
   }, 60_000);
 
+  it("an http registry without --plain-http fails at once with the cause and points to --plain-http", async () => {
+    const reg = await start({ artifacts: [plainModel] });
+    const r = await runMain(["pull", `${reg.host}/models/plain:1`, "--dir", join(work, "never"), "--json"], {
+      env: await home(),
+    });
+    expect(r.code).toBe(2);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe("REGISTRY_PLAIN_HTTP");
+    expect(err.message).toBe(`${reg.host} answered plain HTTP to an HTTPS request.`);
+    expect(err.hint).toContain("--plain-http");
+    expect(r.stdout + r.stderr).not.toMatch(/\\n|ssl3_|SSL routines/);
+  });
+
   it.each([["127.0.0.1:99999/a/b:1"], ["[::1/a/b:1"], ["a..b.example/x:1"], ["a.example:abc/x:1"]])(
     "a malformed registry host (%s) is a usage error with a hint",
     async (ref) => {

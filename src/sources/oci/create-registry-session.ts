@@ -4,7 +4,7 @@ import { InterruptedError, LlamagateError, UsageError } from "../../core/errors.
 import { redactText } from "../../core/redact.js";
 import { parseRetryAfter } from "../../core/http/parse-retry-after.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "../../core/retry.js";
-import { RegistryAuthError, RegistryProtocolError, RegistryTimeoutError } from "./errors.js";
+import { RegistryAuthError, RegistryPlainHttpError, RegistryProtocolError, RegistryTimeoutError } from "./errors.js";
 import { fetchRegistryToken } from "./fetch-registry-token.js";
 import { MAX_METADATA_BYTES } from "./media-types.js";
 import { parseWwwAuthenticate, type AuthChallenge } from "./parse-www-authenticate.js";
@@ -156,9 +156,13 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
           `${req.method} on ${registry}: the registry did not answer in full within ${timeoutMs / 1000} s; stopped waiting.`,
         );
       if (e instanceof LlamagateError) throw e;
-      throw new RegistryProtocolError(`${req.method} ${registry}: ${clean((e as Error)?.message ?? String(e))}`, {
-        cause: e,
-      });
+      if (url.protocol === "https:" && answeredPlainHttp(e)) throw new RegistryPlainHttpError(registry, { cause: e });
+      throw new RegistryProtocolError(
+        `${req.method} ${registry}: ${oneLine(clean((e as Error)?.message ?? String(e)))}`,
+        {
+          cause: e,
+        },
+      );
     } finally {
       clearTimeout(timer);
     }
@@ -268,4 +272,23 @@ function credentialSecrets(c: RegistryCredentials): string[] {
   const pair = `${c.username}:${c.password}`;
   const b64 = Buffer.from(pair).toString("base64");
   return [pair, b64, b64.replace(/=+$/, ""), c.password];
+}
+
+/** The TLS handshake met a plain-HTTP answer (OpenSSL's "wrong version number" / "packet length too long"). */
+function answeredPlainHttp(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  const message = String((e as Error)?.message ?? "");
+  return (
+    code === "ERR_SSL_WRONG_VERSION_NUMBER" ||
+    code === "ERR_SSL_PACKET_LENGTH_TOO_LONG" ||
+    /wrong version number|packet length too long|http request/i.test(message)
+  );
+}
+
+/** A library message as one line without OpenSSL's source locations ("...:ssl3_record.c:350:"). */
+function oneLine(s: string): string {
+  return s
+    .replace(/[0-9A-F]{8,}:error:[0-9A-F]+:[^:]*:[^:]*:([^:]*):[^\s]*/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
 }

@@ -70,3 +70,13 @@ export class RegistryTokenRealmError extends LlamagateError {
     });
   }
 }
+
+/** The registry answered plain HTTP to an HTTPS request: it only speaks http (a loopback or test registry). */
+export class RegistryPlainHttpError extends LlamagateError {
+  constructor(registry: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_PLAIN_HTTP", "usage", `${registry} answered plain HTTP to an HTTPS request.`, {
+      hint: `If ${registry} is a registry you trust that only speaks http (loopback or test), pass --plain-http (plainHttp: true in a provision manifest); otherwise check the host and port.`,
+      ...options,
+    });
+  }
+}
