@@ -81,11 +81,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
             );
           } else if (e.type === "push-note") {
             const what = {
-              resumed: `resuming the upload at ${formatBytes(e.offset)}`,
-              restarted: "restarting the upload",
-              "fallback-monolithic": "the registry refused chunks; sending it in one request",
+              resumed: `resuming the upload at ${formatBytes(e.offset)} (the registry's upload status)`,
+              restarted: `restarting the upload: ${e.reason ?? "the registry cannot continue the earlier one"}`,
+              "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
             }[e.kind];
-            logLine(ctx, `${e.path}: ${what}${e.reason ? ` (${e.reason})` : ""}.`);
+            logLine(ctx, `${e.path}: ${what}.`);
           } else if (e.type === "push-blob-done") {
             logLine(
               ctx,
