@@ -102,6 +102,12 @@ export { probeBackends, type ProbeBackendsResult, type BackendProbe } from "./in
 export { provisionModels, type ProvisionModelsParams, type ProvisionReport } from "./pipeline/provision-models.js";
 export { pushOciIter, type PushOciParams, type PushOciEvent, type PushOciSummary } from "./pipeline/push-oci.js";
 export { pullOciIter, type PullOciParams, type PullOciEvent, type PullOciSummary } from "./pipeline/pull-oci.js";
+export {
+  resolveRegistryCredentials,
+  type ResolveRegistryCredentialsParams,
+  type ResolvedRegistryCredentials,
+} from "./sources/oci/resolve-registry-credentials.js";
+export { selectOciLicenseModels, type OciLicenseSelection } from "./pipeline/select-oci-license-models.js";
 export { packBundle, type PackBundleParams, type PackBundleSummary } from "./pipeline/pack-bundle.js";
 export { unpackBundle, type UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
 
@@ -155,7 +161,10 @@ export {
   RegistryAuthError,
   RegistryDigestMismatchError,
   RegistryNotFoundError,
+  RegistryPlainHttpError,
   RegistryProtocolError,
+  RegistryTimeoutError,
+  RegistryTokenRealmError,
 } from "./sources/oci/errors.js";
 export { ChecklistError } from "./verify/errors.js";
 export { FilesystemError, InterruptedError, UsageError } from "./core/errors.js";

@@ -41,6 +41,16 @@ export interface LicenseGateParams {
   override?: string;
   /** sha256 of the LICENSE text shipped with the weights, when the caller knows it. */
   licenseTextSha256?: string;
+  /**
+   * Check only (dry runs): the same verdict, inputs and acceptance rules (and the same errors), but no prompt and
+   * nothing recorded: `acceptLicense` or an earlier recorded acceptance must already be there. @default false
+   */
+  checkOnly?: boolean;
+  /**
+   * Whose words the hints use: the command-line flags (`--mau`, `--license-override`), or the provision
+   * manifest's fields (`license.mau`, `license.override`), so a hint names what the command accepts. @default "flags"
+   */
+  hintsFor?: "flags" | "manifest";
   /** The command that runs the gate, recorded in the audit log. @default "download" */
   command?: string;
   /** OS user to record. @default os.userInfo().username (null when unavailable) */
@@ -92,12 +102,15 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   const pick = <T>(a: T | undefined, b: T | undefined, c: T | undefined) =>
     a !== undefined ? a : b !== undefined ? b : c;
   const mau = pick<number | string>(params.mau, profile.mau, recorded?.mau);
+  const manifest = params.hintsFor === "manifest";
   if (mau === undefined) {
     throw new LicenseBlockedError(
       "LICENSE_INPUT_REQUIRED",
       `The license check for ${model.name} needs your organisation's monthly active users, and no acceptance of the ${family.name} is recorded.`,
       {
-        hint: 'Pass --mau N (add --affiliates-mau N for affiliates) and --accept-license, or --profile FILE with "mau".',
+        hint: manifest
+          ? 'Set license.mau (and license.affiliatesMau for affiliates) in the manifest, or license.profile naming a profile with "mau", and accept with --accept-license or license.acceptLicense: true.'
+          : 'Pass --mau N (add --affiliates-mau N for affiliates) and --accept-license, or --profile FILE with "mau".',
         details: { model: model.name, licenseFamily: family.id, missing: ["mau"] },
       },
     );
@@ -119,7 +132,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   } catch (e) {
     if (isLlamagateError(e) && e.code === "REGION_REQUIRED") {
       throw new LicenseBlockedError("LICENSE_INPUT_REQUIRED", e.message, {
-        hint: e.hint,
+        hint: manifest ? "Set license.region in the manifest (an ISO 3166-1 alpha-2 code, or EU)." : e.hint,
         details: { ...e.details, missing: ["region"] },
       });
     }
@@ -127,7 +140,7 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   }
 
   const override = params.override?.trim() || null;
-  if (BLOCKING.includes(evaluation.verdict) && !override) throw blockedError(evaluation);
+  if (BLOCKING.includes(evaluation.verdict) && !override) throw blockedError(evaluation, manifest);
 
   if (!params.acceptLicense && recorded && !override) {
     return {
@@ -139,12 +152,13 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       mauSource,
     };
   }
+  // A check-only run neither prompts nor records: the flag (or the recorded acceptance above) must be there.
   const accepted = await acceptLicense({
     evaluation,
     family,
     acceptLicense: params.acceptLicense,
-    interactive: params.interactive,
-    auditLogPath,
+    interactive: params.checkOnly ? undefined : params.interactive,
+    auditLogPath: params.checkOnly ? undefined : auditLogPath,
     recorded: log.entries,
     command: params.command ?? "download",
     override,
@@ -167,13 +181,13 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
       "LICENSE_NOT_ACCEPTED",
       `No acceptance of the ${family.name} is recorded for ${model.name}${override ? " (an override also needs an acceptance)" : ""}, and there is no terminal to ask on.`,
       {
-        hint: `Read the terms (llamagate license show ${model.name}) and pass --accept-license to accept them.`,
+        hint: `Read the terms (llamagate license show ${model.name}) and pass --accept-license${manifest ? " (or set license.acceptLicense: true in the manifest)" : ""} to accept them.`,
         details: { model: model.name, licenseFamily: family.id, verdict: evaluation.verdict },
       },
     );
   }
   // An identical acceptance already in the log is not recorded again: the run reuses it.
-  const via = accepted.appended || !auditLogPath ? accepted.via : "recorded";
+  const via = accepted.appended || !auditLogPath || params.checkOnly ? accepted.via : "recorded";
   return {
     verdict: evaluation.verdict,
     evaluation,
@@ -184,17 +198,20 @@ export async function licenseGate(params: LicenseGateParams): Promise<LicenseGat
   };
 }
 
-function blockedError(evaluation: Evaluation): LicenseBlockedError {
+function blockedError(evaluation: Evaluation, manifest: boolean): LicenseBlockedError {
   const blocking = evaluation.reasons.filter((r) => r.effect === evaluation.verdict);
   const why = blocking.map((r) => `${r.text} [${r.clause.section}]`).join(" ");
   const requires = evaluation.verdict === "requires-meta-license";
+  const overrideWords = manifest
+    ? 'set license.override: "<reason>" in the manifest'
+    : 'pass --license-override "<reason>"';
   return new LicenseBlockedError(
     requires ? "LICENSE_REQUIRES_META_LICENSE" : "LICENSE_NOT_PERMITTED",
     `License check for ${evaluation.model}: ${evaluation.verdict}. ${why}`,
     {
       hint: requires
-        ? 'Request a license from Meta; if Meta has granted one, pass --license-override "<reason>" (recorded in the audit log).'
-        : 'Change what blocks it (see llamagate license check), or pass --license-override "<reason>" if your organisation has cleared this use (recorded in the audit log).',
+        ? `Request a license from Meta; if Meta has granted one, ${overrideWords} (recorded in the audit log).`
+        : `Change what blocks it (see llamagate license check), or ${overrideWords} if your organisation has cleared this use (recorded in the audit log).`,
       details: { model: evaluation.model, verdict: evaluation.verdict, reasons: blocking },
     },
   );

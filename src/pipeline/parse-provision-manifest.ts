@@ -1,6 +1,12 @@
+import { resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
-import { UsageError } from "../core/errors.js";
+import { findModel } from "../catalog/find-model.js";
+import { LlamagateError, UsageError } from "../core/errors.js";
+import { redactText } from "../core/redact.js";
+import { parseMau } from "../license/parse-mau.js";
+import { parseRegion } from "../license/parse-region.js";
+import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { PROVISION_SCHEMA } from "./provision-schema.js";
 
 /** One model of a provision manifest (docs/provision.md). */
@@ -32,6 +38,9 @@ export interface ProvisionManifest {
   models: ProvisionModelSpec[];
 }
 
+/** Manifests longer than this are refused before parsing. */
+const MAX_MANIFEST_CHARS = 1 << 20;
+
 /**
  * Parse a provision manifest (YAML or JSON: YAML is a superset) and validate it against the schema.
  * The first problem is reported as a UsageError naming the field's path (`models[1].metaUrlEnv: ...`);
@@ -43,14 +52,31 @@ export function parseProvisionManifest(params: {
   /** File name for messages. */
   name: string;
 }): ProvisionManifest {
+  if (params.text.length > MAX_MANIFEST_CHARS)
+    throw new UsageError(`${params.name} is larger than 1 MiB; refusing to parse it (a manifest is a few KiB).`, {
+      code: "MANIFEST_TOO_LARGE",
+      hint: "Check that the path names the manifest (docs/provision.md), not a model or data file.",
+    });
   let data: unknown;
   try {
     data = parseYaml(params.text, { prettyErrors: false });
   } catch (e) {
-    const line = (e as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new UsageError(`${params.name}${line ? ` line ${line}` : ""} is not valid YAML or JSON.`, {
-      code: "BAD_MANIFEST",
-    });
+    // The parser's own words and where (never the line's text: a misplaced signed URL must not be echoed).
+    const at = (e as { pos?: number[] }).pos?.[0];
+    const where = typeof at === "number" ? lineColumn(params.text, at) : undefined;
+    const why = redactText(
+      String((e as Error)?.message ?? "")
+        .split("\n")[0]!
+        .replace(/ at line \d+, column \d+.*$/, ""),
+    );
+    throw new UsageError(
+      `${params.name}${where ? ` line ${where.line}, column ${where.column}` : ""}: not valid YAML or JSON${why ? `: ${why}` : ""}.`,
+      {
+        code: "BAD_MANIFEST",
+        hint: "Fix the manifest at that place (YAML indents with spaces, not tabs; see docs/provision.md).",
+        ...(where ? { details: where } : {}),
+      },
+    );
   }
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
   const validate = ajv.compile(PROVISION_SCHEMA);
@@ -63,7 +89,68 @@ export function parseProvisionManifest(params: {
       details: { errors: errors.map((e) => describe(e)) },
     });
   }
-  return data as ProvisionManifest;
+  const manifest = data as ProvisionManifest;
+  checkFieldValues(manifest, params.name);
+  checkSharedDirs(manifest, params.name);
+  return manifest;
+}
+
+/** 1-based line and column of a character offset. */
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split("\n").length;
+  return { line, column: offset - (before.lastIndexOf("\n") + 1) + 1 };
+}
+
+/**
+ * Values the schema cannot check, checked with the same parsers as the flags and reported with their field path:
+ * the license numbers and region, and each model's name (a catalog model for meta, a catalog name or org/repo for
+ * hf, a registry reference for oci).
+ */
+function checkFieldValues(manifest: ProvisionManifest, name: string): void {
+  const at = (path: string, check: () => unknown) => {
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof LlamagateError)) throw e;
+      throw new UsageError(`${name}: ${path}: ${redactText(e.message)}`, {
+        code: "BAD_MANIFEST",
+        ...(e.hint ? { hint: e.hint } : {}),
+        details: { field: path, code: e.code },
+      });
+    }
+  };
+  const lic = manifest.license ?? {};
+  if (lic.mau !== undefined) at("license.mau", () => parseMau({ value: lic.mau, field: "license.mau" }));
+  if (lic.affiliatesMau !== undefined)
+    at("license.affiliatesMau", () => parseMau({ value: lic.affiliatesMau, field: "license.affiliatesMau" }));
+  if (lic.region !== undefined) at("license.region", () => parseRegion({ value: lic.region, field: "license.region" }));
+  for (const [i, m] of manifest.models.entries()) {
+    const path = `models[${i}].name`;
+    if (m.source === "meta" || (m.source === "hf" && !m.name.includes("/")))
+      at(path, () => findModel({ name: m.name }));
+    else if (m.source === "oci") at(path, () => parseOciReference(m.name));
+  }
+}
+
+/**
+ * An OCI artifact owns its folder (its files, its config cache, its lock): two models where one is OCI cannot
+ * share a `dir`. Refused up front, naming both models, instead of failing half-way through the run.
+ */
+function checkSharedDirs(manifest: ProvisionManifest, name: string): void {
+  const byDir = new Map<string, number>();
+  for (const [i, m] of manifest.models.entries()) {
+    if (!m.dir) continue;
+    const key = resolve(m.dir);
+    const j = byDir.get(key);
+    if (j !== undefined && (m.source === "oci" || manifest.models[j]!.source === "oci")) {
+      throw new UsageError(
+        `${name}: models[${i}].dir: ${m.name} and models[${j}] (${manifest.models[j]!.name}) share the folder ${m.dir}; an OCI model needs a folder of its own.`,
+        { code: "BAD_MANIFEST", hint: "Give each OCI model its own dir in the manifest." },
+      );
+    }
+    if (j === undefined) byDir.set(key, i);
+  }
 }
 
 /** Prefer the most specific error: unknown fields and missing fields before type noise of oneOf/if branches. */

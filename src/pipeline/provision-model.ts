@@ -1,9 +1,11 @@
 /**
  * One manifest model through the pipeline: Meta and Hugging Face models run runPipelineIter (license gate →
- * download → convert → smoke test); an OCI artifact is pulled with its own gate on the artifact's config (the
- * pipeline has no OCI source yet). A manifest may ask for several outputs: the pipeline makes the first (the GGUF
- * one when the smoke test is asked for), further ones are converted here. A dry run stops each source at its plan,
- * before any weight byte. provision-models.ts only sees ProvisionModelReport.
+ * download → convert → smoke test); an OCI artifact is pulled with the license-gate selection `pull` uses
+ * (selectOciLicenseModels; the pipeline has no OCI source yet), with credentials looked up for its own registry.
+ * A manifest may ask for several outputs: the pipeline makes the first (the GGUF one when the smoke test is asked
+ * for), further ones are converted here. A dry run makes the real run's checks (license gate without prompting or
+ * recording, Hub access) and stops each source at its plan, before any weight byte: a check that would stop the
+ * real run fails the dry run too. provision-models.ts only sees ProvisionModelReport.
  */
 import { stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -13,7 +15,6 @@ import { convertCheckpoint } from "../convert/convert-checkpoint.js";
 import type { OutDType } from "../model/create-caster.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import type { EngineOptions } from "../download/types.js";
-import { evaluateLicense } from "../license/evaluate-license.js";
 import type { RegistryCredentials } from "../sources/oci/create-registry-session.js";
 import { downloadHfIter, type HfDownloadEvent } from "../sources/hf/download-hf.js";
 import { downloadMetaIter, type MetaDownloadEvent } from "../sources/meta/download-meta.js";
@@ -22,6 +23,8 @@ import { runPipelineIter } from "./run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "./license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
 import { pullOciIter } from "./pull-oci.js";
+import { selectOciLicenseModels } from "./select-oci-license-models.js";
+import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 
 export interface ProvisionModelParams {
   spec: ProvisionModelSpec;
@@ -30,9 +33,18 @@ export interface ProvisionModelParams {
   /** The signed URL read from spec.metaUrlEnv (meta). */
   metaUrl?: string;
   hf: { cacheDir: string; endpoint: string; token?: string };
-  registryCredentials?: RegistryCredentials;
+  /**
+   * The registry credential lookup, asked once per OCI model with that model's registry host[:port]
+   * (resolveRegistryCredentials): a registry never gets another registry's credentials.
+   */
+  registryCredentials?: (registry: string) => Promise<RegistryCredentials | undefined>;
+  /** Registry session settings: metadata time limit (ms), token-service hosts allowed on another host. */
+  registry?: { metadataTimeoutMs?: number; allowTokenRealmHosts?: readonly string[] };
   engine?: Omit<EngineOptions, "signal">;
-  /** Plan only: license verdicts, files, disk needed; no weight byte is transferred, nothing is written. */
+  /**
+   * Plan only: the same checks as the real run (license verdict and acceptance, access), then files and disk
+   * needed; no weight byte is transferred, nothing is written or recorded. A check that fails fails the model.
+   */
   dryRun?: boolean;
   signal?: AbortSignal;
 }
@@ -53,8 +65,6 @@ export interface ProvisionModelReport {
   error?: { code: string; category: string; message: string; hint?: string };
 }
 
-class DryRunStop extends Error {}
-
 /** Run one model; never throws for the model's own failures (they are reported), only for aborts. */
 export async function provisionModel(p: ProvisionModelParams): Promise<ProvisionModelReport> {
   const { spec } = p;
@@ -72,139 +82,135 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
     let weightsDir: string;
     let plannedFiles = 0;
     let planned = 0;
+    const plannedReport = () => {
+      report.status = "planned";
+      report.diskNeeded = planned;
+      report.plan = { files: plannedFiles, convert: spec.convert ?? [] };
+      return report;
+    };
+    // The gate of the real run; a dry run checks the same (same errors) without prompting or recording.
     const gate = async (model: CatalogModel) => {
-      if (p.dryRun) {
-        if (p.license.mau === undefined) {
-          report.license = { verdict: "unknown (license.mau is not set)", model: model.name };
-          return;
-        }
-        const ev = evaluateLicense({
-          model,
-          mau: p.license.mau,
-          affiliatesMau: p.license.affiliatesMau,
-          region: p.license.region,
-          endUser: p.license.endUser,
-          uses: p.license.uses,
-        });
-        report.license = { verdict: ev.verdict, model: model.name };
-        return;
-      }
-      const g = await licenseGate({ ...p.license, model, command: "provision", signal: p.signal });
+      const g = await licenseGate({
+        ...p.license,
+        model,
+        command: "provision",
+        hintsFor: "manifest",
+        checkOnly: p.dryRun,
+        signal: p.signal,
+      });
       report.license = { verdict: g.verdict, model: model.name };
     };
     const engine = { ...p.engine, signal: p.signal };
     const pipelineOutputs: string[] = [];
     let pipelineConverted = false;
-    try {
-      if (spec.source === "meta" || spec.source === "hf") {
-        const model = spec.source === "meta" ? findModel({ name: spec.name }) : catalogModel(spec.name);
-        let source: PipelineSource;
-        if (spec.source === "meta") {
-          if (!p.metaUrl)
-            throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
-              code: "META_URL_ENV_UNSET",
-              hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
-            });
-          source = { kind: "meta", url: p.metaUrl, dir: resolve(spec.dir ?? ".") };
-        } else {
-          const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
-          const localDir = spec.dir ? resolve(spec.dir) : undefined;
-          if (!localDir && converts.length)
-            throw new UsageError(
-              `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
-              { code: "BAD_MANIFEST" },
-            );
-          if (!model) report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
-          source = {
-            kind: "hf",
-            repoId,
-            revision: spec.revision,
-            include: spec.include,
-            exclude: spec.exclude,
-            localDir,
-            cacheDir: p.hf.cacheDir,
-            endpoint: p.hf.endpoint,
-            token: p.hf.token,
-          };
-        }
-        if (p.dryRun) {
-          // The verdict without recording anything, then the source's plan (Meta: offline; Hub: API calls only).
-          if (model) await gate(model);
-          const plan = await planOf(source, model, engine);
-          plannedFiles = plan.files;
-          planned = plan.bytes;
-          throw new DryRunStop();
-        }
-        // The pipeline makes one output: the GGUF one when the smoke test needs it, else the first asked for.
-        const first = (spec.smokeTest ? converts.find((c) => c.to === "gguf") : undefined) ?? converts[0];
-        const it = runPipelineIter({
-          models: model ? [model] : [],
-          source,
-          license: p.license,
-          command: "provision",
-          engine: p.engine,
-          verify: false,
-          convert: first ? { to: first.to, dtype: first.dtype, out: undefined } : false,
-          smokeTest: spec.smokeTest ? {} : false,
-          signal: p.signal,
-        });
-        const s = await drain(it);
-        for (const l of s.license) report.license = { verdict: l.gate.verdict, model: l.model };
-        if (s.download.source === "meta") {
-          report.bytesDownloaded = s.download.result.totals.bytesTransferred;
-          weightsDir = join(s.download.result.dir, model!.meta!.folder);
-        } else {
-          report.bytesDownloaded = s.download.result.bytesTransferred;
-          weightsDir = s.download.result.path;
-        }
-        for (const o of s.convert?.outputs ?? []) {
-          pipelineOutputs.push(o.path);
-          if (o.converted) pipelineConverted = true;
-          weightsDir = o.input;
-        }
-        if (first) converts.splice(converts.indexOf(first), 1);
-        if (s.smokeTest) {
-          report.notes.push(
-            `smoke test: ${s.smokeTest.tokens.length} tokens on ${s.smokeTest.backend}, ` +
-              `${s.smokeTest.tokensPerSecond.toFixed(1)} tokens/s (${s.smokeTest.path})`,
-          );
-        }
+    if (spec.source === "meta" || spec.source === "hf") {
+      const model = spec.source === "meta" ? findModel({ name: spec.name }) : catalogModel(spec.name);
+      let source: PipelineSource;
+      if (spec.source === "meta") {
+        if (!p.metaUrl)
+          throw new UsageError(`${spec.name}: the environment variable ${spec.metaUrlEnv} (metaUrlEnv) is not set.`, {
+            code: "META_URL_ENV_UNSET",
+            hint: `Export ${spec.metaUrlEnv} with the signed URL from Meta's email.`,
+          });
+        source = { kind: "meta", url: p.metaUrl, dir: resolve(spec.dir ?? ".") };
       } else {
-        const dir = resolve(spec.dir!);
-        const it = pullOciIter({
-          ...engine,
-          ref: spec.name,
-          dir,
-          plainHttp: spec.plainHttp,
-          credentials: p.registryCredentials,
-          beforeFetch: async (info) => {
-            const model = catalogModel(info.config.catalogName ?? info.config.name ?? "");
-            if (model) await gate(model);
-            else
-              report.notes.push(
-                `${spec.name} declares no Llama model llamagate knows: no Llama license check applies.`,
-              );
-            plannedFiles = info.layers.length;
-            for (const l of info.layers) {
-              const have = await stat(join(dir, ...l.path.split("/"))).then(
-                (s) => s.size === l.size,
-                () => false,
-              );
-              if (!have) planned += l.size;
-            }
-            if (p.dryRun) throw new DryRunStop();
-          },
-        });
-        const s = await drain(it);
-        report.bytesDownloaded = s.bytesTransferred;
-        weightsDir = s.dir;
+        const repoId = spec.name.includes("/") ? spec.name : (model?.hfRepo ?? spec.name);
+        const localDir = spec.dir ? resolve(spec.dir) : undefined;
+        if (!localDir && converts.length)
+          throw new UsageError(
+            `models: ${spec.name} converts, so it needs a dir (the Hugging Face cache is not a place for outputs).`,
+            { code: "BAD_MANIFEST" },
+          );
+        if (!model) report.notes.push(`${repoId} is not in llamagate's catalog: no Llama license check applies.`);
+        source = {
+          kind: "hf",
+          repoId,
+          revision: spec.revision,
+          include: spec.include,
+          exclude: spec.exclude,
+          localDir,
+          cacheDir: p.hf.cacheDir,
+          endpoint: p.hf.endpoint,
+          token: p.hf.token,
+        };
       }
-    } catch (e) {
-      if (!(e instanceof DryRunStop)) throw e;
-      report.status = "planned";
-      report.diskNeeded = planned;
-      report.plan = { files: plannedFiles, convert: spec.convert ?? [] };
-      return report;
+      if (p.dryRun) {
+        // The gate's checks without recording anything, then the source's plan and access check (Meta: the
+        // link; Hub: API calls only).
+        if (model) await gate(model);
+        const plan = await planOf(source, model, engine);
+        plannedFiles = plan.files;
+        planned = plan.bytes;
+        return plannedReport();
+      }
+      // The pipeline makes one output: the GGUF one when the smoke test needs it, else the first asked for.
+      const first = (spec.smokeTest ? converts.find((c) => c.to === "gguf") : undefined) ?? converts[0];
+      const it = runPipelineIter({
+        models: model ? [model] : [],
+        source,
+        license: p.license,
+        command: "provision",
+        engine: p.engine,
+        verify: false,
+        convert: first ? { to: first.to, dtype: first.dtype, out: undefined } : false,
+        smokeTest: spec.smokeTest ? {} : false,
+        signal: p.signal,
+      });
+      const s = await drain(it);
+      for (const l of s.license) report.license = { verdict: l.gate.verdict, model: l.model };
+      if (s.download.source === "meta") {
+        report.bytesDownloaded = s.download.result.totals.bytesTransferred;
+        weightsDir = join(s.download.result.dir, model!.meta!.folder);
+      } else {
+        report.bytesDownloaded = s.download.result.bytesTransferred;
+        weightsDir = s.download.result.path;
+      }
+      for (const o of s.convert?.outputs ?? []) {
+        pipelineOutputs.push(o.path);
+        if (o.converted) pipelineConverted = true;
+        weightsDir = o.input;
+      }
+      if (first) converts.splice(converts.indexOf(first), 1);
+      if (s.smokeTest) {
+        report.notes.push(
+          `smoke test: ${s.smokeTest.tokens.length} tokens on ${s.smokeTest.backend}, ` +
+            `${s.smokeTest.tokensPerSecond.toFixed(1)} tokens/s (${s.smokeTest.path})`,
+        );
+      }
+    } else {
+      const dir = resolve(spec.dir!);
+      const registry = parseOciReference(spec.name).registry;
+      const it = pullOciIter({
+        ...engine,
+        ref: spec.name,
+        dir,
+        plainHttp: spec.plainHttp,
+        credentials: await p.registryCredentials?.(registry),
+        ...p.registry,
+        checkOnly: p.dryRun,
+        beforeFetch: async (info) => {
+          // The one license-gate selection pull uses: config model or family, and the LICENSE file's family.
+          const { models, notes } = selectOciLicenseModels({
+            ref: info.ref,
+            config: info.config,
+            ...(info.licenseText !== undefined ? { licenseText: info.licenseText } : {}),
+          });
+          report.notes.push(...notes);
+          for (const model of models) await gate(model);
+          plannedFiles = info.layers.length;
+          for (const l of info.layers) {
+            const have = await stat(join(dir, ...l.path.split("/"))).then(
+              (s) => s.size === l.size,
+              () => false,
+            );
+            if (!have) planned += l.size;
+          }
+        },
+      });
+      const s = await drain(it);
+      if (p.dryRun) return plannedReport();
+      report.bytesDownloaded = s.bytesTransferred;
+      weightsDir = s.dir;
     }
     report.outputs.push(weightsDir, ...pipelineOutputs);
     let converted = pipelineConverted;
@@ -244,7 +250,10 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
   }
 }
 
-/** A source's plan without transferring a weight byte: its iterator is stopped at the plan event. */
+/**
+ * A source's plan without transferring a weight byte: Meta's iterator is stopped at its plan, the Hub's after
+ * its access check.
+ */
 async function planOf(
   source: PipelineSource,
   model: CatalogModel | undefined,
@@ -253,14 +262,16 @@ async function planOf(
   const it: AsyncGenerator<MetaDownloadEvent | HfDownloadEvent, unknown> =
     source.kind === "meta"
       ? downloadMetaIter({ ...engine, ...source, models: model ? [model] : [] })
-      : downloadHfIter({ ...engine, ...source });
+      : downloadHfIter({ ...engine, ...source, checkOnly: true });
+  let plan = { files: 0, bytes: 0 };
   try {
     for (;;) {
       const r = await it.next();
-      if (r.done) return { files: 0, bytes: 0 };
+      if (r.done) return plan;
       const e = r.value;
       if (e.type === "meta-plan") return { files: e.files.length, bytes: model?.meta?.weightBytes ?? 0 };
-      if (e.type === "hf-plan") return { files: e.files.length, bytes: e.files.reduce((n, f) => n + f.size, 0) };
+      // The Hub source goes on to its access check (checkOnly stops it there, before any file byte).
+      if (e.type === "hf-plan") plan = { files: e.files.length, bytes: e.files.reduce((n, f) => n + f.size, 0) };
     }
   } finally {
     await it.return(undefined);

@@ -3,7 +3,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { DownloadEvent, DownloadSummary, EngineOptions, HttpErrorInfo, TransferFile } from "../download/types.js";
-import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
+import {
+  createRegistrySession,
+  type RegistryCredentials,
+  type RegistrySession,
+} from "../sources/oci/create-registry-session.js";
 import { RegistryAuthError, RegistryNotFoundError } from "../sources/oci/errors.js";
 import { fetchVerifiedBytes } from "../sources/oci/fetch-verified-bytes.js";
 import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST } from "../sources/oci/media-types.js";
@@ -18,6 +22,8 @@ export interface OciFetchInfo {
   manifestDigest: string;
   config: ModelConfigSummary;
   layers: readonly ModelLayer[];
+  /** The text of the artifact's LICENSE file (read before any weight layer), when it has one. */
+  licenseText?: string;
 }
 
 export interface PullOciParams extends EngineOptions {
@@ -27,7 +33,14 @@ export interface PullOciParams extends EngineOptions {
   dir: string;
   /** http:// instead of https:// (loopback and test registries). */
   plainHttp?: boolean;
+  /** Credentials for this registry only (resolveRegistryCredentials looks them up per host). */
   credentials?: RegistryCredentials;
+  /** Time limit of each metadata exchange (manifest, config, tokens), in ms. @default 60000 */
+  metadataTimeoutMs?: number;
+  /** Token-service hosts allowed although on another host than the registry, or plain http. */
+  allowTokenRealmHosts?: readonly string[];
+  /** Stop after the manifest, the config and beforeFetch (dry runs): no layer is fetched, nothing is written. */
+  checkOnly?: boolean;
   /** Runs after the manifest and config are read and before any layer is requested (the license gate). */
   beforeFetch?: (info: OciFetchInfo) => Promise<void>;
 }
@@ -65,6 +78,8 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
     repository: ref.repository,
     plainHttp: p.plainHttp,
     credentials: p.credentials,
+    metadataTimeoutMs: p.metadataTimeoutMs,
+    allowTokenRealmHosts: p.allowTokenRealmHosts,
     dispatcher: p.dispatcher,
     signal: p.signal,
   });
@@ -97,7 +112,26 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       totalBytes,
       model: config.catalogName ?? config.name ?? null,
     };
-    await p.beforeFetch?.({ ref: ref.display, manifestDigest: manifest.digest, config, layers: parsed.layers });
+    const licenseText = await readLicenseLayer(session, ref.repository, dir, parsed.layers);
+    await p.beforeFetch?.({
+      ref: ref.display,
+      manifestDigest: manifest.digest,
+      config,
+      layers: parsed.layers,
+      ...(licenseText !== undefined ? { licenseText } : {}),
+    });
+    if (p.checkOnly) {
+      return {
+        ref: ref.display,
+        digest: manifest.digest,
+        dir,
+        model: config.catalogName ?? config.name ?? null,
+        licenseFamily: config.licenseFamily ?? null,
+        files: parsed.layers.map((l) => ({ path: l.path, size: l.size, sha256: l.sha256, downloaded: false })),
+        bytesTransferred: 0,
+        seconds: (performance.now() - t0) / 1000,
+      };
+    }
     await keepConfig(dir, parsed.configDigest, configBytes);
 
     const headers = await session.pullHeaders();
@@ -159,6 +193,32 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
   } finally {
     await session.close();
   }
+}
+
+/** LICENSE files larger than this are not read for the license check (Meta's are ~7 KiB). */
+const MAX_LICENSE_BYTES = 1 << 20;
+
+/**
+ * The artifact's top-level LICENSE file as text (the license gate looks at it too): the verified copy already
+ * in the destination, else the blob (sha256-checked, at most 1 MiB). Undefined when there is none.
+ */
+async function readLicenseLayer(
+  session: RegistrySession,
+  repository: string,
+  dir: string,
+  layers: readonly ModelLayer[],
+): Promise<string | undefined> {
+  const l = layers.find((x) => /^LICEN[CS]E(\.txt|\.md)?$/i.test(x.path) && x.size <= MAX_LICENSE_BYTES);
+  if (!l) return undefined;
+  const local = await readFile(join(dir, l.path)).catch(() => undefined);
+  if (local && createHash("sha256").update(local).digest("hex") === l.sha256) return local.toString("utf8");
+  const got = await fetchVerifiedBytes({
+    session,
+    path: `/v2/${repository}/blobs/${l.digest}`,
+    digest: l.digest,
+    what: "LICENSE file",
+  });
+  return got.bytes.toString("utf8");
 }
 
 async function cachedConfig(dir: string, digest: string): Promise<Buffer | undefined> {

@@ -21,7 +21,12 @@ export interface PushOciParams {
   licenseFamily?: string;
   /** http:// instead of https:// (loopback and test registries). */
   plainHttp?: boolean;
+  /** Credentials for this registry only (resolveRegistryCredentials looks them up per host). */
   credentials?: RegistryCredentials;
+  /** Time limit of each metadata exchange (not of file uploads), in ms. @default 60000 */
+  metadataTimeoutMs?: number;
+  /** Token-service hosts allowed although on another host than the registry, or plain http. */
+  allowTokenRealmHosts?: readonly string[];
   /** Blobs larger than this are sent in PATCH chunks of this size. @default 64 MiB */
   chunkSize?: number;
   /** One PUT per blob, never PATCH. */
@@ -122,6 +127,8 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     repository: ref.repository,
     plainHttp: p.plainHttp,
     credentials: p.credentials,
+    metadataTimeoutMs: p.metadataTimeoutMs,
+    allowTokenRealmHosts: p.allowTokenRealmHosts,
     dispatcher: p.dispatcher,
     signal: p.signal,
   });

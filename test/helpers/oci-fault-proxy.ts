@@ -12,11 +12,13 @@ export interface ProxiedRequest {
 /**
  * A forwarding HTTP proxy in front of a real registry (rewrites nothing but the Host it connects to;
  * `Location` headers are rewritten back to the proxy). `fault(req, n)` may answer "drop" (close the
- * client's connection without forwarding) or "hold" (never answer) for the n-th request of a method.
+ * client's connection without forwarding) or "hold" (never answer) for the n-th request of a method, or
+ * `{ partial: N }`: forward the request with only its first N body bytes, then hold (what the registry keeps of a
+ * chunk whose sender was killed mid-way).
  */
 export async function startFaultProxy(params: {
   target: string;
-  fault?: (req: IncomingMessage, nthOfMethod: number) => "drop" | "hold" | undefined;
+  fault?: (req: IncomingMessage, nthOfMethod: number) => "drop" | "hold" | { partial: number } | undefined;
 }): Promise<{ host: string; log: ProxiedRequest[]; setFault(f: typeof params.fault): void; stop(): Promise<void> }> {
   const log: ProxiedRequest[] = [];
   const counts = new Map<string, number>();
@@ -39,6 +41,22 @@ export async function startFaultProxy(params: {
     }
     if (f === "hold") return;
     const headers = { ...req.headers };
+    if (typeof f === "object") {
+      // Forward N bytes of the body, then end the upstream request as if the sender had died mid-chunk.
+      const up = request({ host: thost, port: Number(tport), method: req.method, path: req.url, headers });
+      up.on("error", () => {});
+      up.on("response", (r) => r.resume());
+      let sent = 0;
+      req.on("close", () => up.destroy());
+      req.on("data", (c: Buffer) => {
+        if (sent >= f.partial) return;
+        const part = c.subarray(0, f.partial - sent);
+        sent += part.length;
+        up.write(part);
+        if (sent >= f.partial) up.destroy();
+      });
+      return;
+    }
     const up = request({ host: thost, port: Number(tport), method: req.method, path: req.url, headers }, (r) => {
       entry.status = r.statusCode;
       const h = { ...r.headers };

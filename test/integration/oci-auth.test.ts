@@ -77,4 +77,20 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
     for (const f of [join(dest, ".model.gguf.llamagate.json")])
       expect(await readFile(f, "utf8")).not.toContain(PASSWORD);
   }, 180_000);
+
+  it("push at the default concurrency (3 parallel uploads, all starting anonymous) authenticates once per upload without a false refusal", async () => {
+    const model = join(work, "four-files");
+    await mkdir(model, { recursive: true });
+    for (const f of ["a.gguf", "b.gguf", "c.gguf", "d.gguf"]) await writeFile(join(model, f), randomBytes(100_000));
+    const env = {
+      HOME: work,
+      LLAMAGATE_DATA_DIR: join(work, "state-race"),
+      DOCKER_CONFIG: join(work, "docker-race"),
+      LLAMAGATE_REGISTRY_USERNAME: USER,
+      LLAMAGATE_REGISTRY_PASSWORD: PASSWORD,
+    };
+    const push = await runCli(["push", model, `${registry.host}/models/race:1`, "--plain-http", "--json"], { env });
+    expect(push.code, push.stderr).toBe(0);
+    expect(JSON.parse(push.stdout).files).toHaveLength(4);
+  }, 120_000);
 });

@@ -125,7 +125,8 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);
-    expect((await blobGets("models/llama-2-7b")).length - before).toBe(7); // 6 layers + the config
+    // 6 layers + the config + the LICENSE read once more before any layer (the license gate looks at its text).
+    expect((await blobGets("models/llama-2-7b")).length - before).toBe(8);
 
     // Second pull: nothing fetched (no blob GET at all), every file still verified.
     const mark = (await blobGets("models/llama-2-7b")).length;
@@ -153,8 +154,8 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/requires-meta-license/);
     const after = (await blobGets("models/blocked")).slice(before.length);
-    // Only the config blob was read (the gate needs it); no layer.
-    expect(after).toHaveLength(1);
+    // Only the config blob and the LICENSE were read (the gate needs them); no other layer.
+    expect(after).toHaveLength(2);
     expect(await readdir(dest).catch(() => [])).toEqual([]);
   }, 120_000);
 
@@ -232,4 +233,40 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
         .digest("hex"),
     ).toBe(bigDigest.slice(7));
   }, 180_000);
+
+  it("a push killed while its chunk was half-way to the registry: the rerun asks the upload status and says it restarts", async () => {
+    // CNCF distribution keeps the half chunk and then cancels that upload ("upload resumed at wrong offset"): the
+    // rerun must learn that from the upload status and say so, not resend everything silently.
+    let child: ChildProcess | undefined;
+    const proxy = await startFaultProxy({
+      target: registry.host,
+      fault: (req, n) => {
+        if (req.method === "PATCH" && n === 3) {
+          req.once("data", () => child?.kill("SIGKILL"));
+          return { partial: 300_000 };
+        }
+        return undefined;
+      },
+    });
+    const ref = `${proxy.host}/models/halfchunk:v1`;
+    const args = ["push", model, ref, "--plain-http", "--chunk-mb", "1", "--concurrency", "1"];
+    try {
+      const killed = await runCli(args, { env: env(), onSpawn: (c) => (child = c) });
+      expect(killed.code).toBe(null);
+      proxy.setFault(undefined);
+      proxy.log.length = 0;
+      const r = await runCli(args, { env: env() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(
+        /consolidated\.00\.pth: restarting the upload: the registry no longer accepts the interrupted upload \(its upload status answered HTTP 404/,
+      );
+      // It asked the upload status before starting again.
+      const first = proxy.log.findIndex((l) => l.method === "GET" && l.url.includes("/blobs/uploads/"));
+      const post = proxy.log.findIndex((l) => l.method === "POST");
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(first).toBeLessThan(post);
+    } finally {
+      await proxy.stop();
+    }
+  }, 120_000);
 });

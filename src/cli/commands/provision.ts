@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
 import { parseProvisionManifest } from "../../pipeline/parse-provision-manifest.js";
@@ -8,15 +8,19 @@ import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson } from "../output.js";
-import { hfEnvironment } from "./download-hf-env.js";
-import { registryAccess } from "./registry-env.js";
+import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+import { checkExplicitRegistryHost, registryAccess, registrySessionOptions } from "./registry-env.js";
 
 interface ProvisionOptions {
   dryRun?: boolean;
   concurrency?: number;
   acceptLicense?: boolean;
+  allowTokenRealmHost?: string[];
   json?: boolean;
 }
+
+/** Manifests larger than this are refused before they are read whole (real ones are a few KiB). */
+const MAX_MANIFEST_BYTES = 1 << 20;
 
 /**
  * `llamagate provision <manifest> [--dry-run] [--concurrency N] [--json]`: every model of a YAML/JSON
@@ -38,29 +42,46 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
       return n;
     })
     .option("--accept-license", "accept the license terms (same as license.acceptLicense in the manifest)")
+    .option(
+      "--allow-token-realm-host <host>",
+      "trust this registry token-service host although it is not the registry's own (or is plain http); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (file: string, opts: ProvisionOptions) => {
-        const text = await readFile(file, "utf8").catch((e) => {
-          throw new UsageError(`Cannot read the manifest ${file} (${(e as NodeJS.ErrnoException).code ?? "error"}).`, {
-            code: "BAD_MANIFEST",
-          });
-        });
+        const text = await readManifest(file);
         const manifest = parseProvisionManifest({ text, name: file });
         const metaUrls: Record<string, string | undefined> = {};
         for (const m of manifest.models) if (m.metaUrlEnv) metaUrls[m.metaUrlEnv] = ctx.env[m.metaUrlEnv];
         const hf = hfEnvironment(ctx);
-        // One credential lookup per registry the manifest names (the first OCI model's registry wins for now).
-        const oci = manifest.models.find((m) => m.source === "oci");
-        const registryCredentials = oci
-          ? await registryAccess(ctx, parseOciReference(oci.name).registry, { plainHttp: oci.plainHttp })
-          : undefined;
+        // The one Hub token lookup (HF_TOKEN, the token `llamagate login` stored, hf's token file), as download uses.
+        const needsHub = manifest.models.some((m) => m.source === "hf");
+        const hfToken = needsHub ? (await resolveCliToken(ctx, hf, {}))?.token : undefined;
+        // Registry credentials are looked up per registry host, for each OCI model: never one registry's for another.
+        const registries = manifest.models.filter((m) => m.source === "oci").map((m) => parseOciReference(m.name));
+        checkExplicitRegistryHost(
+          ctx,
+          registries.map((r) => r.registry),
+        );
+        const plainHttp = new Map(
+          manifest.models
+            .filter((m) => m.source === "oci")
+            .map((m) => [parseOciReference(m.name).registry, m.plainHttp]),
+        );
+        const lookups = new Map<string, ReturnType<typeof registryAccess>>();
+        const registryCredentials = (registry: string) => {
+          if (!lookups.has(registry))
+            lookups.set(registry, registryAccess(ctx, registry, { plainHttp: plainHttp.get(registry) }));
+          return lookups.get(registry)!;
+        };
         const report = await provisionModels({
           manifest,
           metaUrls,
           license: { acceptLicense: opts.acceptLicense ? true : undefined, auditLogPath: licenseAuditLogPath(ctx.env) },
-          hf: { cacheDir: hf.cacheDir, endpoint: hf.endpoint, token: ctx.env.HF_TOKEN || undefined },
+          hf: { cacheDir: hf.cacheDir, endpoint: hf.endpoint, token: hfToken },
           registryCredentials,
+          registry: registrySessionOptions(ctx, opts),
           dryRun: opts.dryRun,
           concurrency: opts.concurrency,
           signal: ctx.signal,
@@ -93,3 +114,36 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
       }),
     );
 };
+
+/** The manifest's text, refusing a file over MAX_MANIFEST_BYTES before reading it whole. */
+async function readManifest(file: string): Promise<string> {
+  const cannot = (e: unknown) =>
+    new UsageError(`Cannot read the manifest ${file} (${(e as NodeJS.ErrnoException).code ?? "error"}).`, {
+      code: "BAD_MANIFEST",
+    });
+  const fh = await open(file, "r").catch((e) => {
+    throw cannot(e);
+  });
+  try {
+    const buf = Buffer.alloc(MAX_MANIFEST_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, n, buf.length - n, null).catch((e) => {
+        throw cannot(e);
+      });
+      if (bytesRead === 0) break;
+      n += bytesRead;
+      if (n > MAX_MANIFEST_BYTES)
+        throw new UsageError(
+          `The manifest ${file} is larger than ${MAX_MANIFEST_BYTES >> 20} MiB; refusing to read it (a manifest lists models and settings: a few KiB).`,
+          {
+            code: "MANIFEST_TOO_LARGE",
+            hint: "Check that the path names the manifest (docs/provision.md), not a model or data file.",
+          },
+        );
+    }
+    return buf.subarray(0, n).toString("utf8");
+  } finally {
+    await fh.close().catch(() => {});
+  }
+}

@@ -1,10 +1,8 @@
-import { findModel } from "../../catalog/find-model.js";
-import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
-import { LICENSE_FAMILIES } from "../../license/families.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../pipeline/pull-oci.js";
+import { selectOciLicenseModels } from "../../pipeline/select-oci-license-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -14,9 +12,10 @@ import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress } from "../progress/create-download-progress.js";
-import { registryAccess } from "./registry-env.js";
+import { registryAccess, registrySessionOptions } from "./registry-env.js";
 
-type PullOptions = EngineFlags & LicenseCliOptions & { dir?: string; plainHttp?: boolean; json?: boolean };
+type PullOptions = EngineFlags &
+  LicenseCliOptions & { dir?: string; plainHttp?: boolean; allowTokenRealmHost?: string[]; json?: boolean };
 
 /**
  * `llamagate pull <ref> --dir D`: fetch a ModelPack model artifact. The license check runs on the
@@ -31,6 +30,11 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
     .argument("<ref>", "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>")
     .requiredOption("--dir <dir>", "destination folder")
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
+    .option(
+      "--allow-token-realm-host <host>",
+      "trust this token-service host although it is not the registry's own (or is plain http); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option("--concurrency <n>", "layers downloaded at once (default 4)", (v) => intArg(v, "--concurrency", 1, 64))
     .option("--parts <n>", "parallel Range requests per large layer", (v) => intArg(v, "--parts", 1, 64), 1)
     .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", (v) => intArg(v, "--min-part-mb", 1, 4096))
@@ -45,6 +49,7 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
     run(async (refArg: string, opts: PullOptions) => {
       const ref = parseOciReference(refArg);
       const credentials = await registryAccess(ctx, ref.registry, opts);
+      const session = registrySessionOptions(ctx, opts);
       const progress = createDownloadProgress(ctx, { json: Boolean(opts.json) });
       let summary: PullOciSummary;
       let license: unknown = null;
@@ -54,6 +59,7 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
           dir: opts.dir!,
           plainHttp: opts.plainHttp,
           credentials,
+          ...session,
           ...engineOptionsFromFlags(ctx, opts),
           beforeFetch: async (info) => {
             license = await gate(ctx, info, opts, (line) => progress.log(line));
@@ -91,8 +97,9 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
 };
 
 /**
- * The license gate on the artifact's config: the model by its catalog name, else a model of the license
- * family the config declares; an artifact with neither is not a Llama model llamagate knows (a note says so).
+ * The license gate on the artifact (selectOciLicenseModels: the config's model or license family, and the
+ * LICENSE file's family): every selected model must pass; none selected means no Llama license applies (a
+ * note says so).
  */
 async function gate(
   ctx: CliContext,
@@ -100,43 +107,19 @@ async function gate(
   opts: PullOptions,
   log: (line: string) => void,
 ): Promise<unknown> {
-  const model = modelOf(info);
-  if (!model) {
-    if (!opts.json)
-      log(
-        `note: ${info.ref} declares no Llama license llamagate knows (${info.config.licenses.join(", ") || "no license"}), so no Llama license check applies; read its license yourself.`,
-      );
-    return null;
+  const { models, notes } = selectOciLicenseModels({
+    ref: info.ref,
+    config: info.config,
+    ...(info.licenseText !== undefined ? { licenseText: info.licenseText } : {}),
+  });
+  if (!opts.json) for (const n of notes) log(`note: ${n}`);
+  let first: unknown = null;
+  for (const model of models) {
+    const result = await licenseGate(licenseGateParams({ opts, ctx, model, command: "pull" }));
+    if (!opts.json) log(licenseGateLine(model.name, result));
+    first ??= { family: model.license, verdict: result.verdict, acceptedVia: result.acceptance.via };
   }
-  const result = await licenseGate(licenseGateParams({ opts, ctx, model, command: "pull" }));
-  if (!opts.json) log(licenseGateLine(model.name, result));
-  return { family: model.license, verdict: result.verdict, acceptedVia: result.acceptance.via };
-}
-
-function modelOf(info: OciFetchInfo): CatalogModel | undefined {
-  for (const name of [info.config.catalogName, info.config.name]) {
-    if (!name) continue;
-    try {
-      return findModel({ name });
-    } catch {
-      // not a catalog name
-    }
-  }
-  const family = info.config.licenseFamily as LicenseFamilyId | undefined;
-  if (!family || !Object.hasOwn(LICENSE_FAMILIES, family)) return undefined;
-  const fam = LICENSE_FAMILIES[family];
-  // Unknown model under a known license: assume multimodal where the family has the EU clause (the stricter reading).
-  return {
-    name: info.config.name ?? info.ref,
-    aliases: [],
-    title: info.config.name ?? info.ref,
-    series: fam.name,
-    size: info.config.paramSize ?? "?",
-    license: family,
-    multimodal: Boolean(fam.euMultimodal),
-    released: "1970-01-01",
-    hfRepo: "",
-  };
+  return first;
 }
 
 function intArg(v: string, flag: string, min: number, max: number): number {

@@ -5,7 +5,7 @@ import { pushOciIter, type PushOciSummary } from "../../pipeline/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { ociUploadStateDir, registryAccess } from "./registry-env.js";
+import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
 interface PushOptions {
   model?: string;
@@ -14,6 +14,7 @@ interface PushOptions {
   chunkMb?: number;
   monolithic?: boolean;
   concurrency?: number;
+  allowTokenRealmHost?: string[];
   json?: boolean;
 }
 
@@ -39,6 +40,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
     .option(
+      "--allow-token-realm-host <host>",
+      "trust this token-service host although it is not the registry's own (or is plain http); repeatable",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
       "--chunk-mb <n>",
       "upload blobs larger than this in PATCH chunks of this many MiB",
       (v) => intArg(v, "--chunk-mb", 1, 4096),
@@ -58,6 +64,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           licenseFamily: opts.licenseFamily,
           plainHttp: opts.plainHttp,
           credentials,
+          ...registrySessionOptions(ctx, opts),
           chunkSize: (opts.chunkMb ?? 64) * (1 << 20),
           monolithic: opts.monolithic,
           concurrency: opts.concurrency,
@@ -83,11 +90,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
               logLine(ctx, `Taken along from the release folder: ${e.fromReleaseRoot.join(", ")}.`);
           } else if (e.type === "push-note") {
             const what = {
-              resumed: `resuming the upload at ${formatBytes(e.offset)}`,
-              restarted: "restarting the upload",
-              "fallback-monolithic": "the registry refused chunks; sending it in one request",
+              resumed: `resuming the upload at ${formatBytes(e.offset)} (the registry's upload status)`,
+              restarted: `restarting the upload: ${e.reason ?? "the registry cannot continue the earlier one"}`,
+              "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
             }[e.kind];
-            logLine(ctx, `${e.path}: ${what}${e.reason ? ` (${e.reason})` : ""}.`);
+            logLine(ctx, `${e.path}: ${what}.`);
           } else if (e.type === "push-blob-done") {
             logLine(
               ctx,

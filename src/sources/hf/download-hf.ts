@@ -51,6 +51,11 @@ export interface DownloadHfParams extends EngineOptions {
   disableSymlinks?: boolean;
   /** HF_HUB_OFFLINE: answer from the cache only, no network at all. */
   offline?: boolean;
+  /**
+   * Stop after the plan and the access check (dry runs): the summary lists the files, nothing is written and
+   * no file byte is fetched. @default false
+   */
+  checkOnly?: boolean;
 }
 
 /** Events: the engine's, plus the Hub's own steps. */
@@ -210,6 +215,20 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         served: meta,
       });
     }
+  }
+
+  if (p.checkOnly) {
+    return {
+      repoId: repo.id,
+      revision,
+      commit,
+      mode: localDir ? "local-dir" : "cache",
+      offline: false,
+      path: localDir ?? layout.snapshotDir(commit),
+      files: selected.map((f) => ({ path: f.path, size: f.size, etag: etagOf(f), verified: false, downloaded: false })),
+      bytesTransferred: 0,
+      seconds: (Date.now() - started) / 1000,
+    };
   }
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;

@@ -49,3 +49,34 @@ export class RegistryDigestMismatchError extends LlamagateError {
     });
   }
 }
+
+/** A registry (or its token service) did not finish answering a metadata request within the time limit. */
+export class RegistryTimeoutError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_TIMEOUT", "network", message, {
+      hint: "The registry is too slow or stuck; try again later, or allow more time with LLAMAGATE_REGISTRY_TIMEOUT=<seconds>.",
+      ...options,
+    });
+  }
+}
+
+/** The registry named a token service (realm) llamagate will not send credentials to without permission. */
+export class RegistryTokenRealmError extends LlamagateError {
+  constructor(message: string, realmHost: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_TOKEN_REALM_REFUSED", "access", message, {
+      hint: `If you trust ${realmHost} as this registry's token service, pass --allow-token-realm-host ${realmHost} (or set LLAMAGATE_ALLOW_TOKEN_REALM_HOST=${realmHost}).`,
+      details: { realmHost },
+      ...options,
+    });
+  }
+}
+
+/** The registry answered plain HTTP to an HTTPS request: it only speaks http (a loopback or test registry). */
+export class RegistryPlainHttpError extends LlamagateError {
+  constructor(registry: string, options: LlamagateErrorOptions = {}) {
+    super("REGISTRY_PLAIN_HTTP", "usage", `${registry} answered plain HTTP to an HTTPS request.`, {
+      hint: `If ${registry} is a registry you trust that only speaks http (loopback or test), pass --plain-http (plainHttp: true in a provision manifest); otherwise check the host and port.`,
+      ...options,
+    });
+  }
+}

@@ -5,8 +5,9 @@ import { MAX_METADATA_BYTES } from "./media-types.js";
 import { registryFailure } from "./registry-failure.js";
 
 /**
- * GET a small document (a manifest or a config blob) into memory, refusing more than 4 MiB, and check
- * its sha256 when the digest is known. Returns the bytes, the content type and the computed digest.
+ * GET a small document (a manifest or a config blob) into memory, following redirects (credentials stay
+ * with the registry's origin), refusing more than 4 MiB, and check its sha256 when the digest is known.
+ * Returns the bytes, the content type and the computed digest.
  */
 export async function fetchVerifiedBytes(params: {
   session: RegistrySession;
@@ -25,21 +26,14 @@ export async function fetchVerifiedBytes(params: {
     path: params.path,
     access: "pull",
     headers: params.accept ? { accept: params.accept } : {},
+    followRedirects: true,
   });
-  if (r.status !== 200) throw await registryFailure(r, `download of the ${params.what}`, session);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of r.body) {
-    n += (c as Buffer).length;
-    if (n > MAX_METADATA_BYTES) {
-      r.body.destroy();
-      throw new NotAModelArtifactError(
-        `The ${params.what} from ${session.registry} is larger than ${MAX_METADATA_BYTES} bytes; refusing it.`,
-      );
-    }
-    chunks.push(c as Buffer);
-  }
-  const bytes = Buffer.concat(chunks);
+  if (r.status !== 200) throw registryFailure(r, `download of the ${params.what}`, session);
+  if (r.truncated)
+    throw new NotAModelArtifactError(
+      `The ${params.what} from ${session.registry} is larger than ${MAX_METADATA_BYTES} bytes; it was cut there and refused.`,
+    );
+  const bytes = r.body;
   const digest = `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
   if (params.digest && params.digest !== digest) {
     throw new RegistryDigestMismatchError(

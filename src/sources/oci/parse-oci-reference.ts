@@ -48,6 +48,12 @@ export function parseOciReference(text: string): OciReference {
   ) {
     throw bad(`"${registry}" is not a registry host`);
   }
+  const hostProblem = checkRegistryHost(registry);
+  if (hostProblem)
+    throw new UsageError(`"${text}" is not a registry reference: "${registry}" ${hostProblem}.`, {
+      code: "BAD_OCI_REFERENCE",
+      hint: "Write the registry as host[:port], e.g. registry.example.com, 127.0.0.1:5000 or [::1]:5000 (port 1-65535), then /<repository>:<tag>.",
+    });
   let path = rest.slice(slash + 1);
   let tag: string | undefined;
   const colon = path.lastIndexOf(":");
@@ -61,4 +67,19 @@ export function parseOciReference(text: string): OciReference {
   if (!tag && !digest) tag = "latest";
   const display = `${registry}/${path}${tag ? `:${tag}` : ""}${digest ? `@${digest}` : ""}`;
   return { registry, repository: path, tag, digest, reference: digest ?? tag!, display };
+}
+
+const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** Why `registry` is not a usable host[:port] (undefined when it is). */
+function checkRegistryHost(registry: string): string | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+)(?::(\d*))?$/.exec(registry);
+  if (!m) return "is not a host name, an IPv4 address or a [bracketed] IPv6 address with an optional :port";
+  const [, host, port] = m;
+  if (port !== undefined && (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535))
+    return `has the port "${port}", which is not a number from 1 to 65535`;
+  if (!host!.startsWith("[") && (host!.length > 253 || !host!.split(".").every((l) => LABEL.test(l))))
+    return "has an empty or malformed name part (letters, digits and inner hyphens, separated by single dots)";
+  if (!URL.canParse(`https://${registry}/`)) return "is not a valid host";
+  return undefined;
 }

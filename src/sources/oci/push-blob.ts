@@ -59,9 +59,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   const { session, digest, size, signal } = params;
   const repo = session.repository;
   const head = await session.request({ method: "HEAD", path: `/v2/${repo}/blobs/${digest}`, access: "push" });
-  if (head.status !== 200 && head.status !== 404)
-    throw await registryFailure(head, `HEAD of blob ${short(digest)}`, session);
-  await head.body.dump().catch(() => {});
+  if (head.status !== 200 && head.status !== 404) throw registryFailure(head, `HEAD of blob ${short(digest)}`, session);
   if (head.status === 200) return { digest, mode: "exists", resumedFrom: size, bytesSent: 0 };
 
   const chunkSize = Math.max(1, params.chunkSize ?? 64 << 20);
@@ -116,9 +114,13 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
     } catch (e) {
       if (signal?.aborted || !(e instanceof RegistryProtocolError) || ++failures > 5) throw e;
       const status = await uploadStatus(location);
-      if (status) ({ location, offset } = status);
+      if (!("gone" in status)) ({ location, offset } = status);
       else {
-        params.onNote?.({ kind: "restarted", offset: 0, reason: "the registry lost the upload session" });
+        params.onNote?.({
+          kind: "restarted",
+          offset: 0,
+          reason: `the registry lost the upload session (${status.gone})`,
+        });
         location = await startUpload();
         offset = 0;
       }
@@ -128,15 +130,13 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
     if (r.status !== 202) {
       // First chunk refused (405, 404, 416, 413...): a registry without chunked uploads. Use one PUT.
       if (offset === 0 && r.status >= 400 && r.status < 500 && r.status !== 401 && r.status !== 403) {
-        await r.body.dump().catch(() => {});
         params.onNote?.({ kind: "fallback-monolithic", offset: 0, reason: `PATCH answered HTTP ${r.status}` });
         await monolithic();
         await clearState();
         return { digest, mode: "monolithic", resumedFrom: 0, bytesSent };
       }
-      throw await registryFailure(r, `upload of blob ${short(digest)}`, session);
+      throw registryFailure(r, `upload of blob ${short(digest)}`, session);
     }
-    await r.body.dump().catch(() => {});
     location = resolveLocation(r, location);
     offset = confirmedEnd(r) ?? end;
     await saveState(location, offset);
@@ -153,8 +153,7 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       headers: { "content-length": "0" },
     });
     if (r.status !== 202 || !r.headers.location)
-      throw await registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
-    await r.body.dump().catch(() => {});
+      throw registryFailure(r, `start of the upload of blob ${short(digest)}`, session);
     return resolveLocation(r, `${session.baseUrl}/v2/${repo}/blobs/uploads/`);
   }
 
@@ -174,21 +173,25 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
       headers: { "content-type": "application/octet-stream", "content-length": String(empty ? 0 : size) },
       body: empty ? () => empty : body(0, size),
     });
-    if (r.status !== 201 && r.status !== 204)
-      throw await registryFailure(r, `completion of blob ${short(digest)}`, session);
-    await r.body.dump().catch(() => {});
+    if (r.status !== 201 && r.status !== 204) throw registryFailure(r, `completion of blob ${short(digest)}`, session);
   }
 
-  /** Ask the registry how much of the upload it holds; undefined when the session is gone. */
-  async function uploadStatus(location: string): Promise<{ location: string; offset: number } | undefined> {
+  /**
+   * Ask the registry how much of the upload it holds (its upload status: `Range: 0-N`); `gone` says why it
+   * cannot continue that upload (CNCF distribution cancels one whose last chunk arrived cut: "upload resumed at
+   * wrong offset").
+   */
+  async function uploadStatus(location: string): Promise<{ location: string; offset: number } | { gone: string }> {
     try {
       const r = await session.request({ method: "GET", path: location, access: "push" });
-      await r.body.dump().catch(() => {});
-      if (r.status !== 204 && r.status !== 202) return undefined;
+      if (r.status !== 204 && r.status !== 202) {
+        const code = registryErrorCode(r);
+        return { gone: `its upload status answered HTTP ${r.status}${code ? ` ${code}` : ""}` };
+      }
       return { location: resolveLocation(r, location), offset: confirmedEnd(r) ?? 0 };
     } catch (e) {
       if (signal?.aborted) throw e;
-      return undefined;
+      return { gone: "its upload status could not be read" };
     }
   }
 
@@ -201,7 +204,12 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
     }
     if (s.digest !== digest || typeof s.location !== "string") return undefined;
     const status = await uploadStatus(s.location);
-    if (!status || status.offset > size) {
+    if ("gone" in status || status.offset > size) {
+      const why =
+        "gone" in status
+          ? `the registry no longer accepts the interrupted upload (${status.gone})`
+          : `the registry reports more bytes (${status.offset}) than the file has`;
+      params.onNote?.({ kind: "restarted", offset: 0, reason: why });
       await clearState();
       return undefined;
     }
@@ -237,6 +245,17 @@ function confirmedEnd(r: RegistryResponse): number | undefined {
   // distribution answers "0-0" for an empty upload and for a one-byte one: treat it as "nothing confirmed".
   if (n === 0) return undefined;
   return n + 1;
+}
+
+/** The registry's own error code from an error body (`{"errors":[{"code":"BLOB_UPLOAD_INVALID"}]}`), if any. */
+function registryErrorCode(r: RegistryResponse): string | undefined {
+  try {
+    const code = (JSON.parse(r.body.subarray(0, 64 << 10).toString("utf8")) as { errors?: { code?: unknown }[] })
+      .errors?.[0]?.code;
+    return typeof code === "string" && /^[A-Z_]{1,64}$/.test(code) ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function short(digest: string): string {

@@ -25,8 +25,7 @@ export async function pushManifest(params: {
     idempotent: true,
   });
   if (r.status !== 201 && r.status !== 200)
-    throw await registryFailure(r, `upload of the manifest ${params.reference}`, session);
-  await r.body.dump().catch(() => {});
+    throw registryFailure(r, `upload of the manifest ${params.reference}`, session);
   const d = r.headers["docker-content-digest"];
   return Array.isArray(d) ? d[0] : d;
 }

@@ -26,3 +26,41 @@ it.each([
 ])("%s -> %s", (text, message) => {
   expect(() => parseProvisionManifest({ text, name: "m.yaml" })).toThrow(message);
 });
+
+it.each([
+  [
+    "a YAML error",
+    "models:\n  - name: llama-2-7b\n   source: meta\n",
+    /^m\.yaml line 3, column \d+: not valid YAML or JSON: .+\.$/,
+  ],
+  ["tabs", "models:\n\t- name: x\n", /^m\.yaml line 2, column 1: not valid YAML or JSON: Tabs are not allowed/],
+  [
+    "an unknown meta model",
+    "models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: U\n  - name: llama-9-7b\n    source: meta\n    metaUrlEnv: U\n",
+    /^m\.yaml: models\[1\]\.name: Unknown model "llama-9-7b"/,
+  ],
+  [
+    "a bad mau",
+    "license: { mau: lots }\nmodels:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: U\n",
+    /^m\.yaml: license\.mau: Invalid license\.mau "lots"/,
+  ],
+  [
+    "a bad region",
+    "license: { region: UK }\nmodels:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: U\n",
+    /^m\.yaml: license\.region: Unknown license\.region "UK"/,
+  ],
+  [
+    "a bad registry reference",
+    "models:\n  - name: 127.0.0.1:99999/a/b:1\n    source: oci\n    dir: /tmp/x\n",
+    /^m\.yaml: models\[0\]\.name: .*not a number from 1 to 65535/,
+  ],
+])("%s is reported with its place (line and column, or the field path)", (_what, text, message) => {
+  let err: unknown;
+  try {
+    parseProvisionManifest({ text, name: "m.yaml" });
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toMatchObject({ code: "BAD_MANIFEST", category: "usage" });
+  expect((err as Error).message).toMatch(message);
+});
