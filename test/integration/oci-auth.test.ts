@@ -89,7 +89,10 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
       LLAMAGATE_REGISTRY_USERNAME: USER,
       LLAMAGATE_REGISTRY_PASSWORD: PASSWORD,
     };
-    const push = await runCli(["push", model, `${registry.host}/models/race:1`, "--plain-http", "--json"], { env });
+    const push = await runCli(
+      ["push", model, `${registry.host}/models/race:1`, "--license-family", "none", "--plain-http", "--json"],
+      { env },
+    );
     expect(push.code, push.stderr).toBe(0);
     expect(JSON.parse(push.stdout).files).toHaveLength(4);
   }, 120_000);
