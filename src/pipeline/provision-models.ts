@@ -1,12 +1,18 @@
+import { hubSettings, resolveHubToken } from "../credentials/hub-settings.js";
 import type { ProvisionManifest } from "./parse-provision-manifest.js";
 import { provisionModel, type ProvisionModelParams, type ProvisionModelReport } from "./provision-model.js";
 
-export interface ProvisionModelsParams extends Omit<ProvisionModelParams, "spec" | "metaUrl" | "license"> {
+export interface ProvisionModelsParams extends Omit<ProvisionModelParams, "spec" | "metaUrl" | "license" | "hf"> {
   manifest: ProvisionManifest;
-  /** Signed URLs by environment variable name (the CLI reads the variables the manifest names). */
-  metaUrls: Readonly<Record<string, string | undefined>>;
-  /** The license flags' values and the audit log; the manifest's `license` fills what they leave out. */
-  license: ProvisionModelParams["license"];
+  /** Signed URLs by environment variable name. @default the variables the manifest names, from this process */
+  metaUrls?: Readonly<Record<string, string | undefined>>;
+  /** The license flags' values and the audit log; the manifest's `license` fills what they leave out. @default {} */
+  license?: ProvisionModelParams["license"];
+  /**
+   * The Hub: cache folder, endpoint and token. @default as the CLI: HF_HUB_CACHE / HF_HOME, HF_ENDPOINT, and the one
+   * credential lookup (HF_TOKEN, HUGGING_FACE_HUB_TOKEN, the token `llamagate login` stored, hf's token file)
+   */
+  hf?: ProvisionModelParams["hf"];
   /** Models at once. @default manifest.concurrency ?? 2 */
   concurrency?: number;
   /** Called when a model starts and when it is done. */
@@ -38,9 +44,13 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
     profilePath: lic.profile,
     override: lic.override,
     ...Object.fromEntries(
-      Object.entries(p.license).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
+      Object.entries(p.license ?? {}).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
     ),
   };
+  const hf = p.hf ?? (await defaultHub(p.signal));
+  const metaUrls =
+    p.metaUrls ??
+    Object.fromEntries(specs.flatMap((m) => (m.metaUrlEnv ? [[m.metaUrlEnv, process.env[m.metaUrlEnv]]] : [])));
   const reports: ProvisionModelReport[] = new Array(specs.length);
   let next = 0;
   const worker = async () => {
@@ -49,9 +59,10 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
       const i = next++;
       const spec = specs[i]!;
       p.onModel?.({ type: "start", name: spec.name });
-      const { manifest: _m, metaUrls, concurrency: _c, onModel: _o, license: _l, ...rest } = p;
+      const { manifest: _m, metaUrls: _u, concurrency: _c, onModel: _o, license: _l, hf: _h, ...rest } = p;
       reports[i] = await provisionModel({
         ...rest,
+        hf,
         spec,
         license,
         metaUrl: spec.metaUrlEnv ? metaUrls[spec.metaUrlEnv] : undefined,
@@ -68,4 +79,11 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
     models,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** The Hub as the CLI finds it, for a library call that gives none. */
+async function defaultHub(signal?: AbortSignal): Promise<ProvisionModelParams["hf"]> {
+  const settings = hubSettings();
+  const token = await resolveHubToken({ settings, signal });
+  return { cacheDir: settings.cacheDir, endpoint: settings.endpoint, ...(token ? { token: token.token } : {}) };
 }
