@@ -244,7 +244,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       code: err.code,
       category: err.category,
       message: err.message,
-      ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.hint ? { hint: manifestWords(err.hint) } : {}),
     };
     return report;
   }
@@ -304,6 +304,29 @@ async function upToDate(out: string, input: string): Promise<boolean> {
   if (!o) return false;
   const i = await stat(input).catch(() => undefined);
   return Boolean(i && o.mtimeMs >= i.mtimeMs);
+}
+
+/** The command-line flags a stage's hint may name, as the provision manifest (or provision's flags) spells them. */
+const FLAG_TO_MANIFEST: readonly [RegExp, string][] = [
+  [/--license-override\b/g, "license.override"],
+  [/--affiliates-mau\b/g, "license.affiliatesMau"],
+  [/--mau\b/g, "license.mau"],
+  [/--region\b/g, "license.region"],
+  [/--profile\b/g, "license.profile"],
+  [/--use\b/g, "license.uses"],
+  [/--revision\b/g, "the model's revision field"],
+  [/--include\b/g, "the model's include field"],
+  [/--exclude\b/g, "the model's exclude field"],
+  [/--local-dir\b|--dir\b/g, "the model's dir field"],
+  [/--plain-http\b/g, "plainHttp: true"],
+  [/--token(?:-stdin)?\b/g, "`llamagate login`"],
+];
+
+/** A hint in provision's words: flags provision does not accept become the manifest fields that do the same. */
+function manifestWords(hint: string): string {
+  let out = hint;
+  for (const [flag, field] of FLAG_TO_MANIFEST) out = out.replace(flag, field);
+  return out;
 }
 
 function catalogModel(name: string): CatalogModel | undefined {
