@@ -22,6 +22,7 @@ import type { PipelineSource } from "./pipeline-types.js";
 import { runPipelineIter } from "./run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "./license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
+import { provisionHint } from "./provision-hint.js";
 import { pullOciIter } from "./pull-oci.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
@@ -244,7 +245,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       code: err.code,
       category: err.category,
       message: err.message,
-      ...(err.hint ? { hint: manifestWords(err.hint) } : {}),
+      ...(err.hint ? { hint: provisionHint(err.hint) } : {}),
     };
     return report;
   }
@@ -304,29 +305,6 @@ async function upToDate(out: string, input: string): Promise<boolean> {
   if (!o) return false;
   const i = await stat(input).catch(() => undefined);
   return Boolean(i && o.mtimeMs >= i.mtimeMs);
-}
-
-/** The command-line flags a stage's hint may name, as the provision manifest (or provision's flags) spells them. */
-const FLAG_TO_MANIFEST: readonly [RegExp, string][] = [
-  [/--license-override\b/g, "license.override"],
-  [/--affiliates-mau\b/g, "license.affiliatesMau"],
-  [/--mau\b/g, "license.mau"],
-  [/--region\b/g, "license.region"],
-  [/--profile\b/g, "license.profile"],
-  [/--use\b/g, "license.uses"],
-  [/--revision\b/g, "the model's revision field"],
-  [/--include\b/g, "the model's include field"],
-  [/--exclude\b/g, "the model's exclude field"],
-  [/--local-dir\b|--dir\b/g, "the model's dir field"],
-  [/--plain-http\b/g, "plainHttp: true"],
-  [/--token(?:-stdin)?\b/g, "`llamagate login`"],
-];
-
-/** A hint in provision's words: flags provision does not accept become the manifest fields that do the same. */
-function manifestWords(hint: string): string {
-  let out = hint;
-  for (const [flag, field] of FLAG_TO_MANIFEST) out = out.replace(flag, field);
-  return out;
 }
 
 function catalogModel(name: string): CatalogModel | undefined {
