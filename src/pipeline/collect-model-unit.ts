@@ -12,7 +12,7 @@ import type { CatalogModel, LicenseFamilyId } from "../catalog/models.js";
 import { tryFindModel } from "../catalog/try-find-model.js";
 import { UsageError } from "../core/errors.js";
 import { LICENSE_FAMILIES } from "../license/families.js";
-import { identifyLicenseText } from "../license/identify-license-text.js";
+import { recognizeLicenseText } from "../license/recognize-license-text.js";
 import { listModelFiles, type ModelFolderFile } from "../sources/oci/list-model-files.js";
 
 /** Files Meta's download scripts put in the release root, shared by the models below it. */
@@ -50,7 +50,7 @@ export async function collectModelUnit(p: CollectModelUnitParams): Promise<Model
 
   const catalog = tryFindModel({ name: p.model ?? nameOf(p.dir), explicit: p.model !== undefined });
   const license = files.find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f.path));
-  const fromText = license ? identifyLicenseText(await readFile(license.absPath, "utf8")) : undefined;
+  const fromText = license ? recognizeLicenseText(await readFile(license.absPath, "utf8")) : undefined;
   const flag = p.licenseFamily === undefined ? undefined : parseLicenseFamily(p.licenseFamily);
   if (flag !== undefined && fromText && flag !== fromText)
     throw new UsageError(

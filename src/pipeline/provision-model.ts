@@ -22,6 +22,7 @@ import type { PipelineSource } from "./pipeline-types.js";
 import { runPipelineIter } from "./run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "./license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
+import { provisionHint } from "./provision-hint.js";
 import { pullOciIter } from "./pull-oci.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
@@ -244,7 +245,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       code: err.code,
       category: err.category,
       message: err.message,
-      ...(err.hint ? { hint: err.hint } : {}),
+      ...(err.hint ? { hint: provisionHint(err.hint) } : {}),
     };
     return report;
   }

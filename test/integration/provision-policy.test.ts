@@ -96,6 +96,20 @@ describe("provision --dry-run fails where the real run would", () => {
   }, 60_000);
 });
 
+describe("provision's hints name what provision accepts", () => {
+  it("a revision that does not exist: the hint names the model's revision field, not --revision", async () => {
+    const file = await manifest(
+      "bad-revision.yaml",
+      `models:\n  - name: ${GATED_REPO}\n    source: hf\n    revision: no-such-branch\n    dir: ${join(work, "rev")}\n`,
+    );
+    const r = await runMain(["provision", file, "--json"], { env: { ...env(), HF_TOKEN: TOKENS.granted } });
+    expect(r.code, r.stdout).toBe(5);
+    const m = JSON.parse(r.stdout).models[0];
+    expect(m.error.hint).toContain("the model's revision field");
+    expect(m.error.hint).not.toContain("--revision");
+  }, 60_000);
+});
+
 describe("manifests refused up front", () => {
   it("two OCI models sharing a dir: exit 2 naming both", async () => {
     const dir = join(work, "shared");

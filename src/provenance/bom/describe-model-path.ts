@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { tryFindModel } from "../../catalog/try-find-model.js";
 import { openGguf } from "../../formats/gguf/open-gguf.js";
-import { identifyLicenseText } from "../../license/identify-license-text.js";
+import { recognizeLicenseText } from "../../license/recognize-license-text.js";
 import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { hashModelForSigning } from "../oms/hash-model-for-signing.js";
 
@@ -84,7 +84,7 @@ export async function describeModelPath(p: { path: string; signal?: AbortSignal 
     if (!s?.isFile()) continue;
     const text = await readFile(candidate);
     d.licenseFile = { path: candidate, sha256: createHash("sha256").update(text).digest("hex") };
-    d.licenseFamily = d.catalog?.license ?? identifyLicenseText(text.toString("utf8"));
+    d.licenseFamily = d.catalog?.license ?? recognizeLicenseText(text.toString("utf8"));
     break;
   }
   d.licenseFamily ??= d.catalog?.license;
