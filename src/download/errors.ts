@@ -117,3 +117,13 @@ export class RangeRefusedError extends TransferNetworkError {
     );
   }
 }
+
+/** A file (TransferFile.maxBytes) is larger than its cap: it is refused, and nothing of it is kept. */
+export class FileTooLargeError extends LlamagateError {
+  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+    super(code, "integrity", message, {
+      hint: "The server sent a file far larger than such a file can be; nothing of it was kept. Check the link or the server.",
+      ...options,
+    });
+  }
+}
