@@ -1,11 +1,13 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { Agent, type Dispatcher } from "undici";
 import { InterruptedError, LlamagateError, UsageError } from "../core/errors.js";
 import type { DirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
 import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
+import { reservedNameReason } from "../core/fs/reserved-name-reason.js";
+import { ReservedNameError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY } from "../core/retry.js";
 import { createHashPool } from "../verify/hash-pool.js";
 import { acquireLockEvents } from "./acquire-lock-events.js";
@@ -46,6 +48,10 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   );
   const outside = files.find((f) => !isInside(root, f.destPath));
   if (outside) throw new UsageError(`Destination path of ${outside.displayName} leaves ${root}.`, { code: "BAD_DEST" });
+  for (const f of files) {
+    const why = reservedNameReason(relative(root, f.destPath));
+    if (why) throw new ReservedNameError(f.displayName, why);
+  }
   let lock: DirLock | undefined;
   if (lockDir) {
     await ensureDirInside({ root: isInside(root, lockDir) ? root : lockDir, dir: lockDir });

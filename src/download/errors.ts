@@ -127,3 +127,14 @@ export class FileTooLargeError extends LlamagateError {
     });
   }
 }
+
+/** A file of a listing, a layer or a bundle has a name llamagate keeps for its own files in a destination. */
+export class ReservedNameError extends LlamagateError {
+  constructor(file: string, reason: string, options: LlamagateErrorOptions = {}) {
+    super("RESERVED_NAME", "integrity", `${file}: ${reason}; refusing to write it.`, {
+      hint: "The source ships a file under a name llamagate uses for its lock, partial or sidecar files: report it to whoever publishes it. Nothing was written under that name.",
+      details: { file },
+      ...options,
+    });
+  }
+}

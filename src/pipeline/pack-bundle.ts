@@ -8,6 +8,7 @@ import { LicenseBlockedError } from "../license/errors.js";
 import { readAuditLog } from "../license/read-audit-log.js";
 import { listModelFiles } from "../sources/oci/list-model-files.js";
 import { UsageError } from "../core/errors.js";
+import { refuseExistingOutput } from "../core/fs/refuse-existing-output.js";
 import { hashModelFiles } from "./hash-model-files.js";
 
 export interface PackBundleParams {
@@ -17,6 +18,8 @@ export interface PackBundleParams {
   out: string;
   /** Catalog name of the model. @default the folder's name when the catalog knows it */
   model?: string;
+  /** Replace an existing bundle file at `out` (the one overwrite rule: never without --force). */
+  force?: boolean;
   /** The license audit log: the latest acceptance for the model's license family goes into the bundle. */
   auditLogPath?: string;
   onEvent?: (
@@ -43,6 +46,8 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   const t0 = performance.now();
   const dir = resolve(p.dir);
   const out = resolve(p.out);
+  // Refused before hashing (minutes for big weights), and again by writeBundle just before writing.
+  await refuseExistingOutput({ path: out, force: Boolean(p.force), flag: "-o" });
   const files = await listModelFiles({ dir, signal: p.signal });
   if (files.length === 0) throw new UsageError(`${dir} has no files to pack.`, { code: "EMPTY_MODEL_DIR" });
   if (files.some((f) => f.path === BUNDLE_MANIFEST_NAME))
@@ -94,6 +99,7 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     out,
     manifest,
     sources: new Map(files.map((f) => [f.path, f.absPath])),
+    force: p.force,
     onProgress: (b) => p.onEvent?.({ type: "progress", bytes: b, total }),
     signal: p.signal,
   });

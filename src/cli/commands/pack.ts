@@ -14,14 +14,16 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
     .argument("<dir>", "model folder")
     .requiredOption("-o, --out <file>", "bundle to write (e.g. llama-2-7b.tar)")
     .option("--model <name>", "catalog name of the model (default: the folder's name if llamagate knows it)")
+    .option("--force", "replace an existing file at -o")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
-      run(async (dir: string, opts: { out: string; model?: string; json?: boolean }) => {
+      run(async (dir: string, opts: { out: string; model?: string; force?: boolean; json?: boolean }) => {
         let lastLog = Date.now();
         const s = await packBundle({
           dir,
           out: opts.out,
           model: opts.model,
+          force: Boolean(opts.force),
           auditLogPath: licenseAuditLogPath(ctx.env),
           signal: ctx.signal,
           onEvent: (e) => {
