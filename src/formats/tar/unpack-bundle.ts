@@ -305,7 +305,10 @@ export async function unpackBundle(params: {
       if (existing.isFile() && existing.size === f.size && (await sha256Of(to)) === f.sha256) same.add(f.path);
       else if (!params.force) throw existsError(f.path);
     }
-    // Move them into place, each through folders checked again just before its rename.
+    // Every target folder made and checked before the first rename (a planted link stops it all), then
+    // each file moved into place through folders checked again just before its rename.
+    for (const d of new Set(manifest.files.map((f) => dirname(join(dir, ...f.path.split("/"))))))
+      await ensureDirInside({ root: dir, dir: d });
     const written: UnpackBundleResult["files"] = [];
     for (const f of manifest.files) {
       if (same.has(f.path)) {
