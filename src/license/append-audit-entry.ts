@@ -26,11 +26,14 @@ export async function appendAuditEntry({ path, entry }: AppendAuditEntryParams):
     }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "unknown";
+    const notFolder = code === "ENOTDIR" || code === "EEXIST";
     throw new FilesystemError(
       "AUDIT_LOG_WRITE_FAILED",
-      `Could not append to the license audit log ${path} (${code}).`,
+      `Could not append to the license audit log ${path} (${notFolder ? "a part of that path is a file, not a folder" : code}).`,
       {
-        hint: "Check that the folder is writable, or point LLAMAGATE_DATA_DIR at a writable folder.",
+        hint: notFolder
+          ? "Point LLAMAGATE_DATA_DIR at a folder (it names a file now), or move that file away."
+          : "Check that the folder is writable, or point LLAMAGATE_DATA_DIR at a writable folder.",
         cause: e,
         details: { path, errno: code },
       },
