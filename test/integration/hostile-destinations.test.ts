@@ -17,6 +17,7 @@ import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { runCli as runHfCli } from "../helpers/run-hf-cli.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
@@ -338,6 +339,28 @@ describe.skipIf(!HAVE_REGISTRY)("pull (real docker-registry)", () => {
     const ok = await pull(ref, clean);
     expect(ok.code, ok.stderr).toBe(0);
     expect((await readdir(join(clean, ".llamagate-oci"))).every((n) => /^[0-9a-f]{64}\.json$/.test(n))).toBe(true);
+  });
+
+  it("item 4: the config cache is written by the atomic writer: links planted under the old `<hex>.json.<pid>.tmp` are not followed", async () => {
+    const accept = "application/vnd.oci.image.manifest.v1+json";
+    const m = JSON.parse(
+      await (await fetch(`http://${registry.host}/v2/models/my-model/manifests/v1`, { headers: { accept } })).text(),
+    );
+    const hex = String(m.config.digest).slice(7);
+    const dest = join(tmp(), "dest");
+    const victim = join(tmp(), "victim");
+    await writeFile(victim, "precious\n");
+    await mkdir(join(dest, ".llamagate-oci"), { recursive: true });
+    // In-process (runMain): this process's pid is the one the command runs under.
+    await symlink(victim, join(dest, ".llamagate-oci", `${hex}.json.${process.pid}.tmp`));
+    const r = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license", "--json"], {
+      env: { ...env(), PATH: process.env.PATH ?? "" },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readFile(victim, "utf8")).toBe("precious\n");
+    const cached = join(dest, ".llamagate-oci", `${hex}.json`);
+    expect((await lstat(cached)).isFile()).toBe(true);
+    expect(sha(await readFile(cached))).toBe(hex);
   });
 
   it("item 15: a layer named .llamagate.lock is refused (exit 6) and the live lock is not replaced", async () => {

@@ -44,6 +44,8 @@ export async function openAtomicFile(params: {
   sync?: boolean;
   /** What hints say (the flag that picks the location, what is kept). */
   errorContext?: FsErrorContext;
+  /** Permission bits of the new file (0o600 for state that names upload locations). @default 0o644 */
+  mode?: number;
   /**
    * The destination `path` must stay inside: its folders are created and checked one by one (no planted
    * folder link is followed; see ensureDirInside) before the temporary file is made and again before the rename.
@@ -58,7 +60,7 @@ export async function openAtomicFile(params: {
   let handle: FileHandle | undefined;
   if (params.root) await ensureDirInside({ root: params.root, dir: dirname(path), errorContext: params.errorContext });
   try {
-    handle = await openRegularFile({ path: tempPath, mode: "create" });
+    handle = await openRegularFile({ path: tempPath, mode: "create", createMode: params.mode });
   } catch (e) {
     throw fail("create", e);
   }

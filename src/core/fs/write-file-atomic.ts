@@ -15,6 +15,8 @@ export async function writeFileAtomic(params: {
   sync?: boolean;
   /** What hints say on failure. */
   errorContext?: FsErrorContext;
+  /** Permission bits of the new file. @default 0o644 */
+  mode?: number;
   /** The destination `path` must stay inside (folders created and checked for planted links). */
   root?: string;
   signal?: AbortSignal;
@@ -24,6 +26,7 @@ export async function writeFileAtomic(params: {
     sync: params.sync,
     errorContext: params.errorContext,
     root: params.root,
+    mode: params.mode,
     signal: params.signal,
   });
   try {
