@@ -36,9 +36,11 @@ export async function ensureDirInside(params: {
     });
   }
   let created = create ? await ensureRoot(root, flag) : undefined;
-  const st = await stat(root).catch((e) => {
-    throw filesystemErrorFrom(e, root, "open the folder", params.errorContext);
+  const st = await stat(root).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "ENOENT" && !create) return undefined; // nothing below it exists either
+    throw filesystemErrorFrom(e, root, "open the folder", { fallbackCode: "PATH_CONFLICT", ...params.errorContext });
   });
+  if (!st) return created;
   if (!st.isDirectory()) throw notAFolder(root, flag);
   let cur = root;
   for (const part of rel === "" ? [] : rel.split(sep)) {
