@@ -1,7 +1,9 @@
 import { lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
-import { dirname, relative, resolve, isAbsolute } from "node:path";
+import { basename, dirname, relative, resolve, isAbsolute } from "node:path";
 import { UsageError } from "../core/errors.js";
 import { filesystemErrorFrom, type FsErrorContext } from "../core/fs/filesystem-error-from.js";
+import { acquireDirLock, type DirLock } from "../core/fs/acquire-dir-lock.js";
+import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { openRegularFile } from "../core/fs/open-regular-file.js";
 import { tempPathFor } from "../core/fs/temp-path-for.js";
 
@@ -61,6 +63,26 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
       code: "OUTPUT_INSIDE_INPUT",
     });
   }
+  const parent = dirname(out);
+  // Made one folder at a time (a folder under /proc fails at once instead of looping).
+  await ensureDirInside({ root: parent, dir: parent, errorContext: OUT });
+  // One run per output: a second convert of the same output stops here at once, before any work.
+  const lock = await acquireDirLock({ dir: parent, name: `.${basename(out)}.llamagate.lock` });
+  try {
+    return await prepareLocked(params, out, parent, inInput, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+async function prepareLocked(
+  params: PrepareOutputParams,
+  out: string,
+  parent: string,
+  inInput: boolean,
+  lock: DirLock,
+): Promise<PreparedOutput> {
   const existing = await lstat(out).catch((e: NodeJS.ErrnoException) => {
     if (e.code === "ENOENT") return undefined;
     throw fsError("inspect", out, e);
@@ -103,12 +125,6 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
       );
     }
   }
-  const parent = dirname(out);
-  try {
-    await mkdir(parent, { recursive: true });
-  } catch (e) {
-    throw fsError("create the folder", parent, e);
-  }
   const tempPath = tempPathFor(out, "partial");
   try {
     if (params.kind === "dir") await mkdir(tempPath);
@@ -117,6 +133,7 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
   }
   const abort = async () => {
     await rm(tempPath, { recursive: true, force: true });
+    await lock.release();
   };
   return {
     tempPath,
@@ -145,6 +162,7 @@ export async function prepareOutput(params: PrepareOutputParams): Promise<Prepar
         throw fsError("move the result to", out, e);
       }
       if (old) await rm(old, { recursive: true, force: true });
+      await lock.release();
     },
   };
 }

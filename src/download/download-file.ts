@@ -1,7 +1,8 @@
-import { lstat, mkdir, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
+import { lstat, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Dispatcher } from "undici";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
+import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { fileWriteback, type WritebackGate } from "../core/fs/background-writeback.js";
 import { openRegularFile } from "../core/fs/open-regular-file.js";
@@ -11,7 +12,7 @@ import type { HashPool } from "../verify/hash-pool.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
 import { checkExisting } from "./check-existing.js";
 import { claimPartial } from "./claim-partial.js";
-import { ChecksumMismatchError } from "./errors.js";
+import { ChecksumMismatchError, FileTooLargeError } from "./errors.js";
 import { contiguousPrefix, readPartsState, removePartsState } from "./parts-state.js";
 import { transferParts } from "./transfer-parts.js";
 import { transferStream, type StreamTransferResult } from "./transfer-stream.js";
@@ -32,6 +33,8 @@ export interface FileJobOptions {
   partMinBytes: number;
   progressIntervalMs: number;
   pool: HashPool;
+  /** The destination every file stays inside (its folders are checked for planted links). */
+  root: string;
   /** Limits background fdatasync calls across all files (see fileWriteback). */
   writebackGate: WritebackGate;
 }
@@ -51,9 +54,7 @@ export async function downloadFile(params: {
   const t0 = performance.now();
   const algorithms = wantedAlgorithms(file);
   // The first folder this call created, if any: removed again if the transfer is refused before any byte.
-  const createdDir = await mkdir(dirname(file.destPath), { recursive: true }).catch((e) => {
-    throw filesystemErrorFrom(e, dirname(file.destPath), "create");
-  });
+  const createdDir = await ensureDirInside({ root: options.root, dir: dirname(file.destPath) });
 
   const existing = await checkExisting({ file, algorithms, pool: options.pool, signal });
   if (existing.kind === "complete") {
@@ -105,7 +106,9 @@ export async function downloadFile(params: {
       r = await transferToPartial(partial.path, partial.size);
     } catch (e) {
       // A refused request (expired or damaged link, 403, 404) leaves no empty partial behind; bytes are kept.
-      await removeIfEmpty(partial.path);
+      // A file past its cap keeps nothing at all.
+      if (e instanceof FileTooLargeError) await removeOwnFile(partial.path);
+      else await removeIfEmpty(partial.path);
       if (createdDir) await removeEmptyFolders(dirname(file.destPath), createdDir);
       throw e;
     }
@@ -121,6 +124,7 @@ export async function downloadFile(params: {
       if (actual !== expected) {
         strikes++;
         const movedTo = `${file.destPath}.corrupt`;
+        await ensureDirInside({ root: options.root, dir: dirname(movedTo), create: false });
         await rename(partial.path, movedTo).catch((e) => {
           throw filesystemErrorFrom(e, movedTo, "move aside");
         });
@@ -131,7 +135,7 @@ export async function downloadFile(params: {
     }
     try {
       // Only the very file written above goes into place: never a link or a file swapped in meanwhile.
-      await renameIntoPlace({ from: partial.path, to: file.destPath, expect: r.identity });
+      await renameIntoPlace({ from: partial.path, to: file.destPath, expect: r.identity, root: options.root });
     } catch (e) {
       throw filesystemErrorFrom(e, file.destPath, "create");
     }
@@ -251,6 +255,12 @@ async function removeEmptyFolders(from: string, top: string): Promise<void> {
       return;
     if (d === top) return;
   }
+}
+
+/** Remove a partial file of ours whatever it holds (a regular file only; never a link's target). */
+async function removeOwnFile(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isFile()) await unlink(path).catch(() => {});
 }
 
 /** Remove a partial file that holds no byte (a regular file of ours only; never a link's target). */

@@ -1,11 +1,13 @@
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { Agent, type Dispatcher } from "undici";
 import { InterruptedError, LlamagateError, UsageError } from "../core/errors.js";
 import type { DirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
-import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
+import { reservedNameReason } from "../core/fs/reserved-name-reason.js";
+import { ReservedNameError } from "./errors.js";
 import { DEFAULT_RETRY_POLICY } from "../core/retry.js";
 import { createHashPool } from "../verify/hash-pool.js";
 import { acquireLockEvents } from "./acquire-lock-events.js";
@@ -39,12 +41,20 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   const outer = params.signal;
   if (outer?.aborted) throw new InterruptedError();
 
-  const lockDir = params.lockDir === false ? undefined : (params.lockDir ?? commonDir(files.map((f) => f.destPath)));
+  const common = commonDir(files.map((f) => f.destPath));
+  const lockDir = params.lockDir === false ? undefined : (params.lockDir ?? common);
+  const root = resolve(
+    params.root ?? (lockDir && files.every((f) => isInside(lockDir, f.destPath)) ? lockDir : (common ?? sep)),
+  );
+  const outside = files.find((f) => !isInside(root, f.destPath));
+  if (outside) throw new UsageError(`Destination path of ${outside.displayName} leaves ${root}.`, { code: "BAD_DEST" });
+  for (const f of files) {
+    const why = reservedNameReason(relative(root, f.destPath));
+    if (why) throw new ReservedNameError(f.displayName, why);
+  }
   let lock: DirLock | undefined;
   if (lockDir) {
-    await mkdir(lockDir, { recursive: true }).catch((e) => {
-      throw filesystemErrorFrom(e, lockDir, "create");
-    });
+    await ensureDirInside({ root: isInside(root, lockDir) ? root : lockDir, dir: lockDir });
     lock = yield* acquireLockEvents({ dir: lockDir, waitMs: params.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS, signal: outer });
   }
   const ownDispatcher = params.dispatcher
@@ -81,6 +91,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       partMinBytes: Math.max(1, params.partMinBytes ?? 64 << 20),
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
+      root,
       // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
       writebackGate: { inFlight: 0, max: 1 },
     };
@@ -154,10 +165,10 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
     retries: done.reduce((s, f) => s + f.retries, 0),
   };
   yield { type: "summary", summary };
-  const root = failed.find((f) => f.error.category !== "interrupted")?.error;
-  if (root) {
-    if (failed.length > 1) Object.assign(root, { details: { ...(root.details ?? {}), failed: summary.failed } });
-    throw root;
+  const first = failed.find((f) => f.error.category !== "interrupted")?.error;
+  if (first) {
+    if (failed.length > 1) Object.assign(first, { details: { ...(first.details ?? {}), failed: summary.failed } });
+    throw first;
   }
   if (outer?.aborted || failed.length) throw new InterruptedError();
   return summary;
@@ -199,6 +210,13 @@ function totalOf(files: DownloadFilesParams["files"]): number | undefined {
     t += f.expectedSize;
   }
   return t;
+}
+
+/** `path` is `dir` or below it. */
+function isInside(dir: string, path: string): boolean {
+  const d = resolve(dir);
+  const p = resolve(path);
+  return p === d || p.startsWith(d.endsWith(sep) ? d : d + sep);
 }
 
 /** The deepest folder that contains every path's parent. */

@@ -117,3 +117,24 @@ export class RangeRefusedError extends TransferNetworkError {
     );
   }
 }
+
+/** A file (TransferFile.maxBytes) is larger than its cap: it is refused, and nothing of it is kept. */
+export class FileTooLargeError extends LlamagateError {
+  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+    super(code, "integrity", message, {
+      hint: "The server sent a file far larger than such a file can be; nothing of it was kept. Check the link or the server.",
+      ...options,
+    });
+  }
+}
+
+/** A file of a listing, a layer or a bundle has a name llamagate keeps for its own files in a destination. */
+export class ReservedNameError extends LlamagateError {
+  constructor(file: string, reason: string, options: LlamagateErrorOptions = {}) {
+    super("RESERVED_NAME", "integrity", `${file}: ${reason}; refusing to write it.`, {
+      hint: "The source ships a file under a name llamagate uses for its lock, partial or sidecar files: report it to whoever publishes it. Nothing was written under that name.",
+      details: { file },
+      ...options,
+    });
+  }
+}

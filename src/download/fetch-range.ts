@@ -7,6 +7,7 @@ import { discardBody } from "../core/http/discard-body.js";
 import { parseRetryAfter } from "../core/http/parse-retry-after.js";
 import { sendRequest, type HttpResponse } from "../core/http/send-request.js";
 import {
+  FileTooLargeError,
   HtmlInsteadOfFileError,
   HttpStatusError,
   RangeRefusedError,
@@ -119,6 +120,8 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       bodyTimeoutMs: 0, // the watchdog above covers the body (and pauses for slow disks)
     });
     const total = await checkResponse(res);
+    const max = p.file.maxBytes;
+    if (max !== undefined && total !== undefined && total > max) throw tooLarge(total);
     const open = res;
     const limit = p.end ?? total;
     const first = { pending: pos === 0 };
@@ -128,6 +131,8 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
         first.pending = false;
         if (p.detectHtml && looksLikeHtml(chunk, name)) return htmlError(open, chunk);
       }
+      // Stop reading at the cap: never more than maxBytes of a capped file is taken in.
+      if (max !== undefined && pos + fill + chunk.length > max) throw tooLarge(pos + fill + chunk.length);
       if (limit !== undefined && pos + fill + chunk.length > limit) {
         const start = p.end === undefined ? 0 : p.from;
         throw new SizeMismatchError(name, limit - start, pos + fill + chunk.length - start, {
@@ -153,6 +158,19 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     throw networkError(e, name, p.signal);
   } finally {
     clearTimeout(timer);
+  }
+
+  function tooLarge(atLeast: number): FileTooLargeError {
+    return (
+      p.file.tooLarge?.(atLeast) ??
+      new FileTooLargeError(
+        "FILE_TOO_LARGE",
+        `${name} is at least ${atLeast} bytes; at most ${p.file.maxBytes} are accepted.`,
+        {
+          details: { file: name, atLeast, maxBytes: p.file.maxBytes },
+        },
+      )
+    );
   }
 
   /** Status and Content-Range checks; returns the file's total size when known. */

@@ -6,6 +6,7 @@ import type { Dispatcher } from "undici";
 import type { LlamagateError } from "../core/errors.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
+import type { FileTooLargeError } from "./errors.js";
 
 export type { HashAlgorithm, HashResult };
 
@@ -39,6 +40,14 @@ export interface TransferFile {
    * be frugal with requests (Meta signed URLs) leave it to the user's opt-in. @default true
    */
   allowParts?: boolean;
+  /**
+   * Refuse the file past this many bytes: a larger announced size is refused before any body byte, and
+   * the body is read no further than this. The partial is deleted (nothing is kept). Small metadata
+   * files (checklists) from servers that are not trusted to be sane.
+   */
+  maxBytes?: number;
+  /** The error for a file past maxBytes (`atLeast`: the size announced, or the bytes seen so far). */
+  tooLarge?: (atLeast: number) => FileTooLargeError;
   /**
    * Where to keep the verified sidecar (size, mtime, inode and hashes of the finished file) that lets a
    * rerun skip re-hashing it. @default `.<name>.llamagate.json` beside destPath
@@ -89,6 +98,13 @@ export interface DownloadFilesParams {
   classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
   /** Treat a body that starts like an HTML page as an error (HtmlInsteadOfFileError). @default true */
   detectHtml?: boolean;
+  /**
+   * The destination every destPath (and the lock folder, when inside it) must stay in: each folder below it
+   * is created one at a time and a symbolic link among them is refused (UNSAFE_FOLDER), when creating and
+   * again before each rename, so a folder link planted in a shared destination is never written through.
+   * @default lockDir when every destPath is inside it, else the deepest folder containing every destPath
+   */
+  root?: string;
   /**
    * Folder that gets the lock file (`.llamagate.lock`). @default the deepest folder containing every destPath
    * ("false" disables locking, e.g. for a caller that already holds it).

@@ -21,11 +21,14 @@ export async function readAuditLog({ path }: ReadAuditLogParams): Promise<AuditL
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return { entries: [], invalidLines: [] };
+    const notFolder = code === "ENOTDIR";
     throw new FilesystemError(
       "AUDIT_LOG_READ_FAILED",
-      `Could not read the license audit log ${path} (${code ?? "unknown"}).`,
+      `Could not read the license audit log ${path} (${notFolder ? "a part of that path is a file, not a folder" : (code ?? "unknown")}).`,
       {
-        hint: "Check the file's permissions.",
+        hint: notFolder
+          ? "Point LLAMAGATE_DATA_DIR at a folder (it names a file now), or move that file away."
+          : "Check the file's permissions.",
         cause: e,
         details: { path, errno: code ?? null },
       },

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
-import { mkdir, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
+import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 
 /** Bump when the converter's GGUF output changes in a way that should invalidate cached files. */
 const CACHE_FORMAT = 1;
@@ -28,7 +29,7 @@ export async function* cachedGgufIter(params: {
     )
   )
     return { path, reused: true };
-  await mkdir(params.cacheDir, { recursive: true });
+  await ensureDirInside({ root: params.cacheDir, dir: params.cacheDir, errorContext: { flag: "LLAMAGATE_DATA_DIR" } });
   yield* convertCheckpointIter({
     input: dir,
     to: "gguf",

@@ -9,6 +9,7 @@ import { LICENSE_FAMILIES } from "../license/families.js";
 import { collectModelUnit } from "./collect-model-unit.js";
 import { licenseAuditLogPath } from "../core/defaults/llamagate-paths.js";
 import { UsageError } from "../core/errors.js";
+import { refuseExistingOutput } from "../core/fs/refuse-existing-output.js";
 import { hashModelFiles } from "./hash-model-files.js";
 
 export interface PackBundleParams {
@@ -20,6 +21,8 @@ export interface PackBundleParams {
   model?: string;
   /** License family when the folder does not tell (catalog, LICENSE text): a family id, or "none". */
   licenseFamily?: string;
+  /** Replace an existing bundle file at `out` (the one overwrite rule: never without --force). */
+  force?: boolean;
   /**
    * The license audit log: the latest acceptance for the model's license family goes into the bundle.
    * @default the CLI's (`<llamagate data folder>/license-audit.jsonl`); null reads none
@@ -52,6 +55,8 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
   const t0 = performance.now();
   const dir = resolve(p.dir);
   const out = resolve(p.out);
+  // Refused before hashing (minutes for big weights), and again by writeBundle just before writing.
+  await refuseExistingOutput({ path: out, force: Boolean(p.force), flag: "-o" });
   const unit = await collectModelUnit({ dir, model: p.model, licenseFamily: p.licenseFamily, signal: p.signal });
   const { files, catalog: model, licenseFamily } = unit;
   if (files.length === 0) throw new UsageError(`${dir} has no files to pack.`, { code: "EMPTY_MODEL_DIR" });
@@ -106,6 +111,7 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     out,
     manifest,
     sources: new Map(files.map((f) => [f.path, f.absPath])),
+    force: p.force,
     onProgress: (b) => p.onEvent?.({ type: "progress", bytes: b, total }),
     signal: p.signal,
   });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
-import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
 import type { DownloadEvent, DownloadSummary, EngineOptions, HttpErrorInfo, TransferFile } from "../download/types.js";
 import {
   createRegistrySession,
@@ -163,6 +163,7 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       lockWaitMs: p.lockWaitMs,
       signal: p.signal,
       lockDir: dir,
+      root: dir,
       detectHtml: false,
       classifyHttpError: (info: HttpErrorInfo) =>
         info.status === 401 || info.status === 403
@@ -231,13 +232,6 @@ async function cachedConfig(dir: string, digest: string): Promise<Buffer | undef
 }
 
 async function keepConfig(dir: string, digest: string, bytes: Buffer): Promise<void> {
-  const folder = join(dir, META_DIR);
-  const path = join(folder, `${digest.slice(7)}.json`);
-  try {
-    await mkdir(folder, { recursive: true });
-    await writeFile(`${path}.${process.pid}.tmp`, bytes);
-    await rename(`${path}.${process.pid}.tmp`, path);
-  } catch (e) {
-    throw filesystemErrorFrom(e, path, "write");
-  }
+  // The one atomic writer (unpredictable temp name, O_EXCL | O_NOFOLLOW), through checked folders only.
+  await writeFileAtomic({ path: join(dir, META_DIR, `${digest.slice(7)}.json`), data: bytes, root: dir });
 }

@@ -19,7 +19,9 @@ export type CdnFault =
   /** Answer 200 with the whole file even when a Range was asked (the Range header is not forwarded). */
   | { kind: "ignore-range" }
   /** Answer 200 text/html with this page. */
-  | { kind: "html"; body: string };
+  | { kind: "html"; body: string }
+  /** Answer 200 without a length and send newlines until the client goes away (an endless body). */
+  | { kind: "endless" };
 
 export interface ProxyRequestRecord {
   method: string;
@@ -79,6 +81,18 @@ export async function startFaultProxy(params: {
           : { "content-type": "text/plain", ...fault.headers };
       res.writeHead(rec.status, headers);
       return void res.end(fault.body ?? "");
+    }
+    if (fault?.kind === "endless") {
+      rec.status = 200;
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      const block = Buffer.alloc(64 * 1024, 0x0a);
+      let gone = false;
+      res.on("close", () => (gone = true));
+      while (!gone) {
+        rec.bytesSent += block.length;
+        if (!res.write(block)) await drainOrClose(res);
+      }
+      return;
     }
     const headers = { ...req.headers, host: target.host };
     if (fault?.kind === "ignore-range") delete headers.range;

@@ -1,5 +1,5 @@
 import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMetaSource } from "../../src/model/open-meta-source.js";
@@ -79,6 +79,27 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     await s.close();
   });
 
+  it("issue 22 item 13: a second convert of the same output stops at once on its lock (exit 8) and says no 'wrote'", async () => {
+    const out = join(work, "locked.gguf");
+    // A live llamagate run holds this output's lock (this test process stands in for it).
+    const lock = join(work, ".locked.gguf.llamagate.lock");
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: new Date().toISOString() }));
+    try {
+      const r = await cli(["convert", metaDir, "--to", "gguf", "--out", out, "--json"]);
+      expect(r.code, r.stderr).toBe(8);
+      expect(JSON.parse(r.stdout).error).toMatchObject({ code: "LOCK_HELD" });
+      expect(r.stderr).not.toContain("Converting");
+      expect(r.stderr).not.toContain("wrote");
+      expect((await readdir(work)).filter((n) => n.includes("locked.gguf") && !n.endsWith(".lock"))).toEqual([]);
+    } finally {
+      await rm(lock, { force: true });
+    }
+    const ok = await cli(["convert", metaDir, "--to", "gguf", "--out", out]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain(`wrote ${out}`);
+    expect((await readdir(work)).filter((n) => n.includes("locked.gguf"))).toEqual(["locked.gguf"]);
+  });
+
   it("exit codes: missing --to → 2, missing params.json → 9, unwritable output → 8", async () => {
     expect((await cli(["convert", metaDir])).code).toBe(2);
     expect((await cli(["convert", metaDir, "--to", "gguf", "--dtype", "q4"])).code).toBe(2);
@@ -91,7 +112,7 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     await writeFile(join(work, "plain-file"), "x");
     const r8 = await cli(["convert", metaDir, "--to", "gguf", "--out", join(work, "plain-file", "m.gguf")]);
     expect(r8.code).toBe(8);
-    expect(r8.stderr).toMatch(/error: Cannot .*plain-file/);
+    expect(r8.stderr).toMatch(/error: .*plain-file is not a folder/);
     expect((await readdir(work)).filter((n) => n.includes(".partial-"))).toEqual([]);
   });
 

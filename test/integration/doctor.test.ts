@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +13,27 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     work = await mkdtemp(join(tmpdir(), "lg-doctor-"));
   });
   afterAll(() => rm(work, { recursive: true, force: true }));
+
+  it("issue 22 item 8: LLAMAGATE_DATA_DIR naming a regular file fails the disk check (exit 8), and the next command's hint says so", async () => {
+    const file = join(work, "data-is-a-file");
+    await writeFile(file, "not a folder\n");
+    const env = {
+      HOME: work,
+      LLAMAGATE_DATA_DIR: file,
+      LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+      HF_HOME: join(work, "hf"),
+    };
+    const r = await runMain(["doctor", "--json"], { env });
+    expect(r.code, r.stderr).toBe(8);
+    const disk = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === "disk");
+    expect(disk).toMatchObject({ status: "fail", detail: `${file} is not a folder` });
+    expect(disk.action).toContain("LLAMAGATE_DATA_DIR");
+    const lic = await runMain(["license", "check", "llama-2-7b", "--mau", "5M", "--accept-license", "--json"], { env });
+    expect(lic.code, lic.stderr).toBe(8);
+    const err = JSON.parse(lic.stdout).error;
+    expect(err.message).toContain("not a folder");
+    expect(err.hint).not.toMatch(/writable|permission/i);
+  });
 
   it("--json: one object, every check ok/warn/fail with a detail, the token's source but never the token", async () => {
     const env = {

@@ -105,7 +105,7 @@ it("pack of the model subfolder carries the release root's files; the unpacked c
   expect(packed).toMatchObject({ licenseFamily: "llama2", fromReleaseRoot: SHARED.slice().sort() });
   const env = cleanEnv("machine-c");
   const dest = join(work, "unpacked", "llama-2-7b");
-  const un = await runCli(["unpack", bundle, "--dir", dest], { env });
+  const un = await runCli(["unpack", bundle, "--dir", dest, "--mau", "1000", "--accept-license"], { env });
   expect(un.code, un.stderr).toBe(0);
   await usable(dest, env);
 });

@@ -8,7 +8,7 @@ import { LLAMA3_VERSIONS, type Llama3Version } from "../../model/llama3-version.
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { expandHome } from "../expand-home.js";
-import { printJson, printLine } from "../output.js";
+import { logLine, printJson, printLine } from "../output.js";
 import { createProgressDisplay } from "../progress/create-progress-display.js";
 import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
 
@@ -86,6 +86,8 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
         } finally {
           progress.stop();
         }
+        // Only now is every file under its final name: "wrote" is never said of a temporary file.
+        if (!opts.json) for (const line of progress.written) logLine(ctx, line);
         if (opts.json) {
           printJson(ctx, { ok: true, ...result, seconds: Math.round(result.seconds * 1000) / 1000 });
           return;
@@ -116,10 +118,12 @@ function choice<T extends string>(flag: string, values: readonly T[]): (value: s
 }
 
 /** Progress on stderr with the one progress display: a bar with bytes, speed and ETA; plain lines elsewhere. */
-function createConvertProgress(ctx: CliContext): { on(e: ConvertEvent): void; stop(): void } {
+function createConvertProgress(ctx: CliContext): { on(e: ConvertEvent): void; stop(): void; written: string[] } {
   const display = createProgressDisplay(ctx);
   const started = Date.now();
+  const written: string[] = [];
   return {
+    written,
     on(e) {
       if (e.type === "warning") return display.log(`warning: ${e.message}`);
       if (e.type === "plan") {
@@ -148,7 +152,8 @@ function createConvertProgress(ctx: CliContext): { on(e: ConvertEvent): void; st
           `converting: ${formatAmount(e.doneBytes, e.totalBytes)}, ${formatSpeed(speed)}, ETA ${eta}, ${e.index + 1}/${e.count} tensors`,
         );
       }
-      display.log(`wrote ${e.path} (${formatBytes(e.bytes)})`);
+      // Said once the output is committed (the file is still under a temporary name here).
+      written.push(`wrote ${e.path} (${formatBytes(e.bytes)})`);
     },
     stop: () => display.stop(),
   };

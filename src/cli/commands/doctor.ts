@@ -1,4 +1,4 @@
-import { access, constants, statfs } from "node:fs/promises";
+import { access, constants, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
 import { formatBytes } from "../../core/format-bytes.js";
 import { isLlamagateError } from "../../core/errors.js";
@@ -81,14 +81,19 @@ async function nodeCheck(): Promise<DoctorCheck> {
 async function diskCheck(ctx: CliContext): Promise<DoctorCheck> {
   const dataDir = llamagateDataDir(ctx.env);
   let dir = dataDir;
-  while (
-    !(await access(dir).then(
-      () => true,
-      () => false,
-    )) &&
-    dirname(dir) !== dir
-  )
+  let st = await stat(dir).catch(() => undefined);
+  while (!st && dirname(dir) !== dir) {
     dir = dirname(dir);
+    st = await stat(dir).catch(() => undefined);
+  }
+  // LLAMAGATE_DATA_DIR (or a folder above it) is a file: every command that records something would fail.
+  if (st && !st.isDirectory())
+    return {
+      name: "disk",
+      status: "fail",
+      detail: `${dir} is not a folder${dir === dataDir ? "" : ` (LLAMAGATE_DATA_DIR is ${dataDir})`}`,
+      action: "Point LLAMAGATE_DATA_DIR at a folder, or move that file away.",
+    };
   const writable = await access(dir, constants.W_OK).then(
     () => true,
     () => false,

@@ -18,35 +18,42 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
       "--license-family <id>",
       "license family when the folder does not tell (llama2, llama3, llama3.1, llama3.2, llama3.3, llama4, or none)",
     )
+    .option("--force", "replace an existing file at -o")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
-      run(async (dir: string, opts: { out: string; model?: string; licenseFamily?: string; json?: boolean }) => {
-        let lastLog = Date.now();
-        const s = await packBundle({
-          dir,
-          out: opts.out,
-          model: opts.model,
-          licenseFamily: opts.licenseFamily,
-          auditLogPath: licenseAuditLogPath(ctx.env),
-          signal: ctx.signal,
-          onEvent: (e) => {
-            if (opts.json || e.type !== "progress" || Date.now() - lastLog < 5000) return;
-            lastLog = Date.now();
-            logLine(ctx, `packing: ${formatBytes(e.bytes)} / ${formatBytes(e.total)}`);
-          },
-        });
-        if (opts.json) {
-          printJson(ctx, { ok: true, ...s });
+      run(
+        async (
+          dir: string,
+          opts: { out: string; model?: string; licenseFamily?: string; force?: boolean; json?: boolean },
+        ) => {
+          let lastLog = Date.now();
+          const s = await packBundle({
+            dir,
+            out: opts.out,
+            model: opts.model,
+            licenseFamily: opts.licenseFamily,
+            force: Boolean(opts.force),
+            auditLogPath: licenseAuditLogPath(ctx.env),
+            signal: ctx.signal,
+            onEvent: (e) => {
+              if (opts.json || e.type !== "progress" || Date.now() - lastLog < 5000) return;
+              lastLog = Date.now();
+              logLine(ctx, `packing: ${formatBytes(e.bytes)} / ${formatBytes(e.total)}`);
+            },
+          });
+          if (opts.json) {
+            printJson(ctx, { ok: true, ...s });
+            return 0;
+          }
+          if (s.fromReleaseRoot.length)
+            logLine(ctx, `Taken along from the release folder: ${s.fromReleaseRoot.join(", ")}.`);
+          logLine(
+            ctx,
+            `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`,
+          );
+          printLine(ctx, s.out);
           return 0;
-        }
-        if (s.fromReleaseRoot.length)
-          logLine(ctx, `Taken along from the release folder: ${s.fromReleaseRoot.join(", ")}.`);
-        logLine(
-          ctx,
-          `Packed ${s.files.length} file(s) (${formatBytes(s.bytes)})${s.license ? `, with the ${s.license.licenseName} acceptance of ${s.license.time}` : ""} in ${s.seconds.toFixed(1)} s.`,
-        );
-        printLine(ctx, s.out);
-        return 0;
-      }),
+        },
+      ),
     );
 };

@@ -46,6 +46,11 @@ export interface LockWaitInfo {
 export async function acquireDirLock(params: {
   /** Existing folder to lock. */
   dir: string;
+  /**
+   * Lock file name, for a lock on one output inside a shared folder (convert: `.<output>.llamagate.lock`).
+   * @default ".llamagate.lock" (the whole folder)
+   */
+  name?: string;
   /** Injectable liveness check (tests). @default process.kill(pid, 0) */
   isAlive?: (pid: number) => boolean;
   /** How long to wait for a live holder to let go, in ms (0 = fail at once). @default 0 */
@@ -59,7 +64,7 @@ export async function acquireDirLock(params: {
   /** Stops the wait (InterruptedError). */
   signal?: AbortSignal;
 }): Promise<DirLock> {
-  const path = join(params.dir, LOCK_FILE_NAME);
+  const path = join(params.dir, params.name ?? LOCK_FILE_NAME);
   const isAlive = params.isAlive ?? pidAlive;
   const waitMs = Math.max(0, params.waitMs ?? 0);
   const pollMs = Math.max(10, params.pollMs ?? 500);

@@ -47,6 +47,15 @@ export function filesystemErrorFrom(e: unknown, path: string, action = "write", 
         details,
       });
     case "ENOTDIR":
+      return new FilesystemError(
+        "PATH_CONFLICT",
+        `Cannot ${action} ${path}: a part of that path is a file, not a folder.`,
+        {
+          hint: `Move that file away, or pick another ${flag}.`,
+          cause: e,
+          details,
+        },
+      );
     case "EISDIR":
     case "EEXIST":
       return new FilesystemError(

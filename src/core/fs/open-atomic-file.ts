@@ -1,5 +1,7 @@
 import { unlink, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
 import { InterruptedError } from "../errors.js";
+import { ensureDirInside } from "./ensure-dir-inside.js";
 import { fileWriteback } from "./background-writeback.js";
 import { filesystemErrorFrom, type FsErrorContext } from "./filesystem-error-from.js";
 import { openRegularFile } from "./open-regular-file.js";
@@ -42,6 +44,13 @@ export async function openAtomicFile(params: {
   sync?: boolean;
   /** What hints say (the flag that picks the location, what is kept). */
   errorContext?: FsErrorContext;
+  /** Permission bits of the new file (0o600 for state that names upload locations). @default 0o644 */
+  mode?: number;
+  /**
+   * The destination `path` must stay inside: its folders are created and checked one by one (no planted
+   * folder link is followed; see ensureDirInside) before the temporary file is made and again before the rename.
+   */
+  root?: string;
   signal?: AbortSignal;
 }): Promise<AtomicFile> {
   const { path, signal } = params;
@@ -49,8 +58,9 @@ export async function openAtomicFile(params: {
   const fail = (action: string, e: unknown) => filesystemErrorFrom(e, path, action, ctx);
   const tempPath = tempPathFor(path);
   let handle: FileHandle | undefined;
+  if (params.root) await ensureDirInside({ root: params.root, dir: dirname(path), errorContext: params.errorContext });
   try {
-    handle = await openRegularFile({ path: tempPath, mode: "create" });
+    handle = await openRegularFile({ path: tempPath, mode: "create", createMode: params.mode });
   } catch (e) {
     throw fail("create", e);
   }
@@ -84,7 +94,13 @@ export async function openAtomicFile(params: {
       try {
         await writeback.settle();
         if (params.sync !== false) await fh.sync();
-        await renameIntoPlace({ from: tempPath, to: path, expect: await fh.stat(), syncDir: params.sync !== false });
+        await renameIntoPlace({
+          from: tempPath,
+          to: path,
+          expect: await fh.stat(),
+          syncDir: params.sync !== false,
+          root: params.root,
+        });
         done = true;
         handle = undefined;
         await fh.close();

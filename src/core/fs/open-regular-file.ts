@@ -26,10 +26,12 @@ export async function openRegularFile(params: {
   path: string;
   /** What to do with it. */
   mode: RegularFileMode;
+  /** Permission bits of a file made by "create" (before the umask). @default 0o644 */
+  createMode?: number;
   /** Accept a file of another user ("read" of plain data such as a checklist in a shared folder). @default false */
   anyOwner?: boolean;
 }): Promise<FileHandle> {
-  const fh = await open(params.path, FLAGS[params.mode], 0o644);
+  const fh = await open(params.path, FLAGS[params.mode], params.createMode ?? 0o644);
   try {
     const st = await fh.stat();
     const uid = process.getuid?.();

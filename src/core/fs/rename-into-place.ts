@@ -1,13 +1,16 @@
 import { lstat, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { FilesystemError } from "../errors.js";
+import { ensureDirInside } from "./ensure-dir-inside.js";
 import { fsyncDir } from "./fsync-dir.js";
 
 /**
  * Rename a finished temporary file onto its final name, then fsync the folder. Refuses (FilesystemError
  * UNSAFE_FILE) when `from` is not a regular file, or, given the identity of the file it wrote, when
  * the name no longer points at that file (swapped for a link or another file meanwhile): a symbolic link
- * is never renamed into place. Errors of rename() itself are thrown as they are, for the caller to map.
+ * is never renamed into place. Given `root`, every folder between it and `to` is checked again first
+ * (ensureDirInside, create: false): a folder swapped for a link meanwhile is refused. Errors of rename()
+ * itself are thrown as they are, for the caller to map.
  */
 export async function renameIntoPlace(params: {
   /** The temporary (or partial) file. */
@@ -18,7 +21,10 @@ export async function renameIntoPlace(params: {
   expect?: { ino: number; dev: number };
   /** fsync the folder after the rename. @default true */
   syncDir?: boolean;
+  /** The destination `to` must stay inside, re-checked for planted folder links just before the rename. */
+  root?: string;
 }): Promise<void> {
+  if (params.root) await ensureDirInside({ root: params.root, dir: dirname(params.to), create: false });
   const st = await lstat(params.from);
   const own = params.expect;
   if (!st.isFile() || (own && (own.ino !== st.ino || own.dev !== st.dev))) {

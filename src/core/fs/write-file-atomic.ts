@@ -15,12 +15,18 @@ export async function writeFileAtomic(params: {
   sync?: boolean;
   /** What hints say on failure. */
   errorContext?: FsErrorContext;
+  /** Permission bits of the new file. @default 0o644 */
+  mode?: number;
+  /** The destination `path` must stay inside (folders created and checked for planted links). */
+  root?: string;
   signal?: AbortSignal;
 }): Promise<void> {
   const out = await openAtomicFile({
     path: params.path,
     sync: params.sync,
     errorContext: params.errorContext,
+    root: params.root,
+    mode: params.mode,
     signal: params.signal,
   });
   try {

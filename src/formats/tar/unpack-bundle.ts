@@ -1,8 +1,12 @@
 import { createHash, type Hash } from "node:crypto";
-import { mkdir, open, rename, rm, stat, type FileHandle } from "node:fs/promises";
+import { lstat, mkdtemp, open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import { Parser, type ReadEntry } from "tar";
-import { InterruptedError } from "../../core/errors.js";
+import { FilesystemError, InterruptedError, UsageError } from "../../core/errors.js";
+import { acquireDirLock, type DirLock } from "../../core/fs/acquire-dir-lock.js";
+import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
+import { openRegularFile } from "../../core/fs/open-regular-file.js";
+import { reservedNameReason } from "../../core/fs/reserved-name-reason.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { fsyncDir } from "../../core/fs/fsync-dir.js";
 import {
@@ -27,13 +31,61 @@ type Action = { kind: "entry"; entry: ReadEntry } | { kind: "data"; chunk: Buffe
 
 const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 
+/** Prefix of the staging folder inside the destination (mkdtemp adds six random characters). */
+const STAGING_PREFIX = ".llamagate-unpack-";
+
+/** Magic bytes of the compressed formats a bundle might arrive in by mistake. */
+const COMPRESSED: { magic: number[]; format: string; tool: string }[] = [
+  { magic: [0x1f, 0x8b], format: "gzip", tool: "gunzip -k" },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], format: "zstd", tool: "zstd -d" },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], format: "xz", tool: "xz -dk" },
+  { magic: [0x42, 0x5a, 0x68], format: "bzip2", tool: "bunzip2 -k" },
+];
+
+/**
+ * Bundles are plain tar (docs/bundles.md): a compressed file is refused before anything is written
+ * (UsageError BUNDLE_COMPRESSED, naming the format and how to decompress it), never inflated on the fly.
+ */
+async function refuseCompressed(src: FileHandle, name: string): Promise<void> {
+  const head = Buffer.alloc(8);
+  const { bytesRead } = await src.read(head, 0, head.length, 0);
+  const c = COMPRESSED.find((x) => bytesRead >= x.magic.length && x.magic.every((b, i) => head[i] === b));
+  if (c)
+    throw new UsageError(`${name} is ${c.format}-compressed; bundles are plain tar.`, {
+      code: "BUNDLE_COMPRESSED",
+      hint: `Decompress it first (${c.tool} ${name}), then unpack the .tar.`,
+      details: { format: c.format },
+    });
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const fh = await openRegularFile({ path, mode: "read", anyOwner: true });
+  try {
+    const h = createHash("sha256");
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let pos = 0; ;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      h.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return h.digest("hex");
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Extract a bundle into `dir` in one pass, verifying as it goes: the first member must be the manifest;
  * every other member must be a regular file the manifest lists, once, with its size; each is hashed while
  * written (sha256) into a staging folder inside `dir`. Absolute paths, "..", links (a symlink or hardlink
  * pointing outside gets its own message), devices, FIFOs, duplicates and unlisted members are refused,
- * and a member whose bytes do not match is named. Only when every file is verified are they renamed
- * into place; on any failure the staging folder is removed and `dir` keeps what it had.
+ * and a member whose bytes do not match is named. Members under a name llamagate keeps for itself in a
+ * destination (`.llamagate.lock`, partial, sidecar and temporary names) are refused, and so is a
+ * compressed file (bundles are plain tar). Only when every file is verified are they renamed into place,
+ * through folders created and checked one by one (a folder planted as a link is refused), under the
+ * folder's lock; a file already there with other content is replaced only with `force`. On any failure
+ * the staging folder is removed and `dir` keeps what it had.
  */
 export async function unpackBundle(params: {
   /** The .tar file. */
@@ -42,21 +94,47 @@ export async function unpackBundle(params: {
   dir: string;
   /** Content bytes extracted so far. */
   onProgress?: (bytes: number) => void;
+  /**
+   * Runs once the manifest is read, before any file is written (the license gate on the bundle's model
+   * and its recorded acceptance). Throwing stops the unpack with nothing written.
+   */
+  beforeExtract?: (manifest: BundleManifest) => Promise<void>;
+  /**
+   * Replace files in `dir` whose content differs from the bundle's. Without it such a file is refused
+   * (UsageError OUTPUT_EXISTS) before anything is written; a file identical to the bundle's is left as it is.
+   */
+  force?: boolean;
   signal?: AbortSignal;
 }): Promise<UnpackBundleResult> {
   const { bundle, dir, signal } = params;
   const name = posix.basename(bundle);
-  await mkdir(dir, { recursive: true }).catch((e) => {
-    throw filesystemErrorFrom(e, dir, "create");
-  });
-  const staging = join(dir, `.llamagate-unpack-${process.pid}`);
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging).catch((e) => {
-    throw filesystemErrorFrom(e, staging, "create");
-  });
   const src = await open(bundle, "r").catch((e) => {
     throw filesystemErrorFrom(e, bundle, "read");
   });
+  try {
+    await refuseCompressed(src, name);
+  } catch (e) {
+    await src.close().catch(() => {});
+    throw e;
+  }
+  let staging: string | undefined;
+  let lock: DirLock | undefined;
+  try {
+    await ensureDirInside({ root: dir, dir });
+    lock = await acquireDirLock({ dir, signal });
+    // Staging folders of runs killed before they cleaned up (the lock says no other run is here now).
+    for (const n of await readdir(dir).catch(() => [] as string[]))
+      if (n.startsWith(STAGING_PREFIX)) await rm(join(dir, n), { recursive: true, force: true }).catch(() => {});
+    // An unpredictable staging name (mkdtemp): nobody can plant anything under it in advance.
+    staging = await mkdtemp(join(dir, STAGING_PREFIX)).catch((e) => {
+      throw filesystemErrorFrom(e, dir, "create a folder in");
+    });
+  } catch (e) {
+    await lock?.release();
+    await src.close().catch(() => {});
+    throw e;
+  }
+  const stage = staging;
 
   const actions: Action[] = [];
   const parserErrors: Error[] = [];
@@ -84,6 +162,8 @@ export async function unpackBundle(params: {
       const path = e.path.replace(/^\.\//, "");
       const why = checkBundlePath(path);
       if (why) throw fail("BUNDLE_UNSAFE_PATH", `member ${JSON.stringify(e.path)} has ${why}`);
+      const reserved = path === BUNDLE_MANIFEST_NAME ? undefined : reservedNameReason(path);
+      if (reserved) throw fail("BUNDLE_RESERVED_NAME", `member ${path}: ${reserved}`);
       if (e.type === "SymbolicLink" || e.type === "Link") {
         const target = e.linkpath ?? "";
         const resolved =
@@ -126,9 +206,13 @@ export async function unpackBundle(params: {
         throw fail("BUNDLE_DUPLICATE", `member ${path} appears twice`);
       if (e.size !== file.size)
         throw fail("BUNDLE_CORRUPT_MEMBER", `member ${path} is ${e.size} bytes, the manifest says ${file.size}`);
-      const tmp = join(staging, ...path.split("/"));
-      await mkdir(dirname(tmp), { recursive: true });
-      const fh = await open(tmp, "wx").catch((err) => {
+      const tmp = join(stage, ...path.split("/"));
+      await ensureDirInside({ root: stage, dir: dirname(tmp) }).catch((err) => {
+        throw err instanceof FilesystemError && err.code === "PATH_CONFLICT"
+          ? fail("BUNDLE_DUPLICATE", `member ${path} clashes with another member's path`)
+          : err;
+      });
+      const fh = await openRegularFile({ path: tmp, mode: "create" }).catch((err) => {
         // A member named like a folder another member made (a/b after a/b/c), or similar clashes.
         throw (err as NodeJS.ErrnoException).code === "EEXIST" ||
           (err as NodeJS.ErrnoException).code === "EISDIR" ||
@@ -152,8 +236,16 @@ export async function unpackBundle(params: {
       return;
     }
     // end of a member
-    if (current.manifest) manifest = parseBundleManifest(Buffer.concat(manifestBytes!), name);
-    else if (current.file && current.fh) {
+    if (current.manifest) {
+      const m = parseBundleManifest(Buffer.concat(manifestBytes!), name);
+      for (const f of m.files) {
+        const reserved = reservedNameReason(f.path);
+        if (reserved) throw fail("BUNDLE_RESERVED_NAME", `file ${f.path} of the manifest: ${reserved}`);
+      }
+      await params.beforeExtract?.(m);
+      if (!params.force) await refuseDifferentSizes(m);
+      manifest = m;
+    } else if (current.file && current.fh) {
       const f = current.file;
       await current.fh.sync();
       await current.fh.close();
@@ -202,14 +294,33 @@ export async function unpackBundle(params: {
           .map((f) => f.path)
           .join(", ")})`,
       );
-    // Every file verified: move them into place.
-    const written: UnpackBundleResult["files"] = [];
+    // Every file verified. One overwrite rule (as convert and pack): a file that is already there with
+    // other content is replaced only with `force`; an identical one is left as it is.
+    const same = new Set<string>();
     for (const f of manifest.files) {
       const to = join(dir, ...f.path.split("/"));
-      const existing = await stat(to).catch(() => undefined);
-      if (existing?.isDirectory()) throw fail("BUNDLE_DUPLICATE", `${f.path} exists as a folder in the destination`);
-      await mkdir(dirname(to), { recursive: true });
-      await rename(join(staging, ...f.path.split("/")), to);
+      const existing = await lstat(to).catch(() => undefined);
+      if (!existing) continue;
+      if (existing.isDirectory()) throw fail("BUNDLE_DUPLICATE", `${f.path} exists as a folder in the destination`);
+      if (existing.isFile() && existing.size === f.size && (await sha256Of(to)) === f.sha256) same.add(f.path);
+      else if (!params.force) throw existsError(f.path);
+    }
+    // Every target folder made and checked before the first rename (a planted link stops it all), then
+    // each file moved into place through folders checked again just before its rename.
+    for (const d of new Set(manifest.files.map((f) => dirname(join(dir, ...f.path.split("/"))))))
+      await ensureDirInside({ root: dir, dir: d });
+    const written: UnpackBundleResult["files"] = [];
+    for (const f of manifest.files) {
+      if (same.has(f.path)) {
+        written.push({ ...f, written: false });
+        continue;
+      }
+      const to = join(dir, ...f.path.split("/"));
+      await ensureDirInside({ root: dir, dir: dirname(to) });
+      await ensureDirInside({ root: dir, dir: dirname(to), create: false });
+      await rename(join(stage, ...f.path.split("/")), to).catch((e) => {
+        throw filesystemErrorFrom(e, to, "move into place");
+      });
       written.push({ ...f, written: true });
     }
     for (const d of new Set(manifest.files.map((f) => dirname(join(dir, ...f.path.split("/")))))) await fsyncDir(d);
@@ -217,7 +328,24 @@ export async function unpackBundle(params: {
   } finally {
     await current?.fh?.close().catch(() => {});
     await src.close().catch(() => {});
-    await rm(staging, { recursive: true, force: true }).catch(() => {});
+    await rm(stage, { recursive: true, force: true }).catch(() => {});
+    await lock.release();
+  }
+
+  /** Early refusal (before any byte is extracted): a file already there whose size differs from the bundle's. */
+  async function refuseDifferentSizes(m: BundleManifest): Promise<void> {
+    for (const f of m.files) {
+      const st = await lstat(join(dir, ...f.path.split("/"))).catch(() => undefined);
+      if (st && !st.isDirectory() && (!st.isFile() || st.size !== f.size)) throw existsError(f.path);
+    }
+  }
+
+  function existsError(path: string): UsageError {
+    return new UsageError(`${join(dir, ...path.split("/"))} already exists and differs from the bundle's ${path}.`, {
+      code: "OUTPUT_EXISTS",
+      hint: "Pass --force to replace it, or unpack into another --dir. Nothing was written.",
+      details: { path },
+    });
   }
 
   async function drain(): Promise<void> {

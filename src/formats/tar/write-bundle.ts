@@ -1,16 +1,16 @@
 import { createReadStream } from "node:fs";
-import { open, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
 import { Header, Pax } from "tar";
 import { InterruptedError } from "../../core/errors.js";
+import { refuseExistingOutput } from "../../core/fs/refuse-existing-output.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
-import { fsyncDir } from "../../core/fs/fsync-dir.js";
+import { openAtomicFile } from "../../core/fs/open-atomic-file.js";
 import { BUNDLE_MANIFEST_NAME, type BundleManifest } from "./bundle-manifest.js";
 
 /**
  * Write a bundle: a POSIX tar whose first member is `llamagate-bundle.json` (the manifest) followed by
  * the files in manifest order, with portable headers (mode 0644, uid/gid 0, mtime 0) so the same files
- * give the same bytes. Written to a temporary name, fsynced, renamed. Returns the bytes written.
+ * give the same bytes. Written through the one atomic writer (unpredictable temporary name, fsynced,
+ * renamed); an existing `out` is replaced only with `force`. Returns the bytes written.
  */
 export async function writeBundle(params: {
   /** Destination .tar path. */
@@ -18,20 +18,18 @@ export async function writeBundle(params: {
   manifest: BundleManifest;
   /** Absolute source path of each manifest file, by its bundle path. */
   sources: ReadonlyMap<string, string>;
+  /** Replace an existing file at `out` (without it: UsageError OUTPUT_EXISTS, as convert does). */
+  force?: boolean;
   /** Bytes of file content written so far. */
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
 }): Promise<number> {
-  const tmp = `${params.out}.llamagate-partial-${process.pid}`;
-  const fh = await open(tmp, "w").catch((e) => {
-    throw filesystemErrorFrom(e, params.out, "create");
-  });
-  let written = 0;
+  const ctx = { flag: "-o", kept: "nothing was written under the bundle's name", fallbackCode: "OUTPUT_NOT_WRITABLE" };
+  await refuseExistingOutput({ path: params.out, force: Boolean(params.force), flag: "-o" });
+  // The one atomic writer: unpredictable temporary name (O_EXCL | O_NOFOLLOW), fsync, rename on success.
+  const out = await openAtomicFile({ path: params.out, errorContext: ctx, signal: params.signal });
   let content = 0;
-  const put = async (b: Buffer) => {
-    await fh.write(b, 0, b.length, written);
-    written += b.length;
-  };
+  const put = (b: Buffer) => out.write(b);
   const member = async (path: string, size: number, body: () => AsyncIterable<Buffer>) => {
     const data = {
       path,
@@ -75,15 +73,12 @@ export async function writeBundle(params: {
       await member(f.path, f.size, () => createReadStream(src, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
     }
     await put(Buffer.alloc(1024));
-    await fh.sync();
-    await fh.close();
-    await rename(tmp, params.out);
-    await fsyncDir(dirname(params.out));
+    const written = out.position;
+    await out.commit();
     return written;
   } catch (e) {
-    await fh.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
+    await out.abort();
     if (e instanceof Error && "category" in e) throw e;
-    throw filesystemErrorFrom(e, params.out, "write");
+    throw filesystemErrorFrom(e, params.out, "write", ctx);
   }
 }

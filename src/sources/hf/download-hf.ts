@@ -1,7 +1,7 @@
-import { mkdir, readdir, stat, unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { LlamagateError } from "../../core/errors.js";
-import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
+import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
 import { runEngine } from "../../download/run-engine.js";
 import type {
   DownloadEvent,
@@ -256,9 +256,9 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
     });
   }
 
-  await mkdir(lockDir, { recursive: true }).catch((e) => {
-    throw filesystemErrorFrom(e, lockDir, "create the folder");
-  });
+  // Every folder the download writes in is below this one, made and checked one component at a time.
+  const root = resolve(localDir ?? p.cacheDir);
+  await ensureDirInside({ root, dir: lockDir });
   const transfers = [...byDest.values()].map((v) => v.transfer);
   const summary: DownloadSummary =
     transfers.length === 0
@@ -274,6 +274,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
           lockWaitMs: p.lockWaitMs,
           signal: p.signal,
           lockDir,
+          root,
           classifyHttpError: (info: HttpErrorInfo) => hubErrorForTransfer(info, p, repo.id, commit),
         });
 
@@ -283,10 +284,11 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
       await linkSnapshotFile({
         blobPath: layout.blob(etagOf(f)),
         snapshotPath: layout.snapshotFile(commit, f.path),
+        root,
         copy: p.disableSymlinks,
       });
     }
-    if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit });
+    if (revision !== commit) await writeRef({ refPath: layout.ref(revision), commit, root });
     await removeSidecars(join(layout.repoDir, "blobs"));
   } else {
     for (const f of selected) await writeLocalDirMetadata({ localDir, path: f.path, commit, etag: etagOf(f) });

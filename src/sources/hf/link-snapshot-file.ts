@@ -1,6 +1,7 @@
-import { copyFile, mkdir, readlink, rename, stat, symlink, unlink } from "node:fs/promises";
+import { copyFile, readlink, rename, stat, symlink, unlink } from "node:fs/promises";
 import { dirname, relative } from "node:path";
 import { constants } from "node:fs";
+import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
 import { tempPathFor } from "../../core/fs/temp-path-for.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 
@@ -9,6 +10,8 @@ export interface LinkSnapshotFileParams {
   blobPath: string;
   /** Absolute snapshot path ({repoDir}/snapshots/{commit}/{path}). */
   snapshotPath: string;
+  /** The cache folder: every folder below it is created and checked (no planted folder link is followed). */
+  root: string;
   /** Copy the blob instead of linking (HF_HUB_DISABLE_SYMLINKS, or a filesystem without symlinks). */
   copy?: boolean;
 }
@@ -31,7 +34,7 @@ async function link(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "uncha
   const target = relative(dirname(p.snapshotPath), p.blobPath);
   const current = await readlink(p.snapshotPath).catch(() => undefined);
   if (!p.copy && current === target) return "unchanged";
-  await mkdir(dirname(p.snapshotPath), { recursive: true });
+  await ensureDirInside({ root: p.root, dir: dirname(p.snapshotPath) });
   const tmp = tempPathFor(p.snapshotPath, "tmp-link");
   let how: "link" | "copy" = p.copy ? "copy" : "link";
   try {
@@ -48,6 +51,7 @@ async function link(p: LinkSnapshotFileParams): Promise<"link" | "copy" | "uncha
       if (current === undefined && b?.isFile() && b.size === a.size && b.mtimeMs >= a.mtimeMs) return "unchanged";
       await copyFile(p.blobPath, tmp, constants.COPYFILE_EXCL);
     }
+    await ensureDirInside({ root: p.root, dir: dirname(p.snapshotPath), create: false });
     await rename(tmp, p.snapshotPath);
     return how;
   } catch (e) {

@@ -1,5 +1,4 @@
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 import { inside } from "./cache-layout.js";
 
@@ -22,8 +21,9 @@ export interface WriteLocalDirMetadataParams {
 export async function writeLocalDirMetadata(p: WriteLocalDirMetadataParams): Promise<void> {
   const base = join(p.localDir, ".cache", "huggingface");
   const meta = inside(join(base, "download"), `${p.path}.metadata`);
-  await mkdir(dirname(meta), { recursive: true });
-  // Through core's atomic writer: a link planted under either name is replaced, never written through.
-  await writeFileAtomic({ path: join(base, ".gitignore"), data: "*\n", sync: false });
-  await writeFileAtomic({ path: meta, data: `${p.commit}\n${p.etag}\n${Date.now() / 1000}\n`, sync: false });
+  // Through core's atomic writer: a link planted under either name (or as a folder on the way) is refused
+  // or replaced, never written through.
+  const root = p.localDir;
+  await writeFileAtomic({ path: join(base, ".gitignore"), data: "*\n", sync: false, root });
+  await writeFileAtomic({ path: meta, data: `${p.commit}\n${p.etag}\n${Date.now() / 1000}\n`, sync: false, root });
 }

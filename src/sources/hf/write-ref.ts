@@ -1,5 +1,3 @@
-import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
 import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 
 export interface WriteRefParams {
@@ -7,6 +5,8 @@ export interface WriteRefParams {
   refPath: string;
   /** Commit sha it points to. */
   commit: string;
+  /** The cache folder: every folder below it is created and checked (no planted folder link is followed). */
+  root: string;
 }
 
 /**
@@ -14,6 +14,5 @@ export interface WriteRefParams {
  * content = the commit sha, no newline (like huggingface_hub).
  */
 export async function writeRef(p: WriteRefParams): Promise<void> {
-  await mkdir(dirname(p.refPath), { recursive: true });
-  await writeFileAtomic({ path: p.refPath, data: p.commit, sync: false });
+  await writeFileAtomic({ path: p.refPath, data: p.commit, sync: false, root: p.root });
 }

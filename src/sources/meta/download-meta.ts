@@ -1,8 +1,9 @@
-import { mkdir, rename, stat } from "node:fs/promises";
+import { lstat, stat, unlink } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CatalogModel, MetaLayout } from "../../catalog/models.js";
 import { checkFreeSpace } from "../../core/fs/check-free-space.js";
-import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
+import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
+import { FileTooLargeError } from "../../download/errors.js";
 import { acquireLockEvents } from "../../download/acquire-lock-events.js";
 import { DEFAULT_LOCK_WAIT_MS } from "../../download/download-files.js";
 import { runEngine } from "../../download/run-engine.js";
@@ -21,7 +22,7 @@ import { classifyMetaResponse } from "./classify-meta-response.js";
 import { metaFileUrl } from "./meta-file-url.js";
 import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "./probe-meta-file-size.js";
-import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
+import { MAX_CHECKLIST_BYTES, readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { ChecklistError } from "../../verify/errors.js";
 
 /** Default files fetched at once: one connection per file of the release, up to this cap. */
@@ -94,9 +95,7 @@ export async function* downloadMetaIter(
     files: plan.files.map((f) => f.path),
   };
 
-  await mkdir(dir, { recursive: true }).catch((e) => {
-    throw filesystemErrorFrom(e, dir, "create the folder");
-  });
+  await ensureDirInside({ root: dir, dir });
   if (params.spaceCheck !== false) {
     const needed = await weightBytesStillNeeded({ plan, models: params.models, weightBytes: params.weightBytes });
     await checkFreeSpace({ dir, neededBytes: needed, statfsImpl: params.statfsImpl });
@@ -117,6 +116,7 @@ export async function* downloadMetaIter(
       stallTimeoutMs: params.stallTimeoutMs,
       signal: params.signal,
       lockDir: false as const,
+      root: dir,
       classifyHttpError: (info: HttpErrorInfo) =>
         classifyMetaResponse({
           ...info,
@@ -125,17 +125,32 @@ export async function* downloadMetaIter(
           now: now(),
         }),
     };
-    const transfer = (path: string, destPath: string, md5?: string): TransferFile => ({
+    const transfer = (path: string, destPath: string, md5?: string, checklist = false): TransferFile => ({
       url: metaFileUrl({ signedUrl, path: remoteOf.get(path) ?? path }),
       destPath,
       displayName: path,
       hashAlgorithms: ["md5"],
       allowParts: (params.partsPerFile ?? 1) > 1,
       ...(md5 ? { expectedHash: { algorithm: "md5" as const, hex: md5 } } : {}),
+      // A checklist is read no further than its cap (an endless one is not downloaded), and kept nowhere.
+      ...(checklist
+        ? {
+            maxBytes: MAX_CHECKLIST_BYTES,
+            tooLarge: (atLeast: number) =>
+              new FileTooLargeError(
+                "CHECKLIST_TOO_LARGE",
+                `${path} is at least ${atLeast} bytes; an md5 checklist is a few hundred (at most ${MAX_CHECKLIST_BYTES} accepted). Nothing of it was kept.`,
+                { details: { checklist: path, atLeast, maxBytes: MAX_CHECKLIST_BYTES } },
+              ),
+          }
+        : {}),
     });
 
     yield { type: "meta-phase", phase: "checklists" };
-    const first = yield* runEngine({ ...common, files: plan.checklists.map((c) => transfer(c.path, c.destPath)) });
+    const first = yield* runEngine({
+      ...common,
+      files: plan.checklists.map((c) => transfer(c.path, c.destPath, undefined, true)),
+    });
 
     const md5 = new Map<string, string>();
     for (const c of plan.checklists) {
@@ -143,9 +158,9 @@ export async function* downloadMetaIter(
       try {
         entries = await readMd5Checklist({ path: c.destPath, name: c.path });
       } catch (e) {
-        // Do not keep an unusable checklist as "complete": the next run must fetch it again.
+        // Do not keep an unusable checklist (as "complete" or at all): the next run must fetch it again.
         if (e instanceof ChecklistError) {
-          await rename(c.destPath, `${c.destPath}.invalid`).catch(() => {});
+          await removeRegularFile(c.destPath);
           await removeVerifiedSidecar(c.destPath).catch(() => {});
         }
         throw e;
@@ -218,4 +233,10 @@ function sumTotals(a: DownloadSummary["totals"], b: DownloadSummary["totals"]): 
     bytesReused: a.bytesReused + b.bytesReused,
     retries: a.retries + b.retries,
   };
+}
+
+/** Delete a file we downloaded (a regular file only: a planted link is not ours to follow or remove). */
+async function removeRegularFile(path: string): Promise<void> {
+  const st = await lstat(path).catch(() => undefined);
+  if (st?.isFile()) await unlink(path).catch(() => {});
 }

@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
-import { mkdir, readFile, rename, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readFile, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { InterruptedError } from "../../core/errors.js";
+import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 import type { RegistryResponse, RegistrySession } from "./create-registry-session.js";
 import { RegistryProtocolError } from "./errors.js";
 import { registryFailure } from "./registry-failure.js";
@@ -219,9 +220,9 @@ export async function pushBlob(params: PushBlobParams): Promise<PushBlobResult> 
   async function saveState(location: string, offset: number): Promise<void> {
     if (!statePath) return;
     await mkdir(dirname(statePath), { recursive: true, mode: 0o700 });
-    const tmp = `${statePath}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify({ digest, location, offset } satisfies UploadState), { mode: 0o600 });
-    await rename(tmp, statePath);
+    // The one atomic writer (unpredictable temporary name, O_EXCL | O_NOFOLLOW), never a predictable `.tmp`.
+    const data = JSON.stringify({ digest, location, offset } satisfies UploadState);
+    await writeFileAtomic({ path: statePath, data, mode: 0o600, sync: false });
   }
 
   async function clearState(): Promise<void> {

@@ -29,13 +29,13 @@ describe("cache layout (huggingface_hub's)", () => {
     await mkdir(join(l.repoDir, "blobs"), { recursive: true });
     await writeFile(l.blob("e1"), "top");
     await writeFile(l.blob("e2"), "deep");
-    await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "config.json") });
-    await linkSnapshotFile({ blobPath: l.blob("e2"), snapshotPath: l.snapshotFile(C, "a/b/c.txt") });
+    await linkSnapshotFile({ root: dir, blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "config.json") });
+    await linkSnapshotFile({ root: dir, blobPath: l.blob("e2"), snapshotPath: l.snapshotFile(C, "a/b/c.txt") });
     expect(await readlink(l.snapshotFile(C, "config.json"))).toBe("../../blobs/e1");
     expect(await readlink(l.snapshotFile(C, "a/b/c.txt"))).toBe("../../../../blobs/e2");
     expect(await readFile(l.snapshotFile(C, "a/b/c.txt"), "utf8")).toBe("deep");
     // Relinking is idempotent and replaces a wrong link.
-    await linkSnapshotFile({ blobPath: l.blob("e2"), snapshotPath: l.snapshotFile(C, "config.json") });
+    await linkSnapshotFile({ root: dir, blobPath: l.blob("e2"), snapshotPath: l.snapshotFile(C, "config.json") });
     expect(await readlink(l.snapshotFile(C, "config.json"))).toBe("../../blobs/e2");
     expect((await lstat(l.snapshotFile(C, "config.json"))).isSymbolicLink()).toBe(true);
   });
@@ -44,21 +44,31 @@ describe("cache layout (huggingface_hub's)", () => {
     const l = cacheLayout(dir, "models--org--m");
     await mkdir(join(l.repoDir, "blobs"), { recursive: true });
     await writeFile(l.blob("e1"), "bytes");
-    await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin") });
+    await linkSnapshotFile({ root: dir, blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin") });
     expect(
-      await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true }),
+      await linkSnapshotFile({
+        root: dir,
+        blobPath: l.blob("e1"),
+        snapshotPath: l.snapshotFile(C, "a/x.bin"),
+        copy: true,
+      }),
     ).toBe("copy");
     const st = await lstat(l.snapshotFile(C, "a/x.bin"));
     expect(st.isFile() && !st.isSymbolicLink()).toBe(true);
     expect(await readFile(l.snapshotFile(C, "a/x.bin"), "utf8")).toBe("bytes");
     expect(
-      await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "a/x.bin"), copy: true }),
+      await linkSnapshotFile({
+        root: dir,
+        blobPath: l.blob("e1"),
+        snapshotPath: l.snapshotFile(C, "a/x.bin"),
+        copy: true,
+      }),
     ).toBe("unchanged");
   });
 
   it("writes refs as the bare commit, atomically", async () => {
     const l = cacheLayout(dir, "models--org--m");
-    await writeRef({ refPath: l.ref("main"), commit: C });
+    await writeRef({ root: dir, refPath: l.ref("main"), commit: C });
     expect(await readFile(l.ref("main"), "utf8")).toBe(C);
   });
 
@@ -66,8 +76,8 @@ describe("cache layout (huggingface_hub's)", () => {
     const l = cacheLayout(dir, "models--org--m");
     await mkdir(join(l.repoDir, "blobs"), { recursive: true });
     await writeFile(l.blob("e1"), "{}");
-    await linkSnapshotFile({ blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "config.json") });
-    await writeRef({ refPath: l.ref("main"), commit: C });
+    await linkSnapshotFile({ root: dir, blobPath: l.blob("e1"), snapshotPath: l.snapshotFile(C, "config.json") });
+    await writeRef({ root: dir, refPath: l.ref("main"), commit: C });
     const snap = await readCachedSnapshot({ layout: l, repoId: "org/m", revision: "main" });
     expect(snap.commit).toBe(C);
     expect(snap.files.map((f) => [f.path, f.size])).toEqual([["config.json", 2]]);
@@ -76,7 +86,11 @@ describe("cache layout (huggingface_hub's)", () => {
       code: "HF_OFFLINE_CACHE_MISS",
       category: "not-found",
     });
-    await linkSnapshotFile({ blobPath: l.blob("gone"), snapshotPath: l.snapshotFile(C, "model.safetensors") });
+    await linkSnapshotFile({
+      root: dir,
+      blobPath: l.blob("gone"),
+      snapshotPath: l.snapshotFile(C, "model.safetensors"),
+    });
     await expect(readCachedSnapshot({ layout: l, repoId: "org/m", revision: C })).rejects.toMatchObject({
       code: "HF_OFFLINE_CACHE_MISS",
     });
