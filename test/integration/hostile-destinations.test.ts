@@ -181,7 +181,7 @@ describe("unpack", () => {
     expect(r.code, r.stderr).toBe(2);
     expect(errorOf(r.stdout)).toMatchObject({ code: "OUTPUT_EXISTS" });
     expect(await readFile(out, "utf8")).toBe("keep me\n");
-    const forced = await runCli(["pack", model, "-o", out, "--force"], { env: env() });
+    const forced = await runCli(["pack", model, "-o", out, "--force", "--license-family", "none"], { env: env() });
     expect(forced.code, forced.stderr).toBe(0);
     expect((await readFile(out)).subarray(0, 21).toString()).toBe("llamagate-bundle.json");
     expect((await readdir(tmp())).filter((n) => n.includes("existing.tar") && n !== "existing.tar")).toEqual([]);
@@ -304,7 +304,9 @@ describe.skipIf(!HAVE_REGISTRY)("pull (real docker-registry)", () => {
     await writeFile(join(model, "params.json"), '{"dim":64}\n');
     await writeFile(join(model, "sub", "tokenizer.model"), randomBytes(3000));
     ref = `${registry.host}/models/my-model:v1`;
-    const push = await runCli(["push", model, ref, "--plain-http", "--json"], { env: env() });
+    const push = await runCli(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
+      env: env(),
+    });
     expect(push.code, push.stderr).toBe(0);
   }, 120_000);
   afterAll(async () => {
