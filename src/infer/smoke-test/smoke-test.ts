@@ -1,5 +1,6 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { defaultThreads } from "../../core/default-threads.js";
 import { UsageError } from "../../core/errors.js";
 import { SmokeTestFailedError } from "./errors.js";
 import { inspectGguf, type GgufSummary } from "./inspect-gguf.js";
@@ -11,10 +12,8 @@ export const DEFAULT_PROMPT = "Once upon a time";
 export const DEFAULT_MAX_TOKENS = 16;
 /** Models below this many parameters get the reference cross-check by default. */
 const REFERENCE_MAX_PARAMETERS = 200e6;
-/** Below this, one thread beats several (ggml's thread pool costs more than the work). */
-const TINY_PARAMETERS = 20e6;
-/** Positions whose logits the cross-check compares. */
-const LOGIT_STEPS = 4;
+/** Positions whose full distributions the cross-check compares (the first generated tokens). */
+const LOGIT_STEPS = 8;
 
 /**
  * Load a model with llama.cpp (node-llama-cpp, in a child process) on the best backend present,
@@ -49,9 +48,18 @@ export async function* smokeTestIter(
     });
   }
   const doReference = wantReference && info.architecture === "llama";
+  const referenceSkipped = doReference
+    ? undefined
+    : params.reference === false
+      ? "skipped: --no-reference"
+      : info.architecture !== "llama"
+        ? `skipped: the reference forward pass runs llama models only, this is ${info.architecture}; only NaN, empty and repeated output were checked`
+        : `skipped: ${(info.parameters / 1e6).toFixed(0)}M parameters is over the reference's ${REFERENCE_MAX_PARAMETERS / 1e6}M limit (pass --reference to run it anyway); only NaN, empty and repeated output were checked`;
+  if (referenceSkipped && params.reference !== false)
+    yield { type: "warning", message: `reference cross-check ${referenceSkipped}` };
   const promptRoom = Buffer.byteLength(prompt) + maxTokens + 8;
   const contextSize = params.contextSize ?? Math.max(64, Math.ceil(promptRoom / 64) * 64);
-  const threads = params.threads ?? (info.parameters < TINY_PARAMETERS ? 1 : undefined);
+  const threads = params.threads ?? defaultThreads({ parameters: info.parameters }).threads;
   const device = params.device ?? "auto";
   const child = runLlamaChild({
     job: {
@@ -92,7 +100,7 @@ export async function* smokeTestIter(
   let reference: SmokeReferenceResult | undefined;
   if (doReference) {
     yield { type: "reference", phase: "start" };
-    const { passed, ...ref } = await runReferenceCheck({
+    reference = await runReferenceCheck({
       sourceDir,
       gguf,
       promptTokens: run.promptTokens,
@@ -101,17 +109,26 @@ export async function* smokeTestIter(
       weightType: info.weightType,
       ...(signal ? { signal } : {}),
     });
-    reference = ref;
     yield { type: "reference", phase: "done" };
-    if (!passed) {
-      const where =
-        ref.divergence && !ref.divergence.nearTie
-          ? `tokens differ from position ${ref.divergence.index}`
-          : `logits differ by up to ${ref.maxLogitDiff.toFixed(4)}`;
-      const message = `llama.cpp and the reference forward pass disagree on ${gguf}: ${where} (tolerance ${ref.tolerance.toFixed(4)}).`;
+    if (reference.failure) {
+      const against = reference.weights === "source" ? "the original weights" : "the GGUF's own weights";
+      const f = reference.findings;
+      const cause =
+        f === undefined
+          ? ""
+          : f.length === 0
+            ? " Every weight and setting of the GGUF matches the source, so llama.cpp itself computes differently."
+            : ` Cause: ${f
+                .slice(0, 3)
+                .map((x) => x.message)
+                .join("; ")}${f.length > 3 ? ` (and ${f.length - 3} more)` : ""}.`;
+      const message = `llama.cpp and the reference forward pass on ${against} disagree on ${gguf}: ${reference.failure.message}.${cause}`;
       throw new SmokeTestFailedError("REFERENCE_MISMATCH", message, {
-        hint: "The conversion or the file is wrong: convert again from the verified download; report it if it persists.",
-        details: { reference: ref, tokens: run.tokens },
+        hint:
+          reference.weights === "source"
+            ? "The conversion is wrong (a tensor mixed up, q/k not permuted, wrong RoPE or norm settings): convert again from the verified download with llamagate convert; report it if it persists."
+            : "The file does not compute what its own weights say: re-download or convert it again; pass --source FOLDER to check it against the original weights.",
+        details: { reference, tokens: run.tokens },
       });
     }
   }
@@ -134,6 +151,7 @@ export async function* smokeTestIter(
     tokensPerSecond: run.tokensPerSecond,
     memory: run.memory,
     ...(reference ? { reference } : {}),
+    ...(referenceSkipped ? { referenceSkipped } : {}),
   };
 }
 
