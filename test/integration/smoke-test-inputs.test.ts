@@ -190,6 +190,44 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
     expect(human.stdout).toMatch(/reference cross-check skipped: the reference forward pass runs llama models only/);
   });
 
+  it("--reference-budget: a cross-check estimated over the budget is skipped, saying why; --reference runs it regardless", async () => {
+    const r = await runMain(
+      ["smoke-test", f32, "--prompt", "the cat", "--max-tokens", "4", "--reference-budget", "0", "--json"],
+      {
+        env: env(),
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.reference).toBeUndefined();
+    expect(out.referenceSkipped).toMatch(
+      /would take about \d+ s, over the 0 s budget \(--reference-budget SECONDS allows more/,
+    );
+    expect(r.stderr).toMatch(/warning: reference cross-check skipped: /);
+    const forced = await runMain(
+      [
+        "smoke-test",
+        f32,
+        "--prompt",
+        "the cat",
+        "--max-tokens",
+        "4",
+        "--reference-budget",
+        "0",
+        "--reference",
+        "--json",
+      ],
+      { env: env() },
+    );
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).reference).toMatchObject({ weights: "gguf", comparedPositions: 4 });
+    expectCleanError(
+      await runMain(["smoke-test", f32, "--reference-budget", "soon", "--json"], { env: env() }),
+      2,
+      "USAGE",
+    );
+  });
+
   it("library: an aborted signal stops the run", async () => {
     const ac = new AbortController();
     ac.abort();

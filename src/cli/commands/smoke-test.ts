@@ -17,6 +17,7 @@ interface SmokeOptions {
   maxTokens?: number;
   device: SmokeDevice;
   reference?: boolean;
+  referenceBudget?: number;
   memoryLimit?: number;
   threads?: number;
   json?: boolean;
@@ -60,7 +61,17 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
     .option("--prompt <text>", 'text to continue ("" = start from BOS alone)', DEFAULT_PROMPT)
     .option("--max-tokens <n>", "tokens to generate", positiveInt("--max-tokens"), DEFAULT_MAX_TOKENS)
     .addOption(new Option("--device <device>", "where to run").choices(["auto", "gpu", "cpu"]).default("auto"))
-    .option("--reference", "always cross-check against the pure-TS reference (default: under ~200M parameters)")
+    .option("--reference", "always cross-check against the pure-TS reference, whatever it costs")
+    .option(
+      "--reference-budget <seconds>",
+      "time the default cross-check may take (default 120); over it the check is skipped with a note",
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0)
+          throw new UsageError(`--reference-budget must be a number of seconds >= 0 (got "${v}").`);
+        return n;
+      },
+    )
     .option("--no-reference", "skip the reference cross-check")
     .option("--memory-limit <size>", "memory the model may use (e.g. 8G); default: what the device has free", parseSize)
     .option(
@@ -81,6 +92,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
           device: opts.device,
           ...(opts.reference !== undefined ? { reference: opts.reference } : {}),
+          ...(opts.referenceBudget !== undefined ? { referenceBudgetSeconds: opts.referenceBudget } : {}),
           ...(opts.memoryLimit !== undefined ? { memoryLimitBytes: opts.memoryLimit } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           signal: ctx.signal,

@@ -10,8 +10,13 @@ import type { SmokeReferenceResult, SmokeTestEvent, SmokeTestParams, SmokeTestRe
 
 export const DEFAULT_PROMPT = "Once upon a time";
 export const DEFAULT_MAX_TOKENS = 16;
-/** Models below this many parameters get the reference cross-check by default. */
-const REFERENCE_MAX_PARAMETERS = 200e6;
+/** Seconds the reference cross-check may take by default (--reference-budget). */
+const DEFAULT_REFERENCE_BUDGET_SECONDS = 120;
+/** Conservative speed of the pure-TS reference (one thread, f32 weights x f64 activations) and of reading weights. */
+const REFERENCE_FLOPS = 0.5e9;
+const REFERENCE_READ_BYTES_PER_SECOND = 300e6;
+/** Weight types the reference can read from a GGUF (with --source it reads the original weights instead). */
+const READABLE = new Set(["F32", "F16", "BF16", "Q8_0"]);
 /** Positions whose full distributions the cross-check compares (the first generated tokens). */
 const LOGIT_STEPS = 8;
 
@@ -41,20 +46,28 @@ export async function* smokeTestIter(
   const maxTokens = params.maxTokens ?? DEFAULT_MAX_TOKENS;
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
     throw new UsageError(`--max-tokens must be a whole number >= 1 (got ${maxTokens}).`);
-  const wantReference = params.reference ?? info.parameters < REFERENCE_MAX_PARAMETERS;
-  if (wantReference && info.architecture !== "llama" && params.reference) {
-    throw new UsageError(`The reference cross-check runs llama models only; ${gguf} is ${info.architecture}.`, {
-      hint: "Drop --reference.",
-    });
+  const budget = params.referenceBudgetSeconds ?? DEFAULT_REFERENCE_BUDGET_SECONDS;
+  if (!(budget >= 0)) throw new UsageError(`--reference-budget must be a number of seconds >= 0 (got ${budget}).`);
+  const checked = "only NaN, empty and repeated output were checked";
+  let referenceSkipped: string | undefined;
+  if (params.reference === false) referenceSkipped = "skipped: --no-reference";
+  else if (info.architecture !== "llama") {
+    if (params.reference)
+      throw new UsageError(`The reference cross-check runs llama models only; ${gguf} is ${info.architecture}.`, {
+        hint: "Drop --reference.",
+      });
+    referenceSkipped = `skipped: the reference forward pass runs llama models only, this is ${info.architecture}; ${checked}`;
+  } else if (!sourceDir && !READABLE.has(info.weightType)) {
+    referenceSkipped = `skipped: the reference reads F32, F16, BF16 and Q8_0 GGUFs and this one is ${info.weightType}; pass --source FOLDER (the weights it was converted from) to check it; ${checked}`;
+  } else if (params.reference !== true) {
+    // Prompt tokens are at most its bytes + BOS; the reference runs them and the compared positions.
+    const positions = Buffer.byteLength(prompt) + 1 + Math.min(LOGIT_STEPS, maxTokens);
+    const estimate =
+      (2 * info.parameters * positions) / REFERENCE_FLOPS + info.tensorBytes / REFERENCE_READ_BYTES_PER_SECOND;
+    if (estimate > budget)
+      referenceSkipped = `skipped: the reference forward pass on ${(info.parameters / 1e6).toFixed(0)}M parameters would take about ${Math.ceil(estimate)} s, over the ${budget} s budget (--reference-budget SECONDS allows more, --reference runs it regardless); ${checked}`;
   }
-  const doReference = wantReference && info.architecture === "llama";
-  const referenceSkipped = doReference
-    ? undefined
-    : params.reference === false
-      ? "skipped: --no-reference"
-      : info.architecture !== "llama"
-        ? `skipped: the reference forward pass runs llama models only, this is ${info.architecture}; only NaN, empty and repeated output were checked`
-        : `skipped: ${(info.parameters / 1e6).toFixed(0)}M parameters is over the reference's ${REFERENCE_MAX_PARAMETERS / 1e6}M limit (pass --reference to run it anyway); only NaN, empty and repeated output were checked`;
+  const doReference = referenceSkipped === undefined;
   if (referenceSkipped && params.reference !== false)
     yield { type: "warning", message: `reference cross-check ${referenceSkipped}` };
   const promptRoom = Buffer.byteLength(prompt) + maxTokens + 8;
@@ -100,17 +113,23 @@ export async function* smokeTestIter(
   let reference: SmokeReferenceResult | undefined;
   if (doReference) {
     yield { type: "reference", phase: "start" };
-    reference = await runReferenceCheck({
+    const r = await runReferenceCheck({
       sourceDir,
       gguf,
+      parameters: info.parameters,
       promptTokens: run.promptTokens,
       tokens: run.tokens,
       logProbs: run.logProbs,
       weightType: info.weightType,
+      ...(params.reference === true ? {} : { deadline: performance.now() + budget * 1000 }),
       ...(signal ? { signal } : {}),
     });
+    if ("stopped" in r) {
+      referenceSkipped = `skipped: stopped at the ${budget} s budget with ${r.stopped.layersDone} of ${r.stopped.layers} layers done (--reference-budget SECONDS allows more, --reference runs it regardless); ${checked}`;
+      yield { type: "warning", message: `reference cross-check ${referenceSkipped}` };
+    } else reference = r;
     yield { type: "reference", phase: "done" };
-    if (reference.failure) {
+    if (reference?.failure) {
       const against = reference.weights === "source" ? "the original weights" : "the GGUF's own weights";
       const f = reference.findings;
       const cause =

@@ -15,8 +15,13 @@ export interface SmokeTestParams {
   maxTokens?: number;
   /** Default "auto". */
   device?: SmokeDevice;
-  /** The pure-TS reference cross-check: true forces it, false skips it, default: under ~200M parameters. */
+  /**
+   * The pure-TS reference cross-check: true runs it whatever it costs, false skips it; default: when
+   * its estimated time fits `referenceBudgetSeconds` (and it stops, saying so, when the budget runs out).
+   */
   reference?: boolean;
+  /** Seconds the default cross-check may take (default 120). The weights are streamed layer by layer. */
+  referenceBudgetSeconds?: number;
   /** Memory the model may use on its device, in bytes (default: what the system reports free). */
   memoryLimitBytes?: number;
   /** CPU threads; default 1 for tiny models (< 20M parameters: more threads are slower), else llama.cpp's. */

@@ -69,9 +69,9 @@ describe("compareWithReference (llama.cpp perplexity's --kl-divergence statistic
   it("a wrong distribution where the reference is decisive fails on klMax, naming the position and the range", () => {
     const eng = [rows[0]!, rows[1]!, [4, 0, 0, 0]].map(logSoftmax);
     const r = compareWithReference({ tokens: [1, 2, 0], logProbs: eng, referenceLogits, weightType: "Q8_0" });
-    expect(r.failure).toMatchObject({ measure: "klMax", position: 2, limit: 0.3 });
+    expect(r.failure).toMatchObject({ measure: "klMax", position: 2, limit: 0.1 });
     expect(r.failure!.message).toMatch(
-      /KL divergence [\d.]+ at generated position 2 is above the Q8_0 range \(at most 0\.3/,
+      /KL divergence [\d.]+ at generated position 2 is above the Q8_0 range \(at most 0\.100 at any position\)/,
     );
   });
 
@@ -82,6 +82,29 @@ describe("compareWithReference (llama.cpp perplexity's --kl-divergence statistic
     const q8 = compareWithReference({ tokens, logProbs: eng, referenceLogits, weightType: "Q8_0" });
     expect(q8.failure).toBeUndefined();
     expect(q8.limits.measured).toBe(true);
+  });
+
+  it("top tokens that differ where the reference is decisive fail on topTokenAgreement when KL alone stays in range", async () => {
+    // lenient type: KL limits far away; the engine prefers a token the reference puts 0.6 nats lower, everywhere
+    const ref = [
+      [0.6, 0, -9, -9],
+      [0, 0.6, -9, -9],
+      [0.6, 0, -9, -9],
+    ];
+    const eng = [
+      [0, 0.6, -9, -9],
+      [0.6, 0, -9, -9],
+      [0, 0.6, -9, -9],
+    ];
+    const r = compareWithReference({
+      tokens: [1, 0, 1],
+      logProbs: eng.map(logSoftmax),
+      referenceLogits: ref.map((x) => Float64Array.from(x)),
+      weightType: "Q4_K",
+    });
+    expect(r.topTokenAgreement).toBe(0);
+    expect(r.failure).toMatchObject({ measure: "topTokenAgreement", position: 0 });
+    expect(r.failure!.message).toMatch(/differs at 3 of 3 positions where the reference is decisive/);
   });
 
   it("weight types without measurements get lenient limits and say so", () => {
