@@ -2,6 +2,7 @@ import { ropeFrequencies } from "../model/rope-frequencies.js";
 import { applyRope } from "./apply-rope.js";
 import { attend } from "./attend.js";
 import type { CanonicalTensor } from "./build-reference-model.js";
+import { matMulRows } from "./mat-mul-rows.js";
 import { matVec } from "./mat-vec.js";
 import type { ReferenceWeights } from "./reference-weights.js";
 import { rmsNorm } from "./rms-norm.js";
@@ -80,52 +81,57 @@ export async function streamScoreContinuation(params: {
     const wv = await mat(p + "attention.wv.weight", kvDim, c.dim);
     const keys = Array.from({ length: c.nKvHeads }, () => [] as Float64Array[]);
     const values = Array.from({ length: c.nKvHeads }, () => [] as Float64Array[]);
-    const qs: Float64Array[] = [];
+    const hs = x.map((xp) => rmsNorm(xp, attnNorm, c.normEps));
+    const qs = matMulRows(wq, hs);
+    const ks = matMulRows(wk, hs);
+    const vs = matMulRows(wv, hs);
     for (let pos = 0; pos < tokens.length; pos++) {
-      const h = rmsNorm(x[pos]!, attnNorm, c.normEps);
-      const q = matVec(wq, h);
-      const k = matVec(wk, h);
-      const v = matVec(wv, h);
+      const q = qs[pos]!;
+      const k = ks[pos]!;
+      const v = vs[pos]!;
       applyRope({ x: q, nHeads: c.nHeads, headDim, pos, theta: c.ropeTheta, layout: W.ropeLayout, freqs });
       applyRope({ x: k, nHeads: c.nKvHeads, headDim, pos, theta: c.ropeTheta, layout: W.ropeLayout, freqs });
       for (let g = 0; g < c.nKvHeads; g++) {
         keys[g]!.push(k.slice(g * headDim, (g + 1) * headDim));
         values[g]!.push(v.slice(g * headDim, (g + 1) * headDim));
       }
-      qs.push(q);
     }
     const wo = await mat(p + "attention.wo.weight", c.dim, c.dim);
-    for (let pos = 0; pos < tokens.length; pos++) {
+    const atts = qs.map((q, pos) => {
       const att = new Float64Array(c.nHeads * headDim);
       for (let hd = 0; hd < c.nHeads; hd++) {
         const kv = Math.floor(hd / group);
         const o = attend({
-          q: qs[pos]!.subarray(hd * headDim, (hd + 1) * headDim),
+          q: q.subarray(hd * headDim, (hd + 1) * headDim),
           keys: keys[kv]!.slice(0, pos + 1),
           values: values[kv]!.slice(0, pos + 1),
         });
         att.set(o, hd * headDim);
       }
-      const ao = matVec(wo, att);
+      return att;
+    });
+    matMulRows(wo, atts).forEach((ao, pos) => {
       const xp = x[pos]!;
       for (let i = 0; i < c.dim; i++) xp[i] = xp[i]! + ao[i]!;
-    }
+    });
     const ffnNorm = (await need(p + "ffn_norm.weight", [c.dim])).data;
     const w1 = await mat(p + "feed_forward.w1.weight", c.hiddenDim, c.dim);
     const w3 = await mat(p + "feed_forward.w3.weight", c.hiddenDim, c.dim);
     const w2 = await mat(p + "feed_forward.w2.weight", c.dim, c.hiddenDim);
-    for (let pos = 0; pos < tokens.length; pos++) {
-      const xp = x[pos]!;
-      const h2 = rmsNorm(xp, ffnNorm, c.normEps);
-      const gate = matVec(w1, h2);
-      const up = matVec(w3, h2);
+    const h2s = x.map((xp) => rmsNorm(xp, ffnNorm, c.normEps));
+    const gates = matMulRows(w1, h2s);
+    const ups = matMulRows(w3, h2s);
+    gates.forEach((gate, pos) => {
+      const up = ups[pos]!;
       for (let i = 0; i < gate.length; i++) {
         const g = gate[i]!;
         gate[i] = (g / (1 + Math.exp(-g))) * up[i]!; // SiLU(gate) * up
       }
-      const down = matVec(w2, gate);
+    });
+    matMulRows(w2, gates).forEach((down, pos) => {
+      const xp = x[pos]!;
       for (let i = 0; i < c.dim; i++) xp[i] = xp[i]! + down[i]!;
-    }
+    });
   }
   const norm = (await need("norm.weight", [c.dim])).data;
   // Tied embeddings (no output.weight, or tie_word_embeddings) reuse the embedding matrix.
@@ -134,7 +140,6 @@ export async function streamScoreContinuation(params: {
     ? { rows: c.vocabSize, cols: c.dim, data: own.data }
     : await mat("tok_embeddings.weight", c.vocabSize, c.dim);
   if (own && own.data.length !== c.vocabSize * c.dim) throw new RangeError("tensor output.weight has the wrong size");
-  const logits: Float64Array[] = [];
-  for (let i = 0; i < positions; i++) logits.push(matVec(out, rmsNorm(x[prompt.length - 1 + i]!, norm, c.normEps)));
-  return logits;
+  const last = x.slice(prompt.length - 1, prompt.length - 1 + positions).map((xp) => rmsNorm(xp, norm, c.normEps));
+  return positions === 1 ? [matVec(out, last[0]!)] : matMulRows(out, last);
 }
