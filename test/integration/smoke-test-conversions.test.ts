@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
 import { smokeTest } from "../../src/infer/smoke-test/smoke-test.js";
+import { smokeTestModel } from "../../src/pipeline/smoke-test-model.js";
 import { writeLlama3TokenizerModel } from "../helpers/llama3-tokenizer.js";
 import { runMain } from "../helpers/run-main.js";
 import { breakGguf, realisticFolder, type GgufBreakage } from "../helpers/smoke-fixtures.js";
@@ -167,6 +168,15 @@ describe(
           expect(r.reference, prompt).toMatchObject({ weights: "source", comparedPositions: 8 });
           expect(r.reference!.failure).toBeUndefined();
         }
+        // through the pipeline's entry (what `smoke-test FILE --source DIR` calls): the tiktoken vocabulary matches too
+        const viaPipeline = await smokeTestModel({
+          path: g.output,
+          source: dir,
+          prompt: "Hi",
+          maxTokens: 2,
+          device: "cpu",
+        });
+        expect(viaPipeline.reference).toMatchObject({ weights: "source" });
       });
     }
   },
