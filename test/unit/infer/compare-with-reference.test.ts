@@ -69,9 +69,9 @@ describe("compareWithReference (llama.cpp perplexity's --kl-divergence statistic
   it("a wrong distribution where the reference is decisive fails on klMax, naming the position and the range", () => {
     const eng = [rows[0]!, rows[1]!, [4, 0, 0, 0]].map(logSoftmax);
     const r = compareWithReference({ tokens: [1, 2, 0], logProbs: eng, referenceLogits, weightType: "Q8_0" });
-    expect(r.failure).toMatchObject({ measure: "klMax", position: 2, limit: 0.1 });
+    expect(r.failure).toMatchObject({ measure: "klMax", position: 2, limit: 0.25 });
     expect(r.failure!.message).toMatch(
-      /KL divergence [\d.]+ at generated position 2 is above the Q8_0 range \(at most 0\.100 at any position\)/,
+      /KL divergence [\d.]+ at generated position 2 is above the Q8_0 range \(at most 0\.250 at any position\)/,
     );
   });
 
