@@ -97,6 +97,7 @@ export type {
 export { smokeTestModel, smokeTestModelIter } from "./pipeline/smoke-test-model.js";
 export type { SmokeTestModelParams, SmokeTestModelResult, SmokeTestModelEvent } from "./pipeline/smoke-test-model.js";
 export { probeBackends, type ProbeBackendsResult, type BackendProbe } from "./infer/smoke-test/probe-backends.js";
+export { defaultThreads, type ThreadChoice } from "./core/default-threads.js";
 
 // Fleets: manifests, OCI registries, air-gapped bundles.
 export { provisionModels, type ProvisionModelsParams, type ProvisionReport } from "./pipeline/provision-models.js";

@@ -1,4 +1,5 @@
 import { formatBytes } from "../core/format-bytes.js";
+import { describeReference } from "./describe-reference.js";
 import type { PipelineSummary } from "../pipeline/pipeline-types.js";
 
 /** The human summary of a pipeline run (stdout): the files, what was verified, the outputs, the smoke test. */
@@ -30,8 +31,10 @@ export function pipelineSummaryLines(s: PipelineSummary): string[] {
   const t = s.smokeTest;
   if (t) {
     const ref = t.reference
-      ? `; reference cross-check: ${t.reference.tokensMatch ? "same tokens" : "DIFFERENT tokens"}, largest logit difference ${t.reference.maxLogitDiff.toPrecision(3)}`
-      : "";
+      ? `; ${describeReference(t.reference)}`
+      : t.referenceSkipped
+        ? `; reference cross-check ${t.referenceSkipped}`
+        : "";
     lines.push(
       `Smoke test: ${t.tokens.length} tokens on ${t.backend} (${t.device}), ${t.tokensPerSecond.toFixed(1)} tokens/s: ${JSON.stringify(t.text)}${ref}`,
     );

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findModel } from "../catalog/find-model.js";
@@ -41,6 +41,8 @@ export type DemoEvent =
       expiresAt: Date;
       dir: string;
       dropAt?: { path: string; afterBytes: number };
+      /** `dir` already holds the release from an earlier run: nothing will be fetched (and no resume shown). */
+      alreadyDownloaded?: boolean;
     }
   | PipelineEvent;
 
@@ -69,8 +71,11 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
   try {
     const release = await generateMetaRelease({ root, models: [model] });
     const firstShard = `${model.meta!.folder}/consolidated.00.pth`;
+    // A rerun with --dir finds the files complete: nothing is fetched, so there is no resume to show.
+    const have = await stat(join(dir, firstShard)).catch(() => undefined);
+    const alreadyDownloaded = have?.isFile() === true && have.size === release.files[firstShard];
     const dropAt =
-      params.showResume === false
+      params.showResume === false || alreadyDownloaded
         ? undefined
         : { path: firstShard, afterBytes: Math.floor(release.files[firstShard]! / 2) };
     cdn = await serveSignedCdn({
@@ -89,6 +94,7 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
       expiresAt,
       dir,
       ...(dropAt ? { dropAt } : {}),
+      ...(alreadyDownloaded ? { alreadyDownloaded } : {}),
     };
     const convert = params.convert !== false;
     const pipeline = yield* runPipelineIter({

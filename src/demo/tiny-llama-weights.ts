@@ -35,7 +35,13 @@ export function roundToBf16(x: Float32Array): Float32Array {
 }
 
 /** Random Meta-named weights: tok_embeddings, layers.N.attention.w{q,k,v,o}, feed_forward.w{1,2,3}, norms, output. */
-export function makeTinyLlamaWeights(spec: LlamaConfig, seed = 1, bf16 = false): Map<string, F32Tensor> {
+export function makeTinyLlamaWeights(
+  spec: LlamaConfig,
+  seed = 1,
+  bf16 = false,
+  /** Norm weights are 1 ± this (real models spread far wider than the default 0.1). */
+  normSpread = 0.1,
+): Map<string, F32Tensor> {
   const rnd = seededRandom(seed);
   const t = (shape: number[], scale: number, offset = 0): F32Tensor => {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -57,10 +63,10 @@ export function makeTinyLlamaWeights(spec: LlamaConfig, seed = 1, bf16 = false):
     w.set(p + "feed_forward.w1.weight", t([spec.hiddenDim, spec.dim], 0.2));
     w.set(p + "feed_forward.w2.weight", t([spec.dim, spec.hiddenDim], 0.2));
     w.set(p + "feed_forward.w3.weight", t([spec.hiddenDim, spec.dim], 0.2));
-    w.set(p + "attention_norm.weight", t([spec.dim], 0.1, 1));
-    w.set(p + "ffn_norm.weight", t([spec.dim], 0.1, 1));
+    w.set(p + "attention_norm.weight", t([spec.dim], normSpread, 1));
+    w.set(p + "ffn_norm.weight", t([spec.dim], normSpread, 1));
   }
-  w.set("norm.weight", t([spec.dim], 0.1, 1));
+  w.set("norm.weight", t([spec.dim], normSpread, 1));
   w.set("output.weight", t([spec.vocabSize, spec.dim], 0.5));
   return w;
 }

@@ -1,8 +1,6 @@
-import { LlamagateError } from "../core/errors.js";
-import { dequantizeQ8_0, toFloat32 } from "../formats/dtype/index.js";
 import { openGguf } from "../formats/gguf/index.js";
-import { mapTensorName } from "../model/map-tensor-name.js";
 import { buildReferenceModel } from "./build-reference-model.js";
+import { ggufReferenceWeights } from "./gguf-reference-weights.js";
 import type { ReferenceModel } from "./types.js";
 
 /**
@@ -18,53 +16,7 @@ export async function loadGgufReference(params: {
   const { path, signal } = params;
   const file = await openGguf({ path, ...(signal ? { signal } : {}) });
   try {
-    const meta = (key: string): number => {
-      const e = file.metadata.get(key);
-      if (!e || e.type === "array" || e.type === "string" || e.type === "bool") {
-        throw new LlamagateError("GGUF_MISSING_KEY", "conversion", `${path} has no numeric ${key}.`, {
-          hint: "Only llama GGUF files can be run by the reference.",
-        });
-      }
-      return Number(e.value);
-    };
-    const arch = file.metadata.get("general.architecture");
-    if (arch?.value !== "llama") {
-      throw new LlamagateError(
-        "GGUF_NOT_LLAMA",
-        "conversion",
-        `${path} is a ${String(arch?.value)} model, not llama.`,
-        { hint: "Only llama GGUF files can be run by the reference." },
-      );
-    }
-    const embd = file.get("token_embd.weight");
-    const dim = meta("llama.embedding_length");
-    const config = {
-      dim,
-      nLayers: meta("llama.block_count"),
-      nHeads: meta("llama.attention.head_count"),
-      nKvHeads: file.metadata.has("llama.attention.head_count_kv")
-        ? meta("llama.attention.head_count_kv")
-        : meta("llama.attention.head_count"),
-      hiddenDim: meta("llama.feed_forward_length"),
-      vocabSize: embd ? Number(embd.ne[1]) : 0,
-      normEps: meta("llama.attention.layer_norm_rms_epsilon"),
-      ropeTheta: file.metadata.has("llama.rope.freq_base") ? meta("llama.rope.freq_base") : 10000,
-    };
-    const byCanonical = new Map(
-      file.tensors.map((t) => [mapTensorName({ name: t.name, from: "gguf", to: "meta" }) ?? t.name, t]),
-    );
-    return await buildReferenceModel({
-      config,
-      ropeLayout: "interleaved",
-      get: async (name) => {
-        const t = byCanonical.get(name);
-        if (!t) return undefined;
-        const bytes = await t.read(signal);
-        const type = t.ggmlType;
-        const data = type === "Q8_0" ? dequantizeQ8_0(bytes) : toFloat32(bytes, type);
-        return { shape: [...t.ne].reverse(), data };
-      },
-    });
+    return await buildReferenceModel(ggufReferenceWeights({ file, path, ...(signal ? { signal } : {}) }));
   } finally {
     await file.close();
   }

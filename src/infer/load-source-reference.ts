@@ -1,7 +1,6 @@
-import { assembleTensor } from "../model/assemble-tensor.js";
-import { createCaster, type InDType } from "../model/create-caster.js";
 import type { SourceModel } from "../model/source-model.js";
 import { buildReferenceModel } from "./build-reference-model.js";
+import { sourceReferenceWeights } from "./source-reference-weights.js";
 import type { ReferenceModel } from "./types.js";
 
 /**
@@ -13,38 +12,5 @@ export async function loadSourceReference(params: {
   source: SourceModel;
   signal?: AbortSignal;
 }): Promise<ReferenceModel> {
-  const { source, signal } = params;
-  const caster = createCaster();
-  const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
-  const d = source.dims;
-  return buildReferenceModel({
-    config: {
-      dim: d.dim,
-      nLayers: d.nLayers,
-      nHeads: d.nHeads,
-      nKvHeads: d.nKvHeads,
-      hiddenDim: d.hiddenDim,
-      vocabSize: d.vocabSize,
-      normEps: d.normEps,
-      ropeTheta: d.ropeTheta,
-      ...(d.ropeScaling ? { ropeScaling: d.ropeScaling } : {}),
-      ...(d.tieWordEmbeddings ? { tieWordEmbeddings: true } : {}),
-    },
-    ropeLayout: source.ropeLayout,
-    get: async (name) => {
-      const t = byName.get(name);
-      if (!t) return undefined;
-      const bytes = await assembleTensor({
-        name,
-        parts: t.parts,
-        concatDim: t.concatDim,
-        from: t.dtype as InDType,
-        to: "F32",
-        caster,
-        ...(signal ? { signal } : {}),
-      });
-      const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
-      return { shape: t.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) };
-    },
-  });
+  return buildReferenceModel(sourceReferenceWeights(params));
 }

@@ -1,8 +1,12 @@
 import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
+import { checkSourceVocab } from "./check-source-vocab.js";
 import type { SmokeStage } from "./smoke-stage.js";
 
 /** The library's smoke test (node-llama-cpp, with the reference cross-check) as the pipeline's smoke stage. */
 export const llamaSmokeStage: SmokeStage = async function* (p) {
+  if (p.sourceDir !== undefined && p.reference !== false) {
+    await checkSourceVocab({ gguf: p.path, sourceDir: p.sourceDir, ...(p.signal ? { signal: p.signal } : {}) });
+  }
   const it = smokeTestIter({
     gguf: p.path,
     ...(p.sourceDir !== undefined ? { sourceDir: p.sourceDir } : {}),

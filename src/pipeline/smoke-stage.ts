@@ -38,8 +38,19 @@ export interface SmokeStageResult {
   loadSeconds: number;
   firstTokenSeconds: number;
   tokensPerSecond: number;
-  /** The cross-check, when it ran: same greedy tokens, and the largest logit difference. */
-  reference?: { tokensMatch: boolean; maxLogitDiff: number };
+  /** The cross-check, when it ran: the KL statistics against the reference (see SmokeReferenceResult). */
+  reference?: {
+    weights: string;
+    klMean: number;
+    klMax: number;
+    topTokenAgreement: number;
+    tokensMatch: boolean;
+    perplexityRatio?: number;
+    comparedPositions?: number;
+    limits?: { klMean: number; klMax: number; measured: boolean };
+  };
+  /** Why the cross-check did not run. */
+  referenceSkipped?: string;
   /** Anything else the implementation reports (memory, notes). */
   [extra: string]: unknown;
 }

@@ -7,10 +7,19 @@ import { detectCheckpoint } from "../model/detect-checkpoint.js";
 import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
 import type { SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "../infer/smoke-test/types.js";
 import { cachedGgufIter } from "./cached-gguf.js";
+import { checkSourceVocab } from "./check-source-vocab.js";
+
+const signalOf = (p: { signal?: AbortSignal }) => (p.signal ? { signal: p.signal } : {});
 
 export interface SmokeTestModelParams extends Omit<SmokeTestParams, "gguf" | "sourceDir"> {
   /** A .gguf file, a Meta download folder or a Hugging Face snapshot / --local-dir folder. */
   path: string;
+  /**
+   * For a .gguf `path`: the Meta folder or HF snapshot it was converted from. The cross-check then
+   * runs the reference on these original weights and compares the tokenizers, so a wrong conversion
+   * is caught (without it the reference runs on the GGUF's own weights). Folders are their own source.
+   */
+  source?: string;
   /** Where GGUFs converted from folders are cached. @default the CLI's: `<llamagate data folder>/gguf-cache` */
   cacheDir?: string;
 }
@@ -33,7 +42,7 @@ export interface SmokeTestModelResult extends SmokeTestResult {
 export async function* smokeTestModelIter(
   params: SmokeTestModelParams,
 ): AsyncGenerator<SmokeTestModelEvent, SmokeTestModelResult, undefined> {
-  const { path: given, cacheDir = ggufCacheDir(), ...rest } = params;
+  const { path: given, cacheDir = ggufCacheDir(), source: givenSource, ...rest } = params;
   const path = resolve(given);
   const s = await stat(path).catch(() => undefined);
   if (!s)
@@ -43,8 +52,20 @@ export async function* smokeTestModelIter(
     });
   if (!s.isDirectory()) {
     yield { type: "input", path, kind: "gguf" };
-    return yield* smokeTestIter({ ...rest, gguf: path });
+    if (givenSource === undefined) return yield* smokeTestIter({ ...rest, gguf: path });
+    const sourceDir = resolve(givenSource);
+    const st = await stat(sourceDir).catch(() => undefined);
+    if (!st?.isDirectory())
+      throw new UsageError(`--source ${sourceDir} is not a folder.`, {
+        code: "INPUT_NOT_FOUND",
+        hint: "Pass the Meta download folder or Hugging Face snapshot the GGUF was converted from.",
+      });
+    await detectCheckpoint({ dir: sourceDir });
+    if (rest.reference !== false) await checkSourceVocab({ gguf: path, sourceDir, ...signalOf(params) });
+    return yield* smokeTestIter({ ...rest, gguf: path, sourceDir });
   }
+  if (givenSource !== undefined)
+    throw new UsageError("--source is for a .gguf argument; a folder is its own source.", { hint: "Drop --source." });
   const kind = await detectCheckpoint({ dir: path });
   yield { type: "input", path, kind };
   const it = cachedGgufIter({ dir: path, cacheDir, ...(params.signal ? { signal: params.signal } : {}) });
@@ -58,6 +79,7 @@ export async function* smokeTestModelIter(
     yield { type: "convert", event: r.value };
   }
   yield { type: "cache", ...cache };
+  if (rest.reference !== false) await checkSourceVocab({ gguf: cache.path, sourceDir: path, ...signalOf(params) });
   const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
   return { ...result, cache };
 }

@@ -18,6 +18,8 @@ export interface TinyCheckpointOptions {
   tokenizerPieces?: number;
   /** Split tok_embeddings along this dim (1 for Llama 1/2, 0 for Llama 3). */
   embeddingSplitDim?: number;
+  /** Norm weights are 1 ± this (default 0.1; real models spread wider, so a dropped norm shows). */
+  normSpread?: number;
   /** Extra replicated tensors to put in every shard (e.g. rope.freqs). */
   extraTensors?: Map<string, F32Tensor>;
 }
@@ -37,7 +39,7 @@ function bytesOf(t: F32Tensor, dtype: "BF16" | "F32"): Uint8Array {
  */
 export async function writeTinyMetaCheckpoint(o: TinyCheckpointOptions): Promise<Map<string, F32Tensor>> {
   await mkdir(o.dir, { recursive: true });
-  const weights = makeTinyLlamaWeights(o.spec, o.seed ?? 1, o.dtype === "BF16");
+  const weights = makeTinyLlamaWeights(o.spec, o.seed ?? 1, o.dtype === "BF16", o.normSpread);
   const shards = splitIntoShards(weights, o.shards, o.embeddingSplitDim ?? 1);
   for (const [name, t] of o.extraTensors ?? []) for (const s of shards) s.set(name, t);
   shards.forEach((shard, i) => {

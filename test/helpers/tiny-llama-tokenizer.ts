@@ -73,9 +73,14 @@ export function llamaCppTinyPieces(size: number): TinyPiece[] {
   ];
 }
 
-/** tokenizer.model bytes llama.cpp loads (see llamaCppTinyPieces). */
-export function buildLlamaCppTinyTokenizerModel(size: number): Uint8Array {
-  return serializeTokenizerModel(llamaCppTinyPieces(size));
+/**
+ * tokenizer.model bytes llama.cpp loads (see llamaCppTinyPieces). `otherModel`: the same specials and
+ * size, but the ordinary pieces in reverse order (another model's tokenizer of the same size).
+ */
+export function buildLlamaCppTinyTokenizerModel(size: number, otherModel = false): Uint8Array {
+  const pieces = llamaCppTinyPieces(size);
+  if (otherModel) pieces.splice(5, pieces.length - 5, ...pieces.slice(5).reverse());
+  return serializeTokenizerModel(pieces);
 }
 
 function serializeTokenizerModel(pieces: TinyPiece[]): Uint8Array {

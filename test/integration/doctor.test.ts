@@ -1,5 +1,5 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
@@ -49,7 +49,7 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     const out = JSON.parse(r.stdout);
     expect(out.ok).toBe(true);
     const names = out.checks.map((c: { name: string }) => c.name);
-    expect(names).toEqual(["node", "disk", "keychain", "gpu", "hf-token", "data", "config", "hf-cache"]);
+    expect(names).toEqual(["node", "disk", "keychain", "gpu", "threads", "hf-token", "data", "config", "hf-cache"]);
     for (const c of out.checks) {
       expect(["ok", "warn", "fail"]).toContain(c.status);
       expect(c.detail.length).toBeGreaterThan(3);
@@ -67,6 +67,10 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     expect(by.gpu.detail).toMatch(/node-llama-cpp 3\.21\.1/);
     expect(by.gpu.detail).toMatch(/cuda: (usable|no \(.+\))/);
     expect(by.gpu.detail).toMatch(/vulkan: (usable|no \(.+\))/);
+    // the thread default: the available CPUs, not more than the physical cores (2 and 2 on the CI machine)
+    const cpus = availableParallelism();
+    expect(by.threads.detail).toMatch(new RegExp(`^\\d+ CPU threads for inference \\(${cpus} CPUs available`));
+    expect(Number(/^(\d+)/.exec(by.threads.detail)![1])).toBeLessThanOrEqual(cpus);
   });
 
   it("human output (built CLI): a line per check, actions under warnings; no token means a warning naming llamagate login", async () => {

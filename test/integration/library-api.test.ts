@@ -24,6 +24,7 @@ describe('import "llamagate"', () => {
       "readTiktoken",
       "smokeTest",
       "smokeTestModel",
+      "defaultThreads",
       "provisionModels",
       "pushOciIter",
       "pullOciIter",

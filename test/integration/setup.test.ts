@@ -112,4 +112,25 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     expect(noLicense.code).toBe(3);
     expect(noLicense.stderr).toContain("--mau");
   });
+  it("setup --dtype q8_0 passes the cross-check on a correct file (it used to end in exit 10)", async () => {
+    const dir = join(work, "models-q8");
+    const r = await setup([
+      "llama-2-7b",
+      "--dir",
+      dir,
+      "--dtype",
+      "q8_0",
+      "--mau",
+      "1000",
+      "--accept-license",
+      "--max-tokens",
+      "8",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.convert.outputs[0]).toMatchObject({ format: "gguf", dtype: "Q8_0" });
+    expect(json.smokeTest.reference).toMatchObject({ weights: "source", comparedPositions: 8 });
+    expect(json.smokeTest.reference.klMean).toBeLessThan(json.smokeTest.reference.limits.klMean);
+  });
 });

@@ -1,12 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
-import { smokeTest } from "../../src/infer/smoke-test/smoke-test.js";
+import { smokeTest, smokeTestIter } from "../../src/infer/smoke-test/smoke-test.js";
 import { runMain } from "../helpers/run-main.js";
 import type { CliRun } from "../helpers/run-cli.js";
-import { generatedFolder, patchGguf } from "../helpers/smoke-fixtures.js";
+import { generatedFolder, patchGguf, renameGgufArchitecture } from "../helpers/smoke-fixtures.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
 
 /** One-line error, no stack trace, parsed --json error object. */
@@ -129,10 +129,103 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       (x: unknown) => x,
     );
     expect(e).toMatchObject({ code: "REFERENCE_MISMATCH", category: "smoke-test" });
-    expect((e as Error).message).toMatch(/llama\.cpp and the reference forward pass disagree on .*wrong\.gguf/);
+    expect((e as Error).message).toMatch(
+      /llama\.cpp and the reference forward pass on the original weights disagree on .*wrong\.gguf: .*F32 range/,
+    );
+    expect((e as Error).message).toMatch(/Cause: blk\.0\.ffn_norm\.weight differs from the source \(relative error/);
     // the unpatched file passes against the same folder
     const ok = await smokeTest({ gguf: f32, sourceDir: gen, prompt: "the cat sat", device: "cpu" });
-    expect(ok.reference).toMatchObject({ tokensMatch: true, weights: "source" });
+    expect(ok.reference).toMatchObject({ weights: "source" });
+    expect(ok.reference!.failure).toBeUndefined();
+  });
+
+  it("the llama.cpp child gets an allow-listed environment: no HF_TOKEN, registry password or Meta URL", async () => {
+    if (process.platform !== "linux") return; // reads /proc/<pid>/environ
+    const secrets = {
+      HF_TOKEN: "hf_childmustnotseethistokenxxxxxxxx",
+      LLAMAGATE_META_URL: "https://download.llamameta.net/*?Policy=childsecret&Signature=x",
+      LLAMAGATE_REGISTRY_PASSWORD: "childsecretpassword",
+    };
+    const saved = Object.fromEntries(Object.keys(secrets).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, secrets);
+    let environ = "";
+    try {
+      const it = smokeTestIter({ gguf: f32, prompt: "the cat", maxTokens: 2, device: "cpu", reference: false });
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        if (r.value.type !== "backend") continue;
+        // the child is alive while it reports its backend: read its environment from /proc
+        for (const pid of await readdir("/proc")) {
+          if (!/^\d+$/.test(pid)) continue;
+          const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+          const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+          if (ppid === process.pid) environ += (await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "")) + "\n";
+        }
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+    expect(environ).toMatch(/(^|\0)PATH=/);
+    expect(environ).toMatch(/NODE_LLAMA_CPP_SKIP_DOWNLOAD=true/);
+    for (const [k, v] of Object.entries(secrets)) {
+      expect(environ).not.toContain(v);
+      expect(environ).not.toContain(`${k}=`);
+    }
+  });
+
+  it("a loadable non-llama architecture (xverse, llama-shaped): passes, and says the cross-check was skipped and why", async () => {
+    const xverse = await renameGgufArchitecture(f32, join(work, "xverse.gguf"), "xverse");
+    const r = await runMain(["smoke-test", xverse, "--prompt", "the cat sat", "--max-tokens", "4", "--json"], {
+      env: env(),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.architecture).toBe("xverse");
+    expect(out.reference).toBeUndefined();
+    expect(out.referenceSkipped).toMatch(/runs llama models only, this is xverse/);
+    expect(r.stderr).toMatch(/warning: reference cross-check skipped: .*xverse/);
+    const human = await runMain(["smoke-test", xverse, "--prompt", "the cat sat", "--max-tokens", "4"], { env: env() });
+    expect(human.stdout).toMatch(/reference cross-check skipped: the reference forward pass runs llama models only/);
+  });
+
+  it("--reference-budget: a cross-check estimated over the budget is skipped, saying why; --reference runs it regardless", async () => {
+    const r = await runMain(
+      ["smoke-test", f32, "--prompt", "the cat", "--max-tokens", "4", "--reference-budget", "0", "--json"],
+      {
+        env: env(),
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.reference).toBeUndefined();
+    expect(out.referenceSkipped).toMatch(
+      /would take about \d+ s, over the 0 s budget \(--reference-budget SECONDS allows more/,
+    );
+    expect(r.stderr).toMatch(/warning: reference cross-check skipped: /);
+    const forced = await runMain(
+      [
+        "smoke-test",
+        f32,
+        "--prompt",
+        "the cat",
+        "--max-tokens",
+        "4",
+        "--reference-budget",
+        "0",
+        "--reference",
+        "--json",
+      ],
+      { env: env() },
+    );
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(JSON.parse(forced.stdout).reference).toMatchObject({ weights: "gguf", comparedPositions: 4 });
+    expectCleanError(
+      await runMain(["smoke-test", f32, "--reference-budget", "soon", "--json"], { env: env() }),
+      2,
+      "USAGE",
+    );
   });
 
   it("library: an aborted signal stops the run", async () => {

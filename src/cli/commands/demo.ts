@@ -7,6 +7,9 @@ import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
 import { renderPipeline } from "../render-pipeline.js";
 
+const RANDOM_WEIGHTS_NOTE =
+  "demo: the model's weights are random, so the generated text is noise by design; the cross-check against the reference forward pass on the original weights is what proves the conversion.";
+
 interface DemoOptions {
   dir?: string;
   model: string;
@@ -70,7 +73,11 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
             progress.log(
               `demo: an organisation with ${DEMO_ORG_MAU.toLocaleString("en-US")} monthly active users accepts the license (recorded in a throwaway audit log)`,
             );
-            progress.log(`demo: downloading into ${e.dir}`);
+            progress.log(
+              e.alreadyDownloaded
+                ? `demo: ${e.dir} already holds the files from an earlier run: nothing needs fetching (no resume to show)`
+                : `demo: downloading into ${e.dir}`,
+            );
           },
         });
         const ranged = summary.requests.filter((q) => q.range !== undefined).length;
@@ -83,11 +90,13 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
               requests: summary.requests.length,
               rangedRequests: ranged,
               droppedConnections: dropped,
+              ...(summary.pipeline.smokeTest ? { note: RANDOM_WEIGHTS_NOTE } : {}),
             }),
           );
           return;
         }
         for (const line of pipelineSummaryLines(summary.pipeline)) printLine(ctx, line);
+        if (summary.pipeline.smokeTest) printLine(ctx, RANDOM_WEIGHTS_NOTE);
         printLine(
           ctx,
           `demo OK: ${summary.requests.length} requests to the local CDN (${ranged} ranged, ${dropped} dropped connection(s) resumed), ${summary.pipeline.seconds.toFixed(1)} s.`,

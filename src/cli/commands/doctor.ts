@@ -1,5 +1,6 @@
 import { access, constants, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
+import { defaultThreads } from "../../core/default-threads.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { isLlamagateError } from "../../core/errors.js";
 import { probeBackends } from "../../infer/smoke-test/probe-backends.js";
@@ -59,7 +60,18 @@ async function runChecks(ctx: CliContext): Promise<DoctorCheck[]> {
     keychainCheck(ctx),
     tokenCheck(ctx),
   ]);
-  return [rest[0], rest[1], rest[2], gpu, rest[3], ...placesChecks(ctx)];
+  return [rest[0], rest[1], rest[2], gpu, threadsCheck(), rest[3], ...placesChecks(ctx)];
+}
+
+/** The CPU threads smoke-test, setup, demo and provision use by default (core/default-threads.ts). */
+function threadsCheck(): DoctorCheck {
+  const t = defaultThreads();
+  const cores = t.physicalCores === undefined ? "physical cores unknown" : `${t.physicalCores} physical cores`;
+  return {
+    name: "threads",
+    status: "ok",
+    detail: `${t.threads} CPU threads for inference (${t.available} CPUs available, ${cores}; 1 for models under 20M parameters); --threads overrides`,
+  };
 }
 
 async function nodeCheck(): Promise<DoctorCheck> {

@@ -6,14 +6,17 @@ import type { SmokeDevice } from "../../infer/smoke-test/types.js";
 import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
 import type { CommandRegistrar } from "../command.js";
 import { ggufCacheDir } from "../../core/defaults/llamagate-paths.js";
+import { describeReference } from "../describe-reference.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
 
 interface SmokeOptions {
+  source?: string;
   prompt?: string;
   maxTokens?: number;
   device: SmokeDevice;
   reference?: boolean;
+  referenceBudget?: number;
   memoryLimit?: number;
   threads?: number;
   json?: boolean;
@@ -45,15 +48,29 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
       "<path>",
       "a .gguf file, a Meta download folder or a Hugging Face snapshot (folders: converted to a cached GGUF)",
     )
+    .option(
+      "--source <folder>",
+      "for a .gguf: the Meta/HF folder it was converted from; the cross-check then runs on those original weights",
+    )
     .option("--prompt <text>", 'text to continue ("" = start from BOS alone)', DEFAULT_PROMPT)
     .option("--max-tokens <n>", "tokens to generate", positiveInt("--max-tokens"), DEFAULT_MAX_TOKENS)
     .addOption(new Option("--device <device>", "where to run").choices(["auto", "gpu", "cpu"]).default("auto"))
-    .option("--reference", "always cross-check against the pure-TS reference (default: under ~200M parameters)")
+    .option("--reference", "always cross-check against the pure-TS reference, whatever it costs")
+    .option(
+      "--reference-budget <seconds>",
+      "time the default cross-check may take (default 120); over it the check is skipped with a note",
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isFinite(n) || n < 0)
+          throw new UsageError(`--reference-budget must be a number of seconds >= 0 (got "${v}").`);
+        return n;
+      },
+    )
     .option("--no-reference", "skip the reference cross-check")
     .option("--memory-limit <size>", "memory the model may use (e.g. 8G); default: what the device has free", parseSize)
     .option(
       "--threads <n>",
-      "CPU threads (default: 1 for tiny models, else llama.cpp's choice)",
+      "CPU threads (default: 1 for tiny models, else the available CPUs up to the physical cores; see doctor)",
       positiveInt("--threads"),
     )
     .option("--json", "print one JSON object on stdout")
@@ -64,10 +81,12 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
         const iter = smokeTestModelIter({
           path,
           cacheDir: ggufCacheDir(ctx.env),
+          ...(opts.source !== undefined ? { source: opts.source } : {}),
           ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
           device: opts.device,
           ...(opts.reference !== undefined ? { reference: opts.reference } : {}),
+          ...(opts.referenceBudget !== undefined ? { referenceBudgetSeconds: opts.referenceBudget } : {}),
           ...(opts.memoryLimit !== undefined ? { memoryLimitBytes: opts.memoryLimit } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
           signal: ctx.signal,
@@ -115,12 +134,7 @@ function describe(r: SmokeTestModelResult): string[] {
     `  load ${r.loadSeconds.toFixed(2)} s, first token ${r.firstTokenSeconds.toFixed(3)} s, ${r.tokensPerSecond.toFixed(1)} tokens/s`,
     `  memory: ${formatBytes(r.memory.deviceBytes)} on the GPU, ${formatBytes(r.memory.hostBytes)} on the host`,
   ];
-  if (r.reference) {
-    const { divergence: d, tokensMatch, maxLogitDiff, tolerance } = r.reference;
-    const tokens = tokensMatch ? "match" : d?.nearTie ? `match up to a near-tie at position ${d.index}` : "differ";
-    lines.push(
-      `  reference: tokens ${tokens}, max logit difference ${maxLogitDiff.toExponential(2)} (tolerance ${tolerance.toFixed(3)})`,
-    );
-  }
+  if (r.reference) lines.push(`  ${describeReference(r.reference)}`);
+  else if (r.referenceSkipped) lines.push(`  reference cross-check ${r.referenceSkipped}`);
   return lines;
 }

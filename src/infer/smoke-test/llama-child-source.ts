@@ -96,18 +96,24 @@ try {
     input = [r.value.token];
     done = await take(r.value.token);
   }
+  // tokens/s is measured on the plain greedy loop after the full-distribution positions, when there is one
+  // (returning every probability costs time a plain generation does not spend).
+  const plainFrom = tokens.length;
+  const plainStart = lastAt;
   if (!done && !endedAtEog) {
     endedAtEog = true;
     for await (const tok of seq.evaluate(input, { temperature: 0 })) { if (await take(tok)) { endedAtEog = false; break; } }
   }
   const vram1 = gpu === false ? undefined : await llama.getVramState();
   const text = model.detokenize(tokens);
+  const plain = tokens.length - plainFrom;
   const genSeconds = (lastAt - firstAt) / 1000;
+  const plainSeconds = (lastAt - plainStart) / 1000;
   await send({
     t: "done", promptTokens: prompt, tokens, text, loadSeconds, nonFinite, logProbs,
     endedAtEog,
     firstTokenSeconds: (firstAt - t0) / 1000,
-    tokensPerSecond: tokens.length > 1 && genSeconds > 0 ? (tokens.length - 1) / genSeconds : 0,
+    tokensPerSecond: plain >= 2 && plainSeconds > 0 ? plain / plainSeconds : tokens.length > 1 && genSeconds > 0 ? (tokens.length - 1) / genSeconds : 0,
     threads: context.currentThreads ?? job.threads,
     memory: { deviceBytes: vram1 && vram0 ? Math.max(0, vram1.used - vram0.used) : 0, hostBytes: process.memoryUsage().rss },
   });

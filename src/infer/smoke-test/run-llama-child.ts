@@ -5,6 +5,7 @@ import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { SmokeInputError, SmokeTestFailedError } from "./errors.js";
 import { LLAMA_CHILD_SOURCE } from "./llama-child-source.js";
+import { llamaChildEnv } from "./llama-child-env.js";
 
 /** What the child is asked to do (see llama-child-source.ts). */
 export interface LlamaChildJob {
@@ -73,7 +74,7 @@ export async function* runLlamaChild(params: {
   signal?.throwIfAborted();
   const child = spawn(process.execPath, ["--input-type=module", "-e", LLAMA_CHILD_SOURCE], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
-    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
+    env: llamaChildEnv(process.env),
   });
   let output = "";
   const keep = (d: Buffer) => {

@@ -15,8 +15,13 @@ export interface SmokeTestParams {
   maxTokens?: number;
   /** Default "auto". */
   device?: SmokeDevice;
-  /** The pure-TS reference cross-check: true forces it, false skips it, default: under ~200M parameters. */
+  /**
+   * The pure-TS reference cross-check: true runs it whatever it costs, false skips it; default: when
+   * its estimated time fits `referenceBudgetSeconds` (and it stops, saying so, when the budget runs out).
+   */
   reference?: boolean;
+  /** Seconds the default cross-check may take (default 120). The weights are streamed layer by layer. */
+  referenceBudgetSeconds?: number;
   /** Memory the model may use on its device, in bytes (default: what the system reports free). */
   memoryLimitBytes?: number;
   /** CPU threads; default 1 for tiny models (< 20M parameters: more threads are slower), else llama.cpp's. */
@@ -26,22 +31,39 @@ export interface SmokeTestParams {
   signal?: AbortSignal;
 }
 
-/** What the cross-check against the pure-TS reference found. */
+/** What the cross-check against the pure-TS reference found (llama.cpp perplexity's --kl-divergence statistics). */
 export interface SmokeReferenceResult {
-  /** Every generated token equals the reference's. */
-  tokensMatch: boolean;
-  /** Largest |difference| of log-softmax logits over the first positions (logits up to their constant shift). */
-  maxLogitDiff: number;
-  /** The largest difference tolerated for this weight type. */
-  tolerance: number;
-  /** Positions whose logits were compared. */
-  comparedPositions: number;
-  /** The reference's tokens. */
-  tokens: number[];
-  /** Where the streams first differ, and whether the reference was at a near-tie there (top-2 gap <= tolerance). */
-  divergence?: { index: number; nearTie: boolean; referenceMargin: number };
-  /** What the reference ran on: the original folder's weights or the GGUF's. */
+  /** What the reference ran on: the original (Meta/HF) weights the GGUF came from, or the GGUF's own. */
   weights: "source" | "gguf";
+  /** Mean KL(reference || llama.cpp) over the compared positions, full vocabulary, in nats. */
+  klMean: number;
+  /** Largest KL at one position. */
+  klMax: number;
+  /** Where klMax is (0 = the first generated token). */
+  klMaxPosition: number;
+  /** Share of positions where both put the same token on top (0..1). */
+  topTokenAgreement: number;
+  /** Perplexity of the compared tokens (llama.cpp's picks) under the reference and under llama.cpp. */
+  perplexityReference: number;
+  perplexityEngine: number;
+  /** perplexityEngine / perplexityReference. */
+  perplexityRatio: number;
+  /** Positions compared (the first generated tokens, the reference teacher-forced on llama.cpp's). */
+  comparedPositions: number;
+  /** The reference's top token equals llama.cpp's at every compared position. */
+  tokensMatch: boolean;
+  /** The reference's top token at each compared position. */
+  tokens: number[];
+  /** The limits for this weight type; measured: false for types judged leniently (no table of their own). */
+  limits: { klMean: number; klMax: number; topTokenAgreement: number; lnPerplexityRatio: number; measured: boolean };
+  /** Set when a limit was exceeded (the smoke test then fails with REFERENCE_MISMATCH). */
+  failure?: { measure: string; position: number; value: number; limit: number; message: string };
+  /**
+   * After a failure against the original weights: how the GGUF's weights and settings differ from the
+   * source's, each with its likely cause ("swapped-tensors", "qk-permutation", "rope", "norm-dropped",
+   * "hyper-parameters", "tensor-differs"); empty when every weight matches.
+   */
+  findings?: { cause: string; where: string; message: string }[];
   seconds: number;
 }
 
@@ -69,6 +91,8 @@ export interface SmokeTestResult {
   memory: { deviceBytes: number; hostBytes: number };
   /** Present when the cross-check ran. */
   reference?: SmokeReferenceResult;
+  /** Why the cross-check did not run, when it did not (too large, not a llama architecture, --no-reference). */
+  referenceSkipped?: string;
 }
 
 /** Progress of a smoke test, as yielded by smokeTestIter(). */

@@ -1,0 +1,50 @@
+import { assembleTensor } from "../model/assemble-tensor.js";
+import { createCaster, type InDType } from "../model/create-caster.js";
+import type { SourceModel } from "../model/source-model.js";
+import type { ReferenceWeights } from "./reference-weights.js";
+
+/**
+ * The reference's view of an opened Meta or HF checkpoint: its hyper-parameters, and each tensor
+ * merged (Meta shards by the converter's own rules) and widened to f32 when asked for, q/k kept in
+ * the source's RoPE layout. Nothing is read until `get`.
+ */
+export function sourceReferenceWeights(params: {
+  /** An opened Meta folder or HF snapshot (see model/open-source-model.ts); the caller closes it. */
+  source: SourceModel;
+  signal?: AbortSignal;
+}): ReferenceWeights {
+  const { source, signal } = params;
+  const caster = createCaster();
+  const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
+  const d = source.dims;
+  return {
+    config: {
+      dim: d.dim,
+      nLayers: d.nLayers,
+      nHeads: d.nHeads,
+      nKvHeads: d.nKvHeads,
+      hiddenDim: d.hiddenDim,
+      vocabSize: d.vocabSize,
+      normEps: d.normEps,
+      ropeTheta: d.ropeTheta,
+      ...(d.ropeScaling ? { ropeScaling: d.ropeScaling } : {}),
+      ...(d.tieWordEmbeddings ? { tieWordEmbeddings: true } : {}),
+    },
+    ropeLayout: source.ropeLayout,
+    get: async (name) => {
+      const t = byName.get(name);
+      if (!t) return undefined;
+      const bytes = await assembleTensor({
+        name,
+        parts: t.parts,
+        concatDim: t.concatDim,
+        from: t.dtype as InDType,
+        to: "F32",
+        caster,
+        ...(signal ? { signal } : {}),
+      });
+      const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+      return { shape: t.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) };
+    },
+  };
+}
