@@ -100,16 +100,16 @@ export { probeBackends, type ProbeBackendsResult, type BackendProbe } from "./in
 export { defaultThreads, type ThreadChoice } from "./core/default-threads.js";
 
 // Fleets: manifests, OCI registries, air-gapped bundles.
-export { provisionModels, type ProvisionModelsParams, type ProvisionReport } from "./pipeline/provision-models.js";
-export { pushOciIter, type PushOciParams, type PushOciEvent, type PushOciSummary } from "./pipeline/push-oci.js";
-export { pullOciIter, type PullOciParams, type PullOciEvent, type PullOciSummary } from "./pipeline/pull-oci.js";
+export { provisionModels, type ProvisionModelsParams, type ProvisionReport } from "./fleet/provision-models.js";
+export { pushOciIter, type PushOciParams, type PushOciEvent, type PushOciSummary } from "./fleet/push-oci.js";
+export { pullOciIter, type PullOciParams, type PullOciEvent, type PullOciSummary } from "./fleet/pull-oci.js";
 export {
   resolveRegistryCredentials,
   type ResolveRegistryCredentialsParams,
   type ResolvedRegistryCredentials,
 } from "./sources/oci/resolve-registry-credentials.js";
-export { selectOciLicenseModels, type OciLicenseSelection } from "./pipeline/select-oci-license-models.js";
-export { packBundle, type PackBundleParams, type PackBundleSummary } from "./pipeline/pack-bundle.js";
+export { selectOciLicenseModels, type OciLicenseSelection } from "./fleet/select-oci-license-models.js";
+export { packBundle, type PackBundleParams, type PackBundleSummary } from "./fleet/pack-bundle.js";
 export { unpackBundle, type UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
 
 // Exit codes: the table the CLI maps error categories to (docs/exit-codes.md).

@@ -1,6 +1,6 @@
 // The design's dependency arrows (../shared/DESIGN.md, "Layout and dependency direction") as an eslint rule:
-// cli -> pipeline -> {sources, license, download, verify, convert, infer, credentials} -> {model, formats, catalog,
-// core}. Each folder under src/ may import only the folders listed for it; `core` imports nothing internal.
+// cli -> fleet -> pipeline -> {sources, license, download, verify, convert, infer, credentials, provenance} ->
+// {model, formats, catalog, core}. Each folder under src/ may import only the folders listed for it; `core` imports nothing internal.
 import path from "node:path";
 
 const BOTTOM = ["core", "catalog", "formats", "model"];
@@ -37,6 +37,8 @@ const ALLOWED = {
   "sources/hf": SOURCE,
   "sources/oci": SOURCE,
   pipeline: [...BOTTOM, ...MIDDLE],
+  // Fleets (provisioning, OCI push/pull orchestration, bundles) run the pipeline; the pipeline never imports them.
+  fleet: [...BOTTOM, ...MIDDLE, "pipeline"],
   // The demo serves a release and runs the pipeline on it, as any caller would.
   demo: [...BOTTOM, ...MIDDLE, "pipeline"],
 };

@@ -1,5 +1,5 @@
 import { formatBytes } from "../../core/format-bytes.js";
-import { packBundle } from "../../pipeline/pack-bundle.js";
+import { packBundle } from "../../fleet/pack-bundle.js";
 import type { CommandRegistrar } from "../command.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson, printLine } from "../output.js";

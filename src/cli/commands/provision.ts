@@ -1,8 +1,8 @@
 import { open } from "node:fs/promises";
 import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
-import { parseProvisionManifest } from "../../pipeline/parse-provision-manifest.js";
-import { provisionModels } from "../../pipeline/provision-models.js";
+import { parseProvisionManifest } from "../../fleet/parse-provision-manifest.js";
+import { provisionModels } from "../../fleet/provision-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";

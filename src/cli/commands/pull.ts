@@ -1,8 +1,8 @@
 import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
-import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../pipeline/pull-oci.js";
-import { selectOciLicenseModels } from "../../pipeline/select-oci-license-models.js";
+import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../fleet/pull-oci.js";
+import { selectOciLicenseModels } from "../../fleet/select-oci-license-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { expect, it } from "vitest";
-import { parseProvisionManifest } from "../../../src/pipeline/parse-provision-manifest.js";
-import { PROVISION_SCHEMA } from "../../../src/pipeline/provision-schema.js";
+import { parseProvisionManifest } from "../../../src/fleet/parse-provision-manifest.js";
+import { PROVISION_SCHEMA } from "../../../src/fleet/provision-schema.js";
 
 it("docs/provision.schema.json is the schema the code validates with", async () => {
   const doc = JSON.parse(await readFile(new URL("../../../docs/provision.schema.json", import.meta.url), "utf8"));
