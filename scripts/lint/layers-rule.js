@@ -1,6 +1,7 @@
 // The design's dependency arrows (../shared/DESIGN.md, "Layout and dependency direction") as an eslint rule:
 // cli -> fleet -> pipeline -> {sources, license, download, verify, convert, infer, credentials, provenance} ->
-// {model, formats, catalog, core}. Each folder under src/ may import only the folders listed for it; `core` imports nothing internal.
+// {model, formats, catalog, core}. Each folder under src/ may import only the folders listed for it; `core` imports
+// nothing internal.
 import path from "node:path";
 
 const BOTTOM = ["core", "catalog", "formats", "model"];
