@@ -89,6 +89,30 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     expect(log.map((e) => e.licenseTextSha256 === null)).toEqual([true, false]);
   });
 
+  it("a failed run prints the repeat line too, self-contained: recorded facts as flags, --dir relative", async () => {
+    // The acceptance recorded by the first test settles the license: no --mau is passed here.
+    const bad = url.replace(/Signature=[^&]*/, "Signature=AAAA");
+    const r = await runCli(["setup", "llama-2-7b", "--dir", "relative-models", "--to", "none", "--no-space-check"], {
+      env: { ...env(), LLAMAGATE_META_URL: bad },
+      cwd: work,
+      timeoutMs: 90_000,
+    });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/^error: /m);
+    expect(r.stderr).toContain(
+      "Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir relative-models --to none --no-space-check --mau 1000 --accept-license",
+    );
+    expect(r.stderr.indexOf("Repeat this run")).toBeLessThan(r.stderr.indexOf("error: "));
+    expect(r.stdout + r.stderr).not.toMatch(/Policy=|Signature=|Key-Pair-Id=/);
+  });
+
+  it("--to hf: the smoke test is reported skipped for want of a GGUF output, not as 'not asked for'", async () => {
+    const r = await setup(["llama-2-7b", "--dir", join(work, "models"), "--to", "hf"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/smoke test: skipped \(no GGUF output/);
+    expect(r.stderr).not.toContain("not asked for");
+  });
+
   it("a blocking license verdict stops before any request (exit 3)", async () => {
     const before = cdn.requests.length;
     const r = await setup(["llama-2-7b", "--dir", join(work, "blocked"), "--mau", "2B", "--accept-license", "--json"], {

@@ -1,12 +1,12 @@
 import { findModel } from "../../catalog/find-model.js";
 import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import { UsageError } from "../../core/errors.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../pipeline/pull-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { licenseGateLine } from "../license-gate-line.js";
@@ -31,14 +31,18 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
     .argument("<ref>", "<registry>/<repository>:<tag> or <registry>/<repository>@sha256:<digest>")
     .requiredOption("--dir <dir>", "destination folder")
     .option("--plain-http", "use http:// (loopback or test registries only; prints a warning)")
-    .option("--concurrency <n>", "layers downloaded at once (default 4)", (v) => intArg(v, "--concurrency", 1, 64))
-    .option("--parts <n>", "parallel Range requests per large layer", (v) => intArg(v, "--parts", 1, 64), 1)
-    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", (v) => intArg(v, "--min-part-mb", 1, 4096))
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) =>
-      intArg(v, "--stall-timeout", 1, 3600),
+    .option("--concurrency <n>", "layers downloaded at once (default 4)", intFlag("--concurrency", 1, 64))
+    .option("--parts <n>", "parallel Range requests per large layer", intFlag("--parts", 1, 64), 1)
+    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", intFlag("--min-part-mb", 1, 4096))
+    .option(
+      "--stall-timeout <seconds>",
+      "retry a transfer that receives nothing for this long",
+      intFlag("--stall-timeout", 1, 3600),
     )
-    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder", (v) =>
-      intArg(v, "--lock-wait", 0, 86_400),
+    .option(
+      "--lock-wait <seconds>",
+      "wait this long for another llamagate run on the same folder",
+      intFlag("--lock-wait", 0, 86_400),
     )
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
@@ -137,11 +141,4 @@ function modelOf(info: OciFetchInfo): CatalogModel | undefined {
     released: "1970-01-01",
     hfRepo: "",
   };
-}
-
-function intArg(v: string, flag: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${v}".`);
-  return n;
 }

@@ -5,6 +5,8 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "../../infer/smoke-test/smoke
 import type { SmokeDevice } from "../../infer/smoke-test/types.js";
 import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
+import { maxTokensFlag } from "../max-tokens-flag.js";
 import { ggufCacheDir } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
@@ -30,12 +32,6 @@ function parseSize(v: string): number {
   return Math.floor(Number(m[1]) * 1024 ** pow);
 }
 
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1 (got "${v}").`);
-  return n;
-};
-
 /** `llamagate smoke-test <path>`: load with llama.cpp on the best device, generate greedily, check, report. */
 export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) => {
   program
@@ -46,7 +42,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
       "a .gguf file, a Meta download folder or a Hugging Face snapshot (folders: converted to a cached GGUF)",
     )
     .option("--prompt <text>", 'text to continue ("" = start from BOS alone)', DEFAULT_PROMPT)
-    .option("--max-tokens <n>", "tokens to generate", positiveInt("--max-tokens"), DEFAULT_MAX_TOKENS)
+    .option("--max-tokens <n>", "tokens to generate", maxTokensFlag, DEFAULT_MAX_TOKENS)
     .addOption(new Option("--device <device>", "where to run").choices(["auto", "gpu", "cpu"]).default("auto"))
     .option("--reference", "always cross-check against the pure-TS reference (default: under ~200M parameters)")
     .option("--no-reference", "skip the reference cross-check")
@@ -54,7 +50,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
     .option(
       "--threads <n>",
       "CPU threads (default: 1 for tiny models, else llama.cpp's choice)",
-      positiveInt("--threads"),
+      intFlag("--threads", 1, 1024),
     )
     .option("--json", "print one JSON object on stdout")
     .action(
