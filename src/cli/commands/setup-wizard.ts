@@ -1,10 +1,11 @@
 import { PassThrough } from "node:stream";
-import { checkbox, input, select, confirm } from "@inquirer/prompts";
+import { checkbox, input, password, select, confirm } from "@inquirer/prompts";
 import { CATALOG, type CatalogModel } from "../../catalog/models.js";
 import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { USES } from "../../license/types.js";
 import type { CliContext } from "../context.js";
+import { logLine } from "../output.js";
 
 /** What the wizard may ask, with what is already known (flags, environment, stored credentials). */
 export interface WizardState {
@@ -14,6 +15,11 @@ export interface WizardState {
   metaUrlPresent: boolean;
   /** Where a Hugging Face token would come from, if one is present (never the token). */
   hfTokenSource?: string;
+  /**
+   * Log in to the Hub with a token typed at the wizard's hidden prompt (checked with whoami, stored as `llamagate
+   * login` stores it); returns the lines to show, or throws the reason the token was refused. Absent offline.
+   */
+  hfLogin?: { endpoint: string; login: (token: string) => Promise<string> };
   /** Whether the license facts are known (flags, profile, or an earlier recorded acceptance of the model's license). */
   licenseKnown: (model: CatalogModel) => Promise<boolean>;
   mau?: string;
@@ -57,7 +63,7 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
                 value: "meta" as const,
               },
               {
-                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found (run llamagate login first for gated repos)"}`,
+                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found yet (you can log in next)"}`,
                 value: "hf" as const,
               },
             ],
@@ -66,6 +72,8 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
         );
       }
     }
+    // Llama repos are gated: without a token the download would fail after every answer, so offer to log in now.
+    if (out.source === "hf" && !out.hfTokenSource && out.hfLogin) await offerLogin(out, out.hfLogin, io);
     if (!(await out.licenseKnown(model))) {
       io.note(
         `The ${model.name} license check needs a few facts about your organisation (recorded with your acceptance).`,
@@ -135,6 +143,43 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
   }
 }
 
+/** As `hf auth login` does: ask for a token (hidden), check it with whoami, store it; an empty answer skips. */
+async function offerLogin(
+  out: WizardState,
+  hub: NonNullable<WizardState["hfLogin"]>,
+  io: ReturnType<typeof promptIo>,
+): Promise<void> {
+  const now = await confirm(
+    { message: "No Hugging Face token found, and Llama repos are gated. Log in now?", default: true },
+    io.opts,
+  );
+  if (!now) {
+    io.note("Continuing without a token: the download needs one (run llamagate login, or set HF_TOKEN).");
+    return;
+  }
+  let done: string | undefined;
+  await password(
+    {
+      message: `Hugging Face token (from ${hub.endpoint}/settings/tokens; empty to skip):`,
+      mask: false,
+      validate: async (value) => {
+        if (!value.trim()) return true;
+        try {
+          done = await hub.login(value.trim());
+          return true;
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+      },
+    },
+    io.opts,
+  );
+  if (done) {
+    for (const line of done.split("\n")) io.note(line);
+    out.hfTokenSource = "the stored login";
+  }
+}
+
 /** Inquirer ends its output stream when a prompt closes: each prompt gets its own proxy, so stderr stays open. */
 function promptIo(ctx: CliContext) {
   const proxies: PassThrough[] = [];
@@ -145,7 +190,7 @@ function promptIo(ctx: CliContext) {
       proxies.push(output);
       return { input: ctx.stdin, output, signal: ctx.signal };
     },
-    note: (line: string) => ctx.stderr.write(`${line}\n`),
+    note: (line: string) => logLine(ctx, line),
     close: () => {
       for (const p of proxies) p.unpipe(ctx.stderr);
     },

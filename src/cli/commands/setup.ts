@@ -21,6 +21,7 @@ import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
 import { renderPipeline } from "../render-pipeline.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 import { resolveMetaUrl } from "./download-meta.js";
+import { storeHfLogin } from "../store-hf-login.js";
 import { setupCommandLine } from "./setup-command-line.js";
 import { runSetupWizard, type WizardState } from "./setup-wizard.js";
 
@@ -100,8 +101,19 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   };
   if (state.model && !state.source && !state.model.meta) state.source = "hf";
   if (interactive) {
-    if (state.source !== "meta" && !hf.offline)
+    if (state.source !== "meta" && !hf.offline) {
       state.hfTokenSource = (await resolveCliToken(ctx, hf, {}).catch(() => undefined))?.source;
+      state.hfLogin = {
+        endpoint: hf.endpoint,
+        login: async (token) => {
+          const notes: string[] = [];
+          const { who, stored } = await storeHfLogin(ctx, hf, token, "prompt", (l) => notes.push(l));
+          return [`Logged in to ${hf.endpoint} as ${who.name}; token stored in ${stored.location}.`, ...notes].join(
+            "\n",
+          );
+        },
+      };
+    }
     state = await runSetupWizard(ctx, state);
   } else {
     if (!state.model)
