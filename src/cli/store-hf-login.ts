@@ -13,7 +13,8 @@ export interface HfLogin {
 /**
  * What `llamagate login` does with a token, for `login` and the setup wizard alike: check its shape, ask the Hub
  * who it belongs to (whoami-v2), keep it in the keychain (or the 0600 file), and say on stderr where it went when
- * there was no usable keychain, when HF_TOKEN shadows it, and when a fine-grained token cannot read gated repos. The token itself is never printed.
+ * there was no usable keychain, when HF_TOKEN shadows it, and when a fine-grained token cannot read gated repos.
+ * The token itself is never printed.
  */
 export async function storeHfLogin(
   ctx: CliContext,
