@@ -178,6 +178,6 @@ function crashError(
   const hint =
     "The GGUF may be malformed (e.g. a vocabulary without byte-fallback tokens); re-convert it with llamagate convert --to gguf.";
   return loaded
-    ? new SmokeTestFailedError("LLAMA_CPP_CRASHED", msg, { hint })
+    ? new SmokeTestFailedError("LLAMA_CPP_CRASHED_GENERATING", msg, { hint })
     : new SmokeInputError("LLAMA_CPP_CRASHED", msg, { hint });
 }
