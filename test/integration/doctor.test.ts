@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const TOKEN = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH";
 
@@ -26,6 +27,7 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const out = JSON.parse(r.stdout);
+    expectDocumentedShape(out, "doctor");
     expect(out.ok).toBe(true);
     const names = out.checks.map((c: { name: string }) => c.name);
     expect(names).toEqual(["node", "disk", "keychain", "gpu", "hf-token", "data", "config", "hf-cache"]);

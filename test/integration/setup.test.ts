@@ -11,6 +11,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("setup (non-interactive) against the local signed CDN", () => {
   let work: string;
@@ -47,6 +48,7 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
+    expectDocumentedShape(json, "setup");
     expect(json).toMatchObject({
       ok: true,
       model: "llama-2-7b",

@@ -87,7 +87,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
           progress.stop();
         }
         if (opts.json) {
-          printJson(ctx, { ok: true, ...result, seconds: Math.round(result.seconds * 1000) / 1000 });
+          printJson(ctx, { ok: true, ...result });
           return;
         }
         const rate = result.seconds > 0 ? ` (${formatSpeed(result.bytes / result.seconds)})` : "";
