@@ -1,5 +1,5 @@
 /** The top-level help promises only commands that exist, and docs/exit-codes.md's "missing local folder" is true. */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +89,21 @@ describe("command surface", () => {
       expect(r.code, argv.join(" ")).toBe(2);
       expect(JSON.parse(r.stdout).error.message).toMatch(/^--[a-z-]+ must be a whole number from \d+ to \d+, got "/);
     }
+  });
+
+  it("an interruption's hint says what is kept: 'continue where it stopped' only where something is", async () => {
+    const folder = join(dir, "interrupted");
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, "a.bin"), "hello");
+    await writeFile(join(folder, "checklist.chk"), "5d41402abc4b2a76b9719d911017c592  a.bin\n");
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runMain(["verify", join(folder, "checklist.chk"), "--json"], { signal: ac.signal });
+    expect(r.code, r.stdout).toBe(130);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe("INTERRUPTED");
+    expect(err.hint).not.toMatch(/continue where/);
+    expect(err.hint).toMatch(/starts over/);
   });
 
   it("download org/repo without --source is a Hugging Face download; ~ in path flags is the home folder", async () => {

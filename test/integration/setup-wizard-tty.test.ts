@@ -114,6 +114,26 @@ async function drive(cmd: string, env: Record<string, string>, script: [string, 
   return { code, out, step };
 }
 
+describe.skipIf(!hasScript)("setup wizard on a terminal, cancelled", () => {
+  it("Ctrl-C at a question: exit 130, and it does not promise to continue where nothing was kept", async () => {
+    const home = await mkdtemp(join(tmpdir(), "lg-setup-tty-cancel-"));
+    const env = {
+      PATH: process.env.PATH ?? "",
+      HOME: home,
+      TERM: "xterm",
+      NO_COLOR: "1",
+      LLAMAGATE_DATA_DIR: join(home, "state"),
+    };
+    const cmd = `stty cols 100 rows 30; exec ${JSON.stringify(process.execPath)} bin/llamagate.js setup`;
+    const { code, out, step } = await drive(cmd, env, [["Which model?", "\x03"]]);
+    await rm(home, { recursive: true, force: true });
+    expect(step, out).toBe(1);
+    expect(code, out).toBe(130);
+    expect(out).toMatch(/Setup cancelled; nothing was fetched\. Nothing was kept: run llamagate setup again/);
+    expect(out).not.toMatch(/continue where/);
+  }, 60_000);
+});
+
 describe.skipIf(!hasScript)("setup wizard on a terminal, Hugging Face without a token", () => {
   const TOKEN = "hf_WizardLoginGranted0000000000000001";
   const model = findModel({ name: "llama-2-7b" });

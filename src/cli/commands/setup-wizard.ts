@@ -136,7 +136,9 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
     return out;
   } catch (e) {
     if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
-      throw new InterruptedError("Setup cancelled; nothing was fetched.");
+      throw new InterruptedError("Setup cancelled; nothing was fetched.", {
+        hint: "Nothing was kept: run llamagate setup again to start over.",
+      });
     throw e;
   } finally {
     io.close();
