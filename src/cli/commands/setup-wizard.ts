@@ -44,8 +44,16 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
   try {
     const out: WizardState = { ...s };
     if (!out.model) {
-      const choices = CATALOG.filter((m) => m.meta || m.hfRepo).map((m) => ({
-        name: `${m.name.padEnd(30)} ${m.title}${m.meta ? `, ~${formatBytes(m.meta.weightBytes)} download` : ""}`,
+      const models = CATALOG.filter((m) => m.meta || m.hfRepo);
+      const pad = Math.max(...models.map((m) => m.name.length));
+      const size = (m: CatalogModel) => (m.meta ? `~${formatBytes(m.meta.weightBytes)}` : "");
+      const choices = models.map((m) => ({
+        name: fit(io.columns, [
+          `${m.name.padEnd(pad)}  ${size(m).padStart(10)}  ${m.title}`,
+          `${m.name.padEnd(pad)}  ${size(m).padStart(10)}`,
+          `${m.name} ${size(m)}`,
+          m.name,
+        ]),
         value: m,
       }));
       out.model = await select({ message: "Which model?", choices, pageSize: 12 }, io.opts);
@@ -59,11 +67,17 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
             message: "Download from where?",
             choices: [
               {
-                name: `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                name: fit(io.columns, [
+                  `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                  `Meta signed URL${out.metaUrlPresent ? " (link set)" : ""}`,
+                ]),
                 value: "meta" as const,
               },
               {
-                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found yet (you can log in next)"}`,
+                name: fit(io.columns, [
+                  `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found yet (you can log in next)"}`,
+                  `Hugging Face${out.hfTokenSource ? " (token found)" : " (no token yet)"}`,
+                ]),
                 value: "hf" as const,
               },
             ],
@@ -108,13 +122,20 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
     const download = model.meta?.weightBytes;
     if (!out.to) {
       const size = (f: number) => (download ? `, ~${formatBytes(download * (1 + f))} of disk in all` : "");
+      const disk = (f: number) => (download ? ` (~${formatBytes(download * (1 + f))})` : "");
       out.to = await select(
         {
           message: "Convert to?",
           choices: [
-            { name: `GGUF for llama.cpp (smoke-testable)${size(1)}`, value: "gguf" as const },
-            { name: `Hugging Face safetensors${size(1)}`, value: "hf" as const },
-            { name: `No conversion${size(0)}`, value: "none" as const },
+            {
+              name: fit(io.columns, [`GGUF for llama.cpp (smoke-testable)${size(1)}`, `GGUF${disk(1)}`]),
+              value: "gguf" as const,
+            },
+            {
+              name: fit(io.columns, [`Hugging Face safetensors${size(1)}`, `HF safetensors${disk(1)}`]),
+              value: "hf" as const,
+            },
+            { name: fit(io.columns, [`No conversion${size(0)}`, `No conversion${disk(0)}`]), value: "none" as const },
           ],
         },
         io.opts,
@@ -182,6 +203,14 @@ async function offerLogin(
   }
 }
 
+/**
+ * The first label that fits a select row on this terminal (inquirer's "❯ " prefix and the last column left free),
+ * so no choice wraps; the last one when none does.
+ */
+function fit(columns: number, labels: string[]): string {
+  return labels.find((l) => l.length <= columns - 3) ?? labels[labels.length - 1]!;
+}
+
 /** Inquirer ends its output stream when a prompt closes: each prompt gets its own proxy, so stderr stays open. */
 function promptIo(ctx: CliContext) {
   const proxies: PassThrough[] = [];
@@ -193,6 +222,8 @@ function promptIo(ctx: CliContext) {
       return { input: ctx.stdin, output, signal: ctx.signal };
     },
     note: (line: string) => logLine(ctx, line),
+    /** The terminal's width (80 when unknown). */
+    columns: ctx.stderr.columns || 80,
     close: () => {
       for (const p of proxies) p.unpipe(ctx.stderr);
     },
