@@ -28,6 +28,9 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const out = JSON.parse(r.stdout);
     expectDocumentedShape(out, "doctor");
+    // A keychain that is not usable is said once (not "not available (The system keychain is not available (...").
+    const keychain = out.checks.find((c: { name: string }) => c.name === "keychain");
+    expect(keychain.detail.match(/keychain/gi)).toHaveLength(1);
     expect(out.ok).toBe(true);
     const names = out.checks.map((c: { name: string }) => c.name);
     expect(names).toEqual(["node", "disk", "keychain", "gpu", "hf-token", "data", "config", "hf-cache"]);

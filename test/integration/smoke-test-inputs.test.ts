@@ -68,7 +68,7 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       10,
       "OUT_OF_MEMORY",
     );
-    expect(e.message).toMatch(/does not fit in memory: it needs about [\d.]+ MiB, 1\.0 MiB is available/);
+    expect(e.message).toMatch(/does not fit in memory: it needs about [\d.]+ MiB, and the memory limit is 1\.0 MiB/);
     expect(e.details).toMatchObject({ availableBytes: 1048576 });
     expect(e.details!.neededBytes as number).toBeGreaterThan(1048576);
   });

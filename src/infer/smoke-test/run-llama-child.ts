@@ -117,7 +117,7 @@ export async function* runLlamaChild(params: {
         const { t: _t, ...done } = m;
         return done;
       }
-      if (m.t === "error") throw childError(m, job.modelPath);
+      if (m.t === "error") throw childError(m, job.modelPath, job.memoryLimitBytes);
       if (m.t === "loaded") loaded = true;
       yield m;
     }
@@ -127,7 +127,7 @@ export async function* runLlamaChild(params: {
   }
 }
 
-function childError(m: ChildError, path: string): Error {
+function childError(m: ChildError, path: string, limit: number | undefined): Error {
   if (m.kind === "no-gpu") {
     return new SmokeTestFailedError(
       "NO_GPU",
@@ -140,9 +140,10 @@ function childError(m: ChildError, path: string): Error {
     );
   }
   if (m.kind === "oom") {
+    // With a memory limit, that limit is what was compared: say so, not "is available".
     const numbers =
       m.needed !== undefined && m.available !== undefined
-        ? `: it needs about ${formatBytes(m.needed)}, ${formatBytes(m.available)} is available`
+        ? `: it needs about ${formatBytes(m.needed)}, ${limit !== undefined ? `and the memory limit is ${formatBytes(m.available)}` : `${formatBytes(m.available)} is available`}`
         : "";
     const message = `The model does not fit in ${m.where ?? "memory"}${numbers}.${m.message ? ` (${m.message})` : ""}`;
     return new SmokeTestFailedError("OUT_OF_MEMORY", message, {
