@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { exampleHub, TOKENS } from "../helpers/hub-fixtures.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let hub: HubServer;
 let root: string;
@@ -112,6 +113,11 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
       'gated repos: NOT readable: tick "Read access to contents of all public gated repos you can access"',
     );
     const json = await u.cli(["whoami", "--token-stdin", "--json"], { stdin: TOKENS.fineGrainedNoGated });
+    expectDocumentedShape(JSON.parse(json.stdout), "whoami");
+    const login = await u.cli(["login", "--token-stdin", "--json"], { stdin: `${TOKENS.granted}\n` });
+    expectDocumentedShape(JSON.parse(login.stdout), "login");
+    const logout = await u.cli(["logout", "--json"]);
+    expectDocumentedShape(JSON.parse(logout.stdout), "logout");
     expect(JSON.parse(json.stdout)).toMatchObject({
       user: "erin",
       token: { role: "fineGrained", canReadGatedRepos: false, source: "--token-stdin" },
