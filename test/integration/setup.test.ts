@@ -137,5 +137,7 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     });
     expect(noLicense.code).toBe(3);
     expect(noLicense.stderr).toContain("--mau");
+    // A license stop prints no repeat line: adding --accept-license is not the answer to it.
+    expect(noLicense.stderr).not.toContain("Repeat this run");
   });
 });
