@@ -174,17 +174,20 @@ describe.skipIf(!hasScript)("setup wizard on a terminal, Hugging Face without a 
     const cmd = `stty cols 120 rows 40; exec ${JSON.stringify(process.execPath)} bin/llamagate.js setup llama-2-7b --source hf --dir ${JSON.stringify(join(work, "plain"))} --to none`;
     const { code, out, step } = await drive(cmd, env, [
       ["Log in now?", "\r"],
-      ["Hugging Face token", `${TOKEN}\r`],
+      // A token the Hub refuses is said at the prompt, which asks again (Ctrl-U clears the line).
+      ["Hugging Face token", "hf_WizardLoginWrong00000000000000001\r"],
+      ["was rejected as invalid", `\x15${TOKEN}\r`],
       ["Monthly active users", "1000\r"],
       ["Country of domicile", "\r"],
       ["Intended uses", "\r"],
       ["Do you accept the Llama 2 Community License", "y\r"],
     ]);
-    expect(step, out).toBe(6);
+    expect(step, out).toBe(7);
     expect(code, out).toBe(0);
     expect(out.indexOf("Log in now?")).toBeLessThan(out.indexOf("Monthly active users"));
     expect(out).toMatch(/Logged in to http:\/\/127\.0\.0\.1:\d+ as alice; token stored in /);
     expect(out).not.toContain(TOKEN); // the prompt echoes nothing
+    expect(out).not.toContain("hf_WizardLoginWrong");
     // Stored where `llamagate login` stores it: the next command finds it.
     expect(await readFile(join(work, "cfg", "hf-token"), "utf8").catch(() => "")).toContain(TOKEN);
     expect((await stat(join(work, "plain", "config.json"))).isFile()).toBe(true);
