@@ -106,6 +106,14 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     );
     expect(r.stderr.indexOf("Repeat this run")).toBeLessThan(r.stderr.indexOf("error: "));
     expect(r.stdout + r.stderr).not.toMatch(/Policy=|Signature=|Key-Pair-Id=/);
+    const j = await runCli(["setup", "llama-2-7b", "--dir", "relative-models", "--to", "none", "--json"], {
+      env: { ...env(), LLAMAGATE_META_URL: bad },
+      cwd: work,
+      timeoutMs: 90_000,
+    });
+    expect(JSON.parse(j.stdout).error.details.command).toBe(
+      "llamagate setup llama-2-7b --source meta --dir relative-models --to none --mau 1000 --accept-license",
+    );
   });
 
   it("--to hf: the smoke test is reported skipped for want of a GGUF output, not as 'not asked for'", async () => {

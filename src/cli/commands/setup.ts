@@ -3,7 +3,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { findModel } from "../../catalog/find-model.js";
 import type { CatalogModel } from "../../catalog/models.js";
 import type { OutDType } from "../../model/create-caster.js";
-import { isLlamagateError, UsageError } from "../../core/errors.js";
+import { InterruptedError, isLlamagateError, LlamagateError, UsageError } from "../../core/errors.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import type { AuditEntry } from "../../license/audit-entry.js";
 import { readAuditLog } from "../../license/read-audit-log.js";
@@ -176,9 +176,17 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   } catch (e) {
     // A failed or interrupted run loses no answers: the line that repeats it comes before the error (main prints
     // that last). Not when the license stopped it: repeating it with --accept-license would not be the answer.
-    if (!json && !(isLlamagateError(e) && e.category === "license")) {
+    if (isLlamagateError(e) && e.category === "license") throw e;
+    if (!json) {
       logLine(ctx, `Repeat this run without questions: ${repeat}`);
       if (stdinNote) logLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
+    } else if (isLlamagateError(e) && !(e instanceof InterruptedError)) {
+      // --json: the same line as error.details.command.
+      throw new LlamagateError(e.code, e.category, e.message, {
+        cause: e,
+        ...(e.hint !== undefined ? { hint: e.hint } : {}),
+        details: { ...e.details, command: repeat },
+      });
     }
     throw e;
   }
