@@ -33,7 +33,6 @@ export interface DownloadJson {
   seconds: number;
 }
 
-const round = (s: number) => Math.round(s * 1000) / 1000;
 const rel = (dir: string, path: string) => relative(dir, path).split(sep).join("/");
 
 /** `download --json` for a Meta link. */
@@ -55,12 +54,12 @@ export function metaDownloadJson(
       bytesTransferred: f.bytesTransferred,
       bytesReused: f.bytesReused,
       retries: f.retries,
-      seconds: round(f.seconds),
+      seconds: f.seconds,
     })),
     verified: s.verified,
     bytes: s.totals.bytes,
     bytesTransferred: s.totals.bytesTransferred,
-    seconds: round(s.seconds),
+    seconds: s.seconds,
     bytesReused: s.totals.bytesReused,
     retries: s.retries,
     layout: s.layout,
@@ -91,7 +90,7 @@ export function hfDownloadJson(s: HfDownloadSummary): DownloadJson & Record<stri
     verified: s.files.filter((f) => f.verified).length,
     bytes: s.files.reduce((a, f) => a + f.size, 0),
     bytesTransferred: s.bytesTransferred,
-    seconds: round(s.seconds),
+    seconds: s.seconds,
     repoId: s.repoId,
     revision: s.revision,
     commit: s.commit,

@@ -28,7 +28,9 @@ export function licensePrompt(
     } catch (e) {
       // Ctrl-C inside the prompt (ExitPromptError) or an aborted signal (AbortPromptError).
       if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
-        throw new InterruptedError("License prompt cancelled.");
+        throw new InterruptedError("License prompt cancelled.", {
+          hint: "Nothing was downloaded: run the same command again to answer it.",
+        });
       throw e;
     } finally {
       output.unpipe(ctx.stderr);

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { InterruptedError, isLlamagateError } from "../core/errors.js";
+import { INTERRUPTED_HINT, InterruptedError, isLlamagateError } from "../core/errors.js";
 import { processContext, type CliContext } from "./context.js";
 import type { RunAction } from "./command.js";
 import { escapeControl } from "./escape-control.js";
@@ -52,7 +52,8 @@ export async function main(argv: string[], ctx?: CliContext): Promise<number> {
     if (e instanceof CommanderError) return commanderExit(e, context, wantsJson, argv);
     // An abort surfaces as whatever the interrupted operation threw; report it as an interruption.
     const aborted = (ctx?.signal ?? controller.signal).aborted;
-    const r = renderError(aborted && !isLlamagateError(e) ? new InterruptedError() : e);
+    const command = argv.find((a) => !a.startsWith("-"));
+    const r = renderError(stopHint(aborted && !isLlamagateError(e) ? new InterruptedError() : e, command));
     if (wantsJson) printJson(context, r.json);
     logLine(context, r.line);
     return r.exitCode;
@@ -98,6 +99,23 @@ function stopNote(command: string | undefined): string {
   if (command === "convert") return "the unfinished output is removed; the input is untouched";
   if (command === "push") return "uploaded blobs are kept; run again to resume";
   return "nothing is changed";
+}
+
+/**
+ * An interruption's hint says what this command keeps: "continue where it stopped" only where something is kept to
+ * continue from (downloads, pushes); elsewhere (convert, verify, a prompt) the rerun starts over. Hints given where
+ * the interruption was raised (the setup wizard, the license prompt) are kept as they are.
+ */
+function stopHint(e: unknown, command: string | undefined): unknown {
+  if (!(e instanceof InterruptedError) || e.hint !== INTERRUPTED_HINT) return e;
+  const hint = ["download", "setup", "demo", "provision", "pull"].includes(command ?? "")
+    ? "Run the same command again: partial downloads are kept and continue where they stopped."
+    : command === "push"
+      ? "Run the same command again: the blobs already uploaded are kept and the upload continues."
+      : command === "convert"
+        ? "Nothing was written (the unfinished output is removed); run the same command again to start over."
+        : "Run the same command again: it starts over.";
+  return new InterruptedError(e.message, { hint, cause: e, ...(e.details ? { details: e.details } : {}) });
 }
 
 /** First Ctrl-C / SIGTERM aborts cleanly (partial files are kept for resume); a second one exits at once. */

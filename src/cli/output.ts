@@ -1,5 +1,6 @@
 import type { CliContext } from "./context.js";
 import { escapeControl } from "./escape-control.js";
+import { roundDurations } from "./round-durations.js";
 
 /** One line as the terminal will show it: control characters escaped, one trailing newline. */
 export function terminalLine(line: string): string {
@@ -20,11 +21,12 @@ export function printLine(ctx: CliContext, line: string): void {
 }
 
 /**
- * The single JSON object a `--json` run prints, on stdout. JSON.stringify escapes C0 controls; DEL and C1
- * controls (which some terminals act on) are escaped too, so that `--json` output is safe to show as well.
+ * The single JSON object a `--json` run prints, on stdout, durations rounded to milliseconds (roundDurations).
+ * JSON.stringify escapes C0 controls; DEL and C1 controls (which some terminals act on) are escaped too, so that
+ * `--json` output is safe to show as well.
  */
 export function printJson(ctx: CliContext, value: unknown): void {
-  const text = JSON.stringify(value, null, 2).replace(
+  const text = JSON.stringify(roundDurations(value), null, 2).replace(
     /[\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );

@@ -1,7 +1,5 @@
 import type { PipelineSummary } from "../pipeline/pipeline-types.js";
 
-const round = (s: number) => Math.round(s * 1000) / 1000;
-
 /** The one JSON object `setup --json` and `demo --json` print (docs/setup.md documents it). */
 export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
   const gate = s.license[0]?.gate;
@@ -16,7 +14,7 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
           bytesTransferred: d.result.totals.bytesTransferred,
           bytesReused: d.result.totals.bytesReused,
           retries: d.result.retries,
-          seconds: round(d.result.seconds),
+          seconds: d.result.seconds,
         }
       : {
           source: "hf",
@@ -28,7 +26,7 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
           bytesTransferred: d.result.bytesTransferred,
           bytesReused: d.result.files.filter((f) => !f.downloaded).reduce((a, f) => a + f.size, 0),
           retries: 0,
-          seconds: round(d.result.seconds),
+          seconds: d.result.seconds,
         };
   return {
     ok: true,
@@ -56,7 +54,7 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
           missing: s.verify.missing,
           rehashed: s.verify.rehashed,
           reused: s.verify.reused,
-          seconds: round(s.verify.seconds),
+          seconds: s.verify.seconds,
           upToDate: s.upToDate.includes("verify"),
         }
       : null,
@@ -69,13 +67,13 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
             bytes: o.bytes,
             converted: o.converted,
           })),
-          seconds: round(s.convert.seconds),
+          seconds: s.convert.seconds,
           upToDate: s.upToDate.includes("convert"),
         }
       : null,
     smokeTest: s.smokeTest,
     upToDate: s.upToDate,
-    seconds: round(s.seconds),
+    seconds: s.seconds,
     ...extra,
   };
 }

@@ -37,7 +37,9 @@ export async function readSecret({ ctx, from, message, missing }: ReadSecretPara
       return value.trim();
     } catch (e) {
       if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
-        throw new InterruptedError();
+        throw new InterruptedError("Cancelled at the prompt.", {
+          hint: "Nothing was sent or kept: run the same command again.",
+        });
       throw e;
     }
   }

@@ -50,11 +50,14 @@ export class UsageError extends LlamagateError {
   }
 }
 
+/** The hint of an InterruptedError that was given none (the CLI words it per command: what is kept, if anything). */
+export const INTERRUPTED_HINT = "Run the same command again to continue where it stopped.";
+
 /** The operation was cancelled through its AbortSignal (Ctrl-C, SIGTERM). */
 export class InterruptedError extends LlamagateError {
   constructor(message = "Interrupted.", options: LlamagateErrorOptions = {}) {
     super("INTERRUPTED", "interrupted", message, {
-      hint: "Run the same command again to continue where it stopped.",
+      hint: INTERRUPTED_HINT,
       ...options,
     });
   }

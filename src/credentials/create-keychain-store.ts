@@ -46,7 +46,12 @@ export function createKeychainStore(p: CreateKeychainStoreParams = {}): SecretSt
 }
 
 function unavailable(e: unknown): CredentialStoreError {
+  // Already worded (entry() failed inside guarded()): said once, not "not available (not available (...))".
+  if (e instanceof CredentialStoreError) return e;
   // Library messages carry no secrets (they describe D-Bus/Secret Service state), but keep them short.
   const why = e instanceof Error ? e.message.split("\n")[0]!.slice(0, 200) : String(e);
-  return new CredentialStoreError(`The system keychain is not available (${why}).`, { cause: e });
+  return new CredentialStoreError(`The system keychain is not available (${why}).`, {
+    cause: e,
+    details: { reason: why },
+  });
 }

@@ -40,7 +40,11 @@ export async function storeToken(p: StoreTokenParams): Promise<StoredToken> {
     } catch (e) {
       if (mode === "keychain") throw e;
       await p.file.set(p.token);
-      const reason = e instanceof CredentialStoreError ? e.message : "the system keychain is not available";
+      // The keychain's own reason ("Platform failure ..."): callers say "no usable system keychain (<reason>)".
+      const reason =
+        e instanceof CredentialStoreError
+          ? String(e.details?.reason ?? e.message)
+          : "the system keychain is not available";
       return { kind: "file", location: p.file.location, fallbackReason: reason };
     }
   }

@@ -163,7 +163,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   if (!p.smokeTest) {
     yield { type: "stage-skipped", stage: "smoke-test", reason: "not asked for" };
   } else if (!gguf) {
-    yield { type: "stage-skipped", stage: "smoke-test", reason: "the smoke test needs a GGUF output (--to gguf)" };
+    yield { type: "stage-skipped", stage: "smoke-test", reason: "no GGUF output to run (--to gguf makes one)" };
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "smoke-test" };

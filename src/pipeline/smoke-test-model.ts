@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
-import { UsageError } from "../core/errors.js";
+import { LlamagateError, UsageError } from "../core/errors.js";
 import type { ConvertEvent } from "../convert/convert-events.js";
 import { detectCheckpoint } from "../model/detect-checkpoint.js";
 import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
@@ -46,8 +46,7 @@ export async function* smokeTestModelIter(
   const path = resolve(given);
   const s = await stat(path).catch(() => undefined);
   if (!s)
-    throw new UsageError(`${path} does not exist.`, {
-      code: "INPUT_NOT_FOUND",
+    throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `${path} does not exist.`, {
       hint: "Pass a .gguf file or a downloaded model folder.",
     });
   if (!s.isDirectory()) {
@@ -56,8 +55,7 @@ export async function* smokeTestModelIter(
     const sourceDir = resolve(givenSource);
     const st = await stat(sourceDir).catch(() => undefined);
     if (!st?.isDirectory())
-      throw new UsageError(`--source ${sourceDir} is not a folder.`, {
-        code: "INPUT_NOT_FOUND",
+      throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `--source ${sourceDir} is not a folder.`, {
         hint: "Pass the Meta download folder or Hugging Face snapshot the GGUF was converted from.",
       });
     await detectCheckpoint({ dir: sourceDir });

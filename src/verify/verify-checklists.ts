@@ -63,7 +63,7 @@ export async function verifyChecklists(params: {
     const hint = "Pass the folder you downloaded into (the --dir of llamagate download), or one checklist .chk file.";
     // A missing folder exits 5 (not-found, as docs/exit-codes.md says); a file that is not a checklist is usage.
     if (!st) throw new LlamagateError("VERIFY_DIR_NOT_FOUND", "not-found", `${params.dir} does not exist.`, { hint });
-    throw new UsageError(`${params.dir} is not a folder.`, { code: "VERIFY_DIR_NOT_FOUND", hint });
+    throw new UsageError(`${params.dir} is not a folder.`, { code: "VERIFY_NOT_A_FOLDER", hint });
   }
   const dir = single ? dirname(params.dir) : params.dir;
   const checklists = single ? [params.dir] : await findChecklists({ dir, signal: params.signal });

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let work: string;
 beforeEach(async () => {
@@ -34,11 +35,13 @@ it("pack needs a recorded license acceptance, carries it, and unpack verifies; a
   const pack = await runCli(["pack", model, "-o", bundle, "--json"], { env });
   expect(pack.code, pack.stderr).toBe(0);
   expect(JSON.parse(pack.stdout).license).toMatchObject({ licenseFamily: "llama2", mau: 5_000_000 });
+  expectDocumentedShape(JSON.parse(pack.stdout), "pack");
 
   const dest = join(work, "dest");
   const un = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env });
   expect(un.code, un.stderr).toBe(0);
   expect(JSON.parse(un.stdout).license).toMatchObject({ licenseFamily: "llama2" });
+  expectDocumentedShape(JSON.parse(un.stdout), "unpack");
   expect(await readFile(join(dest, "consolidated.00.pth"))).toEqual(weights);
 
   // Flip one byte inside the weights member.
@@ -50,5 +53,7 @@ it("pack needs a recorded license acceptance, carries it, and unpack verifies; a
   const bad = await runCli(["unpack", bundle, "--dir", dest2], { env });
   expect(bad.code).toBe(6);
   expect(bad.stderr).toContain("member consolidated.00.pth is corrupted");
+  // Said once: not "nothing was unpacked. Nothing was written to the destination."
+  expect(bad.stderr.match(/nothing was (unpacked|written)/gi)).toHaveLength(1);
   expect(await readdir(dest2)).toEqual([]);
 }, 120_000);

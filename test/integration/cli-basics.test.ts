@@ -13,7 +13,7 @@ describe("llamagate CLI basics", () => {
     const r = await runCli(["models"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(
-      /^codellama-34b-instruct\s+Code Llama 34B Instruct\s+llama2\s+CodeLlama-34b-Instruct \(4 shards\)/m,
+      /^codellama-34b-instruct\s+~\d+\.\d GiB\s+llama2\s+\S+\s+Code Llama 34B Instruct\s+CodeLlama-34b-Instruct \(4 shards\)/m,
     );
   });
   it("an unknown command is a usage error (exit 2)", async () => {

@@ -1,9 +1,10 @@
 /** The top-level help promises only commands that exist, and docs/exit-codes.md's "missing local folder" is true. */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("command surface", () => {
@@ -64,6 +65,45 @@ describe("command surface", () => {
     const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
     expect(parts.code).toBe(2);
     expect(JSON.parse(parts.stdout).error.message).toContain("--parts must be a whole number");
+  });
+
+  it("one whole-number rule per flag: --max-tokens 0 is refused alike by demo, smoke-test and setup", async () => {
+    for (const argv of [
+      ["demo", "--max-tokens", "0"],
+      ["smoke-test", "x.gguf", "--max-tokens", "0"],
+      ["setup", "llama-2-7b", "--max-tokens", "0"],
+      ["demo", "--max-tokens", "abc"],
+    ]) {
+      const r = await runMain([...argv, "--json"]);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toBe(
+        `--max-tokens must be a whole number from 1 to 4096, got "${argv[argv.length - 1]}".`,
+      );
+    }
+    for (const argv of [
+      ["push", "x", "127.0.0.1:1/r:t", "--concurrency", "0"],
+      ["pull", "127.0.0.1:1/r:t", "--dir", "x", "--lock-wait", "-1"],
+      ["provision", "m.yaml", "--concurrency", "99"],
+    ]) {
+      const r = await runMain([...argv, "--json"]);
+      expect(r.code, argv.join(" ")).toBe(2);
+      expect(JSON.parse(r.stdout).error.message).toMatch(/^--[a-z-]+ must be a whole number from \d+ to \d+, got "/);
+    }
+  });
+
+  it("an interruption's hint says what is kept: 'continue where it stopped' only where something is", async () => {
+    const folder = join(dir, "interrupted");
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, "a.bin"), "hello");
+    await writeFile(join(folder, "checklist.chk"), "5d41402abc4b2a76b9719d911017c592  a.bin\n");
+    const ac = new AbortController();
+    ac.abort();
+    const r = await runMain(["verify", join(folder, "checklist.chk"), "--json"], { signal: ac.signal });
+    expect(r.code, r.stdout).toBe(130);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe("INTERRUPTED");
+    expect(err.hint).not.toMatch(/continue where/);
+    expect(err.hint).toMatch(/starts over/);
   });
 
   it("download org/repo without --source is a Hugging Face download; ~ in path flags is the home folder", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("llamagate demo", () => {
   const dirs: string[] = [];
@@ -21,6 +22,7 @@ describe("llamagate demo", () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
+    expectDocumentedShape(json, "demo");
     expect(json).toMatchObject({
       ok: true,
       model: "llama-2-7b",

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const TOKEN = "hf_abcdefghijklmnopqrstuvwxyzABCDEFGH";
 
@@ -47,6 +48,10 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(TOKEN);
     const out = JSON.parse(r.stdout);
+    expectDocumentedShape(out, "doctor");
+    // A keychain that is not usable is said once (not "not available (The system keychain is not available (...").
+    const keychain = out.checks.find((c: { name: string }) => c.name === "keychain");
+    if (keychain.status !== "ok") expect(keychain.detail.match(/keychain/gi)).toHaveLength(1);
     expect(out.ok).toBe(true);
     const names = out.checks.map((c: { name: string }) => c.name);
     expect(names).toEqual(["node", "disk", "keychain", "gpu", "threads", "hf-token", "data", "config", "hf-cache"]);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli, type CliRun } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 // Most cases are pure evaluation: they run in-process through main(argv, ctx). A few spawn the built CLI
 // (npm test builds first) to pin the real process boundary: argv, stdout/stderr and the exit status.
@@ -182,6 +183,7 @@ describe("acceptance and the audit log", () => {
       const log = await cli(["license", "log", "--json"], env);
       expect(log.code).toBe(0);
       const j = JSON.parse(log.stdout) as { entries: unknown[]; path: string; disclaimer: string };
+      expectDocumentedShape(j, "license log");
       expect(j.entries).toEqual(lines);
       expect(j.path).toBe(join(dir, "license-audit.jsonl"));
       expect(j.disclaimer).toBe(DISCLAIMER);
@@ -222,6 +224,7 @@ describe("llamagate license show", () => {
     ])
       expect(r.stdout).toContain(s);
     const l2 = await cli(["license", "show", "codellama-34b", "--json"]);
+    expectDocumentedShape(JSON.parse(l2.stdout), "license show");
     const j = JSON.parse(l2.stdout) as {
       license: { id: string; improveOtherLlms: { allowed: boolean } };
       disclaimer: string;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { exampleHub, TOKENS } from "../helpers/hub-fixtures.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let hub: HubServer;
 let root: string;
@@ -46,6 +47,8 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
     expect(login.stderr).toMatch(
       /notice: no usable system keychain .*; the token is stored in .*hf-token, readable only by you\./,
     );
+    // The reason is said once: not "(The system keychain is not available (The system keychain is not ...".
+    expect(login.stderr.match(/keychain/g)).toHaveLength(1);
     expect((await stat(u.tokenFile)).mode & 0o777).toBe(0o600);
 
     const who = await u.cli(["whoami"]);
@@ -110,6 +113,11 @@ describe("login / whoami / logout without a keychain (0600 file fallback)", () =
       'gated repos: NOT readable: tick "Read access to contents of all public gated repos you can access"',
     );
     const json = await u.cli(["whoami", "--token-stdin", "--json"], { stdin: TOKENS.fineGrainedNoGated });
+    expectDocumentedShape(JSON.parse(json.stdout), "whoami");
+    const login = await u.cli(["login", "--token-stdin", "--json"], { stdin: `${TOKENS.granted}\n` });
+    expectDocumentedShape(JSON.parse(login.stdout), "login");
+    const logout = await u.cli(["logout", "--json"]);
+    expectDocumentedShape(JSON.parse(logout.stdout), "logout");
     expect(JSON.parse(json.stdout)).toMatchObject({
       user: "erin",
       token: { role: "fineGrained", canReadGatedRepos: false, source: "--token-stdin" },

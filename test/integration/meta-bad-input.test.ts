@@ -65,6 +65,17 @@ describe("download: bad input", () => {
     expect(r.stderr).toMatch(/No Meta download URL given\. Pass --meta-url URL, set LLAMAGATE_META_URL/);
   });
 
+  it("a link that is not a URL: exit 2, the message whole (its closing parenthesis is not redacted away)", async () => {
+    const r = await dl("https://[not-a-url?Policy=abc");
+    expect(r.code).toBe(2);
+    const line = r.stderr
+      .trim()
+      .split("\n")
+      .find((l) => l.includes("is not a URL"))!;
+    expect(line).toMatch(/not a URL \(expected [^()]*\)\./);
+    expect(line).not.toContain("abc");
+  });
+
   it("--meta-url - with empty stdin: exit 2", async () => {
     const r = await runLlamagate(["download", "llama-2-7b", "--meta-url", "-"], { input: "\n" });
     expect(r.code).toBe(2);

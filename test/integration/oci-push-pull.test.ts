@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFaultProxy } from "../helpers/oci-fault-proxy.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
 if (!HAVE)
@@ -68,6 +69,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     const push = await runCli(["push", model, ref, "--plain-http", "--chunk-mb", "1", "--json"], { env: env() });
     expect(push.code, push.stderr).toBe(0);
     const pushed = JSON.parse(push.stdout);
+    expectDocumentedShape(pushed, "push");
     expect(pushed.digest).toMatch(/^sha256:[a-f0-9]{64}$/);
     expect(pushed.licenseFamily).toBe("llama2");
     expect(push.stderr).toContain("--plain-http");
@@ -122,6 +124,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     );
     expect(pull.code, pull.stderr).toBe(0);
     const pulled = JSON.parse(pull.stdout);
+    expectDocumentedShape(pulled, "pull");
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);

@@ -11,6 +11,7 @@ import { PUBLIC_COMMIT, PUBLIC_REPO, pseudoRandomBytes } from "../helpers/hub-fi
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let cdn: MetaCdn;
 let hub: HubServer;
@@ -71,6 +72,7 @@ it("provisions two models from two sources; a failing one is reported without st
   const first = await runCli(["provision", file, "--json"], { env: env(), timeoutMs: 120_000 });
   expect(first.code, first.stderr).toBe(5); // the failed model's category (not-found)
   const r1 = JSON.parse(first.stdout);
+  expectDocumentedShape(r1, "provision");
   expect(r1.ok).toBe(false);
   expect(r1.models.map((m: { status: string }) => m.status)).toEqual(["provisioned", "provisioned", "failed"]);
   expect(r1.models[0].bytesDownloaded).toBeGreaterThan(200_000);

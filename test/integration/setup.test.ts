@@ -11,6 +11,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("setup (non-interactive) against the local signed CDN", () => {
   let work: string;
@@ -47,6 +48,7 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
+    expectDocumentedShape(json, "setup");
     expect(json).toMatchObject({
       ok: true,
       model: "llama-2-7b",
@@ -89,6 +91,38 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     expect(log.map((e) => e.licenseTextSha256 === null)).toEqual([true, false]);
   });
 
+  it("a failed run prints the repeat line too, self-contained: recorded facts as flags, --dir relative", async () => {
+    // The acceptance recorded by the first test settles the license: no --mau is passed here.
+    const bad = url.replace(/Signature=[^&]*/, "Signature=AAAA");
+    const r = await runCli(["setup", "llama-2-7b", "--dir", "relative-models", "--to", "none", "--no-space-check"], {
+      env: { ...env(), LLAMAGATE_META_URL: bad },
+      cwd: work,
+      timeoutMs: 90_000,
+    });
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toMatch(/^error: /m);
+    expect(r.stderr).toContain(
+      "Repeat this run without questions: llamagate setup llama-2-7b --source meta --dir relative-models --to none --no-space-check --mau 1000 --accept-license",
+    );
+    expect(r.stderr.indexOf("Repeat this run")).toBeLessThan(r.stderr.indexOf("error: "));
+    expect(r.stdout + r.stderr).not.toMatch(/Policy=|Signature=|Key-Pair-Id=/);
+    const j = await runCli(["setup", "llama-2-7b", "--dir", "relative-models", "--to", "none", "--json"], {
+      env: { ...env(), LLAMAGATE_META_URL: bad },
+      cwd: work,
+      timeoutMs: 90_000,
+    });
+    expect(JSON.parse(j.stdout).error.details.command).toBe(
+      "llamagate setup llama-2-7b --source meta --dir relative-models --to none --mau 1000 --accept-license",
+    );
+  });
+
+  it("--to hf: the smoke test is reported skipped for want of a GGUF output, not as 'not asked for'", async () => {
+    const r = await setup(["llama-2-7b", "--dir", join(work, "models"), "--to", "hf"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/smoke test: skipped \(no GGUF output/);
+    expect(r.stderr).not.toContain("not asked for");
+  });
+
   it("a blocking license verdict stops before any request (exit 3)", async () => {
     const before = cdn.requests.length;
     const r = await setup(["llama-2-7b", "--dir", join(work, "blocked"), "--mau", "2B", "--accept-license", "--json"], {
@@ -111,6 +145,8 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     });
     expect(noLicense.code).toBe(3);
     expect(noLicense.stderr).toContain("--mau");
+    // A license stop prints no repeat line: adding --accept-license is not the answer to it.
+    expect(noLicense.stderr).not.toContain("Repeat this run");
   });
   it("setup --dtype q8_0 passes the cross-check on a correct file (it used to end in exit 10)", async () => {
     const dir = join(work, "models-q8");

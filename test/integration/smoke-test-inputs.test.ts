@@ -52,14 +52,14 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
     expect(e.message).toMatch(/unknown model architecture: 'zzzzz'/);
   });
 
-  it("a folder with no weights: exit 9; a missing path: exit 2", async () => {
+  it("a folder with no weights: exit 9; a missing path: exit 5 (INPUT_NOT_FOUND, as in convert)", async () => {
     const empty = join(work, "empty");
     await mkdir(empty);
     await writeFile(join(empty, "README.md"), "nothing here");
     expect(
       expectCleanError(await runMain(["smoke-test", empty, "--json"], { env: env() }), 9, "NOT_A_CHECKPOINT").message,
     ).toMatch(/neither a Meta checkpoint/);
-    expectCleanError(await runMain(["smoke-test", join(work, "nope"), "--json"], { env: env() }), 2, "INPUT_NOT_FOUND");
+    expectCleanError(await runMain(["smoke-test", join(work, "nope"), "--json"], { env: env() }), 5, "INPUT_NOT_FOUND");
   });
 
   it("a model larger than the memory limit: exit 10 with both numbers", async () => {
@@ -68,7 +68,7 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       10,
       "OUT_OF_MEMORY",
     );
-    expect(e.message).toMatch(/does not fit in memory: it needs about [\d.]+ MiB, 1\.0 MiB is available/);
+    expect(e.message).toMatch(/does not fit in memory: it needs about [\d.]+ MiB, and the memory limit is 1\.0 MiB/);
     expect(e.details).toMatchObject({ availableBytes: 1048576 });
     expect(e.details!.neededBytes as number).toBeGreaterThan(1048576);
   });

@@ -8,6 +8,7 @@ import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
 import { smokeTest } from "../../src/infer/smoke-test/smoke-test.js";
 import { runCli } from "../helpers/run-cli.js";
 import { generatedFolder, torchFixtureFolder } from "../helpers/smoke-fixtures.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const DTYPES = ["F32", "F16", "BF16", "Q8_0"] as const;
 /** "" starts from BOS alone. */
@@ -84,6 +85,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
+    expectDocumentedShape(out, "smoke-test", ["note", "reference", "cache"]);
     expect(out).toMatchObject({
       ok: true,
       backend: "cpu",

@@ -3,7 +3,7 @@
  * the license question comes before any bar, `--meta-url -` reads hidden and ends at Enter, bars fit the screen
  * (name, bytes, speed and ETA at 80 columns), long log lines stay whole, and Ctrl-C clears the bars before its line.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,6 +134,29 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
     for (const l of rows) expect(l.length, l).toBeLessThan(40);
     expect(bars).toMatch(/^…\S*\.pth +1\.0 MiB \/ 4\.0 MiB {2}[\d.]+ (B|KiB|MiB)\/s/m); // bytes and speed kept
     expect(await waitFor("w40", (s) => /EXIT=\d+/.test(s))).toContain("EXIT=0");
+  });
+
+  it("--json on a terminal: nothing is redrawn (no cursor movement at all), one JSON object", async () => {
+    // util-linux `script` gives the CLI a pty and hands back every byte it wrote, escape sequences included.
+    const args = download("7B", "djson", ["--mau", "1000", "--accept-license", "--json"]);
+    const cmd = `stty cols 100 rows 40; exec ${[process.execPath, "bin/llamagate.js", ...args].map((a) => `'${a}'`).join(" ")}`;
+    const child = spawn("script", ["-qec", cmd, "/dev/null"], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: home,
+        TERM: "xterm-256color",
+        LLAMAGATE_DATA_DIR: join(home, "state-json"),
+        LLAMAGATE_META_URL: cdn.url(),
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let raw = "";
+    child.stdout.on("data", (d) => (raw += d));
+    const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? -1)));
+    expect(code, raw).toBe(0);
+    expect(raw).not.toContain("\x1b[");
+    expect(raw).toMatch(/"ok": true/);
   });
 
   it("Ctrl-C during a download: bars cleared, then one line that fits the command, exit 130", async () => {

@@ -89,7 +89,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
         // Only now is every file under its final name: "wrote" is never said of a temporary file.
         if (!opts.json) for (const line of progress.written) logLine(ctx, line);
         if (opts.json) {
-          printJson(ctx, { ok: true, ...result, seconds: Math.round(result.seconds * 1000) / 1000 });
+          printJson(ctx, { ok: true, ...result });
           return;
         }
         const rate = result.seconds > 0 ? ` (${formatSpeed(result.bytes / result.seconds)})` : "";

@@ -2,6 +2,7 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { DEMO_ORG_MAU, runDemoIter, type DemoEvent } from "../../demo/run-demo.js";
 import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
+import { maxTokensFlag } from "../max-tokens-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
@@ -40,7 +41,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--no-convert", "stop after verify (no GGUF, no smoke test)")
     .option("--prompt <text>", "smoke-test prompt", "The capital of France is")
-    .option("--max-tokens <n>", "tokens the smoke test generates", (v) => Math.max(1, Math.min(64, Number(v) || 8)), 8)
+    .option("--max-tokens <n>", "tokens the smoke test generates", maxTokensFlag, 8)
     .option("--json", "print one JSON object on stdout at the end (same shape as setup --json)")
     .action(
       run(async (opts: DemoOptions) => {

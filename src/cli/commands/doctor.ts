@@ -144,7 +144,7 @@ async function keychainCheck(ctx: CliContext): Promise<DoctorCheck> {
     await hf.keychain.get(ctx.signal);
     return { name: "keychain", status: "ok", detail: `OS keychain reachable (${hf.keychain.location})` };
   } catch (e) {
-    const why = isLlamagateError(e) ? e.message : "unreachable";
+    const why = isLlamagateError(e) ? String(e.details?.reason ?? e.message) : "unreachable";
     return {
       name: "keychain",
       status: "warn",

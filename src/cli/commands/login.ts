@@ -1,10 +1,8 @@
 import { password } from "@inquirer/prompts";
 import { UsageError } from "../../core/errors.js";
-import { checkTokenShape } from "../../credentials/check-token-shape.js";
-import { storeToken } from "../../credentials/store-token.js";
-import { fetchWhoami } from "../../sources/hf/fetch-whoami.js";
 import type { CommandRegistrar } from "../command.js";
-import { logLine, printJson, printLine } from "../output.js";
+import { printJson, printLine } from "../output.js";
+import { storeHfLogin } from "../store-hf-login.js";
 import { hfEnvironment, readTokenFromStdin } from "./download-hf-env.js";
 
 /**
@@ -40,28 +38,7 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
             hint: 'Pipe it with --token-stdin, e.g. `printf %s "$HF_TOKEN" | llamagate login --token-stdin`.',
           });
         }
-        const token = checkTokenShape(raw);
-        const who = await fetchWhoami({
-          endpoint: hf.endpoint,
-          token,
-          tokenSource: opts.tokenStdin ? "--token-stdin" : "prompt",
-          signal: ctx.signal,
-        });
-        const stored = await storeToken({
-          token,
-          keychain: hf.keychain,
-          file: hf.file,
-          mode: hf.storeMode,
-          signal: ctx.signal,
-        });
-        const shadowedBy = ["HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"].find((v) => ctx.env[v]?.trim());
-        if (stored.fallbackReason) {
-          logLine(
-            ctx,
-            `notice: no usable system keychain (${stored.fallbackReason.replace(/\.$/, "")}); the token is stored in ${stored.location}, readable only by you.`,
-          );
-        }
-        if (shadowedBy) logLine(ctx, `warning: ${shadowedBy} is set and takes precedence over the stored token.`);
+        const { who, stored } = await storeHfLogin(ctx, hf, raw, opts.tokenStdin ? "--token-stdin" : "prompt");
         if (opts.json) {
           printJson(ctx, {
             ok: true,
@@ -77,12 +54,6 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
           ctx,
           `Logged in to ${hf.endpoint} as ${who.name}${who.role ? ` (token role: ${who.role})` : ""}; token stored in ${stored.location}.`,
         );
-        if (who.role === "fineGrained" && who.canReadGatedRepos === false) {
-          logLine(
-            ctx,
-            'warning: this fine-grained token cannot read gated repos (Llama models are gated): tick "Read access to contents of all public gated repos you can access" in its settings.',
-          );
-        }
       }),
     );
 };

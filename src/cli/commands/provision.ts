@@ -5,6 +5,7 @@ import { parseProvisionManifest } from "../../fleet/parse-provision-manifest.js"
 import { provisionModels } from "../../fleet/provision-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
 import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson } from "../output.js";
@@ -35,12 +36,7 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
     )
     .argument("<manifest>", "manifest file (docs/provision.md; schema: docs/provision.schema.json)")
     .option("--dry-run", "show license verdicts, files and disk needed; transfer and write nothing")
-    .option("--concurrency <n>", "models at once (default: the manifest's, else 2)", (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 16)
-        throw new UsageError(`--concurrency takes a whole number from 1 to 16, got "${v}".`);
-      return n;
-    })
+    .option("--concurrency <n>", "models at once (default: the manifest's, else 2)", intFlag("--concurrency", 1, 16))
     .option("--accept-license", "accept the license terms (same as license.acceptLicense in the manifest)")
     .option(
       "--allow-token-realm-host <host>",

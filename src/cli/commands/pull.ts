@@ -1,10 +1,12 @@
 import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
+import { LICENSE_FAMILIES } from "../../license/families.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../fleet/pull-oci.js";
 import { selectOciLicenseModels } from "../../fleet/select-oci-license-models.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { licenseGateLine } from "../license-gate-line.js";
@@ -35,14 +37,18 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
       "trust this token-service host although it is not the registry's own (or is plain http); repeatable",
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .option("--concurrency <n>", "layers downloaded at once (default 4)", (v) => intArg(v, "--concurrency", 1, 64))
-    .option("--parts <n>", "parallel Range requests per large layer", (v) => intArg(v, "--parts", 1, 64), 1)
-    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", (v) => intArg(v, "--min-part-mb", 1, 4096))
-    .option("--stall-timeout <seconds>", "retry a transfer that receives nothing for this long", (v) =>
-      intArg(v, "--stall-timeout", 1, 3600),
+    .option("--concurrency <n>", "layers downloaded at once (default 4)", intFlag("--concurrency", 1, 64))
+    .option("--parts <n>", "parallel Range requests per large layer", intFlag("--parts", 1, 64), 1)
+    .option("--min-part-mb <n>", "with --parts: smallest part, in MiB", intFlag("--min-part-mb", 1, 4096))
+    .option(
+      "--stall-timeout <seconds>",
+      "retry a transfer that receives nothing for this long",
+      intFlag("--stall-timeout", 1, 3600),
     )
-    .option("--lock-wait <seconds>", "wait this long for another llamagate run on the same folder", (v) =>
-      intArg(v, "--lock-wait", 0, 86_400),
+    .option(
+      "--lock-wait <seconds>",
+      "wait this long for another llamagate run on the same folder",
+      intFlag("--lock-wait", 0, 86_400),
     )
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
@@ -120,11 +126,4 @@ async function gate(
     first ??= { family: model.license, verdict: result.verdict, acceptedVia: result.acceptance.via };
   }
   return first;
-}
-
-function intArg(v: string, flag: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${v}".`);
-  return n;
 }

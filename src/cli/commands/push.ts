@@ -4,6 +4,7 @@ import { UsageError } from "../../core/errors.js";
 import { pushOciIter, type PushOciSummary } from "../../fleet/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
@@ -47,11 +48,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     .option(
       "--chunk-mb <n>",
       "upload blobs larger than this in PATCH chunks of this many MiB",
-      (v) => intArg(v, "--chunk-mb", 1, 4096),
+      intFlag("--chunk-mb", 1, 4096),
       64,
     )
     .option("--monolithic", "one PUT per blob, no chunks (for registries that refuse chunked uploads)")
-    .option("--concurrency <n>", "blobs uploaded at once", (v) => intArg(v, "--concurrency", 1, 16), 3)
+    .option("--concurrency <n>", "blobs uploaded at once", intFlag("--concurrency", 1, 16), 3)
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, refArg: string, opts: PushOptions) => {
@@ -115,10 +116,3 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
       }),
     );
 };
-
-function intArg(v: string, flag: string, min: number, max: number): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${v}".`);
-  return n;
-}

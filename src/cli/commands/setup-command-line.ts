@@ -7,6 +7,8 @@ export interface SetupCommandLineParams {
   to: "hf" | "gguf" | "none";
   dtype?: string;
   smoke: boolean;
+  /** false with --no-space-check. */
+  spaceCheck?: boolean;
   /** The flags of this run (smoke-test settings). */
   opts: { prompt?: string; maxTokens?: number; device?: string };
   /** The license answers, from flags or the wizard. */
@@ -18,13 +20,15 @@ export interface SetupCommandLineParams {
 /**
  * The non-interactive command that repeats a setup run: every answer as a flag, the license accepted by
  * flag (an identical acceptance is not recorded twice), and no secret: the Meta link is read from stdin
- * (`--meta-url -`) or LLAMAGATE_META_URL, the Hub token from HF_TOKEN or the stored login.
+ * (`--meta-url -`) or LLAMAGATE_META_URL, the Hub token from HF_TOKEN or the stored login. It must run on another
+ * machine too: license facts that came from an acceptance recorded here are passed in as flags.
  */
 export function setupCommandLine(p: SetupCommandLineParams): string {
   const args = ["llamagate", "setup", p.model, "--source", p.source];
   if (p.source === "meta" && !p.metaUrlFromEnv) args.push("--meta-url", "-");
   if (p.dir !== undefined) args.push("--dir", p.dir);
   args.push("--to", p.to);
+  if (p.spaceCheck === false) args.push("--no-space-check");
   if (p.dtype) args.push("--dtype", p.dtype.toLowerCase());
   const l = p.license;
   if (l.mau !== undefined) args.push("--mau", l.mau);

@@ -1,10 +1,11 @@
 import { PassThrough } from "node:stream";
-import { checkbox, input, select, confirm } from "@inquirer/prompts";
+import { checkbox, input, password, select, confirm } from "@inquirer/prompts";
 import { CATALOG, type CatalogModel } from "../../catalog/models.js";
 import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { USES } from "../../license/types.js";
 import type { CliContext } from "../context.js";
+import { logLine } from "../output.js";
 
 /** What the wizard may ask, with what is already known (flags, environment, stored credentials). */
 export interface WizardState {
@@ -14,6 +15,11 @@ export interface WizardState {
   metaUrlPresent: boolean;
   /** Where a Hugging Face token would come from, if one is present (never the token). */
   hfTokenSource?: string;
+  /**
+   * Log in to the Hub with a token typed at the wizard's hidden prompt (checked with whoami, stored as `llamagate
+   * login` stores it); returns the lines to show, or throws the reason the token was refused. Absent offline.
+   */
+  hfLogin?: { endpoint: string; login: (token: string) => Promise<string> };
   /** Whether the license facts are known (flags, profile, or an earlier recorded acceptance of the model's license). */
   licenseKnown: (model: CatalogModel) => Promise<boolean>;
   mau?: string;
@@ -38,8 +44,16 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
   try {
     const out: WizardState = { ...s };
     if (!out.model) {
-      const choices = CATALOG.filter((m) => m.meta || m.hfRepo).map((m) => ({
-        name: `${m.name.padEnd(30)} ${m.title}${m.meta ? `, ~${formatBytes(m.meta.weightBytes)} download` : ""}`,
+      const models = CATALOG.filter((m) => m.meta || m.hfRepo);
+      const pad = Math.max(...models.map((m) => m.name.length));
+      const size = (m: CatalogModel) => (m.meta ? `~${formatBytes(m.meta.weightBytes)}` : "");
+      const choices = models.map((m) => ({
+        name: fit(io.columns, [
+          `${m.name.padEnd(pad)}  ${size(m).padStart(10)}  ${m.title}`,
+          `${m.name.padEnd(pad)}  ${size(m).padStart(10)}`,
+          `${m.name} ${size(m)}`,
+          m.name,
+        ]),
         value: m,
       }));
       out.model = await select({ message: "Which model?", choices, pageSize: 12 }, io.opts);
@@ -53,11 +67,17 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
             message: "Download from where?",
             choices: [
               {
-                name: `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                name: fit(io.columns, [
+                  `Meta signed URL (from Meta's email)${out.metaUrlPresent ? ": a link is set (LLAMAGATE_META_URL)" : ": you paste the link next"}`,
+                  `Meta signed URL${out.metaUrlPresent ? " (link set)" : ""}`,
+                ]),
                 value: "meta" as const,
               },
               {
-                name: `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found (run llamagate login first for gated repos)"}`,
+                name: fit(io.columns, [
+                  `Hugging Face ${model.hfRepo}${out.hfTokenSource ? `: token from ${out.hfTokenSource}` : ": no token found yet (you can log in next)"}`,
+                  `Hugging Face${out.hfTokenSource ? " (token found)" : " (no token yet)"}`,
+                ]),
                 value: "hf" as const,
               },
             ],
@@ -66,6 +86,8 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
         );
       }
     }
+    // Llama repos are gated: without a token the download would fail after every answer, so offer to log in now.
+    if (out.source === "hf" && !out.hfTokenSource && out.hfLogin) await offerLogin(out, out.hfLogin, io);
     if (!(await out.licenseKnown(model))) {
       io.note(
         `The ${model.name} license check needs a few facts about your organisation (recorded with your acceptance).`,
@@ -100,13 +122,20 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
     const download = model.meta?.weightBytes;
     if (!out.to) {
       const size = (f: number) => (download ? `, ~${formatBytes(download * (1 + f))} of disk in all` : "");
+      const disk = (f: number) => (download ? ` (~${formatBytes(download * (1 + f))})` : "");
       out.to = await select(
         {
           message: "Convert to?",
           choices: [
-            { name: `GGUF for llama.cpp (smoke-testable)${size(1)}`, value: "gguf" as const },
-            { name: `Hugging Face safetensors${size(1)}`, value: "hf" as const },
-            { name: `No conversion${size(0)}`, value: "none" as const },
+            {
+              name: fit(io.columns, [`GGUF for llama.cpp (smoke-testable)${size(1)}`, `GGUF${disk(1)}`]),
+              value: "gguf" as const,
+            },
+            {
+              name: fit(io.columns, [`Hugging Face safetensors${size(1)}`, `HF safetensors${disk(1)}`]),
+              value: "hf" as const,
+            },
+            { name: fit(io.columns, [`No conversion${size(0)}`, `No conversion${disk(0)}`]), value: "none" as const },
           ],
         },
         io.opts,
@@ -128,11 +157,58 @@ export async function runSetupWizard(ctx: CliContext, s: WizardState): Promise<W
     return out;
   } catch (e) {
     if (e instanceof Error && (e.name === "ExitPromptError" || e.name === "AbortPromptError"))
-      throw new InterruptedError("Setup cancelled; nothing was fetched.");
+      throw new InterruptedError("Setup cancelled; nothing was fetched.", {
+        hint: "Nothing was kept: run llamagate setup again to start over.",
+      });
     throw e;
   } finally {
     io.close();
   }
+}
+
+/** As `hf auth login` does: ask for a token (hidden), check it with whoami, store it; an empty answer skips. */
+async function offerLogin(
+  out: WizardState,
+  hub: NonNullable<WizardState["hfLogin"]>,
+  io: ReturnType<typeof promptIo>,
+): Promise<void> {
+  const now = await confirm(
+    { message: "No Hugging Face token found, and Llama repos are gated. Log in now?", default: true },
+    io.opts,
+  );
+  if (!now) {
+    io.note("Continuing without a token: the download needs one (run llamagate login, or set HF_TOKEN).");
+    return;
+  }
+  let done: string | undefined;
+  await password(
+    {
+      message: `Hugging Face token (from ${hub.endpoint}/settings/tokens; empty to skip):`,
+      mask: false,
+      validate: async (value) => {
+        if (!value.trim()) return true;
+        try {
+          done = await hub.login(value.trim());
+          return true;
+        } catch (e) {
+          return e instanceof Error ? e.message : String(e);
+        }
+      },
+    },
+    io.opts,
+  );
+  if (done) {
+    for (const line of done.split("\n")) io.note(line);
+    out.hfTokenSource = "the stored login";
+  }
+}
+
+/**
+ * The first label that fits a select row on this terminal (inquirer's "❯ " prefix and the last column left free),
+ * so no choice wraps; the last one when none does.
+ */
+function fit(columns: number, labels: string[]): string {
+  return labels.find((l) => l.length <= columns - 3) ?? labels[labels.length - 1]!;
 }
 
 /** Inquirer ends its output stream when a prompt closes: each prompt gets its own proxy, so stderr stays open. */
@@ -145,7 +221,9 @@ function promptIo(ctx: CliContext) {
       proxies.push(output);
       return { input: ctx.stdin, output, signal: ctx.signal };
     },
-    note: (line: string) => ctx.stderr.write(`${line}\n`),
+    note: (line: string) => logLine(ctx, line),
+    /** The terminal's width (80 when unknown). */
+    columns: ctx.stderr.columns || 80,
     close: () => {
       for (const p of proxies) p.unpipe(ctx.stderr);
     },

@@ -1,24 +1,27 @@
 import { Option } from "commander";
-import { resolve } from "node:path";
+import { isAbsolute, relative, resolve } from "node:path";
 import { findModel } from "../../catalog/find-model.js";
 import type { CatalogModel } from "../../catalog/models.js";
 import type { OutDType } from "../../model/create-caster.js";
-import { UsageError } from "../../core/errors.js";
+import { InterruptedError, isLlamagateError, LlamagateError, UsageError } from "../../core/errors.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
+import type { AuditEntry } from "../../license/audit-entry.js";
 import { readAuditLog } from "../../license/read-audit-log.js";
-import type { PipelineSource } from "../../pipeline/pipeline-types.js";
+import type { PipelineSource, PipelineSummary } from "../../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../../pipeline/run-pipeline.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
-import { printJson, printLine } from "../output.js";
+import { maxTokensFlag } from "../max-tokens-flag.js";
+import { logLine, printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
 import { renderPipeline } from "../render-pipeline.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 import { resolveMetaUrl } from "./download-meta.js";
+import { storeHfLogin } from "../store-hf-login.js";
 import { setupCommandLine } from "./setup-command-line.js";
 import { runSetupWizard, type WizardState } from "./setup-wizard.js";
 
@@ -32,6 +35,8 @@ export interface SetupOptions extends LicenseCliOptions {
   maxTokens?: number;
   device?: "auto" | "gpu" | "cpu";
   smokeTest: boolean;
+  /** false with --no-space-check. */
+  spaceCheck?: boolean;
   json?: boolean;
 }
 
@@ -71,9 +76,10 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
       ]),
     )
     .option("--prompt <text>", "smoke-test prompt")
-    .option("--max-tokens <n>", "tokens the smoke test generates", (v) => positiveInt(v, "--max-tokens"))
+    .option("--max-tokens <n>", "tokens the smoke test generates", maxTokensFlag)
     .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
     .option("--no-smoke-test", "stop after the conversion")
+    .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end (docs/setup.md)");
   licenseOptions(cmd).action(run(async (model: string | undefined, opts: SetupOptions) => setup(ctx, model, opts)));
 };
@@ -87,7 +93,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
     ...(opts.source ? { source: opts.source } : opts.metaUrl !== undefined ? { source: "meta" as const } : {}),
     metaUrlPresent: opts.metaUrl !== undefined || Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
     licenseKnown: async (m) =>
-      opts.mau !== undefined || opts.profile !== undefined || (await acceptanceRecorded(ctx, m)),
+      opts.mau !== undefined || opts.profile !== undefined || (await acceptanceRecorded(ctx, m)) !== undefined,
     ...(opts.dir !== undefined ? { dir: opts.dir } : {}),
     ...(opts.to ? { to: opts.to } : {}),
     ...(opts.dtype ? { dtype: opts.dtype } : {}),
@@ -95,8 +101,19 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   };
   if (state.model && !state.source && !state.model.meta) state.source = "hf";
   if (interactive) {
-    if (state.source !== "meta" && !hf.offline)
+    if (state.source !== "meta" && !hf.offline) {
       state.hfTokenSource = (await resolveCliToken(ctx, hf, {}).catch(() => undefined))?.source;
+      state.hfLogin = {
+        endpoint: hf.endpoint,
+        login: async (token) => {
+          const notes: string[] = [];
+          const { who, stored } = await storeHfLogin(ctx, hf, token, "prompt", (l) => notes.push(l));
+          return [`Logged in to ${hf.endpoint} as ${who.name}; token stored in ${stored.location}.`, ...notes].join(
+            "\n",
+          );
+        },
+      };
+    }
     state = await runSetupWizard(ctx, state);
   } else {
     if (!state.model)
@@ -107,52 +124,99 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   }
   const model = state.model!;
   const to = state.to ?? "gguf";
-  const smoke = to === "gguf" && state.smokeTest !== false;
+  const smokeWanted = state.smokeTest !== false;
+  const smoke = to === "gguf" && smokeWanted;
   const license: LicenseCliOptions = {
     ...opts,
     ...(state.mau !== undefined ? { mau: state.mau } : {}),
     ...(state.region !== undefined ? { region: state.region } : {}),
     ...(state.uses?.length ? { use: state.uses } : {}),
   };
-  const source = await pipelineSource(ctx, model, state, opts);
   const dtype = state.dtype ?? opts.dtype;
-  const events = runPipelineIter({
-    models: [model],
-    source,
-    license: pipelineLicenseParams({ opts: { ...license, json }, ctx, command: "setup" }),
-    command: "setup",
-    verify: true,
-    convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
-    smokeTest: smoke
-      ? {
-          ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
-          ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
-          device: opts.device ?? "auto",
-        }
-      : false,
-    signal: ctx.signal,
-  });
-  const summary = await renderPipeline(ctx, events, { json });
+  const sourceKind = state.source === "meta" ? "meta" : "hf";
+  const metaUrlFromEnv =
+    sourceKind === "meta" && opts.metaUrl === undefined && Boolean(ctx.env.LLAMAGATE_META_URL?.trim());
+  // The repeat line stands alone: facts that came from an earlier acceptance on this machine are spelled out.
+  const recorded =
+    license.mau === undefined && license.profile === undefined ? await acceptanceRecorded(ctx, model) : undefined;
   const repeat = setupCommandLine({
     model: model.name,
-    source: source.kind,
-    dir: state.dir,
+    source: sourceKind,
+    dir: state.dir === undefined ? undefined : displayDir(state.dir),
     to,
     dtype,
     smoke,
+    spaceCheck: opts.spaceCheck,
     opts,
-    license,
-    metaUrlFromEnv: source.kind === "meta" && opts.metaUrl === undefined && Boolean(ctx.env.LLAMAGATE_META_URL?.trim()),
+    license: recorded ? { ...recordedFacts(recorded), ...license } : license,
+    metaUrlFromEnv,
   });
+  const stdinNote = sourceKind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL;
+  let summary: PipelineSummary;
+  try {
+    const source = await pipelineSource(ctx, model, state, opts);
+    const events = runPipelineIter({
+      models: [model],
+      source,
+      license: pipelineLicenseParams({ opts: { ...license, json }, ctx, command: "setup" }),
+      command: "setup",
+      verify: true,
+      convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
+      // Asked for unless --no-smoke-test: with --to hf/none the pipeline reports it skipped for want of a GGUF.
+      smokeTest: smokeWanted
+        ? {
+            ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
+            ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
+            device: opts.device ?? "auto",
+          }
+        : false,
+      signal: ctx.signal,
+    });
+    summary = await renderPipeline(ctx, events, { json });
+  } catch (e) {
+    // A failed or interrupted run loses no answers: the line that repeats it comes before the error (main prints
+    // that last). Not when the license stopped it: repeating it with --accept-license would not be the answer.
+    if (isLlamagateError(e) && e.category === "license") throw e;
+    if (!json) {
+      logLine(ctx, `Repeat this run without questions: ${repeat}`);
+      if (stdinNote) logLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
+    } else if (isLlamagateError(e) && !(e instanceof InterruptedError)) {
+      // --json: the same line as error.details.command.
+      throw new LlamagateError(e.code, e.category, e.message, {
+        cause: e,
+        ...(e.hint !== undefined ? { hint: e.hint } : {}),
+        details: { ...e.details, command: repeat },
+      });
+    }
+    throw e;
+  }
   if (json) {
     printJson(ctx, pipelineJson(summary, { command: repeat }));
     return 0;
   }
   for (const line of pipelineSummaryLines(summary)) printLine(ctx, line);
   printLine(ctx, `Repeat this run without questions: ${repeat}`);
-  if (source.kind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL)
-    printLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
+  if (stdinNote) printLine(ctx, "(it reads the Meta link from stdin: pipe it in, or set LLAMAGATE_META_URL)");
   return 0;
+}
+
+/** The folder as the repeat line shows it: relative to the current folder when inside it, else absolute. */
+function displayDir(dir: string): string {
+  const abs = resolve(dir);
+  const rel = relative(process.cwd(), abs);
+  if (rel === "") return ".";
+  return rel.startsWith("..") || isAbsolute(rel) ? abs : rel;
+}
+
+/** The license facts of a recorded acceptance, as flags. */
+function recordedFacts(e: AuditEntry): LicenseCliOptions {
+  return {
+    mau: String(e.mau),
+    ...(e.affiliatesMau ? { affiliatesMau: String(e.affiliatesMau) } : {}),
+    ...(e.region ? { region: e.region } : {}),
+    ...(e.endUser ? { endUser: true } : {}),
+    ...(e.uses.length ? { use: [...e.uses] } : {}),
+  };
 }
 
 /** The source the answers point at; the Meta link and the Hub token are read here (never echoed). */
@@ -166,7 +230,12 @@ async function pipelineSource(
     if (!model.meta)
       throw new UsageError(`${model.name} is not downloadable with a Meta link.`, { hint: "Use --source hf." });
     const url = await resolveMetaUrl(ctx, { metaUrl: opts.metaUrl, json: opts.json });
-    return { kind: "meta", url, dir: resolve(state.dir ?? ".") };
+    return {
+      kind: "meta",
+      url,
+      dir: resolve(state.dir ?? "."),
+      ...(opts.spaceCheck === false ? { spaceCheck: false } : {}),
+    };
   }
   const hf = hfEnvironment(ctx);
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, {});
@@ -183,11 +252,11 @@ async function pipelineSource(
   };
 }
 
-/** Whether an acceptance of this model's license family is already in the audit log (then no license questions). */
-async function acceptanceRecorded(ctx: CliContext, model: CatalogModel): Promise<boolean> {
+/** The latest acceptance of this model's license family in the audit log, if any (then no license questions). */
+async function acceptanceRecorded(ctx: CliContext, model: CatalogModel): Promise<AuditEntry | undefined> {
   const family = LICENSE_FAMILIES[model.license];
   const log = await readAuditLog({ path: licenseAuditLogPath(ctx.env) }).catch(() => ({ entries: [] }));
-  return log.entries.some((e) => e.licenseFamily === family.id && e.licenseVersion === family.version);
+  return log.entries.findLast((e) => e.licenseFamily === family.id && e.licenseVersion === family.version);
 }
 
 function missing(what: string, flag: string, hint: string): UsageError {
@@ -196,11 +265,4 @@ function missing(what: string, flag: string, hint: string): UsageError {
     hint,
     details: { flag },
   });
-}
-
-function positiveInt(value: string, flag: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 4096)
-    throw new UsageError(`${flag} expects a whole number from 1 to 4096, got "${value}".`);
-  return n;
 }

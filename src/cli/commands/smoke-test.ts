@@ -5,6 +5,8 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "../../infer/smoke-test/smoke
 import type { SmokeDevice } from "../../infer/smoke-test/types.js";
 import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
 import type { CommandRegistrar } from "../command.js";
+import { intFlag } from "../int-flag.js";
+import { maxTokensFlag } from "../max-tokens-flag.js";
 import { ggufCacheDir } from "../../core/defaults/llamagate-paths.js";
 import { describeReference } from "../describe-reference.js";
 import { logLine, printJson, printLine } from "../output.js";
@@ -33,12 +35,6 @@ function parseSize(v: string): number {
   return Math.floor(Number(m[1]) * 1024 ** pow);
 }
 
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number >= 1 (got "${v}").`);
-  return n;
-};
-
 /** `llamagate smoke-test <path>`: load with llama.cpp on the best device, generate greedily, check, report. */
 export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) => {
   program
@@ -53,7 +49,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
       "for a .gguf: the Meta/HF folder it was converted from; the cross-check then runs on those original weights",
     )
     .option("--prompt <text>", 'text to continue ("" = start from BOS alone)', DEFAULT_PROMPT)
-    .option("--max-tokens <n>", "tokens to generate", positiveInt("--max-tokens"), DEFAULT_MAX_TOKENS)
+    .option("--max-tokens <n>", "tokens to generate", maxTokensFlag, DEFAULT_MAX_TOKENS)
     .addOption(new Option("--device <device>", "where to run").choices(["auto", "gpu", "cpu"]).default("auto"))
     .option("--reference", "always cross-check against the pure-TS reference, whatever it costs")
     .option(
@@ -71,7 +67,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
     .option(
       "--threads <n>",
       "CPU threads (default: 1 for tiny models, else the available CPUs up to the physical cores; see doctor)",
-      positiveInt("--threads"),
+      intFlag("--threads", 1, 1024),
     )
     .option("--json", "print one JSON object on stdout")
     .action(

@@ -55,7 +55,7 @@ interface FileState {
  */
 export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOptions = {}): DownloadProgress {
   const now = opts.now ?? (() => Date.now());
-  const display = createProgressDisplay(ctx, { intervalMs: opts.intervalMs, now });
+  const display = createProgressDisplay(ctx, { intervalMs: opts.intervalMs, now, plain: opts.json });
   const files = new Map<string, FileState>();
   let plannedFiles = 0;
   let estimate = 0;
@@ -81,7 +81,10 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
       else known += f.total;
     }
     unknown += Math.max(0, plannedFiles - files.size);
-    const total = unknown === 0 ? known : Math.max(known, estimate) || undefined;
+    // While a size is unknown (Meta's shards: until each one starts) the total is the estimate, if one was given
+    // and is still ahead, else unknown: never a full bar, nor "370 MiB / 7.6 KiB+", with the big shard to come.
+    const ahead = Math.max(known, estimate);
+    const total = unknown === 0 ? known : estimate > 0 && ahead > done ? ahead : undefined;
     return { done, net, total, estimated: unknown > 0 };
   };
   const refresh = () => {
@@ -144,10 +147,11 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           break;
         }
         case "lock-wait":
+          // Only the waiting line: nothing moves while another run holds the folder (no "0 B, 0 B/s, ETA ?").
           log(
             `another llamagate run (pid ${e.pid} on ${e.host}) is writing to ${e.dir}; waiting for it (${Math.round(e.waitedMs / 1000)} s of at most ${Math.round(e.timeoutMs / 1000)} s)`,
           );
-          break;
+          return;
         case "file-retry":
           log(
             `${e.name}: ${e.reason}; retry ${e.attempt} in ${(e.waitMs / 1000).toFixed(1)} s (${formatBytes(e.bytesDone)} kept)`,

@@ -27,6 +27,8 @@ export interface ProgressDisplayOptions {
   intervalMs?: number;
   /** Clock (tests). */
   now?: () => number;
+  /** Plain lines even on a terminal (`--json` runs: nothing is redrawn). */
+  plain?: boolean;
 }
 
 const FRAMES = ["|", "/", "-", "\\"];
@@ -38,7 +40,7 @@ const FRAMES = ["|", "/", "-", "\\"];
  */
 export function createProgressDisplay(ctx: CliContext, opts: ProgressDisplayOptions = {}): ProgressDisplay {
   const now = opts.now ?? (() => Date.now());
-  const animated = canAnimate(ctx);
+  const animated = canAnimate(ctx) && !opts.plain;
   const err = ctx.stderr;
   let rows: ProgressRow[] = [];
   let spinText: string | undefined;

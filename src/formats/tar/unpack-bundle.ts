@@ -255,7 +255,7 @@ export async function unpackBundle(params: {
       if (actual !== f.sha256) {
         throw new BundleError(
           "BUNDLE_CORRUPT_MEMBER",
-          `${name}: member ${f.path} is corrupted (sha256 ${actual}, the manifest says ${f.sha256}); nothing was unpacked.`,
+          `${name}: member ${f.path} is corrupted (sha256 ${actual}, the manifest says ${f.sha256}).`,
           {
             details: { member: f.path, expected: f.sha256, actual },
           },

@@ -118,7 +118,7 @@ export async function* runLlamaChild(params: {
         const { t: _t, ...done } = m;
         return done;
       }
-      if (m.t === "error") throw childError(m, job.modelPath);
+      if (m.t === "error") throw childError(m, job.modelPath, job.memoryLimitBytes);
       if (m.t === "loaded") loaded = true;
       yield m;
     }
@@ -128,7 +128,7 @@ export async function* runLlamaChild(params: {
   }
 }
 
-function childError(m: ChildError, path: string): Error {
+function childError(m: ChildError, path: string, limit: number | undefined): Error {
   if (m.kind === "no-gpu") {
     return new SmokeTestFailedError(
       "NO_GPU",
@@ -141,9 +141,10 @@ function childError(m: ChildError, path: string): Error {
     );
   }
   if (m.kind === "oom") {
+    // With a memory limit, that limit is what was compared: say so, not "is available".
     const numbers =
       m.needed !== undefined && m.available !== undefined
-        ? `: it needs about ${formatBytes(m.needed)}, ${formatBytes(m.available)} is available`
+        ? `: it needs about ${formatBytes(m.needed)}, ${limit !== undefined ? `and the memory limit is ${formatBytes(m.available)}` : `${formatBytes(m.available)} is available`}`
         : "";
     const message = `The model does not fit in ${m.where ?? "memory"}${numbers}.${m.message ? ` (${m.message})` : ""}`;
     return new SmokeTestFailedError("OUT_OF_MEMORY", message, {
@@ -179,6 +180,6 @@ function crashError(
   const hint =
     "The GGUF may be malformed (e.g. a vocabulary without byte-fallback tokens); re-convert it with llamagate convert --to gguf.";
   return loaded
-    ? new SmokeTestFailedError("LLAMA_CPP_CRASHED", msg, { hint })
+    ? new SmokeTestFailedError("LLAMA_CPP_CRASHED_GENERATING", msg, { hint })
     : new SmokeInputError("LLAMA_CPP_CRASHED", msg, { hint });
 }

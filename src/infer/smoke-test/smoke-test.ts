@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { defaultThreads } from "../../core/default-threads.js";
-import { UsageError } from "../../core/errors.js";
+import { LlamagateError, UsageError } from "../../core/errors.js";
 import { SmokeTestFailedError } from "./errors.js";
 import { inspectGguf, type GgufSummary } from "./inspect-gguf.js";
 import { runLlamaChild, type LlamaChildDone } from "./run-llama-child.js";
@@ -37,8 +37,7 @@ export async function* smokeTestIter(
   const sourceDir = params.sourceDir === undefined ? undefined : resolve(params.sourceDir);
   const s = await stat(gguf).catch(() => undefined);
   if (!s)
-    throw new UsageError(`${gguf} does not exist.`, {
-      code: "INPUT_NOT_FOUND",
+    throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `${gguf} does not exist.`, {
       hint: "Pass a .gguf file or a downloaded model folder.",
     });
   if (!s.isFile())

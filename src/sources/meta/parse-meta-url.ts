@@ -47,7 +47,8 @@ export function parseMetaUrl({ url }: ParseMetaUrlParams): MetaSignedUrl {
     u = new URL(text);
   } catch {
     throw new MetaUrlInvalidError(
-      "The signed URL is not a URL (expected https://download.llamameta.net/*?Policy=...).",
+      // No "?Policy=" here: redaction would take the rest of the sentence for its value (and its ")").
+      "The signed URL is not a URL (expected https://download.llamameta.net/..., with Policy, Signature and Key-Pair-Id parameters).",
     );
   }
   if (/unsupportedbrowser/i.test(u.pathname) || (WRAPPERS.test(u.hostname) && !LOOPBACK.has(u.hostname))) {

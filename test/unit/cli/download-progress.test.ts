@@ -142,6 +142,62 @@ describe("download progress renderer", () => {
     expect(lines.at(-1)).toMatch(/^downloading: 1\.0 MiB \/ 1\.1 GiB \(0%\), /);
   });
 
+  it("no estimate and a size still unknown: the total is indeterminate, never full nor '370 MiB / 7.6 KiB+'", () => {
+    for (const tty of [false, true]) {
+      const { ctx, out } = fakeCtx({ isTTY: tty, columns: 100 });
+      let t = 0;
+      const p = createDownloadProgress(ctx, { intervalMs: 0, now: () => (t += 200) });
+      const send = (e: DownloadEvent) => p.onEvent(e);
+      send({
+        type: "plan",
+        files: [
+          { name: "tokenizer.model", path: "/d/tokenizer.model" },
+          { name: "consolidated.00.pth", path: "/d/consolidated.00.pth" },
+        ],
+      });
+      send({ type: "file-start", name: "tokenizer.model", path: "/d/t", totalBytes: 7782, resumeFrom: 0 });
+      send({ type: "file-done", name: "tokenizer.model", path: "/d/t", file: summary("tokenizer.model", 7782) });
+      send({ type: "file-start", name: "consolidated.00.pth", path: "/d/c", resumeFrom: 0 });
+      send({ type: "file-progress", name: "consolidated.00.pth", bytesDone: 370 * MiB, bytesPerSecond: MiB });
+      const text = out.stderr;
+      p.stop();
+      if (tty) {
+        const totals = text.split("\n").filter((l) => /^total /.test(l.replace(/^\x1b\[\d+A\r\x1b\[J/, "")));
+        expect(totals.length).toBeGreaterThan(0);
+        expect(totals.at(-1)).not.toMatch(/\[[#-]+\]| \/ /);
+        expect(totals.at(-1)).toMatch(/370(\.0)? MiB/);
+      } else {
+        const last = text
+          .trim()
+          .split("\n")
+          .filter((l) => l.startsWith("downloading: "))
+          .at(-1);
+        expect(last).toMatch(/^downloading: 370(\.0)? MiB, /);
+      }
+    }
+  });
+
+  it("waiting on a locked folder prints only the waiting line, no '0 B, 0 B/s, ETA ?' progress lines", () => {
+    const { ctx, out } = fakeCtx({ isTTY: false });
+    const p = createDownloadProgress(ctx, { intervalMs: 0 });
+    for (const waitedMs of [10_000, 20_000, 30_000]) {
+      p.onEvent({ type: "lock-wait", dir: "/d", pid: 42, host: "h", waitedMs, timeoutMs: 180_000 } as DownloadEvent);
+    }
+    p.stop();
+    const lines = out.stderr.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    for (const l of lines) expect(l).toMatch(/^another llamagate run \(pid 42 on h\) is writing to \/d; waiting/);
+  });
+
+  it("--json on a terminal: plain lines only, nothing redrawn", () => {
+    const { ctx, out } = fakeCtx({ isTTY: true, columns: 100 });
+    const p = createDownloadProgress(ctx, { json: true, intervalMs: 0 });
+    for (const e of events()) p.onEvent(e);
+    p.stop();
+    expect(out.stderr).not.toContain("\x1b[");
+    expect(out.stderr).toMatch(/^downloading: /m);
+  });
+
   it("draws bars on an animating terminal but never on a 0-column one", async () => {
     const tty = fakeCtx({ isTTY: true, columns: 100 });
     async function* gen(): AsyncGenerator<DownloadEvent, string> {
