@@ -1,6 +1,4 @@
 import { formatBytes } from "../../core/format-bytes.js";
-import { UsageError } from "../../core/errors.js";
-import { LICENSE_FAMILIES } from "../../license/families.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../fleet/pull-oci.js";
 import { selectOciLicenseModels } from "../../fleet/select-oci-license-models.js";

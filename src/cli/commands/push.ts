@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
 import { formatBytes } from "../../core/format-bytes.js";
-import { UsageError } from "../../core/errors.js";
 import { pushOciIter, type PushOciSummary } from "../../fleet/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
