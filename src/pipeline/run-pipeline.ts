@@ -17,6 +17,8 @@ import type {
   StageName,
 } from "./pipeline-types.js";
 import { llamaSmokeStage } from "./llama-smoke-stage.js";
+import { cachedGgufIter } from "./cached-gguf.js";
+import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
 import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
 
 /**
@@ -157,22 +159,36 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     yield timed("convert", t0, fresh);
   }
 
-  // 5. Smoke test (on the first GGUF).
+  // 5. Smoke test: on the first GGUF output; with only a Hugging Face output, through its cached GGUF (as
+  // `llamagate smoke-test <hf folder>` runs it), cross-checked against the source weights either way.
   let smokeTest: PipelineSummary["smokeTest"] = null;
   const gguf = convert?.outputs.find((o) => o.format === "gguf");
+  const hfOut = convert?.outputs.find((o) => o.format === "hf");
   if (!p.smokeTest) {
     yield { type: "stage-skipped", stage: "smoke-test", reason: "not asked for" };
-  } else if (!gguf) {
-    yield { type: "stage-skipped", stage: "smoke-test", reason: "no GGUF output to run (--to gguf makes one)" };
+  } else if (!gguf && !hfOut) {
+    yield { type: "stage-skipped", stage: "smoke-test", reason: "no converted output to run (--to gguf or hf)" };
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "smoke-test" };
+    let path = gguf?.path;
+    if (!path) {
+      const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir: ggufCacheDir(), ...(signal ? { signal } : {}) });
+      for (;;) {
+        const r = await cached.next();
+        if (r.done) {
+          path = r.value.path;
+          break;
+        }
+      }
+    }
     const stage = p.smokeStage ?? llamaSmokeStage;
-    const it = stage({ path: gguf.path, sourceDir: gguf.input, ...p.smokeTest, ...(signal ? { signal } : {}) });
+    const source = gguf?.input ?? hfOut!.input;
+    const it = stage({ path, sourceDir: source, ...p.smokeTest, ...(signal ? { signal } : {}) });
     for (;;) {
       const r = await it.next();
       if (r.done) {
-        smokeTest = { ...r.value, path: gguf.path };
+        smokeTest = { ...r.value, path };
         break;
       }
       yield { type: "smoke-event", event: r.value };

@@ -116,11 +116,27 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     );
   });
 
-  it("--to hf: the smoke test is reported skipped for want of a GGUF output, not as 'not asked for'", async () => {
-    const r = await setup(["llama-2-7b", "--dir", join(work, "models"), "--to", "hf"]);
+  it("--to hf: the smoke test runs the Hugging Face output through its cached GGUF (as smoke-test <hf folder> does)", async () => {
+    const r = await setup([
+      "llama-2-7b",
+      "--dir",
+      join(work, "models"),
+      "--to",
+      "hf",
+      "--max-tokens",
+      "4",
+      "--mau",
+      "1000",
+      "--accept-license",
+      "--json",
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/smoke test: skipped \(no GGUF output/);
-    expect(r.stderr).not.toContain("not asked for");
+    const j = JSON.parse(r.stdout);
+    expect(j.convert.outputs[0].format).toBe("hf");
+    expect(j.smokeTest.path).toContain(join(work, "state", "gguf-cache"));
+    expect(j.smokeTest.reference.weights).toBe("source");
+    const none = await setup(["llama-2-7b", "--dir", join(work, "models"), "--to", "none"]);
+    expect(none.stderr).toMatch(/smoke test: skipped \(no converted output/);
   });
 
   it("a blocking license verdict stops before any request (exit 3)", async () => {

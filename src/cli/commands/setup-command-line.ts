@@ -40,7 +40,7 @@ export function setupCommandLine(p: SetupCommandLineParams): string {
   if (l.derivativeName !== undefined) args.push("--derivative-name", l.derivativeName);
   if (l.licenseOverride !== undefined) args.push("--license-override", l.licenseOverride);
   args.push("--accept-license");
-  if (p.to === "gguf" && !p.smoke) args.push("--no-smoke-test");
+  if (p.to !== "none" && !p.smoke) args.push("--no-smoke-test");
   if (p.smoke) {
     if (p.opts.prompt !== undefined) args.push("--prompt", p.opts.prompt);
     if (p.opts.maxTokens !== undefined) args.push("--max-tokens", String(p.opts.maxTokens));

@@ -125,7 +125,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   const model = state.model!;
   const to = state.to ?? "gguf";
   const smokeWanted = state.smokeTest !== false;
-  const smoke = to === "gguf" && smokeWanted;
+  const smoke = to !== "none" && smokeWanted;
   const license: LicenseCliOptions = {
     ...opts,
     ...(state.mau !== undefined ? { mau: state.mau } : {}),
@@ -162,7 +162,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
       command: "setup",
       verify: true,
       convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
-      // Asked for unless --no-smoke-test: with --to hf/none the pipeline reports it skipped for want of a GGUF.
+      // Asked for unless --no-smoke-test: --to hf runs it through the cached GGUF; --to none reports it skipped.
       smokeTest: smokeWanted
         ? {
             ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
