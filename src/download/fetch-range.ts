@@ -164,7 +164,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     return (
       p.file.tooLarge?.(atLeast) ??
       new FileTooLargeError(
-        "FILE_TOO_LARGE",
+        "DOWNLOAD_TOO_LARGE",
         `${name} is at least ${atLeast} bytes; at most ${p.file.maxBytes} are accepted.`,
         {
           details: { file: name, atLeast, maxBytes: p.file.maxBytes },

@@ -50,7 +50,7 @@ export type PushOciEvent =
       /** Shared files taken from the Meta release root (tokenizer, LICENSE, USE_POLICY). */
       fromReleaseRoot: string[];
     }
-  | { type: "push-hashed"; path: string; reused: boolean }
+  | { type: "push-hashed"; path: string; reused: boolean; size: number }
   | { type: "push-progress"; path: string; offset: number; size: number }
   | {
       type: "push-note";
@@ -93,13 +93,28 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     fromReleaseRoot: unit.fromReleaseRoot,
   };
 
-  const hashed: string[] = [];
-  const hashes = await hashModelFiles({
+  // Each file's hash is reported as it finishes (minutes for big weights), so the CLI can show progress.
+  const hq = new EventQueue<PushOciEvent>();
+  const sizes = new Map(files.map((f) => [f.path, f.size]));
+  let hashed: Map<string, string> | undefined;
+  let hashFailure: unknown;
+  void hashModelFiles({
     files,
     signal: p.signal,
-    onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`),
-  });
-  for (const h of hashed) yield { type: "push-hashed", path: h.slice(1), reused: h[0] === "r" };
+    onFile: (path, reused) => hq.push({ type: "push-hashed", path, reused, size: sizes.get(path) ?? 0 }),
+  }).then(
+    (h) => ((hashed = h), hq.wake()),
+    (e: unknown) => ((hashFailure = e ?? new Error("hashing failed")), hq.wake()),
+  );
+  for (;;) {
+    for (const e of hq.drain()) yield e;
+    if (hashed || hashFailure !== undefined) break;
+    await hq.wait();
+  }
+  for (const e of hq.drain()) yield e;
+  if (hashFailure !== undefined) throw hashFailure;
+  if (!hashed) throw new Error("unreachable: hashing ended without hashes");
+  const hashes = hashed;
 
   const model: ArtifactModelInfo = {
     name: catalog?.name ?? basename(p.dir),

@@ -5,6 +5,8 @@ import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
+import type { DownloadEvent } from "../../download/types.js";
+import { createDownloadProgress } from "../progress/create-download-progress.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
 interface PushOptions {
@@ -71,36 +73,114 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           stateDir: ociUploadStateDir(ctx, ref.registry, ref.repository),
           signal: ctx.signal,
         });
+        // Hashing, then uploads, on the same display as pull: bars on a terminal, periodic lines in a pipe.
+        const progress = createDownloadProgress(ctx, {
+          json: Boolean(opts.json),
+          words: { done: "uploaded", skipped: "already on the registry" },
+        });
+        const hashing = { files: 0, bytes: 0, totalFiles: 0, totalBytes: 0, started: Date.now() };
+        let planFiles: { name: string; path: string; expectedSize: number }[] = [];
+        const uploads = new Map<string, { since: number; from: number }>();
+        let planned = false;
+        const feed = (ev: DownloadEvent) => progress.onEvent(ev);
         let summary: PushOciSummary;
-        for (;;) {
-          const r = await it.next();
-          if (r.done) {
-            summary = r.value;
-            break;
+        try {
+          for (;;) {
+            const r = await it.next();
+            if (r.done) {
+              summary = r.value;
+              break;
+            }
+            const e = r.value;
+            if (e.type === "push-plan") {
+              hashing.totalFiles = e.files.length;
+              planFiles = e.files.map((f) => ({ name: f.path, path: f.path, expectedSize: f.size }));
+              hashing.totalBytes = e.totalBytes;
+              if (opts.json) continue;
+              const license = e.licenseFamily ? `license ${e.licenseFamily}` : "no Llama license";
+              progress.log(
+                `${e.files.length} file(s), ${formatBytes(e.totalBytes)} (${e.model ?? "not in the catalog"}, ${license}).`,
+              );
+              if (e.fromReleaseRoot.length)
+                progress.log(`Taken along from the release folder: ${e.fromReleaseRoot.join(", ")}.`);
+              progress.display.update(
+                [{ name: "hashing", done: 0, total: e.totalBytes, speed: 0, note: `0/${e.files.length} files` }],
+                `hashing ${e.files.length} file(s), ${formatBytes(e.totalBytes)}`,
+              );
+            } else if (e.type === "push-hashed") {
+              hashing.files++;
+              hashing.bytes += e.size;
+              const seconds = (Date.now() - hashing.started) / 1000;
+              const speed = seconds > 0.2 ? hashing.bytes / seconds : 0;
+              progress.display.update(
+                [
+                  {
+                    name: "hashing",
+                    done: hashing.bytes,
+                    total: hashing.totalBytes,
+                    speed,
+                    note: `${hashing.files}/${hashing.totalFiles} files`,
+                  },
+                ],
+                `hashing: ${formatBytes(hashing.bytes)} / ${formatBytes(hashing.totalBytes)}, ${hashing.files}/${hashing.totalFiles} files`,
+              );
+            } else if (e.type === "push-progress") {
+              if (!planned) {
+                planned = true;
+                feed({ type: "plan", files: planFiles, totalBytes: hashing.totalBytes });
+              }
+              const u = uploads.get(e.path);
+              if (!u) {
+                uploads.set(e.path, { since: Date.now(), from: e.offset });
+                feed({
+                  type: "file-start",
+                  name: e.path,
+                  path: e.path,
+                  totalBytes: e.size,
+                  resumeFrom: e.offset,
+                });
+              } else {
+                const seconds = (Date.now() - u.since) / 1000;
+                feed({
+                  type: "file-progress",
+                  name: e.path,
+                  bytesDone: e.offset,
+                  totalBytes: e.size,
+                  bytesPerSecond: seconds > 0.2 ? (e.offset - u.from) / seconds : 0,
+                });
+              }
+            } else if (e.type === "push-note") {
+              if (opts.json) continue;
+              const what = {
+                resumed: `resuming the upload at ${formatBytes(e.offset)} (the registry's upload status)`,
+                restarted: `restarting the upload: ${e.reason ?? "the registry cannot continue the earlier one"}`,
+                "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
+              }[e.kind];
+              progress.log(`${e.path}: ${what}.`);
+            } else if (e.type === "push-blob-done") {
+              const u = uploads.get(e.path);
+              const size = e.mode === "exists" ? 0 : e.bytesSent + e.resumedFrom;
+              feed({
+                type: "file-done",
+                name: e.path,
+                path: e.path,
+                file: {
+                  name: e.path,
+                  path: e.path,
+                  size,
+                  hashes: {},
+                  bytesTransferred: e.bytesSent,
+                  bytesReused: e.resumedFrom,
+                  retries: 0,
+                  skipped: e.mode === "exists",
+                  verified: true,
+                  seconds: u ? (Date.now() - u.since) / 1000 : 0,
+                },
+              });
+            }
           }
-          const e = r.value;
-          if (opts.json) continue;
-          if (e.type === "push-plan") {
-            const license = e.licenseFamily ? `license ${e.licenseFamily}` : "no Llama license";
-            logLine(
-              ctx,
-              `${e.files.length} file(s), ${formatBytes(e.totalBytes)} (${e.model ?? "not in the catalog"}, ${license}).`,
-            );
-            if (e.fromReleaseRoot.length)
-              logLine(ctx, `Taken along from the release folder: ${e.fromReleaseRoot.join(", ")}.`);
-          } else if (e.type === "push-note") {
-            const what = {
-              resumed: `resuming the upload at ${formatBytes(e.offset)} (the registry's upload status)`,
-              restarted: `restarting the upload: ${e.reason ?? "the registry cannot continue the earlier one"}`,
-              "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
-            }[e.kind];
-            logLine(ctx, `${e.path}: ${what}.`);
-          } else if (e.type === "push-blob-done") {
-            logLine(
-              ctx,
-              `${e.path}: ${e.mode === "exists" ? "already on the registry" : `uploaded (${formatBytes(e.bytesSent)}${e.resumedFrom ? `, resumed at ${formatBytes(e.resumedFrom)}` : ""})`}.`,
-            );
-          }
+        } finally {
+          progress.stop();
         }
         if (opts.json) {
           printJson(ctx, { ok: true, ...summary });

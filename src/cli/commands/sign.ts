@@ -41,7 +41,7 @@ export const registerSignCommand: CommandRegistrar = (program, ctx, run) => {
         const read = async (f: string, flag: string) =>
           readFile(resolve(expandHome(ctx, f))).catch(() => {
             throw new UsageError(`Cannot read ${flag} ${f}.`, {
-              code: "INPUT_NOT_FOUND",
+              code: "KEY_FILE_UNREADABLE",
               hint: `Check the ${flag} path.`,
             });
           });

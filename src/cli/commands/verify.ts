@@ -142,7 +142,10 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
   async function verifySignature(pathArg: string, opts: VerifyOptions): Promise<number> {
     const read = async (f: string, flag: string) =>
       readFile(resolve(expandHome(ctx, f))).catch(() => {
-        throw new UsageError(`Cannot read ${flag} ${f}.`, { code: "INPUT_NOT_FOUND", hint: `Check the ${flag} path.` });
+        throw new UsageError(`Cannot read ${flag} ${f}.`, {
+          code: "KEY_FILE_UNREADABLE",
+          hint: `Check the ${flag} path.`,
+        });
       });
     const r = await verifyModelSignature({
       path: resolve(expandHome(ctx, pathArg)),

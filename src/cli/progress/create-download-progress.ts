@@ -30,6 +30,8 @@ export interface DownloadProgressOptions {
   intervalMs?: number;
   /** Plain mode: also print one line per finished file. @default true */
   fileLines?: boolean;
+  /** How a finished file reads, fetched and already there. @default "verified" / "already complete" */
+  words?: { done: string; skipped: string };
   /** Clock (tests). */
   now?: () => number;
 }
@@ -172,7 +174,11 @@ export function createDownloadProgress(ctx: CliContext, opts: DownloadProgressOp
           f.total = e.file.size;
           f.active = false;
           finished++;
-          const how = e.file.skipped ? "already complete" : e.file.verified ? "verified" : "saved";
+          const how = e.file.skipped
+            ? (opts.words?.skipped ?? "already complete")
+            : e.file.verified
+              ? (opts.words?.done ?? "verified")
+              : "saved";
           if (!opts.json && (display.animated || opts.fileLines !== false)) {
             log(
               `${e.name}: ${how} (${formatBytes(e.file.size)}${e.file.skipped ? "" : `, ${e.file.seconds.toFixed(1)} s`})`,

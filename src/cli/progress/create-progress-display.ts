@@ -47,6 +47,7 @@ export function createProgressDisplay(ctx: CliContext, opts: ProgressDisplayOpti
   let frame = 0;
   let drawn = 0;
   let lastDraw = -Infinity;
+  let trailing: NodeJS.Timeout | undefined;
   let lastPlain = now();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
@@ -72,6 +73,7 @@ export function createProgressDisplay(ctx: CliContext, opts: ProgressDisplayOpti
   function stop() {
     if (stopped) return;
     if (timer) clearInterval(timer);
+    if (trailing) clearTimeout(trailing);
     erase();
     stopped = true;
     ctx.signal.removeEventListener("abort", onAbort);
@@ -84,6 +86,14 @@ export function createProgressDisplay(ctx: CliContext, opts: ProgressDisplayOpti
       rows = next;
       if (animated) {
         if (now() - lastDraw >= 120) draw();
+        else if (!trailing) {
+          // The last update before a pause (a stalled transfer, a held request) must still reach the screen.
+          trailing = setTimeout(() => {
+            trailing = undefined;
+            if (!stopped) draw();
+          }, 120);
+          trailing.unref();
+        }
       } else if (plain !== undefined && now() - lastPlain >= (opts.intervalMs ?? 5000)) {
         lastPlain = now();
         logLine(ctx, plain);

@@ -1,6 +1,7 @@
 import { createPublicKey, sign as cryptoSign, X509Certificate } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { UsageError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 import { SignatureError } from "../errors.js";
 import { dssePae } from "./dsse-pae.js";
@@ -56,7 +57,8 @@ export async function signModel(p: SignModelParams): Promise<SignModelResult> {
     try {
       return new X509Certificate(c);
     } catch {
-      throw new SignatureError("CERTIFICATE_UNREADABLE", `Certificate ${i + 1} is not a PEM X.509 certificate.`, {
+      throw new UsageError(`Certificate ${i + 1} is not a PEM X.509 certificate.`, {
+        code: "CERTIFICATE_UNREADABLE",
         hint: "Pass --signing-certificate and --certificate-chain as PEM files.",
       });
     }
