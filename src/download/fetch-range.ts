@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Dispatcher } from "undici";
+import type { RateLimiter } from "./create-rate-limiter.js";
 import { LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { writeAllAt } from "../core/fs/write-all-at.js";
@@ -35,6 +36,8 @@ export interface FetchRangeParams {
   /** One past the last byte to fetch; undefined = to the end of the file (a single stream). */
   end?: number;
   dispatcher: Dispatcher;
+  /** The run's bandwidth cap (--limit-rate), shared by every connection; the stall watchdog pauses while it holds. */
+  rateLimiter?: RateLimiter;
   /** No byte for this long (response headers included) aborts the try as stalled. */
   stallTimeoutMs: number;
   /** Treat a body that starts like an HTML page (at offset 0) as an error. */
@@ -76,11 +79,12 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
   let stalled = false;
   let lastData = performance.now();
   let writing = false;
+  let throttled = false;
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const idle = performance.now() - lastData;
-    if (writing || idle < p.stallTimeoutMs) {
-      timer = setTimeout(check, writing ? p.stallTimeoutMs : p.stallTimeoutMs - idle);
+    if (writing || throttled || idle < p.stallTimeoutMs) {
+      timer = setTimeout(check, writing || throttled ? p.stallTimeoutMs : p.stallTimeoutMs - idle);
       return;
     }
     stalled = true;
@@ -113,7 +117,12 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       url: p.file.url,
       displayName: name,
       headers: p.file.headers,
-      range: asked ? { start: p.from, end: p.end === undefined ? undefined : p.end - 1 } : undefined,
+      // alwaysRange: whole files are asked for as `bytes=0-` too (the Hub's LFS bridge answers 400 to an unranged
+      // GET of a large Xet file), except a file known to be empty (any range of it is unsatisfiable).
+      range:
+        asked || (p.file.alwaysRange && p.file.expectedSize !== 0)
+          ? { start: p.from, end: p.end === undefined ? undefined : p.end - 1 }
+          : undefined,
       dispatcher: p.dispatcher,
       signal,
       headersTimeoutMs: p.stallTimeoutMs,
@@ -143,7 +152,8 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       }
       batch.push(chunk);
       fill += chunk.length;
-      if (fill >= WRITE_BATCH) return flush();
+      const written = fill >= WRITE_BATCH ? flush() : undefined;
+      return p.rateLimiter ? throttle(p.rateLimiter, chunk.length, written) : written;
     });
     await flush();
     if (limit !== undefined && pos < limit) throw new TransferNetworkError(name, "the transfer ended early");
@@ -158,6 +168,18 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     throw networkError(e, name, p.signal);
   } finally {
     clearTimeout(timer);
+  }
+
+  /** Hold the body until the run's cap lets `n` more bytes through (after the batch being written, if any). */
+  async function throttle(limiter: RateLimiter, n: number, written: Promise<void> | undefined): Promise<void> {
+    await written;
+    throttled = true;
+    try {
+      await limiter.take(n, signal);
+    } finally {
+      throttled = false;
+      lastData = performance.now();
+    }
   }
 
   function tooLarge(atLeast: number): FileTooLargeError {

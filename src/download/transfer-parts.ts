@@ -94,6 +94,7 @@ export async function transferParts(
           from: piece.start + piece.done,
           end: piece.end,
           dispatcher: p.dispatcher,
+          rateLimiter: p.rateLimiter,
           stallTimeoutMs: p.stallTimeoutMs,
           detectHtml: p.detectHtml,
           classifyHttpError: p.classifyHttpError,

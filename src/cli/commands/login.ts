@@ -4,6 +4,7 @@ import { checkTokenShape } from "../../credentials/check-token-shape.js";
 import { storeToken } from "../../credentials/store-token.js";
 import { fetchWhoami } from "../../sources/hf/fetch-whoami.js";
 import type { CommandRegistrar } from "../command.js";
+import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { hfEnvironment, readTokenFromStdin } from "./download-hf-env.js";
 
@@ -19,8 +20,9 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--token-stdin", "read the token from stdin instead of prompting")
     .option("--json", "print one JSON object on stdout")
+    .option("--proxy <url>", PROXY_HELP)
     .action(
-      run(async (opts: { tokenStdin?: boolean; json?: boolean }) => {
+      run(async (opts: { tokenStdin?: boolean; json?: boolean } & NetworkFlags) => {
         const hf = hfEnvironment(ctx);
         if (hf.offline) {
           throw new UsageError("HF_HUB_OFFLINE is set, and `llamagate login` needs to ask the Hub.", {
@@ -42,6 +44,7 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
         }
         const token = checkTokenShape(raw);
         const who = await fetchWhoami({
+          dispatcher: networkEngineOptions(ctx, opts).dispatcher,
           endpoint: hf.endpoint,
           token,
           tokenSource: opts.tokenStdin ? "--token-stdin" : "prompt",

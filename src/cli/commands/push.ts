@@ -5,9 +5,10 @@ import { pushOciIter, type PushOciSummary } from "../../pipeline/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
-interface PushOptions {
+interface PushOptions extends NetworkFlags {
   model?: string;
   licenseFamily?: string;
   plainHttp?: boolean;
@@ -53,6 +54,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--monolithic", "one PUT per blob, no chunks (for registries that refuse chunked uploads)")
     .option("--concurrency <n>", "blobs uploaded at once", (v) => intArg(v, "--concurrency", 1, 16), 3)
     .option("--json", "print one JSON object on stdout at the end")
+    .option("--proxy <url>", PROXY_HELP)
     .action(
       run(async (dirArg: string, refArg: string, opts: PushOptions) => {
         const ref = parseOciReference(refArg);
@@ -64,6 +66,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           licenseFamily: opts.licenseFamily,
           plainHttp: opts.plainHttp,
           credentials,
+          dispatcher: networkEngineOptions(ctx, opts).dispatcher,
           ...registrySessionOptions(ctx, opts),
           chunkSize: (opts.chunkMb ?? 64) * (1 << 20),
           monolithic: opts.monolithic,

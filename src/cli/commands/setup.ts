@@ -13,6 +13,7 @@ import type { CliContext } from "../context.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
+import { networkEngineOptions, networkOptions, type NetworkFlags } from "../network-options.js";
 import { printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
@@ -22,7 +23,7 @@ import { resolveMetaUrl } from "./download-meta.js";
 import { setupCommandLine } from "./setup-command-line.js";
 import { runSetupWizard, type WizardState } from "./setup-wizard.js";
 
-export interface SetupOptions extends LicenseCliOptions {
+export interface SetupOptions extends LicenseCliOptions, NetworkFlags {
   source?: "meta" | "hf";
   metaUrl?: string;
   dir?: string;
@@ -74,7 +75,12 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--max-tokens <n>", "tokens the smoke test generates", (v) => positiveInt(v, "--max-tokens"))
     .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
     .option("--no-smoke-test", "stop after the conversion")
+    .option(
+      "--no-xet",
+      "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
+    )
     .option("--json", "print one JSON object on stdout at the end (docs/setup.md)");
+  networkOptions(cmd, { limitRate: true });
   licenseOptions(cmd).action(run(async (model: string | undefined, opts: SetupOptions) => setup(ctx, model, opts)));
 };
 
@@ -121,6 +127,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
     source,
     license: pipelineLicenseParams({ opts: { ...license, json }, ctx, command: "setup" }),
     command: "setup",
+    engine: networkEngineOptions(ctx, opts),
     verify: true,
     convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
     smokeTest: smoke
