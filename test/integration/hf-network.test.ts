@@ -135,3 +135,28 @@ describe("proxies: HTTP_PROXY / HTTPS_PROXY / NO_PROXY and --proxy", () => {
     expect(seen.every((q) => proxy.upstreamPorts.has(q.remotePort ?? -1))).toBe(true);
   });
 });
+
+describe("--limit-rate and --proxy on the commands that transfer", () => {
+  it("download --limit-rate takes curl's units; a bad value is a usage error naming the flag", async () => {
+    const ok = await dl(["--limit-rate", "50M"]);
+    expect(ok.code).toBe(0);
+    expect(hex(await readFile(ok.blob))).toBe(MODEL_SHA);
+    const bad = await dl(["--limit-rate", "fast", "--json"]);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error.message).toContain("--limit-rate");
+  });
+
+  it("setup, pull and provision take --limit-rate and --proxy; push, login and whoami take --proxy", async () => {
+    for (const [cmd, flags] of [
+      ["setup", ["--limit-rate", "--proxy", "--no-xet"]],
+      ["pull", ["--limit-rate", "--proxy"]],
+      ["provision", ["--limit-rate", "--proxy"]],
+      ["push", ["--proxy"]],
+      ["login", ["--proxy"]],
+      ["whoami", ["--proxy"]],
+    ] as const) {
+      const r = await runCli([cmd, "--help"], { env: { HOME: root } });
+      for (const f of flags) expect(r.stdout, `${cmd} ${f}`).toContain(f);
+    }
+  });
+});
