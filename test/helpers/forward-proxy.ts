@@ -28,8 +28,16 @@ export interface ForwardProxy {
 }
 
 export async function startForwardProxy(
-  opts: { credentials?: { user: string; pass: string } } = {},
+  opts: {
+    credentials?: { user: string; pass: string };
+    /**
+     * Names only the proxy can resolve (name -> address): a client that reaches such a host without the proxy
+     * fails, so a run that succeeds sent every request through the proxy.
+     */
+    hosts?: Record<string, string>;
+  } = {},
 ): Promise<ForwardProxy> {
+  const resolveName = (h: string) => opts.hosts?.[h.toLowerCase()] ?? h;
   const log: ProxyLogEntry[] = [];
   const sockets = new Set<Socket>();
   const upstreamPorts = new Set<number>();
@@ -57,7 +65,7 @@ export async function startForwardProxy(
     delete headers["proxy-connection"];
     const up = httpRequest(
       {
-        host: target.hostname,
+        host: resolveName(target.hostname),
         port: target.port || 80,
         path: target.pathname + target.search,
         method: req.method,
@@ -80,7 +88,7 @@ export async function startForwardProxy(
       return;
     }
     const [host, port] = (req.url ?? "").split(/:(?=\d+$)/);
-    const upstream = connect(Number(port), host!, () => {
+    const upstream = connect(Number(port), resolveName(host!), () => {
       if (upstream.localPort) upstreamPorts.add(upstream.localPort);
       client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
       if (head.length) upstream.write(head);
