@@ -24,6 +24,8 @@ import type { HttpErrorInfo, TransferFile } from "./types.js";
 
 /** Coalesce network chunks into writes of about this size. */
 const WRITE_BATCH = 1 << 20;
+/** Thrown from the chunk handler when the range's end moved below the bytes arriving (see liveEnd). */
+const CUT = Symbol("range cut");
 
 export interface FetchRangeParams {
   file: TransferFile;
@@ -31,6 +33,11 @@ export interface FetchRangeParams {
   fh: FileHandle;
   /** Path of the partial file (error messages). */
   partialPath: string;
+  /**
+   * The range's end as it is now (absolute, exclusive): an idle connection may take over the tail of this range
+   * while it is in flight (the end shrinks); the transfer then stops at the new end and resolves normally.
+   */
+  liveEnd?: () => number;
   /** First byte to fetch. */
   from: number;
   /** One past the last byte to fetch; undefined = to the end of the file (a single stream). */
@@ -94,6 +101,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
   const signal = AbortSignal.any([p.signal, watchdog.signal]);
 
   let res: HttpResponse | undefined;
+  let opened: number | undefined;
   let batch: Buffer[] = [];
   let fill = 0;
   const flush = async () => {
@@ -129,6 +137,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       bodyTimeoutMs: 0, // the watchdog above covers the body (and pauses for slow disks)
     });
     const total = await checkResponse(res);
+    opened = total;
     const max = p.file.maxBytes;
     if (max !== undefined && total !== undefined && total > max) throw tooLarge(total);
     const open = res;
@@ -139,6 +148,12 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       if (first.pending) {
         first.pending = false;
         if (p.detectHtml && looksLikeHtml(chunk, name)) return htmlError(open, chunk);
+      }
+      // Another connection took over the rest of this range: keep the bytes up to the new end, then stop.
+      const cutAt = p.liveEnd?.();
+      if (cutAt !== undefined && p.end !== undefined && cutAt < p.end && pos + fill + chunk.length >= cutAt) {
+        keepBelow(cutAt, chunk);
+        throw CUT;
       }
       // Stop reading at the cap: never more than maxBytes of a capped file is taken in.
       if (max !== undefined && pos + fill + chunk.length > max) throw tooLarge(pos + fill + chunk.length);
@@ -159,6 +174,11 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     if (limit !== undefined && pos < limit) throw new TransferNetworkError(name, "the transfer ended early");
     return { pos, total };
   } catch (e) {
+    if (e === CUT && res) {
+      discardBody(res.body);
+      await flush();
+      return { pos, total: opened };
+    }
     if (res) discardBody(res.body);
     // Keep the bytes that did arrive (network failure or abort): the next try resumes after them.
     if (!(e instanceof LlamagateError) || e instanceof TransferNetworkError) await flush().catch(() => {});
@@ -168,6 +188,20 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     throw networkError(e, name, p.signal);
   } finally {
     clearTimeout(timer);
+  }
+
+  /** Keep only the bytes below `end` of the batch and `chunk` (the rest belongs to another connection's range). */
+  function keepBelow(end: number, chunk: Buffer): void {
+    let room = end - pos;
+    const kept: Buffer[] = [];
+    for (const b of [...batch, chunk]) {
+      if (room <= 0) break;
+      const part = b.length <= room ? b : b.subarray(0, room);
+      kept.push(part);
+      room -= part.length;
+    }
+    batch = kept;
+    fill = kept.reduce((s, b) => s + b.length, 0);
   }
 
   /** Hold the body until the run's cap lets `n` more bytes through (after the batch being written, if any). */
