@@ -39,6 +39,9 @@ export {
   type HfDownloadSummary,
 } from "./sources/hf/download-hf.js";
 export { downloadFiles, downloadFilesIter } from "./download/download-files.js";
+export { createRateLimiter, type RateLimiter } from "./download/create-rate-limiter.js";
+// The one connection-pool factory: proxy rules (HTTPS_PROXY / HTTP_PROXY / NO_PROXY or an explicit proxy).
+export { createDispatcher } from "./core/http/create-dispatcher.js";
 export type {
   DownloadFilesParams,
   DownloadEvent,

@@ -1,8 +1,9 @@
 import type { EngineOptions } from "../download/types.js";
 import type { CliContext } from "./context.js";
+import { networkEngineOptions, type NetworkFlags } from "./network-options.js";
 
 /** The transfer flags every `download` source shares, in the units users type. */
-export interface EngineFlags {
+export interface EngineFlags extends NetworkFlags {
   /** --concurrency: files at once. */
   concurrency?: number;
   /** --parts: Range parts per large file. */
@@ -15,9 +16,13 @@ export interface EngineFlags {
   lockWait?: number;
 }
 
-/** Map the shared download flags to the engine's options (bytes and milliseconds), with the CLI's abort signal. */
+/**
+ * Map the shared download flags to the engine's options (bytes and milliseconds), with the CLI's abort signal, the
+ * run's connection pool (proxy rules) and its --limit-rate cap.
+ */
 export function engineOptionsFromFlags(ctx: CliContext, flags: EngineFlags): EngineOptions {
   return {
+    ...networkEngineOptions(ctx, flags),
     concurrency: flags.concurrency,
     partsPerFile: flags.parts,
     partMinBytes: flags.minPartMb === undefined ? undefined : flags.minPartMb * (1 << 20),

@@ -1,3 +1,4 @@
+import type { Dispatcher } from "undici";
 import { checkTokenShape } from "../credentials/check-token-shape.js";
 import { storeToken, type StoredToken } from "../credentials/store-token.js";
 import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
@@ -23,9 +24,17 @@ export async function storeHfLogin(
   tokenSource: string,
   /** Where the notices go (default: a line on stderr); the wizard shows them after its prompt closes. */
   say: (line: string) => void = (line) => logLine(ctx, line),
+  /** The run's connection pool (proxy settings); default: the library's. */
+  dispatcher?: Dispatcher,
 ): Promise<HfLogin> {
   const token = checkTokenShape(raw);
-  const who = await fetchWhoami({ endpoint: hf.endpoint, token, tokenSource, signal: ctx.signal });
+  const who = await fetchWhoami({
+    ...(dispatcher ? { dispatcher } : {}),
+    endpoint: hf.endpoint,
+    token,
+    tokenSource,
+    signal: ctx.signal,
+  });
   const stored = await storeToken({
     token,
     keychain: hf.keychain,

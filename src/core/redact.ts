@@ -8,6 +8,10 @@ const SECRET_PARAMS =
   /([?&](?:Policy|Signature|Key-Pair-Id|Download-Request-ID|X-Amz-[A-Za-z-]+|token|access_token|sig|se|sp|sv)=)[^&#\s"'<>]*/gi;
 const HF_TOKEN = /\bhf_[A-Za-z0-9]{8,}\b/g;
 const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi;
+/** `scheme://user:pass@host` (a proxy URL with credentials, a registry URL with a login). */
+const USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>]+@/gi;
+/** Basic credentials in a header echoed in text. */
+const BASIC = /(Basic\s+)[A-Za-z0-9+/=]{6,}/gi;
 
 /** Render a URL without its query string (replaced by `?…` when there was one) and without userinfo. */
 export function redactUrl(url: string | URL): string {
@@ -28,7 +32,9 @@ export function redactText(text: string, extraSecrets: readonly string[] = []): 
   let out = text
     .replace(SECRET_PARAMS, "$1<redacted>")
     .replace(HF_TOKEN, "hf_<redacted>")
-    .replace(BEARER, "$1<redacted>");
+    .replace(BEARER, "$1<redacted>")
+    .replace(BASIC, "$1<redacted>")
+    .replace(USERINFO, "$1<redacted>@");
   for (const s of extraSecrets) {
     if (s.length >= 4) out = out.split(s).join("<redacted>");
   }

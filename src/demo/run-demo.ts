@@ -3,6 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { findModel } from "../catalog/find-model.js";
+import { createDispatcher } from "../core/http/create-dispatcher.js";
 import type { PipelineEvent, PipelineSummary } from "../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../pipeline/run-pipeline.js";
 import type { SmokeStage } from "../pipeline/smoke-stage.js";
@@ -68,6 +69,7 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
   const root = join(work, "cdn");
   const dir = params.dir === undefined ? join(work, "download") : resolve(params.dir);
   let cdn: Awaited<ReturnType<typeof serveSignedCdn>> | undefined;
+  const direct = createDispatcher({ env: {} });
   try {
     const release = await generateMetaRelease({ root, models: [model] });
     const firstShard = `${model.meta!.folder}/consolidated.00.pth`;
@@ -103,7 +105,8 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
       // The real license gate, for a declared small organisation; its audit log stays in the demo's work folder.
       license: { mau: DEMO_ORG_MAU, acceptLicense: true, auditLogPath: join(work, "license-audit.jsonl") },
       command: "demo",
-      engine: { retry: { attempts: 5, baseMs: 100, maxMs: 1000 } },
+      // The CDN is on this machine: straight to it, whatever HTTPS_PROXY / HTTP_PROXY say.
+      engine: { retry: { attempts: 5, baseMs: 100, maxMs: 1000 }, dispatcher: direct },
       verify: true,
       convert: convert ? { to: "gguf" } : false,
       smokeTest: convert
@@ -119,6 +122,7 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
     });
     return { pipeline, requests: cdn.requests, dir: params.dir === undefined ? null : dir };
   } finally {
+    await direct.close().catch(() => {});
     await cdn?.close();
     await rm(work, { recursive: true, force: true });
   }

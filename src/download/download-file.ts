@@ -1,6 +1,7 @@
 import { lstat, rename, rmdir, unlink, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Dispatcher } from "undici";
+import type { RateLimiter } from "./create-rate-limiter.js";
 import { InterruptedError, LlamagateError } from "../core/errors.js";
 import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
@@ -25,6 +26,8 @@ const WRITEBACK_EVERY = 32 << 20;
 /** Engine settings one file download needs (resolved defaults of DownloadFilesParams). */
 export interface FileJobOptions {
   dispatcher: Dispatcher;
+  /** The run's bandwidth cap, shared by every connection. */
+  rateLimiter?: RateLimiter;
   policy: RetryPolicy;
   stallTimeoutMs: number;
   detectHtml: boolean;
@@ -191,6 +194,7 @@ export async function downloadFile(params: {
       partialPath,
       startOffset,
       dispatcher: options.dispatcher,
+      rateLimiter: options.rateLimiter,
       policy: options.policy,
       stallTimeoutMs: options.stallTimeoutMs,
       detectHtml: options.detectHtml,

@@ -1,7 +1,8 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
-import { Agent, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { createDispatcher } from "../core/http/create-dispatcher.js";
 import { InterruptedError, LlamagateError, UsageError } from "../core/errors.js";
 import type { DirLock } from "../core/fs/acquire-dir-lock.js";
 import { checkFreeSpace } from "../core/fs/check-free-space.js";
@@ -59,7 +60,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   }
   const ownDispatcher = params.dispatcher
     ? undefined
-    : new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
+    : createDispatcher({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 120_000, connections: 64 });
   const dispatcher: Dispatcher = params.dispatcher ?? ownDispatcher!;
   // At most 4 hashing threads by default: ~4 x 600 MB/s of md5 outruns most links, and each thread costs RSS.
   const pool = createHashPool({
@@ -83,6 +84,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
 
     const options: FileJobOptions = {
       dispatcher,
+      ...(params.rateLimiter ? { rateLimiter: params.rateLimiter } : {}),
       policy: params.retry ?? DEFAULT_RETRY_POLICY,
       stallTimeoutMs: params.stallTimeoutMs ?? 30_000,
       detectHtml: params.detectHtml ?? true,

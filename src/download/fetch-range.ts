@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Dispatcher } from "undici";
+import type { RateLimiter } from "./create-rate-limiter.js";
 import { LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { writeAllAt } from "../core/fs/write-all-at.js";
@@ -23,6 +24,8 @@ import type { HttpErrorInfo, TransferFile } from "./types.js";
 
 /** Coalesce network chunks into writes of about this size. */
 const WRITE_BATCH = 1 << 20;
+/** Thrown from the chunk handler when the range's end moved below the bytes arriving (see liveEnd). */
+const CUT = Symbol("range cut");
 
 export interface FetchRangeParams {
   file: TransferFile;
@@ -30,11 +33,18 @@ export interface FetchRangeParams {
   fh: FileHandle;
   /** Path of the partial file (error messages). */
   partialPath: string;
+  /**
+   * The range's end as it is now (absolute, exclusive): an idle connection may take over the tail of this range
+   * while it is in flight (the end shrinks); the transfer then stops at the new end and resolves normally.
+   */
+  liveEnd?: () => number;
   /** First byte to fetch. */
   from: number;
   /** One past the last byte to fetch; undefined = to the end of the file (a single stream). */
   end?: number;
   dispatcher: Dispatcher;
+  /** The run's bandwidth cap (--limit-rate), shared by every connection; the stall watchdog pauses while it holds. */
+  rateLimiter?: RateLimiter;
   /** No byte for this long (response headers included) aborts the try as stalled. */
   stallTimeoutMs: number;
   /** Treat a body that starts like an HTML page (at offset 0) as an error. */
@@ -76,11 +86,12 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
   let stalled = false;
   let lastData = performance.now();
   let writing = false;
+  let throttled = false;
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     const idle = performance.now() - lastData;
-    if (writing || idle < p.stallTimeoutMs) {
-      timer = setTimeout(check, writing ? p.stallTimeoutMs : p.stallTimeoutMs - idle);
+    if (writing || throttled || idle < p.stallTimeoutMs) {
+      timer = setTimeout(check, writing || throttled ? p.stallTimeoutMs : p.stallTimeoutMs - idle);
       return;
     }
     stalled = true;
@@ -90,6 +101,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
   const signal = AbortSignal.any([p.signal, watchdog.signal]);
 
   let res: HttpResponse | undefined;
+  let opened: number | undefined;
   let batch: Buffer[] = [];
   let fill = 0;
   const flush = async () => {
@@ -113,13 +125,19 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       url: p.file.url,
       displayName: name,
       headers: p.file.headers,
-      range: asked ? { start: p.from, end: p.end === undefined ? undefined : p.end - 1 } : undefined,
+      // alwaysRange: whole files are asked for as `bytes=0-` too (the Hub's LFS bridge answers 400 to an unranged
+      // GET of a large Xet file), except a file known to be empty (any range of it is unsatisfiable).
+      range:
+        asked || (p.file.alwaysRange && p.file.expectedSize !== 0)
+          ? { start: p.from, end: p.end === undefined ? undefined : p.end - 1 }
+          : undefined,
       dispatcher: p.dispatcher,
       signal,
       headersTimeoutMs: p.stallTimeoutMs,
       bodyTimeoutMs: 0, // the watchdog above covers the body (and pauses for slow disks)
     });
     const total = await checkResponse(res);
+    opened = total;
     const max = p.file.maxBytes;
     if (max !== undefined && total !== undefined && total > max) throw tooLarge(total);
     const open = res;
@@ -130,6 +148,12 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       if (first.pending) {
         first.pending = false;
         if (p.detectHtml && looksLikeHtml(chunk, name)) return htmlError(open, chunk);
+      }
+      // Another connection took over the rest of this range: keep the bytes up to the new end, then stop.
+      const cutAt = p.liveEnd?.();
+      if (cutAt !== undefined && p.end !== undefined && cutAt < p.end && pos + fill + chunk.length >= cutAt) {
+        keepBelow(cutAt, chunk);
+        throw CUT;
       }
       // Stop reading at the cap: never more than maxBytes of a capped file is taken in.
       if (max !== undefined && pos + fill + chunk.length > max) throw tooLarge(pos + fill + chunk.length);
@@ -143,12 +167,18 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       }
       batch.push(chunk);
       fill += chunk.length;
-      if (fill >= WRITE_BATCH) return flush();
+      const written = fill >= WRITE_BATCH ? flush() : undefined;
+      return p.rateLimiter ? throttle(p.rateLimiter, chunk.length, written) : written;
     });
     await flush();
     if (limit !== undefined && pos < limit) throw new TransferNetworkError(name, "the transfer ended early");
     return { pos, total };
   } catch (e) {
+    if (e === CUT && res) {
+      discardBody(res.body);
+      await flush();
+      return { pos, total: opened };
+    }
     if (res) discardBody(res.body);
     // Keep the bytes that did arrive (network failure or abort): the next try resumes after them.
     if (!(e instanceof LlamagateError) || e instanceof TransferNetworkError) await flush().catch(() => {});
@@ -158,6 +188,32 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     throw networkError(e, name, p.signal);
   } finally {
     clearTimeout(timer);
+  }
+
+  /** Keep only the bytes below `end` of the batch and `chunk` (the rest belongs to another connection's range). */
+  function keepBelow(end: number, chunk: Buffer): void {
+    let room = end - pos;
+    const kept: Buffer[] = [];
+    for (const b of [...batch, chunk]) {
+      if (room <= 0) break;
+      const part = b.length <= room ? b : b.subarray(0, room);
+      kept.push(part);
+      room -= part.length;
+    }
+    batch = kept;
+    fill = kept.reduce((s, b) => s + b.length, 0);
+  }
+
+  /** Hold the body until the run's cap lets `n` more bytes through (after the batch being written, if any). */
+  async function throttle(limiter: RateLimiter, n: number, written: Promise<void> | undefined): Promise<void> {
+    await written;
+    throttled = true;
+    try {
+      await limiter.take(n, signal);
+    } finally {
+      throttled = false;
+      lastData = performance.now();
+    }
   }
 
   function tooLarge(atLeast: number): FileTooLargeError {

@@ -19,6 +19,13 @@ const STATE_EVERY_MS = 1000;
 /** Pieces are between these sizes (smaller only when the caller's partMinBytes is smaller). */
 const PIECE_MIN = 4 << 20;
 const PIECE_MAX = 32 << 20;
+/**
+ * The end of a transfer: a connection with no piece left takes over the second half of the in-flight piece with
+ * the most bytes left, when both halves are at least this big (so the bytes a connection holds before writing,
+ * about 1 MiB, never cross the split).
+ */
+const STEAL_MIN = 2 << 20;
+const STEAL_ALIGN = 64 << 10;
 /** About this many pieces per connection, so the last ones in flight (hashed after the last byte) are few. */
 const PIECES_PER_CONNECTION = 8;
 
@@ -38,7 +45,10 @@ export function pieceSize(bytes: number, connections: number, partMinBytes: numb
  * loop. So the contiguous prefix grows during the transfer and the hashing worker follows it: bytes
  * are hashed while they arrive, and only the last few pieces are hashed after the last byte.
  * Resume state per piece lives in `<dest>.llamagate-parts.json` (older states with a few big parts
- * resume as they are). A server that ignores Range makes it fall back to a single stream from byte 0.
+ * resume as they are). At the end of the transfer a connection with nothing left to take splits the in-flight
+ * piece with the most bytes left and fetches its second half (the slow connection stops at the split), so one
+ * slow connection cannot hold the end. A server that ignores Range makes it fall back to a single stream
+ * from byte 0.
  */
 export async function transferParts(
   p: StreamTransferParams & { parts: number; partMinBytes: number },
@@ -93,7 +103,9 @@ export async function transferParts(
           partialPath: p.partialPath,
           from: piece.start + piece.done,
           end: piece.end,
+          liveEnd: () => piece.end,
           dispatcher: p.dispatcher,
+          rateLimiter: p.rateLimiter,
           stallTimeoutMs: p.stallTimeoutMs,
           detectHtml: p.detectHtml,
           classifyHttpError: p.classifyHttpError,
@@ -119,14 +131,32 @@ export async function transferParts(
       },
     });
 
-  // Pieces are handed out in file order: each connection takes the next one when it is free.
+  // Pieces are handed out in file order: each connection takes the next one when it is free; once none is
+  // left, it takes over the second half of the in-flight piece with the most bytes left.
   const pending = st.parts.filter((x) => x.done < x.end - x.start);
+  const active = new Set<PartState>();
   let next = 0;
   let root: unknown;
   let failed = false;
+  const split = (): PartState | undefined => {
+    let slow: PartState | undefined;
+    let left = 0;
+    for (const x of active) {
+      const l = x.end - x.start - x.done;
+      if (l > left) [slow, left] = [x, l];
+    }
+    if (!slow || left < 2 * STEAL_MIN) return undefined;
+    const at = slow.start + slow.done + Math.floor(left / 2 / STEAL_ALIGN) * STEAL_ALIGN;
+    const tail: PartState = { start: at, end: slow.end, done: 0 };
+    slow.end = at; // its transfer stops here (liveEnd)
+    st.parts.splice(st.parts.indexOf(slow) + 1, 0, tail);
+    return tail;
+  };
   const connection = async () => {
-    while (!signal.aborted && next < pending.length) {
-      const piece = pending[next++]!;
+    while (!signal.aborted) {
+      const piece = next < pending.length ? pending[next++]! : split();
+      if (!piece) return;
+      active.add(piece);
       try {
         await fetchPiece(piece);
       } catch (e) {
@@ -134,10 +164,12 @@ export async function transferParts(
         failed = true;
         controller.abort(); // one piece failed for good: stop the others, keep their bytes
         return;
+      } finally {
+        active.delete(piece);
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(p.parts, pending.length)) }, connection));
+  await Promise.all(Array.from({ length: Math.max(1, p.parts) }, connection));
   if (!failed && !p.signal.aborted) {
     await saving;
     await removePartsState(dest);

@@ -1,5 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Dispatcher } from "undici";
+import type { RateLimiter } from "./create-rate-limiter.js";
 import type { LlamagateError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import type { FileWriteback } from "../core/fs/background-writeback.js";
@@ -23,6 +24,8 @@ export interface StreamTransferParams {
   /** Bytes already in the partial file. */
   startOffset: number;
   dispatcher: Dispatcher;
+  /** The run's bandwidth cap, shared by every connection. */
+  rateLimiter?: RateLimiter;
   policy: RetryPolicy;
   stallTimeoutMs: number;
   detectHtml: boolean;
@@ -86,6 +89,7 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
         partialPath: p.partialPath,
         from: pos,
         dispatcher: p.dispatcher,
+        rateLimiter: p.rateLimiter,
         stallTimeoutMs: p.stallTimeoutMs,
         detectHtml: p.detectHtml,
         classifyHttpError: p.classifyHttpError,

@@ -3,6 +3,7 @@
  * `TransferFile`s and call `downloadFilesIter` / `downloadFiles`; the CLI renders the events.
  */
 import type { Dispatcher } from "undici";
+import type { RateLimiter } from "./create-rate-limiter.js";
 import type { LlamagateError } from "../core/errors.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
@@ -40,6 +41,11 @@ export interface TransferFile {
    * be frugal with requests (Meta signed URLs) leave it to the user's opt-in. @default true
    */
   allowParts?: boolean;
+  /**
+   * Send a Range header on every request, whole-file ones too (`Range: bytes=0-`): the Hugging Face Hub's LFS
+   * bridge answers 400 to an unranged GET of a large Xet-stored file. @default false (a plain GET from 0)
+   */
+  alwaysRange?: boolean;
   /**
    * Refuse the file past this many bytes: a larger announced size is refused before any body byte, and
    * the body is read no further than this. The partial is deleted (nothing is kept). Small metadata
@@ -84,6 +90,11 @@ export interface DownloadFilesParams {
   partMinBytes?: number;
   /** undici dispatcher (tests, proxies). @default a keep-alive Agent owned by the call */
   dispatcher?: Dispatcher;
+  /**
+   * Bandwidth cap for every connection of this call (--limit-rate); pass one limiter to several calls to cap
+   * them together (a whole run). @default none
+   */
+  rateLimiter?: RateLimiter;
   /** Retry policy for connection errors, premature close, stalls, 429 and 5xx. @default 5 tries, 500 ms .. 30 s */
   retry?: RetryPolicy;
   /** A transfer that receives no byte for this long is aborted and retried. @default 30000 */
@@ -193,5 +204,13 @@ export type DownloadEvent =
  */
 export type EngineOptions = Pick<
   DownloadFilesParams,
-  "concurrency" | "partsPerFile" | "partMinBytes" | "dispatcher" | "retry" | "stallTimeoutMs" | "lockWaitMs" | "signal"
+  | "concurrency"
+  | "partsPerFile"
+  | "partMinBytes"
+  | "dispatcher"
+  | "rateLimiter"
+  | "retry"
+  | "stallTimeoutMs"
+  | "lockWaitMs"
+  | "signal"
 >;

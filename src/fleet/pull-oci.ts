@@ -158,6 +158,7 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       partsPerFile: p.partsPerFile ?? 1,
       partMinBytes: p.partMinBytes,
       dispatcher: p.dispatcher,
+      rateLimiter: p.rateLimiter,
       retry: p.retry,
       stallTimeoutMs: p.stallTimeoutMs,
       lockWaitMs: p.lockWaitMs,

@@ -32,6 +32,8 @@ export interface ProxyRequestRecord {
   /** Body bytes passed to the client. */
   bytesSent: number;
   fault: CdnFault["kind"] | undefined;
+  /** The client's port (which connection, e.g. a forward proxy's tunnel, the request came on). */
+  remotePort?: number;
 }
 
 export interface FaultProxy {
@@ -62,7 +64,15 @@ export async function startFaultProxy(params: {
     const range = typeof req.headers.range === "string" ? req.headers.range : undefined;
     const count = counts.get(`${method} ${path}`) ?? 0;
     counts.set(`${method} ${path}`, count + 1);
-    const rec: ProxyRequestRecord = { method, path, range, status: 0, bytesSent: 0, fault: undefined };
+    const rec: ProxyRequestRecord = {
+      method,
+      path,
+      range,
+      status: 0,
+      bytesSent: 0,
+      fault: undefined,
+      remotePort: req.socket.remotePort,
+    };
     requests.push(rec);
     if (method === "GET" && params.maxGetsPerPath !== undefined && count >= params.maxGetsPerPath) {
       rec.status = 403;

@@ -54,6 +54,11 @@ export interface HubFaults {
   resolveGetError?: Record<string, { status: number; code?: string; message: string }>;
   /** /resolve reports this X-Repo-Commit instead of the real one (a stale mirror). */
   resolveCommitOverride?: string;
+  /**
+   * CDN: these sha256s behave like the Hub's LFS bridge for a Xet file over its Range threshold (tens of GB):
+   * a GET without a Range header gets 400, a ranged one 206.
+   */
+  bridgeRequiresRange?: string[];
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
   treePageSize?: number;
 }
@@ -64,6 +69,8 @@ export interface RecordedRequest {
   path: string;
   authorization?: string;
   range?: string;
+  /** The client's port (which connection, e.g. a proxy's tunnel, the request came on). */
+  remotePort?: number;
 }
 
 export interface HubServer {
@@ -109,6 +116,12 @@ export async function startHubServer(opts: {
     const body = blobs.get(sha);
     if (!url.searchParams.get("X-Amz-Signature") || !body)
       return void res.writeHead(403).end("<Error><Code>AccessDenied</Code></Error>");
+    if (faults.bridgeRequiresRange?.includes(sha) && req.method === "GET" && !req.headers.range) {
+      res
+        .writeHead(400, { "content-type": "text/plain" })
+        .end("Bad Request: a Range header is required for files of this size");
+      return;
+    }
     let fault: Fault | undefined;
     if (faults.dropOnce?.includes(sha) && !dropped.has(sha) && req.method === "GET") {
       dropped.add(sha);
@@ -328,6 +341,7 @@ function record(log: RecordedRequest[], server: "hub" | "cdn", req: IncomingMess
     path: req.url ?? "/",
     ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     ...(req.headers.range ? { range: req.headers.range } : {}),
+    remotePort: req.socket.remotePort,
   });
 }
 

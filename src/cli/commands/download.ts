@@ -6,6 +6,7 @@ import type { CliContext } from "../context.js";
 import { licenseOptions } from "../license-options.js";
 import { expandHome } from "../expand-home.js";
 import { intFlag } from "../int-flag.js";
+import { networkOptions } from "../network-options.js";
 import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
 import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
 
@@ -77,8 +78,13 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
       "wait this long for another llamagate run on the same folder to finish (default 180)",
       intFlag("--lock-wait", 0, 86_400),
     )
+    .option(
+      "--no-xet",
+      "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
+    )
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
+  networkOptions(cmd, { limitRate: true });
   licenseOptions(cmd).action(
     run(async (names: string[], opts: DownloadOptions) => {
       // An org/repo argument means the Hub, unless a Meta link (or a Meta-only flag) says otherwise: catalog

@@ -1,6 +1,7 @@
 import { password } from "@inquirer/prompts";
 import { UsageError } from "../../core/errors.js";
 import type { CommandRegistrar } from "../command.js";
+import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { printJson, printLine } from "../output.js";
 import { storeHfLogin } from "../store-hf-login.js";
 import { hfEnvironment, readTokenFromStdin } from "./download-hf-env.js";
@@ -17,8 +18,9 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--token-stdin", "read the token from stdin instead of prompting")
     .option("--json", "print one JSON object on stdout")
+    .option("--proxy <url>", PROXY_HELP)
     .action(
-      run(async (opts: { tokenStdin?: boolean; json?: boolean }) => {
+      run(async (opts: { tokenStdin?: boolean; json?: boolean } & NetworkFlags) => {
         const hf = hfEnvironment(ctx);
         if (hf.offline) {
           throw new UsageError("HF_HUB_OFFLINE is set, and `llamagate login` needs to ask the Hub.", {
@@ -38,7 +40,14 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
             hint: 'Pipe it with --token-stdin, e.g. `printf %s "$HF_TOKEN" | llamagate login --token-stdin`.',
           });
         }
-        const { who, stored } = await storeHfLogin(ctx, hf, raw, opts.tokenStdin ? "--token-stdin" : "prompt");
+        const { who, stored } = await storeHfLogin(
+          ctx,
+          hf,
+          raw,
+          opts.tokenStdin ? "--token-stdin" : "prompt",
+          undefined,
+          networkEngineOptions(ctx, opts).dispatcher,
+        );
         if (opts.json) {
           printJson(ctx, {
             ok: true,

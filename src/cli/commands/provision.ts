@@ -9,10 +9,12 @@ import { intFlag } from "../int-flag.js";
 import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson } from "../output.js";
+import { LIMIT_RATE_HELP, networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
+import { parseRateFlag } from "../rate-flag.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 import { checkExplicitRegistryHost, registryAccess, registrySessionOptions } from "./registry-env.js";
 
-interface ProvisionOptions {
+interface ProvisionOptions extends NetworkFlags {
   dryRun?: boolean;
   concurrency?: number;
   acceptLicense?: boolean;
@@ -44,6 +46,8 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
       (v: string, prev: string[] = []) => [...prev, v],
     )
     .option("--json", "print one JSON object on stdout at the end")
+    .option("--proxy <url>", PROXY_HELP)
+    .option("--limit-rate <rate>", LIMIT_RATE_HELP, parseRateFlag)
     .action(
       run(async (file: string, opts: ProvisionOptions) => {
         const text = await readManifest(file);
@@ -78,6 +82,7 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
           hf: { cacheDir: hf.cacheDir, endpoint: hf.endpoint, token: hfToken },
           registryCredentials,
           registry: registrySessionOptions(ctx, opts),
+          engine: networkEngineOptions(ctx, opts),
           dryRun: opts.dryRun,
           concurrency: opts.concurrency,
           signal: ctx.signal,

@@ -7,6 +7,7 @@ import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
+import { networkOptions } from "../network-options.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
@@ -49,6 +50,7 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
       intFlag("--lock-wait", 0, 86_400),
     )
     .option("--json", "print one JSON object on stdout at the end");
+  networkOptions(cmd, { limitRate: true });
   licenseOptions(cmd).action(
     run(async (refArg: string, opts: PullOptions) => {
       const ref = parseOciReference(refArg);

@@ -7,9 +7,10 @@ import { intFlag } from "../int-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
 import type { DownloadEvent } from "../../download/types.js";
 import { createDownloadProgress } from "../progress/create-download-progress.js";
+import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
 
-interface PushOptions {
+interface PushOptions extends NetworkFlags {
   model?: string;
   licenseFamily?: string;
   plainHttp?: boolean;
@@ -55,6 +56,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--monolithic", "one PUT per blob, no chunks (for registries that refuse chunked uploads)")
     .option("--concurrency <n>", "blobs uploaded at once", intFlag("--concurrency", 1, 16), 3)
     .option("--json", "print one JSON object on stdout at the end")
+    .option("--proxy <url>", PROXY_HELP)
     .action(
       run(async (dirArg: string, refArg: string, opts: PushOptions) => {
         const ref = parseOciReference(refArg);
@@ -66,6 +68,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           licenseFamily: opts.licenseFamily,
           plainHttp: opts.plainHttp,
           credentials,
+          dispatcher: networkEngineOptions(ctx, opts).dispatcher,
           ...registrySessionOptions(ctx, opts),
           chunkSize: (opts.chunkMb ?? 64) * (1 << 20),
           monolithic: opts.monolithic,

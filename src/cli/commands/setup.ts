@@ -15,6 +15,7 @@ import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { maxTokensFlag } from "../max-tokens-flag.js";
+import { networkEngineOptions, networkOptions, type NetworkFlags } from "../network-options.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
@@ -25,7 +26,7 @@ import { storeHfLogin } from "../store-hf-login.js";
 import { setupCommandLine } from "./setup-command-line.js";
 import { runSetupWizard, type WizardState } from "./setup-wizard.js";
 
-export interface SetupOptions extends LicenseCliOptions {
+export interface SetupOptions extends LicenseCliOptions, NetworkFlags {
   source?: "meta" | "hf";
   metaUrl?: string;
   dir?: string;
@@ -80,7 +81,12 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
     .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
     .option("--no-smoke-test", "stop after the conversion")
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
+    .option(
+      "--no-xet",
+      "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
+    )
     .option("--json", "print one JSON object on stdout at the end (docs/setup.md)");
+  networkOptions(cmd, { limitRate: true });
   licenseOptions(cmd).action(run(async (model: string | undefined, opts: SetupOptions) => setup(ctx, model, opts)));
 };
 
@@ -160,6 +166,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
       source,
       license: pipelineLicenseParams({ opts: { ...license, json }, ctx, command: "setup" }),
       command: "setup",
+      engine: networkEngineOptions(ctx, opts),
       verify: true,
       convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
       // Asked for unless --no-smoke-test: --to hf runs it through the cached GGUF; --to none reports it skipped.

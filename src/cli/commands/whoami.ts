@@ -2,6 +2,7 @@ import { LlamagateError, UsageError } from "../../core/errors.js";
 import { fetchWhoami } from "../../sources/hf/fetch-whoami.js";
 import { GATED_READ_CHECKBOX } from "../../sources/hf/errors.js";
 import type { CommandRegistrar } from "../command.js";
+import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { printJson, printLine } from "../output.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 
@@ -17,8 +18,9 @@ export const registerWhoamiCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--token-stdin", "check a token read from stdin instead of the configured one")
     .option("--token <token>", "check this token (visible in shell history: prefer --token-stdin)")
     .option("--json", "print one JSON object on stdout")
+    .option("--proxy <url>", PROXY_HELP)
     .action(
-      run(async (opts: { token?: string; tokenStdin?: boolean; json?: boolean }) => {
+      run(async (opts: { token?: string; tokenStdin?: boolean; json?: boolean } & NetworkFlags) => {
         const hf = hfEnvironment(ctx);
         if (hf.offline) {
           throw new UsageError("HF_HUB_OFFLINE is set, and `llamagate whoami` needs to ask the Hub.", {
@@ -33,6 +35,7 @@ export const registerWhoamiCommand: CommandRegistrar = (program, ctx, run) => {
           });
         }
         const who = await fetchWhoami({
+          dispatcher: networkEngineOptions(ctx, opts).dispatcher,
           endpoint: hf.endpoint,
           token: t.token,
           tokenSource: t.source,

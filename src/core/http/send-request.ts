@@ -3,6 +3,7 @@ import type { Dispatcher } from "undici";
 import { LlamagateError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 import { discardBody } from "./discard-body.js";
+import { proxyRefusal } from "./proxy-refusal.js";
 
 /** An open HTTP response; the caller must consume or discard its body. */
 export interface HttpResponse {
@@ -24,8 +25,8 @@ const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
  * global one), always with timeouts, `accept-encoding: identity`, redirects followed by hand so that
  * `headers` (Authorization, tokens) go to the origin of `url` only: they are dropped as soon as a
  * redirect leaves that origin, and never come back on a later hop. Network errors are thrown as undici
- * raised them (callers map them to their domain's error); redirect loops and non-http(s) targets are
- * BAD_REDIRECT. Messages never contain a URL's query.
+ * raised them (callers map them to their domain's error), except a proxy's refusal (PROXY_AUTH, PROXY_ERROR);
+ * redirect loops and non-http(s) targets are BAD_REDIRECT. Messages never contain a URL's query.
  */
 export async function sendRequest(params: {
   /** Where to send the request (may hold secrets). */
@@ -65,15 +66,19 @@ export async function sendRequest(params: {
     const headers: Record<string, string> = { "accept-encoding": "identity" };
     if (!left && current.origin === origin) Object.assign(headers, params.headers);
     if (params.range) headers.range = `bytes=${params.range.start}-${params.range.end ?? ""}`;
-    const res = await params.dispatcher.request({
-      origin: current.origin,
-      path: current.pathname + current.search,
-      method: params.method ?? "GET",
-      headers,
-      signal: params.signal,
-      headersTimeout: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-      bodyTimeout: params.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-    });
+    const res = await params.dispatcher
+      .request({
+        origin: current.origin,
+        path: current.pathname + current.search,
+        method: params.method ?? "GET",
+        headers,
+        signal: params.signal,
+        headersTimeout: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+        bodyTimeout: params.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      })
+      .catch((e: unknown) => {
+        throw proxyRefusal(e, current.origin) ?? e;
+      });
     const response: HttpResponse = {
       status: res.statusCode,
       headers: res.headers,

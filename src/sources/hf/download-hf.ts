@@ -248,6 +248,8 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         destPath,
         displayName: f.path,
         expectedSize: f.size,
+        // Always ranged (bytes=0- for a whole file): the LFS bridge refuses unranged GETs of large Xet files.
+        alwaysRange: true,
         expectedHash: f.lfs ? { algorithm: "sha256", hex: f.lfs.sha256 } : { algorithm: "git-sha1", hex: f.oid },
         // Cache blobs keep their sidecar beside huggingface_hub's lock files, not in blobs/.
         ...(localDir ? {} : { sidecarPath: join(lockDir, `${etagOf(f)}.llamagate.json`) }),
@@ -269,6 +271,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
           partsPerFile: p.partsPerFile ?? 1,
           partMinBytes: p.partMinBytes,
           dispatcher: p.dispatcher,
+          rateLimiter: p.rateLimiter,
           retry: p.retry,
           stallTimeoutMs: p.stallTimeoutMs,
           lockWaitMs: p.lockWaitMs,

@@ -112,6 +112,7 @@ export async function* downloadMetaIter(
       partsPerFile: params.partsPerFile ?? 1,
       partMinBytes: params.partMinBytes,
       dispatcher: params.dispatcher,
+      rateLimiter: params.rateLimiter,
       retry: params.retry,
       stallTimeoutMs: params.stallTimeoutMs,
       signal: params.signal,

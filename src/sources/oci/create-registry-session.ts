@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { Agent, request, type Dispatcher } from "undici";
+import { request, type Dispatcher } from "undici";
+import { createDispatcher } from "../../core/http/create-dispatcher.js";
 import { InterruptedError, LlamagateError, UsageError } from "../../core/errors.js";
 import { redactText } from "../../core/redact.js";
 import { parseRetryAfter } from "../../core/http/parse-retry-after.js";
@@ -99,7 +100,7 @@ export function createRegistrySession(params: CreateRegistrySessionParams): Regi
   const { registry, repository, credentials, signal } = params;
   const baseUrl = `${params.plainHttp ? "http" : "https"}://${registry}`;
   const origin = new URL(baseUrl).origin;
-  const own = params.dispatcher ? undefined : new Agent({ keepAliveTimeout: 30_000, connections: 32 });
+  const own = params.dispatcher ? undefined : createDispatcher({ keepAliveTimeout: 30_000, connections: 32 });
   const dispatcher = params.dispatcher ?? own!;
   const policy = params.retry ?? DEFAULT_RETRY_POLICY;
   const timeoutMs = params.metadataTimeoutMs ?? DEFAULT_REGISTRY_TIMEOUT_MS;

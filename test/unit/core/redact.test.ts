@@ -37,4 +37,13 @@ describe("redactText", () => {
   it("removes explicitly named secrets", () => {
     expect(redactText("the secret is s3cr3t-value!", ["s3cr3t-value"])).toBe("the secret is <redacted>!");
   });
+  it("removes credentials from URLs in free text (a proxy URL) and Basic credentials", () => {
+    const out = redactText(
+      "via http://corp:Pr0xyS3cret@proxy.example:3128 (Proxy-Authorization: Basic Y29ycDpQcjB4eQ==)",
+    );
+    expect(out).not.toContain("Pr0xyS3cret");
+    expect(out).not.toContain("corp:");
+    expect(out).not.toContain("Y29ycDpQcjB4eQ==");
+    expect(out).toContain("proxy.example:3128");
+  });
 });
