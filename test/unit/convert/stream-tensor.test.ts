@@ -265,10 +265,12 @@ describe("streamTensor", () => {
       chunkBytes: 64,
       sink: async () => {
         pending++;
-        calls++;
+        // Which write this is, taken before awaiting: under load other writes start meanwhile, and reading the
+        // shared counter after the await made the third write's failure depend on the scheduler (a flake at load 7+).
+        const n = ++calls;
         await new Promise((r) => setTimeout(r, 5));
         pending--;
-        if (calls === 3) throw new Error("disk full");
+        if (n === 3) throw new Error("disk full");
       },
     });
     await expect(run).rejects.toThrow("disk full");
