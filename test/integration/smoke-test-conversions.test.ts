@@ -160,10 +160,15 @@ describe(
     }, 300_000);
     afterAll(() => rm(work, { recursive: true, force: true }));
 
-    for (const dtype of ["BF16", "Q8_0"] as const) {
-      it(`${dtype}: passes against the Meta folder for "" and a text prompt`, async () => {
+    // One prompt per dtype ("" and a text prompt between them): each run's reference over the 128,256-token
+    // vocabulary is the slow part, and the unbroken-file cases above already cover every prompt for each dtype.
+    for (const [dtype, prompt] of [
+      ["BF16", ""],
+      ["Q8_0", "Hello, world"],
+    ] as const) {
+      it(`${dtype}: passes against the Meta folder for ${JSON.stringify(prompt)}`, async () => {
         const g = await convertCheckpoint({ input: dir, to: "gguf", dtype, out: join(work, `l3-${dtype}.gguf`) });
-        for (const prompt of ["", "Hello, world"]) {
+        {
           const r = await smokeTest({ gguf: g.output, sourceDir: dir, prompt, maxTokens: 8, device: "cpu" });
           expect(r.reference, prompt).toMatchObject({ weights: "source", comparedPositions: 8 });
           expect(r.reference!.failure).toBeUndefined();
