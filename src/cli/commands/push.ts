@@ -3,6 +3,10 @@ import { formatBytes } from "../../core/format-bytes.js";
 import { UsageError } from "../../core/errors.js";
 import { pushOciIter, type PushOciSummary } from "../../pipeline/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
+import { SIGNATURE_ARTIFACT } from "../../sources/oci/media-types.js";
+import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
+import { VERSION } from "../version.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
@@ -15,6 +19,9 @@ interface PushOptions {
   monolithic?: boolean;
   concurrency?: number;
   allowTokenRealmHost?: string[];
+  signature?: string;
+  bom?: boolean;
+  organization?: string;
   json?: boolean;
 }
 
@@ -52,11 +59,26 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--monolithic", "one PUT per blob, no chunks (for registries that refuse chunked uploads)")
     .option("--concurrency <n>", "blobs uploaded at once", (v) => intArg(v, "--concurrency", 1, 16), 3)
+    .option(
+      "--signature <file>",
+      "the model's OMS signature to attach as an OCI referrer (default: the folder's model.sig when there is one)",
+    )
+    .option("--bom", "attach a CycloneDX ML-BOM of the folder as an OCI referrer too")
+    .option("--organization <name>", "with --bom: the licensee organisation to name in the license")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, refArg: string, opts: PushOptions) => {
         const ref = parseOciReference(refArg);
         const credentials = await registryAccess(ctx, ref.registry, opts);
+        const bom = opts.bom
+          ? await buildModelBom({
+              paths: [resolve(dirArg)],
+              auditLogPath: licenseAuditLogPath(ctx.env),
+              organization: opts.organization,
+              toolVersion: VERSION,
+              signal: ctx.signal,
+            })
+          : undefined;
         const it = pushOciIter({
           dir: resolve(dirArg),
           ref: refArg,
@@ -69,6 +91,8 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           monolithic: opts.monolithic,
           concurrency: opts.concurrency,
           stateDir: ociUploadStateDir(ctx, ref.registry, ref.repository),
+          ...(opts.signature ? { signaturePath: resolve(opts.signature) } : {}),
+          ...(bom ? { bom: Buffer.from(`${JSON.stringify(bom, null, 2)}\n`) } : {}),
           signal: ctx.signal,
         });
         let summary: PushOciSummary;
@@ -95,6 +119,10 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
               "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
             }[e.kind];
             logLine(ctx, `${e.path}: ${what}.`);
+          } else if (e.type === "push-referrer") {
+            const what = e.artifactType === SIGNATURE_ARTIFACT ? "Signature" : "BOM";
+            const how = e.mode === "referrers-api" ? "referrers API" : "sha256-<digest> fallback tag";
+            logLine(ctx, `${what} attached as a referrer (${e.digest}, ${how}).`);
           } else if (e.type === "push-blob-done") {
             logLine(
               ctx,

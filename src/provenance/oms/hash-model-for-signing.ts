@@ -103,5 +103,10 @@ function toRelative(root: string, p: string): string | undefined {
 
 /** llamagate's lock, verification sidecars and partial downloads: never model content. */
 function isLlamagateBookkeeping(name: string): boolean {
-  return name === ".llamagate.lock" || /^\..+\.llamagate\.json$/.test(name) || name.includes(".llamagate-partial-");
+  return (
+    name === ".llamagate.lock" ||
+    name === ".llamagate-oci" ||
+    /^\..+\.llamagate\.json$/.test(name) ||
+    name.includes(".llamagate-partial-")
+  );
 }

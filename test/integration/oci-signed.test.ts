@@ -1,0 +1,192 @@
+/**
+ * Signed fleet artifacts against the real CNCF distribution registry (Debian's docker-registry, which has no
+ * referrers API): `push` attaches model.sig (and with --bom a CycloneDX BOM) as OCI 1.1 referrers through the
+ * `sha256-<hex>` fallback tag index; `pull --require-signature` verifies before anything is placed, and a signature
+ * from another key, or none at all, leaves the destination empty with the documented exit code.
+ */
+import { execFile } from "node:child_process";
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
+import { runCli } from "../helpers/run-cli.js";
+
+const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
+const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
+
+let registry: LocalRegistry;
+let work: string;
+let model: string;
+beforeAll(async () => {
+  if (HAVE) registry = await startRegistry();
+});
+afterAll(async () => {
+  await registry?.stop();
+});
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), "llamagate-oci-signed-"));
+  model = join(work, "tiny-model");
+  await mkdir(join(model, "sub"), { recursive: true });
+  await writeFile(join(model, "model.safetensors"), Buffer.alloc(70_000, 7));
+  await writeFile(join(model, "config.json"), '{"dim":8}\n');
+  await writeFile(join(model, "sub", "tokenizer.json"), "{}\n");
+  return () => rm(work, { recursive: true, force: true });
+});
+
+const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
+const cli = (args: string[]) => runCli(args, { env: env() });
+
+function skopeoRaw(ref: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) =>
+    execFile("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${ref}`], { encoding: "utf8" }, (e, o, s) =>
+      resolve({ status: e ? 1 : 0, stdout: o, stderr: s }),
+    ),
+  );
+}
+
+async function sign(): Promise<void> {
+  const r = await cli(["sign", model, "--private-key", join(KEYS, "signing-key.pem"), "--json"]);
+  expect(r.code, r.stderr).toBe(0);
+}
+
+async function push(
+  ref: string,
+  extra: string[] = [],
+): Promise<{ digest: string; referrers: Record<string, string>[] }> {
+  const r = await cli(["push", model, ref, "--plain-http", "--license-family", "none", "--json", ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+const exists = (p: string) =>
+  readdir(p).then(
+    (n) => n,
+    () => undefined,
+  );
+
+describe.skipIf(!HAVE)("signed fleet artifacts (real docker-registry: referrers tag schema)", () => {
+  it("push attaches model.sig and the BOM as referrers; pull --require-signature verifies it and writes model.sig", async () => {
+    await sign();
+    const ref = `${registry.host}/signed/tiny:v1`;
+    const pushed = await push(ref, ["--bom"]);
+    expect(pushed.referrers.map((r) => [r.artifactType, r.mode])).toEqual([
+      ["application/vnd.dev.sigstore.bundle.v0.3+json", "tag-schema"],
+      ["application/vnd.cyclonedx+json", "tag-schema"],
+    ]);
+
+    // The model's layers do not carry model.sig: the signature is not one of the files it signs.
+    const manifest = JSON.parse((await skopeoRaw(ref)).stdout);
+    const paths = manifest.layers.map(
+      (l: { annotations: Record<string, string> }) => l.annotations["org.cncf.model.filepath"],
+    );
+    expect(paths.sort()).toEqual(["config.json", "model.safetensors", "sub/tokenizer.json"]);
+
+    // The fallback tag's index lists both referrers; each names the model manifest as its subject.
+    const index = JSON.parse(
+      (await skopeoRaw(`${registry.host}/signed/tiny:${pushed.digest.replace(":", "-")}`)).stdout,
+    );
+    expect(index.mediaType).toBe("application/vnd.oci.image.index.v1+json");
+    expect(index.manifests.map((m: { artifactType: string }) => m.artifactType)).toEqual([
+      "application/vnd.dev.sigstore.bundle.v0.3+json",
+      "application/vnd.cyclonedx+json",
+    ]);
+    const sigManifest = JSON.parse(
+      (await skopeoRaw(`${registry.host}/signed/tiny@${index.manifests[0].digest}`)).stdout,
+    );
+    expect(sigManifest.subject.digest).toBe(pushed.digest);
+    expect(sigManifest.config.mediaType).toBe("application/vnd.oci.empty.v1+json");
+
+    // Pushing again adds nothing twice.
+    const again = await push(ref, ["--bom"]);
+    expect(again.digest).toBe(pushed.digest);
+
+    const dest = join(work, "pulled");
+    const pull = await cli([
+      "pull",
+      ref,
+      "--dir",
+      dest,
+      "--plain-http",
+      "--require-signature",
+      "--public-key",
+      join(KEYS, "signing-key-pub.pem"),
+      "--json",
+    ]);
+    expect(pull.code, pull.stderr).toBe(0);
+    expect(JSON.parse(pull.stdout).signature.digest).toBe(index.manifests[0].digest);
+    expect(await readFile(join(dest, "model.sig"))).toEqual(await readFile(join(model, "model.sig")));
+    expect(await readFile(join(dest, "sub", "tokenizer.json"), "utf8")).toBe("{}\n");
+    expect((await exists(join(dest, ".llamagate-oci")))?.filter((n) => n.startsWith("staging"))).toEqual([]);
+    // The pulled copy verifies on its own, later, with the same key.
+    const verify = await cli(["verify", dest, "--public-key", join(KEYS, "signing-key-pub.pem")]);
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it("another key is refused with exit 6 and nothing is left in the destination", async () => {
+    await sign();
+    const ref = `${registry.host}/signed/tiny:other-key`;
+    await push(ref);
+    const other = join(work, "other-pub.pem");
+    const { publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    await writeFile(other, publicKey.export({ type: "spki", format: "pem" }));
+    const dest = join(work, "refused");
+    const pull = await cli([
+      "pull",
+      ref,
+      "--dir",
+      dest,
+      "--plain-http",
+      "--require-signature",
+      "--public-key",
+      other,
+      "--json",
+    ]);
+    expect(pull.code, pull.stderr).toBe(6);
+    expect(JSON.parse(pull.stdout).error.code).toBe("SIGNATURE_INVALID");
+    expect(await exists(dest)).toBeUndefined();
+  });
+
+  it("an artifact with no signature is refused with exit 5 (SIGNATURE_NOT_ATTACHED) before any file is fetched", async () => {
+    const ref = `${registry.host}/signed/unsigned:v1`;
+    const pushed = await push(ref);
+    expect(pushed.referrers).toEqual([]);
+    const weights = `GET /v2/signed/unsigned/blobs/sha256:${createHash("sha256").update(Buffer.alloc(70_000, 7)).digest("hex")}`;
+    const dest = join(work, "unsigned");
+    const pull = await cli([
+      "pull",
+      ref,
+      "--dir",
+      dest,
+      "--plain-http",
+      "--require-signature",
+      "--public-key",
+      join(KEYS, "signing-key-pub.pem"),
+      "--json",
+    ]);
+    expect(pull.code, pull.stderr).toBe(5);
+    expect(JSON.parse(pull.stdout).error.code).toBe("SIGNATURE_NOT_ATTACHED");
+    expect(await exists(dest)).toBeUndefined();
+    expect((await registry.requests()).filter((l) => l.startsWith(weights))).toEqual([]);
+  });
+
+  it("push refuses a signature that no longer matches the folder, naming the changed file", async () => {
+    await sign();
+    await writeFile(join(model, "config.json"), '{"dim":9}\n');
+    const r = await cli([
+      "push",
+      model,
+      `${registry.host}/signed/tiny:stale`,
+      "--plain-http",
+      "--license-family",
+      "none",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(6);
+    const err = JSON.parse(r.stdout).error;
+    expect(err.code).toBe("SIGNATURE_MISMATCH");
+    expect(err.message).toContain("config.json (changed since it was signed)");
+  });
+});
