@@ -1,0 +1,75 @@
+/**
+ * The referrers-API path of signed fleet artifacts, against the small registry helper answering
+ * `GET /v2/<name>/referrers/<digest>` and `OCI-Subject` (the real docker-registry has no referrers API; its
+ * fallback tag path is tested in oci-signed.test.ts): push attaches the signature without touching a
+ * `sha256-<hex>` tag, and pull --require-signature finds it through the API.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { startHostileRegistry, type HostileRegistry } from "../helpers/hostile-registry.js";
+import { runCli } from "../helpers/run-cli.js";
+
+const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
+let work: string;
+let registry: HostileRegistry;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), "llamagate-referrers-"));
+  registry = await startHostileRegistry({ writable: { referrersApi: true } });
+});
+afterEach(async () => {
+  await registry.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+it("push attaches the signature through the referrers API; pull --require-signature finds it there", async () => {
+  const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") };
+  const model = join(work, "tiny");
+  await mkdir(model);
+  await writeFile(join(model, "model.safetensors"), Buffer.alloc(5000, 1));
+  await writeFile(join(model, "config.json"), "{}\n");
+  const signed = await runCli(["sign", model, "--private-key", join(KEYS, "signing-key.pem")], { env });
+  expect(signed.code, signed.stderr).toBe(0);
+
+  const ref = `${registry.host}/models/tiny:v1`;
+  const push = await runCli(
+    ["push", model, ref, "--plain-http", "--monolithic", "--license-family", "none", "--json"],
+    { env },
+  );
+  expect(push.code, push.stderr).toBe(0);
+  const pushed = JSON.parse(push.stdout);
+  expect(pushed.referrers).toEqual([
+    {
+      artifactType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+      digest: expect.any(String),
+      mode: "referrers-api",
+    },
+  ]);
+  const tag = pushed.digest.replace(":", "-");
+  expect(registry.requests.filter((r) => r.url.includes(tag))).toEqual([]);
+
+  const dest = join(work, "pulled");
+  const pull = await runCli(
+    [
+      "pull",
+      ref,
+      "--dir",
+      dest,
+      "--plain-http",
+      "--require-signature",
+      "--public-key",
+      join(KEYS, "signing-key-pub.pem"),
+      "--json",
+    ],
+    { env },
+  );
+  expect(pull.code, pull.stderr).toBe(0);
+  expect(
+    registry.requests.some((r) => r.method === "GET" && r.url === `/v2/models/tiny/referrers/${pushed.digest}`),
+  ).toBe(true);
+  expect(registry.requests.filter((r) => r.url.includes(tag))).toEqual([]);
+  expect(await readFile(join(dest, "model.sig"))).toEqual(await readFile(join(model, "model.sig")));
+  expect(await readFile(join(dest, "model.safetensors"))).toEqual(Buffer.alloc(5000, 1));
+});
