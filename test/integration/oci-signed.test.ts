@@ -189,4 +189,36 @@ describe.skipIf(!HAVE)("signed fleet artifacts (real docker-registry: referrers 
     expect(err.code).toBe("SIGNATURE_MISMATCH");
     expect(err.message).toContain("config.json (changed since it was signed)");
   });
+
+  it("provision: a model with signature.publicKey is provisioned with its model.sig; with another key it fails and its dir stays empty", async () => {
+    await sign();
+    const ref = `${registry.host}/signed/tiny:fleet`;
+    await push(ref);
+    const other = join(work, "other-pub.pem");
+    await writeFile(
+      other,
+      generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "pem" }),
+    );
+    const manifest = (key: string, dir: string) =>
+      `models:\n  - name: ${ref}\n    source: oci\n    plainHttp: true\n    dir: ${join(work, dir)}\n    signature:\n      publicKey: ${key}\n`;
+    await writeFile(join(work, "good.yaml"), manifest(join(KEYS, "signing-key-pub.pem"), "good"));
+    const good = await cli(["provision", join(work, "good.yaml"), "--json"]);
+    expect(good.code, good.stderr + good.stdout).toBe(0);
+    expect(await readFile(join(work, "good", "model.sig"))).toEqual(await readFile(join(model, "model.sig")));
+
+    await writeFile(join(work, "bad.yaml"), manifest(other, "bad"));
+    const bad = await cli(["provision", join(work, "bad.yaml"), "--json"]);
+    expect(bad.code, bad.stderr + bad.stdout).toBe(6);
+    expect(bad.stdout).toContain("SIGNATURE_INVALID");
+    expect(await exists(join(work, "bad"))).toBeUndefined();
+
+    // The field is for oci models only, and takes exactly one of publicKey / certificateChain.
+    await writeFile(
+      join(work, "meta.yaml"),
+      `models:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: URL\n    signature:\n      publicKey: k.pem\n`,
+    );
+    const wrongSource = await cli(["provision", join(work, "meta.yaml"), "--dry-run", "--json"]);
+    expect(wrongSource.code).toBe(2);
+    expect(wrongSource.stdout).toContain("models[0].signature");
+  });
 });
