@@ -3,10 +3,9 @@ import { basename, dirname, join } from "node:path";
 import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
 import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
-import { SignatureError } from "../provenance/errors.js";
 import { DEFAULT_SIGNATURE_NAME } from "../provenance/oms/oms-types.js";
-import { verifyModelSignature } from "../provenance/oms/verify-model-signature.js";
 import type { SignatureTrust } from "./choose-model-signature.js";
+import { verifyStagedSignature } from "./verify-staged-signature.js";
 
 /**
  * The last step of `pull --require-signature`: the files are in the staging folder (downloaded and sha256-checked
@@ -30,22 +29,7 @@ export async function publishSignedPull(params: {
   const { staging, dir } = params;
   const sigPath = join(staging, DEFAULT_SIGNATURE_NAME);
   await writeFileAtomic({ path: sigPath, data: params.signature, root: staging });
-  const r = await verifyModelSignature({
-    path: staging,
-    signaturePath: sigPath,
-    ...params.trust,
-    signal: params.signal,
-  });
-  if (!r.ok) {
-    const bad = r.files.filter((f) => f.status !== "ok").map((f) => `${f.name} (${f.status})`);
-    throw new SignatureError(
-      "SIGNATURE_MISMATCH",
-      `${params.ref}: the downloaded files do not match its signature: ${bad.slice(0, 10).join(", ")}${bad.length > 10 ? `, and ${bad.length - 10} more` : ""}.`,
-      {
-        hint: "The artifact was changed after it was signed; do not use it. Ask its publisher to push and sign it again.",
-      },
-    );
-  }
+  await verifyStagedSignature({ staging, trust: params.trust, what: params.ref, signal: params.signal });
   const move = async (from: string, to: string, optional: boolean) => {
     await ensureDirInside({ root: dir, dir: dirname(to) });
     await ensureDirInside({ root: dir, dir: dirname(to), create: false });
