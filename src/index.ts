@@ -55,7 +55,9 @@ export {
   type VerifyModelSignatureParams,
   type VerifyModelSignatureResult,
 } from "./provenance/oms/verify-model-signature.js";
-export { SignatureError } from "./provenance/errors.js";
+export { SignatureError, SignatureNotAttachedError } from "./provenance/errors.js";
+export { verifyStagedSignature } from "./pipeline/verify-staged-signature.js";
+export type { SignatureTrust } from "./pipeline/choose-model-signature.js";
 export { buildModelBom, type BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
 
 // Verify.
