@@ -6,11 +6,14 @@ import { OCI_MANIFEST } from "./media-types.js";
 
 /** Signature files larger than this are not fetched (an OMS bundle is a few KiB). */
 const MAX_SIGNATURE_BYTES = 16 << 20;
+/** At most this many signature referrers are fetched (the newest: listed last); a registry may list thousands. */
+const MAX_CANDIDATES = 16;
 
 /**
  * The files of a manifest's referrers of one artifactType (a model's signatures, newest listed last): each
  * referrer manifest and its file are fetched by digest and checked against it, and a referrer whose `subject` is not
- * this manifest is skipped (anyone who may push can add entries to the fallback tag's index). Empty when none.
+ * this manifest is skipped (anyone who may push can add entries to the fallback tag's index); at most the last 16
+ * are fetched. Empty when none.
  */
 export async function fetchSignatureReferrers(params: {
   session: RegistrySession;
@@ -21,7 +24,7 @@ export async function fetchSignatureReferrers(params: {
   const { session } = params;
   const { referrers } = await listReferrers(params);
   const out: { digest: string; bytes: Buffer }[] = [];
-  for (const d of referrers) {
+  for (const d of referrers.slice(-MAX_CANDIDATES)) {
     const m = await fetchVerifiedBytes({
       session,
       path: `/v2/${session.repository}/manifests/${d.digest}`,
