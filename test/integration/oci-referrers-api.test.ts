@@ -73,3 +73,55 @@ it("push attaches the signature through the referrers API; pull --require-signat
   expect(await readFile(join(dest, "model.sig"))).toEqual(await readFile(join(model, "model.sig")));
   expect(await readFile(join(dest, "model.safetensors"))).toEqual(Buffer.alloc(5000, 1));
 });
+
+it("certificate method: a model signed with a certificate is pulled with --certificate-chain (the root CA)", async () => {
+  const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") };
+  const model = join(work, "tiny-cert");
+  await mkdir(model);
+  await writeFile(join(model, "model.gguf"), Buffer.alloc(3000, 2));
+  const signed = await runCli(
+    [
+      "sign",
+      model,
+      "--private-key",
+      join(KEYS, "signing-key.pem"),
+      "--signing-certificate",
+      join(KEYS, "signing-key-cert.pem"),
+      "--certificate-chain",
+      join(KEYS, "int-ca-cert.pem"),
+    ],
+    { env },
+  );
+  expect(signed.code, signed.stderr).toBe(0);
+  const ref = `${registry.host}/models/cert:v1`;
+  const push = await runCli(["push", model, ref, "--plain-http", "--monolithic", "--license-family", "none"], { env });
+  expect(push.code, push.stderr).toBe(0);
+  const pull = (dir: string, ca: string) =>
+    runCli(
+      [
+        "pull",
+        ref,
+        "--dir",
+        join(work, dir),
+        "--plain-http",
+        "--require-signature",
+        "--certificate-chain",
+        ca,
+        "--json",
+      ],
+      { env },
+    );
+  const ok = await pull("ok", join(KEYS, "ca-cert.pem"));
+  expect(ok.code, ok.stderr).toBe(0);
+  expect(await readFile(join(work, "ok", "model.gguf"))).toEqual(Buffer.alloc(3000, 2));
+  // A --certificate-chain file that is no certificate (here a public key) is a usage error, before any layer.
+  const keyAsCa = await pull("refused", join(KEYS, "signing-key-pub.pem"));
+  expect(keyAsCa.code).toBe(2);
+  // A flag without --require-signature is a usage error, not a silent unverified pull.
+  const unused = await runCli(
+    ["pull", ref, "--dir", join(work, "x"), "--plain-http", "--public-key", join(KEYS, "signing-key-pub.pem")],
+    { env },
+  );
+  expect(unused.code).toBe(2);
+  expect(unused.stderr).toContain("--require-signature");
+});

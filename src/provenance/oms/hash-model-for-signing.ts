@@ -101,7 +101,7 @@ function toRelative(root: string, p: string): string | undefined {
   return rel.split(sep).join("/").replace(/\/+$/, "");
 }
 
-/** llamagate's lock, verification sidecars and partial downloads: never model content. */
+/** llamagate's lock, verification sidecars, partial downloads and a pull's `.llamagate-oci/`: never model content. */
 function isLlamagateBookkeeping(name: string): boolean {
   return (
     name === ".llamagate.lock" ||
