@@ -125,3 +125,60 @@ it("certificate method: a model signed with a certificate is pulled with --certi
   expect(unused.code).toBe(2);
   expect(unused.stderr).toContain("--require-signature");
 });
+
+it("a signature referrer listed under another model's fallback tag, whose subject is not that model, is not taken", async () => {
+  await registry.close();
+  registry = await startHostileRegistry({ writable: {} }); // no referrers API: the sha256-<hex> tag schema
+  const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") };
+  const push = async (name: string, sign: boolean) => {
+    const dir = join(work, name);
+    await mkdir(dir);
+    await writeFile(join(dir, "model.gguf"), Buffer.from(name));
+    if (sign)
+      expect((await runCli(["sign", dir, "--private-key", join(KEYS, "signing-key.pem")], { env })).code).toBe(0);
+    const r = await runCli(
+      [
+        "push",
+        dir,
+        `${registry.host}/models/m:${name}`,
+        "--plain-http",
+        "--monolithic",
+        "--license-family",
+        "none",
+        "--json",
+      ],
+      { env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { digest: string; referrers: { digest: string; mode: string }[] };
+  };
+  const signed = await push("signed", true);
+  expect(signed.referrers[0]!.mode).toBe("tag-schema");
+  const unsigned = await push("unsigned", false);
+  // Someone who may push lists the other model's signature referrer under the unsigned model's fallback tag.
+  const index = await fetch(`http://${registry.host}/v2/models/m/manifests/${signed.digest.replace(":", "-")}`).then(
+    (r) => r.arrayBuffer(),
+  );
+  const put = await fetch(`http://${registry.host}/v2/models/m/manifests/${unsigned.digest.replace(":", "-")}`, {
+    method: "PUT",
+    headers: { "content-type": "application/vnd.oci.image.index.v1+json" },
+    body: Buffer.from(index),
+  });
+  expect(put.status).toBe(201);
+  const pull = await runCli(
+    [
+      "pull",
+      `${registry.host}/models/m:unsigned`,
+      "--dir",
+      join(work, "dest"),
+      "--plain-http",
+      "--require-signature",
+      "--public-key",
+      join(KEYS, "signing-key-pub.pem"),
+      "--json",
+    ],
+    { env },
+  );
+  expect(pull.code, pull.stderr).toBe(5);
+  expect(JSON.parse(pull.stdout).error.code).toBe("SIGNATURE_NOT_ATTACHED");
+});
