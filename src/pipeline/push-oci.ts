@@ -46,6 +46,8 @@ export interface PushOciParams {
    * when there is one
    */
   signaturePath?: string;
+  /** false: attach no signature (the folder's model.sig is then not pushed at all). @default true */
+  attachSignature?: boolean;
   /** A CycloneDX BOM (JSON bytes) to attach as a referrer too. */
   bom?: Buffer;
   dispatcher?: Dispatcher;
@@ -101,7 +103,8 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const { catalog } = unit;
   const signature = await readSignature(p);
   // The signature travels as a referrer, not as a layer: it is not one of the files it signs.
-  const files = signature ? unit.files.filter((f) => resolve(f.absPath) !== signature.path) : unit.files;
+  const sigPath = resolve(p.signaturePath ?? join(p.dir, DEFAULT_SIGNATURE_NAME));
+  const files = unit.files.filter((f) => resolve(f.absPath) !== sigPath);
   yield {
     type: "push-plan",
     ref: ref.display,
@@ -119,7 +122,7 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     onFile: (path, reused) => void hashed.push(`${reused ? "r" : "h"}${path}`),
   });
   for (const h of hashed) yield { type: "push-hashed", path: h.slice(1), reused: h[0] === "r" };
-  if (signature) checkSignatureCovers(signature, files, hashes);
+  if (signature) checkSignatureCovers(signature, files, hashes, unit.fromReleaseRoot);
 
   const model: ArtifactModelInfo = {
     name: catalog?.name ?? basename(p.dir),
@@ -260,6 +263,7 @@ const MAX_SIGNATURE_BYTES = 16 << 20;
 
 /** The signature to attach: `--signature FILE`, else the folder's model.sig when there is one. */
 async function readSignature(p: PushOciParams): Promise<{ path: string; bytes: Buffer } | undefined> {
+  if (p.attachSignature === false) return undefined;
   const path = resolve(p.signaturePath ?? join(p.dir, DEFAULT_SIGNATURE_NAME));
   try {
     const text = await readCappedText({ path, maxBytes: MAX_SIGNATURE_BYTES, what: "The signature" });
@@ -282,6 +286,7 @@ function checkSignatureCovers(
   signature: { path: string; bytes: Buffer },
   files: readonly ModelFolderFile[],
   hashes: ReadonlyMap<string, string>,
+  fromReleaseRoot: readonly string[],
 ): void {
   const signed = new Map(readSignedResources(signature.bytes, signature.path).map((r) => [r.name, r.digest]));
   const problems: string[] = [];
@@ -292,12 +297,14 @@ function checkSignatureCovers(
     signed.delete(f.path);
   }
   for (const name of signed.keys()) problems.push(`${name} (signed, not in the folder)`);
-  if (problems.length)
-    throw new SignatureError(
-      "SIGNATURE_MISMATCH",
-      `The signature ${signature.path} does not match the files to push: ${problems.slice(0, 10).join(", ")}${problems.length > 10 ? `, and ${problems.length - 10} more` : ""}.`,
-      {
-        hint: "Sign the folder again (llamagate sign) after changing it; files taken along from a Meta release folder must be signed inside the model folder.",
-      },
-    );
+  const outside = fromReleaseRoot.filter((f) => problems.includes(`${f} (not signed)`));
+  throw new SignatureError(
+    "SIGNATURE_MISMATCH",
+    `The signature ${signature.path} does not match the files to push: ${problems.slice(0, 10).join(", ")}${problems.length > 10 ? `, and ${problems.length - 10} more` : ""}.`,
+    {
+      hint: outside.length
+        ? `The files taken along from the Meta release folder (${outside.join(", ")}) are outside what was signed: copy them into the model folder and sign it again, or push with --no-signature.`
+        : "Sign the folder again (llamagate sign) after changing it, or push with --no-signature.",
+    },
+  );
 }

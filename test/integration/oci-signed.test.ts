@@ -221,4 +221,28 @@ describe.skipIf(!HAVE)("signed fleet artifacts (real docker-registry: referrers 
     expect(wrongSource.code).toBe(2);
     expect(wrongSource.stdout).toContain("models[0].signature");
   });
+
+  it("a signed Meta model folder whose signature does not cover the release folder's files: refused with the way out; --no-signature pushes without it", async () => {
+    const root = join(work, "llama");
+    const meta = join(root, "llama-2-7b");
+    await mkdir(meta, { recursive: true });
+    await writeFile(join(meta, "consolidated.00.pth"), Buffer.alloc(9000, 1));
+    await writeFile(join(meta, "params.json"), '{"dim":64}');
+    await writeFile(join(root, "tokenizer.model"), "tok");
+    await writeFile(join(root, "LICENSE"), "LLAMA 2 COMMUNITY LICENSE AGREEMENT (test copy)\n");
+    expect((await cli(["sign", meta, "--private-key", join(KEYS, "signing-key.pem")])).code).toBe(0);
+    const ref = `${registry.host}/signed/meta:v1`;
+    const refused = await cli(["push", meta, ref, "--plain-http", "--json"]);
+    expect(refused.code, refused.stderr).toBe(6);
+    const err = JSON.parse(refused.stdout).error;
+    expect(err.code).toBe("SIGNATURE_MISMATCH");
+    expect(err.message).toContain("tokenizer.model (not signed)");
+    expect(err.hint).toContain("copy them into the model folder and sign it again, or push with --no-signature");
+
+    const pushed = await cli(["push", meta, ref, "--plain-http", "--no-signature", "--json"]);
+    expect(pushed.code, pushed.stderr).toBe(0);
+    const summary = JSON.parse(pushed.stdout);
+    expect(summary.referrers).toEqual([]);
+    expect(summary.files.map((f: { path: string }) => f.path)).not.toContain("model.sig");
+  });
 });

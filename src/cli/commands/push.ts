@@ -19,7 +19,7 @@ interface PushOptions {
   monolithic?: boolean;
   concurrency?: number;
   allowTokenRealmHost?: string[];
-  signature?: string;
+  signature?: string | false;
   bom?: boolean;
   organization?: string;
   json?: boolean;
@@ -63,6 +63,7 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
       "--signature <file>",
       "the model's OMS signature to attach as an OCI referrer (default: the folder's model.sig when there is one)",
     )
+    .option("--no-signature", "attach no signature (the folder's model.sig is then not pushed at all)")
     .option("--bom", "attach a CycloneDX ML-BOM of the folder as an OCI referrer too")
     .option("--organization <name>", "with --bom: the licensee organisation to name in the license")
     .option("--json", "print one JSON object on stdout at the end")
@@ -91,7 +92,8 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           monolithic: opts.monolithic,
           concurrency: opts.concurrency,
           stateDir: ociUploadStateDir(ctx, ref.registry, ref.repository),
-          ...(opts.signature ? { signaturePath: resolve(opts.signature) } : {}),
+          ...(typeof opts.signature === "string" ? { signaturePath: resolve(opts.signature) } : {}),
+          ...(opts.signature === false ? { attachSignature: false } : {}),
           ...(bom ? { bom: Buffer.from(`${JSON.stringify(bom, null, 2)}\n`) } : {}),
           signal: ctx.signal,
         });
