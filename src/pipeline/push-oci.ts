@@ -297,6 +297,7 @@ function checkSignatureCovers(
     signed.delete(f.path);
   }
   for (const name of signed.keys()) problems.push(`${name} (signed, not in the folder)`);
+  if (problems.length === 0) return;
   const outside = fromReleaseRoot.filter((f) => problems.includes(`${f} (not signed)`));
   throw new SignatureError(
     "SIGNATURE_MISMATCH",
