@@ -58,7 +58,9 @@ export {
   type VerifyModelSignatureParams,
   type VerifyModelSignatureResult,
 } from "./provenance/oms/verify-model-signature.js";
-export { SignatureError } from "./provenance/errors.js";
+export { SignatureError, SignatureNotAttachedError } from "./provenance/errors.js";
+export { verifyStagedSignature } from "./fleet/verify-staged-signature.js";
+export type { SignatureTrust } from "./fleet/choose-model-signature.js";
 export { buildModelBom, type BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
 
 // Verify.

@@ -28,6 +28,8 @@ export interface PackBundleParams {
    * @default the CLI's (`<llamagate data folder>/license-audit.jsonl`); null reads none
    */
   auditLogPath?: string | null;
+  /** A CycloneDX ML-BOM of the model to carry in the bundle manifest (`pack --bom`). */
+  bom?: Record<string, unknown>;
   onEvent?: (
     e: { type: "hashed"; path: string; reused: boolean } | { type: "progress"; bytes: number; total: number },
   ) => void;
@@ -105,6 +107,7 @@ export async function packBundle(p: PackBundleParams): Promise<PackBundleSummary
     licenseFamily,
     files: files.map((f) => ({ path: f.path, size: f.size, sha256: hashes.get(f.path)! })),
     license: license as Record<string, unknown> | null,
+    ...(p.bom ? { bom: p.bom } : {}),
   };
   const total = files.reduce((s, f) => s + f.size, 0);
   const bytes = await writeBundle({

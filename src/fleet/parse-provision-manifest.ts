@@ -21,6 +21,8 @@ export interface ProvisionModelSpec {
   convert?: string[];
   smokeTest?: boolean;
   plainHttp?: boolean;
+  /** oci: whom the model's attached signature must come from (paths of PEM files). */
+  signature?: { publicKey?: string; certificateChain?: string[] };
 }
 
 export interface ProvisionManifest {
@@ -130,6 +132,12 @@ function checkFieldValues(manifest: ProvisionManifest, name: string): void {
     if (m.source === "meta" || (m.source === "hf" && !m.name.includes("/")))
       at(path, () => findModel({ name: m.name }));
     else if (m.source === "oci") at(path, () => parseOciReference(m.name));
+    if (m.signature && m.source !== "oci")
+      at(`models[${i}].signature`, () => {
+        throw new UsageError(
+          "is for oci models (a registry signature referrer); verify other sources with llamagate verify --signature.",
+        );
+      });
   }
 }
 

@@ -7,7 +7,7 @@
  * recording, Hub access) and stops each source at its plan, before any weight byte: a check that would stop the
  * real run fails the dry run too. provision-models.ts only sees ProvisionModelReport.
  */
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
@@ -24,6 +24,7 @@ import { licenseGate, type LicenseGateParams } from "../pipeline/license-gate.js
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
 import { provisionHint } from "./provision-hint.js";
 import { pullOciIter } from "./pull-oci.js";
+import type { SignatureTrust } from "./choose-model-signature.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 
@@ -186,6 +187,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         ref: spec.name,
         dir,
         plainHttp: spec.plainHttp,
+        ...(spec.signature ? { requireSignature: await readSignatureTrust(spec.signature) } : {}),
         credentials: await p.registryCredentials?.(registry),
         ...p.registry,
         checkOnly: p.dryRun,
@@ -313,4 +315,21 @@ function catalogModel(name: string): CatalogModel | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A manifest's `signature` field: the PEM files it names, read (paths as given, like `dir`). */
+async function readSignatureTrust(sig: NonNullable<ProvisionModelSpec["signature"]>): Promise<SignatureTrust> {
+  const read = (f: string, field: string) =>
+    readFile(resolve(f)).catch(() => {
+      throw new UsageError(`Cannot read ${field} ${f}.`, {
+        code: "INPUT_NOT_FOUND",
+        hint: `Check the path in the manifest's ${field} (relative paths are taken from the current folder).`,
+      });
+    });
+  if (sig.publicKey) return { publicKeyPem: await read(sig.publicKey, "signature.publicKey") };
+  return {
+    certificateChainPems: await Promise.all(
+      (sig.certificateChain ?? []).map((f) => read(f, "signature.certificateChain")),
+    ),
+  };
 }

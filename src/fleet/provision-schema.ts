@@ -72,6 +72,22 @@ export const PROVISION_SCHEMA = {
           },
           smokeTest: { description: "Run a smoke test on the GGUF output.", type: "boolean" },
           plainHttp: { description: "oci: talk http:// to a loopback/test registry.", type: "boolean" },
+          signature: {
+            description:
+              "oci: require the model's attached OMS signature to verify before anything is placed (pull --require-signature): the signer's public key, or the CA certificates to trust.",
+            type: "object",
+            additionalProperties: false,
+            properties: {
+              publicKey: { description: "Path of the signer's ECDSA public key (PEM).", type: "string", minLength: 1 },
+              certificateChain: {
+                description: "Paths of the CA certificates to trust (PEM).",
+                type: "array",
+                minItems: 1,
+                items: { type: "string", minLength: 1 },
+              },
+            },
+            oneOf: [{ required: ["publicKey"] }, { required: ["certificateChain"] }],
+          },
         },
         allOf: [
           {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile, readdir, rm, rmdir } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
+import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
 import type { DownloadEvent, DownloadSummary, EngineOptions, HttpErrorInfo, TransferFile } from "../download/types.js";
 import {
@@ -15,6 +16,11 @@ import { parseModelConfig, type ModelConfigSummary } from "../sources/oci/parse-
 import { parseModelManifest, type ModelLayer } from "../sources/oci/parse-model-artifact.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { runEngine } from "../download/run-engine.js";
+import { SignatureError, SignatureNotAttachedError } from "../provenance/errors.js";
+import { fetchSignatureReferrers } from "../sources/oci/fetch-signature-referrers.js";
+import { SIGNATURE_ARTIFACT } from "../sources/oci/media-types.js";
+import { chooseModelSignature, type SignatureTrust } from "./choose-model-signature.js";
+import { publishSignedPull } from "./publish-signed-pull.js";
 
 /** What the beforeFetch hook (the license gate) learns: the artifact's config, before any layer. */
 export interface OciFetchInfo {
@@ -43,6 +49,12 @@ export interface PullOciParams extends EngineOptions {
   checkOnly?: boolean;
   /** Runs after the manifest and config are read and before any layer is requested (the license gate). */
   beforeFetch?: (info: OciFetchInfo) => Promise<void>;
+  /**
+   * Require the model's OMS signature (an OCI referrer of the manifest) to verify with this key or CA: checked
+   * before any layer is fetched, and again against the downloaded files in a staging folder before any of them is
+   * published into `dir`; a missing or failing signature leaves `dir` as it was.
+   */
+  requireSignature?: SignatureTrust;
 }
 
 export type PullOciEvent =
@@ -57,6 +69,8 @@ export interface PullOciSummary {
   licenseFamily: string | null;
   files: { path: string; size: number; sha256: string; downloaded: boolean }[];
   bytesTransferred: number;
+  /** With requireSignature: the signature referrer that verified (its manifest digest); it is written as model.sig. */
+  signature?: { digest: string };
   seconds: number;
 }
 
@@ -112,6 +126,24 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       totalBytes,
       model: config.catalogName ?? config.name ?? null,
     };
+    let signature: { digest: string; bytes: Buffer } | undefined;
+    if (p.requireSignature) {
+      const candidates = await fetchSignatureReferrers({
+        session,
+        subjectDigest: manifest.digest,
+        artifactType: SIGNATURE_ARTIFACT,
+      });
+      if (candidates.length === 0)
+        throw new SignatureNotAttachedError(`${ref.display} (${manifest.digest}) has no signature attached.`);
+      const chosen = await chooseModelSignature({
+        candidates: candidates.map((c) => c.bytes),
+        trust: p.requireSignature,
+        files: parsed.layers,
+        ref: ref.display,
+        signal: p.signal,
+      });
+      signature = candidates.find((c) => c.bytes === chosen);
+    }
     const licenseText = await readLicenseLayer(session, ref.repository, dir, parsed.layers);
     await p.beforeFetch?.({
       ref: ref.display,
@@ -132,14 +164,23 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
         seconds: (performance.now() - t0) / 1000,
       };
     }
-    await keepConfig(dir, parsed.configDigest, configBytes);
+    const existed = await lstat(dir).then(
+      () => true,
+      () => false,
+    );
+    // Signed pulls land in a staging folder first, published only once the signature holds over them.
+    const staging = signature ? join(dir, META_DIR, `staging-${manifest.digest.slice(7, 23)}`) : undefined;
+    const target = staging ?? dir;
+    if (!signature) await keepConfig(dir, parsed.configDigest, configBytes);
+    // Made through checked folders (no link planted under the destination is followed).
+    else await ensureDirInside({ root: dir, dir: target });
 
     const headers = await session.pullHeaders();
     const transfers: TransferFile[] = [];
     const seen = new Set<string>();
     for (const l of parsed.layers) {
-      const destPath = join(dir, ...l.path.split("/"));
-      if (!destPath.startsWith(dir + sep))
+      const destPath = join(target, ...l.path.split("/"));
+      if (!destPath.startsWith(target + sep))
         throw new RegistryNotFoundError(`Layer path ${l.path} leaves the destination.`);
       if (seen.has(destPath)) continue;
       seen.add(destPath);
@@ -164,7 +205,7 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       lockWaitMs: p.lockWaitMs,
       signal: p.signal,
       lockDir: dir,
-      root: dir,
+      root: target,
       detectHtml: false,
       classifyHttpError: (info: HttpErrorInfo) =>
         info.status === 401 || info.status === 403
@@ -178,7 +219,26 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
               )
             : undefined,
     });
-    const byPath = new Map(summary.files.map((f) => [f.path, f]));
+    if (signature && staging) {
+      try {
+        await publishSignedPull({
+          staging,
+          dir,
+          paths: [...new Set(parsed.layers.map((l) => l.path))],
+          signature: signature.bytes,
+          trust: p.requireSignature!,
+          ref: ref.display,
+          signal: p.signal,
+        });
+      } catch (e) {
+        // A signature that does not hold leaves nothing behind: the staged files go, and so does what this pull made.
+        if (e instanceof SignatureError) await removeStaging(dir, staging, existed);
+        throw e;
+      }
+      await rm(staging, { recursive: true, force: true });
+      await keepConfig(dir, parsed.configDigest, configBytes);
+    }
+    const byPath = new Map(summary.files.map((f) => [f.path.replace(target, dir), f]));
     return {
       ref: ref.display,
       digest: manifest.digest,
@@ -190,6 +250,7 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
         return { path: l.path, size: l.size, sha256: l.sha256, downloaded: Boolean(f && !f.skipped) };
       }),
       bytesTransferred: summary.totals.bytesTransferred,
+      ...(signature ? { signature: { digest: signature.digest } } : {}),
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
@@ -235,4 +296,13 @@ async function cachedConfig(dir: string, digest: string): Promise<Buffer | undef
 async function keepConfig(dir: string, digest: string, bytes: Buffer): Promise<void> {
   // The one atomic writer (unpredictable temp name, O_EXCL | O_NOFOLLOW), through checked folders only.
   await writeFileAtomic({ path: join(dir, META_DIR, `${digest.slice(7)}.json`), data: bytes, root: dir });
+}
+
+/** Remove a refused signed pull's staging folder, and the folders it made when they are left empty. */
+async function removeStaging(dir: string, staging: string, dirExisted: boolean): Promise<void> {
+  await rm(staging, { recursive: true, force: true });
+  const meta = join(dir, META_DIR);
+  if ((await readdir(meta).catch(() => ["?"])).length === 0) await rmdir(meta).catch(() => {});
+  const left = (await readdir(dir).catch(() => ["?"])).filter((n) => n !== ".llamagate.lock");
+  if (!dirExisted && left.length === 0) await rm(dir, { recursive: true, force: true }).catch(() => {});
 }

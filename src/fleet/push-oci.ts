@@ -1,9 +1,15 @@
-import { basename } from "node:path";
+import { basename, join, resolve } from "node:path";
+import { readCappedText } from "../formats/io/read-capped-text.js";
+import { SignatureError } from "../provenance/errors.js";
+import { DEFAULT_SIGNATURE_NAME } from "../provenance/oms/oms-types.js";
+import { attachReferrer, type ReferrerMode } from "../sources/oci/attach-referrer.js";
+import { BOM_ARTIFACT, OCI_MANIFEST, SIGNATURE_ARTIFACT } from "../sources/oci/media-types.js";
 import { EventQueue } from "../core/event-queue.js";
 import { hashModelFiles } from "./hash-model-files.js";
 import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
 import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
 import type { ModelFolderFile } from "../sources/oci/list-model-files.js";
+import { checkSignatureCovers } from "./check-signature-covers.js";
 import { collectModelUnit } from "./collect-model-unit.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { pushBlob, type BlobPushMode } from "../sources/oci/push-blob.js";
@@ -35,6 +41,15 @@ export interface PushOciParams {
   concurrency?: number;
   /** Where upload sessions are remembered so a later run resumes them. */
   stateDir?: string;
+  /**
+   * The model's OMS signature, attached as an OCI 1.1 referrer (never a layer). @default the folder's `model.sig`
+   * when there is one
+   */
+  signaturePath?: string;
+  /** false: attach no signature (the folder's model.sig is then not pushed at all). @default true */
+  attachSignature?: boolean;
+  /** A CycloneDX BOM (JSON bytes) to attach as a referrer too. */
+  bom?: Buffer;
   dispatcher?: Dispatcher;
   signal?: AbortSignal;
 }
@@ -59,7 +74,8 @@ export type PushOciEvent =
       offset: number;
       reason?: string;
     }
-  | { type: "push-blob-done"; path: string; mode: BlobPushMode; resumedFrom: number; bytesSent: number };
+  | { type: "push-blob-done"; path: string; mode: BlobPushMode; resumedFrom: number; bytesSent: number }
+  | { type: "push-referrer"; artifactType: string; digest: string; mode: ReferrerMode };
 
 export interface PushOciSummary {
   ref: string;
@@ -70,6 +86,8 @@ export interface PushOciSummary {
   files: { path: string; size: number; sha256: string; mediaType: string; mode: BlobPushMode }[];
   bytesSent: number;
   blobsSkipped: number;
+  /** Referrers attached to the manifest (the signature, the BOM) and how registries find them. */
+  referrers: { artifactType: string; digest: string; mode: ReferrerMode }[];
   seconds: number;
 }
 
@@ -82,7 +100,11 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const t0 = performance.now();
   const ref = parseOciReference(p.ref);
   const unit = await collectModelUnit({ dir: p.dir, model: p.model, licenseFamily: p.licenseFamily, signal: p.signal });
-  const { files, catalog } = unit;
+  const { catalog } = unit;
+  const signature = await readSignature(p);
+  // The signature travels as a referrer, not as a layer: it is not one of the files it signs.
+  const sigPath = resolve(p.signaturePath ?? join(p.dir, DEFAULT_SIGNATURE_NAME));
+  const files = unit.files.filter((f) => resolve(f.absPath) !== sigPath);
   yield {
     type: "push-plan",
     ref: ref.display,
@@ -115,6 +137,7 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   if (hashFailure !== undefined) throw hashFailure;
   if (!hashed) throw new Error("unreachable: hashing ended without hashes");
   const hashes = hashed;
+  if (signature) checkSignatureCovers(signature, files, hashes, unit.fromReleaseRoot);
 
   const model: ArtifactModelInfo = {
     name: catalog?.name ?? basename(p.dir),
@@ -150,6 +173,7 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   const done: PushOciSummary["files"] = [];
   let bytesSent = 0;
   let skipped = 0;
+  const referrers: PushOciSummary["referrers"] = [];
   try {
     const queue = new EventQueue<PushOciEvent>();
     const byPath = new Map<string, ModelFolderFile>(files.map((f) => [f.path, f]));
@@ -215,6 +239,16 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     });
     if (cfg.mode === "exists") skipped++;
     await pushManifest({ session, reference: ref.tag ?? artifact.manifestDigest, manifest: artifact.manifest });
+    const subject = { mediaType: OCI_MANIFEST, digest: artifact.manifestDigest, size: artifact.manifest.length };
+    const attach: { artifactType: string; bytes: Buffer; fileName: string }[] = [];
+    if (signature)
+      attach.push({ artifactType: SIGNATURE_ARTIFACT, bytes: signature.bytes, fileName: DEFAULT_SIGNATURE_NAME });
+    if (p.bom) attach.push({ artifactType: BOM_ARTIFACT, bytes: p.bom, fileName: "bom.cdx.json" });
+    for (const a of attach) {
+      const r = await attachReferrer({ session, subject, ...a, createdAt, signal: p.signal });
+      referrers.push({ artifactType: a.artifactType, ...r });
+      yield { type: "push-referrer", artifactType: a.artifactType, ...r };
+    }
     for (const l of artifact.layers)
       done.push({
         path: l.path,
@@ -234,6 +268,26 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
     files: done,
     bytesSent,
     blobsSkipped: skipped,
+    referrers,
     seconds: (performance.now() - t0) / 1000,
   };
+}
+
+/** Signature files larger than this are refused (an OMS bundle of a model is a few KiB). */
+const MAX_SIGNATURE_BYTES = 16 << 20;
+
+/** The signature to attach: `--signature FILE`, else the folder's model.sig when there is one. */
+async function readSignature(p: PushOciParams): Promise<{ path: string; bytes: Buffer } | undefined> {
+  if (p.attachSignature === false) return undefined;
+  const path = resolve(p.signaturePath ?? join(p.dir, DEFAULT_SIGNATURE_NAME));
+  try {
+    const text = await readCappedText({ path, maxBytes: MAX_SIGNATURE_BYTES, what: "The signature" });
+    return { path, bytes: Buffer.from(text, "utf8") };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if (p.signaturePath === undefined) return undefined;
+    throw new SignatureError("SIGNATURE_NOT_FOUND", `No signature at ${path}.`, {
+      hint: "Pass --signature FILE, or sign the model first (llamagate sign).",
+    });
+  }
 }

@@ -9,3 +9,13 @@ export class SignatureError extends LlamagateError {
     super(code, "integrity", message, options);
   }
 }
+
+/** A signature was required (`pull --require-signature`, a manifest's `signature`) and the artifact has none. */
+export class SignatureNotAttachedError extends LlamagateError {
+  constructor(message: string, options: LlamagateErrorOptions = {}) {
+    super("SIGNATURE_NOT_ATTACHED", "not-found", message, {
+      hint: "Push the model with its signature (sign it first: llamagate sign, then llamagate push), or pull without --require-signature.",
+      ...options,
+    });
+  }
+}

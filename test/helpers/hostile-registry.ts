@@ -38,6 +38,11 @@ export interface HostileRegistryOptions {
   basicAuth?: { user: string; password: string };
   /** Take over a request: return true when it was answered. */
   handle?: (req: IncomingMessage, res: ServerResponse) => boolean | void;
+  /**
+   * Accept pushes (monolithic blob uploads: POST then PUT ?digest=; manifest PUTs) and, with `referrersApi`, answer
+   * `GET /v2/<name>/referrers/<digest>` and send `OCI-Subject` for a manifest with a subject (OCI distribution 1.1).
+   */
+  writable?: { referrersApi?: boolean };
 }
 
 const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
@@ -96,6 +101,75 @@ export async function startHostileRegistry(opts: HostileRegistryOptions = {}): P
     manifests.set(`${a.repo}:${sha(manifest)}`, manifest);
   }
   const requests: SeenRequest[] = [];
+  /** Referrers per "repo:subject digest" (what the referrers API lists). */
+  const referrers = new Map<string, Record<string, unknown>[]>();
+  const readBody = (req: IncomingMessage) =>
+    new Promise<Buffer>((resolve) => {
+      const parts: Buffer[] = [];
+      req.on("data", (c: Buffer) => parts.push(c));
+      req.on("end", () => resolve(Buffer.concat(parts)));
+    });
+  const handleWrite = (req: IncomingMessage, res: ServerResponse, path: string, api: boolean): boolean => {
+    const up = /^\/v2\/(.+)\/blobs\/uploads\/([^/]*)$/.exec(path);
+    if (req.method === "POST" && up) {
+      res.writeHead(202, { location: `/v2/${up[1]}/blobs/uploads/u${requests.length}`, "content-length": 0 });
+      res.end();
+      return true;
+    }
+    if (req.method === "PUT" && up) {
+      const digest = new URL(req.url!, "http://x").searchParams.get("digest")!;
+      void readBody(req).then((b) => {
+        if (sha(b) !== digest) {
+          res.writeHead(400, { "content-type": "application/json" });
+          res.end('{"errors":[{"code":"DIGEST_INVALID","message":"digest mismatch"}]}');
+          return;
+        }
+        blobs.set(digest, b);
+        res.writeHead(201, { "docker-content-digest": digest, "content-length": 0 });
+        res.end();
+      });
+      return true;
+    }
+    const man = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(path);
+    if (req.method === "PUT" && man) {
+      void readBody(req).then((b) => {
+        manifests.set(`${man[1]}:${man[2]}`, b);
+        manifests.set(`${man[1]}:${sha(b)}`, b);
+        const m = JSON.parse(b.toString("utf8")) as { subject?: { digest: string }; artifactType?: string };
+        const headers: Record<string, string | number> = { "docker-content-digest": sha(b), "content-length": 0 };
+        if (api && m.subject) {
+          const key = `${man[1]}:${m.subject.digest}`;
+          referrers.set(key, [
+            ...(referrers.get(key) ?? []),
+            {
+              mediaType: "application/vnd.oci.image.manifest.v1+json",
+              digest: sha(b),
+              size: b.length,
+              artifactType: m.artifactType,
+            },
+          ]);
+          headers["oci-subject"] = m.subject.digest;
+        }
+        res.writeHead(201, headers);
+        res.end();
+      });
+      return true;
+    }
+    const rf = /^\/v2\/(.+)\/referrers\/([^/]+)$/.exec(path);
+    if (api && req.method === "GET" && rf) {
+      const body = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: "application/vnd.oci.image.index.v1+json",
+          manifests: referrers.get(`${rf[1]}:${rf[2]}`) ?? [],
+        }),
+      );
+      res.writeHead(200, { "content-type": "application/vnd.oci.image.index.v1+json", "content-length": body.length });
+      res.end(body);
+      return true;
+    }
+    return false;
+  };
   const sockets = new Set<Socket>();
   const expected = opts.basicAuth
     ? `Basic ${Buffer.from(`${opts.basicAuth.user}:${opts.basicAuth.password}`).toString("base64")}`
@@ -114,6 +188,7 @@ export async function startHostileRegistry(opts: HostileRegistryOptions = {}): P
       res.end(req.method === "HEAD" ? undefined : b);
     };
     if (path === "/v2/") return send(Buffer.from("{}"), "application/json");
+    if (opts.writable && handleWrite(req, res, path, opts.writable.referrersApi === true)) return;
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(path);
     if (m?.[2] === "manifests" && manifests.has(`${m[1]}:${m[3]}`))
       return send(manifests.get(`${m[1]}:${m[3]}`)!, "application/vnd.oci.image.manifest.v1+json");

@@ -1,4 +1,7 @@
+import { resolve } from "node:path";
 import { formatBytes } from "../../core/format-bytes.js";
+import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
+import { VERSION } from "../version.js";
 import { packBundle } from "../../fleet/pack-bundle.js";
 import type { CommandRegistrar } from "../command.js";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
@@ -19,13 +22,32 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
       "license family when the folder does not tell (llama2, llama3, llama3.1, llama3.2, llama3.3, llama4, or none)",
     )
     .option("--force", "replace an existing file at -o")
+    .option("--bom", "carry a CycloneDX ML-BOM of the folder in the bundle manifest")
+    .option("--organization <name>", "with --bom: the licensee organisation to name in the license")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(
         async (
           dir: string,
-          opts: { out: string; model?: string; licenseFamily?: string; force?: boolean; json?: boolean },
+          opts: {
+            out: string;
+            model?: string;
+            licenseFamily?: string;
+            force?: boolean;
+            bom?: boolean;
+            organization?: string;
+            json?: boolean;
+          },
         ) => {
+          const bom = opts.bom
+            ? await buildModelBom({
+                paths: [resolve(dir)],
+                auditLogPath: licenseAuditLogPath(ctx.env),
+                organization: opts.organization,
+                toolVersion: VERSION,
+                signal: ctx.signal,
+              })
+            : undefined;
           let lastLog = Date.now();
           const s = await packBundle({
             dir,
@@ -34,6 +56,7 @@ export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {
             licenseFamily: opts.licenseFamily,
             force: Boolean(opts.force),
             auditLogPath: licenseAuditLogPath(ctx.env),
+            ...(bom ? { bom } : {}),
             signal: ctx.signal,
             onEvent: (e) => {
               if (opts.json || e.type !== "progress" || Date.now() - lastLog < 5000) return;

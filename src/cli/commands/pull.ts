@@ -1,3 +1,4 @@
+import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../fleet/pull-oci.js";
@@ -13,10 +14,18 @@ import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress } from "../progress/create-download-progress.js";
+import { signatureTrustFromFlags, type SignatureTrustFlags } from "../signature-trust-from-flags.js";
 import { registryAccess, registrySessionOptions } from "./registry-env.js";
 
 type PullOptions = EngineFlags &
-  LicenseCliOptions & { dir?: string; plainHttp?: boolean; allowTokenRealmHost?: string[]; json?: boolean };
+  LicenseCliOptions &
+  SignatureTrustFlags & {
+    dir?: string;
+    plainHttp?: boolean;
+    allowTokenRealmHost?: string[];
+    requireSignature?: boolean;
+    json?: boolean;
+  };
 
 /**
  * `llamagate pull <ref> --dir D`: fetch a ModelPack model artifact. The license check runs on the
@@ -49,11 +58,28 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
       "wait this long for another llamagate run on the same folder",
       intFlag("--lock-wait", 0, 86_400),
     )
+    .option(
+      "--require-signature",
+      "refuse the model unless its attached OMS signature verifies (with --public-key or --certificate-chain) before anything is placed in --dir",
+    )
+    .option("--public-key <file>", "with --require-signature: the signer's ECDSA public key (PEM)")
+    .option("--certificate-chain <files...>", "with --require-signature: CA certificates to trust (PEM)")
     .option("--json", "print one JSON object on stdout at the end");
   networkOptions(cmd, { limitRate: true });
   licenseOptions(cmd).action(
     run(async (refArg: string, opts: PullOptions) => {
       const ref = parseOciReference(refArg);
+      const trust = await signatureTrustFromFlags(ctx, opts);
+      if (opts.requireSignature && !trust)
+        throw new UsageError("--require-signature needs --public-key or --certificate-chain.", {
+          code: "SIGNATURE_KEY_MISSING",
+          hint: "Pass --public-key KEY.pem (key method) or --certificate-chain CA.pem (certificate method).",
+        });
+      if (trust && !opts.requireSignature)
+        throw new UsageError("--public-key and --certificate-chain go with --require-signature.", {
+          code: "SIGNATURE_KEY_UNUSED",
+          hint: "Add --require-signature to verify the model's signature before it is placed.",
+        });
       const credentials = await registryAccess(ctx, ref.registry, opts);
       const session = registrySessionOptions(ctx, opts);
       const progress = createDownloadProgress(ctx, { json: Boolean(opts.json) });
@@ -67,6 +93,7 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
           credentials,
           ...session,
           ...engineOptionsFromFlags(ctx, opts),
+          ...(trust ? { requireSignature: trust } : {}),
           beforeFetch: async (info) => {
             license = await gate(ctx, info, opts, (line) => progress.log(line));
           },
@@ -96,6 +123,7 @@ export const registerPullCommand: CommandRegistrar = (program, ctx, run) => {
         ctx,
         `${summary.files.length} file(s) verified, ${got} downloaded (${formatBytes(summary.bytesTransferred)}) in ${summary.seconds.toFixed(1)} s.`,
       );
+      if (summary.signature) logLine(ctx, `Signature verified (${summary.signature.digest}); written as model.sig.`);
       printLine(ctx, summary.dir);
       return 0;
     }),

@@ -2,6 +2,10 @@ import { resolve } from "node:path";
 import { formatBytes } from "../../core/format-bytes.js";
 import { pushOciIter, type PushOciSummary } from "../../fleet/push-oci.js";
 import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
+import { SIGNATURE_ARTIFACT } from "../../sources/oci/media-types.js";
+import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
+import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
+import { VERSION } from "../version.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
@@ -18,6 +22,9 @@ interface PushOptions extends NetworkFlags {
   monolithic?: boolean;
   concurrency?: number;
   allowTokenRealmHost?: string[];
+  signature?: string | false;
+  bom?: boolean;
+  organization?: string;
   json?: boolean;
 }
 
@@ -55,12 +62,28 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--monolithic", "one PUT per blob, no chunks (for registries that refuse chunked uploads)")
     .option("--concurrency <n>", "blobs uploaded at once", intFlag("--concurrency", 1, 16), 3)
+    .option(
+      "--signature <file>",
+      "the model's OMS signature to attach as an OCI referrer (default: the folder's model.sig when there is one)",
+    )
+    .option("--no-signature", "attach no signature (the folder's model.sig is then not pushed at all)")
+    .option("--bom", "attach a CycloneDX ML-BOM of the folder as an OCI referrer too")
+    .option("--organization <name>", "with --bom: the licensee organisation to name in the license")
     .option("--json", "print one JSON object on stdout at the end")
     .option("--proxy <url>", PROXY_HELP)
     .action(
       run(async (dirArg: string, refArg: string, opts: PushOptions) => {
         const ref = parseOciReference(refArg);
         const credentials = await registryAccess(ctx, ref.registry, opts);
+        const bom = opts.bom
+          ? await buildModelBom({
+              paths: [resolve(dirArg)],
+              auditLogPath: licenseAuditLogPath(ctx.env),
+              organization: opts.organization,
+              toolVersion: VERSION,
+              signal: ctx.signal,
+            })
+          : undefined;
         const it = pushOciIter({
           dir: resolve(dirArg),
           ref: refArg,
@@ -74,6 +97,9 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
           monolithic: opts.monolithic,
           concurrency: opts.concurrency,
           stateDir: ociUploadStateDir(ctx, ref.registry, ref.repository),
+          ...(typeof opts.signature === "string" ? { signaturePath: resolve(opts.signature) } : {}),
+          ...(opts.signature === false ? { attachSignature: false } : {}),
+          ...(bom ? { bom: Buffer.from(`${JSON.stringify(bom, null, 2)}\n`) } : {}),
           signal: ctx.signal,
         });
         // Hashing, then uploads, on the same display as pull: bars on a terminal, periodic lines in a pipe.
@@ -160,6 +186,11 @@ export const registerPushCommand: CommandRegistrar = (program, ctx, run) => {
                 "fallback-monolithic": `the registry refused chunks; sending it in one request${e.reason ? ` (${e.reason})` : ""}`,
               }[e.kind];
               progress.log(`${e.path}: ${what}.`);
+            } else if (e.type === "push-referrer") {
+              if (opts.json) continue;
+              const what = e.artifactType === SIGNATURE_ARTIFACT ? "Signature" : "BOM";
+              const how = e.mode === "referrers-api" ? "referrers API" : "sha256-<digest> fallback tag";
+              progress.log(`${what} attached as a referrer (${e.digest}, ${how}).`);
             } else if (e.type === "push-blob-done") {
               const u = uploads.get(e.path);
               const size = e.mode === "exists" ? 0 : e.bytesSent + e.resumedFrom;

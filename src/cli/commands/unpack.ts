@@ -12,8 +12,10 @@ import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { verifyStagedSignature } from "../../fleet/verify-staged-signature.js";
+import { signatureTrustFromFlags, type SignatureTrustFlags } from "../signature-trust-from-flags.js";
 
-type UnpackOptions = LicenseCliOptions & { dir: string; force?: boolean; json?: boolean };
+type UnpackOptions = LicenseCliOptions & SignatureTrustFlags & { dir: string; force?: boolean; json?: boolean };
 
 /**
  * `llamagate unpack bundle.tar --dir D`: the license check runs on the bundle's model with the user's own
@@ -29,12 +31,18 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
     .argument("<bundle>", "the .tar bundle")
     .requiredOption("--dir <dir>", "destination folder")
     .option("--force", "replace files in --dir whose content differs from the bundle's")
+    .option(
+      "--public-key <file>",
+      "verify the bundle's model.sig with the signer's ECDSA public key (PEM) before any file is placed",
+    )
+    .option("--certificate-chain <files...>", "the same, with CA certificates to trust (PEM)")
     .option("--json", "print one JSON object on stdout at the end");
   licenseOptions(cmd).action(
     run(async (bundle: string, opts: UnpackOptions) => {
       const t0 = performance.now();
       const notes: string[] = [];
       let check: unknown = null;
+      const trust = await signatureTrustFromFlags(ctx, opts);
       const r = await unpackBundle({
         bundle: resolve(bundle),
         dir: resolve(opts.dir),
@@ -46,6 +54,12 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
             if (!opts.json) logLine(ctx, line);
           });
         },
+        ...(trust
+          ? {
+              beforePublish: (staging: string) =>
+                verifyStagedSignature({ staging, trust, what: bundle, signal: ctx.signal }),
+            }
+          : {}),
       });
       const seconds = (performance.now() - t0) / 1000;
       if (opts.json) {
@@ -57,6 +71,8 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
           bytes: r.bytes,
           license: r.manifest.license,
           licenseCheck: check,
+          signatureVerified: Boolean(trust),
+          bom: Boolean(r.manifest.bom),
           notes,
           seconds: Math.round(seconds * 1000) / 1000,
         });
@@ -67,6 +83,7 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
         ctx,
         `Unpacked and verified ${r.files.length} file(s) (${formatBytes(r.bytes)}) in ${seconds.toFixed(1)} s${kept ? `; ${kept} already there with the same content, left as they were` : ""}.`,
       );
+      if (trust) logLine(ctx, "Signature verified (model.sig): every file is the signed one.");
       printLine(ctx, r.dir);
       return 0;
     }),

@@ -26,6 +26,8 @@ export interface BundleManifest {
   files: BundleFile[];
   /** The license acceptance record (an audit-log entry) the packing organisation made, or null. */
   license: Record<string, unknown> | null;
+  /** A CycloneDX ML-BOM of the model (`pack --bom`), when packed with one. */
+  bom?: Record<string, unknown>;
 }
 
 /** Check a relative member path: no absolute path, drive letter, backslash, NUL, empty, "." or ".." part. */
@@ -71,5 +73,6 @@ export function parseBundleManifest(bytes: Buffer, bundle: string): BundleManife
     ...(typeof j.licenseFamily === "string" || j.licenseFamily === null ? { licenseFamily: j.licenseFamily } : {}),
     files: j.files.map((f) => ({ path: f.path, size: f.size, sha256: f.sha256 })),
     license: typeof j.license === "object" && j.license !== null ? j.license : null,
+    ...(typeof j.bom === "object" && j.bom !== null && !Array.isArray(j.bom) ? { bom: j.bom } : {}),
   };
 }

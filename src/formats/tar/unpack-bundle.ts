@@ -100,6 +100,11 @@ export async function unpackBundle(params: {
    */
   beforeExtract?: (manifest: BundleManifest) => Promise<void>;
   /**
+   * Runs once every file is extracted and verified in the staging folder (given, with the files at their paths),
+   * before any is moved into `dir`. Throwing stops the unpack with nothing published.
+   */
+  beforePublish?: (staging: string, manifest: BundleManifest) => Promise<void>;
+  /**
    * Replace files in `dir` whose content differs from the bundle's. Without it such a file is refused
    * (UsageError OUTPUT_EXISTS) before anything is written; a file identical to the bundle's is left as it is.
    */
@@ -294,7 +299,10 @@ export async function unpackBundle(params: {
           .map((f) => f.path)
           .join(", ")})`,
       );
-    // Every file verified. One overwrite rule (as convert and pack): a file that is already there with
+    // Every file verified, in the staging folder: the caller's last word before anything is published (a model
+    // signature checked over exactly these files).
+    await params.beforePublish?.(stage, manifest);
+    // One overwrite rule (as convert and pack): a file that is already there with
     // other content is replaced only with `force`; an identical one is left as it is.
     const same = new Set<string>();
     for (const f of manifest.files) {

@@ -101,7 +101,12 @@ function toRelative(root: string, p: string): string | undefined {
   return rel.split(sep).join("/").replace(/\/+$/, "");
 }
 
-/** llamagate's lock, verification sidecars and partial downloads: never model content. */
+/** llamagate's lock, verification sidecars, partial downloads and a pull's `.llamagate-oci/`: never model content. */
 function isLlamagateBookkeeping(name: string): boolean {
-  return name === ".llamagate.lock" || /^\..+\.llamagate\.json$/.test(name) || name.includes(".llamagate-partial-");
+  return (
+    name === ".llamagate.lock" ||
+    name === ".llamagate-oci" ||
+    /^\..+\.llamagate\.json$/.test(name) ||
+    name.includes(".llamagate-partial-")
+  );
 }

@@ -19,3 +19,9 @@ export const ANNOTATION_TITLE = "org.opencontainers.image.title";
 export const ANNOTATION_FILEPATH_LEGACY = "org.cnai.model.filepath";
 /** Manifests and configs larger than this are refused (distribution's own limit is 4 MiB). */
 export const MAX_METADATA_BYTES = 4 << 20;
+/** The empty config blob `{}` of artifacts that carry no config (OCI image-spec 1.1). */
+export const OCI_EMPTY = "application/vnd.oci.empty.v1+json";
+/** artifactType of a referrer carrying an OpenSSF model signature (a Sigstore bundle, OMS v1.0). */
+export const SIGNATURE_ARTIFACT = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/** artifactType of a referrer carrying a CycloneDX BOM (JSON). */
+export const BOM_ARTIFACT = "application/vnd.cyclonedx+json";

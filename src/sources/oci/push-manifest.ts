@@ -4,7 +4,8 @@ import { registryFailure } from "./registry-failure.js";
 
 /**
  * PUT the manifest under a tag (after every blob it names is on the registry). Returns the digest the
- * registry reports (Docker-Content-Digest), or undefined when it sends none.
+ * registry reports (Docker-Content-Digest), and the `OCI-Subject` header a registry with the referrers API sends
+ * back for a manifest that has a `subject` (absent: the client must keep the `sha256-<hex>` tag index itself).
  */
 export async function pushManifest(params: {
   session: RegistrySession;
@@ -14,7 +15,7 @@ export async function pushManifest(params: {
   manifest: Buffer;
   /** @default the OCI image manifest type */
   mediaType?: string;
-}): Promise<string | undefined> {
+}): Promise<{ digest?: string; ociSubject?: string }> {
   const { session } = params;
   const r = await session.request({
     method: "PUT",
@@ -26,6 +27,8 @@ export async function pushManifest(params: {
   });
   if (r.status !== 201 && r.status !== 200)
     throw registryFailure(r, `upload of the manifest ${params.reference}`, session);
-  const d = r.headers["docker-content-digest"];
-  return Array.isArray(d) ? d[0] : d;
+  const one = (h: string | string[] | undefined) => (Array.isArray(h) ? h[0] : h);
+  const digest = one(r.headers["docker-content-digest"]);
+  const ociSubject = one(r.headers["oci-subject"]);
+  return { ...(digest ? { digest } : {}), ...(ociSubject ? { ociSubject } : {}) };
 }

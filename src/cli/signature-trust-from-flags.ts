@@ -1,0 +1,37 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError } from "../core/errors.js";
+import type { SignatureTrust } from "../fleet/choose-model-signature.js";
+import type { CliContext } from "./context.js";
+import { expandHome } from "./expand-home.js";
+
+/** The flags that say whom a model signature must come from (pull, unpack). */
+export interface SignatureTrustFlags {
+  publicKey?: string;
+  certificateChain?: string[];
+}
+
+/**
+ * `--public-key PUB` or `--certificate-chain CA...` read into a SignatureTrust; undefined when neither is given.
+ * Both at once is a usage error.
+ */
+export async function signatureTrustFromFlags(
+  ctx: CliContext,
+  opts: SignatureTrustFlags,
+): Promise<SignatureTrust | undefined> {
+  if (opts.publicKey && opts.certificateChain?.length)
+    throw new UsageError("Give either --public-key or --certificate-chain, not both.", {
+      code: "SIGNATURE_KEY_CONFLICT",
+      hint: "Pass --public-key for a key-method signature, --certificate-chain for a certificate-method one.",
+    });
+  const read = async (f: string, flag: string) =>
+    readFile(resolve(expandHome(ctx, f))).catch(() => {
+      throw new UsageError(`Cannot read ${flag} ${f}.`, { code: "INPUT_NOT_FOUND", hint: `Check the ${flag} path.` });
+    });
+  if (opts.publicKey) return { publicKeyPem: await read(opts.publicKey, "--public-key") };
+  if (opts.certificateChain?.length)
+    return {
+      certificateChainPems: await Promise.all(opts.certificateChain.map((f) => read(f, "--certificate-chain"))),
+    };
+  return undefined;
+}
