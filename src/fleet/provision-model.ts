@@ -322,7 +322,7 @@ async function readSignatureTrust(sig: NonNullable<ProvisionModelSpec["signature
   const read = (f: string, field: string) =>
     readFile(resolve(f)).catch(() => {
       throw new UsageError(`Cannot read ${field} ${f}.`, {
-        code: "INPUT_NOT_FOUND",
+        code: "KEY_FILE_UNREADABLE",
         hint: `Check the path in the manifest's ${field} (relative paths are taken from the current folder).`,
       });
     });
