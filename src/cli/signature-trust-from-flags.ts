@@ -26,7 +26,10 @@ export async function signatureTrustFromFlags(
     });
   const read = async (f: string, flag: string) =>
     readFile(resolve(expandHome(ctx, f))).catch(() => {
-      throw new UsageError(`Cannot read ${flag} ${f}.`, { code: "KEY_FILE_UNREADABLE", hint: `Check the ${flag} path.` });
+      throw new UsageError(`Cannot read ${flag} ${f}.`, {
+        code: "KEY_FILE_UNREADABLE",
+        hint: `Check the ${flag} path.`,
+      });
     });
   if (opts.publicKey) return { publicKeyPem: await read(opts.publicKey, "--public-key") };
   if (opts.certificateChain?.length)
