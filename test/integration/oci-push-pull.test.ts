@@ -124,7 +124,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     );
     expect(pull.code, pull.stderr).toBe(0);
     const pulled = JSON.parse(pull.stdout);
-    expectDocumentedShape(pulled, "pull");
+    expectDocumentedShape(pulled, "pull", ["signature"]);
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);
