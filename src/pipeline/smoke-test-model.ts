@@ -55,7 +55,8 @@ export async function* smokeTestModelIter(
     const sourceDir = resolve(givenSource);
     const st = await stat(sourceDir).catch(() => undefined);
     if (!st?.isDirectory())
-      throw new LlamagateError("INPUT_NOT_FOUND", "not-found", `--source ${sourceDir} is not a folder.`, {
+      throw new UsageError(`--source ${sourceDir} is not a folder${st ? "" : " (it does not exist)"}.`, {
+        code: "SOURCE_NOT_A_FOLDER",
         hint: "Pass the Meta download folder or Hugging Face snapshot the GGUF was converted from.",
       });
     await detectCheckpoint({ dir: sourceDir });

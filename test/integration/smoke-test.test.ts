@@ -85,7 +85,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expectDocumentedShape(out, "smoke-test", ["note", "reference", "cache"]);
+    expectDocumentedShape(out, "smoke-test", ["note", "reference", "referenceSkipped", "cache"]);
     expect(out).toMatchObject({
       ok: true,
       backend: "cpu",
