@@ -40,9 +40,9 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     seconds: (performance.now() - t0) / 1000,
   });
   if (p.sign && p.source.kind === "hf" && !p.source.localDir) {
-    throw new UsageError("Signing a Hugging Face download needs --local-dir.", {
+    throw new UsageError("Signing a Hugging Face download needs a folder of its own, not the cache.", {
       code: "SIGN_NEEDS_LOCAL_DIR",
-      hint: "Download into a folder with --local-dir DIR (the cache's snapshot holds links, which OMS signatures do not cover).",
+      hint: "Download into a plain folder (download --local-dir, setup --dir, a manifest's dir): the cache's snapshot holds links, which OMS signatures do not cover.",
     });
   }
   if (p.source.kind === "hf" && p.models.length > 1) {
