@@ -3,7 +3,7 @@
  * bytes (every digest comes from the verification sidecar the transfer wrote: `hashed` 0, and the sidecar's sha256
  * is the signature's), and `llamagate verify DIR --public-key PUB` accepts the signature.
  */
-import { readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -56,4 +56,33 @@ it("a key that is not a private key is refused before the first request", async 
   expect(r.code).toBe(2);
   expect(JSON.parse(r.stdout).error.code).toBe("KEY_UNREADABLE");
   expect(cdn.cdn.requests.length).toBe(before);
+});
+
+it("a download finished before sha256 was recorded is not read again for it; signing it then hashes", async () => {
+  const dir = join(cdn.work, "older");
+  const env = { LLAMAGATE_META_URL: cdn.url() };
+  const first = await runLlamagate(["download", "7B", "--dir", dir, "--json"], { env });
+  expect(first.code, first.stderr).toBe(0);
+  expect(JSON.parse(first.stdout).signatures).toEqual([]);
+  // What an older llamagate left: sidecars with md5 only (the file's size, mtime and inode still match).
+  const model = join(dir, "llama-2-7b");
+  const sidecars = (await readdir(model)).filter((n) => n.endsWith(".llamagate.json"));
+  expect(sidecars.length).toBe(3);
+  for (const n of sidecars) {
+    const j = JSON.parse(await readFile(join(model, n), "utf8"));
+    delete j.hashes.sha256;
+    await writeFile(join(model, n), JSON.stringify(j));
+  }
+  const rerun = await runLlamagate(["download", "7B", "--dir", dir, "--json"], { env });
+  expect(rerun.code, rerun.stderr).toBe(0);
+  for (const n of sidecars)
+    expect(JSON.parse(await readFile(join(model, n), "utf8")).hashes.sha256, `${n} was read again`).toBeUndefined();
+  const signed = await runLlamagate(
+    ["download", "7B", "--dir", dir, "--sign-key", join(KEYS, "signing-key.pem"), "--json"],
+    { env },
+  );
+  expect(signed.code, signed.stderr).toBe(0);
+  expect(JSON.parse(signed.stdout).signatures[0]).toMatchObject({ files: 3, hashed: 3 });
+  const v = await runCli(["verify", model, "--public-key", join(KEYS, "signing-key-pub.pem")]);
+  expect(v.code, v.stderr).toBe(0);
 });
