@@ -10,6 +10,7 @@ export type {
   PipelineSource,
   PipelineConvertParams,
   PipelineSmokeParams,
+  PipelineSignature,
   StageName,
 } from "./pipeline/pipeline-types.js";
 export type { SmokeStage, SmokeStageParams, SmokeStageResult, SmokeStageEvent } from "./pipeline/smoke-stage.js";
@@ -53,6 +54,7 @@ export type {
 
 // Provenance: OpenSSF model signatures (OMS v1.0).
 export { signModel, type SignModelParams, type SignModelResult } from "./provenance/oms/sign-model.js";
+export type { KnownDigest, KnownDigests } from "./provenance/oms/hash-model-for-signing.js";
 export {
   verifyModelSignature,
   type VerifyModelSignatureParams,

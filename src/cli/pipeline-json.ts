@@ -1,4 +1,5 @@
 import type { PipelineSummary } from "../pipeline/pipeline-types.js";
+import { signaturesJson } from "./signatures-json.js";
 
 /** The one JSON object `setup --json` and `demo --json` print (docs/setup.md documents it). */
 export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -72,6 +73,7 @@ export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> 
         }
       : null,
     smokeTest: s.smokeTest,
+    ...signaturesJson(s.signatures),
     upToDate: s.upToDate,
     seconds: s.seconds,
     ...extra,

@@ -1,5 +1,6 @@
 import { formatBytes } from "../core/format-bytes.js";
 import { describeReference } from "./describe-reference.js";
+import { signatureLines } from "./signature-lines.js";
 import type { PipelineSummary } from "../pipeline/pipeline-types.js";
 
 /** The human summary of a pipeline run (stdout): the files, what was verified, the outputs, the smoke test. */
@@ -23,6 +24,7 @@ export function pipelineSummaryLines(s: PipelineSummary): string[] {
         : `${s.verify.rehashed} hashed now, ${s.verify.reused} unchanged since verified`;
     lines.push(`Verified: ${s.verify.ok}/${s.verify.files} checksums OK (${how})`);
   }
+  lines.push(...signatureLines(s.signatures));
   for (const o of s.convert?.outputs ?? []) {
     lines.push(
       `Output: ${o.path} (${o.format === "gguf" ? "GGUF" : "Hugging Face"} ${o.dtype}, ${formatBytes(o.bytes)}${o.converted ? "" : "; newer than its inputs, not converted again"})`,

@@ -23,10 +23,12 @@ export type ExistingState =
 export async function checkExisting(params: {
   file: TransferFile;
   algorithms: HashAlgorithm[];
+  /** Reported when the sidecar knows them, never hashed for (TransferFile.hashWhileArriving). */
+  optionalAlgorithms?: HashAlgorithm[];
   pool: HashPool;
   signal?: AbortSignal;
 }): Promise<ExistingState> {
-  const { file, algorithms, pool, signal } = params;
+  const { file, algorithms, optionalAlgorithms, pool, signal } = params;
   const dest = file.destPath;
   const sidecarPath = file.sidecarPath;
   let st;
@@ -63,6 +65,7 @@ export async function checkExisting(params: {
     if (missing.length || !sidecar) await writeVerifiedSidecar(dest, known, sidecarPath);
     const hashes: HashResult = {};
     for (const a of algorithms) hashes[a] = known[a];
+    for (const a of optionalAlgorithms ?? []) if (known[a] !== undefined) hashes[a] = known[a];
     return {
       kind: "complete",
       size: st.size,

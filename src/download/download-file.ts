@@ -59,7 +59,14 @@ export async function downloadFile(params: {
   // The first folder this call created, if any: removed again if the transfer is refused before any byte.
   const createdDir = await ensureDirInside({ root: options.root, dir: dirname(file.destPath) });
 
-  const existing = await checkExisting({ file, algorithms, pool: options.pool, signal });
+  const optional = file.hashWhileArriving ?? [];
+  const existing = await checkExisting({
+    file,
+    algorithms: algorithms.filter((a) => !optional.includes(a) || a === file.expectedHash?.algorithm),
+    optionalAlgorithms: optional,
+    pool: options.pool,
+    signal,
+  });
   if (existing.kind === "complete") {
     const summary: FileSummary = {
       name: file.displayName,
@@ -296,7 +303,7 @@ async function openPartial(partialPath: string, startOffset: number): Promise<{ 
 }
 
 function wantedAlgorithms(file: TransferFile): HashAlgorithm[] {
-  const s = new Set<HashAlgorithm>(file.hashAlgorithms ?? []);
+  const s = new Set<HashAlgorithm>([...(file.hashAlgorithms ?? []), ...(file.hashWhileArriving ?? [])]);
   if (file.expectedHash) s.add(file.expectedHash.algorithm);
   return [...s];
 }

@@ -37,6 +37,12 @@ export interface TransferFile {
   /** Hashes to compute and report even without an expected value. */
   hashAlgorithms?: HashAlgorithm[];
   /**
+   * Hashes computed in the same read while the bytes arrive (and over resumed bytes), recorded in the
+   * verification sidecar and reported, but not worth a read of their own: a file already complete on disk
+   * is not hashed again for them (reported when its sidecar knows them).
+   */
+  hashWhileArriving?: HashAlgorithm[];
+  /**
    * Allow several parallel Range parts for this file (when params.partsPerFile > 1). Sources that must
    * be frugal with requests (Meta signed URLs) leave it to the user's opt-in. @default true
    */

@@ -21,6 +21,8 @@ export interface ProvisionModelSpec {
   convert?: string[];
   smokeTest?: boolean;
   plainHttp?: boolean;
+  /** meta, hf: sign the verified download with the private key (PEM) in this environment variable. */
+  sign?: { privateKeyEnv: string };
   /** oci: whom the model's attached signature must come from (paths of PEM files). */
   signature?: { publicKey?: string; certificateChain?: string[] };
 }
@@ -192,6 +194,8 @@ function describe(e: ErrorObject): string {
       const path = fieldPath(e.instancePath);
       if (path.endsWith("metaUrlEnv"))
         return `${path}: must be the NAME of an environment variable (e.g. LLAMA_URL), not the URL itself.`;
+      if (path.endsWith("privateKeyEnv"))
+        return `${path}: must be the NAME of an environment variable (e.g. LLAMAGATE_SIGN_KEY), not the key itself.`;
       if (path.includes("convert")) return `${path}: must be "hf", "gguf" or "gguf:<f32|f16|bf16|q8_0>".`;
       return `${path}: has the wrong form.`;
     }

@@ -26,6 +26,7 @@ import { provisionHint } from "./provision-hint.js";
 import { pullOciIter } from "./pull-oci.js";
 import type { SignatureTrust } from "./choose-model-signature.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
+import { loadEcKey } from "../provenance/oms/load-signing-key.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 
 export interface ProvisionModelParams {
@@ -34,6 +35,8 @@ export interface ProvisionModelParams {
   license: Omit<LicenseGateParams, "model" | "command" | "signal">;
   /** The signed URL read from spec.metaUrlEnv (meta). */
   metaUrl?: string;
+  /** The private key (PEM) read from spec.sign.privateKeyEnv (secret: never reported). */
+  signKeyPem?: string;
   hf: { cacheDir: string; endpoint: string; token?: string };
   /**
    * The registry credential lookup, asked once per OCI model with that model's registry host[:port]
@@ -63,6 +66,8 @@ export interface ProvisionModelReport {
   diskNeeded?: number;
   /** Dry run: what would be fetched and converted. */
   plan?: { files: number; convert: string[] };
+  /** The signatures written (`sign`): one `model.sig` path per signed model folder. */
+  signatures?: string[];
   notes: string[];
   error?: { code: string; category: string; message: string; hint?: string };
 }
@@ -103,6 +108,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       report.license = { verdict: g.verdict, model: model.name };
     };
     const engine = { ...p.engine, signal: p.signal };
+    const sign = spec.sign ? signKeyOf(spec, p.signKeyPem) : undefined;
     const pipelineOutputs: string[] = [];
     let pipelineConverted = false;
     if (spec.source === "meta" || spec.source === "hf") {
@@ -154,12 +160,14 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         command: "provision",
         engine: p.engine,
         verify: false,
+        ...(sign ? { sign } : {}),
         convert: first ? { to: first.to, dtype: first.dtype, out: undefined } : false,
         smokeTest: spec.smokeTest ? {} : false,
         signal: p.signal,
       });
       const s = await drain(it);
       for (const l of s.license) report.license = { verdict: l.gate.verdict, model: l.model };
+      if (s.signatures.length) report.signatures = s.signatures.map((x) => x.signaturePath);
       if (s.download.source === "meta") {
         report.bytesDownloaded = s.download.result.totals.bytesTransferred;
         weightsDir = join(s.download.result.dir, model!.meta!.folder);
@@ -315,6 +323,26 @@ function catalogModel(name: string): CatalogModel | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The manifest's `sign` key, from its environment variable, checked before anything is fetched. */
+function signKeyOf(spec: ProvisionModelSpec, pem: string | undefined): { privateKeyPem: string } {
+  const env = spec.sign!.privateKeyEnv;
+  if (spec.source === "oci")
+    throw new UsageError(
+      `models: ${spec.name}: sign is for meta and hf models (a pulled model keeps its own signature).`,
+      {
+        code: "BAD_MANIFEST",
+        hint: "Sign the model before pushing it (llamagate sign, then push), and use signature: to require it on pull.",
+      },
+    );
+  if (!pem?.trim())
+    throw new UsageError(`${spec.name}: the environment variable ${env} (sign.privateKeyEnv) is not set.`, {
+      code: "SIGN_KEY_ENV_UNSET",
+      hint: `Export ${env} with the signing key's PEM text (an ECDSA P-256, P-384 or P-521 private key).`,
+    });
+  loadEcKey(pem, "private", `The key in ${env}`);
+  return { privateKeyPem: pem };
 }
 
 /** A manifest's `signature` field: the PEM files it names, read (paths as given, like `dir`). */

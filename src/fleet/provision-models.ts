@@ -2,10 +2,15 @@ import { hubSettings, resolveHubToken } from "../credentials/hub-settings.js";
 import type { ProvisionManifest } from "./parse-provision-manifest.js";
 import { provisionModel, type ProvisionModelParams, type ProvisionModelReport } from "./provision-model.js";
 
-export interface ProvisionModelsParams extends Omit<ProvisionModelParams, "spec" | "metaUrl" | "license" | "hf"> {
+export interface ProvisionModelsParams extends Omit<
+  ProvisionModelParams,
+  "spec" | "metaUrl" | "signKeyPem" | "license" | "hf"
+> {
   manifest: ProvisionManifest;
   /** Signed URLs by environment variable name. @default the variables the manifest names, from this process */
   metaUrls?: Readonly<Record<string, string | undefined>>;
+  /** Signing keys (PEM) by environment variable name (`sign.privateKeyEnv`). @default from this process */
+  signKeys?: Readonly<Record<string, string | undefined>>;
   /** The license flags' values and the audit log; the manifest's `license` fills what they leave out. @default {} */
   license?: ProvisionModelParams["license"];
   /**
@@ -51,6 +56,11 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
   const metaUrls =
     p.metaUrls ??
     Object.fromEntries(specs.flatMap((m) => (m.metaUrlEnv ? [[m.metaUrlEnv, process.env[m.metaUrlEnv]]] : [])));
+  const signKeys =
+    p.signKeys ??
+    Object.fromEntries(
+      specs.flatMap((m) => (m.sign ? [[m.sign.privateKeyEnv, process.env[m.sign.privateKeyEnv]]] : [])),
+    );
   const reports: ProvisionModelReport[] = new Array(specs.length);
   let next = 0;
   const worker = async () => {
@@ -59,13 +69,23 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
       const i = next++;
       const spec = specs[i]!;
       p.onModel?.({ type: "start", name: spec.name });
-      const { manifest: _m, metaUrls: _u, concurrency: _c, onModel: _o, license: _l, hf: _h, ...rest } = p;
+      const {
+        manifest: _m,
+        metaUrls: _u,
+        signKeys: _k,
+        concurrency: _c,
+        onModel: _o,
+        license: _l,
+        hf: _h,
+        ...rest
+      } = p;
       reports[i] = await provisionModel({
         ...rest,
         hf,
         spec,
         license,
         metaUrl: spec.metaUrlEnv ? metaUrls[spec.metaUrlEnv] : undefined,
+        signKeyPem: spec.sign ? signKeys[spec.sign.privateKeyEnv] : undefined,
       });
       p.onModel?.({ type: "done", report: reports[i]! });
     }

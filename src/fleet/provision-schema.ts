@@ -72,6 +72,21 @@ export const PROVISION_SCHEMA = {
           },
           smokeTest: { description: "Run a smoke test on the GGUF output.", type: "boolean" },
           plainHttp: { description: "oci: talk http:// to a loopback/test registry.", type: "boolean" },
+          sign: {
+            description:
+              "meta, hf (with dir): sign what was downloaded and verified (model.sig in the model folder) with the ECDSA private key (PEM) held in the environment variable this names.",
+            type: "object",
+            additionalProperties: false,
+            required: ["privateKeyEnv"],
+            properties: {
+              privateKeyEnv: {
+                description:
+                  "NAME of the environment variable holding the private key's PEM text (never the key itself).",
+                type: "string",
+                pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+              },
+            },
+          },
           signature: {
             description:
               "oci: require the model's attached OMS signature to verify before anything is placed (pull --require-signature): the signer's public key, or the CA certificates to trust.",

@@ -63,7 +63,23 @@ export interface RunPipelineParams {
   smokeTest?: PipelineSmokeParams | false;
   /** The smoke-test implementation. @default the library's (see smoke-stage.ts) */
   smokeStage?: SmokeStage;
+  /**
+   * Sign what was downloaded and verified (OMS v1.0, `model.sig` in each Meta model folder, or in the Hub
+   * `--local-dir`) with this ECDSA private key (PEM), after verification and before conversion.
+   */
+  sign?: { privateKeyPem: string | Buffer };
   signal?: AbortSignal;
+}
+
+/** One signature the pipeline wrote. */
+export interface PipelineSignature {
+  /** The signed model folder. */
+  path: string;
+  signaturePath: string;
+  /** Files the signature covers. */
+  files: number;
+  /** Files read again to sign them (0 after a fresh download: every digest came from its verification record). */
+  hashed: number;
 }
 
 export type StageName = "license" | "download" | "verify" | "convert" | "smoke-test";
@@ -78,6 +94,7 @@ export type PipelineEvent =
   | { type: "verify-file"; path: string; status: string; rehashed: boolean; index: number }
   | { type: "convert-event"; event: ConvertEvent }
   | { type: "smoke-event"; event: SmokeStageEvent }
+  | ({ type: "signed" } & PipelineSignature)
   | MetaDownloadEvent
   | HfDownloadEvent;
 
@@ -120,6 +137,8 @@ export interface PipelineSummary {
   verify: PipelineVerifyResult | null;
   convert: { outputs: PipelineConvertOutput[]; seconds: number } | null;
   smokeTest: (SmokeStageResult & { path: string }) | null;
+  /** The signatures written (`sign`); empty when none was asked for. */
+  signatures: PipelineSignature[];
   /** Which stages found nothing to do (a rerun). */
   upToDate: StageName[];
   seconds: number;

@@ -20,6 +20,7 @@ import { llamaSmokeStage } from "./llama-smoke-stage.js";
 import { cachedGgufIter } from "./cached-gguf.js";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
 import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
+import { signStage } from "./sign-stage.js";
 
 /**
  * The whole flow as one operation: license gate → resolve the source → download → verify → convert →
@@ -38,6 +39,12 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     upToDate: done,
     seconds: (performance.now() - t0) / 1000,
   });
+  if (p.sign && p.source.kind === "hf" && !p.source.localDir) {
+    throw new UsageError("Signing a Hugging Face download needs a folder of its own, not the cache.", {
+      code: "SIGN_NEEDS_LOCAL_DIR",
+      hint: "Download into a plain folder (download --local-dir, setup --dir, a manifest's dir): the cache's snapshot holds links, which OMS signatures do not cover.",
+    });
+  }
   if (p.source.kind === "hf" && p.models.length > 1) {
     throw new UsageError(`A Hugging Face download takes one repo, got ${p.models.length} models.`, {
       hint: "Run one download per repo.",
@@ -127,6 +134,23 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     yield timed("verify", t0, verifiedBefore);
   }
 
+  // 3b. Sign what was verified, before anything is made from it; the digests come from the download's records.
+  const signatures: PipelineSummary["signatures"] = [];
+  if (p.sign) {
+    for (const path of convertInputs(download, p.models)) {
+      signatures.push(
+        await signStage({
+          path,
+          privateKeyPem: p.sign.privateKeyPem,
+          // A --local-dir's own bookkeeping (huggingface_hub's metadata and locks) is not model content.
+          ...(download.source === "hf" ? { ignorePaths: [".cache/huggingface"] } : {}),
+          ...(signal ? { signal } : {}),
+        }),
+      );
+      yield { type: "signed", ...signatures[signatures.length - 1]! };
+    }
+  }
+
   // 4. Convert.
   let convert: PipelineSummary["convert"] = null;
   if (!p.convert) {
@@ -204,6 +228,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     verify,
     convert,
     smokeTest,
+    signatures,
     upToDate,
     seconds: (performance.now() - started) / 1000,
   };

@@ -53,10 +53,11 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     expect(json.bytes).toBe(Object.values(cdn.files).reduce((a, b) => a + b, 0));
     const shard = json.files.find((f: { name: string }) => f.name === "llama-2-13b/consolidated.01.pth");
     const { createHash } = await import("node:crypto");
+    const shardBytes = await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth"));
+    // sha256 beside md5, from the same read (a --sign-key signature reuses it).
     expect(shard.hashes).toEqual({
-      md5: createHash("md5")
-        .update(await readFile(join(cdn.root, "llama-2-13b/consolidated.01.pth")))
-        .digest("hex"),
+      md5: createHash("md5").update(shardBytes).digest("hex"),
+      sha256: createHash("sha256").update(shardBytes).digest("hex"),
     });
     expect(shard.verified).toBe(true);
     // The documented shape (docs/json.md), the same core as --source hf: one folder key, relative paths.

@@ -2,7 +2,11 @@ import { findModel } from "../../catalog/find-model.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import type { CatalogModel } from "../../catalog/models.js";
 import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
+import type { PipelineSignature } from "../../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../../pipeline/run-pipeline.js";
+import { readSignKey } from "../read-sign-key.js";
+import { signatureLines } from "../signature-lines.js";
+import { signaturesJson } from "../signatures-json.js";
 import type { HfDownloadSummary } from "../../sources/hf/download-hf.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
@@ -20,6 +24,8 @@ export interface HfDownloadOptions extends EngineFlags {
   include?: string[];
   exclude?: string[];
   localDir?: string;
+  /** --sign-key: sign the --local-dir after the download verified it. */
+  signKey?: string;
   token?: string;
   tokenStdin?: boolean;
   json?: boolean;
@@ -36,6 +42,7 @@ export async function runHfDownload(
 ): Promise<number> {
   const hf = hfEnvironment(ctx);
   const json = Boolean(opts.json);
+  const sign = await readSignKey(ctx, opts.signKey);
   // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
   if (!repoId.includes("/")) {
     const hfRepo = catalogRepo(repoId);
@@ -74,9 +81,11 @@ export async function runHfDownload(
     command: "download",
     engine,
     verify: false,
+    ...(sign ? { sign } : {}),
     signal,
   });
   let summary: HfDownloadSummary;
+  let signatures: PipelineSignature[] = [];
   const progress = createDownloadProgress(ctx, { json });
   // The Hub API steps (revision, listing, access check) show a spinner from the start of the download stage
   // (after any license prompt) until the next event.
@@ -87,6 +96,7 @@ export async function runHfDownload(
       if (r.done) {
         if (r.value.download.source !== "hf") throw new Error("unreachable: a Hub run returned another source");
         summary = r.value.download.result;
+        signatures = r.value.signatures;
         break;
       }
       onEvent(progress, r.value, tok?.source, json);
@@ -99,9 +109,10 @@ export async function runHfDownload(
     progress.stop();
   }
   if (json) {
-    printJson(ctx, hfDownloadJson(summary));
+    printJson(ctx, { ...hfDownloadJson(summary), ...signaturesJson(signatures) });
     return 0;
   }
+  for (const line of signatureLines(signatures)) printLine(ctx, line);
   const got = summary.files.filter((f) => f.downloaded).length;
   logLine(
     ctx,

@@ -3,7 +3,7 @@ import type { CatalogModel } from "../../catalog/models.js";
 import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
 import { findModel } from "../../catalog/find-model.js";
 import { formatBytes } from "../../core/format-bytes.js";
-import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
+import type { PipelineEvent, PipelineSignature } from "../../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../../pipeline/run-pipeline.js";
 import type { MetaDownloadSummary } from "../../sources/meta/download-meta.js";
 import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
@@ -13,6 +13,9 @@ import { metaDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { renderDownloadProgress } from "../progress/render-download-progress.js";
 import { readSecret } from "../read-secret.js";
+import { readSignKey } from "../read-sign-key.js";
+import { signatureLines } from "../signature-lines.js";
+import { signaturesJson } from "../signatures-json.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import type { LicenseCliOptions } from "../license-options.js";
@@ -23,6 +26,8 @@ export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
   dir: string;
   /** --layout: Meta's folders (default) or llama-stack's descriptor folders. */
   layout?: "meta" | "llama-stack";
+  /** --sign-key: sign each model folder after the download verified it. */
+  signKey?: string;
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
@@ -34,6 +39,7 @@ export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {
  */
 export async function runMetaDownload(ctx: CliContext, names: string[], opts: MetaDownloadOptions): Promise<void> {
   const models = names.map((name) => findModel({ name }));
+  const sign = await readSignKey(ctx, opts.signKey);
   const url = await resolveMetaUrl(ctx, opts);
   const { signal, ...engine } = engineOptionsFromFlags(ctx, opts);
   const events = runPipelineIter({
@@ -49,6 +55,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
     command: "download",
     engine,
     verify: false,
+    ...(sign ? { sign } : {}),
     signal,
   });
   const pipeline = await renderDownloadProgress(ctx, events, {
@@ -58,7 +65,7 @@ export async function runMetaDownload(ctx: CliContext, names: string[], opts: Me
   if (pipeline.download.source !== "meta") throw new Error("unreachable: a Meta run returned another source");
   const summary = pipeline.download.result;
   const licenseFile = await checkDownloadedLicense(ctx, summary, models[0]!, Boolean(opts.json));
-  renderSummary(ctx, summary, licenseFile, Boolean(opts.json));
+  renderSummary(ctx, summary, licenseFile, pipeline.signatures, Boolean(opts.json));
 }
 
 /**
@@ -142,10 +149,11 @@ function renderSummary(
   ctx: CliContext,
   s: MetaDownloadSummary,
   licenseFile: LicenseFileCheck | undefined,
+  signatures: readonly PipelineSignature[],
   json: boolean,
 ): void {
   if (json) {
-    printJson(ctx, metaDownloadJson(s, licenseFile));
+    printJson(ctx, { ...metaDownloadJson(s, licenseFile), ...signaturesJson(signatures) });
     return;
   }
   // md5sum -c style: OK for files checked against their checklist; the rest (LICENSE, checklists) have no md5 to check.
@@ -159,4 +167,5 @@ function renderSummary(
     `Done: ${s.files.length} files in ${s.dir}, ${formatBytes(s.totals.bytesTransferred)} downloaded, ${formatBytes(s.totals.bytesReused)} reused, ` +
       `${s.verified} verified against checklists, ${s.retries} retries, ${s.seconds.toFixed(1)} s.`,
   );
+  for (const line of signatureLines(signatures)) printLine(ctx, line);
 }

@@ -82,6 +82,10 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
       "--no-xet",
       "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
     )
+    .option(
+      "--sign-key <file>",
+      "sign what was downloaded and verified (OpenSSF model signature, model.sig in each model folder; hf: needs --local-dir) with this ECDSA private key (PEM)",
+    )
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option("--json", "print one JSON object on stdout at the end");
   networkOptions(cmd, { limitRate: true });

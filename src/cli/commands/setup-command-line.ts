@@ -10,7 +10,7 @@ export interface SetupCommandLineParams {
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   /** The flags of this run (smoke-test settings). */
-  opts: { prompt?: string; maxTokens?: number; device?: string };
+  opts: { prompt?: string; maxTokens?: number; device?: string; signKey?: string };
   /** The license answers, from flags or the wizard. */
   license: LicenseCliOptions;
   /** The link came from LLAMAGATE_META_URL (else a flag, stdin or the prompt). */
@@ -30,6 +30,7 @@ export function setupCommandLine(p: SetupCommandLineParams): string {
   args.push("--to", p.to);
   if (p.spaceCheck === false) args.push("--no-space-check");
   if (p.dtype) args.push("--dtype", p.dtype.toLowerCase());
+  if (p.opts.signKey !== undefined) args.push("--sign-key", p.opts.signKey);
   const l = p.license;
   if (l.mau !== undefined) args.push("--mau", l.mau);
   if (l.affiliatesMau !== undefined) args.push("--affiliates-mau", l.affiliatesMau);

@@ -18,6 +18,7 @@ import { maxTokensFlag } from "../max-tokens-flag.js";
 import { networkEngineOptions, networkOptions, type NetworkFlags } from "../network-options.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
+import { readSignKey } from "../read-sign-key.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
 import { renderPipeline } from "../render-pipeline.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
@@ -39,6 +40,8 @@ export interface SetupOptions extends LicenseCliOptions, NetworkFlags {
   /** false with --no-space-check. */
   spaceCheck?: boolean;
   json?: boolean;
+  /** --sign-key: sign the verified download before converting it. */
+  signKey?: string;
 }
 
 /**
@@ -80,6 +83,10 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--max-tokens <n>", "tokens the smoke test generates", maxTokensFlag)
     .addOption(new Option("--device <device>", "smoke-test device").choices(["auto", "gpu", "cpu"]))
     .option("--no-smoke-test", "stop after the conversion")
+    .option(
+      "--sign-key <file>",
+      "sign the verified download before converting it (OpenSSF model signature, model.sig in the model folder; hf: needs --dir) with this ECDSA private key (PEM)",
+    )
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option(
       "--no-xet",
@@ -160,6 +167,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
   const stdinNote = sourceKind === "meta" && opts.metaUrl === undefined && !ctx.env.LLAMAGATE_META_URL;
   let summary: PipelineSummary;
   try {
+    const sign = await readSignKey(ctx, opts.signKey);
     const source = await pipelineSource(ctx, model, state, opts);
     const events = runPipelineIter({
       models: [model],
@@ -168,6 +176,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
       command: "setup",
       engine: networkEngineOptions(ctx, opts),
       verify: true,
+      ...(sign ? { sign } : {}),
       convert: to === "none" ? false : { to, ...(dtype ? { dtype: dtype.toUpperCase() as OutDType } : {}) },
       // Asked for unless --no-smoke-test: --to hf runs it through the cached GGUF; --to none reports it skipped.
       smokeTest: smokeWanted

@@ -59,7 +59,8 @@ export const registerSignCommand: CommandRegistrar = (program, ctx, run) => {
           signal: ctx.signal,
         });
         if (opts.json) {
-          printJson(ctx, { ok: true, ...r });
+          const { hashed: _hashed, ...out } = r;
+          printJson(ctx, { ok: true, ...out });
           return 0;
         }
         logLine(

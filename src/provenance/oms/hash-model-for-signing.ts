@@ -5,6 +5,18 @@ import { SignatureError } from "../errors.js";
 import { createHashPool } from "../../verify/hash-pool.js";
 import { DEFAULT_IGNORE_PATHS, type OmsResource } from "./oms-types.js";
 
+/** A file's sha256 known from elsewhere (a download's verification record) and the file state it describes. */
+export interface KnownDigest {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
+  /** Checked too when given. */
+  ino?: number;
+}
+
+/** Looks up a file's known sha256 by its absolute path; undefined when nothing is known. */
+export type KnownDigests = (absPath: string) => Promise<KnownDigest | undefined> | KnownDigest | undefined;
+
 export interface ModelDigest {
   /** The in-toto subject name: the model folder's (or file's) name. */
   subjectName: string;
@@ -14,6 +26,8 @@ export interface ModelDigest {
   rootDigest: string;
   /** The ignore paths that applied, relative to the model folder, as recorded in a signature. */
   ignorePaths: string[];
+  /** How many files were hashed (the rest came from `knownDigests`). */
+  hashed: number;
 }
 
 /**
@@ -25,6 +39,11 @@ export interface ModelDigest {
 export async function hashModelForSigning(p: {
   path: string;
   ignorePaths?: readonly string[];
+  /**
+   * Digests already measured (a verified download's sidecars): used instead of reading a file only while its
+   * size and mtime (and inode, when recorded) are those the digest was measured at; otherwise the file is hashed.
+   */
+  knownDigests?: KnownDigests;
   signal?: AbortSignal;
 }): Promise<ModelDigest> {
   const root = resolve(p.path);
@@ -39,20 +58,27 @@ export async function hashModelForSigning(p: {
     });
   const pool = createHashPool({});
   try {
+    let hashed = 0;
+    const sha256Of = async (abs: string, s: FileState): Promise<string> => {
+      const known = await p.knownDigests?.(abs);
+      if (known && isCurrent(known, s)) return known.sha256.toLowerCase();
+      hashed++;
+      return (await pool.hashFile({ path: abs, size: s.size, algorithms: ["sha256"], signal: p.signal })).sha256!;
+    };
     if (st.isFile()) {
-      const digest = (await pool.hashFile({ path: root, size: st.size, algorithms: ["sha256"], signal: p.signal }))
-        .sha256!;
+      const digest = await sha256Of(root, st);
       return {
         subjectName: basename(root),
         resources: [{ name: ".", algorithm: "sha256", digest }],
         ...finish([digest]),
+        hashed,
       };
     }
     const ignore = new Set([
       ...DEFAULT_IGNORE_PATHS,
       ...(p.ignorePaths ?? []).map((i) => toRelative(root, i)).filter((i): i is string => i !== undefined),
     ]);
-    const files: { name: string; abs: string; size: number }[] = [];
+    const files: { name: string; abs: string; st: FileState }[] = [];
     const walk = async (rel: string): Promise<void> => {
       p.signal?.throwIfAborted();
       const abs = rel ? join(root, rel) : root;
@@ -66,26 +92,37 @@ export async function hashModelForSigning(p: {
             details: { path: r },
           });
         if (s.isDirectory()) await walk(r);
-        else if (s.isFile()) files.push({ name: r, abs: join(root, r), size: s.size });
+        else if (s.isFile()) files.push({ name: r, abs: join(root, r), st: s });
       }
     };
     await walk("");
     files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const digests = await Promise.all(
-      files.map(
-        async (f) =>
-          (await pool.hashFile({ path: f.abs, size: f.size, algorithms: ["sha256"], signal: p.signal })).sha256!,
-      ),
-    );
+    const digests = await Promise.all(files.map((f) => sha256Of(f.abs, f.st)));
     return {
       subjectName: basename(root),
       resources: files.map((f, i) => ({ name: f.name, algorithm: "sha256", digest: digests[i]! })),
       ...finish(digests),
       ignorePaths: [...ignore].sort(),
+      hashed,
     };
   } finally {
     await pool.close();
   }
+}
+
+interface FileState {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+function isCurrent(k: KnownDigest, s: FileState): boolean {
+  return (
+    /^[0-9a-f]{64}$/i.test(k.sha256) &&
+    k.size === s.size &&
+    k.mtimeMs === s.mtimeMs &&
+    (k.ino === undefined || k.ino === s.ino)
+  );
 }
 
 function finish(digests: string[]): { rootDigest: string; ignorePaths: string[] } {

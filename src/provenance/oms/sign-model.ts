@@ -5,7 +5,7 @@ import { UsageError } from "../../core/errors.js";
 import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
 import { SignatureError } from "../errors.js";
 import { dssePae } from "./dsse-pae.js";
-import { hashModelForSigning } from "./hash-model-for-signing.js";
+import { hashModelForSigning, type KnownDigests } from "./hash-model-for-signing.js";
 import { loadEcKey } from "./load-signing-key.js";
 import {
   BUNDLE_MEDIA_TYPE,
@@ -29,6 +29,11 @@ export interface SignModelParams {
   signaturePath?: string;
   /** Paths to leave out (relative to the model folder, or absolute inside it). The signature file always is. */
   ignorePaths?: readonly string[];
+  /**
+   * sha256 digests already measured (a verified download's sidecars), so signing a fresh download reads nothing
+   * again; each is used only while the file's size and mtime are those it was measured at.
+   */
+  knownDigests?: KnownDigests;
   signal?: AbortSignal;
 }
 
@@ -39,6 +44,8 @@ export interface SignModelResult {
   subject: { name: string; sha256: string };
   files: { name: string; sha256: string }[];
   ignorePaths: string[];
+  /** Files read to hash them (the others' digests came from `knownDigests`). */
+  hashed: number;
 }
 
 /**
@@ -71,6 +78,7 @@ export async function signModel(p: SignModelParams): Promise<SignModelResult> {
   const digest = await hashModelForSigning({
     path,
     ignorePaths: [...(p.ignorePaths ?? []), signaturePath],
+    ...(p.knownDigests ? { knownDigests: p.knownDigests } : {}),
     signal: p.signal,
   });
   const statement: OmsStatement = {
@@ -109,5 +117,6 @@ export async function signModel(p: SignModelParams): Promise<SignModelResult> {
     subject: { name: digest.subjectName, sha256: digest.rootDigest },
     files: digest.resources.map((r) => ({ name: r.name, sha256: r.digest })),
     ignorePaths: digest.ignorePaths,
+    hashed: digest.hashed,
   };
 }

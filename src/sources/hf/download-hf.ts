@@ -251,6 +251,8 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         // Always ranged (bytes=0- for a whole file): the LFS bridge refuses unranged GETs of large Xet files.
         alwaysRange: true,
         expectedHash: f.lfs ? { algorithm: "sha256", hex: f.lfs.sha256 } : { algorithm: "git-sha1", hex: f.oid },
+        // A small (non-LFS) file's sha256 too, in the same read, for a signature of the download (--sign-key).
+        ...(f.lfs ? {} : { hashWhileArriving: ["sha256" as const] }),
         // Cache blobs keep their sidecar beside huggingface_hub's lock files, not in blobs/.
         ...(localDir ? {} : { sidecarPath: join(lockDir, `${etagOf(f)}.llamagate.json`) }),
         ...(headers ? { headers } : {}),

@@ -131,6 +131,9 @@ export async function* downloadMetaIter(
       destPath,
       displayName: path,
       hashAlgorithms: ["md5"],
+      // sha256 beside md5 in the same read: a signature of the download (--sign-key) reuses it from the sidecar.
+      // A file finished by an older version is not read again for it (signing then hashes it).
+      hashWhileArriving: ["sha256"],
       allowParts: (params.partsPerFile ?? 1) > 1,
       ...(md5 ? { expectedHash: { algorithm: "md5" as const, hex: md5 } } : {}),
       // A checklist is read no further than its cap (an endless one is not downloaded), and kept nowhere.

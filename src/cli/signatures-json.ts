@@ -1,0 +1,6 @@
+import type { PipelineSignature } from "../pipeline/pipeline-types.js";
+
+/** `signatures` of download/setup --json: one per model folder signed (--sign-key); empty when none was asked for. */
+export function signaturesJson(signatures: readonly PipelineSignature[]): { signatures: PipelineSignature[] } {
+  return { signatures: signatures.map((s) => ({ ...s })) };
+}
