@@ -146,14 +146,18 @@ function checkOut(dir = SRC) {
   });
 }
 
-const llamagateDriver = (origin, checklist, { concurrency = CONCURRENCY, parts = PARTS, size = SHARD_BYTES } = {}) => `
+const llamagateDriver = (
+  origin,
+  checklist,
+  { concurrency = CONCURRENCY, parts = PARTS, size = SHARD_BYTES, sha256 = false } = {},
+) => `
   import { downloadFiles } from ${JSON.stringify(join(ROOT, "dist/download/download-files.js"))};
   const lines = ${JSON.stringify(checklist)}.trim().split("\\n").map((l) => l.split(/\\s+\\*?/));
   const summary = await downloadFiles({
     concurrency: ${concurrency},
     partsPerFile: ${parts},
     partMinBytes: 16 << 20,
-    files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 } })),
+    files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 }${sha256 ? ', hashWhileArriving: ["sha256"]' : ""} })),
   });
   const ok = summary.files.every((f) => f.verified && !f.skipped);
   process.stdout.write(JSON.stringify({ ok, maxRssKiB: process.resourceUsage().maxRSS, bytes: summary.totals.bytesTransferred }));
@@ -180,12 +184,15 @@ async function main() {
   const checklist = await readFile(join(SRC, "checklist.chk"), "utf8");
   const totalBytes = SHARD_BYTES * SHARDS;
   const { child, origin } = await startServer();
-  const results = { llamagate: [], curl: [], aria2c: [], aria2cMd5: [] };
+  const results = { llamagate: [], llamagateSha256: [], curl: [], aria2c: [], aria2cMd5: [] };
   const loadavg = [];
   let peakRssKiB = 0;
   try {
     const driver = join(BENCH, "llamagate-driver.mjs");
     await writeFile(driver, llamagateDriver(origin, checklist));
+    // As Meta downloads now run: md5 verified and sha256 computed in the same read (for signatures, issue 19).
+    const driverSha = join(BENCH, "llamagate-driver-sha256.mjs");
+    await writeFile(driverSha, llamagateDriver(origin, checklist, { sha256: true }));
     await writeFile(join(BENCH, "aria2-input.txt"), NAMES.map((n) => `${origin}/${n}\n  out=${n}`).join("\n"));
     // Like for like: aria2c checks each file's md5 (from the same checklist) itself and fails on a mismatch.
     const md5Of = new Map(
@@ -218,6 +225,11 @@ async function main() {
         peakRssKiB = Math.max(peakRssKiB, lg.maxRssKiB);
         return { seconds: lg.seconds, note: `peak RSS ${(lg.maxRssKiB / 1024).toFixed(0)} MiB` };
       },
+      llamagateSha256: async () => {
+        const lg = await timeIt(async () => JSON.parse(await run(process.execPath, [driverSha])));
+        if (!lg.ok) throw new Error("llamagate did not verify every file");
+        return { seconds: lg.seconds, note: "md5 verified + sha256 in the same read" };
+      },
       curl: () =>
         timeIt(async () => {
           for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
@@ -238,6 +250,7 @@ async function main() {
     };
     const labels = {
       llamagate: "llamagate        ",
+      llamagateSha256: "llamagate +sha256",
       curl: "curl + md5sum -c ",
       aria2c: "aria2c -j8       ",
       aria2cMd5: "aria2c -j8 + md5 ",
@@ -296,7 +309,12 @@ async function main() {
       aria2c: ar ? mbps(ar) : null,
       aria2cMd5: arMd5 ? mbps(arMd5) : null,
     },
-    ratios: { vsDownloadSh: cu / lg, vsAria2c: ar ? ar / lg : null, vsAria2cMd5: arMd5 ? arMd5 / lg : null },
+    ratios: {
+      vsDownloadSh: cu / lg,
+      vsAria2c: ar ? ar / lg : null,
+      vsAria2cMd5: arMd5 ? arMd5 / lg : null,
+      sha256Cost: median(results.llamagateSha256) / lg,
+    },
     bestRatios: {
       vsDownloadSh: Math.min(...results.curl) / Math.min(...results.llamagate),
       vsAria2c: ar ? Math.min(...results.aria2c) / Math.min(...results.llamagate) : null,
@@ -331,6 +349,9 @@ async function main() {
     console.log(
       `  llamagate vs aria2c -j8 + md5:       ${report.ratios.vsAria2cMd5.toFixed(2)}x median, ${(best.aria2cMd5 / best.llamagate).toFixed(2)}x best (both verified)`,
     );
+  console.log(
+    `  llamagate md5+sha256 / md5 only:     ${report.ratios.sha256Cost.toFixed(2)}x the time (median; goal <= 1.10)`,
+  );
   console.log(`  load average (1 min) before each round and at the end: ${report.loadAverage1m.join(", ")}`);
   console.log(`  llamagate peak RSS: ${report.llamagatePeakRssMiB} MiB (target < 200 MiB)`);
   await writeFile(

@@ -100,3 +100,27 @@ it("a Meta download and its GGUF: schema-valid, hashes, license with the accepta
   expect(bom.dependencies).toEqual([{ ref: model["bom-ref"], dependsOn: [meta["bom-ref"]] }]);
   expect(model.properties).toContainEqual({ name: "llamagate:gguf:dtype", value: "BF16" });
 });
+
+it("provision --bom: one schema-valid BOM of every model a manifest put in place, with its conversion", async () => {
+  const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state-fleet"), LLAMAGATE_META_URL: url };
+  const manifest = join(work, "fleet.yaml");
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(
+    manifest,
+    `license:\n  mau: 1000\n  acceptLicense: true\nmodels:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: LLAMAGATE_META_URL\n    dir: ${join(work, "fleet")}\n    convert: ["gguf:f16"]\n`,
+  );
+  const out = join(work, "fleet-bom.json");
+  const r = await runCli(["provision", manifest, "--bom", out, "--organization", "Acme", "--json"], {
+    env,
+    timeoutMs: 120_000,
+  });
+  expect(r.code, r.stderr).toBe(0);
+  expect(JSON.parse(r.stdout).bom).toEqual({ path: out, models: 2 });
+  const bom = JSON.parse(await readFile(out, "utf8"));
+  const validate = await cycloneDx16();
+  expect(validate(bom), JSON.stringify(validate.errors, null, 1)).toBe(true);
+  expect(bom.components.map((c: { name: string }) => c.name)).toEqual(["llama-2-7b", "llama-2-7b-f16.gguf"]);
+  expect(bom.dependencies).toHaveLength(1);
+  const dry = await runCli(["provision", manifest, "--bom", out, "--dry-run"], { env });
+  expect(dry.code).toBe(2);
+});

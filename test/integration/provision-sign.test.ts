@@ -48,7 +48,7 @@ it("signs the verified download with the key from the named variable; verify acc
   const r = await runCli(["provision", file, "--json"], { env, timeoutMs: 120_000 });
   expect(r.code, r.stderr).toBe(0);
   const json = JSON.parse(r.stdout);
-  expectDocumentedShape(json, "provision");
+  expectDocumentedShape(json, "provision", ["bom"]);
   const model = join(dir, "llama-2-7b");
   expect(json.models[0]).toMatchObject({ status: "provisioned", signatures: [join(model, "model.sig")] });
   expect(r.stdout + r.stderr).not.toContain(pem.split("\n")[1]!);

@@ -72,7 +72,7 @@ it("provisions two models from two sources; a failing one is reported without st
   const first = await runCli(["provision", file, "--json"], { env: env(), timeoutMs: 120_000 });
   expect(first.code, first.stderr).toBe(5); // the failed model's category (not-found)
   const r1 = JSON.parse(first.stdout);
-  expectDocumentedShape(r1, "provision");
+  expectDocumentedShape(r1, "provision", ["bom"]);
   expect(r1.ok).toBe(false);
   expect(r1.models.map((m: { status: string }) => m.status)).toEqual(["provisioned", "provisioned", "failed"]);
   expect(r1.models[0].bytesDownloaded).toBeGreaterThan(200_000);

@@ -1,5 +1,9 @@
 import { open } from "node:fs/promises";
 import { formatBytes } from "../../core/format-bytes.js";
+import { resolve } from "node:path";
+import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
+import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
+import { VERSION } from "../version.js";
 import { UsageError } from "../../core/errors.js";
 import { parseProvisionManifest } from "../../fleet/parse-provision-manifest.js";
 import { provisionModels } from "../../fleet/provision-models.js";
@@ -16,6 +20,8 @@ import { checkExplicitRegistryHost, registryAccess, registrySessionOptions } fro
 
 interface ProvisionOptions extends NetworkFlags {
   dryRun?: boolean;
+  bom?: string;
+  organization?: string;
   concurrency?: number;
   acceptLicense?: boolean;
   allowTokenRealmHost?: string[];
@@ -45,11 +51,18 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
       "trust this registry token-service host although it is not the registry's own (or is plain http); repeatable",
       (v: string, prev: string[] = []) => [...prev, v],
     )
+    .option("--bom <file>", "after the run, write a CycloneDX ML-BOM of every model in place (docs/bom.md)")
+    .option("--organization <name>", "with --bom: the licensee organisation to name in each license")
     .option("--json", "print one JSON object on stdout at the end")
     .option("--proxy <url>", PROXY_HELP)
     .option("--limit-rate <rate>", LIMIT_RATE_HELP, parseRateFlag)
     .action(
       run(async (file: string, opts: ProvisionOptions) => {
+        if (opts.bom && opts.dryRun)
+          throw new UsageError("--bom describes the models a run put in place; a dry run puts none there.", {
+            code: "BOM_NEEDS_RUN",
+            hint: "Drop --dry-run, or run `llamagate bom <path>...` on folders already provisioned.",
+          });
         const text = await readManifest(file);
         const manifest = parseProvisionManifest({ text, name: file });
         const metaUrls: Record<string, string | undefined> = {};
@@ -102,7 +115,23 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
             }
           },
         });
-        if (opts.json) printJson(ctx, report);
+        // The BOM of every model in place (failed ones are not): its folder(s) and every conversion output.
+        const inPlace = report.models.filter((m) => m.status === "provisioned" || m.status === "up-to-date");
+        let bom: { path: string; models: number } | undefined;
+        if (opts.bom && inPlace.length) {
+          const doc = await buildModelBom({
+            paths: inPlace.flatMap((m) => m.outputs),
+            auditLogPath: licenseAuditLogPath(ctx.env),
+            organization: opts.organization,
+            toolVersion: VERSION,
+            signal: ctx.signal,
+          });
+          const path = resolve(opts.bom);
+          await writeFileAtomic({ path, data: `${JSON.stringify(doc, null, 2)}\n` });
+          bom = { path, models: (doc.components as unknown[]).length };
+          if (!opts.json) logLine(ctx, `CycloneDX BOM of ${bom.models} model path(s): ${path}`);
+        }
+        if (opts.json) printJson(ctx, { ...report, ...(bom ? { bom } : {}) });
         else
           logLine(
             ctx,
