@@ -1,9 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
 import { UsageError } from "../core/errors.js";
 import type { SignatureTrust } from "../fleet/choose-model-signature.js";
 import type { CliContext } from "./context.js";
-import { expandHome } from "./expand-home.js";
+import { readKeyFile } from "./read-key-file.js";
 
 /** The flags that say whom a model signature must come from (pull, unpack). */
 export interface SignatureTrustFlags {
@@ -24,13 +22,7 @@ export async function signatureTrustFromFlags(
       code: "SIGNATURE_KEY_CONFLICT",
       hint: "Pass --public-key for a key-method signature, --certificate-chain for a certificate-method one.",
     });
-  const read = async (f: string, flag: string) =>
-    readFile(resolve(expandHome(ctx, f))).catch(() => {
-      throw new UsageError(`Cannot read ${flag} ${f}.`, {
-        code: "KEY_FILE_UNREADABLE",
-        hint: `Check the ${flag} path.`,
-      });
-    });
+  const read = (f: string, flag: string) => readKeyFile(ctx, f, flag);
   if (opts.publicKey) return { publicKeyPem: await read(opts.publicKey, "--public-key") };
   if (opts.certificateChain?.length)
     return {

@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { signModel } from "../../provenance/oms/sign-model.js";
 import type { CommandRegistrar } from "../command.js";
 import { expandHome } from "../expand-home.js";
+import { readKeyFile } from "../read-key-file.js";
 import { logLine, printJson, printLine } from "../output.js";
 
 interface SignOptions {
@@ -38,13 +38,7 @@ export const registerSignCommand: CommandRegistrar = (program, ctx, run) => {
           throw new UsageError("--certificate-chain goes with --signing-certificate.", {
             hint: "Pass the signing key's certificate with --signing-certificate, or drop --certificate-chain.",
           });
-        const read = async (f: string, flag: string) =>
-          readFile(resolve(expandHome(ctx, f))).catch(() => {
-            throw new UsageError(`Cannot read ${flag} ${f}.`, {
-              code: "KEY_FILE_UNREADABLE",
-              hint: `Check the ${flag} path.`,
-            });
-          });
+        const read = (f: string, flag: string) => readKeyFile(ctx, f, flag);
         const r = await signModel({
           path: resolve(expandHome(ctx, pathArg)),
           privateKeyPem: await read(opts.privateKey, "--private-key"),

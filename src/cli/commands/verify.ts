@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -9,6 +7,7 @@ import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES } from "../exit-codes.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { expandHome } from "../expand-home.js";
+import { readKeyFile } from "../read-key-file.js";
 import { intFlag } from "../int-flag.js";
 import { createProgressDisplay } from "../progress/create-progress-display.js";
 import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
@@ -140,13 +139,7 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
 
   /** `verify <path> --signature F (--public-key K | --certificate-chain CA...)`: one line per file, md5sum -c style. */
   async function verifySignature(pathArg: string, opts: VerifyOptions): Promise<number> {
-    const read = async (f: string, flag: string) =>
-      readFile(resolve(expandHome(ctx, f))).catch(() => {
-        throw new UsageError(`Cannot read ${flag} ${f}.`, {
-          code: "KEY_FILE_UNREADABLE",
-          hint: `Check the ${flag} path.`,
-        });
-      });
+    const read = (f: string, flag: string) => readKeyFile(ctx, f, flag);
     const r = await verifyModelSignature({
       path: resolve(expandHome(ctx, pathArg)),
       signaturePath: opts.signature ? resolve(expandHome(ctx, opts.signature)) : undefined,

@@ -33,16 +33,20 @@ export async function buildModelBom(p: BuildModelBomParams): Promise<Json> {
   for (const path of p.paths) models.push(await describeModelPath({ path, signal: p.signal }));
   const refs = new Map(models.map((m, i) => [m, `model-${i + 1}-${m.rootSha256.slice(0, 12)}`]));
 
-  const components = models.map((m) => component(m, refs.get(m)!, log, p.organization));
-  const dependencies: Json[] = [];
+  // A GGUF made from a folder in the same BOM: llamagate's converter writes the folder's name as general.name.
+  const sourceOf = new Map<ModelDescription, ModelDescription>();
   for (const m of models) {
     if (m.kind !== "gguf") continue;
-    // A GGUF made from a folder in the same BOM: llamagate's converter writes the folder's name as general.name.
     const source = models.find(
       (s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name),
     );
-    if (source) dependencies.push({ ref: refs.get(m), dependsOn: [refs.get(source)] });
+    if (source) sourceOf.set(m, source);
   }
+  const components = models.map((m) => component(m, refs.get(m)!, log, p.organization));
+  const dependencies: Json[] = [...sourceOf].map(([m, source]) => ({
+    ref: refs.get(m),
+    dependsOn: [refs.get(source)],
+  }));
   return {
     $schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
     bomFormat: "CycloneDX",
@@ -53,7 +57,7 @@ export async function buildModelBom(p: BuildModelBomParams): Promise<Json> {
       timestamp: new Date().toISOString(),
       tools: { components: [{ type: "application", name: "llamagate", version: p.toolVersion }] },
     },
-    components: components.map((c, i) => withLineage(c, models[i]!, models, refs)),
+    components: components.map((c, i) => withLineage(c, models[i]!, sourceOf.get(models[i]!), refs)),
     ...(dependencies.length ? { dependencies } : {}),
   };
 }
@@ -145,11 +149,12 @@ function externalReferences(m: ModelDescription): Json[] {
 }
 
 /** A GGUF's pedigree: the source model component it was converted from, when that model is in the same BOM. */
-function withLineage(c: Json, m: ModelDescription, all: ModelDescription[], refs: Map<ModelDescription, string>): Json {
-  if (m.kind !== "gguf") return c;
-  const source = all.find(
-    (s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name),
-  );
+function withLineage(
+  c: Json,
+  m: ModelDescription,
+  source: ModelDescription | undefined,
+  refs: Map<ModelDescription, string>,
+): Json {
   if (!source) return c;
   return {
     ...c,

@@ -126,9 +126,14 @@ function isCurrent(k: KnownDigest, s: FileState): boolean {
 }
 
 function finish(digests: string[]): { rootDigest: string; ignorePaths: string[] } {
+  return { rootDigest: omsRootDigest(digests), ignorePaths: [] };
+}
+
+/** OMS's subject digest: sha256 over the concatenated raw resource digests, in resource-name order. */
+export function omsRootDigest(digests: readonly string[]): string {
   const h = createHash("sha256");
   for (const d of digests) h.update(Buffer.from(d, "hex"));
-  return { rootDigest: h.digest("hex"), ignorePaths: [] };
+  return h.digest("hex");
 }
 
 /** An ignore path as a "/"-separated path relative to root; undefined when it points outside. */

@@ -1,4 +1,4 @@
-import { createHash, verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
+import { verify as cryptoVerify, X509Certificate, type KeyObject } from "node:crypto";
 import { lstat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
@@ -6,7 +6,7 @@ import { readCappedText } from "../../formats/io/read-capped-text.js";
 import { SignatureError } from "../errors.js";
 import { dssePae } from "./dsse-pae.js";
 import { dssePaeCompat } from "./dsse-pae-compat.js";
-import { hashModelForSigning } from "./hash-model-for-signing.js";
+import { hashModelForSigning, omsRootDigest } from "./hash-model-for-signing.js";
 import { loadEcKey } from "./load-signing-key.js";
 import {
   DEFAULT_SIGNATURE_NAME,
@@ -175,9 +175,8 @@ export async function verifyModelSignature(p: VerifyModelSignatureParams): Promi
   if (format === "oms-v1.0") {
     const claimed = statement.subject?.[0]?.digest?.sha256;
     const sortedSigned = [...signed].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const h = createHash("sha256");
-    for (const r of sortedSigned) h.update(Buffer.from(r.digest, "hex"));
-    if (claimed !== h.digest("hex")) throw malformed("its subject digest does not match its resources");
+    if (claimed !== omsRootDigest(sortedSigned.map((r) => r.digest)))
+      throw malformed("its subject digest does not match its resources");
   }
   const actual = new Map(now.resources.map((r) => [r.name, r.digest]));
   const files: VerifyModelSignatureResult["files"] = [];
