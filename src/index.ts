@@ -1,8 +1,13 @@
 // The public library API of llamagate: named exports only. package.json "exports" points here, so everything
-// else under dist/ is internal. docs/library.md has an example per export.
+// else under dist/ is internal. docs/library.md has an example per export. Operations load their module on first
+// call (loadOnCall / loadOnIterate): importing the API, or starting the CLI, stays cheap whatever it exports.
+
+import { loadOnCall } from "./core/load-on-call.js";
+import { loadOnIterate } from "./core/load-on-iterate.js";
 
 // The whole flow: license gate -> download -> verify -> convert -> smoke test.
-export { runPipeline, runPipelineIter } from "./pipeline/run-pipeline.js";
+export const runPipeline = loadOnCall(async () => (await import("./pipeline/run-pipeline.js")).runPipeline);
+export const runPipelineIter = loadOnIterate(async () => (await import("./pipeline/run-pipeline.js")).runPipelineIter);
 export type {
   RunPipelineParams,
   PipelineEvent,
@@ -17,7 +22,8 @@ export type { SmokeStage, SmokeStageParams, SmokeStageResult, SmokeStageEvent } 
 
 // License: the pure evaluator and the gate (acceptance + audit log).
 export { evaluateLicense, type EvaluateLicenseInput } from "./license/evaluate-license.js";
-export { licenseGate, type LicenseGateParams, type LicenseGateResult } from "./pipeline/license-gate.js";
+export type { LicenseGateParams, LicenseGateResult } from "./pipeline/license-gate.js";
+export const licenseGate = loadOnCall(async () => (await import("./pipeline/license-gate.js")).licenseGate);
 export type { Evaluation, Verdict, Reason, Obligation, LicenseFamily } from "./license/types.js";
 
 // The catalog.
@@ -25,21 +31,18 @@ export { CATALOG, type CatalogModel } from "./catalog/models.js";
 export { findModel, nearestModelNames } from "./catalog/find-model.js";
 
 // Downloads: each source alone (no license gate: use runPipeline for that), and the transfer engine.
-export {
-  downloadMeta,
-  downloadMetaIter,
-  type DownloadMetaParams,
-  type MetaDownloadEvent,
-  type MetaDownloadSummary,
-} from "./sources/meta/download-meta.js";
-export {
-  downloadHf,
-  downloadHfIter,
-  type DownloadHfParams,
-  type HfDownloadEvent,
-  type HfDownloadSummary,
-} from "./sources/hf/download-hf.js";
-export { downloadFiles, downloadFilesIter } from "./download/download-files.js";
+export type { DownloadMetaParams, MetaDownloadEvent, MetaDownloadSummary } from "./sources/meta/download-meta.js";
+export const downloadMeta = loadOnCall(async () => (await import("./sources/meta/download-meta.js")).downloadMeta);
+export const downloadMetaIter = loadOnIterate(
+  async () => (await import("./sources/meta/download-meta.js")).downloadMetaIter,
+);
+export type { DownloadHfParams, HfDownloadEvent, HfDownloadSummary } from "./sources/hf/download-hf.js";
+export const downloadHf = loadOnCall(async () => (await import("./sources/hf/download-hf.js")).downloadHf);
+export const downloadHfIter = loadOnIterate(async () => (await import("./sources/hf/download-hf.js")).downloadHfIter);
+export const downloadFiles = loadOnCall(async () => (await import("./download/download-files.js")).downloadFiles);
+export const downloadFilesIter = loadOnIterate(
+  async () => (await import("./download/download-files.js")).downloadFilesIter,
+);
 export { createRateLimiter, type RateLimiter } from "./download/create-rate-limiter.js";
 // The one connection-pool factory: proxy rules (HTTPS_PROXY / HTTP_PROXY / NO_PROXY or an explicit proxy).
 export { createDispatcher } from "./core/http/create-dispatcher.js";
@@ -53,47 +56,62 @@ export type {
 } from "./download/types.js";
 
 // Provenance: OpenSSF model signatures (OMS v1.0).
-export { signModel, type SignModelParams, type SignModelResult } from "./provenance/oms/sign-model.js";
+export type { SignModelParams, SignModelResult } from "./provenance/oms/sign-model.js";
+export const signModel = loadOnCall(async () => (await import("./provenance/oms/sign-model.js")).signModel);
 export type { KnownDigest, KnownDigests } from "./provenance/oms/hash-model-for-signing.js";
-export {
-  verifyModelSignature,
-  type VerifyModelSignatureParams,
-  type VerifyModelSignatureResult,
+export type {
+  VerifyModelSignatureParams,
+  VerifyModelSignatureResult,
 } from "./provenance/oms/verify-model-signature.js";
+export const verifyModelSignature = loadOnCall(
+  async () => (await import("./provenance/oms/verify-model-signature.js")).verifyModelSignature,
+);
 export { SignatureError, SignatureNotAttachedError } from "./provenance/errors.js";
-export { verifyStagedSignature } from "./fleet/verify-staged-signature.js";
+export const verifyStagedSignature = loadOnCall(
+  async () => (await import("./fleet/verify-staged-signature.js")).verifyStagedSignature,
+);
 export type { SignatureTrust } from "./fleet/choose-model-signature.js";
-export { buildModelBom, type BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
+export type { BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
+export const buildModelBom = loadOnCall(
+  async () => (await import("./provenance/bom/build-model-bom.js")).buildModelBom,
+);
 
 // Verify.
-export {
-  verifyChecklists,
-  type VerifyChecklistsResult,
-  type VerifyFileResult,
-  type VerifyStatus,
-} from "./verify/verify-checklists.js";
+export type { VerifyChecklistsResult, VerifyFileResult, VerifyStatus } from "./verify/verify-checklists.js";
+export const verifyChecklists = loadOnCall(
+  async () => (await import("./verify/verify-checklists.js")).verifyChecklists,
+);
 
 // Convert.
-export {
-  convertCheckpoint,
-  convertCheckpointIter,
-  type ConvertCheckpointParams,
-} from "./convert/convert-checkpoint.js";
+export type { ConvertCheckpointParams } from "./convert/convert-checkpoint.js";
+export const convertCheckpoint = loadOnCall(
+  async () => (await import("./convert/convert-checkpoint.js")).convertCheckpoint,
+);
+export const convertCheckpointIter = loadOnIterate(
+  async () => (await import("./convert/convert-checkpoint.js")).convertCheckpointIter,
+);
 export type { ConvertEvent, ConvertResult } from "./convert/convert-events.js";
 
 // Format readers.
-export { openPth } from "./formats/pth/open-pth.js";
-export { openSafetensors, type SafetensorsSource } from "./formats/safetensors/open-safetensors.js";
-export { openGguf, type GgufFile, type GgufTensor } from "./formats/gguf/open-gguf.js";
-export {
-  readSentencePiece,
-  parseSentencePiece,
-  type SentencePieceModel,
-} from "./formats/sentencepiece/read-sentencepiece.js";
-export { readTiktoken, parseTiktoken, type TiktokenRanks } from "./formats/tiktoken/read-tiktoken.js";
+export const openPth = loadOnCall(async () => (await import("./formats/pth/open-pth.js")).openPth);
+export type { SafetensorsSource } from "./formats/safetensors/open-safetensors.js";
+export const openSafetensors = loadOnCall(
+  async () => (await import("./formats/safetensors/open-safetensors.js")).openSafetensors,
+);
+export type { GgufFile, GgufTensor } from "./formats/gguf/open-gguf.js";
+export const openGguf = loadOnCall(async () => (await import("./formats/gguf/open-gguf.js")).openGguf);
+export { parseSentencePiece, type SentencePieceModel } from "./formats/sentencepiece/read-sentencepiece.js";
+export const readSentencePiece = loadOnCall(
+  async () => (await import("./formats/sentencepiece/read-sentencepiece.js")).readSentencePiece,
+);
+export { parseTiktoken, type TiktokenRanks } from "./formats/tiktoken/read-tiktoken.js";
+export const readTiktoken = loadOnCall(async () => (await import("./formats/tiktoken/read-tiktoken.js")).readTiktoken);
 
 // Smoke test: a GGUF on llama.cpp (GPU if usable), cross-checked by the pure-TS reference.
-export { smokeTest, smokeTestIter } from "./infer/smoke-test/smoke-test.js";
+export const smokeTest = loadOnCall(async () => (await import("./infer/smoke-test/smoke-test.js")).smokeTest);
+export const smokeTestIter = loadOnIterate(
+  async () => (await import("./infer/smoke-test/smoke-test.js")).smokeTestIter,
+);
 export type {
   SmokeTestParams,
   SmokeTestResult,
@@ -101,26 +119,90 @@ export type {
   SmokeReferenceResult,
   SmokeDevice,
 } from "./infer/smoke-test/types.js";
-export { smokeTestModel, smokeTestModelIter } from "./pipeline/smoke-test-model.js";
+export const smokeTestModel = loadOnCall(async () => (await import("./pipeline/smoke-test-model.js")).smokeTestModel);
+export const smokeTestModelIter = loadOnIterate(
+  async () => (await import("./pipeline/smoke-test-model.js")).smokeTestModelIter,
+);
 export type { SmokeTestModelParams, SmokeTestModelResult, SmokeTestModelEvent } from "./pipeline/smoke-test-model.js";
-export { probeBackends, type ProbeBackendsResult, type BackendProbe } from "./infer/smoke-test/probe-backends.js";
+export type { ProbeBackendsResult, BackendProbe } from "./infer/smoke-test/probe-backends.js";
+export const probeBackends = loadOnCall(
+  async () => (await import("./infer/smoke-test/probe-backends.js")).probeBackends,
+);
 export { defaultThreads, type ThreadChoice } from "./core/default-threads.js";
 
 // Fleets: manifests, OCI registries, air-gapped bundles.
-export { provisionModels, type ProvisionModelsParams, type ProvisionReport } from "./fleet/provision-models.js";
-export { pushOciIter, type PushOciParams, type PushOciEvent, type PushOciSummary } from "./fleet/push-oci.js";
-export { pullOciIter, type PullOciParams, type PullOciEvent, type PullOciSummary } from "./fleet/pull-oci.js";
+export type { ProvisionModelsParams, ProvisionReport } from "./fleet/provision-models.js";
+export const provisionModels = loadOnCall(async () => (await import("./fleet/provision-models.js")).provisionModels);
+export type { PushOciParams, PushOciEvent, PushOciSummary } from "./fleet/push-oci.js";
+export const pushOciIter = loadOnIterate(async () => (await import("./fleet/push-oci.js")).pushOciIter);
+export type { PullOciParams, PullOciEvent, PullOciSummary } from "./fleet/pull-oci.js";
+export const pullOciIter = loadOnIterate(async () => (await import("./fleet/pull-oci.js")).pullOciIter);
 export {
   resolveRegistryCredentials,
   type ResolveRegistryCredentialsParams,
   type ResolvedRegistryCredentials,
 } from "./sources/oci/resolve-registry-credentials.js";
 export { selectOciLicenseModels, type OciLicenseSelection } from "./fleet/select-oci-license-models.js";
-export { packBundle, type PackBundleParams, type PackBundleSummary } from "./fleet/pack-bundle.js";
-export { unpackBundle, type UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
+export type { PackBundleParams, PackBundleSummary } from "./fleet/pack-bundle.js";
+export const packBundle = loadOnCall(async () => (await import("./fleet/pack-bundle.js")).packBundle);
+export type { UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
+export const unpackBundle = loadOnCall(async () => (await import("./formats/tar/unpack-bundle.js")).unpackBundle);
+
+// License building blocks: the parsers the setup wizard and the flags share, acceptance, the audit log, the profile.
+export type { AuditEntry } from "./license/audit-entry.js";
+export type { OrgProfile } from "./license/org-profile.js";
+export { LICENSE_DISCLAIMER, USES, type Rule } from "./license/types.js";
+export { LICENSE_FAMILIES } from "./license/families.js";
+export { acceptLicense } from "./license/accept-license.js";
+export { checkLicenseFile, type LicenseFileCheck } from "./license/check-license-file.js";
+export { parseMau } from "./license/parse-mau.js";
+export { parseRegion } from "./license/parse-region.js";
+export { parseUses } from "./license/parse-uses.js";
+export { readAuditLog } from "./license/read-audit-log.js";
+export { readProfile } from "./license/read-profile.js";
+
+// Credentials: the Hub settings and token lookup every command uses, the stored token.
+export type { ResolvedToken } from "./credentials/resolve-token.js";
+export { checkTokenShape } from "./credentials/check-token-shape.js";
+export { hubSettings, resolveHubToken, type HfEnvironment } from "./credentials/hub-settings.js";
+export { removeStoredToken } from "./credentials/remove-stored-token.js";
+export { storeToken, type StoredToken } from "./credentials/store-token.js";
+
+// Defaults and helpers shared by the CLI and the library: data folders, atomic writes, redaction, display formats.
+export { INTERRUPTED_HINT } from "./core/errors.js";
+export { formatBytes } from "./core/format-bytes.js";
+export { formatDuration, formatUtc } from "./sources/meta/format-time.js";
+export { ggufCacheDir, licenseAuditLogPath, llamagateDataDir } from "./core/defaults/llamagate-paths.js";
+export { redactText } from "./core/redact.js";
+export { writeFileAtomic } from "./core/fs/write-file-atomic.js";
+
+// Catalog, model, source and fleet details the CLI shows or parses.
+export type { BundleManifest } from "./formats/tar/bundle-manifest.js";
+export type { LicenseAcceptancePrompt } from "./pipeline/license-gate.js";
+export type { LicenseFamilyId } from "./catalog/models.js";
+export type { OciFetchInfo } from "./fleet/pull-oci.js";
+export type { OutDType } from "./model/create-caster.js";
+export type { PipelineLicenseParams } from "./pipeline/pipeline-types.js";
+export type { RegistryCredentials } from "./sources/oci/create-registry-session.js";
+export { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "./infer/smoke-test/smoke-defaults.js";
+export { DEMO_ORG_MAU } from "./demo/demo-defaults.js";
+export type { DemoEvent } from "./demo/run-demo.js";
+export const runDemoIter = loadOnIterate(async () => (await import("./demo/run-demo.js")).runDemoIter);
+export { GATED_READ_CHECKBOX } from "./sources/hf/errors.js";
+export { LLAMA3_VERSIONS, type Llama3Version } from "./model/llama3-version.js";
+export { SIGNATURE_ARTIFACT } from "./sources/oci/media-types.js";
+export type { WhoamiInfo } from "./sources/hf/fetch-whoami.js";
+export const fetchWhoami = loadOnCall(async () => (await import("./sources/hf/fetch-whoami.js")).fetchWhoami);
+export const isHubFolder = loadOnCall(async () => (await import("./sources/hf/verify-hub-folder.js")).isHubFolder);
+export const verifyHubFolder = loadOnCall(
+  async () => (await import("./sources/hf/verify-hub-folder.js")).verifyHubFolder,
+);
+export { loadEcKey } from "./provenance/oms/load-signing-key.js";
+export { parseOciReference } from "./sources/oci/parse-oci-reference.js";
+export { parseProvisionManifest } from "./fleet/parse-provision-manifest.js";
 
 // Exit codes: the table the CLI maps error categories to (docs/exit-codes.md).
-export { EXIT_CODES, exitCodeForCategory } from "./cli/exit-codes.js";
+export { EXIT_CODES, exitCodeForCategory } from "./core/exit-codes.js";
 
 // Errors: one base class (stable `code`, `category`, `hint`) and a subclass per domain.
 export { LlamagateError, isLlamagateError } from "./core/errors.js";

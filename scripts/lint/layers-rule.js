@@ -1,7 +1,7 @@
 // The design's dependency arrows (../shared/DESIGN.md, "Layout and dependency direction") as an eslint rule:
 // cli -> fleet -> pipeline -> {sources, license, download, verify, convert, infer, credentials, provenance} ->
 // {model, formats, catalog, core}. Each folder under src/ may import only the folders listed for it; `core` imports
-// nothing internal.
+// nothing internal. The CLI is a thin layer over the public API: src/cli imports only src/index.ts (and itself).
 import path from "node:path";
 
 const BOTTOM = ["core", "catalog", "formats", "model"];
@@ -67,9 +67,17 @@ export const layersRule = {
       const target = path.resolve(path.dirname(file), spec);
       if (!target.startsWith(srcDir + path.sep)) return;
       const to = area(target, srcDir);
-      if (to === from || from === "cli") return;
-      // The public API (src/index.ts) re-exports the library, and the exit-code table, which the CLI owns.
-      if (from === "." && (to !== "cli" || /\/cli\/exit-codes\.js$/.test(spec))) return;
+      if (to === from) return;
+      if (from === "cli") {
+        if (target === path.join(srcDir, "index.js") || target === path.join(srcDir, "index.ts")) return;
+        context.report({
+          node,
+          message: `src/cli imports only the public API (src/index.ts), not src/${path.relative(srcDir, target)}`,
+        });
+        return;
+      }
+      // The public API (src/index.ts) re-exports the library; it never imports the CLI.
+      if (from === "." && to !== "cli") return;
       const allowed = ALLOWED[from];
       if (allowed && allowed.includes(to)) return;
       context.report({

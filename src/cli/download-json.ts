@@ -1,7 +1,5 @@
 import { relative, sep } from "node:path";
-import type { LicenseFileCheck } from "../license/check-license-file.js";
-import type { HfDownloadSummary } from "../sources/hf/download-hf.js";
-import type { MetaDownloadSummary } from "../sources/meta/download-meta.js";
+import { type HfDownloadSummary, type LicenseFileCheck, type MetaDownloadSummary } from "../index.js";
 
 /** One file in `download --json`, the same for both sources (docs/json.md). */
 export interface DownloadJsonFile {

@@ -1,6 +1,6 @@
-import type { EngineOptions } from "../download/types.js";
 import type { CliContext } from "./context.js";
 import { networkEngineOptions, type NetworkFlags } from "./network-options.js";
+import { type EngineOptions } from "../index.js";
 
 /** The transfer flags every `download` source shares, in the units users type. */
 export interface EngineFlags extends NetworkFlags {

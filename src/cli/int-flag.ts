@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { UsageError } from "../index.js";
 
 /**
  * A commander argument parser for a whole-number flag: `.option("--parts <n>", "...", intFlag("--parts", 1, 64))`.

@@ -1,5 +1,4 @@
-import type { LicenseGateResult } from "../pipeline/license-gate.js";
-import { LICENSE_DISCLAIMER } from "../license/types.js";
+import { LICENSE_DISCLAIMER, type LicenseGateResult } from "../index.js";
 
 /** The one line a fetching command prints after the license gate let it through, naming the model it is about. */
 export function licenseGateLine(modelName: string, gate: LicenseGateResult): string {

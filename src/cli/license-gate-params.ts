@@ -1,13 +1,15 @@
-import type { CatalogModel } from "../catalog/models.js";
-import { parseMau } from "../license/parse-mau.js";
-import { parseRegion } from "../license/parse-region.js";
-import { parseUses } from "../license/parse-uses.js";
-import type { LicenseGateParams } from "../pipeline/license-gate.js";
-import type { PipelineLicenseParams } from "../pipeline/pipeline-types.js";
 import type { CliContext } from "./context.js";
-import { licenseAuditLogPath } from "../core/defaults/llamagate-paths.js";
 import type { LicenseCliOptions } from "./license-options.js";
 import { licensePrompt } from "./license-prompt.js";
+import {
+  licenseAuditLogPath,
+  parseMau,
+  parseRegion,
+  parseUses,
+  type CatalogModel,
+  type LicenseGateParams,
+  type PipelineLicenseParams,
+} from "../index.js";
 
 export interface LicenseGateParamsInput {
   /** Options parsed by a command that used licenseOptions(). */

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { USES } from "../license/types.js";
+import { USES } from "../index.js";
 
 /** The license flags as commander parses them (camel-cased). */
 export interface LicenseCliOptions {

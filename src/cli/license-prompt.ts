@@ -1,10 +1,8 @@
 import { PassThrough } from "node:stream";
-import { confirm } from "@inquirer/prompts";
-import { InterruptedError } from "../core/errors.js";
-import type { LicenseAcceptancePrompt } from "../pipeline/license-gate.js";
 import type { CliContext } from "./context.js";
 import { renderEvaluation } from "./license-render.js";
 import { logLine } from "./output.js";
+import { InterruptedError, type LicenseAcceptancePrompt } from "../index.js";
 
 /**
  * A terminal prompt for licenseGate(): shows the summary on stderr (unless the caller already printed
@@ -21,6 +19,8 @@ export function licensePrompt(
     const output = Object.assign(new PassThrough(), { isTTY: ctx.stderr.isTTY, columns: ctx.stderr.columns });
     output.pipe(ctx.stderr, { end: false });
     try {
+      // The prompt library loads only when a prompt is shown (start-up of every command stays light).
+      const { confirm } = await import("@inquirer/prompts");
       return await confirm(
         { message: `Do you accept the ${family.name} on behalf of your organisation?`, default: false },
         { input: ctx.stdin, output, signal: ctx.signal },

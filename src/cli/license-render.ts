@@ -1,6 +1,4 @@
-import type { CatalogModel } from "../catalog/models.js";
-import type { Evaluation, LicenseFamily, Rule } from "../license/types.js";
-import { LICENSE_DISCLAIMER } from "../license/types.js";
+import { LICENSE_DISCLAIMER, type CatalogModel, type Evaluation, type LicenseFamily, type Rule } from "../index.js";
 
 const VERDICT_LABEL: Record<Evaluation["verdict"], string> = {
   permitted: "PERMITTED",

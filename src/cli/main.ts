@@ -1,9 +1,8 @@
 import { Command, CommanderError } from "commander";
-import { INTERRUPTED_HINT, InterruptedError, isLlamagateError } from "../core/errors.js";
 import { processContext, type CliContext } from "./context.js";
 import type { RunAction } from "./command.js";
 import { escapeControl } from "./escape-control.js";
-import { EXIT_CODES } from "./exit-codes.js";
+import { EXIT_CODES, INTERRUPTED_HINT, InterruptedError, isLlamagateError } from "../index.js";
 import { logLine, printJson } from "./output.js";
 import { renderError } from "./render-error.js";
 import { COMMANDS } from "./commands/index.js";

@@ -1,9 +1,8 @@
 import type { Command } from "commander";
 import type { Dispatcher } from "undici";
-import { createDispatcher } from "../core/http/create-dispatcher.js";
-import { createRateLimiter, type RateLimiter } from "../download/create-rate-limiter.js";
 import type { CliContext } from "./context.js";
 import { parseRateFlag } from "./rate-flag.js";
+import { createDispatcher, createRateLimiter, type RateLimiter } from "../index.js";
 
 /** The network flags as commander parses them. */
 export interface NetworkFlags {

@@ -1,5 +1,5 @@
-import type { PipelineSummary } from "../pipeline/pipeline-types.js";
 import { signaturesJson } from "./signatures-json.js";
+import { type PipelineSummary } from "../index.js";
 
 /** The one JSON object `setup --json` and `demo --json` print (docs/setup.md documents it). */
 export function pipelineJson(s: PipelineSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,7 +1,6 @@
-import { formatBytes } from "../core/format-bytes.js";
 import { describeReference } from "./describe-reference.js";
 import { signatureLines } from "./signature-lines.js";
-import type { PipelineSummary } from "../pipeline/pipeline-types.js";
+import { formatBytes, type PipelineSummary } from "../index.js";
 
 /** The human summary of a pipeline run (stdout): the files, what was verified, the outputs, the smoke test. */
 export function pipelineSummaryLines(s: PipelineSummary): string[] {

@@ -1,4 +1,4 @@
-import { UsageError } from "../core/errors.js";
+import { UsageError } from "../index.js";
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 

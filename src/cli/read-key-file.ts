@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UsageError } from "../core/errors.js";
 import type { CliContext } from "./context.js";
 import { expandHome } from "./expand-home.js";
+import { UsageError } from "../index.js";
 
 /** A key or certificate file a flag names (`~` expanded); one that cannot be read is KEY_FILE_UNREADABLE (exit 2). */
 export async function readKeyFile(ctx: CliContext, file: string, flag: string, hint?: string): Promise<Buffer> {

@@ -1,7 +1,6 @@
 import { fstatSync } from "node:fs";
-import { password } from "@inquirer/prompts";
-import { InterruptedError, UsageError } from "../core/errors.js";
 import type { CliContext } from "./context.js";
+import { InterruptedError, UsageError } from "../index.js";
 
 export interface ReadSecretParams {
   ctx: CliContext;
@@ -29,6 +28,8 @@ export async function readSecret({ ctx, from, message, missing }: ReadSecretPara
   }
   if (ctx.stdin.isTTY && ctx.stderr.isTTY) {
     try {
+      // The prompt library loads only when a prompt is shown (start-up of every command stays light).
+      const { password } = await import("@inquirer/prompts");
       const value = await password(
         { message, mask: false },
         { input: ctx.stdin, output: ctx.stderr as NodeJS.WritableStream, signal: ctx.signal, clearPromptOnDone: true },

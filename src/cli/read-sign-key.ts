@@ -1,6 +1,6 @@
-import { loadEcKey } from "../provenance/oms/load-signing-key.js";
 import type { CliContext } from "./context.js";
 import { readKeyFile } from "./read-key-file.js";
+import { loadEcKey } from "../index.js";
 
 /**
  * `--sign-key FILE` of download and setup: the private key, read and checked before the first request, so a bad

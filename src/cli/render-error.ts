@@ -1,6 +1,4 @@
-import { isLlamagateError } from "../core/errors.js";
-import { redactText } from "../core/redact.js";
-import { EXIT_CODES, exitCodeForCategory } from "./exit-codes.js";
+import { EXIT_CODES, exitCodeForCategory, isLlamagateError, redactText } from "../index.js";
 
 export interface RenderedError {
   exitCode: number;

@@ -1,11 +1,9 @@
 import { createProgressDisplay } from "./progress/create-progress-display.js";
-import { formatBytes } from "../core/format-bytes.js";
-import type { PipelineEvent, StageName } from "../pipeline/pipeline-types.js";
-import { formatDuration, formatUtc } from "../sources/meta/format-time.js";
 import type { CliContext } from "./context.js";
 import { licenseGateLine } from "./license-gate-line.js";
 import { logLine } from "./output.js";
 import { createDownloadProgress, type DownloadProgress } from "./progress/create-download-progress.js";
+import { formatBytes, formatDuration, formatUtc, type PipelineEvent, type StageName } from "../index.js";
 
 const TITLES: Record<StageName, string> = {
   license: "license check",

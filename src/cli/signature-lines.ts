@@ -1,4 +1,4 @@
-import type { PipelineSignature } from "../pipeline/pipeline-types.js";
+import { type PipelineSignature } from "../index.js";
 
 /** One line per signature written by download/setup/provision. */
 export function signatureLines(signatures: readonly PipelineSignature[]): string[] {

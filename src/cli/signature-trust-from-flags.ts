@@ -1,7 +1,6 @@
-import { UsageError } from "../core/errors.js";
-import type { SignatureTrust } from "../fleet/choose-model-signature.js";
 import type { CliContext } from "./context.js";
 import { readKeyFile } from "./read-key-file.js";
+import { UsageError, type SignatureTrust } from "../index.js";
 
 /** The flags that say whom a model signature must come from (pull, unpack). */
 export interface SignatureTrustFlags {

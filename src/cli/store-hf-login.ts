@@ -1,10 +1,8 @@
 import type { Dispatcher } from "undici";
-import { checkTokenShape } from "../credentials/check-token-shape.js";
-import { storeToken, type StoredToken } from "../credentials/store-token.js";
-import { fetchWhoami, type WhoamiInfo } from "../sources/hf/fetch-whoami.js";
 import type { HfEnvironment } from "./commands/download-hf-env.js";
 import type { CliContext } from "./context.js";
 import { logLine } from "./output.js";
+import { checkTokenShape, fetchWhoami, storeToken, type StoredToken, type WhoamiInfo } from "../index.js";
 
 export interface HfLogin {
   who: WhoamiInfo;

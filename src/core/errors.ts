@@ -4,7 +4,7 @@
  * build them from redacted values (see ./redact.ts).
  */
 
-/** Broad classes of failure; the CLI maps each one to a documented exit code (src/cli/exit-codes.ts). */
+/** Broad classes of failure; the CLI maps each one to a documented exit code (src/core/exit-codes.ts). */
 export type ErrorCategory =
   | "usage" // bad flags, unknown model, malformed input from the user
   | "license" // license terms block the use, or the license was not accepted

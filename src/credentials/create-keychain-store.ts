@@ -1,4 +1,3 @@
-import { AsyncEntry } from "@napi-rs/keyring";
 import { CredentialStoreError } from "./errors.js";
 import type { SecretStore } from "./secret-store.js";
 
@@ -19,8 +18,10 @@ export function createKeychainStore(p: CreateKeychainStoreParams = {}): SecretSt
   const service = p.service ?? "llamagate";
   const account = p.account ?? "huggingface";
   const timeoutMs = p.timeoutMs ?? 5000;
-  const entry = () => {
+  // The native binding loads on first use, so commands that never touch the keychain do not pay for it.
+  const entry = async () => {
     try {
+      const { AsyncEntry } = await import("@napi-rs/keyring");
       return new AsyncEntry(service, account, { linux: { store: "secret-service" } });
     } catch (e) {
       throw unavailable(e);
@@ -39,9 +40,9 @@ export function createKeychainStore(p: CreateKeychainStoreParams = {}): SecretSt
   return {
     kind: "keychain",
     location: `the system keychain (service "${service}", account "${account}")`,
-    get: (signal) => guarded(async (s) => (await entry().getPassword(s)) ?? undefined, signal),
-    set: (secret, signal) => guarded((s) => entry().setPassword(secret, s), signal),
-    delete: (signal) => guarded((s) => entry().deleteCredential(s), signal),
+    get: (signal) => guarded(async (s) => (await (await entry()).getPassword(s)) ?? undefined, signal),
+    set: (secret, signal) => guarded(async (s) => (await entry()).setPassword(secret, s), signal),
+    delete: (signal) => guarded(async (s) => (await entry()).deleteCredential(s), signal),
   };
 }
 

@@ -9,9 +9,9 @@ import { runPipelineIter } from "../pipeline/run-pipeline.js";
 import type { SmokeStage } from "../pipeline/smoke-stage.js";
 import { generateMetaRelease } from "./generate-meta-release.js";
 import { serveSignedCdn, type CdnRequestRecord } from "./serve-signed-cdn.js";
+import { DEMO_ORG_MAU } from "./demo-defaults.js";
 
 /** The monthly active users the demo declares for its imaginary organisation. */
-export const DEMO_ORG_MAU = 1000;
 
 export interface RunDemoParams {
   /** Where to download to (kept); a temporary folder, removed afterwards, when undefined. */

@@ -1,6 +1,5 @@
 import { resolve } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
-import { parse as parseYaml } from "yaml";
+import type { ErrorObject } from "ajv";
 import { findModel } from "../catalog/find-model.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import { redactText } from "../core/redact.js";
@@ -50,17 +49,19 @@ const MAX_MANIFEST_CHARS = 1 << 20;
  * The first problem is reported as a UsageError naming the field's path (`models[1].metaUrlEnv: ...`);
  * values are never echoed (a misplaced signed URL must not reach a terminal or a CI log).
  */
-export function parseProvisionManifest(params: {
+export async function parseProvisionManifest(params: {
   /** The file's text. */
   text: string;
   /** File name for messages. */
   name: string;
-}): ProvisionManifest {
+}): Promise<ProvisionManifest> {
   if (params.text.length > MAX_MANIFEST_CHARS)
     throw new UsageError(`${params.name} is larger than 1 MiB; refusing to parse it (a manifest is a few KiB).`, {
       code: "MANIFEST_TOO_LARGE",
       hint: "Check that the path names the manifest (docs/provision.md), not a model or data file.",
     });
+  // The YAML parser and the schema validator load only when a manifest is read (start-up of other commands).
+  const [{ parse: parseYaml }, { Ajv }] = await Promise.all([import("yaml"), import("ajv")]);
   let data: unknown;
   try {
     data = parseYaml(params.text, { prettyErrors: false });

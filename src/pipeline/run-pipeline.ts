@@ -2,10 +2,6 @@ import { join } from "node:path";
 import type { CatalogModel } from "../catalog/models.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import { checkLicenseFile } from "../license/check-license-file.js";
-import { downloadHfIter } from "../sources/hf/download-hf.js";
-import { checkMetaLink } from "../sources/meta/check-meta-link.js";
-import { downloadMetaIter } from "../sources/meta/download-meta.js";
-import { convertStage } from "./convert-stage.js";
 import { licenseGate } from "./license-gate.js";
 import type {
   PipelineConvertOutput,
@@ -16,11 +12,7 @@ import type {
   RunPipelineParams,
   StageName,
 } from "./pipeline-types.js";
-import { llamaSmokeStage } from "./llama-smoke-stage.js";
-import { cachedGgufIter } from "./cached-gguf.js";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
-import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
-import { signStage } from "./sign-stage.js";
 
 /**
  * The whole flow as one operation: license gate → resolve the source → download → verify → convert →
@@ -58,6 +50,8 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   const license: PipelineSummary["license"] = [];
   let shippedLicense: string | undefined;
   if (p.source.kind === "meta") {
+    // Each stage's code loads when the run reaches it: an up-to-date Hub download never loads the converter.
+    const { checkMetaLink } = await import("../sources/meta/check-meta-link.js");
     checkMetaLink({
       url: p.source.url,
       models: p.models,
@@ -95,9 +89,11 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   let download: PipelineDownloadResult;
   if (p.source.kind === "meta") {
     const { kind: _kind, ...meta } = p.source;
+    const { downloadMetaIter } = await import("../sources/meta/download-meta.js");
     download = { source: "meta", result: yield* downloadMetaIter({ ...engine, ...meta, models: p.models }) };
   } else {
     const { kind: _kind, ...hf } = p.source;
+    const { downloadHfIter } = await import("../sources/hf/download-hf.js");
     download = { source: "hf", result: yield* downloadHfIter({ ...engine, ...hf }) };
   }
   const transferred =
@@ -112,6 +108,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "verify" };
+    const { verifyHfStage, verifyMetaStage } = await import("./verify-stage.js");
     verify =
       download.source === "meta"
         ? yield* verifyMetaStage({ dir: download.result.dir, signal })
@@ -137,6 +134,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   // 3b. Sign what was verified, before anything is made from it; the digests come from the download's records.
   const signatures: PipelineSummary["signatures"] = [];
   if (p.sign) {
+    const { signStage } = await import("./sign-stage.js");
     for (const path of convertInputs(download, p.models)) {
       signatures.push(
         await signStage({
@@ -158,6 +156,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
   } else {
     t0 = performance.now();
     yield { type: "stage-start", stage: "convert" };
+    const { convertStage } = await import("./convert-stage.js");
     const outputs: PipelineConvertOutput[] = [];
     for (const input of convertInputs(download, p.models)) {
       const hfCache = download.source === "hf" && download.result.mode === "cache";
@@ -197,6 +196,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     yield { type: "stage-start", stage: "smoke-test" };
     let path = gguf?.path;
     if (!path) {
+      const { cachedGgufIter } = await import("./cached-gguf.js");
       const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir: ggufCacheDir(), ...(signal ? { signal } : {}) });
       for (;;) {
         const r = await cached.next();
@@ -206,7 +206,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
         }
       }
     }
-    const stage = p.smokeStage ?? llamaSmokeStage;
+    const stage = p.smokeStage ?? (await import("./llama-smoke-stage.js")).llamaSmokeStage;
     const source = gguf?.input ?? hfOut!.input;
     const it = stage({ path, sourceDir: source, ...p.smokeTest, ...(signal ? { signal } : {}) });
     for (;;) {

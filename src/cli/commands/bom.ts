@@ -1,11 +1,9 @@
 import { resolve } from "node:path";
-import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
-import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
 import type { CommandRegistrar } from "../command.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { expandHome } from "../expand-home.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { VERSION } from "../version.js";
+import { buildModelBom, licenseAuditLogPath, writeFileAtomic } from "../../index.js";
 
 /**
  * `llamagate bom <path>... [-o FILE]`: a CycloneDX 1.6 ML-BOM of the models (files and hashes, license with the

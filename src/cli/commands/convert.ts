@@ -1,16 +1,20 @@
 import { Option } from "commander";
-import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
-import type { ConvertEvent, ConvertResult } from "../../convert/convert-events.js";
-import { UsageError } from "../../core/errors.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import type { OutDType } from "../../model/create-caster.js";
-import { LLAMA3_VERSIONS, type Llama3Version } from "../../model/llama3-version.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { expandHome } from "../expand-home.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { createProgressDisplay } from "../progress/create-progress-display.js";
 import { formatAmount, formatEta, formatSpeed } from "../progress/format-progress.js";
+import {
+  LLAMA3_VERSIONS,
+  UsageError,
+  convertCheckpointIter,
+  formatBytes,
+  type ConvertEvent,
+  type ConvertResult,
+  type Llama3Version,
+  type OutDType,
+} from "../../index.js";
 
 interface ConvertOptions {
   to: string;

@@ -1,12 +1,10 @@
-import { formatBytes } from "../../core/format-bytes.js";
-import { DEMO_ORG_MAU, runDemoIter, type DemoEvent } from "../../demo/run-demo.js";
-import { formatUtc } from "../../sources/meta/format-time.js";
 import type { CommandRegistrar } from "../command.js";
 import { maxTokensFlag } from "../max-tokens-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { pipelineJson } from "../pipeline-json.js";
 import { pipelineSummaryLines } from "../pipeline-summary-lines.js";
 import { renderPipeline } from "../render-pipeline.js";
+import { DEMO_ORG_MAU, formatBytes, formatUtc, runDemoIter, type DemoEvent } from "../../index.js";
 
 const RANDOM_WEIGHTS_NOTE =
   "demo: the model's weights are random, so the generated text is noise by design; the cross-check against the reference forward pass on the original weights is what proves the conversion.";

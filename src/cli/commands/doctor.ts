@@ -1,13 +1,16 @@
 import { access, constants, stat, statfs } from "node:fs/promises";
 import { dirname } from "node:path";
-import { defaultThreads } from "../../core/default-threads.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { isLlamagateError } from "../../core/errors.js";
-import { probeBackends } from "../../infer/smoke-test/probe-backends.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { EXIT_CODES } from "../exit-codes.js";
-import { ggufCacheDir, llamagateDataDir } from "../../core/defaults/llamagate-paths.js";
+import {
+  EXIT_CODES,
+  defaultThreads,
+  formatBytes,
+  ggufCacheDir,
+  isLlamagateError,
+  llamagateDataDir,
+  probeBackends,
+} from "../../index.js";
 import { printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";

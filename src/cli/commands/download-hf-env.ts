@@ -2,10 +2,8 @@
  * The CLI's view of the Hugging Face settings and the one credential lookup (src/credentials/hub-settings.ts), read
  * from the command's environment, plus the stdin token reader only the CLI has.
  */
-import { UsageError } from "../../core/errors.js";
-import { hubSettings, resolveHubToken, type HfEnvironment } from "../../credentials/hub-settings.js";
-import type { ResolvedToken } from "../../credentials/resolve-token.js";
 import type { CliContext } from "../context.js";
+import { UsageError, hubSettings, resolveHubToken, type HfEnvironment, type ResolvedToken } from "../../index.js";
 
 export type { HfEnvironment };
 

@@ -1,13 +1,6 @@
-import { findModel } from "../../catalog/find-model.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import type { CatalogModel } from "../../catalog/models.js";
-import type { PipelineEvent } from "../../pipeline/pipeline-types.js";
-import type { PipelineSignature } from "../../pipeline/pipeline-types.js";
-import { runPipelineIter } from "../../pipeline/run-pipeline.js";
 import { readSignKey } from "../read-sign-key.js";
 import { signatureLines } from "../signature-lines.js";
 import { signaturesJson } from "../signatures-json.js";
-import type { HfDownloadSummary } from "../../sources/hf/download-hf.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import type { LicenseCliOptions } from "../license-options.js";
@@ -17,6 +10,15 @@ import { hfDownloadJson } from "../download-json.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+import {
+  findModel,
+  formatBytes,
+  runPipelineIter,
+  type CatalogModel,
+  type HfDownloadSummary,
+  type PipelineEvent,
+  type PipelineSignature,
+} from "../../index.js";
 
 /** Flags of `download --source hf` (the `download` command passes its parsed options through). */
 export interface HfDownloadOptions extends EngineFlags {

@@ -1,12 +1,4 @@
 import { join, resolve } from "node:path";
-import type { CatalogModel } from "../../catalog/models.js";
-import { checkLicenseFile, type LicenseFileCheck } from "../../license/check-license-file.js";
-import { findModel } from "../../catalog/find-model.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import type { PipelineEvent, PipelineSignature } from "../../pipeline/pipeline-types.js";
-import { runPipelineIter } from "../../pipeline/run-pipeline.js";
-import type { MetaDownloadSummary } from "../../sources/meta/download-meta.js";
-import { formatDuration, formatUtc } from "../../sources/meta/format-time.js";
 import type { CliContext } from "../context.js";
 import { engineOptionsFromFlags, type EngineFlags } from "../engine-options-from-flags.js";
 import { metaDownloadJson } from "../download-json.js";
@@ -19,6 +11,19 @@ import { signaturesJson } from "../signatures-json.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import type { LicenseCliOptions } from "../license-options.js";
+import {
+  checkLicenseFile,
+  findModel,
+  formatBytes,
+  formatDuration,
+  formatUtc,
+  runPipelineIter,
+  type CatalogModel,
+  type LicenseFileCheck,
+  type MetaDownloadSummary,
+  type PipelineEvent,
+  type PipelineSignature,
+} from "../../index.js";
 
 /** Flags of `download` for Meta links (the `download` command passes its parsed options through). */
 export interface MetaDownloadOptions extends LicenseCliOptions, EngineFlags {

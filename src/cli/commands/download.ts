@@ -1,6 +1,5 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../../core/errors.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { licenseOptions } from "../license-options.js";
@@ -9,6 +8,7 @@ import { intFlag } from "../int-flag.js";
 import { networkOptions } from "../network-options.js";
 import { collect, runHfDownload, type HfDownloadOptions } from "./download-hf.js";
 import { runMetaDownload, type MetaDownloadOptions } from "./download-meta.js";
+import { UsageError } from "../../index.js";
 
 type DownloadOptions = MetaDownloadOptions & HfDownloadOptions & { source?: string; dir?: string };
 

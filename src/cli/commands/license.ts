@@ -1,20 +1,23 @@
-import { findModel } from "../../catalog/find-model.js";
-import { UsageError } from "../../core/errors.js";
-import { acceptLicense } from "../../license/accept-license.js";
-import type { AuditEntry } from "../../license/audit-entry.js";
-import { evaluateLicense } from "../../license/evaluate-license.js";
-import { LICENSE_FAMILIES } from "../../license/families.js";
-import type { OrgProfile } from "../../license/org-profile.js";
-import { readAuditLog } from "../../license/read-audit-log.js";
-import { parseMau } from "../../license/parse-mau.js";
-import { parseRegion } from "../../license/parse-region.js";
-import { parseUses } from "../../license/parse-uses.js";
-import { readProfile } from "../../license/read-profile.js";
-import { LICENSE_DISCLAIMER, type Verdict } from "../../license/types.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { EXIT_CODES } from "../exit-codes.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
+import {
+  EXIT_CODES,
+  LICENSE_DISCLAIMER,
+  LICENSE_FAMILIES,
+  UsageError,
+  acceptLicense,
+  evaluateLicense,
+  findModel,
+  licenseAuditLogPath,
+  parseMau,
+  parseRegion,
+  parseUses,
+  readAuditLog,
+  readProfile,
+  type AuditEntry,
+  type OrgProfile,
+  type Verdict,
+} from "../../index.js";
 import { licenseInputOptions, type LicenseCliOptions } from "../license-options.js";
 import { licensePrompt } from "../license-prompt.js";
 import { renderEvaluation, renderFamily } from "../license-render.js";

@@ -1,10 +1,9 @@
-import { password } from "@inquirer/prompts";
-import { UsageError } from "../../core/errors.js";
 import type { CommandRegistrar } from "../command.js";
 import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { printJson, printLine } from "../output.js";
 import { storeHfLogin } from "../store-hf-login.js";
 import { hfEnvironment, readTokenFromStdin } from "./download-hf-env.js";
+import { UsageError } from "../../index.js";
 
 /**
  * `llamagate login [--token-stdin]`: check a Hugging Face token with whoami-v2, then keep it in the keychain (or a
@@ -31,6 +30,7 @@ export const registerLoginCommand: CommandRegistrar = (program, ctx, run) => {
         let raw: string;
         if (opts.tokenStdin) raw = await readTokenFromStdin(ctx);
         else if (ctx.stdin.isTTY && ctx.stderr.isTTY) {
+          const { password } = await import("@inquirer/prompts");
           raw = await password(
             { message: `Hugging Face token (from ${hf.endpoint}/settings/tokens):`, mask: false },
             { input: ctx.stdin, output: ctx.stderr, signal: ctx.signal },

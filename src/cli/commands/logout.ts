@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
-import { removeStoredToken } from "../../credentials/remove-stored-token.js";
 import type { CommandRegistrar } from "../command.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { hfEnvironment } from "./download-hf-env.js";
+import { removeStoredToken } from "../../index.js";
 
 /** `llamagate logout`: forget the token `llamagate login` stored (keychain and file). */
 export const registerLogoutCommand: CommandRegistrar = (program, ctx, run) => {

@@ -1,7 +1,6 @@
-import { CATALOG } from "../../catalog/models.js";
-import { formatBytes } from "../../core/format-bytes.js";
 import type { CommandRegistrar } from "../command.js";
 import { printJson, printLine } from "../output.js";
+import { CATALOG, formatBytes } from "../../index.js";
 
 /**
  * `llamagate models [--json]`: list the catalog, fitted to the terminal like `ollama list`: the columns that fit,

@@ -1,11 +1,8 @@
 import { resolve } from "node:path";
-import { formatBytes } from "../../core/format-bytes.js";
-import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
 import { VERSION } from "../version.js";
-import { packBundle } from "../../fleet/pack-bundle.js";
 import type { CommandRegistrar } from "../command.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { buildModelBom, formatBytes, licenseAuditLogPath, packBundle } from "../../index.js";
 
 /** `llamagate pack <dir> -o bundle.tar`: an air-gapped bundle (files + sha256 manifest + license acceptance record). */
 export const registerPackCommand: CommandRegistrar = (program, ctx, run) => {

@@ -1,17 +1,20 @@
 import { open } from "node:fs/promises";
-import { formatBytes } from "../../core/format-bytes.js";
 import { resolve } from "node:path";
-import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
-import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
 import { VERSION } from "../version.js";
-import { UsageError } from "../../core/errors.js";
-import { parseProvisionManifest } from "../../fleet/parse-provision-manifest.js";
-import { provisionModels } from "../../fleet/provision-models.js";
-import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
-import { EXIT_CODES, exitCodeForCategory } from "../exit-codes.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
+import {
+  EXIT_CODES,
+  UsageError,
+  buildModelBom,
+  exitCodeForCategory,
+  formatBytes,
+  licenseAuditLogPath,
+  parseOciReference,
+  parseProvisionManifest,
+  provisionModels,
+  writeFileAtomic,
+} from "../../index.js";
 import { logLine, printJson } from "../output.js";
 import { LIMIT_RATE_HELP, networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { parseRateFlag } from "../rate-flag.js";
@@ -64,7 +67,7 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
             hint: "Drop --dry-run, or run `llamagate bom <path>...` on folders already provisioned.",
           });
         const text = await readManifest(file);
-        const manifest = parseProvisionManifest({ text, name: file });
+        const manifest = await parseProvisionManifest({ text, name: file });
         const metaUrls: Record<string, string | undefined> = {};
         for (const m of manifest.models) if (m.metaUrlEnv) metaUrls[m.metaUrlEnv] = ctx.env[m.metaUrlEnv];
         const hf = hfEnvironment(ctx);

@@ -1,9 +1,3 @@
-import { UsageError } from "../../core/errors.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { licenseGate } from "../../pipeline/license-gate.js";
-import { pullOciIter, type OciFetchInfo, type PullOciSummary } from "../../fleet/pull-oci.js";
-import { selectOciLicenseModels } from "../../fleet/select-oci-license-models.js";
-import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import type { CliContext } from "../context.js";
@@ -16,6 +10,16 @@ import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress } from "../progress/create-download-progress.js";
 import { signatureTrustFromFlags, type SignatureTrustFlags } from "../signature-trust-from-flags.js";
 import { registryAccess, registrySessionOptions } from "./registry-env.js";
+import {
+  UsageError,
+  formatBytes,
+  licenseGate,
+  parseOciReference,
+  pullOciIter,
+  selectOciLicenseModels,
+  type OciFetchInfo,
+  type PullOciSummary,
+} from "../../index.js";
 
 type PullOptions = EngineFlags &
   LicenseCliOptions &

@@ -1,18 +1,21 @@
 import { resolve } from "node:path";
-import { formatBytes } from "../../core/format-bytes.js";
-import { pushOciIter, type PushOciSummary } from "../../fleet/push-oci.js";
-import { parseOciReference } from "../../sources/oci/parse-oci-reference.js";
-import { SIGNATURE_ARTIFACT } from "../../sources/oci/media-types.js";
-import { buildModelBom } from "../../provenance/bom/build-model-bom.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { VERSION } from "../version.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import { logLine, printJson, printLine } from "../output.js";
-import type { DownloadEvent } from "../../download/types.js";
 import { createDownloadProgress } from "../progress/create-download-progress.js";
 import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { ociUploadStateDir, registryAccess, registrySessionOptions } from "./registry-env.js";
+import {
+  SIGNATURE_ARTIFACT,
+  buildModelBom,
+  formatBytes,
+  licenseAuditLogPath,
+  parseOciReference,
+  pushOciIter,
+  type DownloadEvent,
+  type PushOciSummary,
+} from "../../index.js";
 
 interface PushOptions extends NetworkFlags {
   model?: string;

@@ -1,11 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { UsageError } from "../../core/errors.js";
-import type { RegistryCredentials } from "../../sources/oci/create-registry-session.js";
-import { resolveRegistryCredentials } from "../../sources/oci/resolve-registry-credentials.js";
 import type { CliContext } from "../context.js";
-import { llamagateDataDir } from "../../core/defaults/llamagate-paths.js";
 import { logLine } from "../output.js";
+import { UsageError, llamagateDataDir, resolveRegistryCredentials, type RegistryCredentials } from "../../index.js";
 
 /**
  * Registry credentials for `push` / `pull` / `provision`, looked up for one registry host each time

@@ -1,11 +1,8 @@
 import { PassThrough } from "node:stream";
 import { checkbox, input, password, select, confirm } from "@inquirer/prompts";
-import { CATALOG, type CatalogModel } from "../../catalog/models.js";
-import { InterruptedError } from "../../core/errors.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { USES } from "../../license/types.js";
 import type { CliContext } from "../context.js";
 import { logLine } from "../output.js";
+import { CATALOG, InterruptedError, USES, formatBytes, type CatalogModel } from "../../index.js";
 
 /** What the wizard may ask, with what is already known (flags, environment, stored credentials). */
 export interface WizardState {

@@ -1,17 +1,7 @@
 import { Option } from "commander";
 import { isAbsolute, relative, resolve } from "node:path";
-import { findModel } from "../../catalog/find-model.js";
-import type { CatalogModel } from "../../catalog/models.js";
-import type { OutDType } from "../../model/create-caster.js";
-import { InterruptedError, isLlamagateError, LlamagateError, UsageError } from "../../core/errors.js";
-import { LICENSE_FAMILIES } from "../../license/families.js";
-import type { AuditEntry } from "../../license/audit-entry.js";
-import { readAuditLog } from "../../license/read-audit-log.js";
-import type { PipelineSource, PipelineSummary } from "../../pipeline/pipeline-types.js";
-import { runPipelineIter } from "../../pipeline/run-pipeline.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
-import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import { pipelineLicenseParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { maxTokensFlag } from "../max-tokens-flag.js";
@@ -26,6 +16,22 @@ import { resolveMetaUrl } from "./download-meta.js";
 import { storeHfLogin } from "../store-hf-login.js";
 import { setupCommandLine } from "./setup-command-line.js";
 import { runSetupWizard, type WizardState } from "./setup-wizard.js";
+import {
+  InterruptedError,
+  LICENSE_FAMILIES,
+  LlamagateError,
+  UsageError,
+  findModel,
+  isLlamagateError,
+  licenseAuditLogPath,
+  readAuditLog,
+  runPipelineIter,
+  type AuditEntry,
+  type CatalogModel,
+  type OutDType,
+  type PipelineSource,
+  type PipelineSummary,
+} from "../../index.js";
 
 export interface SetupOptions extends LicenseCliOptions, NetworkFlags {
   source?: "meta" | "hf";

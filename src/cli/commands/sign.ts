@@ -1,10 +1,9 @@
 import { resolve } from "node:path";
-import { UsageError } from "../../core/errors.js";
-import { signModel } from "../../provenance/oms/sign-model.js";
 import type { CommandRegistrar } from "../command.js";
 import { expandHome } from "../expand-home.js";
 import { readKeyFile } from "../read-key-file.js";
 import { logLine, printJson, printLine } from "../output.js";
+import { UsageError, signModel } from "../../index.js";
 
 interface SignOptions {
   privateKey: string;

@@ -1,16 +1,20 @@
 import { Option } from "commander";
-import { UsageError } from "../../core/errors.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "../../infer/smoke-test/smoke-test.js";
-import type { SmokeDevice } from "../../infer/smoke-test/types.js";
-import { smokeTestModelIter, type SmokeTestModelResult } from "../../pipeline/smoke-test-model.js";
 import type { CommandRegistrar } from "../command.js";
 import { intFlag } from "../int-flag.js";
 import { maxTokensFlag } from "../max-tokens-flag.js";
-import { ggufCacheDir } from "../../core/defaults/llamagate-paths.js";
 import { describeReference } from "../describe-reference.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { startSpinner } from "../progress/start-spinner.js";
+import {
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_PROMPT,
+  UsageError,
+  formatBytes,
+  ggufCacheDir,
+  smokeTestModelIter,
+  type SmokeDevice,
+  type SmokeTestModelResult,
+} from "../../index.js";
 
 interface SmokeOptions {
   source?: string;

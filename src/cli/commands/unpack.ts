@@ -1,19 +1,22 @@
 import { resolve } from "node:path";
-import { findModel } from "../../catalog/find-model.js";
-import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import type { BundleManifest } from "../../formats/tar/bundle-manifest.js";
-import { unpackBundle } from "../../formats/tar/unpack-bundle.js";
-import { LICENSE_FAMILIES } from "../../license/families.js";
-import { licenseGate } from "../../pipeline/license-gate.js";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
 import { licenseGateLine } from "../license-gate-line.js";
 import { licenseGateParams } from "../license-gate-params.js";
 import { licenseOptions, type LicenseCliOptions } from "../license-options.js";
 import { logLine, printJson, printLine } from "../output.js";
-import { verifyStagedSignature } from "../../fleet/verify-staged-signature.js";
 import { signatureTrustFromFlags, type SignatureTrustFlags } from "../signature-trust-from-flags.js";
+import {
+  LICENSE_FAMILIES,
+  findModel,
+  formatBytes,
+  licenseGate,
+  unpackBundle,
+  verifyStagedSignature,
+  type BundleManifest,
+  type CatalogModel,
+  type LicenseFamilyId,
+} from "../../index.js";
 
 type UnpackOptions = LicenseCliOptions & SignatureTrustFlags & { dir: string; force?: boolean; json?: boolean };
 

@@ -1,10 +1,14 @@
 import { resolve } from "node:path";
-import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
-import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
-import { formatBytes } from "../../core/format-bytes.js";
-import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
-import { EXIT_CODES } from "../exit-codes.js";
+import {
+  EXIT_CODES,
+  formatBytes,
+  isHubFolder,
+  verifyChecklists,
+  verifyHubFolder,
+  verifyModelSignature,
+  type VerifyFileResult,
+} from "../../index.js";
 import { logLine, printJson, printLine } from "../output.js";
 import { expandHome } from "../expand-home.js";
 import { readKeyFile } from "../read-key-file.js";

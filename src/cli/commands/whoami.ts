@@ -1,10 +1,8 @@
-import { LlamagateError, UsageError } from "../../core/errors.js";
-import { fetchWhoami } from "../../sources/hf/fetch-whoami.js";
-import { GATED_READ_CHECKBOX } from "../../sources/hf/errors.js";
 import type { CommandRegistrar } from "../command.js";
 import { networkEngineOptions, PROXY_HELP, type NetworkFlags } from "../network-options.js";
 import { printJson, printLine } from "../output.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
+import { GATED_READ_CHECKBOX, LlamagateError, UsageError, fetchWhoami } from "../../index.js";
 
 /**
  * `llamagate whoami`: which Hugging Face account and token llamagate would use, and whether it may read gated repos.

@@ -1,10 +1,8 @@
-import { formatBytes } from "../../core/format-bytes.js";
-import { redactText } from "../../core/redact.js";
-import type { DownloadEvent } from "../../download/types.js";
 import type { CliContext } from "../context.js";
 import { createProgressDisplay, type ProgressDisplay } from "./create-progress-display.js";
 import type { ProgressRow } from "./fit-progress-line.js";
 import { formatAmount, formatEta, formatSpeed } from "./format-progress.js";
+import { formatBytes, redactText, type DownloadEvent } from "../../index.js";
 
 /** What a command gets back: feed it every event, print through it, stop it at the end. */
 export interface DownloadProgress {

@@ -1,4 +1,4 @@
-import { formatBytes } from "../../core/format-bytes.js";
+import { formatBytes } from "../../index.js";
 
 /** "1 h 02 min", "3 min 05 s", "42 s", "?" for unknown/infinite. */
 export function formatEta(seconds: number | undefined): string {

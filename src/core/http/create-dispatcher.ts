@@ -1,4 +1,5 @@
-import { Agent, EnvHttpProxyAgent, type Dispatcher } from "undici";
+import { createRequire } from "node:module";
+import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "../redact.js";
 
@@ -38,6 +39,9 @@ export function createDispatcher(
     ...(p.keepAliveMaxTimeout === undefined ? {} : { keepAliveMaxTimeout: p.keepAliveMaxTimeout }),
     ...(p.connections === undefined ? {} : { connections: p.connections }),
   };
+  // undici loads with the first connection pool, not with the public API: commands that make no request
+  // (models, license, --version) start without it. It is a CommonJS package, so this stays synchronous.
+  const { Agent, EnvHttpProxyAgent } = createRequire(import.meta.url)("undici") as typeof import("undici");
   if (!settings.httpProxy && !settings.httpsProxy) return new Agent(agent);
   // Every value is passed explicitly ("" = none): undici would otherwise read process.env itself.
   return new EnvHttpProxyAgent({ ...agent, ...settings });

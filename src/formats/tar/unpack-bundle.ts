@@ -1,7 +1,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { lstat, mkdtemp, open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
-import { Parser, type ReadEntry } from "tar";
+import type { ReadEntry } from "tar";
 import { FilesystemError, InterruptedError, UsageError } from "../../core/errors.js";
 import { acquireDirLock, type DirLock } from "../../core/fs/acquire-dir-lock.js";
 import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
@@ -143,6 +143,8 @@ export async function unpackBundle(params: {
 
   const actions: Action[] = [];
   const parserErrors: Error[] = [];
+  // tar loads only when a bundle is read (start-up of every other command stays light).
+  const { Parser } = await import("tar");
   const parser = new Parser({ strict: true });
   parser.on("entry", (entry: ReadEntry) => {
     actions.push({ kind: "entry", entry });

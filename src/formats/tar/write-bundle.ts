@@ -1,5 +1,4 @@
 import { createReadStream } from "node:fs";
-import { Header, Pax } from "tar";
 import { InterruptedError } from "../../core/errors.js";
 import { refuseExistingOutput } from "../../core/fs/refuse-existing-output.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
@@ -24,6 +23,8 @@ export async function writeBundle(params: {
   onProgress?: (bytes: number) => void;
   signal?: AbortSignal;
 }): Promise<number> {
+  // tar loads only when a bundle is written (start-up of every other command stays light).
+  const { Header, Pax } = await import("tar");
   const ctx = { flag: "-o", kept: "nothing was written under the bundle's name", fallbackCode: "OUTPUT_NOT_WRITABLE" };
   await refuseExistingOutput({ path: params.out, force: Boolean(params.force), flag: "-o" });
   // The one atomic writer: unpredictable temporary name (O_EXCL | O_NOFOLLOW), fsync, rename on success.

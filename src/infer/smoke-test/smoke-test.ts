@@ -7,9 +7,8 @@ import { inspectGguf, type GgufSummary } from "./inspect-gguf.js";
 import { runLlamaChild, type LlamaChildDone } from "./run-llama-child.js";
 import { runReferenceCheck } from "./run-reference-check.js";
 import type { SmokeReferenceResult, SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "./types.js";
+import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "./smoke-defaults.js";
 
-export const DEFAULT_PROMPT = "Once upon a time";
-export const DEFAULT_MAX_TOKENS = 16;
 /** Seconds the reference cross-check may take by default (--reference-budget). */
 const DEFAULT_REFERENCE_BUDGET_SECONDS = 120;
 /**

@@ -1,6 +1,6 @@
 /**
  * Hugging Face Hub errors. Each one says what happened in one line and, in `hint`, what to do.
- * Categories map to exit codes in src/cli/exit-codes.ts (access 4, not-found 5, usage 2...).
+ * Categories map to exit codes in src/core/exit-codes.ts (access 4, not-found 5, usage 2...).
  */
 import { LlamagateError, type LlamagateErrorOptions } from "../../core/errors.js";
 

@@ -1,6 +1,6 @@
 /**
  * One code, one exit: every error `code` thrown anywhere in src/ has one category (so one exit code, from
- * src/cli/exit-codes.ts), and the exit codes the docs state for a code (tables with an exit column, "`CODE`
+ * src/core/exit-codes.ts), and the exit codes the docs state for a code (tables with an exit column, "`CODE`
  * (exit N)" in prose, docs/exit-codes.md's lists) agree with it. The codes are read from the source with the
  * TypeScript parser: `new LlamagateError("CODE", "category", …)`, `new UsageError(…, { code: "CODE" })`,
  * `new FilesystemError("CODE", …)` and every subclass, whatever way it takes its code.
@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { EXIT_CODES } from "../../../src/cli/exit-codes.js";
+import { EXIT_CODES } from "../../../src/core/exit-codes.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 

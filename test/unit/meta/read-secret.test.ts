@@ -20,8 +20,15 @@ function fakeCtx(tty: boolean) {
 describe("readSecret", () => {
   it("prompts on a TTY without echoing what is typed", async () => {
     const { ctx, stdin, shown } = fakeCtx(true);
+    let typed = false;
+    // Typed once the prompt is on screen (the prompt library loads on first use), not after a guessed delay.
+    ctx.stderr.on("data", () => {
+      if (shown().includes("Paste the URL:") && !typed) {
+        typed = true;
+        setImmediate(() => stdin.write(`${SECRET}\r`));
+      }
+    });
     const p = readSecret({ ctx, from: "auto", message: "Paste the URL:", missing });
-    setTimeout(() => stdin.write(`${SECRET}\r`), 50);
     expect(await p).toBe(SECRET);
     expect(shown()).toContain("Paste the URL:");
     expect(shown()).not.toContain("SECRETSIG123");

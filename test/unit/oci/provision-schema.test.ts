@@ -11,9 +11,9 @@ it("docs/provision.schema.json is the schema the code validates with", async () 
 it("the example manifest of docs/provision.md is valid, YAML and JSON alike", async () => {
   const md = await readFile(new URL("../../../docs/provision.md", import.meta.url), "utf8");
   const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
-  const m = parseProvisionManifest({ text: yaml, name: "provision.md" });
+  const m = await parseProvisionManifest({ text: yaml, name: "provision.md" });
   expect(m.models.map((x) => x.source)).toEqual(["meta", "hf", "oci"]);
-  expect(parseProvisionManifest({ text: JSON.stringify(m), name: "x.json" })).toEqual(m);
+  expect(await parseProvisionManifest({ text: JSON.stringify(m), name: "x.json" })).toEqual(m);
 });
 
 it.each([
@@ -23,8 +23,8 @@ it.each([
   ["models: []", "models: must NOT have fewer than 1 items"],
   ["license: { mau: 1M }\n", "models: required field is missing"],
   ["models: [{ name: x, source: hf }]\nextra: 1\n", "extra: unknown field"],
-])("%s -> %s", (text, message) => {
-  expect(() => parseProvisionManifest({ text, name: "m.yaml" })).toThrow(message);
+])("%s -> %s", async (text, message) => {
+  await expect(parseProvisionManifest({ text, name: "m.yaml" })).rejects.toThrow(message);
 });
 
 it.each([
@@ -54,10 +54,10 @@ it.each([
     "models:\n  - name: 127.0.0.1:99999/a/b:1\n    source: oci\n    dir: /tmp/x\n",
     /^m\.yaml: models\[0\]\.name: .*not a number from 1 to 65535/,
   ],
-])("%s is reported with its place (line and column, or the field path)", (_what, text, message) => {
+])("%s is reported with its place (line and column, or the field path)", async (_what, text, message) => {
   let err: unknown;
   try {
-    parseProvisionManifest({ text, name: "m.yaml" });
+    await parseProvisionManifest({ text, name: "m.yaml" });
   } catch (e) {
     err = e;
   }

@@ -1,4 +1,4 @@
-import type { ErrorCategory } from "../core/errors.js";
+import type { ErrorCategory } from "./errors.js";
 
 /**
  * The one table of exit codes. docs/exit-codes.md documents it and test/unit/cli/exit-codes.test.ts

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { EXIT_CODES } from "../../../src/cli/exit-codes.js";
+import { EXIT_CODES } from "../../../src/core/exit-codes.js";
 
 // Scripts depend on these numbers: this table is the contract (docs/exit-codes.md).
 describe("exit codes", () => {
