@@ -29,6 +29,7 @@ export type { Evaluation, Verdict, Reason, Obligation, LicenseFamily } from "./l
 // The catalog.
 export { CATALOG, type CatalogModel } from "./catalog/models.js";
 export { findModel, nearestModelNames } from "./catalog/find-model.js";
+export { tryFindModel } from "./catalog/try-find-model.js";
 
 // Downloads: each source alone (no license gate: use runPipeline for that), and the transfer engine.
 export type { DownloadMetaParams, MetaDownloadEvent, MetaDownloadSummary } from "./sources/meta/download-meta.js";

@@ -11,6 +11,7 @@ import type { Llama3Version } from "../model/llama3-version.js";
 import { prepareOutput } from "./prepare-output.js";
 import { writeGgufModel } from "./write-gguf-model.js";
 import { writeHfModel } from "./write-hf-model.js";
+import { drainIter } from "../core/drain-iter.js";
 
 export interface ConvertCheckpointParams {
   /** Model folder: Meta (params.json + consolidated.NN.pth) or Hugging Face (config.json + *.safetensors). */
@@ -167,10 +168,5 @@ async function* convert(
 export async function convertCheckpoint(
   params: ConvertCheckpointParams & { onEvent?: (e: ConvertEvent) => void },
 ): Promise<ConvertResult> {
-  const it = convertCheckpointIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-    params.onEvent?.(r.value);
-  }
+  return drainIter(convertCheckpointIter(params), params.onEvent);
 }

@@ -16,6 +16,7 @@ import { claimPartial } from "./claim-partial.js";
 import { downloadFile, type FileJobOptions } from "./download-file.js";
 import { EventQueue } from "../core/event-queue.js";
 import type { DownloadEvent, DownloadFilesParams, DownloadSummary, FailedFile, FileSummary } from "./types.js";
+import { drainIter } from "../core/drain-iter.js";
 
 export type { DownloadEvent, DownloadFilesParams, DownloadSummary, FileSummary, TransferFile } from "./types.js";
 
@@ -178,11 +179,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
 
 /** Drain downloadFilesIter and return its summary (throws like the iterator). */
 export async function downloadFiles(params: DownloadFilesParams): Promise<DownloadSummary> {
-  const it = downloadFilesIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-  }
+  return drainIter(downloadFilesIter(params));
 }
 
 function validate(params: DownloadFilesParams): void {

@@ -28,6 +28,8 @@ import type { SignatureTrust } from "./choose-model-signature.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { loadEcKey } from "../provenance/oms/load-signing-key.js";
 import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
+import { drainIter } from "../core/drain-iter.js";
+import { tryFindModel } from "../catalog/try-find-model.js";
 
 export interface ProvisionModelParams {
   spec: ProvisionModelSpec;
@@ -112,7 +114,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
     const pipelineOutputs: string[] = [];
     let pipelineConverted = false;
     if (spec.source === "meta" || spec.source === "hf") {
-      const model = spec.source === "meta" ? findModel({ name: spec.name }) : catalogModel(spec.name);
+      const model = spec.source === "meta" ? findModel({ name: spec.name }) : tryFindModel({ name: spec.name });
       let source: PipelineSource;
       if (spec.source === "meta") {
         if (!p.metaUrl)
@@ -165,7 +167,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         smokeTest: spec.smokeTest ? {} : false,
         signal: p.signal,
       });
-      const s = await drain(it);
+      const s = await drainIter(it);
       for (const l of s.license) report.license = { verdict: l.gate.verdict, model: l.model };
       if (s.signatures.length) report.signatures = s.signatures.map((x) => x.signaturePath);
       if (s.download.source === "meta") {
@@ -218,7 +220,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
           }
         },
       });
-      const s = await drain(it);
+      const s = await drainIter(it);
       if (p.dryRun) return plannedReport();
       report.bytesDownloaded = s.bytesTransferred;
       weightsDir = s.dir;
@@ -289,13 +291,6 @@ async function planOf(
   }
 }
 
-async function drain<T>(it: AsyncGenerator<unknown, T>): Promise<T> {
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-  }
-}
-
 function parseConvert(s: string): { to: "hf" | "gguf"; dtype?: OutDType; label: string } {
   const [to, dtype] = s.split(":") as ["hf" | "gguf", string | undefined];
   return { to, dtype: dtype?.toUpperCase() as OutDType | undefined, label: s };
@@ -315,14 +310,6 @@ async function upToDate(out: string, input: string): Promise<boolean> {
   if (!o) return false;
   const i = await stat(input).catch(() => undefined);
   return Boolean(i && o.mtimeMs >= i.mtimeMs);
-}
-
-function catalogModel(name: string): CatalogModel | undefined {
-  try {
-    return findModel({ name });
-  } catch {
-    return undefined;
-  }
 }
 
 /** The manifest's `sign` key, from its environment variable, checked before anything is fetched. */

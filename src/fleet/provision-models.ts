@@ -1,6 +1,7 @@
 import { hubSettings, resolveHubToken } from "../credentials/hub-settings.js";
 import type { ProvisionManifest } from "./parse-provision-manifest.js";
 import { provisionModel, type ProvisionModelParams, type ProvisionModelReport } from "./provision-model.js";
+import { forEachConcurrent } from "../core/for-each-concurrent.js";
 
 export interface ProvisionModelsParams extends Omit<
   ProvisionModelParams,
@@ -62,12 +63,12 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
       specs.flatMap((m) => (m.sign ? [[m.sign.privateKeyEnv, process.env[m.sign.privateKeyEnv]]] : [])),
     );
   const reports: ProvisionModelReport[] = new Array(specs.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < specs.length) {
-      if (p.signal?.aborted) return;
-      const i = next++;
-      const spec = specs[i]!;
+  const n = Math.max(1, Math.min(p.concurrency ?? p.manifest.concurrency ?? 2, specs.length));
+  const stopWhen = () => p.signal?.aborted === true;
+  await forEachConcurrent(
+    specs,
+    n,
+    async (spec, i) => {
       p.onModel?.({ type: "start", name: spec.name });
       const {
         manifest: _m,
@@ -88,10 +89,9 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
         signKeyPem: spec.sign ? signKeys[spec.sign.privateKeyEnv] : undefined,
       });
       p.onModel?.({ type: "done", report: reports[i]! });
-    }
-  };
-  const n = Math.max(1, Math.min(p.concurrency ?? p.manifest.concurrency ?? 2, specs.length));
-  await Promise.all(Array.from({ length: n }, () => worker()));
+    },
+    { stopWhen },
+  );
   const models = reports.filter(Boolean);
   const good = p.dryRun ? ["planned"] : ["provisioned", "up-to-date"];
   return {

@@ -5,6 +5,7 @@ import { DEFAULT_SIGNATURE_NAME } from "../provenance/oms/oms-types.js";
 import { attachReferrer, type ReferrerMode } from "../sources/oci/attach-referrer.js";
 import { BOM_ARTIFACT, OCI_MANIFEST, SIGNATURE_ARTIFACT } from "../sources/oci/media-types.js";
 import { EventQueue } from "../core/event-queue.js";
+import { eventChannel } from "../core/event-channel.js";
 import { hashModelFiles } from "./hash-model-files.js";
 import { buildModelArtifact, type ArtifactModelInfo } from "../sources/oci/build-model-artifact.js";
 import { createRegistrySession, type RegistryCredentials } from "../sources/oci/create-registry-session.js";
@@ -15,6 +16,7 @@ import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
 import { pushBlob, type BlobPushMode } from "../sources/oci/push-blob.js";
 import { pushManifest } from "../sources/oci/push-manifest.js";
 import type { Dispatcher } from "undici";
+import { forEachConcurrent } from "../core/for-each-concurrent.js";
 
 export interface PushOciParams {
   /** The model folder (Meta layout, Hugging Face snapshot or local dir, GGUF files). */
@@ -175,61 +177,39 @@ export async function* pushOciIter(p: PushOciParams): AsyncGenerator<PushOciEven
   let skipped = 0;
   const referrers: PushOciSummary["referrers"] = [];
   try {
-    const queue = new EventQueue<PushOciEvent>();
     const byPath = new Map<string, ModelFolderFile>(files.map((f) => [f.path, f]));
     // Two files with the same bytes share one blob: upload it once.
     const unique = [...new Map(artifact.layers.map((l) => [l.digest, l])).values()];
-    let next = 0;
-    let running = 0;
-    let failure: unknown;
     const modes = new Map<string, BlobPushMode>();
-    const worker = async () => {
-      running++;
-      try {
-        while (next < unique.length && failure === undefined) {
-          const l = unique[next++]!;
-          const f = byPath.get(l.path)!;
-          try {
-            const r = await pushBlob({
-              session,
-              digest: l.digest,
-              size: l.size,
-              source: { path: f.absPath },
-              chunkSize: p.chunkSize,
-              monolithic: p.monolithic,
-              stateDir: p.stateDir,
-              signal: p.signal,
-              onProgress: (offset) => queue.push({ type: "push-progress", path: l.path, offset, size: l.size }),
-              onNote: (n) => queue.push({ type: "push-note", path: l.path, ...n }),
-            });
-            modes.set(l.digest, r.mode);
-            bytesSent += r.bytesSent;
-            if (r.mode === "exists") skipped++;
-            queue.push({
-              type: "push-blob-done",
-              path: l.path,
-              mode: r.mode,
-              resumedFrom: r.resumedFrom,
-              bytesSent: r.bytesSent,
-            });
-          } catch (e) {
-            failure ??= e;
-          }
-        }
-      } finally {
-        running--;
-        queue.wake();
-      }
-    };
-    const workers = Array.from({ length: Math.max(1, Math.min(p.concurrency ?? 3, unique.length)) }, () => worker());
-    for (;;) {
-      for (const e of queue.drain()) yield e;
-      if (running === 0) break;
-      await queue.wait();
-    }
-    await Promise.all(workers);
-    for (const e of queue.drain()) yield e;
-    if (failure !== undefined) throw failure;
+    // Progress events reach the caller while the uploads run.
+    const uploads = (emit: (e: PushOciEvent) => void) =>
+      forEachConcurrent(unique, p.concurrency ?? 3, async (l) => {
+        const f = byPath.get(l.path)!;
+        const r = await pushBlob({
+          session,
+          digest: l.digest,
+          size: l.size,
+          source: { path: f.absPath },
+          chunkSize: p.chunkSize,
+          monolithic: p.monolithic,
+          stateDir: p.stateDir,
+          signal: p.signal,
+          onProgress: (offset) => emit({ type: "push-progress", path: l.path, offset, size: l.size }),
+          onNote: (n) => emit({ type: "push-note", path: l.path, ...n }),
+        });
+        modes.set(l.digest, r.mode);
+        bytesSent += r.bytesSent;
+        if (r.mode === "exists") skipped++;
+        emit({
+          type: "push-blob-done",
+          path: l.path,
+          mode: r.mode,
+          resumedFrom: r.resumedFrom,
+          bytesSent: r.bytesSent,
+        });
+      });
+    // The first failed upload stops new ones and is thrown once the running ones have settled.
+    yield* eventChannel(uploads);
     const cfg = await pushBlob({
       session,
       digest: artifact.configDescriptor.digest,

@@ -1,8 +1,8 @@
-import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel, LicenseFamilyId } from "../catalog/models.js";
 import { LICENSE_FAMILIES } from "../license/families.js";
 import { recognizeLicenseText } from "../license/recognize-license-text.js";
 import type { ModelConfigSummary } from "../sources/oci/parse-model-config.js";
+import { tryFindModel } from "../catalog/try-find-model.js";
 
 export interface OciLicenseSelection {
   /** The models to run the license gate for (none: no Llama license applies). */
@@ -44,12 +44,8 @@ export function selectOciLicenseModels(p: {
 
 function byName(config: ModelConfigSummary): CatalogModel | undefined {
   for (const name of [config.catalogName, config.name]) {
-    if (!name) continue;
-    try {
-      return findModel({ name });
-    } catch {
-      // not a catalog name
-    }
+    const model = name ? tryFindModel({ name }) : undefined;
+    if (model) return model;
   }
   return undefined;
 }

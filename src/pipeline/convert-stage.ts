@@ -5,6 +5,7 @@ import { parseOutDType } from "../model/parse-out-dtype.js";
 import type { OutDType } from "../model/create-caster.js";
 import { openSourceModel } from "../model/open-source-model.js";
 import type { PipelineConvertOutput, PipelineEvent } from "./pipeline-types.js";
+import { mapEvents } from "../core/map-events.js";
 
 export interface ConvertStageParams {
   /** The verified model folder (Meta model folder or HF snapshot / local dir). */
@@ -58,12 +59,8 @@ export async function* convertStage(p: ConvertStageParams): AsyncGenerator<Pipel
     force: outputTime !== undefined,
     ...(p.signal ? { signal: p.signal } : {}),
   });
-  for (;;) {
-    const r = await it.next();
-    if (r.done)
-      return { path: r.value.output, format: p.to, dtype: r.value.dtype, bytes: r.value.bytes, input, converted: true };
-    yield { type: "convert-event", event: r.value };
-  }
+  const done = yield* mapEvents(it, (event) => ({ type: "convert-event" as const, event }));
+  return { path: done.output, format: p.to, dtype: done.dtype, bytes: done.bytes, input, converted: true };
 }
 
 /** Newest mtime of the model's files (hidden files and sub-folders aside) and its tokenizer. */

@@ -13,6 +13,8 @@ import type {
   StageName,
 } from "./pipeline-types.js";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
+import { drainIter } from "../core/drain-iter.js";
+import { mapEvents } from "../core/map-events.js";
 
 /**
  * The whole flow as one operation: license gate → resolve the source → download → verify → convert →
@@ -198,25 +200,13 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     if (!path) {
       const { cachedGgufIter } = await import("./cached-gguf.js");
       const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir: ggufCacheDir(), ...(signal ? { signal } : {}) });
-      for (;;) {
-        const r = await cached.next();
-        if (r.done) {
-          path = r.value.path;
-          break;
-        }
-      }
+      path = (await drainIter(cached)).path;
     }
     const stage = p.smokeStage ?? (await import("./llama-smoke-stage.js")).llamaSmokeStage;
     const source = gguf?.input ?? hfOut!.input;
     const it = stage({ path, sourceDir: source, ...p.smokeTest, ...(signal ? { signal } : {}) });
-    for (;;) {
-      const r = await it.next();
-      if (r.done) {
-        smokeTest = { ...r.value, path };
-        break;
-      }
-      yield { type: "smoke-event", event: r.value };
-    }
+    const result = yield* mapEvents(it, (event) => ({ type: "smoke-event" as const, event }));
+    smokeTest = { ...result, path };
     yield timed("smoke-test", t0, false);
   }
 
@@ -238,12 +228,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
 export async function runPipeline(
   p: RunPipelineParams & { onEvent?: (e: PipelineEvent) => void },
 ): Promise<PipelineSummary> {
-  const it = runPipelineIter(p);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-    p.onEvent?.(r.value);
-  }
+  return drainIter(runPipelineIter(p), p.onEvent);
 }
 
 /** The model folders to convert: each Meta model's folder, or the Hugging Face snapshot / local dir. */

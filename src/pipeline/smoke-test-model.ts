@@ -8,6 +8,8 @@ import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
 import type { SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "../infer/smoke-test/types.js";
 import { cachedGgufIter } from "./cached-gguf.js";
 import { checkSourceVocab } from "./check-source-vocab.js";
+import { drainIter } from "../core/drain-iter.js";
+import { mapEvents } from "../core/map-events.js";
 
 const signalOf = (p: { signal?: AbortSignal }) => (p.signal ? { signal: p.signal } : {});
 
@@ -68,15 +70,7 @@ export async function* smokeTestModelIter(
   const kind = await detectCheckpoint({ dir: path });
   yield { type: "input", path, kind };
   const it = cachedGgufIter({ dir: path, cacheDir, ...(params.signal ? { signal: params.signal } : {}) });
-  let cache: { path: string; reused: boolean };
-  for (;;) {
-    const r = await it.next();
-    if (r.done) {
-      cache = r.value;
-      break;
-    }
-    yield { type: "convert", event: r.value };
-  }
+  const cache = yield* mapEvents(it, (event) => ({ type: "convert" as const, event }));
   yield { type: "cache", ...cache };
   if (rest.reference !== false) await checkSourceVocab({ gguf: cache.path, sourceDir: path, ...signalOf(params) });
   const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
@@ -87,10 +81,5 @@ export async function* smokeTestModelIter(
 export async function smokeTestModel(
   params: SmokeTestModelParams & { onEvent?: (e: SmokeTestModelEvent) => void },
 ): Promise<SmokeTestModelResult> {
-  const it = smokeTestModelIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-    params.onEvent?.(r.value);
-  }
+  return drainIter(smokeTestModelIter(params), params.onEvent);
 }

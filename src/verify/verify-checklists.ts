@@ -4,6 +4,7 @@ import { InterruptedError, UsageError, LlamagateError } from "../core/errors.js"
 import { createHashPool, type HashPool } from "./hash-pool.js";
 import { findChecklists } from "./find-checklists.js";
 import { readMd5Checklist } from "./read-md5-checklist.js";
+import { forEachConcurrent } from "../core/for-each-concurrent.js";
 
 /**
  * Outcome of one checklist line, like `md5sum -c`: OK, FAILED (hash differs), MISSING, UNREADABLE (open or read
@@ -102,17 +103,11 @@ export async function verifyChecklists(params: {
   const pool = params.pool ?? createHashPool({});
   const concurrency = Math.max(1, params.concurrency ?? 4);
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < jobs.length) {
-        if (params.signal?.aborted) throw new InterruptedError();
-        const i = next++;
-        const job = jobs[i]!;
-        job.result = await checkOne(job.abs, job.result, pool, params.signal);
-        params.onResult?.(job.result, i);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+    await forEachConcurrent(jobs, concurrency, async (job, i) => {
+      if (params.signal?.aborted) throw new InterruptedError();
+      job.result = await checkOne(job.abs, job.result, pool, params.signal);
+      params.onResult?.(job.result, i);
+    });
   } finally {
     if (!params.pool) await pool.close();
   }

@@ -11,10 +11,9 @@ import { logLine, printJson, printLine } from "../output.js";
 import { createDownloadProgress, type DownloadProgress } from "../progress/create-download-progress.js";
 import { hfEnvironment, resolveCliToken } from "./download-hf-env.js";
 import {
-  findModel,
+  tryFindModel,
   formatBytes,
   runPipelineIter,
-  type CatalogModel,
   type HfDownloadSummary,
   type PipelineEvent,
   type PipelineSignature,
@@ -47,7 +46,7 @@ export async function runHfDownload(
   const sign = await readSignKey(ctx, opts.signKey);
   // A catalog name ("llama-2-7b-chat") stands for its Hugging Face repo; anything with a "/" is a repo id.
   if (!repoId.includes("/")) {
-    const hfRepo = catalogRepo(repoId);
+    const hfRepo = tryFindModel({ name: repoId })?.hfRepo; // not a catalog name: maybe a legacy repo id without an org
     if (hfRepo) {
       if (!json) logLine(ctx, `${repoId} is ${hfRepo} on Hugging Face.`);
       repoId = hfRepo;
@@ -61,7 +60,7 @@ export async function runHfDownload(
     );
   const tok = hf.offline ? undefined : await resolveCliToken(ctx, hf, opts);
   // A repo in the catalog is license-gated (before any request); any other repo is not a Llama model llamagate knows.
-  const model = catalogModelOfRepo(repoId);
+  const model = tryFindModel({ name: repoId }); // a catalog model: its license is checked before the download
   const { signal, ...engine } = engineOptionsFromFlags(ctx, opts);
   const it = runPipelineIter({
     models: model ? [model] : [],
@@ -173,23 +172,6 @@ function onEvent(progress: DownloadProgress, e: PipelineEvent, tokenSource: stri
       break;
     default:
       break;
-  }
-}
-
-/** The catalog model a Hub repo id is, if any (its license is then checked before the download). */
-function catalogModelOfRepo(repoId: string): CatalogModel | undefined {
-  try {
-    return findModel({ name: repoId });
-  } catch {
-    return undefined;
-  }
-}
-
-function catalogRepo(name: string): string | undefined {
-  try {
-    return findModel({ name }).hfRepo;
-  } catch {
-    return undefined; // not a catalog name: maybe a legacy repo id without an org
   }
 }
 

@@ -8,7 +8,7 @@ import { logLine, printJson, printLine } from "../output.js";
 import { signatureTrustFromFlags, type SignatureTrustFlags } from "../signature-trust-from-flags.js";
 import {
   LICENSE_FAMILIES,
-  findModel,
+  tryFindModel,
   formatBytes,
   licenseGate,
   unpackBundle,
@@ -122,13 +122,9 @@ async function gate(
 }
 
 function modelOf(manifest: BundleManifest): CatalogModel | undefined {
-  if (manifest.model) {
-    try {
-      return findModel({ name: manifest.model });
-    } catch {
-      // not a catalog name: fall back to the recorded family
-    }
-  }
+  // Not a catalog name: fall back to the recorded family.
+  const known = manifest.model ? tryFindModel({ name: manifest.model }) : undefined;
+  if (known) return known;
   const family = (manifest.license as { licenseFamily?: string } | null)?.licenseFamily as LicenseFamilyId | undefined;
   if (!family || !Object.hasOwn(LICENSE_FAMILIES, family)) return undefined;
   const fam = LICENSE_FAMILIES[family];

@@ -8,6 +8,7 @@ import { runLlamaChild, type LlamaChildDone } from "./run-llama-child.js";
 import { runReferenceCheck } from "./run-reference-check.js";
 import type { SmokeReferenceResult, SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "./types.js";
 import { DEFAULT_MAX_TOKENS, DEFAULT_PROMPT } from "./smoke-defaults.js";
+import { drainIter } from "../../core/drain-iter.js";
 
 /** Seconds the reference cross-check may take by default (--reference-budget). */
 const DEFAULT_REFERENCE_BUDGET_SECONDS = 120;
@@ -218,10 +219,5 @@ function checkOutput(run: LlamaChildDone, prompt: string, gguf: string): void {
 export async function smokeTest(
   params: SmokeTestParams & { onEvent?: (e: SmokeTestEvent) => void },
 ): Promise<SmokeTestResult> {
-  const it = smokeTestIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-    params.onEvent?.(r.value);
-  }
+  return drainIter(smokeTestIter(params), params.onEvent);
 }

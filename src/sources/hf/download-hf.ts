@@ -27,6 +27,7 @@ import { selectFiles, type SelectedFiles } from "./select-files.js";
 import { writeLocalDirMetadata } from "./write-local-dir-metadata.js";
 import { writeRef } from "./write-ref.js";
 import { eventChannel } from "../../core/event-channel.js";
+import { drainIter } from "../../core/drain-iter.js";
 
 export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
@@ -333,11 +334,7 @@ const EMPTY_SUMMARY: DownloadSummary = {
 
 /** Drain downloadHfIter and return its summary. */
 export async function downloadHf(p: DownloadHfParams): Promise<HfDownloadSummary> {
-  const it = downloadHfIter(p);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-  }
+  return drainIter(downloadHfIter(p));
 }
 
 /**

@@ -24,6 +24,7 @@ import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
 import { probeMetaFileSize } from "./probe-meta-file-size.js";
 import { MAX_CHECKLIST_BYTES, readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { ChecklistError } from "../../verify/errors.js";
+import { drainIter } from "../../core/drain-iter.js";
 
 /** Default files fetched at once: one connection per file of the release, up to this cap. */
 const META_MAX_CONCURRENCY = 8;
@@ -213,11 +214,7 @@ export async function* downloadMetaIter(
 
 /** Drain downloadMetaIter and return its summary. */
 export async function downloadMeta(params: DownloadMetaParams): Promise<MetaDownloadSummary> {
-  const it = downloadMetaIter(params);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return r.value;
-  }
+  return drainIter(downloadMetaIter(params));
 }
 
 /** A file already in place under its final name needs no probe (the engine checks it against its md5). */
