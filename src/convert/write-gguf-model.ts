@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { writeGguf, type GgufMetadataEntry, type GgufTensorToWrite } from "../formats/gguf/index.js";
 import type { ConvertEvent } from "./convert-events.js";
 import type { OutDType } from "../model/create-caster.js";
@@ -7,6 +8,7 @@ import { LLAMA2_CHAT_TEMPLATE } from "./llama2-chat-template.js";
 import { readGgufVocab } from "./read-gguf-vocab.js";
 import { readTiktokenGgufVocab } from "./read-tiktoken-gguf-vocab.js";
 import { ropeFrequencies } from "../model/rope-frequencies.js";
+import { sourceIdentity } from "../model/source-identity.js";
 import type { SourceModel } from "../model/source-model.js";
 
 export interface WriteGgufModelParams {
@@ -85,6 +87,15 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
   });
 
   const u32 = (key: string, value: number): GgufMetadataEntry => ({ key, type: "u32", value });
+  // Where the GGUF came from, so `smoke-test FILE.gguf` finds the original weights while they are on disk: the
+  // folder (absolute), its kind, and its identity (weight/config/tokenizer file names and sizes, and their sha256).
+  const identity = await sourceIdentity({ dir: source.dir });
+  const provenance: GgufMetadataEntry[] = [
+    { key: "llamagate.source.path", type: "string", value: resolve(source.dir) },
+    { key: "llamagate.source.kind", type: "string", value: source.kind },
+    { key: "llamagate.source.files", type: "array", itemType: "string", value: identity.files },
+    { key: "llamagate.source.sha256", type: "string", value: identity.sha256 },
+  ];
   const metadata: GgufMetadataEntry[] = [
     { key: "general.architecture", type: "string", value: "llama" },
     { key: "general.name", type: "string", value: name },
@@ -101,6 +112,7 @@ export async function writeGgufModel(params: WriteGgufModelParams): Promise<void
     { key: "llama.attention.layer_norm_rms_epsilon", type: "f32", value: d.normEps },
     { key: "llama.rope.freq_base", type: "f32", value: d.ropeTheta },
     ...vocabKeys,
+    ...provenance,
   ];
 
   const out: GgufTensorToWrite[] = [];

@@ -59,5 +59,15 @@ export function ggufReferenceWeights(params: {
       const data = type === "Q8_0" ? dequantizeQ8_0(bytes) : toFloat32(bytes, type);
       return { shape: [...t.ne].reverse(), data };
     },
+    getRaw: async (name) => {
+      const t = byCanonical.get(name);
+      if (!t) return undefined;
+      const bytes = await t.read(signal);
+      const type = t.ggmlType;
+      const shape = [...t.ne].reverse();
+      if (type === "F32" || type === "F16" || type === "BF16") return { shape, dtype: type, bytes };
+      const data = type === "Q8_0" ? dequantizeQ8_0(bytes) : toFloat32(bytes, type);
+      return { shape, dtype: "F32", bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    },
   };
 }

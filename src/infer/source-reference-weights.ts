@@ -1,7 +1,7 @@
 import { assembleTensor } from "../model/assemble-tensor.js";
 import { createCaster, type InDType } from "../model/create-caster.js";
 import type { SourceModel } from "../model/source-model.js";
-import type { ReferenceWeights } from "./reference-weights.js";
+import type { RawTensor, ReferenceWeights } from "./reference-weights.js";
 
 /**
  * The reference's view of an opened Meta or HF checkpoint: its hyper-parameters, and each tensor
@@ -45,6 +45,45 @@ export function sourceReferenceWeights(params: {
       });
       const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
       return { shape: t.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) };
+    },
+    getRaw: async (name): Promise<RawTensor | undefined> => {
+      const t = byName.get(name);
+      if (!t) return undefined;
+      if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
+        const wide = await assembleTensor({
+          name,
+          parts: t.parts,
+          concatDim: t.concatDim,
+          from: t.dtype as InDType,
+          to: "F32",
+          caster,
+          ...(signal ? { signal } : {}),
+        });
+        return { shape: t.shape, dtype: "F32", bytes: wide };
+      }
+      // Stored encoding, straight into shared memory: whole slices read in place where they lie contiguously on
+      // disk and follow each other in the tensor (one part, or slices of rows), else merged by the shard rules.
+      const total = t.parts.reduce((n, p) => n + p.byteLength, 0);
+      const bytes = new Uint8Array(new SharedArrayBuffer(total));
+      if ((t.parts.length === 1 || t.concatDim === 0) && t.parts.every((p) => p.readInto)) {
+        let at = 0;
+        for (const p of t.parts) {
+          await p.readInto!(bytes.subarray(at, at + p.byteLength), 0, signal);
+          at += p.byteLength;
+        }
+        return { shape: t.shape, dtype: t.dtype, bytes };
+      }
+      const merged = await assembleTensor({
+        name,
+        parts: t.parts,
+        concatDim: t.concatDim,
+        from: t.dtype,
+        to: t.dtype,
+        caster,
+        scratch: { take: (n) => (n === total ? bytes : new Uint8Array(new SharedArrayBuffer(n))) },
+        ...(signal ? { signal } : {}),
+      });
+      return { shape: t.shape, dtype: t.dtype, bytes: merged };
     },
   };
 }

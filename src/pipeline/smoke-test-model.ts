@@ -10,6 +10,7 @@ import { cachedGgufIter } from "./cached-gguf.js";
 import { checkSourceVocab } from "./check-source-vocab.js";
 import { drainIter } from "../core/drain-iter.js";
 import { mapEvents } from "../core/map-events.js";
+import { findGgufSource } from "./find-gguf-source.js";
 
 const signalOf = (p: { signal?: AbortSignal }) => (p.signal ? { signal: p.signal } : {});
 
@@ -35,6 +36,13 @@ export type SmokeTestModelEvent =
 export interface SmokeTestModelResult extends SmokeTestResult {
   /** For folders: the cached GGUF that ran, and whether it was already there. */
   cache?: { path: string; reused: boolean };
+  /**
+   * The original weights the cross-check used: `--source` (`argument`), the folder argument itself (`folder`), or
+   * the folder a llamagate-converted GGUF records in its metadata, found unchanged on disk (`gguf-metadata`).
+   */
+  source?: { path: string; from: "argument" | "folder" | "gguf-metadata" };
+  /** A GGUF recorded its source folder but it could not be used (moved, deleted, changed): why. */
+  sourceSkipped?: string;
 }
 
 /**
@@ -53,7 +61,22 @@ export async function* smokeTestModelIter(
     });
   if (!s.isDirectory()) {
     yield { type: "input", path, kind: "gguf" };
-    if (givenSource === undefined) return yield* smokeTestIter({ ...rest, gguf: path });
+    if (givenSource === undefined) {
+      // A GGUF llamagate converted records its source folder: check against it while it is still there, unchanged.
+      const found = rest.reference === false ? undefined : await findGgufSource({ gguf: path, ...signalOf(params) });
+      if (found?.found) {
+        await checkSourceVocab({ gguf: path, sourceDir: found.path, ...signalOf(params) });
+        const result = yield* smokeTestIter({ ...rest, gguf: path, sourceDir: found.path });
+        return { ...result, source: { path: found.path, from: "gguf-metadata" } };
+      }
+      if (found) {
+        const sourceSkipped = `skipped: ${found.reason} (pass --source FOLDER where the original weights are now); the reference ran on the GGUF's own weights, which cannot show a wrong conversion`;
+        yield { type: "warning", message: `cross-check against the original weights ${sourceSkipped}` };
+        const result = yield* smokeTestIter({ ...rest, gguf: path });
+        return { ...result, sourceSkipped };
+      }
+      return yield* smokeTestIter({ ...rest, gguf: path });
+    }
     const sourceDir = resolve(givenSource);
     const st = await stat(sourceDir).catch(() => undefined);
     if (!st?.isDirectory())
@@ -63,7 +86,8 @@ export async function* smokeTestModelIter(
       });
     await detectCheckpoint({ dir: sourceDir });
     if (rest.reference !== false) await checkSourceVocab({ gguf: path, sourceDir, ...signalOf(params) });
-    return yield* smokeTestIter({ ...rest, gguf: path, sourceDir });
+    const result = yield* smokeTestIter({ ...rest, gguf: path, sourceDir });
+    return { ...result, source: { path: sourceDir, from: "argument" } };
   }
   if (givenSource !== undefined)
     throw new UsageError("--source is for a .gguf argument; a folder is its own source.", { hint: "Drop --source." });
@@ -74,7 +98,7 @@ export async function* smokeTestModelIter(
   yield { type: "cache", ...cache };
   if (rest.reference !== false) await checkSourceVocab({ gguf: cache.path, sourceDir: path, ...signalOf(params) });
   const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
-  return { ...result, cache };
+  return { ...result, cache, source: { path, from: "folder" } };
 }
 
 /** Drain smokeTestModelIter() and return its result. */

@@ -85,7 +85,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     });
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
-    expectDocumentedShape(out, "smoke-test", ["note", "reference", "referenceSkipped", "cache"]);
+    expectDocumentedShape(out, "smoke-test", ["note", "reference", "referenceSkipped", "cache", "sourceSkipped"]);
     expect(out).toMatchObject({
       ok: true,
       backend: "cpu",
@@ -118,6 +118,7 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     expect(out.reference.failure).toBeUndefined();
     expect(out.cache.path.startsWith(join(dataDir, "gguf-cache"))).toBe(true);
     expect(out.gguf).toBe(out.cache.path);
+    expect(out.source).toEqual({ path: folder, from: "folder" });
 
     const again = await runCli(
       ["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"],

@@ -134,6 +134,8 @@ function describe(r: SmokeTestModelResult): string[] {
     `  load ${r.loadSeconds.toFixed(2)} s, first token ${r.firstTokenSeconds.toFixed(3)} s, ${r.tokensPerSecond.toFixed(1)} tokens/s`,
     `  memory: ${formatBytes(r.memory.deviceBytes)} on the GPU, ${formatBytes(r.memory.hostBytes)} on the host`,
   ];
+  if (r.source?.from === "gguf-metadata") lines.push(`  source: ${r.source.path} (recorded in the GGUF, unchanged)`);
+  else if (r.sourceSkipped) lines.push(`  cross-check against the original weights ${r.sourceSkipped}`);
   if (r.reference) lines.push(`  ${describeReference(r.reference)}`);
   else if (r.referenceSkipped) lines.push(`  reference cross-check ${r.referenceSkipped}`);
   return lines;

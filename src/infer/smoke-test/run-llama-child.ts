@@ -1,65 +1,17 @@
-import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
+import { workerModuleUrl } from "../../core/worker-module-url.js";
 import { SmokeInputError, SmokeTestFailedError } from "./errors.js";
-import { LLAMA_CHILD_SOURCE } from "./llama-child-source.js";
 import { llamaChildEnv } from "./llama-child-env.js";
-
-/** What the child is asked to do (see llama-child-source.ts). */
-export interface LlamaChildJob {
-  modelPath: string;
-  gpu: "auto" | false;
-  requireGpu: boolean;
-  threads: number | undefined;
-  contextSize: number;
-  prompt: string;
-  maxTokens: number;
-  /** Positions whose full distribution is returned (0 = none). */
-  logitSteps: number;
-  vocabSize: number;
-  neededBytes: number;
-  memoryLimitBytes: number | undefined;
-}
-
-export type LlamaChildEvent =
-  | { t: "backend"; backend: string; device: string; note?: string }
-  | { t: "loaded"; seconds: number }
-  | { t: "token"; index: number; id: number; text: string };
-
-export interface LlamaChildDone {
-  promptTokens: number[];
-  tokens: number[];
-  /** Generation stopped at an end-of-generation token (not included in `tokens`) before maxTokens. */
-  endedAtEog: boolean;
-  text: string;
-  loadSeconds: number;
-  firstTokenSeconds: number;
-  tokensPerSecond: number;
-  threads: number;
-  nonFinite: boolean;
-  /** Log-probabilities of the first `logitSteps` positions (-Infinity/null where zero). */
-  logProbs: (number | null)[][];
-  memory: { deviceBytes: number; hostBytes: number };
-}
-
-type ChildError = {
-  t: "error";
-  kind: "no-gpu" | "oom" | "load" | "run";
-  message: string;
-  where?: string;
-  needed?: number;
-  available?: number;
-};
-type ChildMessage = LlamaChildEvent | ({ t: "done" } & LlamaChildDone) | ChildError;
-
-/** Where node-llama-cpp lives, resolved from this package (the child imports it by absolute URL). */
-function libUrls(): { lib: string; detect: string } {
-  const main = createRequire(import.meta.url).resolve("node-llama-cpp");
-  const lib = pathToFileURL(main).href;
-  return { lib, detect: new URL("./bindings/utils/detectAvailableComputeLayers.js", lib).href };
-}
+import type {
+  LlamaChildDone,
+  LlamaChildError,
+  LlamaChildEvent,
+  LlamaChildJob,
+  LlamaChildMessage,
+} from "./llama-child-protocol.js";
 
 /**
  * Run the model in a child process; yields backend/loaded/token events and returns the run's
@@ -72,9 +24,12 @@ export async function* runLlamaChild(params: {
 }): AsyncGenerator<LlamaChildEvent, LlamaChildDone, undefined> {
   const { job, signal } = params;
   signal?.throwIfAborted();
-  const child = spawn(process.execPath, ["--input-type=module", "-e", LLAMA_CHILD_SOURCE], {
+  // The typed child module (llama-child.ts), without this process's Node flags: node-llama-cpp starts helper
+  // processes with the child's execArgv.
+  const child = fork(fileURLToPath(workerModuleUrl("infer/smoke-test/llama-child.js")), [], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     env: llamaChildEnv(process.env),
+    execArgv: [],
   });
   let output = "";
   const keep = (d: Buffer) => {
@@ -85,11 +40,12 @@ export async function* runLlamaChild(params: {
   const onAbort = () => child.kill("SIGKILL");
   signal?.addEventListener("abort", onAbort, { once: true });
   let loaded = false;
+  let finished = false;
   // Messages arrive on the child's channel; the generator hands them out in order.
-  const queue: ChildMessage[] = [];
+  const queue: LlamaChildMessage[] = [];
   let wake: (() => void) | undefined;
   let ended: Error | undefined;
-  const push = (m: ChildMessage) => {
+  const push = (m: LlamaChildMessage) => {
     queue.push(m);
     wake?.();
   };
@@ -104,7 +60,7 @@ export async function* runLlamaChild(params: {
       : crashError(job.modelPath, loaded, code, sig, output);
     wake?.();
   });
-  child.send({ ...job, ...libUrls() });
+  child.send(job);
   try {
     for (;;) {
       const m = queue.shift();
@@ -116,19 +72,27 @@ export async function* runLlamaChild(params: {
       }
       if (m.t === "done") {
         const { t: _t, ...done } = m;
+        finished = true;
         return done;
       }
       if (m.t === "error") throw childError(m, job.modelPath, job.memoryLimitBytes);
+      if (m.t === "tokens") {
+        for (let i = 0; i < m.ids.length; i++)
+          yield { t: "token", index: m.from + i, id: m.ids[i]!, text: m.texts[i] ?? "" };
+        continue;
+      }
       if (m.t === "loaded") loaded = true;
       yield m;
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    // After a finished run the child releases llama.cpp and exits once the channel closes; otherwise it is stopped.
+    if (finished && child.connected) child.disconnect();
+    else if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
 
-function childError(m: ChildError, path: string, limit: number | undefined): Error {
+function childError(m: LlamaChildError, path: string, limit: number | undefined): Error {
   if (m.kind === "no-gpu") {
     return new SmokeTestFailedError(
       "NO_GPU",
