@@ -1,8 +1,7 @@
 import type { Dispatcher } from "undici";
 import { HubProtocolError, InvalidTokenError, type TokenSource } from "./errors.js";
-import { hubRequest } from "./hub-request.js";
+import { fetchHubJson } from "./fetch-hub-json.js";
 import { hubUrls } from "./hub-urls.js";
-import { diagnoseHubError } from "./diagnose-hub-error.js";
 
 /** What /api/whoami-v2 says about a token, reduced to what llamagate shows. */
 export interface WhoamiInfo {
@@ -37,29 +36,16 @@ export interface FetchWhoamiParams {
 
 /** GET /api/whoami-v2: validate a token and describe it. 401 becomes InvalidTokenError. */
 export async function fetchWhoami(p: FetchWhoamiParams): Promise<WhoamiInfo> {
-  const res = await hubRequest({
+  const { json } = await fetchHubJson({
+    ...p,
     url: hubUrls.whoami(p.endpoint),
-    token: p.token,
-    dispatcher: p.dispatcher,
-    signal: p.signal,
+    repoId: "(whoami)",
+    what: "/api/whoami-v2 answer",
     maxRetries: 2,
+    refuse: (res) =>
+      res.status === 401 ? new InvalidTokenError(p.tokenSource, hubUrls.tokens(p.endpoint)) : undefined,
   });
-  if (res.status === 401) throw new InvalidTokenError(p.tokenSource, hubUrls.tokens(p.endpoint));
-  if (res.status !== 200) {
-    throw await diagnoseHubError({
-      response: res,
-      repoId: "(whoami)",
-      endpoint: p.endpoint,
-      token: p.token,
-      tokenSource: p.tokenSource,
-    });
-  }
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(res.body.toString("utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new HubProtocolError("The Hub's /api/whoami-v2 answer is not JSON.", { cause: e });
-  }
+  const j = (json ?? {}) as Record<string, unknown>;
   if (typeof j.name !== "string") throw new HubProtocolError("The Hub's /api/whoami-v2 answer has no account name.");
   const auth = obj(j.auth);
   const at = obj(auth?.accessToken);

@@ -1,8 +1,8 @@
 import { HubProtocolError } from "./errors.js";
 import type { HubCallParams } from "./hub-call-params.js";
-import { header, hubRequest } from "./hub-request.js";
+import { header } from "./hub-request.js";
+import { fetchHubJson } from "./fetch-hub-json.js";
 import { hubUrls } from "./hub-urls.js";
-import { diagnoseHubError } from "./diagnose-hub-error.js";
 import { checkRepoPath } from "./check-repo-path.js";
 
 /** One file of a repo at a commit. */
@@ -33,30 +33,12 @@ export async function listRepoTree(p: ListRepoTreeParams): Promise<RepoFile[]> {
   const seen = new Set<string>();
   let url: string | undefined = hubUrls.tree(p.endpoint, p.repoId, p.commit);
   for (let page = 0; url && page < MAX_PAGES; page++) {
-    const res = await hubRequest({
+    const { json: entries, response: res } = await fetchHubJson({
+      ...p,
       url,
-      token: p.token,
-      dispatcher: p.dispatcher,
-      signal: p.signal,
-      onRetry: p.onRetry,
+      revision: p.commit,
+      what: `file listing of ${p.repoId}`,
     });
-    if (res.status !== 200) {
-      throw await diagnoseHubError({
-        response: res,
-        repoId: p.repoId,
-        revision: p.commit,
-        endpoint: p.endpoint,
-        token: p.token,
-        tokenSource: p.tokenSource,
-        whoami: p.whoami,
-      });
-    }
-    let entries: unknown;
-    try {
-      entries = JSON.parse(res.body.toString("utf8"));
-    } catch (e) {
-      throw new HubProtocolError(`The Hub's file listing of ${p.repoId} is not JSON.`, { cause: e });
-    }
     if (!Array.isArray(entries)) throw new HubProtocolError(`The Hub's file listing of ${p.repoId} is not a list.`);
     for (const e of entries) {
       const f = parseEntry(e, p.repoId);

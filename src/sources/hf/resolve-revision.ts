@@ -1,8 +1,7 @@
 import { HubProtocolError, InvalidRevisionError } from "./errors.js";
 import type { HubCallParams } from "./hub-call-params.js";
-import { hubRequest } from "./hub-request.js";
+import { fetchHubJson } from "./fetch-hub-json.js";
 import { hubUrls } from "./hub-urls.js";
-import { diagnoseHubError } from "./diagnose-hub-error.js";
 
 /** The repo facts the download needs, from /api/models/{repo}/revision/{rev}. */
 export interface ResolvedRevision {
@@ -31,30 +30,12 @@ export function assertRevision(revision: string): void {
 /** Resolve branch/tag/sha to the commit sha (and gating facts) via the model-info API. */
 export async function resolveRevision(p: ResolveRevisionParams): Promise<ResolvedRevision> {
   assertRevision(p.revision);
-  const res = await hubRequest({
+  const { json } = await fetchHubJson({
+    ...p,
     url: hubUrls.modelInfo(p.endpoint, p.repoId, p.revision),
-    token: p.token,
-    dispatcher: p.dispatcher,
-    signal: p.signal,
-    onRetry: p.onRetry,
+    what: `model info for ${p.repoId}`,
   });
-  if (res.status !== 200) {
-    throw await diagnoseHubError({
-      response: res,
-      repoId: p.repoId,
-      revision: p.revision,
-      endpoint: p.endpoint,
-      token: p.token,
-      tokenSource: p.tokenSource,
-      whoami: p.whoami,
-    });
-  }
-  let j: Record<string, unknown>;
-  try {
-    j = JSON.parse(res.body.toString("utf8")) as Record<string, unknown>;
-  } catch (e) {
-    throw new HubProtocolError(`The Hub's model info for ${p.repoId} is not JSON.`, { cause: e });
-  }
+  const j = (json ?? {}) as Record<string, unknown>;
   if (typeof j.sha !== "string" || !SHA.test(j.sha)) {
     throw new HubProtocolError(`The Hub's model info for ${p.repoId} has no valid commit sha.`);
   }
