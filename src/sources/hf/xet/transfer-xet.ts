@@ -222,6 +222,7 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
             `a term of ${w.decoded} bytes where the reconstruction says ${w.term.unpackedLength}`,
           );
         await flush(w);
+        await save(true); // a finished term is on record at once: a kill -9 never fetches it again
       }
     }
   };
