@@ -16,6 +16,8 @@ export function createByteReader(
   source: AsyncIterable<Buffer>,
   eof: () => Error,
   onData?: (n: number) => Promise<void> | void,
+  /** Maps an error of the stream itself (a reset connection) to the caller's error. */
+  mapError: (e: unknown) => unknown = (e) => e,
 ): ByteReader {
   const it = source[Symbol.asyncIterator]();
   const queue: Buffer[] = [];
@@ -24,7 +26,12 @@ export function createByteReader(
   let done = false;
   const more = async (): Promise<boolean> => {
     if (done) return false;
-    const r = await it.next();
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      throw mapError(e);
+    }
     if (r.done) {
       done = true;
       return false;

@@ -62,6 +62,7 @@ export async function fetchXorb(p: {
       p.onBytes(n);
       await p.rateLimiter?.take(n, p.signal);
     },
+    (e) => networkError(e, p.displayName, p.signal),
   );
   try {
     const type = String(res.headers["content-type"] ?? "");
