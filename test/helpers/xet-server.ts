@@ -160,9 +160,10 @@ export async function startXetServer(
     if (scheme === 0) return { data: raw, scheme };
     if (scheme === 1) return { data: compressFrameSync(raw), scheme };
     // ByteGrouping4: all bytes at position 0 mod 4, then 1, 2, 3 (hub-docs xorb.md), then LZ4.
-    const groups: number[][] = [[], [], [], []];
-    for (let i = 0; i < raw.length; i++) groups[i % 4]!.push(raw[i]!);
-    return { data: compressFrameSync(Buffer.from(groups.flat())), scheme };
+    const grouped = Buffer.allocUnsafe(raw.length);
+    let o = 0;
+    for (let g = 0; g < 4; g++) for (let i = g; i < raw.length; i += 4) grouped[o++] = raw[i]!;
+    return { data: compressFrameSync(grouped), scheme };
   }
 
   function addFile(content: Buffer): string {
