@@ -74,10 +74,13 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
   const name = p.file.displayName;
 
   // What an earlier run left: its parts state (only claims inside the partial file), else a contiguous prefix.
-  let old = await readPartsState(dest, total);
-  if (old && Math.max(0, ...old.parts.map((x) => (x.done > 0 ? x.start + x.done : 0))) > p.startOffset) old = undefined;
+  // A state that claims bytes past the partial's end does not describe it: nothing of that partial is trusted.
+  const old = await readPartsState(dest, total);
+  const stale = old && Math.max(0, ...old.parts.map((x) => (x.done > 0 ? x.start + x.done : 0))) > p.startOffset;
   const have: [number, number][] = old
-    ? old.parts.filter((x) => x.done > 0).map((x) => [x.start, x.start + x.done])
+    ? stale
+      ? []
+      : old.parts.filter((x) => x.done > 0).map((x) => [x.start, x.start + x.done])
     : p.startOffset > 0
       ? [[0, Math.min(p.startOffset, total)]]
       : [];
