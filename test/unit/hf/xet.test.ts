@@ -133,3 +133,28 @@ describe("decodeChunk / parseChunkHeader", () => {
     expect(decodeChunk({ compressedLength: 20, scheme: 1, uncompressedLength: raw.length }, broken)).toMatch(/LZ4/);
   });
 });
+
+describe("createByteBudget", () => {
+  it("never lets more than the cap be in flight, serves waiters in order, and lets an oversized request run alone", async () => {
+    const { createByteBudget } = await import("../../../src/sources/hf/xet/create-byte-budget.js");
+    const b = createByteBudget(100);
+    const order: string[] = [];
+    await b.acquire(60);
+    const big = b.acquire(500).then(() => order.push("big"));
+    const small = b.acquire(10).then(() => order.push("small")); // fits, but waits behind the big one (FIFO)
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    b.release(60); // nothing in flight: the oversized request runs alone
+    await big;
+    expect(order).toEqual(["big"]);
+    b.release(500);
+    await small;
+    expect(order).toEqual(["big", "small"]);
+    expect(b.peak).toBe(500);
+    const aborted = new AbortController();
+    await b.acquire(95);
+    const waiting = b.acquire(50, aborted.signal);
+    aborted.abort();
+    await expect(waiting).rejects.toBeDefined();
+  });
+});
