@@ -151,6 +151,7 @@ describe("createByteBudget", () => {
     await small;
     expect(order).toEqual(["big", "small"]);
     expect(b.peak).toBe(500);
+    b.release(10);
     const aborted = new AbortController();
     await b.acquire(95);
     const waiting = b.acquire(50, aborted.signal);
