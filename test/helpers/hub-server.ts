@@ -67,6 +67,8 @@ export interface HubFaults {
   bridgeRequiresRange?: string[];
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
   treePageSize?: number;
+  /** The Xet token route answers 404 (a mirror that proxies /resolve but not the Xet routes). */
+  noXetTokenRoute?: boolean;
   /** The `xet-auth` link names https://huggingface.co (as the public Hub does behind a mirror) instead of the endpoint. */
   xetAuthOnPublicHub?: boolean;
 }
@@ -199,7 +201,7 @@ export async function startHubServer(opts: {
     }
 
     const xetToken = /^\/api\/models\/(.+?)\/xet-read-token\/([^/]+)$/.exec(path);
-    if (xetToken && opts.xet) {
+    if (xetToken && opts.xet && !faults.noXetTokenRoute) {
       const repo = findRepo(xetToken[1]!, tok, res);
       if (!repo) return;
       if (!commitOf(repo, xetToken[2]!, res)) return;

@@ -235,6 +235,17 @@ describe("native Xet downloads survive the storage's faults", () => {
     expect(cdnGets(s).every((q) => q.range?.startsWith("bytes=0-"))).toBe(true);
   });
 
+  it("a mirror without the Xet token route still works: the files come through the bridge", async () => {
+    const s = await servers();
+    s.hub.faults.noXetTokenRoute = true;
+    const home = await freshHome();
+    const r = await dl(s, home);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sha256(await readFile(blob(home, B)))).toBe(sha256(B));
+    expect(s.xet.requests).toEqual([]);
+    expect(cdnGets(s).length).toBe(2);
+  });
+
   it("with a proxy set, every Hub and Xet request goes through it", async () => {
     const s = await servers();
     const proxy = await startForwardProxy();
