@@ -21,8 +21,6 @@ export function createXetTransfer(p: {
   budget: ByteBudget;
   /** Parallel xorb requests per file. */
   connections: number;
-  /** Told when a file goes native (for the run's summary). */
-  onNative?: (displayName: string) => void;
 }): NonNullable<TransferFile["transfer"]> {
   return async (sp, standard) => {
     const size = sp.file.expectedSize;
@@ -45,7 +43,6 @@ export function createXetTransfer(p: {
       if (e instanceof HubProtocolError) return standard(sp);
       throw e;
     }
-    p.onNative?.(sp.file.displayName);
     return transferXet({ ...sp, fileHash, tokens, budget: p.budget, connections: p.connections });
   };
 }

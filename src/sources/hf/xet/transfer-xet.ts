@@ -180,17 +180,20 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
 
   const flush = async (w: TermWork) => {
     if (!w.batchLen) return;
-    const buf = w.batch.length === 1 ? w.batch[0]! : Buffer.concat(w.batch, w.batchLen);
     const at = w.batchStart;
+    const batch = w.batch;
     w.batch = [];
     const n = w.batchLen;
     w.batchLen = 0;
-    let off = 0;
-    while (off < n) {
-      const { bytesWritten } = await p.fh.write(buf, off, n - off, at + off).catch((e: unknown) => {
-        throw filesystemErrorFrom(e, p.partialPath);
-      });
-      off += bytesWritten;
+    // One gathered write of the decoded chunks (no copy into one buffer); a short write finishes with plain writes.
+    const fail = (e: unknown) => {
+      throw filesystemErrorFrom(e, p.partialPath);
+    };
+    const wrote = (await p.fh.writev(batch, at).catch(fail)).bytesWritten;
+    if (wrote < n) {
+      const rest = Buffer.concat(batch, n).subarray(wrote);
+      for (let k = 0; k < rest.length;)
+        k += (await p.fh.write(rest, k, rest.length - k, at + wrote + k).catch(fail)).bytesWritten;
     }
     p.writeback?.wrote(n);
     w.part.done = at + n - w.part.start;
