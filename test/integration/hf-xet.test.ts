@@ -201,6 +201,17 @@ describe("native Xet downloads survive the storage's faults", () => {
     expect(kinds(s, "xorb").some((q) => q.status === 403)).toBe(true);
   });
 
+  it("signed URLs that expire mid-file: one fresh reconstruction gives every request still to come its new URL", async () => {
+    // 2 chunks per xorb: 21 xorb requests for the file, more than the 8 connections, so most start after the refresh.
+    const s = await servers({ chunksPerXorb: 2, faults: { expireUrlsAtFirstUse: true } });
+    const home = await freshHome();
+    const r = await dl(s, home, ["--include", "model-00001-of-00002.safetensors"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sha256(await readFile(blob(home, A)))).toBe(sha256(A));
+    expect(kinds(s, "xorb").length).toBeGreaterThan(16);
+    expect(kinds(s, "reconstruction").filter((q) => q.status === 200).length).toBe(2);
+  });
+
   it("a corrupt chunk header is refused (XET_CORRUPT_CHUNK, exit 6): nothing is published", async () => {
     const s = await servers();
     const xorb = s.xet.xorbsOf(s.xet.addFile(A))[1]!;

@@ -279,25 +279,21 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
         sleep: async (ms, s) => {
           const e = job.lastError;
           if (e instanceof XorbUrlRefused) {
-            // Signed URLs expire: fetch the reconstruction again (once for all jobs) and take this job's new URL.
+            // Signed URLs expire (a long download): fetch the reconstruction again, once for all jobs, and give
+            // every job not finished yet its fresh URL, so the others do not each run into a 403 of their own.
             if (job.refreshes++ >= 1) throw new XetUrlRefusedError(name, e.status);
-            refreshing ??= reconstruct().finally(() => (refreshing = undefined));
-            const fresh = await refreshing;
-            const same = fresh.fetches.find(
-              (f) =>
-                f.hash === job.hash &&
-                job.ranges.every((r) =>
-                  f.ranges.some(
-                    (x) =>
-                      x.chunkStart === r.chunkStart &&
-                      x.chunkEnd === r.chunkEnd &&
-                      x.byteStart === r.byteStart &&
-                      x.byteEnd === r.byteEnd,
-                  ),
-                ),
-            );
-            if (!same) throw new XetUrlRefusedError(name, e.status);
-            job.url = same.url;
+            const stale = job.url;
+            refreshing ??= reconstruct()
+              .then((fresh) => {
+                for (const j of jobs) {
+                  const url = freshUrl(fresh, j);
+                  if (url) j.url = url;
+                }
+                return fresh;
+              })
+              .finally(() => (refreshing = undefined));
+            await refreshing;
+            if (job.url === stale) throw new XetUrlRefusedError(name, e.status); // no fresh URL for its ranges
             return;
           }
           await sleep(ms, s);
@@ -336,6 +332,23 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
   await saving;
   if (p.signal.aborted) throw new InterruptedError();
   throw root;
+}
+
+/** The URL of a fresh reconstruction that authorises all of `job`'s ranges, if any. */
+function freshUrl(fresh: XetReconstruction, job: Job): string | undefined {
+  return fresh.fetches.find(
+    (f) =>
+      f.hash === job.hash &&
+      job.ranges.every((r) =>
+        f.ranges.some(
+          (x) =>
+            x.chunkStart === r.chunkStart &&
+            x.chunkEnd === r.chunkEnd &&
+            x.byteStart === r.byteStart &&
+            x.byteEnd === r.byteEnd,
+        ),
+      ),
+  )?.url;
 }
 
 /** Sorted, overlapping or touching intervals joined. */
