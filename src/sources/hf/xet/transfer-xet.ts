@@ -63,10 +63,12 @@ interface Job {
  * the chunk), place its terms at their file offsets (`offset_into_first_range` skipped, everything past the file's
  * size dropped), then fetch each signed URL's ranges in one request on `connections` connections, decode while
  * streaming and write each term at its offset. Chunks shared by several terms are fetched once. Resume state is the
- * engine's parts state (`<dest>.llamagate-parts.json`, one part per term, `done` growing with each write), so a
- * kill -9 loses at most the bytes of the write in progress, and a later `--no-xet` run resumes from the same file.
+ * engine's parts state (`<dest>.llamagate-parts.json`, one part per term, its `done` saved at most a second after
+ * each write and at once when the term is complete), so a kill -9 costs at most a second's worth of one term's bytes
+ * per connection, and a later `--no-xet` run resumes from the same file.
  * Bytes are hashed in file order as the contiguous prefix grows. Expired signed URLs (403) get a fresh
- * reconstruction once; every term's decoded length must equal its `unpacked_length`.
+ * reconstruction (one for the whole file, which hands every unfinished request its new URL); every term's decoded
+ * length must equal its `unpacked_length`.
  */
 export async function transferXet(p: StreamTransferParams & XetTransferParams): Promise<StreamTransferResult> {
   const total = p.file.expectedSize!;
