@@ -129,6 +129,15 @@ describe("the Xet storage stand-in speaks the protocol (judged by @huggingface/h
     const r = await dl(s, home);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, commit: COMMIT });
+    const viaXet = (run: CliRun) =>
+      Object.fromEntries(
+        (JSON.parse(run.stdout) as { files: { path: string; xet: boolean }[] }).files.map((f) => [f.path, f.xet]),
+      );
+    expect(viaXet(r)).toEqual({
+      "config.json": false,
+      "model-00001-of-00002.safetensors": true,
+      "model-00002-of-00002.safetensors": true,
+    });
     expect(sha256(await readFile(blob(home, A)))).toBe(sha256(A));
     expect(sha256(await readFile(blob(home, B)))).toBe(sha256(B));
     expect(kinds(s, "reconstruction").map((q) => q.version)).toEqual(["v2", "v2"]);
@@ -240,6 +249,11 @@ describe("native Xet downloads survive the storage's faults", () => {
     const home = await freshHome();
     const r = await dl(s, home, ["--no-xet"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { files: { xet: boolean }[] }).files.map((f) => f.xet)).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect(sha256(await readFile(blob(home, A)))).toBe(sha256(A));
     expect(s.xet.requests).toEqual([]);
     expect(cdnGets(s).length).toBe(2);

@@ -98,6 +98,8 @@ export interface HfDownloadSummary {
     gitSha1?: string;
     verified: boolean;
     downloaded: boolean;
+    /** Its bytes came natively from Xet storage in this run (not through the LFS bridge). */
+    xet?: true;
   }[];
   bytesTransferred: number;
   seconds: number;
@@ -244,6 +246,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   // Native Xet: one token source per refresh route and one cap on bytes in flight for the whole run.
   const xetBudget = createByteBudget(XET_BYTES_IN_FLIGHT);
   const xetTokens = new Map<string, XetTokenSource>();
+  const viaXet = new Set<string>();
   const tokensFor = (advertised: string | undefined) => {
     const key = advertised ?? "";
     let t = xetTokens.get(key);
@@ -295,6 +298,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
                 tokensFor,
                 budget: xetBudget,
                 connections: XET_CONNECTIONS_PER_FILE,
+                onNative: () => viaXet.add(destPath),
               }),
             }
           : {}),
@@ -358,6 +362,7 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         ...(f.lfs ? { sha256: f.lfs.sha256 } : { gitSha1: f.oid }),
         verified: s?.verified ?? false, // every file went through the engine, which checked its hash
         downloaded: Boolean(s && !s.skipped && s.bytesTransferred > 0),
+        ...(viaXet.has(dest) ? { xet: true as const } : {}),
       };
     }),
     bytesTransferred: summary.totals.bytesTransferred,

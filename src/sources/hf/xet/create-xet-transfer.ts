@@ -21,6 +21,8 @@ export function createXetTransfer(p: {
   budget: ByteBudget;
   /** Parallel xorb requests per file. */
   connections: number;
+  /** Told when the file goes native (after the Hub confirmed Xet and handed out a token). */
+  onNative?: () => void;
 }): NonNullable<TransferFile["transfer"]> {
   return async (sp, standard) => {
     const size = sp.file.expectedSize;
@@ -43,6 +45,7 @@ export function createXetTransfer(p: {
       if (e instanceof HubProtocolError) return standard(sp);
       throw e;
     }
+    p.onNative?.();
     return transferXet({ ...sp, fileHash, tokens, budget: p.budget, connections: p.connections });
   };
 }
