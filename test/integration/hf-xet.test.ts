@@ -271,6 +271,18 @@ describe("native Xet downloads survive the storage's faults", () => {
     expect(cdnGets(s).length).toBe(2);
   });
 
+  it("--local-dir gets the same native download, as plain files", async () => {
+    const s = await servers();
+    const home = await freshHome();
+    const dir = join(home, "model");
+    const r = await dl(s, home, ["--local-dir", dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sha256(await readFile(join(dir, "model-00001-of-00002.safetensors")))).toBe(sha256(A));
+    expect(sha256(await readFile(join(dir, "model-00002-of-00002.safetensors")))).toBe(sha256(B));
+    expect(cdnGets(s)).toEqual([]);
+    expect(kinds(s, "xorb").length).toBeGreaterThan(0);
+  });
+
   it("with a proxy set, every Hub and Xet request goes through it", async () => {
     const s = await servers();
     const proxy = await startForwardProxy();
