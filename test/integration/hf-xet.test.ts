@@ -195,6 +195,7 @@ describe("native Xet downloads survive the storage's faults", () => {
     expect(r.code).toBe(7);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: "XET_RECONSTRUCTION_FAILED" });
     expect(JSON.parse(r.stdout).error.hint).toMatch(/--no-xet/);
+    expect(r.stdout + r.stderr).not.toMatch(/xet_[0-9a-f]|Signature=|X-Xet-Signed-Range|hf_/);
     expect(existsSync(blob(home, A))).toBe(false);
   }, 60_000);
 
@@ -229,6 +230,7 @@ describe("native Xet downloads survive the storage's faults", () => {
     const r = await dl(s, home, ["--include", "model-00001-of-00002.safetensors"]);
     expect(r.code).toBe(6);
     expect(JSON.parse(r.stdout).error).toMatchObject({ code: "XET_CORRUPT_CHUNK" });
+    expect(r.stdout + r.stderr).not.toMatch(/xet_[0-9a-f]|Signature=|X-Xet-Signed-Range|hf_/);
     expect(existsSync(blob(home, A))).toBe(false);
     expect(existsSync(join(repoDir(home), "snapshots", COMMIT, "model-00001-of-00002.safetensors"))).toBe(false);
   });
