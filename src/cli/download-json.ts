@@ -83,6 +83,7 @@ export function hfDownloadJson(s: HfDownloadSummary): DownloadJson & Record<stri
       skipped: !f.downloaded,
       hashes: { ...(f.sha256 ? { sha256: f.sha256 } : {}), ...(f.gitSha1 ? { gitSha1: f.gitSha1 } : {}) },
       downloaded: f.downloaded,
+      xet: f.xet === true,
       ...(f.etag ? { etag: f.etag } : {}),
     })),
     verified: s.files.filter((f) => f.verified).length,

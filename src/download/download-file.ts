@@ -16,7 +16,7 @@ import { claimPartial } from "./claim-partial.js";
 import { ChecksumMismatchError, FileTooLargeError } from "./errors.js";
 import { contiguousPrefix, readPartsState, removePartsState } from "./parts-state.js";
 import { transferParts } from "./transfer-parts.js";
-import { transferStream, type StreamTransferResult } from "./transfer-stream.js";
+import { transferStream, type StreamTransferParams, type StreamTransferResult } from "./transfer-stream.js";
 import type { DownloadEvent, FileSummary, HttpErrorInfo, TransferFile } from "./types.js";
 import { removeVerifiedSidecar, writeVerifiedSidecar } from "./verified-sidecar.js";
 
@@ -194,7 +194,7 @@ export async function downloadFile(params: {
       });
     };
     const writeback = fileWriteback({ fh, gate: options.writebackGate, everyBytes: WRITEBACK_EVERY });
-    const common = {
+    const common: StreamTransferParams = {
       file,
       writeback,
       fh,
@@ -216,25 +216,28 @@ export async function downloadFile(params: {
       signal,
     };
     try {
-      const useParts =
-        options.partsPerFile > 1 &&
-        file.allowParts !== false &&
-        file.expectedSize !== undefined &&
-        file.expectedSize >= 2 * options.partMinBytes;
-      if (!useParts) {
-        // A multi-part partial has holes: keep only its contiguous prefix for a single stream.
-        const state = await readPartsState(file.destPath);
-        if (state) {
-          common.startOffset = Math.min(startOffset, contiguousPrefix(state));
-          await fh.truncate(common.startOffset).catch((e) => {
-            throw filesystemErrorFrom(e, partialPath);
-          });
-          await removePartsState(file.destPath);
+      const standard = async (c: StreamTransferParams): Promise<StreamTransferResult> => {
+        const useParts =
+          options.partsPerFile > 1 &&
+          file.allowParts !== false &&
+          file.expectedSize !== undefined &&
+          file.expectedSize >= 2 * options.partMinBytes;
+        if (!useParts) {
+          // A multi-part partial has holes: keep only its contiguous prefix for a single stream.
+          const state = await readPartsState(file.destPath);
+          if (state) {
+            c.startOffset = Math.min(c.startOffset, contiguousPrefix(state));
+            await fh.truncate(c.startOffset).catch((e) => {
+              throw filesystemErrorFrom(e, partialPath);
+            });
+            await removePartsState(file.destPath);
+          }
         }
-      }
-      const r = useParts
-        ? await transferParts({ ...common, parts: options.partsPerFile, partMinBytes: options.partMinBytes })
-        : await transferStream(common);
+        return useParts
+          ? await transferParts({ ...c, parts: options.partsPerFile, partMinBytes: options.partMinBytes })
+          : await transferStream(c);
+      };
+      const r = file.transfer ? await file.transfer(common, standard) : await standard(common);
       try {
         await writeback.settle();
         await fh.sync();

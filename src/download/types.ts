@@ -8,6 +8,7 @@ import type { LlamagateError } from "../core/errors.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
 import type { FileTooLargeError } from "./errors.js";
+import type { StreamTransferParams, StreamTransferResult } from "./transfer-stream.js";
 
 export type { HashAlgorithm, HashResult };
 
@@ -60,6 +61,16 @@ export interface TransferFile {
   maxBytes?: number;
   /** The error for a file past maxBytes (`atLeast`: the size announced, or the bytes seen so far). */
   tooLarge?: (atLeast: number) => FileTooLargeError;
+  /**
+   * A source's own way of filling the partial file (the Hub's native Xet storage): called instead of the engine's
+   * Range transfer, with that transfer as `standard` to fall back on. It writes at file offsets in the partial file,
+   * keeps its resume state beside it and hashes through `p.newHasher`; the engine still checks the hash, fsyncs and
+   * renames, so nothing it wrote is published unverified. @default the engine's single-stream or parts transfer
+   */
+  transfer?: (
+    p: StreamTransferParams,
+    standard: (p: StreamTransferParams) => Promise<StreamTransferResult>,
+  ) => Promise<StreamTransferResult>;
   /**
    * Where to keep the verified sidecar (size, mtime, inode and hashes of the finished file) that lets a
    * rerun skip re-hashing it. @default `.<name>.llamagate.json` beside destPath

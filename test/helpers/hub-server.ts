@@ -8,6 +8,7 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { listenLocal, serveBytes, type Fault } from "./server-base.js";
+import type { XetServer } from "./xet-server.js";
 
 export interface HubFileSpec {
   path: string;
@@ -16,6 +17,11 @@ export interface HubFileSpec {
   lfs?: boolean;
   /** Bytes actually served instead of `content` (a server lying about the hash). */
   served?: Buffer;
+  /**
+   * Stored on Xet (needs startHubServer's `xet`): /resolve adds `X-Xet-Hash` and the `xet-auth` /
+   * `xet-reconstruction-info` links to its bridge redirect, like the Hub; implies lfs.
+   */
+  xet?: boolean;
 }
 
 export interface HubRepoSpec {
@@ -61,6 +67,10 @@ export interface HubFaults {
   bridgeRequiresRange?: string[];
   /** Page size of the tree listing (Link: rel="next" pagination); default: everything in one page. */
   treePageSize?: number;
+  /** The Xet token route answers 404 (a mirror that proxies /resolve but not the Xet routes). */
+  noXetTokenRoute?: boolean;
+  /** The `xet-auth` link names https://huggingface.co (as the public Hub does behind a mirror) instead of the endpoint. */
+  xetAuthOnPublicHub?: boolean;
 }
 
 export interface RecordedRequest {
@@ -71,6 +81,8 @@ export interface RecordedRequest {
   range?: string;
   /** The client's port (which connection, e.g. a proxy's tunnel, the request came on). */
   remotePort?: number;
+  /** The Accept header, when sent. */
+  accept?: string;
 }
 
 export interface HubServer {
@@ -94,13 +106,21 @@ export async function startHubServer(opts: {
   repos: HubRepoSpec[];
   tokens: HubTokenSpec[];
   faults?: HubFaults;
+  /** The Xet storage stand-in that holds the repos' `xet` files (test/helpers/xet-server.ts). */
+  xet?: XetServer;
 }): Promise<HubServer> {
   const requests: RecordedRequest[] = [];
   const faults: HubFaults = { ...opts.faults };
   const dropped = new Set<string>();
   const stalled = new Set<string>();
   const blobs = new Map<string, Buffer>();
+  for (const r of opts.repos) for (const f of r.files) if (f.xet) f.lfs = true;
   for (const r of opts.repos) for (const f of r.files) if (f.lfs) blobs.set(sha256(f.content), f.served ?? f.content);
+  /** sha256 of a Xet-stored file → its Xet file id. */
+  const xetIds = new Map<string, string>();
+  for (const r of opts.repos)
+    for (const f of r.files)
+      if (f.xet && opts.xet) xetIds.set(sha256(f.content), opts.xet.addFile(f.served ?? f.content));
 
   const cdn = await listenLocal((req, res) => {
     record(requests, "cdn", req);
@@ -180,6 +200,15 @@ export async function startHubServer(opts: {
       });
     }
 
+    const xetToken = /^\/api\/models\/(.+?)\/xet-read-token\/([^/]+)$/.exec(path);
+    if (xetToken && opts.xet && !faults.noXetTokenRoute) {
+      const repo = findRepo(xetToken[1]!, tok, res);
+      if (!repo) return;
+      if (!commitOf(repo, xetToken[2]!, res)) return;
+      if (repo.gated && !gatedAllowed(repo, tok, res)) return;
+      return json(res, 200, opts.xet.issueToken());
+    }
+
     const api = /^\/api\/models\/(.+?)(?:\/(revision|tree)\/([^/]+))?$/.exec(path);
     if (api) {
       if (faults.apiRateLimit && faults.apiRateLimit > 0) {
@@ -223,12 +252,38 @@ export async function startHubServer(opts: {
       if (!file) return err(res, 404, "EntryNotFound", "Entry not found", { "x-repo-commit": commit });
       if (file.lfs) {
         const sha = sha256(file.content);
-        res.writeHead(302, {
-          location: `${cdnOrigin}/repos/${sha.slice(0, 2)}/${sha}?X-Amz-Signature=s3cr3tsig&X-Amz-Expires=3600`,
+        const xetId = xetIds.get(sha);
+        const meta: Record<string, string> = {
           "x-linked-etag": `"${sha}"`,
           "x-linked-size": String(file.content.length),
           "x-repo-commit": faults.resolveCommitOverride ?? commit,
           etag: `"${gitBlobSha1(file.content)}"`,
+        };
+        if (xetId && opts.xet) {
+          const authBase = faults.xetAuthOnPublicHub ? "https://huggingface.co" : endpoint;
+          meta["x-xet-hash"] = xetId;
+          meta.link = [
+            `<${authBase}/api/models/${repo.id}/xet-read-token/${commit}>; rel="xet-auth"`,
+            `<${opts.xet.casUrl}/v1/reconstructions/${xetId}>; rel="xet-reconstruction-info"`,
+          ].join(", ");
+          // What the Hub answers a client that asks for Xet file info instead of the bridge redirect.
+          if (String(req.headers.accept ?? "").includes("application/vnd.xet-fileinfo+json")) {
+            res.writeHead(200, { ...meta, "content-type": "application/vnd.xet-fileinfo+json" });
+            return void res.end(
+              JSON.stringify({
+                casUrl: opts.xet.casUrl,
+                hash: xetId,
+                refreshUrl: `${authBase}/api/models/${repo.id}/xet-read-token/${commit}`,
+                reconstructionUrl: `${opts.xet.casUrl}/v1/reconstructions/${xetId}`,
+                etag: sha,
+                size: file.content.length,
+              }),
+            );
+          }
+        }
+        res.writeHead(302, {
+          location: `${cdnOrigin}/repos/${sha.slice(0, 2)}/${sha}?X-Amz-Signature=s3cr3tsig&X-Amz-Expires=3600`,
+          ...meta,
           "content-length": "0",
         });
         return void res.end();
@@ -341,6 +396,7 @@ function record(log: RecordedRequest[], server: "hub" | "cdn", req: IncomingMess
     path: req.url ?? "/",
     ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
     ...(req.headers.range ? { range: req.headers.range } : {}),
+    ...(req.headers.accept ? { accept: req.headers.accept } : {}),
     remotePort: req.socket.remotePort,
   });
 }

@@ -30,6 +30,8 @@ export interface HfDownloadOptions extends EngineFlags {
   token?: string;
   tokenStdin?: boolean;
   json?: boolean;
+  /** false with --no-xet (commander's negated flag): the LFS bridge only. */
+  xet?: boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export async function runHfDownload(
       tokenSource: tok?.source,
       offline: hf.offline,
       disableSymlinks: hf.disableSymlinks,
+      xet: opts.xet !== false,
     },
     license: pipelineLicenseParams({ opts, ctx, command: "download" }),
     command: "download",

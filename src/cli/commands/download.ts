@@ -80,7 +80,7 @@ export const registerDownloadCommand: CommandRegistrar = (program, ctx, run) => 
     )
     .option(
       "--no-xet",
-      "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
+      "hf: no native Xet storage: every file over plain HTTP through the Hub's LFS bridge (ranged requests)",
     )
     .option(
       "--sign-key <file>",

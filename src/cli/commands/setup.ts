@@ -48,6 +48,8 @@ export interface SetupOptions extends LicenseCliOptions, NetworkFlags {
   json?: boolean;
   /** --sign-key: sign the verified download before converting it. */
   signKey?: string;
+  /** false with --no-xet: the Hub's LFS bridge only. */
+  xet?: boolean;
 }
 
 /**
@@ -96,7 +98,7 @@ export const registerSetupCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--no-space-check", "Meta: skip the free-space preflight (for filesystems that misreport free space)")
     .option(
       "--no-xet",
-      "hf: plain HTTP through the Hub's LFS bridge (what llamagate does today: it has no native Xet yet)",
+      "hf: no native Xet storage: every file over plain HTTP through the Hub's LFS bridge (ranged requests)",
     )
     .option("--json", "print one JSON object on stdout at the end (docs/setup.md)");
   networkOptions(cmd, { limitRate: true });
@@ -270,6 +272,7 @@ async function pipelineSource(
     tokenSource: tok?.source,
     offline: hf.offline,
     disableSymlinks: hf.disableSymlinks,
+    xet: opts.xet !== false,
     ...(state.dir !== undefined ? { localDir: resolve(state.dir) } : {}),
   };
 }

@@ -28,6 +28,9 @@ import { writeLocalDirMetadata } from "./write-local-dir-metadata.js";
 import { writeRef } from "./write-ref.js";
 import { eventChannel } from "../../core/event-channel.js";
 import { drainIter } from "../../core/drain-iter.js";
+import { createByteBudget } from "./xet/create-byte-budget.js";
+import { createXetTokenSource, type XetTokenSource } from "./xet/create-xet-token-source.js";
+import { createXetTransfer } from "./xet/create-xet-transfer.js";
 
 export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
@@ -57,6 +60,12 @@ export interface DownloadHfParams extends EngineOptions {
    * no file byte is fetched. @default false
    */
   checkOnly?: boolean;
+  /**
+   * Download files the Hub stores on Xet natively (reconstruction API, xorb ranges, chunk decoding); false (the CLI's
+   * `--no-xet`) fetches every file through the Hub's plain HTTP LFS bridge instead, always with a Range header.
+   * @default true
+   */
+  xet?: boolean;
 }
 
 /** Events: the engine's, plus the Hub's own steps. */
@@ -90,6 +99,8 @@ export interface HfDownloadSummary {
     gitSha1?: string;
     verified: boolean;
     downloaded: boolean;
+    /** Its bytes came natively from Xet storage in this run (not through the LFS bridge). */
+    xet?: true;
   }[];
   bytesTransferred: number;
   seconds: number;
@@ -233,6 +244,29 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
   }
 
   const headers = p.token ? { authorization: `Bearer ${p.token}` } : undefined;
+  // Native Xet: one token source per refresh route and one cap on bytes in flight for the whole run.
+  const xetBudget = createByteBudget(XET_BYTES_IN_FLIGHT);
+  const xetTokens = new Map<string, XetTokenSource>();
+  const viaXet = new Set<string>();
+  const tokensFor = (advertised: string | undefined) => {
+    const key = advertised ?? "";
+    let t = xetTokens.get(key);
+    if (!t) {
+      t = createXetTokenSource({
+        endpoint: p.endpoint,
+        defaultRoute: hubUrls.xetReadToken(p.endpoint, repo.id, commit),
+        advertisedRoute: advertised,
+        hubToken: p.token,
+        tokenSource: p.tokenSource,
+        repoId: repo.id,
+        commit,
+        dispatcher: p.dispatcher,
+        signal: p.signal,
+      });
+      xetTokens.set(key, t);
+    }
+    return t;
+  };
   const byDest = new Map<string, { file: RepoFile; transfer: TransferFile }>();
   const lockDir = localDir
     ? join(localDir, ".cache", "huggingface")
@@ -257,6 +291,18 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         // Cache blobs keep their sidecar beside huggingface_hub's lock files, not in blobs/.
         ...(localDir ? {} : { sidecarPath: join(lockDir, `${etagOf(f)}.llamagate.json`) }),
         ...(headers ? { headers } : {}),
+        ...(f.lfs && p.xet !== false
+          ? {
+              transfer: createXetTransfer({
+                resolveUrl: hubUrls.resolve(p.endpoint, repo.id, commit, f.path),
+                hubToken: p.token,
+                tokensFor,
+                budget: xetBudget,
+                connections: XET_CONNECTIONS_PER_FILE,
+                onNative: () => viaXet.add(destPath),
+              }),
+            }
+          : {}),
       },
     });
   }
@@ -317,12 +363,18 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
         ...(f.lfs ? { sha256: f.lfs.sha256 } : { gitSha1: f.oid }),
         verified: s?.verified ?? false, // every file went through the engine, which checked its hash
         downloaded: Boolean(s && !s.skipped && s.bytesTransferred > 0),
+        ...(viaXet.has(dest) ? { xet: true as const } : {}),
       };
     }),
     bytesTransferred: summary.totals.bytesTransferred,
     seconds: (Date.now() - started) / 1000,
   };
 }
+
+/** The cap on Xet bytes requested and not yet written, for the whole run (issue 18: at most 512 MiB). */
+const XET_BYTES_IN_FLIGHT = 256 << 20;
+/** Parallel xorb requests per Xet file. */
+const XET_CONNECTIONS_PER_FILE = 8;
 
 const EMPTY_SUMMARY: DownloadSummary = {
   files: [],

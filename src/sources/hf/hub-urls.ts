@@ -30,6 +30,9 @@ export const hubUrls = {
   /** File download (302 to the CDN for LFS files). */
   resolve: (endpoint: string, repoId: string, revision: string, path: string) =>
     `${normalizeEndpoint(endpoint)}/${encodeRepo(repoId)}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`,
+  /** Xet read token of a repo revision (hub-docs docs/xet/auth.md). */
+  xetReadToken: (endpoint: string, repoId: string, revision: string) =>
+    `${normalizeEndpoint(endpoint)}/api/models/${encodeRepo(repoId)}/xet-read-token/${encodeURIComponent(revision)}`,
   /** Identity of the token. */
   whoami: (endpoint: string) => `${normalizeEndpoint(endpoint)}/api/whoami-v2`,
 };
