@@ -209,6 +209,39 @@ export async function startHubServer(opts: {
       return json(res, 200, opts.xet.issueToken());
     }
 
+    // paths-info: what @huggingface/hub's downloadFileToCacheDir (and so its snapshotDownload) asks per file.
+    const pathsInfo = /^\/api\/models\/(.+?)\/paths-info\/([^/]+)$/.exec(path);
+    if (pathsInfo && req.method === "POST") {
+      const repo = findRepo(pathsInfo[1]!, tok, res);
+      if (!repo) return;
+      const commit = commitOf(repo, pathsInfo[2]!, res);
+      if (!commit) return;
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        let asked: { paths?: unknown; expand?: unknown };
+        try {
+          asked = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof asked;
+        } catch {
+          return err(res, 400, undefined, "Invalid JSON body");
+        }
+        const paths = Array.isArray(asked.paths) ? asked.paths.map(String) : [];
+        const found = repo.files.filter((f) => paths.includes(f.path));
+        json(
+          res,
+          200,
+          found.map((f) => ({
+            ...treeEntry(f),
+            ...(f.xet && xetIds.has(sha256(f.content)) ? { xetHash: xetIds.get(sha256(f.content)) } : {}),
+            ...(asked.expand
+              ? { lastCommit: { id: commit, title: "stand-in", date: "2026-01-01T00:00:00.000Z" } }
+              : {}),
+          })),
+        );
+      });
+      return;
+    }
+
     const api = /^\/api\/models\/(.+?)(?:\/(revision|tree)\/([^/]+))?$/.exec(path);
     if (api) {
       if (faults.apiRateLimit && faults.apiRateLimit > 0) {
@@ -341,6 +374,23 @@ export async function startHubServer(opts: {
     return false;
   }
 
+  /** A file as the tree listing (and paths-info) describes it: LFS pointer facts for LFS/Xet files. */
+  function treeEntry(f: HubFileSpec): Record<string, unknown> {
+    return f.lfs
+      ? {
+          type: "file",
+          path: f.path,
+          size: f.content.length,
+          oid: gitBlobSha1(
+            Buffer.from(
+              `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`,
+            ),
+          ),
+          lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 },
+        }
+      : { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(f.content) };
+  }
+
   function sendTree(res: ServerResponse, repo: HubRepoSpec, _commit: string, url: URL) {
     const dirs = new Set<string>();
     for (const f of repo.files) {
@@ -349,21 +399,7 @@ export async function startHubServer(opts: {
     }
     const entries: unknown[] = [
       ...[...dirs].map((d) => ({ type: "directory", path: d, oid: "0".repeat(40), size: 0 })),
-      ...repo.files.map((f) =>
-        f.lfs
-          ? {
-              type: "file",
-              path: f.path,
-              size: f.content.length,
-              oid: gitBlobSha1(
-                Buffer.from(
-                  `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(f.content)}\nsize ${f.content.length}\n`,
-                ),
-              ),
-              lfs: { oid: sha256(f.content), size: f.content.length, pointerSize: 134 },
-            }
-          : { type: "file", path: f.path, size: f.content.length, oid: gitBlobSha1(f.content) },
-      ),
+      ...repo.files.map(treeEntry),
       ...(repo.extraTreeEntries ?? []),
     ];
     const size = faults.treePageSize ?? entries.length;
