@@ -21,7 +21,8 @@
  * md5sum afterwards (not timed). Default size in this profile: BENCH_TOTAL_MB=512.
  *
  * BENCH_PROFILE=cpu: CPU seconds (user + sys) per GiB of the engine against curl + md5sum, and the engine's fixed
- * costs (see mainCpu).
+ * costs (see mainCpu). BENCH_HASH_IN=receiver|workers picks where the engine hashes (default: its own choice).
+ * BENCH_NODE_ARGS (e.g. "--cpu-prof") are passed to the engine's node (profiles land in .bench).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -162,7 +163,12 @@ const llamagateDriver = (
   const it = downloadFilesIter({
     concurrency: ${concurrency},
     partsPerFile: ${parts},
-    partMinBytes: 16 << 20,
+    partMinBytes: 16 << 20,${
+      process.env.BENCH_HASH_IN
+        ? `
+    hashIn: ${JSON.stringify(process.env.BENCH_HASH_IN)},`
+        : ""
+    }
     files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 }${sha256 ? ', hashWhileArriving: ["sha256"]' : ""} })),
   });
   let summary;
@@ -531,7 +537,8 @@ async function mainCpu() {
     await writeFile(driverSha, llamagateDriver(origin, checklist, { sha256: true }));
     const engine = (path) =>
       timeIt(async () => {
-        const lg = JSON.parse(await run(process.execPath, [path]));
+        const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+        const lg = JSON.parse(await run(process.execPath, [...nodeArgs, path], { cwd: BENCH }));
         const exited = Date.now();
         if (!lg.ok) throw new Error("llamagate did not verify every file");
         return {

@@ -139,6 +139,13 @@ export interface DownloadFilesParams {
   progressIntervalMs?: number;
   /** Number of hashing worker threads. @default min(concurrency, cores, 4) */
   hashWorkers?: number;
+  /**
+   * Where bytes are hashed while they arrive: "receiver" hashes each received batch in the thread that receives it
+   * (no copy, no read back, no message: the least CPU per byte, but one thread does all the work); "workers" hands
+   * each batch to the hashing workers (a copy; scales with cores). Resumed bytes are read back either way.
+   * @default "receiver" on a machine with at most 2 cores, else "workers"
+   */
+  hashIn?: "receiver" | "workers";
 }
 
 /** Summary line of one file. */

@@ -36,6 +36,11 @@ describe("transferParts: pieces in file order, hashed while they arrive", () => 
         fedUpTo = end;
         feeds.push({ to: end, doneThen: done });
       },
+      feedBytes: (start, buffers) => {
+        expect(start).toBe(fedUpTo);
+        fedUpTo += buffers.reduce((n, b) => n + b.length, 0);
+        feeds.push({ to: fedUpTo, doneThen: done });
+      },
       waitLag: async () => {},
       digest: async () => ({}),
       drop: () => {},
