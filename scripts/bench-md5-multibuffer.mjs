@@ -3,11 +3,11 @@
  * Issue 20 item 3: is a multi-buffer md5 (4 streams per WebAssembly SIMD pass, one per i32x4 lane) faster than
  * OpenSSL's md5 (node:crypto) one stream at a time, on one core? Not a test: prints MB/s of both in the same run.
  *
- * The kernel is generated here as WAT (64 unrolled steps over i32x4 vectors; F/G by v128.bitselect, rotations by
- * shl|shr_u) and assembled with wabt, which is not a dependency: `npm i --no-save --prefix /tmp/wabt wabt@1.0.39`
- * and run with WABT_DIR=/tmp/wabt (the same way scripts/build-cast-kernel.mjs is run). Checks its digests against
- * node:crypto before timing. The WASM timing includes copying the bytes into the module's memory (the engine would
- * have to), and is also shown without that copy.
+ * The kernel is src/verify/create-md5-lanes.ts's (scripts/md5-kernel-wat.mjs: 64 unrolled steps over i32x4
+ * vectors; F/G by v128.bitselect, rotations by shl|shr_u), assembled here with wabt, which is not a dependency:
+ * `npm i --no-save --prefix /tmp/wabt wabt@1.0.39`, then run with WABT_DIR=/tmp/wabt (as for
+ * scripts/build-cast-kernel.mjs). Digests are checked against node:crypto before timing. The WASM timing includes
+ * copying the bytes into the module's memory (the engine would have to), and is also shown without that copy.
  *
  * Env: MD5_LANE_MB (MiB per stream, default 16), MD5_ROUNDS (default 5, best reported).
  */
@@ -15,71 +15,16 @@ import { createHash, randomFillSync } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { md5KernelWat } from "./md5-kernel-wat.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const LANE = Number(process.env.MD5_LANE_MB ?? 16) << 20;
 const ROUNDS = Number(process.env.MD5_ROUNDS ?? 5);
 
-const S = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
-const K = Array.from({ length: 64 }, (_, i) => Math.floor(Math.abs(Math.sin(i + 1)) * 2 ** 32) | 0);
-
-/** WAT of md5x4(state, p0, p1, p2, p3, blocks): state = 4 v128 (a, b, c, d; lane k = stream k). */
-function md5x4Wat() {
-  const L = [];
-  const v = (x) => `(local.get $${x})`;
-  L.push(`(module (memory (export "memory") 1100)`);
-  L.push(
-    `(func (export "md5x4") (param $st i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $n i32)`,
-  );
-  L.push(`(local $a v128) (local $b v128) (local $c v128) (local $d v128)`);
-  L.push(`(local $sa v128) (local $sb v128) (local $sc v128) (local $sd v128) (local $t v128)`);
-  for (let j = 0; j < 16; j++) L.push(`(local $m${j} v128)`);
-  L.push(`(local.set $a (v128.load offset=0 (local.get $st)))`);
-  L.push(`(local.set $b (v128.load offset=16 (local.get $st)))`);
-  L.push(`(local.set $c (v128.load offset=32 (local.get $st)))`);
-  L.push(`(local.set $d (v128.load offset=48 (local.get $st)))`);
-  L.push(`(block $done (loop $next`);
-  L.push(`(br_if $done (i32.eqz (local.get $n)))`);
-  for (let j = 0; j < 16; j++) {
-    const ld = (p) => `(i32.load offset=${4 * j} (local.get $${p}))`;
-    L.push(
-      `(local.set $m${j} (i32x4.replace_lane 3 (i32x4.replace_lane 2 (i32x4.replace_lane 1 (i32x4.splat ${ld("p0")}) ${ld("p1")}) ${ld("p2")}) ${ld("p3")}))`,
-    );
-  }
-  L.push(`(local.set $sa ${v("a")}) (local.set $sb ${v("b")}) (local.set $sc ${v("c")}) (local.set $sd ${v("d")})`);
-  let [a, b, c, d] = ["a", "b", "c", "d"];
-  for (let i = 0; i < 64; i++) {
-    const r = i >> 4;
-    let f;
-    let g;
-    if (r === 0) [f, g] = [`(v128.bitselect ${v(c)} ${v(d)} ${v(b)})`, i];
-    else if (r === 1) [f, g] = [`(v128.bitselect ${v(b)} ${v(c)} ${v(d)})`, (5 * i + 1) % 16];
-    else if (r === 2) [f, g] = [`(v128.xor ${v(b)} (v128.xor ${v(c)} ${v(d)}))`, (3 * i + 5) % 16];
-    else [f, g] = [`(v128.xor ${v(c)} (v128.or ${v(b)} (v128.not ${v(d)})))`, (7 * i) % 16];
-    const s = S[r * 4 + (i % 4)];
-    L.push(
-      `(local.set $t (i32x4.add (i32x4.add ${v(a)} ${f}) (i32x4.add (local.get $m${g}) (i32x4.splat (i32.const ${K[i]})))))`,
-    );
-    L.push(
-      `(local.set $${a} (i32x4.add ${v(b)} (v128.or (i32x4.shl (local.get $t) (i32.const ${s})) (i32x4.shr_u (local.get $t) (i32.const ${32 - s})))))`,
-    );
-    [a, b, c, d] = [d, a, b, c];
-  }
-  L.push(`(local.set $a (i32x4.add ${v("a")} ${v("sa")})) (local.set $b (i32x4.add ${v("b")} ${v("sb")}))`);
-  L.push(`(local.set $c (i32x4.add ${v("c")} ${v("sc")})) (local.set $d (i32x4.add ${v("d")} ${v("sd")}))`);
-  for (const p of ["p0", "p1", "p2", "p3"]) L.push(`(local.set $${p} (i32.add (local.get $${p}) (i32.const 64)))`);
-  L.push(`(local.set $n (i32.sub (local.get $n) (i32.const 1)))`);
-  L.push(`(br $next)))`);
-  L.push(`(v128.store offset=0 (local.get $st) ${v("a")}) (v128.store offset=16 (local.get $st) ${v("b")})`);
-  L.push(`(v128.store offset=32 (local.get $st) ${v("c")}) (v128.store offset=48 (local.get $st) ${v("d")})`);
-  L.push(`))`);
-  return L.join("\n");
-}
-
 async function kernel() {
   const require = createRequire(join(process.env.WABT_DIR ?? ROOT, "noop.js"));
   const wabt = await require("wabt")();
-  const { buffer } = wabt.parseWat("md5x4.wat", md5x4Wat(), { simd: true }).toBinary({});
+  const { buffer } = wabt.parseWat("md5-kernel.wat", md5KernelWat({ pages: 1100 }), { simd: true }).toBinary({});
   const { instance } = await WebAssembly.instantiate(buffer);
   return instance.exports;
 }
@@ -137,6 +82,22 @@ async function main() {
   const openssl = time(() => lanes.forEach((b) => createHash("md5").update(b).digest()));
   const wasmCopy = time(() => run(true));
   const wasmOnly = time(() => run(false));
+  // md5x1 (one lane alone, scalar WebAssembly), on lane 0's stream.
+  const one = () => {
+    const st = new Uint32Array(k.memory.buffer, STATE, 16);
+    [st[0], st[4], st[8], st[12]] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+    for (let l = 0; l < 4; l++) k.md5x1(STATE, 0, base + l * laneBytes, laneBytes / 64);
+    const out = Buffer.from(k.memory.buffer, STATE, 64);
+    return Buffer.concat([0, 1, 2, 3].map((w) => out.subarray(w * 16, w * 16 + 4))).toString("hex");
+  };
+  run(true);
+  const st0 = new Uint32Array(k.memory.buffer, STATE, 16);
+  [st0[0], st0[4], st0[8], st0[12]] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+  k.md5x1(STATE, 0, base, laneBytes / 64);
+  const o1 = Buffer.from(k.memory.buffer, STATE, 64);
+  const d1 = Buffer.concat([0, 1, 2, 3].map((w) => o1.subarray(w * 16, w * 16 + 4))).toString("hex");
+  if (d1 !== want[0]) throw new Error("md5x1 digest differs from node:crypto");
+  const scalar = time(one);
   const sha = time(() => lanes.forEach((b) => createHash("sha256").update(b).digest()));
   const mbps = (s) => (bytes / 1e6 / s).toFixed(0);
   console.log(`md5 of 4 streams x ${LANE >> 20} MiB, one thread, best CPU time of ${ROUNDS} (digests checked)`);
@@ -146,6 +107,9 @@ async function main() {
   );
   console.log(
     `  WASM SIMD md5x4 without the copy           ${wasmOnly.toFixed(3)} s  ${mbps(wasmOnly)} MB/s: ${(openssl / wasmOnly).toFixed(2)}x OpenSSL`,
+  );
+  console.log(
+    `  WASM md5x1, one stream after another      ${scalar.toFixed(3)} s  ${mbps(scalar)} MB/s: ${(openssl / scalar).toFixed(2)}x OpenSSL`,
   );
   console.log(`  (sha256 beside it, OpenSSL, same bytes:    ${sha.toFixed(3)} s  ${mbps(sha)} MB/s)`);
 }

@@ -98,7 +98,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       partMinBytes: Math.max(1, params.partMinBytes ?? 64 << 20),
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
-      hashIn: params.hashIn ?? (availableParallelism() <= 2 ? "receiver" : "workers"),
+      hashIn: params.hashIn ?? "workers",
       root,
       // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
       writebackGate: { inFlight: 0, max: 1 },

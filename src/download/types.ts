@@ -140,10 +140,11 @@ export interface DownloadFilesParams {
   /** Number of hashing worker threads. @default min(concurrency, cores, 4) */
   hashWorkers?: number;
   /**
-   * Where bytes are hashed while they arrive: "receiver" hashes each received batch in the thread that receives it
-   * (no copy, no read back, no message: the least CPU per byte, but one thread does all the work); "workers" hands
-   * each batch to the hashing workers (a copy; scales with cores). Resumed bytes are read back either way.
-   * @default "receiver" on a machine with at most 2 cores, else "workers"
+   * Where bytes are hashed while they arrive: "workers" has the hashing workers read each written range back from
+   * the page cache (off the receiving thread; scales with cores); "receiver" hashes each received batch in the
+   * receiving thread (no read back, no message between threads, but that one thread does all the hashing). Measured
+   * on 2 cores (docs/performance.md): the same CPU per GiB, a longer wall time for "receiver", hence the default.
+   * @default "workers"
    */
   hashIn?: "receiver" | "workers";
 }
