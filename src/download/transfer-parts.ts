@@ -116,6 +116,8 @@ export async function transferParts(
           from: piece.start + piece.done,
           end: piece.end,
           liveEnd: () => piece.end,
+          // The whole rest of a fresh file as one piece: a server that ignores Range (200) sends just that.
+          ...(p.onePiece && piece.start === 0 && piece.end === total ? { onWholeFile: async () => {} } : {}),
           dispatcher: p.dispatcher,
           rateLimiter: p.rateLimiter,
           stallTimeoutMs: p.stallTimeoutMs,

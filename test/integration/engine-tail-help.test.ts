@@ -44,6 +44,7 @@ afterAll(() => server.close());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "lg-tail-"));
   server.clearLog();
+  server.clearFaults();
   slow = undefined;
   return () => rm(dir, { recursive: true, force: true });
 });
@@ -114,6 +115,17 @@ describe("transfer engine: the end of a run with one connection per file", () =>
     expect(gets).toHaveLength(1);
     expect(gets[0]!.range).toBeUndefined();
     expect(slow!.closedEarly).toBe(false);
+  });
+
+  it("a server that ignores Range serves such a file with its one request (no second GET)", async () => {
+    server.addFault("/big.bin", { kind: "ignore-range" });
+    await downloadFiles({
+      files: [file("big.bin", BIG), file("small.bin", SMALL)],
+      concurrency: 2,
+      retry: FAST_RETRY,
+    });
+    expect(md5(await readFile(join(dir, "big.bin")))).toBe(md5(BIG));
+    expect(server.requestsFor("/big.bin")).toHaveLength(1);
   });
 
   it("starts the biggest files first", async () => {
