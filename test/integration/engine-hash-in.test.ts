@@ -60,6 +60,12 @@ describe.each(["receiver", "workers"] as const)("hashIn %s", (hashIn) => {
     expect(Buffer.compare(await readFile(join(dir, "a.bin")), A)).toBe(0);
   });
 
+  it("with parts (pieces out of order): the prefix is hashed as it grows, and the digests are right", async () => {
+    const s = await downloadFiles({ files: files(), concurrency: 1, partsPerFile: 3, partMinBytes: 1 << 20, hashIn });
+    expect(s.files.find((f) => f.name === "a.bin")!.hashes).toEqual({ md5: hex("md5", A), sha256: hex("sha256", A) });
+    expect(server.requestsFor("/a.bin").length).toBeGreaterThan(1); // really in pieces
+  });
+
   it("a body that arrives corrupted is caught, moved aside and fetched again", async () => {
     server.addFault("/b.bin", { kind: "corrupt", at: 1000 });
     const s = await downloadFiles({ files: files(), concurrency: 2, hashIn });
