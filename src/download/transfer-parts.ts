@@ -19,6 +19,8 @@ import { transferStream, type StreamTransferParams, type StreamTransferResult } 
 const STATE_EVERY_MS = 1000;
 /** A hashing worker is handed the growing prefix every this many bytes (one message each). */
 const HASH_FEED = 4 << 20;
+/** ...and may trail the bytes on disk by at most this much (as for a single stream). */
+const MAX_HASH_LAG = 64 << 20;
 /** Pieces are between these sizes (smaller only when the caller's partMinBytes is smaller). */
 const PIECE_MIN = 4 << 20;
 const PIECE_MAX = 32 << 20;
@@ -133,6 +135,9 @@ export async function transferParts(
             if (hasher?.feedBytes && hasher.fedUpTo === at - n) hasher.feedBytes(at - n, buffers);
             advanceHash();
             p.onProgress(done, total);
+            // A hashing worker that trails too far holds the transfer (the bytes it reads back stay in page cache).
+            if (hasher && hasher.fedUpTo - hasher.hashedUpTo > MAX_HASH_LAG)
+              return Promise.all([save(), hasher.waitLag(MAX_HASH_LAG / 2)]).then(() => {});
             return save();
           },
           signal,
