@@ -4,7 +4,8 @@
  * file after another, then `md5sum -c`) and `aria2c -j8`, on the same files from the same local server,
  * in the same run. Prints MB/s, ratios and llamagate's peak RSS. Not a test: numbers vary with the machine.
  *
- * Env: BENCH_TOTAL_MB (default 2048), BENCH_SHARDS (8), BENCH_RUNS (3, median reported),
+ * Env: BENCH_TOTAL_MB (default 2048; 512 in the cdn and cpu profiles), BENCH_SHARDS (8),
+ *      BENCH_RUNS (3, median reported),
  *      BENCH_CONCURRENCY (llamagate files at once, default = shards), BENCH_DIR (default .bench),
  *      BENCH_CONN_MBPS (cap each connection at this many MB/s, like a CDN edge; default 0 = no cap),
  *      BENCH_PARTS (llamagate Range parts per file, default 1 as for Meta links).
@@ -18,6 +19,10 @@
  *   large:  one file of BENCH_TOTAL_MB, llamagate `--parts 8` (pieces in file order) vs `aria2c -x8 -s8`.
  * llamagate verifies every md5 while downloading; aria2c verifies nothing; both outputs are checked with
  * md5sum afterwards (not timed). Default size in this profile: BENCH_TOTAL_MB=512.
+ *
+ * BENCH_PROFILE=cpu: CPU seconds (user + sys) per GiB of the engine against curl + md5sum, and the engine's fixed
+ * costs (see mainCpu). BENCH_HASH_IN=receiver|workers picks where the engine hashes (default: its own choice).
+ * BENCH_NODE_ARGS (e.g. "--cpu-prof") are passed to the engine's node (profiles land in .bench).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
@@ -29,7 +34,7 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const PROFILE = process.env.BENCH_PROFILE ?? "plain";
-const TOTAL_MB = Number(process.env.BENCH_TOTAL_MB ?? (PROFILE === "cdn" ? 512 : 2048));
+const TOTAL_MB = Number(process.env.BENCH_TOTAL_MB ?? (PROFILE === "cdn" || PROFILE === "cpu" ? 512 : 2048));
 const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? SHARDS);
@@ -151,16 +156,34 @@ const llamagateDriver = (
   checklist,
   { concurrency = CONCURRENCY, parts = PARTS, size = SHARD_BYTES, sha256 = false } = {},
 ) => `
-  import { downloadFiles } from ${JSON.stringify(join(ROOT, "dist/download/download-files.js"))};
+  import { downloadFilesIter } from ${JSON.stringify(join(ROOT, "dist/download/download-files.js"))};
   const lines = ${JSON.stringify(checklist)}.trim().split("\\n").map((l) => l.split(/\\s+\\*?/));
-  const summary = await downloadFiles({
+  // Timestamps (epoch ms) for the fixed costs: process start, first weight byte on disk, last byte on disk.
+  const t = { start: Math.round(performance.timeOrigin), firstByte: 0, lastByte: 0 };
+  const it = downloadFilesIter({
     concurrency: ${concurrency},
     partsPerFile: ${parts},
-    partMinBytes: 16 << 20,
+    partMinBytes: 16 << 20,${
+      process.env.BENCH_HASH_IN
+        ? `
+    hashIn: ${JSON.stringify(process.env.BENCH_HASH_IN)},`
+        : ""
+    }
     files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 }${sha256 ? ', hashWhileArriving: ["sha256"]' : ""} })),
   });
+  let summary;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) { summary = r.value; break; }
+    const e = r.value;
+    if (e.type === "file-progress" && e.bytesDone > 0) {
+      t.firstByte ||= Date.now();
+      if (e.bytesDone === e.totalBytes) t.lastByte = Date.now();
+    }
+  }
   const ok = summary.files.every((f) => f.verified && !f.skipped);
-  process.stdout.write(JSON.stringify({ ok, maxRssKiB: process.resourceUsage().maxRSS, bytes: summary.totals.bytesTransferred }));
+  const u = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ ok, maxRssKiB: u.maxRSS, userS: u.userCPUTime / 1e6, sysS: u.systemCPUTime / 1e6, bytes: summary.totals.bytesTransferred, t }));
 `;
 
 function median(xs) {
@@ -170,6 +193,7 @@ function median(xs) {
 
 async function main() {
   if (PROFILE === "cdn") return mainCdn();
+  if (PROFILE === "cpu") return mainCpu();
   if (!existsSync(join(ROOT, "dist/download/download-files.js")))
     throw new Error("run `npm run build` first (npm run bench:download does)");
   for (const c of ["curl", "md5sum"]) if (!have(c)) throw new Error(`${c} is required`);
@@ -480,6 +504,114 @@ async function mainCdn() {
     );
   }
   await writeFile(join(BENCH, `bench-download-cdn${CONN_MBPS}.json`), JSON.stringify(report, null, 2));
+}
+
+/**
+ * BENCH_PROFILE=cpu: CPU time (user + sys) per GiB downloaded and md5-verified, the number that survives a loaded
+ * machine. The engine driver process (every thread) against `curl` one file at a time then `md5sum -c` (the CPU of
+ * the children of one shell, from its `times` builtin), in the same rounds; the server is not counted. Also prints
+ * the engine's fixed costs: start to first weight byte on disk, last byte on disk to process exit.
+ */
+async function mainCpu() {
+  for (const c of ["curl", "md5sum", "bash"]) if (!have(c)) throw new Error(`${c} is required`);
+  await makeShards();
+  const checklist = await readFile(join(SRC, "checklist.chk"), "utf8");
+  const gib = (SHARD_BYTES * SHARDS) / 2 ** 30;
+  const { child, origin } = await startServer();
+  const rows = { engine: [], engineSha256: [], curl: [] };
+  const fixed = [];
+  const loads = [];
+  const cpuOf = (times) => {
+    // bash `times`: line 1 the shell itself, line 2 its children ("0m1.234s 0m0.567s").
+    const sec = (x) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(x);
+      return Number(m[1]) * 60 + Number(m[2]);
+    };
+    const [user, sys] = times.trim().split("\n").at(-1).trim().split(/\s+/).map(sec);
+    return { user, sys };
+  };
+  try {
+    const driver = join(BENCH, "llamagate-driver.mjs");
+    await writeFile(driver, llamagateDriver(origin, checklist));
+    const driverSha = join(BENCH, "llamagate-driver-sha256.mjs");
+    await writeFile(driverSha, llamagateDriver(origin, checklist, { sha256: true }));
+    const engine = (path) =>
+      timeIt(async () => {
+        const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+        const lg = JSON.parse(await run(process.execPath, [...nodeArgs, path], { cwd: BENCH }));
+        const exited = Date.now();
+        if (!lg.ok) throw new Error("llamagate did not verify every file");
+        return {
+          user: lg.userS,
+          sys: lg.sysS,
+          toFirstByte: (lg.t.firstByte - lg.t.start) / 1000,
+          lastByteToExit: (exited - lg.t.lastByte) / 1000,
+        };
+      });
+    const script =
+      NAMES.map((n) => `curl -sSf -o ${JSON.stringify(join(OUT, n))} ${JSON.stringify(`${origin}/${n}`)}`).join(
+        " && ",
+      ) + ` && (cd ${JSON.stringify(OUT)} && md5sum -c --quiet ${JSON.stringify(join(SRC, "checklist.chk"))}) && times`;
+    const contenders = {
+      engine: () => engine(driver),
+      engineSha256: () => engine(driverSha),
+      curl: () => timeIt(async () => cpuOf(await run("bash", ["-c", script]))),
+    };
+    const order = Object.keys(contenders);
+    for (let r = 0; r < RUNS; r++) {
+      loads.push(Number(os.loadavg()[0].toFixed(2)));
+      for (let k = 0; k < order.length; k++) {
+        const name = order[(k + r) % order.length];
+        const res = await contenders[name]();
+        checkOut();
+        rows[name].push(res);
+        if (name === "engine") fixed.push(res);
+        log(
+          `  ${name.padEnd(13)} user ${res.user.toFixed(2)} s sys ${res.sys.toFixed(2)} s wall ${res.seconds.toFixed(2)} s` +
+            (res.toFirstByte !== undefined
+              ? ` (first byte after ${(res.toFirstByte * 1000).toFixed(0)} ms, exit ${(res.lastByteToExit * 1000).toFixed(0)} ms after the last)`
+              : ""),
+        );
+      }
+    }
+    loads.push(Number(os.loadavg()[0].toFixed(2)));
+  } finally {
+    child.kill();
+    await rm(OUT, { recursive: true, force: true });
+  }
+  const perGiB = (xs) => median(xs.map((x) => (x.user + x.sys) / gib));
+  const report = {
+    profile: "cpu",
+    files: SHARDS,
+    totalBytes: SHARD_BYTES * SHARDS,
+    runs: RUNS,
+    loadAverage1m: loads,
+    cpuSecondsPerGiB: {
+      engine: perGiB(rows.engine),
+      engineSha256: perGiB(rows.engineSha256),
+      curlMd5sum: perGiB(rows.curl),
+    },
+    rounds: rows,
+  };
+  const c = report.cpuSecondsPerGiB;
+  const med = (xs, f) => median(xs.map(f));
+  console.log(
+    `\nCPU per GiB downloaded and md5-verified, ${SHARDS} files, ${gib.toFixed(2)} GiB, median of ${RUNS} rounds`,
+  );
+  for (const [k, label] of [
+    ["engine", "llamagate engine (md5)"],
+    ["engineSha256", "llamagate engine (md5 + sha256)"],
+    ["curl", "curl one by one + md5sum -c"],
+  ])
+    console.log(
+      `  ${label.padEnd(34)} ${perGiB(rows[k]).toFixed(2).padStart(6)} s/GiB (user ${(med(rows[k], (x) => x.user) / gib).toFixed(2)}, sys ${(med(rows[k], (x) => x.sys) / gib).toFixed(2)}; wall ${med(rows[k], (x) => x.seconds).toFixed(2)} s)`,
+    );
+  console.log(`  engine / curl+md5sum: ${(c.engine / c.curlMd5sum).toFixed(2)}x (goal <= 1.0x, moonshot <= 0.8x)`);
+  console.log(
+    `  engine fixed costs (median): start to first byte ${(med(fixed, (x) => x.toFirstByte) * 1000).toFixed(0)} ms, last byte to exit ${(med(fixed, (x) => x.lastByteToExit) * 1000).toFixed(0)} ms`,
+  );
+  console.log(`  load average (1 min) before each round and at the end: ${loads.join(", ")}`);
+  await writeFile(join(BENCH, "bench-download-cpu.json"), JSON.stringify(report, null, 2));
 }
 
 main().catch((e) => {

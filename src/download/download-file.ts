@@ -10,11 +10,13 @@ import { openRegularFile } from "../core/fs/open-regular-file.js";
 import { renameIntoPlace } from "../core/fs/rename-into-place.js";
 import type { RetryPolicy } from "../core/retry.js";
 import type { HashPool } from "../verify/hash-pool.js";
+import { hashHere } from "../verify/hash-here.js";
 import type { HashAlgorithm, HashResult } from "../verify/hash-types.js";
 import { checkExisting } from "./check-existing.js";
 import { claimPartial } from "./claim-partial.js";
 import { ChecksumMismatchError, FileTooLargeError } from "./errors.js";
 import { contiguousPrefix, readPartsState, removePartsState } from "./parts-state.js";
+import type { TailHelpers } from "./create-tail-helpers.js";
 import { transferParts } from "./transfer-parts.js";
 import { transferStream, type StreamTransferParams, type StreamTransferResult } from "./transfer-stream.js";
 import type { DownloadEvent, FileSummary, HttpErrorInfo, TransferFile } from "./types.js";
@@ -40,7 +42,14 @@ export interface FileJobOptions {
   root: string;
   /** Limits background fdatasync calls across all files (see fileWriteback). */
   writebackGate: WritebackGate;
+  /** Where arriving bytes are hashed (DownloadFilesParams.hashIn). */
+  hashIn: "receiver" | "workers";
+  /** The run's end-of-transfer helpers (files that allow extra requests accept idle connections). */
+  tail?: TailHelpers;
 }
+
+/** A file that accepts help at the end of a run is at least this big (smaller ones end soon anyway). */
+const TAIL_MIN_FILE = 16 << 20;
 
 /**
  * Download one file to its destination: skip it when it is already complete and verified, resume a
@@ -209,7 +218,9 @@ export async function downloadFile(params: {
       newHasher: (total: number | undefined) =>
         algorithms.length === 0 || (algorithms.includes("git-sha1") && total === undefined)
           ? undefined
-          : options.pool.session({ algorithms, gitSize: total }),
+          : options.hashIn === "receiver"
+            ? hashHere({ algorithms, gitSize: total })
+            : options.pool.session({ algorithms, gitSize: total }),
       onProgress,
       onRetry: (i: { attempt: number; reason: string; waitMs: number; bytesDone: number }) =>
         emit({ type: "file-retry", name: file.displayName, ...i }),
@@ -222,7 +233,14 @@ export async function downloadFile(params: {
           file.allowParts !== false &&
           file.expectedSize !== undefined &&
           file.expectedSize >= 2 * options.partMinBytes;
-        if (!useParts) {
+        // One connection, one request, but idle connections of the run may take over the rest of it at the end.
+        const helpable =
+          !useParts &&
+          options.tail !== undefined &&
+          file.allowParts !== false &&
+          file.expectedSize !== undefined &&
+          file.expectedSize >= TAIL_MIN_FILE;
+        if (!useParts && !helpable) {
           // A multi-part partial has holes: keep only its contiguous prefix for a single stream.
           const state = await readPartsState(file.destPath);
           if (state) {
@@ -234,8 +252,21 @@ export async function downloadFile(params: {
           }
         }
         return useParts
-          ? await transferParts({ ...c, parts: options.partsPerFile, partMinBytes: options.partMinBytes })
-          : await transferStream(c);
+          ? await transferParts({
+              ...c,
+              parts: options.partsPerFile,
+              partMinBytes: options.partMinBytes,
+              tail: options.tail,
+            })
+          : helpable
+            ? await transferParts({
+                ...c,
+                parts: 1,
+                partMinBytes: options.partMinBytes,
+                onePiece: true,
+                tail: options.tail,
+              })
+            : await transferStream(c);
       };
       const r = file.transfer ? await file.transfer(common, standard) : await standard(common);
       try {

@@ -13,6 +13,7 @@ import { DEFAULT_RETRY_POLICY } from "../core/retry.js";
 import { createHashPool } from "../verify/hash-pool.js";
 import { acquireLockEvents } from "./acquire-lock-events.js";
 import { claimPartial } from "./claim-partial.js";
+import { createTailHelpers } from "./create-tail-helpers.js";
 import { downloadFile, type FileJobOptions } from "./download-file.js";
 import { EventQueue } from "../core/event-queue.js";
 import type { DownloadEvent, DownloadFilesParams, DownloadSummary, FailedFile, FileSummary } from "./types.js";
@@ -22,6 +23,9 @@ export type { DownloadEvent, DownloadFilesParams, DownloadSummary, FileSummary, 
 
 /** Default wait for another run's folder lock: provisioning scripts that start two runs get a queue, not a failure. */
 export const DEFAULT_LOCK_WAIT_MS = 180_000;
+
+/** An idle connection joins an in-flight file only for at least this many bytes (worth one more request). */
+const TAIL_MIN_BYTES = 4 << 20;
 
 /** Errors that doom every other file too: stop them all instead of burning a signed URL's attempts. */
 const FATAL = new Set(["access", "usage", "filesystem", "interrupted", "internal", "license"]);
@@ -72,6 +76,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   outer?.addEventListener("abort", onOuterAbort, { once: true });
 
   const queue = new EventQueue<DownloadEvent>();
+  const tail = createTailHelpers({ minBytes: TAIL_MIN_BYTES });
   const done: FileSummary[] = [];
   const failed: { file: FailedFile; error: LlamagateError }[] = [];
   let workers: Promise<void>[] = [];
@@ -94,17 +99,30 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       partMinBytes: Math.max(1, params.partMinBytes ?? 64 << 20),
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
+      hashIn: params.hashIn ?? "workers",
       root,
       // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
       writebackGate: { inFlight: 0, max: 1 },
+      ...(concurrency > 1 ? { tail } : {}),
     };
+    // The biggest files start first, so the small ones fill the gaps at the end (sizes unknown: last, in order).
+    const order = files
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => (b.f.expectedSize ?? -1) - (a.f.expectedSize ?? -1) || a.i - b.i)
+      .map((x) => x.f);
     let next = 0;
     let running = 0;
     const worker = async () => {
       running++;
       try {
-        while (next < files.length && !controller.signal.aborted) {
-          const file = files[next++]!;
+        for (;;) {
+          if (controller.signal.aborted) break;
+          if (next >= order.length) {
+            // No file left to start: join the in-flight file with the most bytes left (the end of the run).
+            if (await tail.helpOne()) continue;
+            break;
+          }
+          const file = order[next++]!;
           try {
             done.push(await downloadFile({ file, options, emit: (e) => queue.push(e), signal: controller.signal }));
           } catch (e) {

@@ -59,10 +59,11 @@ export interface FetchRangeParams {
   /** The response was accepted: `total` is the file size the server announced (else expectedSize). */
   onOpen?: (total: number | undefined) => void;
   /**
-   * Bytes [pos - n, pos) are on disk. A returned promise holds the body until it settles (e.g. a hashing
-   * worker catching up); the stall watchdog is paused meanwhile.
+   * Bytes [pos - n, pos) are on disk; `buffers` are those bytes as received (valid during the call only: hash them
+   * now or never). A returned promise holds the body until it settles (e.g. a hashing worker catching up); the stall
+   * watchdog is paused meanwhile.
    */
-  onWritten: (pos: number, n: number) => Promise<void> | void;
+  onWritten: (pos: number, n: number, buffers: readonly Buffer[]) => Promise<void> | void;
   signal: AbortSignal;
 }
 
@@ -113,10 +114,11 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     } catch (e) {
       throw filesystemErrorFrom(e, p.partialPath);
     }
+    const written = batch;
     batch = [];
     fill = 0;
     pos += n;
-    await p.onWritten(pos, n);
+    await p.onWritten(pos, n, written);
     writing = false;
     lastData = performance.now();
   };

@@ -13,9 +13,14 @@ import {
   type PartState,
   type PartsState,
 } from "./parts-state.js";
+import type { TailHelpers } from "./create-tail-helpers.js";
 import { transferStream, type StreamTransferParams, type StreamTransferResult } from "./transfer-stream.js";
 
 const STATE_EVERY_MS = 1000;
+/** A hashing worker is handed the growing prefix every this many bytes (one message each). */
+const HASH_FEED = 4 << 20;
+/** ...and may trail the bytes on disk by at most this much (as for a single stream). */
+const MAX_HASH_LAG = 64 << 20;
 /** Pieces are between these sizes (smaller only when the caller's partMinBytes is smaller). */
 const PIECE_MIN = 4 << 20;
 const PIECE_MAX = 32 << 20;
@@ -51,7 +56,14 @@ export function pieceSize(bytes: number, connections: number, partMinBytes: numb
  * from byte 0.
  */
 export async function transferParts(
-  p: StreamTransferParams & { parts: number; partMinBytes: number },
+  p: StreamTransferParams & {
+    parts: number;
+    partMinBytes: number;
+    /** The rest of the file is one piece (one request) until a helper splits it (a single stream that accepts help). */
+    onePiece?: boolean;
+    /** The run's end-of-transfer helpers: idle connections of the run may join this transfer. */
+    tail?: TailHelpers;
+  },
 ): Promise<StreamTransferResult> {
   const total = p.file.expectedSize!;
   const dest = p.file.destPath;
@@ -62,7 +74,7 @@ export async function transferParts(
   if (!state) {
     // No multi-part state: the partial, if any, is a contiguous prefix from a single-stream run.
     const prefix = Math.min(p.startOffset, total);
-    const piece = pieceSize(total - prefix, p.parts, p.partMinBytes);
+    const piece = p.onePiece ? Math.max(1, total - prefix) : pieceSize(total - prefix, p.parts, p.partMinBytes);
     const parts: PartState[] = prefix > 0 ? [{ start: 0, end: prefix, done: prefix }] : [];
     for (let start = prefix; start < total; start += piece)
       parts.push({ start, end: Math.min(total, start + piece), done: 0 });
@@ -76,10 +88,12 @@ export async function transferParts(
   const hasher: HashSession | undefined = p.newHasher(total);
   const controller = new AbortController();
   const signal = AbortSignal.any([p.signal, controller.signal]);
-  const advanceHash = () => {
+  /** Hand the hasher the contiguous prefix (a worker: every few MiB, fewer messages; `all`: whatever is new). */
+  const advanceHash = (all = false) => {
     if (!hasher) return;
     const frontier = contiguousPrefix(st);
-    if (frontier > hasher.fedUpTo) hasher.feed(p.partialPath, hasher.fedUpTo, frontier);
+    const min = all || hasher.feedBytes ? 1 : HASH_FEED;
+    if (frontier - hasher.fedUpTo >= min) hasher.feed(p.partialPath, hasher.fedUpTo, frontier);
   };
   let lastSave = 0;
   let saving: Promise<void> = Promise.resolve();
@@ -92,7 +106,7 @@ export async function transferParts(
     saving = saving.then(() => writePartsState(dest, snapshot).catch(() => {}));
     return saving;
   };
-  advanceHash();
+  advanceHash(true);
 
   const fetchPiece = (piece: PartState) =>
     withRetry({
@@ -104,18 +118,26 @@ export async function transferParts(
           from: piece.start + piece.done,
           end: piece.end,
           liveEnd: () => piece.end,
+          // The whole rest of a fresh file as one piece: a server that ignores Range (200) sends just that.
+          ...(p.onePiece && piece.start === 0 && piece.end === total ? { onWholeFile: async () => {} } : {}),
           dispatcher: p.dispatcher,
           rateLimiter: p.rateLimiter,
           stallTimeoutMs: p.stallTimeoutMs,
           detectHtml: p.detectHtml,
           classifyHttpError: p.classifyHttpError,
-          onWritten: (at, n) => {
+          onWritten: (at, n, buffers) => {
             piece.done = at - piece.start;
             done += n;
             transferred += n;
             p.writeback?.wrote(n);
+            // Bytes that extend the hashed prefix are hashed as received by a hasher in this thread; the others are
+            // read back once the prefix reaches them.
+            if (hasher?.feedBytes && hasher.fedUpTo === at - n) hasher.feedBytes(at - n, buffers);
             advanceHash();
             p.onProgress(done, total);
+            // A hashing worker that trails too far holds the transfer (the bytes it reads back stay in page cache).
+            if (hasher && hasher.fedUpTo - hasher.hashedUpTo > MAX_HASH_LAG)
+              return Promise.all([save(), hasher.waitLag(MAX_HASH_LAG / 2)]).then(() => {});
             return save();
           },
           signal,
@@ -138,13 +160,18 @@ export async function transferParts(
   let next = 0;
   let root: unknown;
   let failed = false;
-  const split = (): PartState | undefined => {
+  /** The in-flight piece with the most bytes left, and how many. */
+  const slowest = (): [PartState | undefined, number] => {
     let slow: PartState | undefined;
     let left = 0;
     for (const x of active) {
       const l = x.end - x.start - x.done;
       if (l > left) [slow, left] = [x, l];
     }
+    return [slow, left];
+  };
+  const split = (): PartState | undefined => {
+    const [slow, left] = slowest();
     if (!slow || left < 2 * STEAL_MIN) return undefined;
     const at = slow.start + slow.done + Math.floor(left / 2 / STEAL_ALIGN) * STEAL_ALIGN;
     const tail: PartState = { start: at, end: slow.end, done: 0 };
@@ -169,11 +196,33 @@ export async function transferParts(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, p.parts) }, connection));
+  // Connections of this transfer, its own and those of the run's idle connections that joined at the end.
+  const running = new Set<Promise<void>>();
+  const start = () => {
+    const c = connection();
+    running.add(c);
+    void c.finally(() => running.delete(c));
+    return c;
+  };
+  const takeable = () => {
+    if (failed || signal.aborted) return 0;
+    let queued = 0;
+    for (let i = next; i < pending.length; i++) queued += pending[i]!.end - pending[i]!.start - pending[i]!.done;
+    if (queued > 0) return queued;
+    const left = slowest()[1];
+    return left >= 2 * STEAL_MIN ? Math.floor(left / 2) : 0;
+  };
+  const unregister = p.tail?.add({ takeable, help: () => (takeable() > 0 ? start() : undefined) });
+  try {
+    for (let i = 0; i < Math.max(1, p.parts); i++) start();
+    while (running.size) await Promise.all([...running]);
+  } finally {
+    unregister?.();
+  }
   if (!failed && !p.signal.aborted) {
     await saving;
     await removePartsState(dest);
-    advanceHash();
+    advanceHash(true);
     return { size: total, bytesTransferred: transferred, bytesReused: reused, retries, hasher };
   }
   hasher?.drop();

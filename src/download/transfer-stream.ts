@@ -98,14 +98,18 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
           total = t;
           ensureHasher();
         },
-        onWritten: async (at, n) => {
+        onWritten: async (at, n, buffers) => {
           pos = at;
           transferred += n;
           p.writeback?.wrote(n);
-          // Hand the hashing worker several batches at once (fewer messages between threads).
-          if (hasher && pos - hasher.fedUpTo >= HASH_FEED) {
-            hasher.feed(p.partialPath, hasher.fedUpTo, pos);
-            await hasher.waitLag(MAX_HASH_LAG);
+          if (hasher) {
+            // A hasher in this thread takes the bytes as received (no read back); a hashing worker reads the file's
+            // range back, handed over every few MiB (fewer messages between threads).
+            if (hasher.feedBytes && hasher.fedUpTo === at - n) hasher.feedBytes(at - n, buffers);
+            else if (pos - hasher.fedUpTo >= HASH_FEED) {
+              hasher.feed(p.partialPath, hasher.fedUpTo, pos);
+              await hasher.waitLag(MAX_HASH_LAG);
+            }
           }
           p.onProgress(pos, total);
         },

@@ -150,6 +150,14 @@ export interface DownloadFilesParams {
   progressIntervalMs?: number;
   /** Number of hashing worker threads. @default min(concurrency, cores, 4) */
   hashWorkers?: number;
+  /**
+   * Where bytes are hashed while they arrive: "workers" has the hashing workers read each written range back from
+   * the page cache (off the receiving thread; scales with cores); "receiver" hashes each received batch in the
+   * receiving thread (no read back, no message between threads, but that one thread does all the hashing). Measured
+   * on 2 cores (docs/performance.md): the same CPU per GiB, a longer wall time for "receiver", hence the default.
+   * @default "workers"
+   */
+  hashIn?: "receiver" | "workers";
 }
 
 /** Summary line of one file. */

@@ -19,8 +19,13 @@ export interface HashSession {
   readonly hashedUpTo: number;
   /** Bytes [0, fedUpTo) handed to the worker so far. */
   readonly fedUpTo: number;
-  /** Hash bytes [start, end) of `path`; ranges must follow each other without gaps. */
+  /** Hash bytes [start, end) of `path` (read back from the file); ranges must follow each other without gaps. */
   feed(path: string, start: number, end: number): void;
+  /**
+   * Hash `buffers`, the file's bytes from `start` on (start must be fedUpTo), as they were received: no read back.
+   * Only sessions that hash in the calling thread have it (hashHere); the buffers are read during the call only.
+   */
+  feedBytes?(start: number, buffers: readonly Buffer[]): void;
   /** Resolves once the worker is at most `maxLagBytes` behind what was fed. */
   waitLag(maxLagBytes: number): Promise<void>;
   /** Final digests (lower-case hex); ends the session. */
@@ -75,7 +80,8 @@ export function createHashPool(
     sessions.clear();
   };
 
-  for (let i = 0; i < size; i++) {
+  // Workers start when a session needs one (a run that hashes nothing here starts none).
+  const spawn = () => {
     // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
     const worker = new Worker(workerModuleUrl("verify/hash-worker.js"), {
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
@@ -103,9 +109,13 @@ export function createHashPool(
       ),
     );
     workers.push(entry);
-  }
+    return entry;
+  };
 
-  const pick = () => workers.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
+  const pick = () => {
+    const least = workers.length ? workers.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a)) : undefined;
+    return least && (least.sessions.size === 0 || workers.length >= size) ? least : spawn();
+  };
 
   const session: HashPool["session"] = ({ algorithms, gitSize }) => {
     if (closed) throw new LlamagateError("HASH_POOL_CLOSED", "internal", "The hashing pool is closed.");

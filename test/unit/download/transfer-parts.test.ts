@@ -36,6 +36,11 @@ describe("transferParts: pieces in file order, hashed while they arrive", () => 
         fedUpTo = end;
         feeds.push({ to: end, doneThen: done });
       },
+      feedBytes: (start, buffers) => {
+        expect(start).toBe(fedUpTo);
+        fedUpTo += buffers.reduce((n, b) => n + b.length, 0);
+        feeds.push({ to: fedUpTo, doneThen: done });
+      },
       waitLag: async () => {},
       digest: async () => ({}),
       drop: () => {},
@@ -76,5 +81,62 @@ describe("transferParts: pieces in file order, hashed while they arrive", () => 
     const lag = Math.max(...feeds.map((f) => f.doneThen - f.to));
     expect(lag).toBeLessThan(A.length / 4);
     expect(feeds.filter((f) => f.doneThen < A.length).length).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("transferParts: a hashing worker that falls behind holds the transfer", () => {
+  it("waits for the hasher once it trails by more than 64 MiB (one piece, as a single stream that accepts help)", async () => {
+    const big = Buffer.alloc(80 << 20, 7);
+    const local = await startRangeServer({ files: { "/big.bin": big } });
+    let fedUpTo = 0;
+    const waits: number[] = [];
+    const hasher: HashSession = {
+      hashedUpTo: 0, // never catches up on its own
+      get fedUpTo() {
+        return fedUpTo;
+      },
+      feed: (_path, start, end) => {
+        expect(start).toBe(fedUpTo);
+        fedUpTo = end;
+      },
+      waitLag: async (max) => {
+        waits.push(fedUpTo - max);
+      },
+      digest: async () => ({}),
+      drop: () => {},
+    };
+    const path = join(dir, "big.bin.part");
+    const fh = await open(path, "w+");
+    const dispatcher = new Agent();
+    try {
+      await transferParts({
+        file: {
+          url: `${local.origin}/big.bin`,
+          destPath: join(dir, "big.bin"),
+          displayName: "big.bin",
+          expectedSize: big.length,
+        },
+        fh,
+        partialPath: path,
+        startOffset: 0,
+        dispatcher,
+        policy: { attempts: 2, baseMs: 5, maxMs: 10 },
+        stallTimeoutMs: 10_000,
+        detectHtml: true,
+        newHasher: () => hasher,
+        onProgress: () => {},
+        onRetry: () => {},
+        signal: new AbortController().signal,
+        parts: 1,
+        partMinBytes: 1 << 20,
+        onePiece: true,
+      });
+    } finally {
+      await fh.close();
+      await dispatcher.close();
+      await local.close();
+    }
+    expect(fedUpTo).toBe(big.length);
+    expect(waits.length).toBeGreaterThan(0);
   });
 });
