@@ -1,4 +1,5 @@
 import { UsageError } from "../core/errors.js";
+import { modelKeys } from "./model-keys.js";
 import { CATALOG, type CatalogModel } from "./models.js";
 
 export interface FindModelParams {
@@ -19,12 +20,6 @@ export function findModel({ name, catalog = CATALOG }: FindModelParams): Catalog
     hint: "Run `llamagate models` to list the models llamagate knows.",
     details: { model: name, suggestions: near },
   });
-}
-
-function modelKeys(m: CatalogModel): string[] {
-  return [m.name, ...(m.variantOf ? [] : [m.hfRepo]), ...(m.meta ? [m.meta.folder] : []), ...m.aliases].map((k) =>
-    k.toLowerCase(),
-  );
 }
 
 /** Up to `limit` catalog names closest to `key` by edit distance (ties keep catalog order). */
