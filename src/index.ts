@@ -207,6 +207,8 @@ export { EXIT_CODES, exitCodeForCategory } from "./core/exit-codes.js";
 
 // Errors: one base class (stable `code`, `category`, `hint`) and a subclass per domain.
 export { LlamagateError, isLlamagateError } from "./core/errors.js";
+export { ERROR_CODES, type ErrorCode } from "./core/error-codes.js";
+export type { ErrorCategory } from "./core/errors.js";
 export { CredentialStoreError, MalformedTokenError } from "./credentials/errors.js";
 export {
   ChecksumMismatchError,

@@ -1,8 +1,9 @@
 import { Worker } from "node:worker_threads";
 import { InterruptedError, LlamagateError, type ErrorCategory } from "../core/errors.js";
 import { writeHfTokenizerFiles, type WriteHfTokenizerFilesParams } from "./write-hf-tokenizer-files.js";
+import type { ErrorCode } from "../core/error-codes.js";
 
-type WorkerError = { code: string; category: ErrorCategory; message: string; hint?: string };
+type WorkerError = { code: ErrorCode; category: ErrorCategory; message: string; hint?: string };
 type WorkerReply = { ok: true; files: string[] } | { ok: false; error: WorkerError };
 
 /**

@@ -3,6 +3,7 @@
  * table key on it); `hint` tells the user what to do. Messages must never contain secrets:
  * build them from redacted values (see ./redact.ts).
  */
+import type { ErrorCode } from "./error-codes.js";
 
 /** Broad classes of failure; the CLI maps each one to a documented exit code (src/core/exit-codes.ts). */
 export type ErrorCategory =
@@ -28,12 +29,12 @@ export interface LlamagateErrorOptions {
 }
 
 export class LlamagateError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly category: ErrorCategory;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: string, category: ErrorCategory, message: string, options: LlamagateErrorOptions = {}) {
+  constructor(code: ErrorCode, category: ErrorCategory, message: string, options: LlamagateErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -45,7 +46,7 @@ export class LlamagateError extends Error {
 
 /** The user asked for something malformed or impossible (bad flag value, unknown model...). */
 export class UsageError extends LlamagateError {
-  constructor(message: string, options: LlamagateErrorOptions & { code?: string } = {}) {
+  constructor(message: string, options: LlamagateErrorOptions & { code?: ErrorCode } = {}) {
     super(options.code ?? "USAGE", "usage", message, options);
   }
 }
@@ -65,7 +66,7 @@ export class InterruptedError extends LlamagateError {
 
 /** A filesystem operation failed in a way the user can fix (full disk, permissions, lock held). */
 export class FilesystemError extends LlamagateError {
-  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: LlamagateErrorOptions = {}) {
     super(code, "filesystem", message, options);
   }
 }

@@ -1,4 +1,5 @@
 import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
+import type { ErrorCode } from "../core/error-codes.js";
 
 /** The bytes do not have the expected hash, even after one fresh download. */
 export class ChecksumMismatchError extends LlamagateError {
@@ -120,7 +121,7 @@ export class RangeRefusedError extends TransferNetworkError {
 
 /** A file (TransferFile.maxBytes) is larger than its cap: it is refused, and nothing of it is kept. */
 export class FileTooLargeError extends LlamagateError {
-  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: LlamagateErrorOptions = {}) {
     super(code, "integrity", message, {
       hint: "The server sent a file far larger than such a file can be; nothing of it was kept. Check the link or the server.",
       ...options,

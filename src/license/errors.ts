@@ -1,5 +1,6 @@
 import { LlamagateError, type LlamagateErrorOptions } from "../core/errors.js";
 import { LICENSE_DISCLAIMER } from "./types.js";
+import type { ErrorCode } from "../core/error-codes.js";
 
 /**
  * The license terms (as llamagate reads them) block the operation, or the license was not accepted.
@@ -7,7 +8,7 @@ import { LICENSE_DISCLAIMER } from "./types.js";
  * LICENSE_NOT_ACCEPTED, LICENSE_DECLINED, LICENSE_INPUT_REQUIRED.
  */
 export class LicenseBlockedError extends LlamagateError {
-  constructor(code: string, message: string, options: LlamagateErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: LlamagateErrorOptions = {}) {
     super(code, "license", message, {
       ...options,
       hint: options.hint ? `${options.hint} (${LICENSE_DISCLAIMER})` : `(${LICENSE_DISCLAIMER})`,

@@ -205,7 +205,7 @@ function hashReadError(code: string | undefined, message: string | undefined): L
       hint: "Make sure no other program writes to the download folder, then run again.",
     });
   return new LlamagateError(
-    code === "ENOENT" || code === "EACCES" ? `READ_${code}` : "HASH_READ",
+    code === "ENOENT" ? "READ_ENOENT" : code === "EACCES" ? "READ_EACCES" : "HASH_READ",
     code === "EACCES" ? "filesystem" : "integrity",
     `Could not read a file for hashing (${code ?? message}).`,
     {

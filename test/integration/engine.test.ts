@@ -250,12 +250,12 @@ describe("transfer engine", () => {
       classifyHttpError: (info) => {
         seen.push(info.status);
         return info.bodySnippet.includes("AccessDenied")
-          ? new LlamagateError("SIGNED_URL_DENIED", "access", "denied")
+          ? new LlamagateError("SIGNED_URL_REJECTED", "access", "denied")
           : undefined;
       },
     });
     expect(seen).toEqual([403]);
-    expect(error).toMatchObject({ code: "SIGNED_URL_DENIED", category: "access" });
+    expect(error).toMatchObject({ code: "SIGNED_URL_REJECTED", category: "access" });
   });
 
   it("reports a 404 for one file and still downloads the others", async () => {

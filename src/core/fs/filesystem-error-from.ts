@@ -1,4 +1,5 @@
 import { FilesystemError, LlamagateError } from "../errors.js";
+import type { ErrorCode } from "../error-codes.js";
 
 /** What the mapped error's hint may say about the operation that failed. */
 export interface FsErrorContext {
@@ -7,7 +8,7 @@ export interface FsErrorContext {
   /** What was kept, said after a full disk (e.g. "the partial download is kept and resumes"). */
   kept?: string;
   /** Code for an fs error this mapper has no specific code for (it is then wrapped, not returned raw). */
-  fallbackCode?: string;
+  fallbackCode?: ErrorCode;
 }
 
 const DEFAULT_KEPT = "the partial download is kept and resumes";

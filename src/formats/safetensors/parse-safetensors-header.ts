@@ -1,6 +1,7 @@
 import { CorruptFileError, UnsupportedFormatError } from "../errors.js";
 import type { DType } from "../tensor.js";
 import { SAFETENSORS_DTYPE_SIZES, SUPPORTED_DTYPES } from "./safetensors-dtypes.js";
+import type { ErrorCode } from "../../core/error-codes.js";
 
 export const MAX_HEADER_BYTES = 100_000_000;
 /**
@@ -36,7 +37,8 @@ export function parseSafetensorsHeader(params: {
   what: string;
 }): { entries: SafetensorsEntry[]; metadata: Record<string, string> } {
   const { header, fileSize, what } = params;
-  const corrupt = (msg: string, code = "CORRUPT_SAFETENSORS") => new CorruptFileError(`${what}: ${msg}`, { code });
+  const corrupt = (msg: string, code: ErrorCode = "CORRUPT_SAFETENSORS") =>
+    new CorruptFileError(`${what}: ${msg}`, { code });
   let separators = 0;
   for (let i = 0; i < header.length; i++) {
     const b = header[i];

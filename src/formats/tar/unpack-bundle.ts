@@ -18,6 +18,7 @@ import {
   type BundleManifest,
 } from "./bundle-manifest.js";
 import { BundleError } from "./errors.js";
+import type { ErrorCode } from "../../core/error-codes.js";
 
 export interface UnpackBundleResult {
   manifest: BundleManifest;
@@ -162,7 +163,7 @@ export async function unpackBundle(params: {
   const done = new Set<string>();
   let total = 0;
 
-  const fail = (code: string, why: string) => new BundleError(code, `${name}: ${why}; refusing the bundle.`);
+  const fail = (code: ErrorCode, why: string) => new BundleError(code, `${name}: ${why}; refusing the bundle.`);
   const handle = async (a: Action) => {
     if (a.kind === "entry") {
       const e = a.entry;

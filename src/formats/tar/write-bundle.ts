@@ -25,7 +25,11 @@ export async function writeBundle(params: {
 }): Promise<number> {
   // tar loads only when a bundle is written (start-up of every other command stays light).
   const { Header, Pax } = await import("tar");
-  const ctx = { flag: "-o", kept: "nothing was written under the bundle's name", fallbackCode: "OUTPUT_NOT_WRITABLE" };
+  const ctx = {
+    flag: "-o",
+    kept: "nothing was written under the bundle's name",
+    fallbackCode: "OUTPUT_NOT_WRITABLE" as const,
+  };
   await refuseExistingOutput({ path: params.out, force: Boolean(params.force), flag: "-o" });
   // The one atomic writer: unpredictable temporary name (O_EXCL | O_NOFOLLOW), fsync, rename on success.
   const out = await openAtomicFile({ path: params.out, errorContext: ctx, signal: params.signal });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
+import { ERROR_CODES } from "../../../src/core/error-codes.js";
 import { EXIT_CODES } from "../../../src/core/exit-codes.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -147,6 +148,15 @@ describe("one code, one exit", () => {
     expect(CODES.get("LOCK_HELD")?.has("filesystem")).toBe(true);
     expect(CODES.get("CORRUPT_FILE")?.has("conversion")).toBe(true);
     expect(CODES.size).toBeGreaterThan(100);
+  });
+
+  it("every entry of the ErrorCode list is a code src/ uses (the type checker catches the missing ones)", () => {
+    const text = files(join(ROOT, "src"))
+      .filter((f) => !f.endsWith("error-codes.ts"))
+      .map((f) => readFileSync(f, "utf8"))
+      .join("\n");
+    const stale = ERROR_CODES.filter((c) => !text.includes(`"${c}"`));
+    expect(stale).toEqual([]);
   });
 
   it("every error code in src/ is thrown with one category (so one exit code)", () => {
