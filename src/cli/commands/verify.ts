@@ -1,4 +1,5 @@
 import { resolve } from "node:path";
+import { UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -34,11 +35,23 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     .option("--signature <file>", "check an OpenSSF model signature instead (default file: model.sig in the folder)")
     .option("--public-key <file>", "signature: the signer's ECDSA public key (PEM)")
     .option("--certificate-chain <files...>", "signature: CA certificates to trust (PEM)")
+    .option("--trusted-root <file>", "keyless signature: the Sigstore trusted_root.json to verify against (no network)")
+    .option(
+      "--identity <id>",
+      "keyless signature: the signer identity to accept (certificate SAN: email, workflow URI)",
+    )
+    .option("--issuer <url>", "keyless signature: the OIDC issuer to accept (e.g. https://accounts.google.com)")
     .option("--ignore-paths <paths...>", "signature: files or folders to leave out")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, opts: VerifyOptions) => {
-        if (opts.signature || opts.publicKey || opts.certificateChain) return verifySignature(dirArg, opts);
+        if (opts.signature || opts.publicKey || opts.certificateChain || opts.trustedRoot)
+          return verifySignature(dirArg, opts);
+        if (opts.identity || opts.issuer)
+          throw new UsageError("--identity and --issuer check a keyless signature: they need --trusted-root.", {
+            code: "SIGNATURE_KEY_MISSING",
+            hint: "Pass --trusted-root trusted_root.json (and --signature FILE unless it is DIR/model.sig).",
+          });
         const dir = resolve(expandHome(ctx, dirArg));
         if (await isHubFolder(dir)) return verifyHub(dir, opts);
         // Print in checklist order even though files finish in any order.
@@ -147,19 +160,28 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
       certificateChainPems: opts.certificateChain
         ? await Promise.all(opts.certificateChain.map((f) => read(f, "--certificate-chain")))
         : undefined,
+      trustedRootJson: opts.trustedRoot ? (await read(opts.trustedRoot, "--trusted-root")).toString("utf8") : undefined,
+      identity: opts.identity,
+      issuer: opts.issuer,
       ignorePaths: (opts.ignorePaths ?? []).map((p) => resolve(expandHome(ctx, p))),
       signal: ctx.signal,
     });
     const bad = r.files.filter((f) => f.status !== "ok");
     const message = bad.length
       ? `The signature is valid, but ${bad.length} file(s) differ from what was signed: ${bad.map((f) => `${f.name} (${f.status})`).join(", ")}.`
-      : `Signature valid (${r.method} method); all ${r.files.length} file(s) match.`;
+      : `Signature valid (${r.method} method${r.signer ? `, signed by ${r.signer.identity} via ${r.signer.issuer}` : ""}); all ${r.files.length} file(s) match.`;
     const hint = "Do not use the changed copy: fetch the model again from a source you trust.";
     if (opts.json) {
       printJson(ctx, {
         ok: r.ok,
         path: resolve(expandHome(ctx, pathArg)),
-        signature: { path: r.signaturePath, method: r.method, format: r.format, subject: r.subject },
+        signature: {
+          path: r.signaturePath,
+          method: r.method,
+          format: r.format,
+          subject: r.subject,
+          ...(r.signer ? { signer: r.signer } : {}),
+        },
         files: r.files,
         ...(bad.length ? { error: { code: "SIGNED_FILES_DIFFER", category: "integrity", message, hint } } : {}),
       });
@@ -178,4 +200,7 @@ interface VerifyOptions {
   publicKey?: string;
   certificateChain?: string[];
   ignorePaths?: string[];
+  trustedRoot?: string;
+  identity?: string;
+  issuer?: string;
 }
