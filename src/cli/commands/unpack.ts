@@ -4,6 +4,7 @@ import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import type { BundleManifest } from "../../formats/tar/bundle-manifest.js";
 import { unpackBundle } from "../../formats/tar/unpack-bundle.js";
+import { writeCopyRecord } from "../../provenance/copy-record/write-copy-record.js";
 import { LICENSE_FAMILIES } from "../../license/families.js";
 import { licenseGate } from "../../pipeline/license-gate.js";
 import type { CommandRegistrar } from "../command.js";
@@ -60,6 +61,17 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
                 verifyStagedSignature({ staging, trust, what: bundle, signal: ctx.signal }),
             }
           : {}),
+      });
+      // What `llamagate verify DIR` re-checks the copy against later: the bundle manifest's digests.
+      await writeCopyRecord({
+        dir: r.dir,
+        source: {
+          kind: "bundle",
+          bundle: resolve(bundle),
+          model: r.manifest.model,
+          createdAt: r.manifest.createdAt ?? null,
+        },
+        files: r.manifest.files,
       });
       const seconds = (performance.now() - t0) / 1000;
       if (opts.json) {

@@ -3,6 +3,8 @@ import { UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
+import { verifyCopy } from "../../provenance/verify/verify-copy.js";
+import { renderReferenceVerify } from "../render-reference-verify.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
 import { EXIT_CODES } from "../exit-codes.js";
@@ -54,6 +56,25 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
           });
         const dir = resolve(expandHome(ctx, dirArg));
         if (await isHubFolder(dir)) return verifyHub(dir, opts);
+        const copy = await verifyCopy({ dir, signal: ctx.signal });
+        if (copy) {
+          const src = copy.source;
+          return renderReferenceVerify(ctx, {
+            json: opts.json,
+            path: dir,
+            kind: src.kind === "oci" ? "oci-pull" : "bundle",
+            against:
+              src.kind === "oci"
+                ? `the manifest of ${src.ref} (${src.digest}) pulled ${copy.recordedAt}`
+                : `the manifest of bundle ${src.bundle} unpacked ${copy.recordedAt}`,
+            reference: { ...src, recordedAt: copy.recordedAt },
+            result: copy,
+            hint:
+              src.kind === "oci"
+                ? "Pull the model again (llamagate pull fetches what differs), and find out what changed it."
+                : "Unpack the bundle again with --force, and find out what changed the copy.",
+          });
+        }
         // Print in checklist order even though files finish in any order.
         const done = new Map<number, VerifyFileResult>();
         let printed = 0;

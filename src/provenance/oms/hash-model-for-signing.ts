@@ -143,11 +143,15 @@ function toRelative(root: string, p: string): string | undefined {
   return rel.split(sep).join("/").replace(/\/+$/, "");
 }
 
-/** llamagate's lock, verification sidecars, partial downloads and a pull's `.llamagate-oci/`: never model content. */
+/**
+ * llamagate's lock, verification sidecars, partial downloads, a pull's `.llamagate-oci/` and a pull's or unpack's
+ * copy record `.llamagate-copy.json`: never model content.
+ */
 function isLlamagateBookkeeping(name: string): boolean {
   return (
     name === ".llamagate.lock" ||
     name === ".llamagate-oci" ||
+    name === ".llamagate-copy.json" ||
     /^\..+\.llamagate\.json$/.test(name) ||
     name.includes(".llamagate-partial-")
   );
