@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
+import { recordConversion } from "./record-conversion.js";
 import { parseOutDType } from "../model/parse-out-dtype.js";
 import type { OutDType } from "../model/create-caster.js";
 import { openSourceModel } from "../model/open-source-model.js";
@@ -60,8 +61,10 @@ export async function* convertStage(p: ConvertStageParams): AsyncGenerator<Pipel
   });
   for (;;) {
     const r = await it.next();
-    if (r.done)
+    if (r.done) {
+      await recordConversion({ result: r.value, input, ...(p.signal ? { signal: p.signal } : {}) });
       return { path: r.value.output, format: p.to, dtype: r.value.dtype, bytes: r.value.bytes, input, converted: true };
+    }
     yield { type: "convert-event", event: r.value };
   }
 }

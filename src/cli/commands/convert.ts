@@ -1,5 +1,7 @@
+import { resolve } from "node:path";
 import { Option } from "commander";
 import { convertCheckpointIter } from "../../convert/convert-checkpoint.js";
+import { recordConversion } from "../../pipeline/record-conversion.js";
 import type { ConvertEvent, ConvertResult } from "../../convert/convert-events.js";
 import { UsageError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -83,6 +85,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
             }
             progress.on(r.value);
           }
+          await recordConversion({ result, input: resolve(expandHome(ctx, dir)), signal: ctx.signal });
         } finally {
           progress.stop();
         }

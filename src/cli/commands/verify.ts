@@ -1,9 +1,11 @@
+import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { verifyCopy } from "../../provenance/verify/verify-copy.js";
+import { verifyGguf } from "../../provenance/verify/verify-gguf.js";
 import { renderReferenceVerify } from "../render-reference-verify.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
@@ -55,6 +57,18 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
             hint: "Pass --trusted-root trusted_root.json (and --signature FILE unless it is DIR/model.sig).",
           });
         const dir = resolve(expandHome(ctx, dirArg));
+        if (dir.toLowerCase().endsWith(".gguf") && (await lstat(dir).catch(() => undefined))?.isFile()) {
+          const g = await verifyGguf({ path: dir, signal: ctx.signal });
+          return renderReferenceVerify(ctx, {
+            json: opts.json,
+            path: dir,
+            kind: "gguf",
+            against: `its conversion record (converted ${g.convertedAt} from ${g.source.dir}${g.source.present ? "" : ", which is gone: only the GGUF was checked"})`,
+            reference: { record: g.record, convertedAt: g.convertedAt, dtype: g.dtype, source: g.source },
+            result: g,
+            hint: "Convert the model again (llamagate convert --force) from a verified source, and find out what changed the files.",
+          });
+        }
         if (await isHubFolder(dir)) return verifyHub(dir, opts);
         const copy = await verifyCopy({ dir, signal: ctx.signal });
         if (copy) {
