@@ -1,11 +1,13 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { UsageError } from "../../core/errors.js";
+import { isLlamagateError, UsageError } from "../../core/errors.js";
 import { verifyModelSignature } from "../../provenance/oms/verify-model-signature.js";
 import { isHubFolder, verifyHubFolder } from "../../sources/hf/verify-hub-folder.js";
 import { formatBytes } from "../../core/format-bytes.js";
 import { verifyCopy } from "../../provenance/verify/verify-copy.js";
 import { verifyGguf } from "../../provenance/verify/verify-gguf.js";
+import { verifyAgainstBom } from "../../provenance/verify/verify-against-bom.js";
+import { readCappedText } from "../../formats/io/read-capped-text.js";
 import { renderReferenceVerify } from "../render-reference-verify.js";
 import { verifyChecklists, type VerifyFileResult } from "../../verify/verify-checklists.js";
 import type { CommandRegistrar } from "../command.js";
@@ -46,11 +48,25 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     )
     .option("--issuer <url>", "keyless signature: the OIDC issuer to accept (e.g. https://accounts.google.com)")
     .option("--ignore-paths <paths...>", "signature: files or folders to leave out")
+    .option("--bom <file>", "check against a CycloneDX BOM's file hashes instead (llamagate bom -o FILE)")
+    .option("--bom-component <name>", "--bom: the model component to use (name or bom-ref), when it lists several")
     .option("--json", "print one JSON object on stdout at the end")
     .action(
       run(async (dirArg: string, opts: VerifyOptions) => {
-        if (opts.signature || opts.publicKey || opts.certificateChain || opts.trustedRoot)
-          return verifySignature(dirArg, opts);
+        const signatureFlags = opts.signature || opts.publicKey || opts.certificateChain || opts.trustedRoot;
+        if (opts.bom) {
+          if (signatureFlags)
+            throw new UsageError("--bom and the signature flags are two different checks: give one of them.", {
+              code: "VERIFY_FLAGS_CONFLICT",
+              hint: "Run verify once with --bom FILE and once with --signature/--public-key.",
+            });
+          return verifyBom(dirArg, opts, opts.bom);
+        }
+        if (opts.bomComponent)
+          throw new UsageError("--bom-component picks a component of --bom FILE: pass --bom too.", {
+            code: "VERIFY_FLAGS_CONFLICT",
+          });
+        if (signatureFlags) return verifySignature(dirArg, opts);
         if (opts.identity || opts.issuer)
           throw new UsageError("--identity and --issuer check a keyless signature: they need --trusted-root.", {
             code: "SIGNATURE_KEY_MISSING",
@@ -185,6 +201,31 @@ export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
     return bad.length ? EXIT_CODES.integrity : EXIT_CODES.ok;
   }
 
+  /** `verify <path> --bom FILE`: the BOM's hashes as the reference (changed, missing, added files). */
+  async function verifyBom(pathArg: string, opts: VerifyOptions, bomFile: string): Promise<number> {
+    const bomPath = resolve(expandHome(ctx, bomFile));
+    const text = await readCappedText({ path: bomPath, maxBytes: 256 << 20, what: "The BOM" }).catch((e) => {
+      if (isLlamagateError(e) || (e as NodeJS.ErrnoException).code === undefined) throw e;
+      throw new UsageError(`Cannot read --bom ${bomFile}.`, { code: "BOM_UNREADABLE", hint: "Check the --bom path." });
+    });
+    const r = await verifyAgainstBom({
+      path: resolve(expandHome(ctx, pathArg)),
+      bomJson: text,
+      bomPath,
+      component: opts.bomComponent,
+      signal: ctx.signal,
+    });
+    return renderReferenceVerify(ctx, {
+      json: opts.json,
+      path: r.path,
+      kind: "bom",
+      against: `component ${r.component.name}${r.component.version ? ` ${r.component.version}` : ""} of ${bomPath}`,
+      reference: { bom: bomPath, component: r.component.name, version: r.component.version },
+      result: r,
+      hint: "Do not use the changed copy: fetch the model again from a source you trust, or make a new BOM if the change is intended.",
+    });
+  }
+
   /** `verify <path> --signature F (--public-key K | --certificate-chain CA...)`: one line per file, md5sum -c style. */
   async function verifySignature(pathArg: string, opts: VerifyOptions): Promise<number> {
     const read = (f: string, flag: string) => readKeyFile(ctx, f, flag);
@@ -238,4 +279,6 @@ interface VerifyOptions {
   trustedRoot?: string;
   identity?: string;
   issuer?: string;
+  bom?: string;
+  bomComponent?: string;
 }
