@@ -17,6 +17,7 @@ import type {
   StageName,
 } from "./pipeline-types.js";
 import { llamaSmokeStage } from "./llama-smoke-stage.js";
+import { recordSmokeResult } from "../provenance/lineage/record-smoke-result.js";
 import { cachedGgufIter } from "./cached-gguf.js";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
 import { verifyHfStage, verifyMetaStage } from "./verify-stage.js";
@@ -213,6 +214,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
       const r = await it.next();
       if (r.done) {
         smokeTest = { ...r.value, path };
+        await recordSmokeResult({ gguf: path, result: r.value }); // for the BOM (issue 19)
         break;
       }
       yield { type: "smoke-event", event: r.value };

@@ -8,6 +8,7 @@ import { smokeTestIter } from "../infer/smoke-test/smoke-test.js";
 import type { SmokeTestEvent, SmokeTestParams, SmokeTestResult } from "../infer/smoke-test/types.js";
 import { cachedGgufIter } from "./cached-gguf.js";
 import { checkSourceVocab } from "./check-source-vocab.js";
+import { recordSmokeResult } from "../provenance/lineage/record-smoke-result.js";
 
 const signalOf = (p: { signal?: AbortSignal }) => (p.signal ? { signal: p.signal } : {});
 
@@ -51,7 +52,7 @@ export async function* smokeTestModelIter(
     });
   if (!s.isDirectory()) {
     yield { type: "input", path, kind: "gguf" };
-    if (givenSource === undefined) return yield* smokeTestIter({ ...rest, gguf: path });
+    if (givenSource === undefined) return recorded(path, yield* smokeTestIter({ ...rest, gguf: path }));
     const sourceDir = resolve(givenSource);
     const st = await stat(sourceDir).catch(() => undefined);
     if (!st?.isDirectory())
@@ -61,7 +62,7 @@ export async function* smokeTestModelIter(
       });
     await detectCheckpoint({ dir: sourceDir });
     if (rest.reference !== false) await checkSourceVocab({ gguf: path, sourceDir, ...signalOf(params) });
-    return yield* smokeTestIter({ ...rest, gguf: path, sourceDir });
+    return recorded(path, yield* smokeTestIter({ ...rest, gguf: path, sourceDir }));
   }
   if (givenSource !== undefined)
     throw new UsageError("--source is for a .gguf argument; a folder is its own source.", { hint: "Drop --source." });
@@ -81,6 +82,12 @@ export async function* smokeTestModelIter(
   if (rest.reference !== false) await checkSourceVocab({ gguf: cache.path, sourceDir: path, ...signalOf(params) });
   const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
   return { ...result, cache };
+}
+
+/** A GGUF's passed smoke test, recorded beside it for the BOM (issue 19). */
+async function recorded<T extends SmokeTestResult>(gguf: string, result: T): Promise<T> {
+  await recordSmokeResult({ gguf, result });
+  return result;
 }
 
 /** Drain smokeTestModelIter() and return its result. */

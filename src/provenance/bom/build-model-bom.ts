@@ -68,6 +68,7 @@ function component(m: ModelDescription, ref: string, log: readonly AuditEntry[],
     ["llamagate:path", m.path],
     ["llamagate:sha256-root", m.rootSha256],
     ["llamagate:gguf:dtype", m.kind === "gguf" ? ggufDtype(m.gguf?.fileType) : undefined],
+    ...smokeProperties(m),
   ];
   const gguf = m.kind === "gguf";
   return {
@@ -94,6 +95,28 @@ function component(m: ModelDescription, ref: string, log: readonly AuditEntry[],
       .filter((x): x is [string, string] => x[1] !== undefined)
       .map(([name, value]) => ({ name, value })),
   };
+}
+
+/** The smoke test that passed on a GGUF (recorded beside it by smoke-test, setup or provision), as properties. */
+function smokeProperties(m: ModelDescription): [string, string | undefined][] {
+  const t = m.smokeTest;
+  if (!t) return [];
+  return [
+    ["llamagate:smoke-test:result", t.result],
+    ["llamagate:smoke-test:time", t.testedAt],
+    ["llamagate:smoke-test:backend", t.backend],
+    ["llamagate:smoke-test:device", t.device],
+    ["llamagate:smoke-test:tokens", String(t.tokens)],
+    ["llamagate:smoke-test:tokens-per-second", String(t.tokensPerSecond)],
+    ...(t.reference
+      ? ([
+          ["llamagate:smoke-test:reference:kl-mean", String(t.reference.klMean)],
+          ["llamagate:smoke-test:reference:kl-max", String(t.reference.klMax)],
+          ["llamagate:smoke-test:reference:top-token-agreement", String(t.reference.topTokenAgreement)],
+          ["llamagate:smoke-test:reference:tokens-match", String(t.reference.tokensMatch)],
+        ] as [string, string][])
+      : []),
+  ];
 }
 
 function license(m: ModelDescription, log: readonly AuditEntry[], organization?: string): Json {

@@ -7,6 +7,8 @@ import { openGguf } from "../../formats/gguf/open-gguf.js";
 import { recognizeLicenseText } from "../../license/recognize-license-text.js";
 import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { hashModelForSigning } from "../oms/hash-model-for-signing.js";
+import { readSmokeResult } from "../lineage/read-smoke-result.js";
+import type { SmokeResultRecord } from "../lineage/record-smoke-result.js";
 
 /** What a BOM says about one model path: its identity, files and where it came from. */
 export interface ModelDescription {
@@ -24,6 +26,8 @@ export interface ModelDescription {
   rootSha256: string;
   hubRepo?: string;
   gguf?: { name?: string; fileType?: number };
+  /** A GGUF's smoke test that passed on these exact bytes (size and mtime unchanged since), when one ran. */
+  smokeTest?: SmokeResultRecord;
   signature?: string;
 }
 
@@ -58,6 +62,7 @@ export async function describeModelPath(p: { path: string; signal?: AbortSignal 
       } finally {
         await g.close();
       }
+      d.smokeTest = await readSmokeResult(path);
     }
     return d;
   }
