@@ -64,6 +64,8 @@ export { SignatureError, SignatureNotAttachedError } from "./provenance/errors.j
 export { verifyStagedSignature } from "./fleet/verify-staged-signature.js";
 export type { SignatureTrust } from "./fleet/choose-model-signature.js";
 export { buildModelBom, type BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
+export { verifyAgainstBom, type VerifyAgainstBomResult } from "./provenance/verify/verify-against-bom.js";
+export type { ReferenceFileResult } from "./provenance/verify/verify-against-digests.js";
 
 // Verify.
 export {

@@ -28,15 +28,19 @@ const WORDS: Record<VerifyFileResult["status"], string> = {
 };
 
 /**
- * `llamagate verify <dir> [--json]`: check every checklist.chk / tokenizer_checklist.chk under DIR.
- * Prints `path: OK|FAILED|MISSING|FAILED open or read` per file on stdout (in checklist order, as
- * results arrive), a summary on stderr; exits 6 (integrity) when any file is not OK.
+ * `llamagate verify <path> [--json]`: re-check any copy with the evidence it has: a signature (`--signature`, keys,
+ * `--trusted-root`), a BOM (`--bom`), a GGUF's conversion record, a Hub folder's recorded identities, a pulled or
+ * unpacked folder's manifest, else every checklist.chk / tokenizer_checklist.chk under DIR (`path: OK|FAILED|MISSING|
+ * FAILED open or read` per file on stdout, in checklist order, as results arrive). A summary on stderr; exits 6
+ * (integrity) when any file is not OK.
  */
 export const registerVerifyCommand: CommandRegistrar = (program, ctx, run) => {
   program
     .command("verify")
-    .description("Check every checklist.chk / tokenizer_checklist.chk under DIR (md5sum -c, hashed in parallel)")
-    .argument("<dir>", "folder to verify (the --dir of a download), or one checklist .chk file")
+    .description(
+      "Re-check a copy: Meta checklists (md5sum -c), a Hub folder, a pulled or unpacked folder, a GGUF's conversion inputs, a signature or a BOM",
+    )
+    .argument("<dir>", "folder or file to verify (the --dir of a download, a .gguf, one checklist .chk file)")
     .option("--concurrency <n>", "files hashed at once (1-64)", intFlag("--concurrency", 1, 64))
     .option("--signature <file>", "check an OpenSSF model signature instead (default file: model.sig in the folder)")
     .option("--public-key <file>", "signature: the signer's ECDSA public key (PEM)")
