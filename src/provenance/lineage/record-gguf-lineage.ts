@@ -69,8 +69,12 @@ export async function recordGgufLineage(p: {
           : (await pool.hashFile({ path: abs, size: st.size, algorithms: ["sha256"], signal: p.signal })).sha256!;
       return { size: st.size, sha256 };
     };
-    const output = { name: basename(gguf), ...(await hash(gguf)) };
-    const files = await Promise.all(inputs.map(async (i) => ({ path: i.path, ...(await hash(i.abs)) })));
+    // The GGUF and the inputs at once, on the pool's threads.
+    const [own, ...files] = await Promise.all([
+      hash(gguf),
+      ...inputs.map(async (i) => ({ path: i.path, ...(await hash(i.abs)) })),
+    ]);
+    const output = { name: basename(gguf), size: own!.size, sha256: own!.sha256 };
     const record: GgufLineageRecord = {
       format: "llamagate-conversion",
       version: 1,
