@@ -98,6 +98,17 @@ it("a Meta download and its GGUF: schema-valid, hashes, license with the accepta
     },
   ]);
   expect(model.pedigree.ancestors[0].name).toBe("llama-2-7b");
+  // From the GGUF's conversion record: every input file with its SHA-256 when converted, and when.
+  const ancestor = model.pedigree.ancestors[0];
+  expect(ancestor.components).toContainEqual(
+    expect.objectContaining({
+      type: "file",
+      name: "consolidated.00.pth",
+      hashes: [{ alg: "SHA-256", content: createHash("sha256").update(pth).digest("hex") }],
+    }),
+  );
+  expect(ancestor.components.map((c: { name: string }) => c.name)).toContain("../tokenizer.model");
+  expect(ancestor.properties).toContainEqual({ name: "llamagate:path", value: dir });
   expect(bom.dependencies).toEqual([{ ref: model["bom-ref"], dependsOn: [meta["bom-ref"]] }]);
   expect(model.properties).toContainEqual({ name: "llamagate:gguf:dtype", value: "BF16" });
 });

@@ -8,6 +8,8 @@ import { recognizeLicenseText } from "../../license/recognize-license-text.js";
 import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { hashModelForSigning } from "../oms/hash-model-for-signing.js";
 import { readSmokeResult } from "../lineage/read-smoke-result.js";
+import { readGgufLineage } from "../lineage/read-gguf-lineage.js";
+import type { GgufLineageRecord } from "../lineage/record-gguf-lineage.js";
 import type { SmokeResultRecord } from "../lineage/record-smoke-result.js";
 
 /** What a BOM says about one model path: its identity, files and where it came from. */
@@ -26,6 +28,8 @@ export interface ModelDescription {
   rootSha256: string;
   hubRepo?: string;
   gguf?: { name?: string; fileType?: number };
+  /** What a GGUF was converted from, from its conversion record, when the record describes these exact bytes. */
+  lineage?: GgufLineageRecord;
   /** A GGUF's smoke test that passed on these exact bytes (size and mtime unchanged since), when one ran. */
   smokeTest?: SmokeResultRecord;
   signature?: string;
@@ -63,6 +67,8 @@ export async function describeModelPath(p: { path: string; signal?: AbortSignal 
         await g.close();
       }
       d.smokeTest = await readSmokeResult(path);
+      const lineage = await readGgufLineage(path).catch(() => undefined);
+      if (lineage?.output.sha256 === files[0]!.sha256) d.lineage = lineage;
     }
     return d;
   }

@@ -1,8 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
-import { LlamagateError } from "../../core/errors.js";
-import { readCappedText } from "../../formats/io/read-capped-text.js";
-import { ggufLineagePath, type GgufLineageRecord } from "../lineage/record-gguf-lineage.js";
+import { readGgufLineage } from "../lineage/read-gguf-lineage.js";
+import { ggufLineagePath } from "../lineage/record-gguf-lineage.js";
 import { verifyAgainstDigests, type VerifyAgainstDigestsResult } from "./verify-against-digests.js";
 
 export interface VerifyGgufResult extends VerifyAgainstDigestsResult {
@@ -23,37 +22,7 @@ export interface VerifyGgufResult extends VerifyAgainstDigestsResult {
 export async function verifyGguf(p: { path: string; signal?: AbortSignal }): Promise<VerifyGgufResult> {
   const gguf = resolve(p.path);
   const recordPath = ggufLineagePath(gguf);
-  let text: string;
-  try {
-    text = await readCappedText({ path: recordPath, maxBytes: 4 << 20, what: "The conversion record" });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    throw new LlamagateError(
-      "GGUF_LINEAGE_NOT_FOUND",
-      "not-found",
-      `${gguf} has no conversion record (${basename(recordPath)} beside it): it was not converted by this llamagate, or the record was not moved with it.`,
-      {
-        hint: "Verify it against a signature (--signature with --public-key) or a BOM (--bom FILE), or convert it again.",
-      },
-    );
-  }
-  const bad = (why: string) =>
-    new LlamagateError("GGUF_LINEAGE_MALFORMED", "integrity", `${recordPath} is damaged: ${why}.`, {
-      hint: "Convert the model again to write a new record, or verify against a signature or a BOM.",
-    });
-  let r: GgufLineageRecord;
-  try {
-    r = JSON.parse(text) as GgufLineageRecord;
-  } catch {
-    throw bad("it is not JSON");
-  }
-  const hex = (s: unknown) => typeof s === "string" && /^[0-9a-f]{64}$/.test(s);
-  if (r?.format !== "llamagate-conversion" || r.version !== 1) throw bad("it is not a llamagate conversion record");
-  if (!hex(r.output?.sha256)) throw bad("it has no sha256 of the GGUF");
-  if (typeof r.source?.dir !== "string" || !Array.isArray(r.source.files)) throw bad("it names no source");
-  for (const f of r.source.files)
-    if (typeof f?.path !== "string" || !/^(\.\.\/)?[^/\\]+$/.test(f.path) || /^\.\.?$/.test(f.path) || !hex(f.sha256))
-      throw bad("a source file has an unsafe path or no sha256");
+  const r = await readGgufLineage(gguf);
 
   const own = await verifyAgainstDigests({
     dir: dirname(gguf),
@@ -79,8 +48,8 @@ export async function verifyGguf(p: { path: string; signal?: AbortSignal }): Pro
     counts,
     gguf,
     record: recordPath,
-    convertedAt: String(r.convertedAt),
-    dtype: String(r.dtype),
-    source: { kind: r.source.kind === "hf" ? "hf" : "meta", dir: resolve(r.source.dir), present },
+    convertedAt: r.convertedAt,
+    dtype: r.dtype,
+    source: { kind: r.source.kind, dir: resolve(r.source.dir), present },
   };
 }
