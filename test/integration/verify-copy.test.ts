@@ -103,3 +103,17 @@ describe.skipIf(!HAVE)("pulled folders (real docker-registry)", () => {
     await expectTamperingNamed(dest, "oci-pull");
   }, 120_000);
 });
+
+it("a copy record edited to name a path outside the folder is refused as damaged (exit 6), nothing outside is read", async () => {
+  const bundle = join(work, "b.tar");
+  expect((await cli(["pack", model, "-o", bundle, "--license-family", "none"])).code).toBe(0);
+  const dest = join(work, "dest");
+  expect((await cli(["unpack", bundle, "--dir", dest])).code).toBe(0);
+  const recordPath = join(dest, ".llamagate-copy.json");
+  const record = JSON.parse(await readFile(recordPath, "utf8"));
+  record.files[0].path = "../outside.bin";
+  await writeFile(recordPath, JSON.stringify(record));
+  const r = await cli(["verify", dest, "--json"]);
+  expect(r.code).toBe(6);
+  expect(JSON.parse(r.stdout).error).toMatchObject({ code: "COPY_RECORD_MALFORMED" });
+});

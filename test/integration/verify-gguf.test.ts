@@ -3,7 +3,7 @@
  * the GGUF against the hash it had when written and the source files against theirs, naming each changed or missing
  * one (exit 6); with the source folder gone only the GGUF is checked; a GGUF without a record is exit 5.
  */
-import { cp, mkdtemp, open, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, open, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,8 +28,7 @@ beforeEach(async () => {
   return () => rm(work, { recursive: true, force: true });
 });
 
-const sourceNames = async () =>
-  (await import("node:fs/promises").then((fs) => fs.readdir(metaDir))).map((n) => `source/${n}`).sort();
+const sourceNames = async () => (await readdir(metaDir)).map((n) => `source/${n}`).sort();
 
 it("a converted GGUF verifies against its recorded hash and its source files'", async () => {
   const r = await runCli(["verify", gguf, "--json"]);
@@ -82,4 +81,14 @@ it("with the source folder gone only the GGUF is checked; a GGUF with no record 
   const none = await runCli(["verify", copy, "--json"]);
   expect(none.code).toBe(5);
   expect(JSON.parse(none.stdout).error).toMatchObject({ code: "GGUF_LINEAGE_NOT_FOUND" });
+});
+
+it("a conversion record edited to name a source path elsewhere is refused as damaged (exit 6)", async () => {
+  const recordPath = join(work, ".tiny-llama-mp2-f32.gguf.conversion.llamagate.json");
+  const record = JSON.parse(await readFile(recordPath, "utf8"));
+  record.source.files[0].path = "../../etc/passwd";
+  await writeFile(recordPath, JSON.stringify(record));
+  const r = await runCli(["verify", gguf, "--json"]);
+  expect(r.code).toBe(6);
+  expect(JSON.parse(r.stdout).error).toMatchObject({ code: "GGUF_LINEAGE_MALFORMED" });
 });
