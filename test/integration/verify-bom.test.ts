@@ -3,7 +3,7 @@
  * the folder (changed, missing, added files named, exit 6) and its SHA-256 for a GGUF; a BOM of several models picks
  * the component made from the path, else needs --bom-component.
  */
-import { cp, mkdtemp, open, rm, unlink, writeFile, appendFile } from "node:fs/promises";
+import { appendFile, cp, mkdir, mkdtemp, open, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,4 +79,31 @@ it("a copy under another name needs --bom-component when the BOM lists several m
   const notBom = await cli(["verify", copy, "--bom", join(work, "not-a-bom.json"), "--json"]);
   expect(notBom.code).toBe(2);
   expect(JSON.parse(notBom.stdout).error.code).toBe("BOM_UNREADABLE");
+});
+
+it("a Hub cache snapshot (files linked into blobs/): its BOM is made and the snapshot verifies against it", async () => {
+  const repo = join(work, "hub", "models--acme--tiny");
+  const snap = join(repo, "snapshots", "0123abcd");
+  await mkdir(join(repo, "blobs"), { recursive: true });
+  await mkdir(snap, { recursive: true });
+  for (const [name, text] of [
+    ["config.json", '{"dim":8}'],
+    ["model.safetensors", "weights"],
+  ] as const) {
+    await writeFile(join(repo, "blobs", name + ".blob"), text);
+    await symlink(join("..", "..", "blobs", name + ".blob"), join(snap, name));
+  }
+  const out = join(work, "hub-bom.json");
+  const made = await cli(["bom", snap, "-o", out]);
+  expect(made.code, made.stderr).toBe(0);
+  const ok = await cli(["verify", snap, "--bom", out, "--json"]);
+  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  expect(JSON.parse(ok.stdout).files.map((f: { name: string }) => f.name)).toEqual([
+    "config.json",
+    "model.safetensors",
+  ]);
+  await appendFile(join(repo, "blobs", "model.safetensors.blob"), "!");
+  const bad = await cli(["verify", snap, "--bom", out]);
+  expect(bad.code).toBe(6);
+  expect(bad.stdout).toContain("model.safetensors: CHANGED");
 });

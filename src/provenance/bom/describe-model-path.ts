@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { tryFindModel } from "../../catalog/try-find-model.js";
@@ -42,8 +42,16 @@ export const ggufDtype = (t: number | undefined) => (t === undefined ? undefined
 export async function describeModelPath(p: { path: string; signal?: AbortSignal }): Promise<ModelDescription> {
   const path = resolve(p.path);
   const st = await lstat(path);
-  const digest = await hashModelForSigning({ path, ignorePaths: [join(path, "model.sig")], signal: p.signal });
-  const size = async (name: string) => (await lstat(name === "." ? path : join(path, name))).size;
+  const snapshots = dirname(path);
+  const isSnapshot = basename(snapshots) === "snapshots" && basename(dirname(snapshots)).startsWith("models--");
+  const digest = await hashModelForSigning({
+    path,
+    ignorePaths: [join(path, "model.sig")],
+    // A Hub cache snapshot's files are links into the repo's blobs/.
+    ...(isSnapshot ? { followLinksInside: dirname(snapshots) } : {}),
+    signal: p.signal,
+  });
+  const size = async (name: string) => (await stat(name === "." ? path : join(path, name))).size;
   const files: ModelDescription["files"] = await Promise.all(
     digest.resources.map(async (r) => ({
       name: r.name === "." ? basename(path) : r.name,
@@ -72,8 +80,7 @@ export async function describeModelPath(p: { path: string; signal?: AbortSignal 
     }
     return d;
   }
-  const snapshots = dirname(path);
-  if (basename(snapshots) === "snapshots" && basename(dirname(snapshots)).startsWith("models--")) {
+  if (isSnapshot) {
     d.kind = "hf-snapshot";
     d.hubRepo = basename(dirname(snapshots)).slice("models--".length).replace("--", "/");
     d.name = d.hubRepo;

@@ -1,4 +1,4 @@
-import { lstat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createHashPool } from "../../verify/hash-pool.js";
 import { hashModelForSigning } from "../oms/hash-model-for-signing.js";
@@ -35,12 +35,19 @@ export async function verifyAgainstDigests(p: {
   extras: boolean;
   /** Left out of the extras (relative to `dir`, or absolute inside it). */
   ignorePaths?: readonly string[];
+  /** With `extras`: follow links to files inside this folder (a Hub cache snapshot's links into blobs/). */
+  followLinksInside?: string;
   signal?: AbortSignal;
 }): Promise<VerifyAgainstDigestsResult> {
   const dir = resolve(p.dir);
   const actual = new Map<string, string>();
   if (p.extras) {
-    const now = await hashModelForSigning({ path: dir, ignorePaths: p.ignorePaths, signal: p.signal });
+    const now = await hashModelForSigning({
+      path: dir,
+      ignorePaths: p.ignorePaths,
+      ...(p.followLinksInside !== undefined ? { followLinksInside: p.followLinksInside } : {}),
+      signal: p.signal,
+    });
     for (const r of now.resources) actual.set(r.name, r.digest);
   } else {
     const pool = createHashPool({});
@@ -48,7 +55,7 @@ export async function verifyAgainstDigests(p: {
       await Promise.all(
         p.expected.map(async (e) => {
           const abs = join(dir, ...e.name.split("/"));
-          const st = await lstat(abs).catch(() => undefined);
+          const st = await stat(abs).catch(() => undefined);
           if (!st?.isFile()) return;
           const h = await pool.hashFile({ path: abs, size: st.size, algorithms: ["sha256"], signal: p.signal });
           actual.set(e.name, h.sha256!);
