@@ -3,7 +3,20 @@
  * the GGUF against the hash it had when written and the source files against theirs, naming each changed or missing
  * one (exit 6); with the source folder gone only the GGUF is checked; a GGUF without a record is exit 5.
  */
-import { cp, mkdtemp, open, readdir, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
+import {
+  appendFile,
+  cp,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,4 +104,29 @@ it("a conversion record edited to name a source path elsewhere is refused as dam
   const r = await runCli(["verify", gguf, "--json"]);
   expect(r.code).toBe(6);
   expect(JSON.parse(r.stdout).error).toMatchObject({ code: "GGUF_LINEAGE_MALFORMED" });
+});
+
+it("a GGUF converted from a Hub cache snapshot (files linked into blobs/) verifies, its sources through the links", async () => {
+  const repo = join(work, "hub", "models--acme--Tiny-Llama");
+  const snap = join(repo, "snapshots", "0123abc");
+  const hf = await runCli(["convert", metaDir, "--to", "hf", "--dtype", "f32", "--out", join(work, "hf-out")]);
+  expect(hf.code, hf.stderr).toBe(0);
+  await mkdir(join(repo, "blobs"), { recursive: true });
+  await mkdir(snap, { recursive: true });
+  for (const name of await readdir(join(work, "hf-out"))) {
+    await rename(join(work, "hf-out", name), join(repo, "blobs", name));
+    await symlink(join("..", "..", "blobs", name), join(snap, name));
+  }
+  const out = join(work, "snap-f32.gguf");
+  const conv = await runCli(["convert", snap, "--to", "gguf", "--out", out]);
+  expect(conv.code, conv.stderr).toBe(0);
+  const ok = await runCli(["verify", out, "--json"]);
+  expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+  const json = JSON.parse(ok.stdout);
+  expect(json.reference.source).toMatchObject({ kind: "hf", dir: snap, present: true });
+  expect(json.files.map((f: { name: string }) => f.name)).toContain("source/config.json");
+  await appendFile(join(repo, "blobs", "config.json"), " ");
+  const bad = await runCli(["verify", out]);
+  expect(bad.code).toBe(6);
+  expect(bad.stdout).toContain("source/config.json: CHANGED");
 });
