@@ -76,6 +76,23 @@ export type { BuildModelBomParams } from "./provenance/bom/build-model-bom.js";
 export const buildModelBom = loadOnCall(
   async () => (await import("./provenance/bom/build-model-bom.js")).buildModelBom,
 );
+export type { VerifyAgainstBomResult } from "./provenance/verify/verify-against-bom.js";
+export const verifyAgainstBom = loadOnCall(
+  async () => (await import("./provenance/verify/verify-against-bom.js")).verifyAgainstBom,
+);
+export type { ReferenceFileResult, VerifyAgainstDigestsResult } from "./provenance/verify/verify-against-digests.js";
+// Verify any copy: a GGUF against its conversion record, a pulled/unpacked folder against its copy record; and the
+// records themselves (what convert, pull and unpack write beside their outputs).
+export type { VerifyGgufResult } from "./provenance/verify/verify-gguf.js";
+export const verifyGguf = loadOnCall(async () => (await import("./provenance/verify/verify-gguf.js")).verifyGguf);
+export type { VerifyCopyResult } from "./provenance/verify/verify-copy.js";
+export const verifyCopy = loadOnCall(async () => (await import("./provenance/verify/verify-copy.js")).verifyCopy);
+export const recordConversion = loadOnCall(
+  async () => (await import("./pipeline/record-conversion.js")).recordConversion,
+);
+export const writeCopyRecord = loadOnCall(
+  async () => (await import("./provenance/copy-record/write-copy-record.js")).writeCopyRecord,
+);
 
 // Verify.
 export type { VerifyChecklistsResult, VerifyFileResult, VerifyStatus } from "./verify/verify-checklists.js";
@@ -170,6 +187,7 @@ export { removeStoredToken } from "./credentials/remove-stored-token.js";
 export { storeToken, type StoredToken } from "./credentials/store-token.js";
 
 // Defaults and helpers shared by the CLI and the library: data folders, atomic writes, redaction, display formats.
+export { readCappedText } from "./formats/io/read-capped-text.js";
 export { INTERRUPTED_HINT } from "./core/errors.js";
 export { formatBytes } from "./core/format-bytes.js";
 export { formatDuration, formatUtc } from "./sources/meta/format-time.js";

@@ -12,6 +12,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { findModel } from "../catalog/find-model.js";
 import type { CatalogModel } from "../catalog/models.js";
 import { convertCheckpoint } from "../convert/convert-checkpoint.js";
+import { recordConversion } from "../pipeline/record-conversion.js";
 import type { OutDType } from "../model/create-caster.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import type { EngineOptions } from "../download/types.js";
@@ -241,6 +242,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         force: true,
         signal: p.signal,
       });
+      await recordConversion({ result: r, input: weightsDir, signal: p.signal });
       converted = true;
       report.outputs.push(r.output);
     }

@@ -3,6 +3,7 @@ import { lstat, readFile, readdir, rm, rmdir } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
 import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
 import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
+import { writeCopyRecord } from "../provenance/copy-record/write-copy-record.js";
 import type { DownloadEvent, DownloadSummary, EngineOptions, HttpErrorInfo, TransferFile } from "../download/types.js";
 import {
   createRegistrySession,
@@ -238,6 +239,13 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
       await rm(staging, { recursive: true, force: true });
       await keepConfig(dir, parsed.configDigest, configBytes);
     }
+    // What `llamagate verify DIR` re-checks the copy against later: the manifest's digests, as verified here.
+    await writeCopyRecord({
+      dir,
+      source: { kind: "oci", ref: ref.display, digest: manifest.digest, configDigest: parsed.configDigest },
+      files: parsed.layers.map((l) => ({ path: l.path, size: l.size, sha256: l.sha256 })),
+      extra: signature ? ["model.sig"] : [],
+    });
     const byPath = new Map(summary.files.map((f) => [f.path.replace(target, dir), f]));
     return {
       ref: ref.display,

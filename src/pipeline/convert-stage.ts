@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { convertCheckpointIter } from "../convert/convert-checkpoint.js";
+import { recordConversion } from "./record-conversion.js";
 import { parseOutDType } from "../model/parse-out-dtype.js";
 import type { OutDType } from "../model/create-caster.js";
 import { openSourceModel } from "../model/open-source-model.js";
@@ -60,6 +61,7 @@ export async function* convertStage(p: ConvertStageParams): AsyncGenerator<Pipel
     ...(p.signal ? { signal: p.signal } : {}),
   });
   const done = yield* mapEvents(it, (event) => ({ type: "convert-event" as const, event }));
+  await recordConversion({ result: done, input, ...(p.signal ? { signal: p.signal } : {}) });
   return { path: done.output, format: p.to, dtype: done.dtype, bytes: done.bytes, input, converted: true };
 }
 

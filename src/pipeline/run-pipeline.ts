@@ -12,6 +12,7 @@ import type {
   RunPipelineParams,
   StageName,
 } from "./pipeline-types.js";
+import { recordSmokeResult } from "../provenance/lineage/record-smoke-result.js";
 import { ggufCacheDir } from "../core/defaults/llamagate-paths.js";
 import { drainIter } from "../core/drain-iter.js";
 import { mapEvents } from "../core/map-events.js";
@@ -207,6 +208,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     const it = stage({ path, sourceDir: source, ...p.smokeTest, ...(signal ? { signal } : {}) });
     const result = yield* mapEvents(it, (event) => ({ type: "smoke-event" as const, event }));
     smokeTest = { ...result, path };
+    await recordSmokeResult({ gguf: path, result }); // for the BOM (issue 19)
     yield timed("smoke-test", t0, false);
   }
 

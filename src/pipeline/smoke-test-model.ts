@@ -11,6 +11,7 @@ import { checkSourceVocab } from "./check-source-vocab.js";
 import { drainIter } from "../core/drain-iter.js";
 import { mapEvents } from "../core/map-events.js";
 import { findGgufSource } from "./find-gguf-source.js";
+import { recordSmokeResult } from "../provenance/lineage/record-smoke-result.js";
 
 const signalOf = (p: { signal?: AbortSignal }) => (p.signal ? { signal: p.signal } : {});
 
@@ -67,7 +68,7 @@ export async function* smokeTestModelIter(
       if (found?.found) {
         await checkSourceVocab({ gguf: path, sourceDir: found.path, ...signalOf(params) });
         const result = yield* smokeTestIter({ ...rest, gguf: path, sourceDir: found.path });
-        return { ...result, source: { path: found.path, from: "gguf-metadata" } };
+        return recorded(path, { ...result, source: { path: found.path, from: "gguf-metadata" as const } });
       }
       if (found) {
         const sourceSkipped = `skipped: ${found.reason} (pass --source FOLDER where the original weights are now); the reference ran on the GGUF's own weights, which cannot show a wrong conversion`;
@@ -75,7 +76,7 @@ export async function* smokeTestModelIter(
         const result = yield* smokeTestIter({ ...rest, gguf: path });
         return { ...result, sourceSkipped };
       }
-      return yield* smokeTestIter({ ...rest, gguf: path });
+      return recorded(path, yield* smokeTestIter({ ...rest, gguf: path }));
     }
     const sourceDir = resolve(givenSource);
     const st = await stat(sourceDir).catch(() => undefined);
@@ -87,7 +88,7 @@ export async function* smokeTestModelIter(
     await detectCheckpoint({ dir: sourceDir });
     if (rest.reference !== false) await checkSourceVocab({ gguf: path, sourceDir, ...signalOf(params) });
     const result = yield* smokeTestIter({ ...rest, gguf: path, sourceDir });
-    return { ...result, source: { path: sourceDir, from: "argument" } };
+    return recorded(path, { ...result, source: { path: sourceDir, from: "argument" as const } });
   }
   if (givenSource !== undefined)
     throw new UsageError("--source is for a .gguf argument; a folder is its own source.", { hint: "Drop --source." });
@@ -99,6 +100,12 @@ export async function* smokeTestModelIter(
   if (rest.reference !== false) await checkSourceVocab({ gguf: cache.path, sourceDir: path, ...signalOf(params) });
   const result = yield* smokeTestIter({ ...rest, gguf: cache.path, sourceDir: path });
   return { ...result, cache, source: { path, from: "folder" } };
+}
+
+/** A GGUF's passed smoke test, recorded beside it for the BOM (issue 19). */
+async function recorded<T extends SmokeTestResult>(gguf: string, result: T): Promise<T> {
+  await recordSmokeResult({ gguf, result });
+  return result;
 }
 
 /** Drain smokeTestModelIter() and return its result. */

@@ -4,7 +4,7 @@
  * gave), the license with the recorded acceptance, the GGUF's lineage and the signature; never a signed URL.
  */
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { runCli } from "../helpers/run-cli.js";
+import { torchFixtureFolder } from "../helpers/smoke-fixtures.js";
 
 const FIX = fileURLToPath(new URL("../fixtures/", import.meta.url));
 let work: string;
@@ -97,6 +98,17 @@ it("a Meta download and its GGUF: schema-valid, hashes, license with the accepta
     },
   ]);
   expect(model.pedigree.ancestors[0].name).toBe("llama-2-7b");
+  // From the GGUF's conversion record: every input file with its SHA-256 when converted, and when.
+  const ancestor = model.pedigree.ancestors[0];
+  expect(ancestor.components).toContainEqual(
+    expect.objectContaining({
+      type: "file",
+      name: "consolidated.00.pth",
+      hashes: [{ alg: "SHA-256", content: createHash("sha256").update(pth).digest("hex") }],
+    }),
+  );
+  expect(ancestor.components.map((c: { name: string }) => c.name)).toContain("../tokenizer.model");
+  expect(ancestor.properties).toContainEqual({ name: "llamagate:path", value: dir });
   expect(bom.dependencies).toEqual([{ ref: model["bom-ref"], dependsOn: [meta["bom-ref"]] }]);
   expect(model.properties).toContainEqual({ name: "llamagate:gguf:dtype", value: "BF16" });
 });
@@ -124,3 +136,44 @@ it("provision --bom: one schema-valid BOM of every model a manifest put in place
   const dry = await runCli(["provision", manifest, "--bom", out, "--dry-run"], { env });
   expect(dry.code).toBe(2);
 });
+
+it("a GGUF's passed smoke test is in its BOM component as properties (schema-valid), only while the GGUF is unchanged", async () => {
+  const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state-smoke") };
+  await mkdir(join(work, "smoke"));
+  const folder = await torchFixtureFolder(join(work, "smoke"));
+  const gguf = `${folder}-bf16.gguf`;
+  const conv = await runCli(["convert", folder, "--to", "gguf"], { env });
+  expect(conv.code, conv.stderr).toBe(0);
+  const smoke = await runCli(
+    ["smoke-test", gguf, "--source", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "8"],
+    {
+      env,
+      timeoutMs: 200_000,
+    },
+  );
+  expect(smoke.code, smoke.stderr).toBe(0);
+
+  const out = join(work, "smoke-bom.json");
+  expect((await runCli(["bom", folder, gguf, "-o", out], { env })).code).toBe(0);
+  const bom = JSON.parse(await readFile(out, "utf8"));
+  const validate = await cycloneDx16();
+  expect(validate(bom), JSON.stringify(validate.errors, null, 1)).toBe(true);
+  const props = (c: { properties: { name: string; value: string }[] }) =>
+    Object.fromEntries(c.properties.map((x) => [x.name, x.value]));
+  const model = props(bom.components[1]);
+  expect(model).toMatchObject({
+    "llamagate:smoke-test:result": "passed",
+    "llamagate:smoke-test:backend": "cpu",
+    "llamagate:smoke-test:tokens": "8",
+    "llamagate:smoke-test:reference:tokens-match": "true",
+  });
+  expect(Number(model["llamagate:smoke-test:reference:kl-mean"])).toBeGreaterThanOrEqual(0);
+  expect(Object.keys(props(bom.components[0])).some((k) => k.startsWith("llamagate:smoke-test"))).toBe(false);
+
+  // Changed since the test ran (a new mtime): the result no longer speaks for these bytes.
+  const later = new Date(Date.now() + 60_000);
+  await utimes(gguf, later, later);
+  expect((await runCli(["bom", gguf, "-o", out], { env })).code).toBe(0);
+  const stale = JSON.parse(await readFile(out, "utf8"));
+  expect(Object.keys(props(stale.components[0])).some((k) => k.startsWith("llamagate:smoke-test"))).toBe(false);
+}, 300_000);

@@ -97,7 +97,10 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     const ok = await cli(["convert", metaDir, "--to", "gguf", "--out", out]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain(`wrote ${out}`);
-    expect((await readdir(work)).filter((n) => n.includes("locked.gguf"))).toEqual(["locked.gguf"]);
+    expect((await readdir(work)).filter((n) => n.includes("locked.gguf")).sort()).toEqual([
+      ".locked.gguf.conversion.llamagate.json",
+      "locked.gguf",
+    ]);
   });
 
   it("exit codes: missing --to → 2, missing params.json → 9, unwritable output → 8", async () => {
@@ -145,7 +148,11 @@ describe("llamagate convert (built CLI) on the torch.save fixture", () => {
     expect(out).not.toHaveProperty("outputs");
     expectDocumentedShape(out, "convert");
     expect(String(out.seconds)).toMatch(/^\d+(\.\d{1,3})?$/);
-    expect(await readdir(cwd)).toEqual(["Tiny-Llama-f16.gguf"]);
+    // The GGUF and its conversion record (what `verify FILE.gguf` checks against).
+    expect((await readdir(cwd)).sort()).toEqual([
+      ".Tiny-Llama-f16.gguf.conversion.llamagate.json",
+      "Tiny-Llama-f16.gguf",
+    ]);
     expect(await readdir(snapshot)).toEqual(before);
   });
 });

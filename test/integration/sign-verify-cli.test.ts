@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
 let work: string;
@@ -43,6 +44,7 @@ it("sign, verify, then tamper: each changed, missing and added file is named wit
   expect(bad.stdout).toContain("tokenizer.model: MISSING");
   expect(bad.stdout).toContain("extra.bin: ADDED");
   const json = JSON.parse((await verify(["--json"])).stdout);
+  expectDocumentedShape(json, "verify (signature)", ["error"]);
   expect(json.ok).toBe(false);
   expect(json.error.code).toBe("SIGNED_FILES_DIFFER");
   expect(json.files.map((f: { name: string; status: string }) => `${f.name}=${f.status}`)).toEqual([

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { exampleHub, PUBLIC_COMMIT, PUBLIC_REPO } from "../helpers/hub-fixtures.js";
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { runCli } from "../helpers/run-cli.js";
+import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let hub: HubServer;
 let work: string;
@@ -34,6 +35,7 @@ it("a cache snapshot verifies file by file; a damaged blob is named FAILED (exit
   const ok = await runCli(["verify", snap, "--json"], { env: env() });
   expect(ok.code, ok.stderr).toBe(0);
   const j = JSON.parse(ok.stdout);
+  expectDocumentedShape(j, "verify (hub)");
   expect(j).toMatchObject({ ok: true, kind: "hf-cache", repoId: PUBLIC_REPO, commits: [PUBLIC_COMMIT] });
   expect(j.files.find((f: { path: string }) => f.path === "model.safetensors")).toMatchObject({
     status: "OK",
@@ -58,6 +60,7 @@ it("a --local-dir verifies against its recorded etags; an edited and a deleted f
   await unlink(join(dir, "tokenizer_config.json"));
   const bad = await runCli(["verify", dir, "--json"], { env: env() });
   expect(bad.code).toBe(6);
+  expectDocumentedShape(JSON.parse(bad.stdout), "verify (hub)", ["repoId", "error"]);
   const files = JSON.parse(bad.stdout).files as { path: string; status: string }[];
   expect(files.filter((f) => f.status !== "OK").map((f) => `${f.path}=${f.status}`)).toEqual([
     "config.json=FAILED",

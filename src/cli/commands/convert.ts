@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { Option } from "commander";
 import type { CommandRegistrar } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -14,6 +15,7 @@ import {
   type ConvertResult,
   type Llama3Version,
   type OutDType,
+  recordConversion,
 } from "../../index.js";
 
 interface ConvertOptions {
@@ -87,6 +89,7 @@ export const registerConvertCommand: CommandRegistrar = (program, ctx, run) => {
             }
             progress.on(r.value);
           }
+          await recordConversion({ result, input: resolve(expandHome(ctx, dir)), signal: ctx.signal });
         } finally {
           progress.stop();
         }

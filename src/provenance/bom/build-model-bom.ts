@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { randomUUID } from "node:crypto";
 import { licenseAuditLogPath } from "../../core/defaults/llamagate-paths.js";
 import type { AuditEntry } from "../../license/audit-entry.js";
@@ -33,13 +34,14 @@ export async function buildModelBom(p: BuildModelBomParams): Promise<Json> {
   for (const path of p.paths) models.push(await describeModelPath({ path, signal: p.signal }));
   const refs = new Map(models.map((m, i) => [m, `model-${i + 1}-${m.rootSha256.slice(0, 12)}`]));
 
-  // A GGUF made from a folder in the same BOM: llamagate's converter writes the folder's name as general.name.
+  // A GGUF made from a folder in the same BOM: the folder its conversion record names, else (a GGUF converted
+  // before llamagate kept records) the folder whose name llamagate's converter wrote as general.name.
   const sourceOf = new Map<ModelDescription, ModelDescription>();
   for (const m of models) {
     if (m.kind !== "gguf") continue;
-    const source = models.find(
-      (s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name),
-    );
+    const source =
+      models.find((s) => s !== m && s.kind !== "gguf" && m.lineage && s.path === m.lineage.source.dir) ??
+      models.find((s) => s !== m && s.kind !== "gguf" && (s.name === m.gguf?.name || s.catalog?.name === m.gguf?.name));
     if (source) sourceOf.set(m, source);
   }
   const components = models.map((m) => component(m, refs.get(m)!, log, p.organization));
@@ -68,6 +70,7 @@ function component(m: ModelDescription, ref: string, log: readonly AuditEntry[],
     ["llamagate:path", m.path],
     ["llamagate:sha256-root", m.rootSha256],
     ["llamagate:gguf:dtype", m.kind === "gguf" ? ggufDtype(m.gguf?.fileType) : undefined],
+    ...smokeProperties(m),
   ];
   const gguf = m.kind === "gguf";
   return {
@@ -94,6 +97,28 @@ function component(m: ModelDescription, ref: string, log: readonly AuditEntry[],
       .filter((x): x is [string, string] => x[1] !== undefined)
       .map(([name, value]) => ({ name, value })),
   };
+}
+
+/** The smoke test that passed on a GGUF (recorded beside it by smoke-test, setup or provision), as properties. */
+function smokeProperties(m: ModelDescription): [string, string | undefined][] {
+  const t = m.smokeTest;
+  if (!t) return [];
+  return [
+    ["llamagate:smoke-test:result", t.result],
+    ["llamagate:smoke-test:time", t.testedAt],
+    ["llamagate:smoke-test:backend", t.backend],
+    ["llamagate:smoke-test:device", t.device],
+    ["llamagate:smoke-test:tokens", String(t.tokens)],
+    ["llamagate:smoke-test:tokens-per-second", String(t.tokensPerSecond)],
+    ...(t.reference
+      ? ([
+          ["llamagate:smoke-test:reference:kl-mean", String(t.reference.klMean)],
+          ["llamagate:smoke-test:reference:kl-max", String(t.reference.klMax)],
+          ["llamagate:smoke-test:reference:top-token-agreement", String(t.reference.topTokenAgreement)],
+          ["llamagate:smoke-test:reference:tokens-match", String(t.reference.tokensMatch)],
+        ] as [string, string][])
+      : []),
+  ];
 }
 
 function license(m: ModelDescription, log: readonly AuditEntry[], organization?: string): Json {
@@ -148,14 +173,21 @@ function externalReferences(m: ModelDescription): Json[] {
   return out;
 }
 
-/** A GGUF's pedigree: the source model component it was converted from, when that model is in the same BOM. */
+/**
+ * A GGUF's pedigree: the source model it was converted from, when that model is in the same BOM (with its root
+ * digest) or the GGUF's conversion record names it; with the record, every input file and its SHA-256 as it was
+ * when converted, and the conversion's time and dtype.
+ */
 function withLineage(
   c: Json,
   m: ModelDescription,
   source: ModelDescription | undefined,
   refs: Map<ModelDescription, string>,
 ): Json {
-  if (!source) return c;
+  const rec = m.lineage;
+  if (!source && !rec) return c;
+  const dtype = rec?.dtype ?? ggufDtype(m.gguf?.fileType) ?? "";
+  const from = source?.path ?? rec!.source.dir;
   return {
     ...c,
     pedigree: {
@@ -163,11 +195,27 @@ function withLineage(
         {
           type: "machine-learning-model",
           "bom-ref": `${refs.get(m)}:ancestor`,
-          name: source.catalog?.name ?? source.name,
-          hashes: [{ alg: "SHA-256", content: source.rootSha256 }],
+          name: source ? (source.catalog?.name ?? source.name) : basename(rec!.source.dir),
+          ...(source ? { hashes: [{ alg: "SHA-256", content: source.rootSha256 }] } : {}),
+          ...(rec
+            ? {
+                components: rec.source.files.map((f) => ({
+                  type: "file",
+                  "bom-ref": `${refs.get(m)}:ancestor:${f.path}`,
+                  name: f.path,
+                  hashes: [{ alg: "SHA-256", content: f.sha256 }],
+                  properties: [{ name: "llamagate:size", value: String(f.size) }],
+                })),
+                properties: [
+                  { name: "llamagate:path", value: rec.source.dir },
+                  { name: "llamagate:kind", value: rec.source.kind },
+                  { name: "llamagate:converted-at", value: rec.convertedAt },
+                ],
+              }
+            : {}),
         },
       ],
-      notes: `Converted by llamagate from ${source.path} to GGUF ${ggufDtype(m.gguf?.fileType) ?? ""}`.trim(),
+      notes: `Converted by llamagate from ${from} to GGUF ${dtype}`.trim(),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, readFile } from "node:fs/promises";
+import { lstat, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { CatalogModel, LicenseFamilyId } from "../../catalog/models.js";
 import { tryFindModel } from "../../catalog/try-find-model.js";
@@ -7,6 +7,10 @@ import { openGguf } from "../../formats/gguf/open-gguf.js";
 import { recognizeLicenseText } from "../../license/recognize-license-text.js";
 import { readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { hashModelForSigning } from "../oms/hash-model-for-signing.js";
+import { readSmokeResult } from "../lineage/read-smoke-result.js";
+import { readGgufLineage } from "../lineage/read-gguf-lineage.js";
+import type { GgufLineageRecord } from "../lineage/record-gguf-lineage.js";
+import type { SmokeResultRecord } from "../lineage/record-smoke-result.js";
 
 /** What a BOM says about one model path: its identity, files and where it came from. */
 export interface ModelDescription {
@@ -24,6 +28,10 @@ export interface ModelDescription {
   rootSha256: string;
   hubRepo?: string;
   gguf?: { name?: string; fileType?: number };
+  /** What a GGUF was converted from, from its conversion record, when the record describes these exact bytes. */
+  lineage?: GgufLineageRecord;
+  /** A GGUF's smoke test that passed on these exact bytes (size and mtime unchanged since), when one ran. */
+  smokeTest?: SmokeResultRecord;
   signature?: string;
 }
 
@@ -34,8 +42,16 @@ export const ggufDtype = (t: number | undefined) => (t === undefined ? undefined
 export async function describeModelPath(p: { path: string; signal?: AbortSignal }): Promise<ModelDescription> {
   const path = resolve(p.path);
   const st = await lstat(path);
-  const digest = await hashModelForSigning({ path, ignorePaths: [join(path, "model.sig")], signal: p.signal });
-  const size = async (name: string) => (await lstat(name === "." ? path : join(path, name))).size;
+  const snapshots = dirname(path);
+  const isSnapshot = basename(snapshots) === "snapshots" && basename(dirname(snapshots)).startsWith("models--");
+  const digest = await hashModelForSigning({
+    path,
+    ignorePaths: [join(path, "model.sig")],
+    // A Hub cache snapshot's files are links into the repo's blobs/.
+    ...(isSnapshot ? { followLinksInside: dirname(snapshots) } : {}),
+    signal: p.signal,
+  });
+  const size = async (name: string) => (await stat(name === "." ? path : join(path, name))).size;
   const files: ModelDescription["files"] = await Promise.all(
     digest.resources.map(async (r) => ({
       name: r.name === "." ? basename(path) : r.name,
@@ -58,11 +74,13 @@ export async function describeModelPath(p: { path: string; signal?: AbortSignal 
       } finally {
         await g.close();
       }
+      d.smokeTest = await readSmokeResult(path);
+      const lineage = await readGgufLineage(path).catch(() => undefined);
+      if (lineage?.output.sha256 === files[0]!.sha256) d.lineage = lineage;
     }
     return d;
   }
-  const snapshots = dirname(path);
-  if (basename(snapshots) === "snapshots" && basename(dirname(snapshots)).startsWith("models--")) {
+  if (isSnapshot) {
     d.kind = "hf-snapshot";
     d.hubRepo = basename(dirname(snapshots)).slice("models--".length).replace("--", "/");
     d.name = d.hubRepo;

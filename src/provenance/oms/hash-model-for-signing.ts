@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
 import { SignatureError } from "../errors.js";
 import { createHashPool } from "../../verify/hash-pool.js";
@@ -44,6 +44,11 @@ export async function hashModelForSigning(p: {
    * size and mtime (and inode, when recorded) are those the digest was measured at; otherwise the file is hashed.
    */
   knownDigests?: KnownDigests;
+  /**
+   * Follow symbolic links to regular files whose real path is inside this folder (a Hub cache snapshot's links into
+   * the repo's blobs/, for a BOM); others are still refused. Signatures never set it (OMS covers no links).
+   */
+  followLinksInside?: string;
   signal?: AbortSignal;
 }): Promise<ModelDigest> {
   const root = resolve(p.path);
@@ -85,7 +90,13 @@ export async function hashModelForSigning(p: {
       for (const name of (await readdir(abs)).sort()) {
         const r = rel ? `${rel}/${name}` : name;
         if (ignore.has(r) || isLlamagateBookkeeping(name)) continue;
-        const s = await lstat(join(root, r));
+        let s = await lstat(join(root, r));
+        if (s.isSymbolicLink() && p.followLinksInside !== undefined) {
+          const inside = resolve(await realpath(p.followLinksInside));
+          const target = await realpath(join(root, r)).catch(() => undefined);
+          const ts = target?.startsWith(inside + sep) ? await stat(target) : undefined;
+          if (ts?.isFile()) s = ts;
+        }
         if (s.isSymbolicLink())
           throw new SignatureError("SYMLINK_IN_MODEL", `${r} is a symbolic link; OMS signatures cover no links.`, {
             hint: `Replace it with the file itself, or leave it out with --ignore-paths ${r}.`,
@@ -143,11 +154,15 @@ function toRelative(root: string, p: string): string | undefined {
   return rel.split(sep).join("/").replace(/\/+$/, "");
 }
 
-/** llamagate's lock, verification sidecars, partial downloads and a pull's `.llamagate-oci/`: never model content. */
+/**
+ * llamagate's lock, verification sidecars, partial downloads, a pull's `.llamagate-oci/` and a pull's or unpack's
+ * copy record `.llamagate-copy.json`: never model content.
+ */
 function isLlamagateBookkeeping(name: string): boolean {
   return (
     name === ".llamagate.lock" ||
     name === ".llamagate-oci" ||
+    name === ".llamagate-copy.json" ||
     /^\..+\.llamagate\.json$/.test(name) ||
     name.includes(".llamagate-partial-")
   );

@@ -8,6 +8,7 @@ import { dssePae } from "./dsse-pae.js";
 import { dssePaeCompat } from "./dsse-pae-compat.js";
 import { hashModelForSigning, omsRootDigest } from "./hash-model-for-signing.js";
 import { loadEcKey } from "./load-signing-key.js";
+import { verifyKeylessBundle, type KeylessSigner } from "./verify-keyless-bundle.js";
 import {
   DEFAULT_SIGNATURE_NAME,
   INTOTO_PAYLOAD_TYPE,
@@ -25,6 +26,12 @@ export interface VerifyModelSignatureParams {
   publicKeyPem?: string | Buffer;
   /** Certificate method: the CA certificates to trust (PEM); the bundle's chain must lead to one of them. */
   certificateChainPems?: (string | Buffer)[];
+  /** Keyless method: the Sigstore trusted root JSON (`trusted_root.json`) the signature must chain to. */
+  trustedRootJson?: string;
+  /** Keyless method: the signer identity to accept (the certificate's subject alternative name), exactly. */
+  identity?: string;
+  /** Keyless method: the OIDC issuer to accept, exactly. */
+  issuer?: string;
   /** More paths to leave out (relative to the model folder, or absolute inside it), beyond the signature's own. */
   ignorePaths?: readonly string[];
   /**
@@ -40,7 +47,9 @@ export type SignedFileStatus = "ok" | "changed" | "missing" | "added";
 export interface VerifyModelSignatureResult {
   /** The signature verifies and every file matches. */
   ok: boolean;
-  method: "key" | "certificate";
+  method: "key" | "certificate" | "sigstore";
+  /** The keyless signer, as its verified certificate names it (sigstore method only). */
+  signer?: KeylessSigner;
   /** The statement's predicate: OMS v1.0, or model_signing 0.2's per-file digests. */
   format: "oms-v1.0" | "model-signing-v0.1";
   subject: string;
@@ -61,11 +70,14 @@ export async function verifyModelSignature(p: VerifyModelSignatureParams): Promi
   const path = resolve(p.path);
   const isFile = (await lstat(path).catch(() => undefined))?.isFile() ?? false;
   const signaturePath = resolve(p.signaturePath ?? join(isFile ? dirname(path) : path, DEFAULT_SIGNATURE_NAME));
-  if (!p.publicKeyPem === !p.certificateChainPems?.length)
-    throw new UsageError("Give either a public key or a certificate chain to verify the signature with.", {
-      code: "SIGNATURE_KEY_MISSING",
-      hint: "Pass --public-key KEY.pem (key method) or --certificate-chain CA.pem (certificate method).",
-    });
+  if ([p.publicKeyPem, p.certificateChainPems?.length, p.trustedRootJson].filter(Boolean).length !== 1)
+    throw new UsageError(
+      "Give one of a public key, a certificate chain or a trusted root to verify the signature with.",
+      {
+        code: "SIGNATURE_KEY_MISSING",
+        hint: "Pass --public-key KEY.pem (key method), --certificate-chain CA.pem (certificate method) or --trusted-root trusted_root.json --identity ID --issuer URL (keyless).",
+      },
+    );
   const malformed = (why: string) =>
     new SignatureError("SIGNATURE_MALFORMED", `${signaturePath} is not a model signature: ${why}.`, {
       hint: "Point --signature at the model.sig that `llamagate sign` or `model_signing sign` wrote.",
@@ -90,43 +102,44 @@ export async function verifyModelSignature(p: VerifyModelSignatureParams): Promi
     throw malformed("it has no DSSE envelope");
   if (env.payloadType !== INTOTO_PAYLOAD_TYPE) throw malformed(`its payload is ${String(env.payloadType)}`);
   const material = (bundle.verificationMaterial ?? {}) as Record<string, unknown>;
-  if (material.certificate && !material.x509CertificateChain)
+  const keyless = Boolean(material.certificate && !material.x509CertificateChain);
+  if (keyless !== Boolean(p.trustedRootJson))
     throw new SignatureError(
-      "SIGNATURE_UNSUPPORTED",
-      `${signaturePath} is a keyless Sigstore signature (Fulcio certificate, Rekor log); llamagate does not verify those yet.`,
-      { hint: "Verify it with `model_signing verify sigstore`, or have the model signed with a key or a certificate." },
-    );
-
-  let method: VerifyModelSignatureResult["method"];
-  let key: { key: KeyObject; hash: string };
-  if (p.publicKeyPem) {
-    method = "key";
-    key = loadEcKey(p.publicKeyPem, "public", "The public key");
-  } else {
-    method = "certificate";
-    key = trustedLeafKey(material, p.certificateChainPems!, p.at, malformed);
-  }
-  const payload = Buffer.from(env.payload, "base64");
-  const pae = dssePae(INTOTO_PAYLOAD_TYPE, payload);
-  const compat = dssePaeCompat(INTOTO_PAYLOAD_TYPE, payload);
-  const verified = (env.signatures as { sig?: unknown }[]).some((s) => {
-    if (typeof s?.sig !== "string") return false;
-    const sig = Buffer.from(s.sig, "base64");
-    const opts = { key: key.key, dsaEncoding: "der" as const };
-    // model_signing 0.2's signatures: its mistaken encoding, always with SHA-256 (see dsse-pae-compat.ts).
-    return cryptoVerify(key.hash, pae, opts, sig) || cryptoVerify("sha256", compat, opts, sig);
-  });
-  if (!verified)
-    throw new SignatureError(
-      "SIGNATURE_INVALID",
-      `The signature in ${signaturePath} does not verify with ${method === "key" ? "this public key" : "the signing certificate"}.`,
+      "SIGNATURE_METHOD_MISMATCH",
+      keyless
+        ? `${signaturePath} is a keyless Sigstore signature (Fulcio certificate, Rekor log entry), not one made with a key or a CA certificate.`
+        : `${signaturePath} was signed with a key or a CA certificate, not keyless (Sigstore).`,
       {
-        hint:
-          method === "key"
-            ? "Check that --public-key is the signer's key; a signature that verifies with no key you trust proves nothing."
-            : "The signature was not made with the certificate's key: the signature file was altered.",
+        hint: keyless
+          ? "Verify it with --trusted-root trusted_root.json --identity ID --issuer URL."
+          : "Verify it with --public-key (key method) or --certificate-chain (certificate method).",
       },
     );
+
+  const payload = Buffer.from(env.payload, "base64");
+  let method: VerifyModelSignatureResult["method"];
+  let signer: KeylessSigner | undefined;
+  if (p.trustedRootJson) {
+    method = "sigstore";
+    signer = await verifyKeylessBundle({
+      bundle,
+      trustedRootJson: p.trustedRootJson,
+      identity: p.identity,
+      issuer: p.issuer,
+      signaturePath,
+    });
+  } else {
+    method = p.publicKeyPem ? "key" : "certificate";
+    verifyDsse(
+      p.publicKeyPem
+        ? loadEcKey(p.publicKeyPem, "public", "The public key")
+        : trustedLeafKey(material, p.certificateChainPems!, p.at, malformed),
+      payload,
+      env.signatures as unknown[],
+      method,
+      signaturePath,
+    );
+  }
 
   // What was signed, and what is there now.
   let statement: {
@@ -192,7 +205,46 @@ export async function verifyModelSignature(p: VerifyModelSignatureParams): Promi
   }
   for (const [name, digest] of actual) files.push({ name, status: "added", actual: digest });
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { ok: files.every((f) => f.status === "ok"), method, format, subject: now.subjectName, files, signaturePath };
+  return {
+    ok: files.every((f) => f.status === "ok"),
+    method,
+    ...(signer ? { signer } : {}),
+    format,
+    subject: now.subjectName,
+    files,
+    signaturePath,
+  };
+}
+
+/** The DSSE signature over the statement, with the given key (key method) or the trusted certificate's key. */
+function verifyDsse(
+  key: { key: KeyObject; hash: string },
+  payload: Buffer,
+  signatures: unknown[],
+  method: "key" | "certificate",
+  signaturePath: string,
+): void {
+  const pae = dssePae(INTOTO_PAYLOAD_TYPE, payload);
+  const compat = dssePaeCompat(INTOTO_PAYLOAD_TYPE, payload);
+  const verified = signatures.some((s) => {
+    const sig64 = (s as { sig?: unknown } | null)?.sig;
+    if (typeof sig64 !== "string") return false;
+    const sig = Buffer.from(sig64, "base64");
+    const opts = { key: key.key, dsaEncoding: "der" as const };
+    // model_signing 0.2's signatures: its mistaken encoding, always with SHA-256 (see dsse-pae-compat.ts).
+    return cryptoVerify(key.hash, pae, opts, sig) || cryptoVerify("sha256", compat, opts, sig);
+  });
+  if (!verified)
+    throw new SignatureError(
+      "SIGNATURE_INVALID",
+      `The signature in ${signaturePath} does not verify with ${method === "key" ? "this public key" : "the signing certificate"}.`,
+      {
+        hint:
+          method === "key"
+            ? "Check that --public-key is the signer's key; a signature that verifies with no key you trust proves nothing."
+            : "The signature was not made with the certificate's key: the signature file was altered.",
+      },
+    );
 }
 
 /** The leaf certificate's key, after checking the bundle's chain leads to one of the trusted CA certificates. */

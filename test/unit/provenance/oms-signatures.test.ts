@@ -178,9 +178,9 @@ describe("what llamagate signs", () => {
   });
 });
 
-it("a keyless Sigstore bundle is refused with a clear message, not as a bad signature", async () => {
+it("a keyless Sigstore bundle given a key or CA is refused with a clear message, not as a bad signature", async () => {
   const dir = await copyOf("v1.1.0-sigstore");
   await expect(
     verifyModelSignature({ path: dir, certificateChainPems: [await pem("ca-cert.pem")] }),
-  ).rejects.toMatchObject({ code: "SIGNATURE_UNSUPPORTED", message: expect.stringContaining("keyless") });
+  ).rejects.toMatchObject({ code: "SIGNATURE_METHOD_MISMATCH", hint: expect.stringContaining("--trusted-root") });
 });
