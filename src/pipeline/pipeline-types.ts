@@ -40,6 +40,8 @@ export interface PipelineSmokeParams {
   device?: "auto" | "gpu" | "cpu";
   /** Force the cross-check against the pure-TS reference. */
   reference?: boolean;
+  /** Where the GGUF made to smoke-test a Hugging Face output is cached. @default ggufCacheDir() (this process's env) */
+  cacheDir?: string;
 }
 
 export interface RunPipelineParams {

@@ -200,12 +200,14 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     let path = gguf?.path;
     if (!path) {
       const { cachedGgufIter } = await import("./cached-gguf.js");
-      const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir: ggufCacheDir(), ...(signal ? { signal } : {}) });
+      const cacheDir = p.smokeTest.cacheDir ?? ggufCacheDir();
+      const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir, ...(signal ? { signal } : {}) });
       path = (await drainIter(cached)).path;
     }
     const stage = p.smokeStage ?? (await import("./llama-smoke-stage.js")).llamaSmokeStage;
     const source = gguf?.input ?? hfOut!.input;
-    const it = stage({ path, sourceDir: source, ...p.smokeTest, ...(signal ? { signal } : {}) });
+    const { cacheDir: _cacheDir, ...smokeParams } = p.smokeTest;
+    const it = stage({ path, sourceDir: source, ...smokeParams, ...(signal ? { signal } : {}) });
     const result = yield* mapEvents(it, (event) => ({ type: "smoke-event" as const, event }));
     smokeTest = { ...result, path };
     await recordSmokeResult({ gguf: path, result }); // for the BOM (issue 19)

@@ -14,8 +14,11 @@ export type CdnFault =
   | { kind: "status"; status: number; headers?: Record<string, string>; body?: string }
   /** Flip one byte at body offset `atByte` (default 0). */
   | { kind: "corrupt"; atByte?: number }
-  /** Stop sending for `ms` after `afterBytes` body bytes, then close. */
-  | { kind: "stall"; afterBytes: number; ms: number }
+  /**
+   * Stop sending after `afterBytes` body bytes, then close: after `ms`, or (a gate, not a timer) once `until`
+   * settles. `onStall` is called when the hold begins.
+   */
+  | { kind: "stall"; afterBytes: number; ms?: number; until?: Promise<unknown>; onStall?: () => void }
   /** Answer 200 with the whole file even when a Range was asked (the Range header is not forwarded). */
   | { kind: "ignore-range" }
   /** Answer 200 text/html with this page. */
@@ -122,7 +125,11 @@ export async function startFaultProxy(params: {
       if (chunk.length > 0 && !res.write(chunk)) await drainOrClose(res);
       rec.bytesSent += chunk.length;
       if (chunk.length >= limit) {
-        if (fault?.kind === "stall") await drainOrClose(res, fault.ms);
+        if (fault?.kind === "stall") {
+          fault.onStall?.();
+          if (fault.until) await Promise.race([fault.until, once(res, "close")]);
+          else await drainOrClose(res, fault.ms);
+        }
         up.destroy();
         res.destroy();
         return;

@@ -20,7 +20,7 @@ describe("command surface", () => {
     const listed = [...top.stdout.split("Commands:")[1]!.matchAll(/^ {2}([a-z][a-z-]*)/gm)].map((m) => m[1]!);
     expect(listed).toEqual(expect.arrayContaining(["models", "download", "verify", "convert", "license"]));
     const names = listed.filter((n) => n !== "help");
-    const runs = await Promise.all(names.map((name) => runCli([name, "--help"])));
+    const runs = await Promise.all(names.map((name) => runMain([name, "--help"])));
     for (const [i, r] of runs.entries()) {
       expect(r.code, names[i]).toBe(0);
       expect(r.stdout, names[i]).toContain(`Usage: llamagate ${names[i]}`);
@@ -34,7 +34,7 @@ describe("command surface", () => {
       ["verify", join(dir, "nope")],
       ["convert", join(dir, "nope"), "--to", "gguf"],
     ]) {
-      const r = await runCli([...args, "--json"]);
+      const r = await runMain([...args, "--json"]);
       expect(r.code, args[0]).toBe(5);
       expect(JSON.parse(r.stdout).error.category).toBe("not-found");
       expectDocumentedShape(JSON.parse(r.stdout), "error");
@@ -42,7 +42,7 @@ describe("command surface", () => {
   });
 
   it("models --json and a usage error have their documented shapes; a usage error carries a hint", async () => {
-    expectDocumentedShape(JSON.parse((await runCli(["models", "--json"])).stdout), "models");
+    expectDocumentedShape(JSON.parse((await runMain(["models", "--json"])).stdout), "models");
     const r = await runCli(["verify", "--bogus", "--json"]);
     expect(r.code).toBe(2);
     const err = JSON.parse(r.stdout);
@@ -56,13 +56,13 @@ describe("command surface", () => {
 
   it("numeric flags name the flag; verify --concurrency is validated", async () => {
     for (const bad of ["abc", "0", "-3"]) {
-      const r = await runCli(["verify", dir, `--concurrency=${bad}`, "--json"]);
+      const r = await runMain(["verify", dir, `--concurrency=${bad}`, "--json"]);
       expect(r.code, bad).toBe(2);
       expect(JSON.parse(r.stdout).error.message).toBe(
         `--concurrency must be a whole number from 1 to 64, got "${bad}".`,
       );
     }
-    const parts = await runCli(["download", "llama-2-7b", "--parts", "x", "--json"]);
+    const parts = await runMain(["download", "llama-2-7b", "--parts", "x", "--json"]);
     expect(parts.code).toBe(2);
     expect(JSON.parse(parts.stdout).error.message).toContain("--parts must be a whole number");
   });
@@ -107,13 +107,13 @@ describe("command surface", () => {
   });
 
   it("download org/repo without --source is a Hugging Face download; ~ in path flags is the home folder", async () => {
-    const hf = await runCli(["download", "test-org/not-cached", "--json"], {
-      env: { HF_HUB_OFFLINE: "1", HF_HOME: join(dir, "hf"), HOME: dir, LLAMAGATE_META_URL: undefined },
+    const hf = await runMain(["download", "test-org/not-cached", "--json"], {
+      env: { HF_HUB_OFFLINE: "1", HF_HOME: join(dir, "hf"), HOME: dir },
     });
     const err = JSON.parse(hf.stdout).error;
     expect(err.code).toMatch(/^HF_/);
     expect(err.message).not.toMatch(/Meta download URL/);
-    const home = await runCli(["verify", "--concurrency=2", "~/nope", "--json"], { env: { HOME: dir } });
+    const home = await runMain(["verify", "--concurrency=2", "~/nope", "--json"], { env: { HOME: dir } });
     expect(home.code).toBe(5);
     expect(JSON.parse(home.stdout).error.message).toBe(`${join(dir, "nope")} does not exist.`);
   });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("llamagate demo", () => {
@@ -47,18 +48,17 @@ describe("llamagate demo", () => {
     await expect(readFile(join(data, "license-audit.jsonl"))).rejects.toMatchObject({ code: "ENOENT" });
 
     // The README's "Use" steps work on the kept files.
-    const verify = await runCli(["verify", dir], { env: { LLAMAGATE_DATA_DIR: data } });
+    const verify = await runMain(["verify", dir], { env: { LLAMAGATE_DATA_DIR: data } });
     expect(verify.code, verify.stderr).toBe(0);
-    const convert = await runCli(["convert", join(dir, "llama-2-7b"), "--to", "hf", "--json"], {
+    const convert = await runMain(["convert", join(dir, "llama-2-7b"), "--to", "hf", "--json"], {
       env: { LLAMAGATE_DATA_DIR: data },
     });
     expect(convert.code, convert.stderr).toBe(0);
     expect(JSON.parse(convert.stdout).output).toBe(join(dir, "llama-2-7b-hf"));
 
     // A rerun into the same folder fetches nothing, and says so instead of promising a resume.
-    const again = await runCli(["demo", "--dir", dir, "--max-tokens", "4"], {
+    const again = await runMain(["demo", "--dir", dir, "--max-tokens", "4"], {
       env: { LLAMAGATE_DATA_DIR: data },
-      timeoutMs: 90_000,
     });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/already holds the files from an earlier run: nothing needs fetching/);

@@ -14,11 +14,9 @@ import { Header, Pax } from "tar";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PUBLIC_COMMIT, pseudoRandomBytes } from "../helpers/hub-fixtures.js";
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
-import { runCli } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
-import { runCli as runHfCli } from "../helpers/run-hf-cli.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const tmp = useTempDir("hostile-dest");
@@ -75,7 +73,7 @@ describe("unpack", () => {
     await mkdir(dest);
     await mkdir(elsewhere);
     await symlink(elsewhere, join(dest, "sub"));
-    const r = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
+    const r = await runMain(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
     expect(r.code, r.stderr).toBe(8);
     const err = errorOf(r.stdout);
     expect(err.code).toBe("UNSAFE_FOLDER");
@@ -90,7 +88,7 @@ describe("unpack", () => {
       const bundle = join(tmp(), "b.tar");
       await writeFile(bundle, bundleOf({ "params.json": files["params.json"], [name]: Buffer.from('{"pid":1}') }));
       const dest = join(tmp(), `dest-${name.length}`);
-      const r = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
+      const r = await runMain(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
       expect(r.code, r.stderr).toBe(6);
       expect(errorOf(r.stdout)).toMatchObject({ code: "BUNDLE_RESERVED_NAME" });
       expect(errorOf(r.stdout).message).toContain(name);
@@ -108,7 +106,7 @@ describe("unpack", () => {
       const bundle = join(tmp(), `b.tar.${what}`);
       await writeFile(bundle, bytes);
       const dest = join(tmp(), `dest-${what}`);
-      const r = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
+      const r = await runMain(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
       expect(r.code, r.stderr).toBe(2);
       const err = errorOf(r.stdout);
       expect(err.code).toBe("BUNDLE_COMPRESSED");
@@ -129,22 +127,22 @@ describe("unpack", () => {
     };
     await writeFile(bundle, bundleOf(files, { model: "llama-2-7b", license: record }));
     const dest = join(tmp(), "dest");
-    const big = await runCli(["unpack", bundle, "--dir", dest, "--mau", "2B", "--accept-license", "--json"], {
+    const big = await runMain(["unpack", bundle, "--dir", dest, "--mau", "2B", "--accept-license", "--json"], {
       env: env(),
     });
     expect(big.code, big.stderr).toBe(3);
     expect(errorOf(big.stdout).code).toMatch(/REQUIRES_META_LICENSE|requires-meta-license/i);
     expect(await treeOf(dest)).toEqual([]);
     // Without facts and without an earlier acceptance here: the check asks for them, like pull.
-    const none = await runCli(["unpack", bundle, "--dir", dest], { env: env() });
+    const none = await runMain(["unpack", bundle, "--dir", dest], { env: env() });
     expect(none.code, none.stderr).toBe(3);
-    const ok = await runCli(["unpack", bundle, "--dir", dest, "--mau", "1M", "--accept-license"], { env: env() });
+    const ok = await runMain(["unpack", bundle, "--dir", dest, "--mau", "1M", "--accept-license"], { env: env() });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stderr).toContain("License for llama-2-7b");
 
     const bare = join(tmp(), "bare.tar");
     await writeFile(bare, bundleOf(files));
-    const r = await runCli(["unpack", bare, "--dir", join(tmp(), "dest2")], { env: env() });
+    const r = await runMain(["unpack", bare, "--dir", join(tmp(), "dest2")], { env: env() });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("the bundle carries no license acceptance record");
   });
@@ -153,20 +151,20 @@ describe("unpack", () => {
     const bundle = join(tmp(), "b.tar");
     await writeFile(bundle, bundleOf(files));
     const dest = join(tmp(), "dest");
-    expect((await runCli(["unpack", bundle, "--dir", dest], { env: env() })).code).toBe(0);
+    expect((await runMain(["unpack", bundle, "--dir", dest], { env: env() })).code).toBe(0);
     // An identical copy is left as it is: a rerun succeeds and writes nothing.
-    const same = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
+    const same = await runMain(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
     expect(same.code, same.stderr).toBe(0);
     expect(JSON.parse(same.stdout).files.map((f: { written: boolean }) => f.written)).toEqual([false, false]);
     for (const edited of ['{"dim":65}\n', '{"dim":4096, "n_layers": 32}\n']) {
       await writeFile(join(dest, "params.json"), edited);
-      const r = await runCli(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
+      const r = await runMain(["unpack", bundle, "--dir", dest, "--json"], { env: env() });
       expect(r.code, r.stderr).toBe(2);
       expect(errorOf(r.stdout)).toMatchObject({ code: "OUTPUT_EXISTS" });
       expect(errorOf(r.stdout).hint).toContain("--force");
       expect(await readFile(join(dest, "params.json"), "utf8")).toBe(edited);
     }
-    const forced = await runCli(["unpack", bundle, "--dir", dest, "--force"], { env: env() });
+    const forced = await runMain(["unpack", bundle, "--dir", dest, "--force"], { env: env() });
     expect(forced.code, forced.stderr).toBe(0);
     expect(await readFile(join(dest, "params.json"))).toEqual(files["params.json"]);
   });
@@ -177,11 +175,11 @@ describe("unpack", () => {
     await writeFile(join(model, "params.json"), files["params.json"]);
     const out = join(tmp(), "existing.tar");
     await writeFile(out, "keep me\n");
-    const r = await runCli(["pack", model, "-o", out, "--json"], { env: env() });
+    const r = await runMain(["pack", model, "-o", out, "--json"], { env: env() });
     expect(r.code, r.stderr).toBe(2);
     expect(errorOf(r.stdout)).toMatchObject({ code: "OUTPUT_EXISTS" });
     expect(await readFile(out, "utf8")).toBe("keep me\n");
-    const forced = await runCli(["pack", model, "-o", out, "--force", "--license-family", "none"], { env: env() });
+    const forced = await runMain(["pack", model, "-o", out, "--force", "--license-family", "none"], { env: env() });
     expect(forced.code, forced.stderr).toBe(0);
     expect((await readFile(out)).subarray(0, 21).toString()).toBe("llamagate-bundle.json");
     expect((await readdir(tmp())).filter((n) => n.includes("existing.tar") && n !== "existing.tar")).toEqual([]);
@@ -190,9 +188,8 @@ describe("unpack", () => {
   it("item 17: a destination under /proc fails at once (exit 8) instead of spinning", async () => {
     const bundle = join(tmp(), "b.tar");
     await writeFile(bundle, bundleOf(files));
-    const r = await runCli(["unpack", bundle, "--dir", "/proc/llamagate-test/x", "--json"], {
+    const r = await runMain(["unpack", bundle, "--dir", "/proc/llamagate-test/x", "--json"], {
       env: env(),
-      timeoutMs: 60_000,
     });
     expect(r.code, r.stderr).toBe(8);
     expect(errorOf(r.stdout).message).toContain("/proc/llamagate-test");
@@ -213,8 +210,8 @@ describe("Meta download", () => {
     await mkdir(elsewhere);
     await writeFile(join(elsewhere, "consolidated.00.pth"), "victim\n"); // would be moved aside as .corrupt
     await symlink(elsewhere, join(out, "llama-2-7b"));
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", out, "--json"], {
-      env: { LLAMAGATE_META_URL: cdn.url() },
+    const r = await runMain(["download", "llama-2-7b", "--dir", out, "--json", "--accept-license", "--mau", "1000"], {
+      env: { LLAMAGATE_META_URL: cdn.url(), HOME: tmp(), LLAMAGATE_DATA_DIR: join(tmp(), "state") },
     });
     expect(r.code, r.stderr).toBe(8);
     expect(errorOf(r.stdout)).toMatchObject({ code: "UNSAFE_FOLDER" });
@@ -226,8 +223,8 @@ describe("Meta download", () => {
   it("item 9: an endless checklist is read no further than the cap and nothing of it is kept (exit 6)", async () => {
     const out = join(tmp(), "out");
     cdn.fault("llama-2-7b/checklist.chk", { kind: "endless" });
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", out, "--json"], {
-      env: { LLAMAGATE_META_URL: cdn.url() },
+    const r = await runMain(["download", "llama-2-7b", "--dir", out, "--json", "--accept-license", "--mau", "1000"], {
+      env: { LLAMAGATE_META_URL: cdn.url(), HOME: tmp(), LLAMAGATE_DATA_DIR: join(tmp(), "state") },
     });
     expect(r.code, r.stderr).toBe(6);
     expect(errorOf(r.stdout)).toMatchObject({ code: "CHECKLIST_TOO_LARGE" });
@@ -239,9 +236,12 @@ describe("Meta download", () => {
   });
 
   it("item 17: --dir under /proc fails at once (exit 8)", async () => {
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", "/proc/llamagate-test", "--json"], {
-      env: { LLAMAGATE_META_URL: cdn.url() },
-    });
+    const r = await runMain(
+      ["download", "llama-2-7b", "--dir", "/proc/llamagate-test", "--json", "--accept-license", "--mau", "1000"],
+      {
+        env: { LLAMAGATE_META_URL: cdn.url(), HOME: tmp(), LLAMAGATE_DATA_DIR: join(tmp(), "state") },
+      },
+    );
     expect(r.code, r.stderr).toBe(8);
   });
 });
@@ -273,7 +273,7 @@ describe("Hugging Face cache", () => {
     await mkdir(repoDir, { recursive: true });
     await mkdir(elsewhere);
     await symlink(elsewhere, join(repoDir, "blobs"));
-    const r = await runHfCli(["download", "test-org/planted", "--source", "hf", "--json"], {
+    const r = await runMain(["download", "test-org/planted", "--source", "hf", "--json"], {
       env: { HOME: home, HF_HOME: join(home, "hf"), HF_ENDPOINT: hub.endpoint, LLAMAGATE_CONFIG_DIR: join(home, "c") },
     });
     expect(r.code, r.stderr).toBe(8);
@@ -291,9 +291,8 @@ describe.skipIf(!HAVE_REGISTRY)("pull (real docker-registry)", () => {
   let work: string;
   const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
   const pull = (r: string, dir: string) =>
-    runCli(["pull", r, "--dir", dir, "--plain-http", "--mau", "1M", "--accept-license", "--json"], {
+    runMain(["pull", r, "--dir", dir, "--plain-http", "--mau", "1M", "--accept-license", "--json"], {
       env: env(),
-      timeoutMs: 60_000,
     });
 
   beforeAll(async () => {
@@ -304,7 +303,7 @@ describe.skipIf(!HAVE_REGISTRY)("pull (real docker-registry)", () => {
     await writeFile(join(model, "params.json"), '{"dim":64}\n');
     await writeFile(join(model, "sub", "tokenizer.model"), randomBytes(3000));
     ref = `${registry.host}/models/my-model:v1`;
-    const push = await runCli(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
+    const push = await runMain(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
       env: env(),
     });
     expect(push.code, push.stderr).toBe(0);

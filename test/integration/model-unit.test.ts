@@ -12,7 +12,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const HAVE_REGISTRY = hasProgram("docker-registry");
 const SHARED = ["LICENSE", "USE_POLICY.md", "tokenizer.model", "tokenizer_checklist.chk"];
@@ -33,9 +33,9 @@ beforeAll(async () => {
   await generateMetaRelease({ root: join(work, "cdn"), models: [findModel({ name: "llama-2-7b" })] });
   cdn = await serveSignedCdn({ root: join(work, "cdn"), secret: "unit-test-secret", keyPairId: "KUNITTEST" });
   const url = cdn.signUrl({ expiresAt: new Date(Date.now() + 3600_000) });
-  const dl = await runCli(
+  const dl = await runMain(
     ["download", "llama-2-7b", "--dir", join(work, "llama"), "--mau", "1000", "--accept-license", "--json"],
-    { env: { ...sourceEnv(), LLAMAGATE_META_URL: url }, timeoutMs: 90_000 },
+    { env: { ...sourceEnv(), LLAMAGATE_META_URL: url } },
   );
   expect(dl.code, dl.stderr).toBe(0);
   modelDir = join(work, "llama", "llama-2-7b");
@@ -54,14 +54,14 @@ afterAll(async () => {
 /** verify, convert to GGUF and smoke-test a received copy, as the receiving machine would. */
 async function usable(dir: string, env: Record<string, string>) {
   for (const f of SHARED) expect(await readFile(join(dir, f))).toEqual(await readFile(join(work, "llama", f)));
-  const verify = await runCli(["verify", dir, "--json"], { env });
+  const verify = await runMain(["verify", dir, "--json"], { env });
   expect(verify.code, verify.stderr).toBe(0);
   // A pulled or unpacked folder is checked against the copy record: every file's sha256 from the manifest.
   expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true, counts: { changed: 0, missing: 0, added: 0 } });
   const gguf = join(work, `${dir.split("/").at(-2)}.gguf`);
-  const convert = await runCli(["convert", dir, "--to", "gguf", "--out", gguf], { env, timeoutMs: 90_000 });
+  const convert = await runMain(["convert", dir, "--to", "gguf", "--out", gguf], { env });
   expect(convert.code, convert.stderr).toBe(0);
-  const smoke = await runCli(["smoke-test", gguf, "--max-tokens", "2", "--device", "cpu"], { env, timeoutMs: 90_000 });
+  const smoke = await runMain(["smoke-test", gguf, "--max-tokens", "2", "--device", "cpu"], { env });
   expect(smoke.code, smoke.stderr).toBe(0);
 }
 
@@ -76,7 +76,7 @@ describe.skipIf(!HAVE_REGISTRY)("push / pull of a Meta download (real docker-reg
 
   it("takes the release root's files along, gates the pull, and the pulled copy converts and runs", async () => {
     const ref = `${registry.host}/llama/llama-2-7b:v1`;
-    const push = await runCli(["push", modelDir, ref, "--plain-http", "--json"], { env: sourceEnv() });
+    const push = await runMain(["push", modelDir, ref, "--plain-http", "--json"], { env: sourceEnv() });
     expect(push.code, push.stderr).toBe(0);
     const pushed = JSON.parse(push.stdout);
     expect(pushed.licenseFamily).toBe("llama2");
@@ -86,11 +86,11 @@ describe.skipIf(!HAVE_REGISTRY)("push / pull of a Meta download (real docker-reg
 
     const env = cleanEnv("machine-b");
     const dest = join(work, "pulled", "llama-2-7b");
-    const blocked = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], {
+    const blocked = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], {
       env,
     });
     expect(blocked.code, blocked.stderr).toBe(3);
-    const pull = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "1000", "--accept-license"], {
+    const pull = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--mau", "1000", "--accept-license"], {
       env,
     });
     expect(pull.code, pull.stderr).toBe(0);
@@ -100,13 +100,13 @@ describe.skipIf(!HAVE_REGISTRY)("push / pull of a Meta download (real docker-reg
 
 it("pack of the model subfolder carries the release root's files; the unpacked copy converts and runs", async () => {
   const bundle = join(work, "llama-2-7b.tar");
-  const pack = await runCli(["pack", modelDir, "-o", bundle, "--json"], { env: sourceEnv() });
+  const pack = await runMain(["pack", modelDir, "-o", bundle, "--json"], { env: sourceEnv() });
   expect(pack.code, pack.stderr).toBe(0);
   const packed = JSON.parse(pack.stdout);
   expect(packed).toMatchObject({ licenseFamily: "llama2", fromReleaseRoot: SHARED.slice().sort() });
   const env = cleanEnv("machine-c");
   const dest = join(work, "unpacked", "llama-2-7b");
-  const un = await runCli(["unpack", bundle, "--dir", dest, "--mau", "1000", "--accept-license"], { env });
+  const un = await runMain(["unpack", bundle, "--dir", dest, "--mau", "1000", "--accept-license"], { env });
   expect(un.code, un.stderr).toBe(0);
   await usable(dest, env);
 });
@@ -114,15 +114,14 @@ it("pack of the model subfolder carries the release root's files; the unpacked c
 it("a folder whose license cannot be told is refused unless --license-family names it; a Llama LICENSE text tells", async () => {
   const dir = join(work, "my-finetune");
   await rm(dir, { recursive: true, force: true });
-  await runCli(["--version"]);
   const { mkdir } = await import("node:fs/promises");
   await mkdir(dir);
   await writeFile(join(dir, "model.safetensors"), Buffer.alloc(1024, 1));
   const out = join(work, "ft.tar");
-  const refused = await runCli(["pack", dir, "-o", out], { env: sourceEnv() });
+  const refused = await runMain(["pack", dir, "-o", out], { env: sourceEnv() });
   expect(refused.code, refused.stderr).toBe(2);
   expect(refused.stderr).toContain("--license-family");
-  const none = await runCli(["pack", dir, "-o", out, "--license-family", "none", "--json"], { env: sourceEnv() });
+  const none = await runMain(["pack", dir, "-o", out, "--license-family", "none", "--json"], { env: sourceEnv() });
   expect(none.code, none.stderr).toBe(0);
   expect(JSON.parse(none.stdout).licenseFamily).toBeNull();
 
@@ -131,10 +130,10 @@ it("a folder whose license cannot be told is refused unless --license-family nam
     join(dir, "LICENSE"),
     "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT\nLlama 3.1 Version Release Date: July 23, 2024\n",
   );
-  const gated = await runCli(["pack", dir, "-o", join(work, "ft2.tar")], { env: sourceEnv() });
+  const gated = await runMain(["pack", dir, "-o", join(work, "ft2.tar")], { env: sourceEnv() });
   expect(gated.code, gated.stderr).toBe(3);
   expect(gated.stderr).toContain("llama3.1");
-  const contradict = await runCli(["pack", dir, "-o", join(work, "ft3.tar"), "--license-family", "none"], {
+  const contradict = await runMain(["pack", dir, "-o", join(work, "ft3.tar"), "--license-family", "none"], {
     env: sourceEnv(),
   });
   expect(contradict.code).toBe(2);
@@ -148,7 +147,7 @@ it("pack refuses a file linked from outside the model folder, naming it", async 
   await cp(modelDir, dir, { recursive: true });
   await writeFile(join(work, "private.key"), "secret", { mode: 0o600 });
   await symlink(join(work, "private.key"), join(dir, "notes.txt"));
-  const r = await runCli(["pack", dir, "-o", join(work, "linked.tar")], { env: sourceEnv() });
+  const r = await runMain(["pack", dir, "-o", join(work, "linked.tar")], { env: sourceEnv() });
   expect(r.code, r.stderr).toBe(2);
   expect(r.stderr).toContain("notes.txt");
   expect(r.stderr).not.toContain("secret");

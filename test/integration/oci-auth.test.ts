@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("htpasswd");
 if (!HAVE)
@@ -45,13 +46,13 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
     expect(anon.code, anon.stderr).toBe(4);
     expect(anon.stderr).toMatch(/LLAMAGATE_REGISTRY_USERNAME/);
 
-    const wrong = await runCli(["push", model, ref, "--license-family", "none", "--plain-http"], {
+    const wrong = await runMain(["push", model, ref, "--license-family", "none", "--plain-http"], {
       env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: "nope-wrong-pw" },
     });
     expect(wrong.code, wrong.stderr).toBe(4);
     expect(wrong.stderr + wrong.stdout).not.toContain("nope-wrong-pw");
 
-    const push = await runCli(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
+    const push = await runMain(["push", model, ref, "--license-family", "none", "--plain-http", "--json"], {
       env: { ...base, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: PASSWORD },
     });
     expect(push.code, push.stderr).toBe(0);
@@ -64,7 +65,7 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
       JSON.stringify({ auths: { [registry.host]: { auth: Buffer.from(`${USER}:${PASSWORD}`).toString("base64") } } }),
     );
     const dest = join(work, "pulled");
-    const pull = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--json"], { env: base });
+    const pull = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--json"], { env: base });
     expect(pull.code, pull.stderr).toBe(0);
     expect(pull.stdout + pull.stderr).not.toContain(PASSWORD);
     expect(JSON.parse(pull.stdout).license).toBe(null); // not a Llama model llamagate knows: no license check applies
@@ -89,7 +90,7 @@ describe.skipIf(!HAVE)("OCI registry auth (htpasswd)", () => {
       LLAMAGATE_REGISTRY_USERNAME: USER,
       LLAMAGATE_REGISTRY_PASSWORD: PASSWORD,
     };
-    const push = await runCli(
+    const push = await runMain(
       ["push", model, `${registry.host}/models/race:1`, "--license-family", "none", "--plain-http", "--json"],
       { env },
     );

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFaultProxy } from "../helpers/oci-fault-proxy.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
@@ -66,7 +67,7 @@ const blobGets = async (repo: string) =>
 describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skopeo)", () => {
   it("push -> skopeo inspect --raw -> pull byte-identical -> re-pull fetches no blob; skopeo copy to an oci: layout keeps the digest", async () => {
     const ref = `${registry.host}/models/llama-2-7b:v1`;
-    const push = await runCli(["push", model, ref, "--plain-http", "--chunk-mb", "1", "--json"], { env: env() });
+    const push = await runMain(["push", model, ref, "--plain-http", "--chunk-mb", "1", "--json"], { env: env() });
     expect(push.code, push.stderr).toBe(0);
     const pushed = JSON.parse(push.stdout);
     expectDocumentedShape(pushed, "push");
@@ -133,7 +134,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
 
     // Second pull: nothing fetched (no blob GET at all), every file still verified.
     const mark = (await blobGets("models/llama-2-7b")).length;
-    const again = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--json"], { env: env() });
+    const again = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--json"], { env: env() });
     expect(again.code, again.stderr).toBe(0);
     const second = JSON.parse(again.stdout);
     expect(second.bytesTransferred).toBe(0);
@@ -141,17 +142,17 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect((await blobGets("models/llama-2-7b")).length).toBe(mark);
 
     // Pushing the same folder again sends no layer.
-    const repush = await runCli(["push", model, ref, "--plain-http", "--json"], { env: env() });
+    const repush = await runMain(["push", model, ref, "--plain-http", "--json"], { env: env() });
     expect(repush.code, repush.stderr).toBe(0);
     expect(JSON.parse(repush.stdout)).toMatchObject({ bytesSent: 0, digest: pushed.digest });
   }, 420_000);
 
   it("a blocked license verdict fetches no layer and writes nothing", async () => {
     const ref = `${registry.host}/models/blocked:v1`;
-    expect((await runCli(["push", model, ref, "--plain-http"], { env: env() })).code).toBe(0);
+    expect((await runMain(["push", model, ref, "--plain-http"], { env: env() })).code).toBe(0);
     const before = await blobGets("models/blocked");
     const dest = join(work, "blocked");
-    const r = await runCli(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], {
+    const r = await runMain(["pull", ref, "--dir", dest, "--plain-http", "--mau", "800M", "--accept-license"], {
       env: env(),
     });
     expect(r.code, r.stderr).toBe(3);
@@ -173,7 +174,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       fault: (req, n) => (req.method === "PATCH" && n === 2 ? "drop" : undefined),
     });
     try {
-      const r = await runCli(
+      const r = await runMain(
         ["push", model, ref(proxy.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"],
         { env: env() },
       );
@@ -213,7 +214,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       expect(killed.code).toBe(null);
       proxy2.setFault(undefined);
       proxy2.log.length = 0;
-      const r = await runCli(
+      const r = await runMain(
         ["push", model, ref2(proxy2.host), "--plain-http", "--chunk-mb", "1", "--concurrency", "1"],
         { env: env() },
       );
@@ -225,7 +226,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       await proxy2.stop();
     }
     const dest = join(work, "resumed");
-    const pull = await runCli(
+    const pull = await runMain(
       ["pull", ref2(registry.host), "--dir", dest, "--plain-http", "--mau", "1M", "--accept-license"],
       { env: env() },
     );
@@ -258,7 +259,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
       expect(killed.code).toBe(null);
       proxy.setFault(undefined);
       proxy.log.length = 0;
-      const r = await runCli(args, { env: env() });
+      const r = await runMain(args, { env: env() });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(
         /consolidated\.00\.pth: restarting the upload: the registry no longer accepts the interrupted upload \(its upload status answered HTTP 404/,

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { startHostileRegistry, type HostileRegistry } from "../helpers/hostile-registry.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
 let work: string;
@@ -30,11 +30,11 @@ it("push attaches the signature through the referrers API; pull --require-signat
   await mkdir(model);
   await writeFile(join(model, "model.safetensors"), Buffer.alloc(5000, 1));
   await writeFile(join(model, "config.json"), "{}\n");
-  const signed = await runCli(["sign", model, "--private-key", join(KEYS, "signing-key.pem")], { env });
+  const signed = await runMain(["sign", model, "--private-key", join(KEYS, "signing-key.pem")], { env });
   expect(signed.code, signed.stderr).toBe(0);
 
   const ref = `${registry.host}/models/tiny:v1`;
-  const push = await runCli(
+  const push = await runMain(
     ["push", model, ref, "--plain-http", "--monolithic", "--license-family", "none", "--json"],
     { env },
   );
@@ -51,7 +51,7 @@ it("push attaches the signature through the referrers API; pull --require-signat
   expect(registry.requests.filter((r) => r.url.includes(tag))).toEqual([]);
 
   const dest = join(work, "pulled");
-  const pull = await runCli(
+  const pull = await runMain(
     [
       "pull",
       ref,
@@ -79,7 +79,7 @@ it("certificate method: a model signed with a certificate is pulled with --certi
   const model = join(work, "tiny-cert");
   await mkdir(model);
   await writeFile(join(model, "model.gguf"), Buffer.alloc(3000, 2));
-  const signed = await runCli(
+  const signed = await runMain(
     [
       "sign",
       model,
@@ -94,10 +94,10 @@ it("certificate method: a model signed with a certificate is pulled with --certi
   );
   expect(signed.code, signed.stderr).toBe(0);
   const ref = `${registry.host}/models/cert:v1`;
-  const push = await runCli(["push", model, ref, "--plain-http", "--monolithic", "--license-family", "none"], { env });
+  const push = await runMain(["push", model, ref, "--plain-http", "--monolithic", "--license-family", "none"], { env });
   expect(push.code, push.stderr).toBe(0);
   const pull = (dir: string, ca: string) =>
-    runCli(
+    runMain(
       [
         "pull",
         ref,
@@ -118,7 +118,7 @@ it("certificate method: a model signed with a certificate is pulled with --certi
   const keyAsCa = await pull("refused", join(KEYS, "signing-key-pub.pem"));
   expect(keyAsCa.code).toBe(2);
   // A flag without --require-signature is a usage error, not a silent unverified pull.
-  const unused = await runCli(
+  const unused = await runMain(
     ["pull", ref, "--dir", join(work, "x"), "--plain-http", "--public-key", join(KEYS, "signing-key-pub.pem")],
     { env },
   );
@@ -135,8 +135,8 @@ it("a signature referrer listed under another model's fallback tag, whose subjec
     await mkdir(dir);
     await writeFile(join(dir, "model.gguf"), Buffer.from(name));
     if (sign)
-      expect((await runCli(["sign", dir, "--private-key", join(KEYS, "signing-key.pem")], { env })).code).toBe(0);
-    const r = await runCli(
+      expect((await runMain(["sign", dir, "--private-key", join(KEYS, "signing-key.pem")], { env })).code).toBe(0);
+    const r = await runMain(
       [
         "push",
         dir,
@@ -165,7 +165,7 @@ it("a signature referrer listed under another model's fallback tag, whose subjec
     body: Buffer.from(index),
   });
   expect(put.status).toBe(201);
-  const pull = await runCli(
+  const pull = await runMain(
     [
       "pull",
       `${registry.host}/models/m:unsigned`,

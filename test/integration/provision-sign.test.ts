@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
 let cdn: MetaCdn;
@@ -45,7 +46,8 @@ it("signs the verified download with the key from the named variable; verify acc
     LLAMA_URL: cdn.url(),
     FLEET_SIGN_KEY: pem,
   };
-  const r = await runCli(["provision", file, "--json"], { env, timeoutMs: 120_000 });
+  // In-process: the key reaches provision through the command's environment only (not this process's).
+  const r = await runMain(["provision", file, "--json"], { env });
   expect(r.code, r.stderr).toBe(0);
   const json = JSON.parse(r.stdout);
   expectDocumentedShape(json, "provision", ["bom"]);
@@ -60,8 +62,8 @@ it("an unset key variable fails the model before any request", async () => {
   const file = join(work, "unset.yaml");
   await writeFile(file, manifest(join(work, "unset")));
   const before = cdn.cdn.requests.length;
-  const r = await runCli(["provision", file, "--json"], {
-    env: { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), LLAMA_URL: cdn.url(), FLEET_SIGN_KEY: undefined },
+  const r = await runMain(["provision", file, "--json"], {
+    env: { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), LLAMA_URL: cdn.url() },
   });
   expect(r.code).toBe(2);
   expect(JSON.parse(r.stdout).models[0].error).toMatchObject({ code: "SIGN_KEY_ENV_UNSET", category: "usage" });

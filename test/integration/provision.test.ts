@@ -11,6 +11,7 @@ import { PUBLIC_COMMIT, PUBLIC_REPO, pseudoRandomBytes } from "../helpers/hub-fi
 import { startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 let cdn: MetaCdn;
@@ -46,7 +47,6 @@ const env = () => ({
   LLAMAGATE_DATA_DIR: join(work, "state"),
   HF_HOME: join(work, "hf"),
   HF_ENDPOINT: hub.endpoint,
-  HF_TOKEN: undefined,
   LLAMA_URL: cdn.url(),
 });
 
@@ -69,7 +69,7 @@ it("provisions two models from two sources; a failing one is reported without st
     file,
     manifest(`  - name: test-org/does-not-exist\n    source: hf\n    dir: ${join(work, "missing")}\n`),
   );
-  const first = await runCli(["provision", file, "--json"], { env: env(), timeoutMs: 120_000 });
+  const first = await runMain(["provision", file, "--json"], { env: env() });
   expect(first.code, first.stderr).toBe(5); // the failed model's category (not-found)
   const r1 = JSON.parse(first.stdout);
   expectDocumentedShape(r1, "provision", ["bom"]);
@@ -88,7 +88,7 @@ it("provisions two models from two sources; a failing one is reported without st
   await writeFile(file, manifest());
   const cdnBefore = cdn.cdn.requests.length;
   const hubBefore = hub.requests.filter((q) => q.server === "cdn").length;
-  const second = await runCli(["provision", file, "--json"], { env: env(), timeoutMs: 120_000 });
+  const second = await runMain(["provision", file, "--json"], { env: env() });
   expect(second.code, second.stderr).toBe(0);
   const r2 = JSON.parse(second.stdout);
   expect(r2).toMatchObject({ ok: true });
@@ -109,7 +109,7 @@ it("--dry-run shows verdicts and sizes and transfers nothing", async () => {
       .replaceAll(join(work, "hf-model"), join(work, "dry-hf")),
   );
   const before = cdn.cdn.requests.length;
-  const r = await runCli(["provision", file, "--dry-run", "--json"], { env: env(), timeoutMs: 120_000 });
+  const r = await runMain(["provision", file, "--dry-run", "--json"], { env: env() });
   expect(r.code, r.stderr).toBe(0);
   const rep = JSON.parse(r.stdout);
   expect(rep.models.map((m: { status: string }) => m.status)).toEqual(["planned", "planned"]);

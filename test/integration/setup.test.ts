@@ -11,6 +11,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 describe("setup (non-interactive) against the local signed CDN", () => {
@@ -29,7 +30,7 @@ describe("setup (non-interactive) against the local signed CDN", () => {
   });
   const env = () => ({ LLAMAGATE_META_URL: url, LLAMAGATE_DATA_DIR: join(work, "state"), HOME: work });
   const setup = (args: string[], extra: Record<string, string> = {}) =>
-    runCli(["setup", ...args], { env: { ...env(), ...extra }, timeoutMs: 90_000 });
+    runMain(["setup", ...args], { env: { ...env(), ...extra } });
   const weightGets = (from: number) =>
     cdn.requests.slice(from).filter((q) => q.method === "GET" && q.path.endsWith(".pth"));
 

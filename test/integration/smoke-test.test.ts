@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
 import { smokeTest } from "../../src/infer/smoke-test/smoke-test.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { generatedFolder, torchFixtureFolder } from "../helpers/smoke-fixtures.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
@@ -120,9 +121,9 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     expect(out.gguf).toBe(out.cache.path);
     expect(out.source).toEqual({ path: folder, from: "folder" });
 
-    const again = await runCli(
+    const again = await runMain(
       ["smoke-test", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "12", "--json"],
-      { env, timeoutMs: 200_000 },
+      { env },
     );
     expect(again.code, again.stderr).toBe(0);
     const out2 = JSON.parse(again.stdout);
@@ -131,9 +132,9 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
 
     // a changed source file means a new conversion
     await utimes(join(folder, "params.json"), new Date(), new Date(Date.now() + 5000));
-    const third = await runCli(
+    const third = await runMain(
       ["smoke-test", folder, "--prompt", "the cat", "--max-tokens", "4", "--no-reference", "--json"],
-      { env, timeoutMs: 200_000 },
+      { env },
     );
     expect(third.code, third.stderr).toBe(0);
     const out3 = JSON.parse(third.stdout);
@@ -143,9 +144,8 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
   });
 
   it("human output on stdout; --device gpu on a machine without a GPU exits 10 and says what is missing", async () => {
-    const ok = await runCli(["smoke-test", folder, "--prompt", "", "--max-tokens", "8"], {
+    const ok = await runMain(["smoke-test", folder, "--prompt", "", "--max-tokens", "8"], {
       env: { LLAMAGATE_DATA_DIR: dataDir },
-      timeoutMs: 200_000,
     });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^OK: .*\.gguf ran on cpu/);
@@ -153,9 +153,8 @@ describe("llamagate smoke-test (built CLI)", { timeout: 240_000 }, () => {
     expect(ok.stdout).toMatch(
       /reference on the original weights \(8 positions\): mean KLD \S+ \(limit 0\.0150\), max KLD \S+ \(limit 0\.100\), same top token \d\/8, PPL ratio/,
     );
-    const gpu = await runCli(["smoke-test", folder, "--device", "gpu", "--json"], {
+    const gpu = await runMain(["smoke-test", folder, "--device", "gpu", "--json"], {
       env: { LLAMAGATE_DATA_DIR: dataDir },
-      timeoutMs: 200_000,
     });
     expect(gpu.code).toBe(10);
     const err = JSON.parse(gpu.stdout);

@@ -70,6 +70,9 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
         const manifest = await parseProvisionManifest({ text, name: file });
         const metaUrls: Record<string, string | undefined> = {};
         for (const m of manifest.models) if (m.metaUrlEnv) metaUrls[m.metaUrlEnv] = ctx.env[m.metaUrlEnv];
+        // The signing keys come from the command's environment too (never the library's process.env default).
+        const signKeys: Record<string, string | undefined> = {};
+        for (const m of manifest.models) if (m.sign) signKeys[m.sign.privateKeyEnv] = ctx.env[m.sign.privateKeyEnv];
         const hf = hfEnvironment(ctx);
         // The one Hub token lookup (HF_TOKEN, the token `llamagate login` stored, hf's token file), as download uses.
         const needsHub = manifest.models.some((m) => m.source === "hf");
@@ -94,6 +97,7 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
         const report = await provisionModels({
           manifest,
           metaUrls,
+          signKeys,
           license: { acceptLicense: opts.acceptLicense ? true : undefined, auditLogPath: licenseAuditLogPath(ctx.env) },
           hf: { cacheDir: hf.cacheDir, endpoint: hf.endpoint, token: hfToken },
           registryCredentials,

@@ -22,6 +22,7 @@ import {
   LlamagateError,
   UsageError,
   findModel,
+  ggufCacheDir,
   isLlamagateError,
   licenseAuditLogPath,
   readAuditLog,
@@ -192,6 +193,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
             ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
             ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
             device: opts.device ?? "auto",
+            cacheDir: ggufCacheDir(ctx.env),
           }
         : false,
       signal: ctx.signal,

@@ -14,7 +14,8 @@ describe("pumpBody", () => {
       got.push(c[0]!);
       if (got.length % 7 === 0) {
         inWrite = true;
-        return new Promise<void>((r) => setTimeout(() => ((inWrite = false), r()), 2));
+        // an asynchronous write that finishes on a later turn of the event loop
+        return new Promise<void>((r) => setImmediate(() => ((inWrite = false), r())));
       }
     });
     expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -32,20 +33,35 @@ describe("pumpBody", () => {
 
   it("rejects with a body error only after the write in progress is over", async () => {
     const body = new Readable({ read() {} });
-    let writeDone = false;
-    const p = pumpBody(body, () => new Promise<void>((r) => setTimeout(() => ((writeDone = true), r()), 20)));
+    const order: string[] = [];
+    let writeStarted!: () => void;
+    const started = new Promise<void>((r) => (writeStarted = r));
+    let finishWrite!: () => void;
+    const p = pumpBody(body, () => {
+      writeStarted();
+      return new Promise<void>((r) => (finishWrite = r));
+    });
+    p.catch(() => order.push("rejected"));
     body.push(Buffer.from("a"));
-    await new Promise((r) => setTimeout(r, 5));
+    await started; // gate: the write is in progress
+    const closed = new Promise((r) => body.once("close", r));
     body.destroy(new Error("socket closed"));
+    await closed; // gate: the body error and close were emitted while the write runs
+    await new Promise((r) => setImmediate(r));
+    order.push("write-done");
+    finishWrite();
     await expect(p).rejects.toThrow("socket closed");
-    expect(writeDone).toBe(true);
+    expect(order).toEqual(["write-done", "rejected"]);
   });
 
   it("reports a body that closes before its end as a premature close", async () => {
     const body = new Readable({ read() {} });
-    const p = pumpBody(body, () => {});
+    let delivered!: () => void;
+    const got = new Promise<void>((r) => (delivered = r));
+    const p = pumpBody(body, () => delivered());
     body.push(Buffer.from("a"));
-    setTimeout(() => body.destroy(), 5);
+    await got; // gate: the first chunk arrived, then the body closes without its end
+    body.destroy();
     await expect(p).rejects.toMatchObject({ code: "ERR_STREAM_PREMATURE_CLOSE" });
   });
 });

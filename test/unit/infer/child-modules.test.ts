@@ -27,6 +27,18 @@ describe("child processes and node-llama-cpp", () => {
     }
   });
 
+  it("no unit test loads node-llama-cpp (tests that run llama.cpp live in test/integration)", () => {
+    const units = files(join(ROOT, "test/unit")).map((f) => ({
+      f: f.slice(ROOT.length),
+      text: readFileSync(f, "utf8"),
+    }));
+    const loaders = units.filter(
+      (s) =>
+        s.f !== "test/unit/infer/child-modules.test.ts" && /from "node-llama-cpp|import\("node-llama-cpp/.test(s.text),
+    );
+    expect(loaders.map((s) => s.f)).toEqual([]);
+  });
+
   it("no program is started from source text (node -e / --input-type)", () => {
     for (const s of sources) expect(s.text, s.f).not.toMatch(/--input-type|String\.raw`\s*\n\s*import /);
   });

@@ -9,20 +9,16 @@ import { mkdtemp, readFile, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { convertCheckpoint } from "../../../src/convert/convert-checkpoint.js";
-import { openGguf } from "../../../src/formats/gguf/index.js";
-import { buildReferenceModel } from "../../../src/infer/build-reference-model.js";
-import { greedyGenerate } from "../../../src/infer/greedy-generate.js";
-import { loadReferenceModel } from "../../../src/infer/load-reference-model.js";
-import type { ReferenceModel } from "../../../src/infer/types.js";
-import {
-  llama3ReferenceEncoder,
-  llama3TokenizerJson,
-  writeLlama3TokenizerModel,
-} from "../../helpers/llama3-tokenizer.js";
-import { writeTinyMetaCheckpoint } from "../../helpers/tiny-llama-checkpoint.js";
-import { maxRelativeError } from "../../helpers/tiny-llama-compare.js";
-import type { F32Tensor, TinyLlamaSpec } from "../../helpers/tiny-llama-model.js";
+import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
+import { openGguf } from "../../src/formats/gguf/index.js";
+import { buildReferenceModel } from "../../src/infer/build-reference-model.js";
+import { greedyGenerate } from "../../src/infer/greedy-generate.js";
+import { loadReferenceModel } from "../../src/infer/load-reference-model.js";
+import type { ReferenceModel } from "../../src/infer/types.js";
+import { llama3ReferenceEncoder, llama3TokenizerJson, writeLlama3TokenizerModel } from "../helpers/llama3-tokenizer.js";
+import { writeTinyMetaCheckpoint } from "../helpers/tiny-llama-checkpoint.js";
+import { maxRelativeError } from "../helpers/tiny-llama-compare.js";
+import type { F32Tensor, TinyLlamaSpec } from "../helpers/tiny-llama-model.js";
 
 // headDim 32 with θ = 500000: frequencies 8..15 of 16 fall in the scaled or smoothed band.
 const SPEC: TinyLlamaSpec = {
