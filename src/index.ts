@@ -155,11 +155,13 @@ export type { PushOciParams, PushOciEvent, PushOciSummary } from "./fleet/push-o
 export const pushOciIter = loadOnIterate(async () => (await import("./fleet/push-oci.js")).pushOciIter);
 export type { PullOciParams, PullOciEvent, PullOciSummary } from "./fleet/pull-oci.js";
 export const pullOciIter = loadOnIterate(async () => (await import("./fleet/pull-oci.js")).pullOciIter);
-export {
-  resolveRegistryCredentials,
-  type ResolveRegistryCredentialsParams,
-  type ResolvedRegistryCredentials,
+export type {
+  ResolveRegistryCredentialsParams,
+  ResolvedRegistryCredentials,
 } from "./sources/oci/resolve-registry-credentials.js";
+export const resolveRegistryCredentials = loadOnCall(
+  async () => (await import("./sources/oci/resolve-registry-credentials.js")).resolveRegistryCredentials,
+);
 export { selectOciLicenseModels, type OciLicenseSelection } from "./fleet/select-oci-license-models.js";
 export type { PackBundleParams, PackBundleSummary } from "./fleet/pack-bundle.js";
 export const packBundle = loadOnCall(async () => (await import("./fleet/pack-bundle.js")).packBundle);
@@ -171,29 +173,35 @@ export type { AuditEntry } from "./license/audit-entry.js";
 export type { OrgProfile } from "./license/org-profile.js";
 export { LICENSE_DISCLAIMER, USES, type Rule } from "./license/types.js";
 export { LICENSE_FAMILIES } from "./license/families.js";
-export { acceptLicense } from "./license/accept-license.js";
-export { checkLicenseFile, type LicenseFileCheck } from "./license/check-license-file.js";
+export const acceptLicense = loadOnCall(async () => (await import("./license/accept-license.js")).acceptLicense);
+export type { LicenseFileCheck } from "./license/check-license-file.js";
+export const checkLicenseFile = loadOnCall(
+  async () => (await import("./license/check-license-file.js")).checkLicenseFile,
+);
 export { parseMau } from "./license/parse-mau.js";
 export { parseRegion } from "./license/parse-region.js";
 export { parseUses } from "./license/parse-uses.js";
-export { readAuditLog } from "./license/read-audit-log.js";
-export { readProfile } from "./license/read-profile.js";
+export const readAuditLog = loadOnCall(async () => (await import("./license/read-audit-log.js")).readAuditLog);
+export const readProfile = loadOnCall(async () => (await import("./license/read-profile.js")).readProfile);
 
 // Credentials: the Hub settings and token lookup every command uses, the stored token.
 export type { ResolvedToken } from "./credentials/resolve-token.js";
 export { checkTokenShape } from "./credentials/check-token-shape.js";
 export { hubSettings, resolveHubToken, type HfEnvironment } from "./credentials/hub-settings.js";
-export { removeStoredToken } from "./credentials/remove-stored-token.js";
-export { storeToken, type StoredToken } from "./credentials/store-token.js";
+export const removeStoredToken = loadOnCall(
+  async () => (await import("./credentials/remove-stored-token.js")).removeStoredToken,
+);
+export type { StoredToken } from "./credentials/store-token.js";
+export const storeToken = loadOnCall(async () => (await import("./credentials/store-token.js")).storeToken);
 
 // Defaults and helpers shared by the CLI and the library: data folders, atomic writes, redaction, display formats.
-export { readCappedText } from "./formats/io/read-capped-text.js";
+export const readCappedText = loadOnCall(async () => (await import("./formats/io/read-capped-text.js")).readCappedText);
 export { INTERRUPTED_HINT } from "./core/errors.js";
 export { formatBytes } from "./core/format-bytes.js";
 export { formatDuration, formatUtc } from "./sources/meta/format-time.js";
 export { ggufCacheDir, licenseAuditLogPath, llamagateDataDir } from "./core/defaults/llamagate-paths.js";
 export { redactText } from "./core/redact.js";
-export { writeFileAtomic } from "./core/fs/write-file-atomic.js";
+export const writeFileAtomic = loadOnCall(async () => (await import("./core/fs/write-file-atomic.js")).writeFileAtomic);
 
 // Catalog, model, source and fleet details the CLI shows or parses.
 export type { BundleManifest } from "./formats/tar/bundle-manifest.js";
@@ -218,7 +226,9 @@ export const verifyHubFolder = loadOnCall(
 );
 export { loadEcKey } from "./provenance/oms/load-signing-key.js";
 export { parseOciReference } from "./sources/oci/parse-oci-reference.js";
-export { parseProvisionManifest } from "./fleet/parse-provision-manifest.js";
+export const parseProvisionManifest = loadOnCall(
+  async () => (await import("./fleet/parse-provision-manifest.js")).parseProvisionManifest,
+);
 
 // Exit codes: the table the CLI maps error categories to (docs/exit-codes.md).
 export { EXIT_CODES, exitCodeForCategory } from "./core/exit-codes.js";
