@@ -22,6 +22,7 @@ import { fetchSignatureReferrers } from "../sources/oci/fetch-signature-referrer
 import { SIGNATURE_ARTIFACT } from "../sources/oci/media-types.js";
 import { chooseModelSignature, type SignatureTrust } from "./choose-model-signature.js";
 import { publishSignedPull } from "./publish-signed-pull.js";
+import { engineOptionsOf } from "../download/engine-options-of.js";
 
 /** What the beforeFetch hook (the license gate) learns: the artifact's config, before any layer. */
 export interface OciFetchInfo {
@@ -196,15 +197,8 @@ export async function* pullOciIter(p: PullOciParams): AsyncGenerator<PullOciEven
     }
     const summary: DownloadSummary = yield* runEngine({
       files: transfers,
+      ...engineOptionsOf(p),
       concurrency: p.concurrency ?? 4,
-      partsPerFile: p.partsPerFile ?? 1,
-      partMinBytes: p.partMinBytes,
-      dispatcher: p.dispatcher,
-      rateLimiter: p.rateLimiter,
-      retry: p.retry,
-      stallTimeoutMs: p.stallTimeoutMs,
-      lockWaitMs: p.lockWaitMs,
-      signal: p.signal,
       lockDir: dir,
       root: target,
       detectHtml: false,

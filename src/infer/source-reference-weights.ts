@@ -16,6 +16,18 @@ export function sourceReferenceWeights(params: {
   const { source, signal } = params;
   const caster = createCaster();
   const byName = new Map(source.tensors.map((t) => [t.canonical, t]));
+  type Tensor = SourceModel["tensors"][number];
+  // A tensor merged by the shard rules and widened to f32.
+  const asF32 = (name: string, t: Tensor) =>
+    assembleTensor({
+      name,
+      parts: t.parts,
+      concatDim: t.concatDim,
+      from: t.dtype as InDType,
+      to: "F32",
+      caster,
+      ...(signal ? { signal } : {}),
+    });
   const d = source.dims;
   return {
     config: {
@@ -34,33 +46,15 @@ export function sourceReferenceWeights(params: {
     get: async (name) => {
       const t = byName.get(name);
       if (!t) return undefined;
-      const bytes = await assembleTensor({
-        name,
-        parts: t.parts,
-        concatDim: t.concatDim,
-        from: t.dtype as InDType,
-        to: "F32",
-        caster,
-        ...(signal ? { signal } : {}),
-      });
+      const bytes = await asF32(name, t);
       const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
       return { shape: t.shape, data: new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4) };
     },
     getRaw: async (name): Promise<RawTensor | undefined> => {
       const t = byName.get(name);
       if (!t) return undefined;
-      if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16") {
-        const wide = await assembleTensor({
-          name,
-          parts: t.parts,
-          concatDim: t.concatDim,
-          from: t.dtype as InDType,
-          to: "F32",
-          caster,
-          ...(signal ? { signal } : {}),
-        });
-        return { shape: t.shape, dtype: "F32", bytes: wide };
-      }
+      if (t.dtype !== "F32" && t.dtype !== "F16" && t.dtype !== "BF16")
+        return { shape: t.shape, dtype: "F32", bytes: await asF32(name, t) };
       // Stored encoding, straight into shared memory: whole slices read in place where they lie contiguously on
       // disk and follow each other in the tensor (one part, or slices of rows), else merged by the shard rules.
       const total = t.parts.reduce((n, p) => n + p.byteLength, 0);

@@ -39,13 +39,16 @@ export function createDispatcher(
     ...(p.keepAliveMaxTimeout === undefined ? {} : { keepAliveMaxTimeout: p.keepAliveMaxTimeout }),
     ...(p.connections === undefined ? {} : { connections: p.connections }),
   };
-  // undici loads with the first connection pool, not with the public API: commands that make no request
-  // (models, license, --version) start without it. It is a CommonJS package, so this stays synchronous.
-  const { Agent, EnvHttpProxyAgent } = createRequire(import.meta.url)("undici") as typeof import("undici");
+  const { Agent, EnvHttpProxyAgent } = loadUndici();
   if (!settings.httpProxy && !settings.httpsProxy) return new Agent(agent);
   // Every value is passed explicitly ("" = none): undici would otherwise read process.env itself.
   return new EnvHttpProxyAgent({ ...agent, ...settings });
 }
+
+// undici loads with the first connection pool, not with the public API: commands that make no request
+// (models, license, --version) start without it. It is a CommonJS package, so loading it stays synchronous.
+const requireHere = createRequire(import.meta.url);
+const loadUndici = () => requireHere("undici") as typeof import("undici");
 
 /** The proxy variables of `env` (lower case first), `proxy` replacing both; each proxy URL checked. */
 function proxySettings(

@@ -31,6 +31,7 @@ import { drainIter } from "../../core/drain-iter.js";
 import { createByteBudget } from "./xet/create-byte-budget.js";
 import { createXetTokenSource, type XetTokenSource } from "./xet/create-xet-token-source.js";
 import { createXetTransfer } from "./xet/create-xet-transfer.js";
+import { engineOptionsOf } from "../../download/engine-options-of.js";
 
 export interface DownloadHfParams extends EngineOptions {
   /** "org/name" as the user typed it (validated here). */
@@ -316,15 +317,8 @@ export async function* downloadHfIter(p: DownloadHfParams): AsyncGenerator<HfDow
       ? EMPTY_SUMMARY
       : yield* runEngine({
           files: transfers,
+          ...engineOptionsOf(p),
           concurrency: p.concurrency ?? 8,
-          partsPerFile: p.partsPerFile ?? 1,
-          partMinBytes: p.partMinBytes,
-          dispatcher: p.dispatcher,
-          rateLimiter: p.rateLimiter,
-          retry: p.retry,
-          stallTimeoutMs: p.stallTimeoutMs,
-          lockWaitMs: p.lockWaitMs,
-          signal: p.signal,
           lockDir,
           root,
           classifyHttpError: (info: HttpErrorInfo) => hubErrorForTransfer(info, p, repo.id, commit),

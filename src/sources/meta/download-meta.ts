@@ -25,6 +25,7 @@ import { probeMetaFileSize } from "./probe-meta-file-size.js";
 import { MAX_CHECKLIST_BYTES, readMd5Checklist } from "../../verify/read-md5-checklist.js";
 import { ChecklistError } from "../../verify/errors.js";
 import { drainIter } from "../../core/drain-iter.js";
+import { engineOptionsOf } from "../../download/engine-options-of.js";
 
 /** Default files fetched at once: one connection per file of the release, up to this cap. */
 const META_MAX_CONCURRENCY = 8;
@@ -109,14 +110,8 @@ export async function* downloadMetaIter(
   try {
     const common = {
       // One connection per file of the release (the engine caps it at the number of files), at most 8.
+      ...engineOptionsOf(params), // its lockWaitMs is unused: the release lock is taken above (lockDir false)
       concurrency: params.concurrency ?? META_MAX_CONCURRENCY,
-      partsPerFile: params.partsPerFile ?? 1,
-      partMinBytes: params.partMinBytes,
-      dispatcher: params.dispatcher,
-      rateLimiter: params.rateLimiter,
-      retry: params.retry,
-      stallTimeoutMs: params.stallTimeoutMs,
-      signal: params.signal,
       lockDir: false as const,
       root: dir,
       classifyHttpError: (info: HttpErrorInfo) =>
