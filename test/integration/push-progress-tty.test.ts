@@ -3,7 +3,6 @@
  * and bytes, on the same display as pull. The registry (real docker-registry) is reached through a fault proxy
  * that holds the second chunk, so the bars are on screen while the screen is read.
  */
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,11 +11,12 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { startFaultProxy } from "../helpers/oci-fault-proxy.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
+import { llamagateShellCommand, tmuxOn } from "../helpers/tmux.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const READY = hasProgram("tmux") && hasProgram("docker-registry");
 const socket = `lg-push-${process.pid}`;
-const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+const tmux = tmuxOn(socket);
 let registry: LocalRegistry;
 let work: string;
 
@@ -48,16 +48,7 @@ it.skipIf(!READY)("a terminal shows the upload bar (name, bytes) while a blob is
       LLAMAGATE_DATA_DIR: join(work, "s"),
     };
     const args = ["push", model, `${proxy.host}/llama/l2:v1`, "--plain-http", "--chunk-mb", "1", "--concurrency", "1"];
-    const cmd = [
-      "env",
-      "-i",
-      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-      process.execPath,
-      "bin/llamagate.js",
-      ...args,
-    ]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(" ");
+    const cmd = llamagateShellCommand(vars, args);
     const r = tmux("new-session", "-d", "-s", "push", "-x", "100", "-y", "30", "-c", ROOT, `${cmd}; sleep 60`);
     expect(r.status, r.stderr).toBe(0);
     const until = Date.now() + 25_000;

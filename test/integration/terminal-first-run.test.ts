@@ -3,15 +3,15 @@
  * the license question comes before any bar, `--meta-url -` reads hidden and ends at Enter, bars fit the screen
  * (name, bytes, speed and ETA at 80 columns), long log lines stay whole, and Ctrl-C clears the bars before its line.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { hasTmux, llamagateShellCommand, tmuxOn } from "../helpers/tmux.js";
 
-const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 if (!hasTmux) console.warn("terminal-first-run.test.ts skipped: tmux is not installed (.ci/run installs it)");
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 // One model per test, so that a fault queued for one test's shard is never taken by another test's retry.
@@ -26,7 +26,7 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
   let cdn: MetaCdn;
   let home: string;
   const socket = `lg-test-${process.pid}`;
-  const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+  const tmux = tmuxOn(socket);
 
   beforeAll(async () => {
     cdn = await startMetaCdn({ models: ["llama-2-7b", "llama-2-7b-chat", "llama-2-13b"], shardBytes: 4 * MiB });
@@ -47,16 +47,7 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
       LLAMAGATE_DATA_DIR: join(home, `state-${name}`),
       ...env,
     };
-    const cmd = [
-      "env",
-      "-i",
-      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-      process.execPath,
-      "bin/llamagate.js",
-      ...args,
-    ]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(" ");
+    const cmd = llamagateShellCommand(vars, args);
     const r = tmux(
       "new-session",
       "-d",

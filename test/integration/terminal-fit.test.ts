@@ -3,21 +3,20 @@
  * `models` shows the columns that fit (sizes included) and never wraps, at 100 and 40 columns; the setup wizard's
  * choices do not wrap at 40 columns. A wrapped line is one that `capture-pane -J` (join wrapped lines) merges.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasTmux, llamagateShellCommand, tmuxOn } from "../helpers/tmux.js";
 
-const hasTmux = spawnSync("tmux", ["-V"]).status === 0;
 if (!hasTmux) console.warn("terminal-fit.test.ts skipped: tmux is not installed (.ci/run installs it)");
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 describe.skipIf(!hasTmux)("output fits the terminal", () => {
   let home: string;
   const socket = `lg-fit-${process.pid}`;
-  const tmux = (...args: string[]) => spawnSync("tmux", ["-L", socket, ...args], { encoding: "utf8" });
+  const tmux = tmuxOn(socket);
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), "lg-fit-"));
   });
@@ -33,16 +32,7 @@ describe.skipIf(!hasTmux)("output fits the terminal", () => {
       TERM: "xterm-256color",
       LLAMAGATE_DATA_DIR: join(home, name),
     };
-    const cmd = [
-      "env",
-      "-i",
-      ...Object.entries(vars).map(([k, v]) => `${k}=${v}`),
-      process.execPath,
-      "bin/llamagate.js",
-      ...args,
-    ]
-      .map((a) => `'${a.replace(/'/g, "'\\''")}'`)
-      .join(" ");
+    const cmd = llamagateShellCommand(vars, args);
     const r = tmux(
       "new-session",
       "-d",
