@@ -186,4 +186,30 @@ describe("setup (non-interactive) against the local signed CDN", () => {
     expect(json.smokeTest.reference).toMatchObject({ weights: "source", comparedPositions: 8 });
     expect(json.smokeTest.reference.klMean).toBeLessThan(json.smokeTest.reference.limits.klMean);
   });
+  // With q8_0 above and the default in the first test: every dtype setup offers goes through the whole chain.
+  it.each([
+    ["f32", "F32"],
+    ["f16", "F16"],
+    ["bf16", "BF16"],
+  ])("setup --dtype %s: converted, smoke-tested and cross-checked against the source", async (dtype, stored) => {
+    const dir = join(work, `models-${dtype}`);
+    const r = await setup([
+      "llama-2-7b",
+      "--dir",
+      dir,
+      "--dtype",
+      dtype,
+      "--mau",
+      "1000",
+      "--accept-license",
+      "--max-tokens",
+      "4",
+      "--json",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.convert.outputs[0]).toMatchObject({ format: "gguf", dtype: stored });
+    expect(json.smokeTest.reference).toMatchObject({ weights: "source" });
+    expect(json.smokeTest.reference.klMean).toBeLessThan(json.smokeTest.reference.limits.klMean);
+  });
 });
