@@ -21,7 +21,8 @@
  * md5sum afterwards (not timed). Default size in this profile: BENCH_TOTAL_MB=512.
  *
  * BENCH_PROFILE=cpu: CPU seconds (user + sys) per GiB of the engine against curl + md5sum, and the engine's fixed
- * costs (see mainCpu). BENCH_HASH_IN=receiver|workers picks where the engine hashes (default: its own choice).
+ * costs (see mainCpu). BENCH_HASH_IN=receiver|workers picks where the engine hashes (default: its own choice);
+ * BENCH_RAW_MIN=N sets the engine's rawBodyMinBytes (Infinity: every body through undici, as before the raw path).
  * BENCH_NODE_ARGS (e.g. "--cpu-prof") are passed to the engine's node (profiles land in .bench).
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
@@ -167,6 +168,11 @@ const llamagateDriver = (
       process.env.BENCH_HASH_IN
         ? `
     hashIn: ${JSON.stringify(process.env.BENCH_HASH_IN)},`
+        : ""
+    }${
+      process.env.BENCH_RAW_MIN
+        ? `
+    rawBodyMinBytes: ${Number(process.env.BENCH_RAW_MIN)},`
         : ""
     }
     files: lines.map(([md5, name]) => ({ expectedSize: ${size}, url: ${JSON.stringify(origin)} + "/" + name + "?Policy=x&Signature=y", destPath: ${JSON.stringify(OUT)} + "/" + name, displayName: name, expectedHash: { algorithm: "md5", hex: md5 }${sha256 ? ', hashWhileArriving: ["sha256"]' : ""} })),

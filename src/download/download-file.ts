@@ -44,6 +44,8 @@ export interface FileJobOptions {
   writebackGate: WritebackGate;
   /** Where arriving bytes are hashed (DownloadFilesParams.hashIn). */
   hashIn: "receiver" | "workers";
+  /** Ranges this long or longer are read without undici (DownloadFilesParams.rawBodyMinBytes). */
+  rawBodyMinBytes: number;
   /** The run's end-of-transfer helpers (files that allow extra requests accept idle connections). */
   tail?: TailHelpers;
 }
@@ -213,6 +215,7 @@ export async function downloadFile(params: {
       rateLimiter: options.rateLimiter,
       policy: options.policy,
       stallTimeoutMs: options.stallTimeoutMs,
+      rawBodyMinBytes: options.rawBodyMinBytes,
       detectHtml: options.detectHtml,
       classifyHttpError: options.classifyHttpError,
       newHasher: (total: number | undefined) =>

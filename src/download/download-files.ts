@@ -100,6 +100,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       progressIntervalMs: params.progressIntervalMs ?? 250,
       pool,
       hashIn: params.hashIn ?? "workers",
+      rawBodyMinBytes: params.rawBodyMinBytes ?? 8 << 20,
       root,
       // One background fdatasync at a time: keeps the disk busy without taking the thread pool from writes.
       writebackGate: { inFlight: 0, max: 1 },

@@ -19,6 +19,7 @@ import { looksLikeHtml } from "./looks-like-html.js";
 import { networkError } from "./network-error.js";
 import { parseContentRange } from "./parse-content-range.js";
 import { pumpBody } from "./pump-body.js";
+import { pumpRawBody } from "./pump-raw-body.js";
 import { readBodySnippet } from "./read-body-snippet.js";
 import type { HttpErrorInfo, TransferFile } from "./types.js";
 
@@ -47,6 +48,11 @@ export interface FetchRangeParams {
   rateLimiter?: RateLimiter;
   /** No byte for this long (response headers included) aborts the try as stalled. */
   stallTimeoutMs: number;
+  /**
+   * A range at least this long is read straight from a connection of its own (sendRequest's rawBody) when the
+   * dispatcher allows it. @default Infinity (never)
+   */
+  rawBodyMinBytes?: number;
   /** Treat a body that starts like an HTML page (at offset 0) as an error. */
   detectHtml: boolean;
   classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
@@ -137,6 +143,8 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       signal,
       headersTimeoutMs: p.stallTimeoutMs,
       bodyTimeoutMs: 0, // the watchdog above covers the body (and pauses for slow disks)
+      // Bulk bytes skip undici's per-chunk work; small files keep its pooled keep-alive connections.
+      rawBody: (p.end ?? p.file.expectedSize ?? 0) - p.from >= (p.rawBodyMinBytes ?? Infinity),
     });
     const total = await checkResponse(res);
     opened = total;
@@ -145,7 +153,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     const open = res;
     const limit = p.end ?? total;
     const first = { pending: pos === 0 };
-    await pumpBody(open.body, (chunk: Buffer) => {
+    const onChunk = (chunk: Buffer) => {
       lastData = performance.now();
       if (first.pending) {
         first.pending = false;
@@ -171,7 +179,8 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
       fill += chunk.length;
       const written = fill >= WRITE_BATCH ? flush() : undefined;
       return p.rateLimiter ? throttle(p.rateLimiter, chunk.length, written) : written;
-    });
+    };
+    await (open.raw ? pumpRawBody(open.raw, onChunk, () => fill === 0) : pumpBody(open.body, onChunk));
     await flush();
     if (limit !== undefined && pos < limit) throw new TransferNetworkError(name, "the transfer ended early");
     return { pos, total };

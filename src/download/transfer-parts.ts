@@ -123,6 +123,7 @@ export async function transferParts(
           dispatcher: p.dispatcher,
           rateLimiter: p.rateLimiter,
           stallTimeoutMs: p.stallTimeoutMs,
+          rawBodyMinBytes: p.rawBodyMinBytes,
           detectHtml: p.detectHtml,
           classifyHttpError: p.classifyHttpError,
           onWritten: (at, n, buffers) => {

@@ -28,6 +28,8 @@ export interface StreamTransferParams {
   rateLimiter?: RateLimiter;
   policy: RetryPolicy;
   stallTimeoutMs: number;
+  /** Ranges this long or longer are read without undici (fetchRange). */
+  rawBodyMinBytes?: number;
   detectHtml: boolean;
   classifyHttpError?: (info: HttpErrorInfo) => LlamagateError | undefined;
   /** Makes a hash session once the full size is known (undefined = nothing to hash). */
@@ -91,6 +93,7 @@ export async function transferStream(p: StreamTransferParams): Promise<StreamTra
         dispatcher: p.dispatcher,
         rateLimiter: p.rateLimiter,
         stallTimeoutMs: p.stallTimeoutMs,
+        rawBodyMinBytes: p.rawBodyMinBytes,
         detectHtml: p.detectHtml,
         classifyHttpError: p.classifyHttpError,
         onWholeFile: restartFromZero,

@@ -158,6 +158,13 @@ export interface DownloadFilesParams {
    * @default "workers"
    */
   hashIn?: "receiver" | "workers";
+  /**
+   * Ranges of at least this many bytes are read straight from a connection of their own, without undici's
+   * per-chunk work, where the dispatcher connects directly (the default dispatcher without a proxy); smaller ones,
+   * proxied ones and a caller's own dispatcher go through undici. 0 = every range that can; Infinity = none.
+   * @default 8 MiB
+   */
+  rawBodyMinBytes?: number;
 }
 
 /** Summary line of one file. */

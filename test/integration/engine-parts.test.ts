@@ -69,9 +69,19 @@ async function abortAt(
   return JSON.parse(await readFile(join(dir, "big.pth.llamagate-parts.json"), "utf8"));
 }
 
-describe("transfer engine: parallel Range parts", () => {
+// Every case on both receive paths: undici's (the default below 8 MiB) and the raw one (rawBodyMinBytes 0).
+describe.each([
+  ["undici", {}],
+  ["the raw receive path", { rawBodyMinBytes: 0 }],
+])("transfer engine: parallel Range parts (%s)", (_path, via) => {
   it("cuts a large file into pieces handed out in file order; the ranges tile it; it is hashed in order", async () => {
-    const s = await downloadFiles({ files: [file()], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    const s = await downloadFiles({
+      ...via,
+      files: [file()],
+      partsPerFile: 4,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     expect(s.files[0]!.hashes).toEqual({ md5: md5(A), sha256: createHash("sha256").update(A).digest("hex") });
     const piece = pieceSize(A.length, 4, PART_MIN);
@@ -89,6 +99,7 @@ describe("transfer engine: parallel Range parts", () => {
 
   it("never splits files that do not allow parts (frugal sources)", async () => {
     await downloadFiles({
+      ...via,
       files: [file({ allowParts: false })],
       partsPerFile: 4,
       partMinBytes: PART_MIN,
@@ -99,7 +110,13 @@ describe("transfer engine: parallel Range parts", () => {
 
   it("retries only the piece whose connection dropped, from where it stopped", async () => {
     server.addFault("/big.pth", { kind: "drop", afterBytes: 300_000 });
-    const s = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    const s = await downloadFiles({
+      ...via,
+      files: [file()],
+      partsPerFile: 2,
+      partMinBytes: PART_MIN,
+      retry: FAST_RETRY,
+    });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     const gets = server.requestsFor("/big.pth");
     expect(gets).toHaveLength(Math.ceil(A.length / pieceSize(A.length, 2, PART_MIN)) + 1);
@@ -112,14 +129,20 @@ describe("transfer engine: parallel Range parts", () => {
   it("a piece that keeps failing after progress is not given up (attempts reset after progress)", async () => {
     // 12 drops on the first two pieces, each after some bytes: more than the 4 attempts a piece may use.
     server.addFault("/big.pth", { kind: "drop", afterBytes: 60_000 }, 12);
-    const s = await downloadFiles({ files: [file()], partsPerFile: 2, partMinBytes: 2 << 20, retry: FAST_RETRY });
+    const s = await downloadFiles({
+      ...via,
+      files: [file()],
+      partsPerFile: 2,
+      partMinBytes: 2 << 20,
+      retry: FAST_RETRY,
+    });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     expect(s.files[0]!.retries).toBe(12);
   });
 
   it("falls back to one stream when the server ignores Range", async () => {
     server.addFault("/big.pth", { kind: "ignore-range" }, 4);
-    await downloadFiles({ files: [file()], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file()], partsPerFile: 4, partMinBytes: PART_MIN, retry: FAST_RETRY });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
   });
 
@@ -127,6 +150,7 @@ describe("transfer engine: parallel Range parts", () => {
     server.addFault("/big.pth", { kind: "overlong", extra: 1000 });
     const piece = pieceSize(A.length, 2, PART_MIN);
     const err = await downloadFiles({
+      ...via,
       files: [file()],
       partsPerFile: 2,
       partMinBytes: PART_MIN,
@@ -156,6 +180,7 @@ describe("transfer engine: parallel Range parts", () => {
     expect(saved).toBeGreaterThanOrEqual(1_000_000);
     server.clearLog();
     const s = await downloadFiles({
+      ...via,
       files: [file({ url: `${server.origin}/big.pth` })],
       partsPerFile: 2,
       partMinBytes: PART_MIN,
@@ -178,7 +203,7 @@ describe("transfer engine: parallel Range parts", () => {
     }
     expect(prefix).toBeGreaterThan(0);
     server.clearLog();
-    await downloadFiles({ files: [file({ url: `${server.origin}/big.pth` })], retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file({ url: `${server.origin}/big.pth` })], retry: FAST_RETRY });
     expect(md5(await readFile(join(dir, "big.pth")))).toBe(md5(A));
     expect(server.requestsFor("/big.pth").map((e) => e.range)).toEqual([`bytes=${prefix}-`]);
   });

@@ -46,11 +46,15 @@ async function collect(params: Parameters<typeof downloadFilesIter>[0], onEvent?
   }
 }
 
-describe("transfer engine: the one retry loop", () => {
+// Every case on both receive paths: undici's (the default below 8 MiB) and the raw one (rawBodyMinBytes 0).
+describe.each([
+  ["undici", {}],
+  ["the raw receive path", { rawBodyMinBytes: 0 }],
+])("transfer engine: the one retry loop (%s)", (_path, via) => {
   it("honours a Retry-After given as an HTTP-date", async () => {
     const at = new Date(Date.now() + 2000).toUTCString(); // whole seconds: 1..2 s from now
     server.addFault("/b.pth", { kind: "status", status: 503, headers: { "retry-after": at } });
-    const { events, error } = await collect({ files: [file()], retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files: [file()], retry: FAST_RETRY });
     expect(error).toBeUndefined();
     const retry = events.find((e) => e.type === "file-retry") as Extract<DownloadEvent, { type: "file-retry" }>;
     expect(retry.reason).toBe("HTTP 503");
@@ -63,7 +67,7 @@ describe("transfer engine: the one retry loop", () => {
     server.addFault("/b.pth", { kind: "status", status: 429, headers: { "retry-after": "60" } });
     const ac = new AbortController();
     const t0 = performance.now();
-    const { events, error } = await collect({ files: [file()], retry: FAST_RETRY, signal: ac.signal }, (e) => {
+    const { events, error } = await collect({ ...via, files: [file()], retry: FAST_RETRY, signal: ac.signal }, (e) => {
       if (e.type === "file-retry") setTimeout(() => ac.abort(), 20);
     });
     expect(error).toMatchObject({ category: "interrupted" });
@@ -74,7 +78,7 @@ describe("transfer engine: the one retry loop", () => {
 
   it("a single stream reports the real sizes when the server sends more than it announced", async () => {
     server.addFault("/b.pth", { kind: "overlong", extra: 5000 });
-    const { error } = await collect({ files: [file()], retry: FAST_RETRY });
+    const { error } = await collect({ ...via, files: [file()], retry: FAST_RETRY });
     expect(error).toMatchObject({ code: "SIZE_MISMATCH", details: { expected: B.length, sentAtLeast: true } });
     const actual = (error as { details: { actual: number } }).details.actual;
     expect(actual).toBeGreaterThan(B.length);

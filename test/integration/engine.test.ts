@@ -59,14 +59,26 @@ async function collect(
   }
 }
 
-describe("transfer engine", () => {
+// Every case on both receive paths: undici's (the default below 8 MiB) and the raw one (rawBodyMinBytes 0).
+describe.each([
+  ["undici", {}],
+  ["the raw receive path", { rawBodyMinBytes: 0 }],
+])("transfer engine (%s)", (_path, via) => {
+  it("receives on the path chosen: the raw one asks the server to close each connection after its file", async () => {
+    await downloadFiles({ ...via, files: [file("/m/a.pth", A), file("/m/b.pth", B)], retry: FAST_RETRY });
+    expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
+    const gets = server.log.filter((e) => e.method === "GET");
+    expect(gets).toHaveLength(2);
+    for (const g of gets) expect(g.headers.connection).toBe("rawBodyMinBytes" in via ? "close" : "keep-alive");
+  });
+
   it("downloads several files at once, verifies them and reports hashes", async () => {
     const files = [
       file("/m/a.pth", A, { hashAlgorithms: ["sha256"] }),
       file("/m/b.pth", B),
       file("/params.json", C, { expectedHash: undefined, hashAlgorithms: ["md5"] }),
     ];
-    const summary = await downloadFiles({ files, concurrency: 3, retry: FAST_RETRY });
+    const summary = await downloadFiles({ ...via, files, concurrency: 3, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
     expect(await digestOf(join(dir, "params.json"))).toBe(md5(C));
@@ -85,9 +97,9 @@ describe("transfer engine", () => {
       file("/m/b.pth", B),
       file("/params.json", C, { expectedHash: undefined, expectedSize: undefined }),
     ];
-    await downloadFiles({ files, retry: FAST_RETRY });
+    await downloadFiles({ ...via, files, retry: FAST_RETRY });
     server.clearLog();
-    const again = await downloadFiles({ files, retry: FAST_RETRY });
+    const again = await downloadFiles({ ...via, files, retry: FAST_RETRY });
     expect(server.log.filter((e) => e.method === "GET")).toEqual([]);
     expect(again.totals.bytesTransferred).toBe(0);
     expect(again.files.every((f) => f.skipped)).toBe(true);
@@ -96,12 +108,12 @@ describe("transfer engine", () => {
 
   it("re-hashes when the sidecar no longer matches, and replaces a corrupted complete file", async () => {
     const files = [file("/m/b.pth", B)];
-    await downloadFiles({ files, retry: FAST_RETRY });
+    await downloadFiles({ ...via, files, retry: FAST_RETRY });
     const bad = Buffer.from(B);
     bad[10] = bad[10]! ^ 1;
     await writeFile(join(dir, "m/b.pth"), bad);
     server.clearLog();
-    const { events } = await collect({ files, retry: FAST_RETRY });
+    const { events } = await collect({ ...via, files, retry: FAST_RETRY });
     expect(events.some((e) => e.type === "file-corrupt")).toBe(true);
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
     expect(await digestOf(join(dir, "m/b.pth.corrupt"))).toBe(md5(bad));
@@ -110,7 +122,7 @@ describe("transfer engine", () => {
     // Same content, new mtime: hashed again (no sidecar trust) but not downloaded.
     await utimes(join(dir, "m/b.pth"), new Date(), new Date(Date.now() - 5000));
     server.clearLog();
-    const s = await downloadFiles({ files, retry: FAST_RETRY });
+    const s = await downloadFiles({ ...via, files, retry: FAST_RETRY });
     expect(s.files[0]!.skipReason).toBe("hash-match");
     expect(server.log).toEqual([]);
   });
@@ -118,7 +130,8 @@ describe("transfer engine", () => {
   it("resumes after a dropped connection with a ranged continuation", async () => {
     server.addFault("/m/a.pth", { kind: "drop", afterBytes: 1_000_000 });
     const events: DownloadEvent[] = [];
-    for await (const e of downloadFilesIter({ files: [file("/m/a.pth", A)], retry: FAST_RETRY })) events.push(e);
+    for await (const e of downloadFilesIter({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY }))
+      events.push(e);
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
     const gets = server.requestsFor("/m/a.pth");
     expect(gets).toHaveLength(2);
@@ -137,7 +150,7 @@ describe("transfer engine", () => {
     await mkdir(join(dir, "m"), { recursive: true });
     // pid 999999999 is not running: its partial is taken over.
     await writeFile(join(dir, "m/a.pth.llamagate-partial-999999999"), A.subarray(0, 1_234_567));
-    const s = await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    const s = await downloadFiles({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
     expect(server.requestsFor("/m/a.pth").map((e) => e.range)).toEqual(["bytes=1234567-"]);
     expect(s.files[0]!.bytesReused).toBe(1_234_567);
@@ -149,7 +162,7 @@ describe("transfer engine", () => {
     await mkdir(join(dir, "m"), { recursive: true });
     const wrong = Buffer.alloc(500_000, 7);
     await writeFile(join(dir, "m/a.pth.llamagate-partial-999999999"), wrong);
-    const { events, error } = await collect({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     expect(error).toBeUndefined();
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
     expect(events.filter((e) => e.type === "file-corrupt")).toHaveLength(1);
@@ -160,7 +173,7 @@ describe("transfer engine", () => {
     await mkdir(join(dir, "m"), { recursive: true });
     await writeFile(join(dir, "m/b.pth.llamagate-partial-999999999"), B.subarray(0, 300_000));
     server.addFault("/m/b.pth", { kind: "ignore-range" });
-    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const s = await downloadFiles({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
     const gets = server.requestsFor("/m/b.pth");
     expect(gets).toHaveLength(1);
@@ -173,7 +186,11 @@ describe("transfer engine", () => {
   it("finishes from a partial that already holds the whole file (416)", async () => {
     await mkdir(join(dir, "m"), { recursive: true });
     await writeFile(join(dir, "m/b.pth.llamagate-partial-999999999"), B);
-    const s = await downloadFiles({ files: [file("/m/b.pth", B, { expectedSize: undefined })], retry: FAST_RETRY });
+    const s = await downloadFiles({
+      ...via,
+      files: [file("/m/b.pth", B, { expectedSize: undefined })],
+      retry: FAST_RETRY,
+    });
     expect(server.requestsFor("/m/b.pth").map((e) => e.status)).toEqual([416]);
     expect(s.files[0]!.bytesTransferred).toBe(0);
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
@@ -182,14 +199,14 @@ describe("transfer engine", () => {
   it("restarts when the partial is longer than the file on the server (416)", async () => {
     await mkdir(join(dir, "m"), { recursive: true });
     await writeFile(join(dir, "m/b.pth.llamagate-partial-999999999"), Buffer.concat([B, Buffer.alloc(10)]));
-    await downloadFiles({ files: [file("/m/b.pth", B, { expectedSize: undefined })], retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file("/m/b.pth", B, { expectedSize: undefined })], retry: FAST_RETRY });
     expect(server.requestsFor("/m/b.pth").map((e) => e.status)).toEqual([416, 200]);
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
 
   it("retries 503 honouring Retry-After", async () => {
     server.addFault("/m/b.pth", { kind: "status", status: 503, headers: { "retry-after": "1" } });
-    const { events, error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(error).toBeUndefined();
     const retry = events.find((e) => e.type === "file-retry");
     expect(retry).toMatchObject({ reason: "HTTP 503", waitMs: 1000 });
@@ -198,7 +215,11 @@ describe("transfer engine", () => {
 
   it("gives up after the retry budget with a network error", async () => {
     server.addFault("/m/b.pth", { kind: "status", status: 500 }, 10);
-    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: { attempts: 2, baseMs: 1, maxMs: 2 } });
+    const { error } = await collect({
+      ...via,
+      files: [file("/m/b.pth", B)],
+      retry: { attempts: 2, baseMs: 1, maxMs: 2 },
+    });
     expect(error).toBeInstanceOf(LlamagateError);
     expect((error as LlamagateError).category).toBe("network");
     expect(server.requestsFor("/m/b.pth")).toHaveLength(3);
@@ -207,7 +228,7 @@ describe("transfer engine", () => {
 
   it("aborts a stalled transfer and resumes it", async () => {
     server.addFault("/m/b.pth", { kind: "stall", afterBytes: 200_000 });
-    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
+    const s = await downloadFiles({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
     expect(s.files[0]!.retries).toBe(1);
     expect(server.requestsFor("/m/b.pth")[1]!.range).toMatch(/^bytes=\d+-$/);
@@ -215,7 +236,7 @@ describe("transfer engine", () => {
 
   it("downloads a corrupted response once more, then succeeds", async () => {
     server.addFault("/m/b.pth", { kind: "corrupt" });
-    const { events, error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(error).toBeUndefined();
     const corrupt = events.find((e) => e.type === "file-corrupt");
     expect(corrupt).toMatchObject({ expected: md5(B), algorithm: "md5" });
@@ -227,7 +248,7 @@ describe("transfer engine", () => {
     server.addFault("/m/b.pth", { kind: "corrupt" }, 2);
     const bad = Buffer.from(B);
     bad[Math.floor(B.length / 2)] = bad[Math.floor(B.length / 2)]! ^ 0xff;
-    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const { error } = await collect({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(error).toMatchObject({ code: "CHECKSUM_MISMATCH", category: "integrity" });
     expect((error as Error).message).toContain(md5(B));
     expect((error as Error).message).toContain(md5(bad));
@@ -236,7 +257,7 @@ describe("transfer engine", () => {
 
   it("recognises an HTML page instead of the file", async () => {
     server.addFault("/m/b.pth", { kind: "html" });
-    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const { error } = await collect({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(error).toMatchObject({ code: "HTML_INSTEAD_OF_FILE", category: "integrity" });
     expect(existsSync(join(dir, "m/b.pth"))).toBe(false);
   });
@@ -245,6 +266,7 @@ describe("transfer engine", () => {
     server.addFault("/m/b.pth", { kind: "status", status: 403, body: "<Error><Code>AccessDenied</Code></Error>" });
     const seen: number[] = [];
     const { error } = await collect({
+      ...via,
       files: [file("/m/b.pth", B)],
       retry: FAST_RETRY,
       classifyHttpError: (info) => {
@@ -260,7 +282,7 @@ describe("transfer engine", () => {
 
   it("reports a 404 for one file and still downloads the others", async () => {
     const files = [file("/m/b.pth", B), { ...file("/m/missing.pth", C) }];
-    const { events, error } = await collect({ files, retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files, retry: FAST_RETRY });
     expect(error).toMatchObject({ code: "HTTP_404", category: "not-found" });
     const summary = events.find((e) => e.type === "summary");
     expect(summary?.type === "summary" && summary.summary.failed.map((f) => f.name)).toEqual(["m/missing.pth"]);
@@ -272,6 +294,7 @@ describe("transfer engine", () => {
     try {
       server.addFault("/m/b.pth", { kind: "redirect", location: `${other.origin}/blob` });
       await downloadFiles({
+        ...via,
         files: [file("/m/b.pth", B, { headers: { authorization: "Bearer hf_abcdefghijkl" } })],
         retry: FAST_RETRY,
       });
@@ -287,6 +310,7 @@ describe("transfer engine", () => {
     server.addFault("/m/a.pth", { kind: "stall", afterBytes: 2_000_000 });
     const ac = new AbortController();
     const it = downloadFilesIter({
+      ...via,
       files: [file("/m/a.pth", A)],
       retry: FAST_RETRY,
       signal: ac.signal,
@@ -303,7 +327,7 @@ describe("transfer engine", () => {
     expect(partials).toHaveLength(1);
     expect(existsSync(join(dir, ".llamagate.lock"))).toBe(false);
     server.clearLog();
-    await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     expect(server.requestsFor("/m/a.pth")[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
   });
@@ -314,6 +338,7 @@ describe("transfer engine", () => {
       JSON.stringify({ pid: process.ppid, host: (await import("node:os")).hostname(), startedAt: "x" }),
     );
     const { events, error } = await collect({
+      ...via,
       files: [file("/m/b.pth", B)],
       lockDir: dir,
       retry: FAST_RETRY,
@@ -327,7 +352,7 @@ describe("transfer engine", () => {
       join(dir, ".llamagate.lock"),
       JSON.stringify({ pid: 999999999, host: (await import("node:os")).hostname(), startedAt: "x" }),
     );
-    await downloadFiles({ files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file("/m/b.pth", B)], lockDir: dir, retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
 
@@ -340,6 +365,7 @@ describe("transfer engine", () => {
     const events: DownloadEvent[] = [];
     const run = (async () => {
       for await (const e of downloadFilesIter({
+        ...via,
         files: [file("/m/b.pth", B)],
         lockDir: dir,
         retry: FAST_RETRY,
@@ -357,20 +383,21 @@ describe("transfer engine", () => {
 
   it("retries a server that accepts the request but never answers", async () => {
     server.addFault("/m/b.pth", { kind: "no-response" });
-    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
+    const s = await downloadFiles({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY, stallTimeoutMs: 300 });
     expect(s.files[0]!.retries).toBe(1);
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
 
   it("stops at once on a redirect loop", async () => {
     server.addFault("/m/b.pth", { kind: "redirect", location: "/m/b.pth" }, 20);
-    const { error } = await collect({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const { error } = await collect({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(error).toMatchObject({ code: "BAD_REDIRECT" });
     expect(server.requestsFor("/m/b.pth")).toHaveLength(9);
   });
 
   it("refuses a server file whose size differs from the expected size", async () => {
     const { error } = await collect({
+      ...via,
       files: [file("/m/b.pth", B, { expectedSize: B.length + 1, expectedHash: undefined })],
       retry: FAST_RETRY,
     });
@@ -383,7 +410,7 @@ describe("transfer engine", () => {
     server.addFault("/m/b.pth", { kind: "status", status: 503, headers: { "retry-after": "0" } });
     const files = [file("/m/a.pth", A), file("/m/b.pth", B), file("/m/missing.pth", C), file("/params.json", C)];
     server.addFault("/params.json", { kind: "html" });
-    const { events, error } = await collect({ files, retry: FAST_RETRY });
+    const { events, error } = await collect({ ...via, files, retry: FAST_RETRY });
     const err = error as LlamagateError;
     const text = [JSON.stringify(events), err.message, err.hint, JSON.stringify(err.details), String(err.stack)].join(
       "\n",
@@ -394,26 +421,26 @@ describe("transfer engine", () => {
   });
 
   it("releases the lock when the consumer stops iterating early", async () => {
-    const it = downloadFilesIter({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    const it = downloadFilesIter({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     for await (const e of it) if (e.type === "file-start") break;
     expect(existsSync(join(dir, ".llamagate.lock"))).toBe(false);
-    await downloadFiles({ files: [file("/m/a.pth", A)], retry: FAST_RETRY });
+    await downloadFiles({ ...via, files: [file("/m/a.pth", A)], retry: FAST_RETRY });
     expect(await digestOf(join(dir, "m/a.pth"))).toBe(md5(A));
   });
 
   it("never writes an unrequested 206 range at the wrong offset", async () => {
     server.addFault("/m/b.pth", { kind: "wrong-range", start: 1000 });
-    const s = await downloadFiles({ files: [file("/m/b.pth", B)], retry: FAST_RETRY });
+    const s = await downloadFiles({ ...via, files: [file("/m/b.pth", B)], retry: FAST_RETRY });
     expect(s.files[0]!.retries).toBe(1);
     expect(await digestOf(join(dir, "m/b.pth"))).toBe(md5(B));
   });
 
   it("downloads an empty file", async () => {
     server.setFile("/empty.txt", Buffer.alloc(0));
-    const s = await downloadFiles({ files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
+    const s = await downloadFiles({ ...via, files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
     expect(s.files[0]!.hashes.md5).toBe(md5(Buffer.alloc(0)));
     expect((await readFile(join(dir, "empty.txt"))).length).toBe(0);
-    const again = await downloadFiles({ files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
+    const again = await downloadFiles({ ...via, files: [file("/empty.txt", Buffer.alloc(0))], retry: FAST_RETRY });
     expect(again.files[0]!.skipped).toBe(true);
   });
 });

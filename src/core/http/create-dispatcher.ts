@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "../redact.js";
+import { markDirect } from "./direct-connection.js";
 
 /**
  * The one place llamagate makes a connection pool, and so the one place the proxy is decided: every
@@ -40,7 +41,10 @@ export function createDispatcher(
     ...(p.connections === undefined ? {} : { connections: p.connections }),
   };
   const { Agent, EnvHttpProxyAgent } = loadUndici();
-  if (!settings.httpProxy && !settings.httpsProxy) return new Agent(agent);
+  // Without a proxy, bulk bodies may be read straight from their own connections (sendRequest's rawBody).
+  if (!settings.httpProxy && !settings.httpsProxy) {
+    return markDirect(new Agent(agent), { connectTimeoutMs: agent.connectTimeout });
+  }
   // Every value is passed explicitly ("" = none): undici would otherwise read process.env itself.
   return new EnvHttpProxyAgent({ ...agent, ...settings });
 }

@@ -1,8 +1,10 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { LlamagateError } from "../errors.js";
 import { redactUrl } from "../redact.js";
+import { directConnectionOf } from "./direct-connection.js";
 import { discardBody } from "./discard-body.js";
+import { openRawResponse, type RawResponse } from "./open-raw-response.js";
 import { proxyRefusal } from "./proxy-refusal.js";
 
 /** An open HTTP response; the caller must consume or discard its body. */
@@ -13,6 +15,11 @@ export interface HttpResponse {
   body: Readable;
   /** The URL that answered (after the redirects that were followed; may hold secrets). */
   url: string;
+  /**
+   * Set when the response is read straight from its socket (`rawBody`): read the body with `raw.read` (no copy)
+   * or as the `body` stream, not both; destroying `body` closes the connection.
+   */
+  raw?: RawResponse;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -55,6 +62,12 @@ export async function sendRequest(params: {
   bodyTimeoutMs?: number;
   /** Name for the thing fetched in error messages. @default the redacted URL */
   displayName?: string;
+  /**
+   * A bulk body: where the dispatcher connects directly (createDispatcher without a proxy), each hop of a GET
+   * goes on a connection of its own, read without undici (openRawResponse), and the response has `raw` set;
+   * `body` still reads it as a stream. Through a proxy or a caller's own dispatcher this changes nothing.
+   */
+  rawBody?: boolean;
 }): Promise<HttpResponse> {
   const origin = new URL(params.url).origin;
   const policy = params.redirects ?? "follow";
@@ -66,24 +79,13 @@ export async function sendRequest(params: {
     const headers: Record<string, string> = { "accept-encoding": "identity" };
     if (!left && current.origin === origin) Object.assign(headers, params.headers);
     if (params.range) headers.range = `bytes=${params.range.start}-${params.range.end ?? ""}`;
-    const res = await params.dispatcher
-      .request({
-        origin: current.origin,
-        path: current.pathname + current.search,
-        method: params.method ?? "GET",
-        headers,
-        signal: params.signal,
-        headersTimeout: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-        bodyTimeout: params.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
-      })
-      .catch((e: unknown) => {
-        throw proxyRefusal(e, current.origin) ?? e;
-      });
+    const res = (await rawHop(params, current, headers)) ?? (await undiciHop(params, current, headers));
     const response: HttpResponse = {
       status: res.statusCode,
       headers: res.headers,
       body: res.body,
       url: current.toString(),
+      ...(res.raw ? { raw: res.raw } : {}),
     };
     const location = res.headers.location;
     if (!REDIRECTS.has(res.statusCode) || policy === "none") return response;
@@ -108,4 +110,74 @@ export async function sendRequest(params: {
     if (next.origin !== origin) left = true;
     current = next;
   }
+}
+
+interface Hop {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Readable;
+  raw?: RawResponse;
+}
+
+function undiciHop(
+  params: Parameters<typeof sendRequest>[0],
+  current: URL,
+  headers: Record<string, string>,
+): Promise<Hop> {
+  return params.dispatcher
+    .request({
+      origin: current.origin,
+      path: current.pathname + current.search,
+      method: params.method ?? "GET",
+      headers,
+      signal: params.signal,
+      headersTimeout: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+      bodyTimeout: params.bodyTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+    })
+    .catch((e: unknown) => {
+      throw proxyRefusal(e, current.origin) ?? e;
+    });
+}
+
+/** The hop read straight from its own connection, when the caller asks for it and the dispatcher connects directly. */
+async function rawHop(
+  params: Parameters<typeof sendRequest>[0],
+  current: URL,
+  headers: Record<string, string>,
+): Promise<Hop | undefined> {
+  const direct =
+    params.rawBody && (params.method ?? "GET") === "GET" ? directConnectionOf(params.dispatcher) : undefined;
+  if (!direct || (current.protocol !== "http:" && current.protocol !== "https:")) return undefined;
+  const raw = await openRawResponse({
+    url: current,
+    headers,
+    ...(params.signal ? { signal: params.signal } : {}),
+    connectTimeoutMs: direct.connectTimeoutMs,
+    headersTimeoutMs: params.headersTimeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS,
+  });
+  return { statusCode: raw.status, headers: raw.headers, body: rawBodyStream(raw), raw };
+}
+
+/**
+ * A raw response's body as a stream, for the readers that want one (an error page's snippet, a discard): copies
+ * of each piece, with backpressure. Destroying it closes the connection. A bulk reader uses `raw.read` instead.
+ */
+function rawBodyStream(raw: RawResponse): Readable {
+  let started = false;
+  const stream: Readable = new Readable({
+    read() {
+      if (started) return raw.resume();
+      started = true;
+      raw.read(
+        (piece) => (stream.push(Buffer.from(piece)) ? undefined : false),
+        () => stream.push(null),
+        (e) => stream.destroy(e instanceof Error ? e : new Error(String(e))),
+      );
+    },
+    destroy(e, cb) {
+      raw.destroy();
+      cb(e);
+    },
+  });
+  return stream;
 }

@@ -1,13 +1,16 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDispatcher } from "../../../src/core/http/create-dispatcher.js";
 import { sendRequest } from "../../../src/core/http/send-request.js";
 import { listenLocal, type LocalServer } from "../../helpers/server-base.js";
 
 let a: LocalServer;
 let b: LocalServer;
 const seen: { server: string; path: string; headers: IncomingHttpHeaders }[] = [];
-const dispatcher = new Agent();
+const agent = new Agent();
+// The same rules on both receive paths: undici's, and the raw one (its own connection per hop, no undici).
+const direct = createDispatcher({ env: {} });
 
 beforeAll(async () => {
   b = await listenLocal((req, res) => {
@@ -25,7 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all([a.close(), b.close()]);
-  await dispatcher.close();
+  await Promise.all([agent.close(), direct.close()]);
 });
 
 const text = async (r: { body: AsyncIterable<unknown> }) => {
@@ -35,16 +38,27 @@ const text = async (r: { body: AsyncIterable<unknown> }) => {
 };
 const auth = { authorization: "Bearer hf_secret000000000000" };
 
-describe("sendRequest: redirects with origin-scoped credentials", () => {
+describe.each([
+  ["undici", { dispatcher: agent }],
+  ["the raw path", { dispatcher: direct, rawBody: true }],
+])("sendRequest through %s: redirects with origin-scoped credentials", (_name, via) => {
+  it("reads the answer on the path asked for", async () => {
+    seen.length = 0;
+    const r = await sendRequest({ url: `${a.origin}/file`, ...via });
+    expect(r.raw !== undefined).toBe("rawBody" in via);
+    expect(await text(r)).toBe("from a");
+    // The raw path asks for its own connection to be closed after the answer; undici keeps its pool alive.
+    expect(seen[0]!.headers.connection).toBe("rawBody" in via ? "close" : "keep-alive");
+  });
   it("keeps Authorization on a same-origin redirect", async () => {
     seen.length = 0;
-    const r = await sendRequest({ url: `${a.origin}/same`, headers: auth, dispatcher });
+    const r = await sendRequest({ url: `${a.origin}/same`, headers: auth, ...via });
     expect(await text(r)).toBe("from a");
     expect(seen.map((s) => s.headers.authorization)).toEqual([auth.authorization, auth.authorization]);
   });
   it("drops Authorization on a redirect to another origin", async () => {
     seen.length = 0;
-    const r = await sendRequest({ url: `${a.origin}/to-b`, headers: auth, dispatcher });
+    const r = await sendRequest({ url: `${a.origin}/to-b`, headers: auth, ...via });
     expect(await text(r)).toBe("from b");
     expect(seen.map((s) => [s.server, s.headers.authorization])).toEqual([
       ["a", auth.authorization],
@@ -53,7 +67,7 @@ describe("sendRequest: redirects with origin-scoped credentials", () => {
   });
   it("does not send it again when a later hop comes back to the first origin", async () => {
     seen.length = 0;
-    const r = await sendRequest({ url: `${a.origin}/via-b`, headers: auth, dispatcher });
+    const r = await sendRequest({ url: `${a.origin}/via-b`, headers: auth, ...via });
     expect(await text(r)).toBe("from a");
     expect(seen.map((s) => [s.server, s.path, s.headers.authorization])).toEqual([
       ["a", "/via-b", auth.authorization],
@@ -63,7 +77,7 @@ describe("sendRequest: redirects with origin-scoped credentials", () => {
   });
   it("same-origin policy: a cross-origin redirect comes back as the response (not followed)", async () => {
     seen.length = 0;
-    const r = await sendRequest({ url: `${a.origin}/to-b`, headers: auth, dispatcher, redirects: "same-origin" });
+    const r = await sendRequest({ url: `${a.origin}/to-b`, headers: auth, ...via, redirects: "same-origin" });
     expect(r.status).toBe(302);
     await text(r);
     expect(seen.map((s) => s.server)).toEqual(["a"]);
