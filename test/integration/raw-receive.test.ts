@@ -179,7 +179,13 @@ describe("raw receive path: framing", () => {
     answer = (s) => void s.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nab");
     const body = new AbortController();
     const r = await get("/f", { signal: body.signal });
-    const err = new Promise<unknown>((resolve) => r.raw!.read(() => body.abort(new Error("enough")), resolve, resolve));
+    const err = new Promise<unknown>((resolve) =>
+      r.raw!.read(
+        () => body.abort(new Error("enough")),
+        () => resolve("ended"),
+        resolve,
+      ),
+    );
     await expect(err).resolves.toMatchObject({ message: "enough" });
   });
 
