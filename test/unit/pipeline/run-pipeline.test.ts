@@ -37,6 +37,8 @@ describe("runPipeline", () => {
     await rm(work, { recursive: true, force: true });
   });
 
+  /** The environment a caller hands the smoke test's llama.cpp child (the stage gets it as given). */
+  const SMOKE_ENV = { PATH: "/usr/bin", GGML_MARK: "from-the-caller" };
   const smokeCalls: SmokeStageParams[] = [];
   const fakeSmoke: SmokeStage = async function* (p) {
     smokeCalls.push(p);
@@ -58,7 +60,7 @@ describe("runPipeline", () => {
     license: { auditLogPath: join(work, "audit.jsonl"), ...license },
     command: "test",
     convert: { to: "gguf" },
-    smokeTest: { maxTokens: 2 },
+    smokeTest: { maxTokens: 2, env: SMOKE_ENV },
     smokeStage: fakeSmoke,
   });
 
@@ -97,6 +99,7 @@ describe("runPipeline", () => {
       path: join(dir, "llama-2-7b-bf16.gguf"),
       sourceDir: join(dir, "llama-2-7b"),
       maxTokens: 2,
+      env: SMOKE_ENV,
     });
     expect(first.smokeTest).toMatchObject({ backend: "fake", path: join(dir, "llama-2-7b-bf16.gguf") });
 
