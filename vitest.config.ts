@@ -15,7 +15,8 @@ export default defineConfig({
     projects: [
       // Unit tests share a worker's module graph (no re-import per file: about a third less CPU here). The code has
       // no module-level state and a unit test restores what it changes (process.env), so the order does not
-      // matter; `npx vitest run --project unit --sequence.shuffle.files` checks that.
+      // matter, nor does the order of a file's tests (each sets up its own state): `npx vitest run --project unit
+      // --sequence.shuffle.files --sequence.shuffle.tests --sequence.seed=N` checks that.
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"], isolate: false } },
       // Integration tests keep a fresh module graph per file (servers, signal handlers, the in-process CLI).
       { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"] } },

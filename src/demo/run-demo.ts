@@ -28,6 +28,8 @@ export interface RunDemoParams {
   maxTokens?: number;
   /** The smoke-test implementation. @default the pipeline's */
   smokeStage?: SmokeStage;
+  /** The environment the smoke test's llama.cpp child starts from (its allow-listed variables). @default process.env */
+  env?: NodeJS.ProcessEnv;
   /** Cancels the demo. */
   signal?: AbortSignal;
 }
@@ -115,6 +117,7 @@ export async function* runDemoIter(params: RunDemoParams = {}): AsyncGenerator<D
             reference: true,
             prompt: params.prompt ?? "The capital of France is",
             maxTokens: params.maxTokens ?? 8,
+            ...(params.env ? { env: params.env } : {}),
           }
         : false,
       ...(params.smokeStage ? { smokeStage: params.smokeStage } : {}),

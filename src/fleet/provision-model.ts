@@ -54,6 +54,8 @@ export interface ProvisionModelParams {
    * needed; no weight byte is transferred, nothing is written or recorded. A check that fails fails the model.
    */
   dryRun?: boolean;
+  /** The environment the smoke test's llama.cpp child starts from (its allow-listed variables). @default process.env */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 
@@ -165,7 +167,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         verify: false,
         ...(sign ? { sign } : {}),
         convert: first ? { to: first.to, dtype: first.dtype, out: undefined } : false,
-        smokeTest: spec.smokeTest ? {} : false,
+        smokeTest: spec.smokeTest ? { ...(p.env ? { env: p.env } : {}) } : false,
         signal: p.signal,
       });
       const s = await drainIter(it);

@@ -8,9 +8,14 @@ export interface ProvisionModelsParams extends Omit<
   "spec" | "metaUrl" | "signKeyPem" | "license" | "hf"
 > {
   manifest: ProvisionManifest;
-  /** Signed URLs by environment variable name. @default the variables the manifest names, from this process */
+  /**
+   * The environment the defaults below are read from (signed URLs, signing keys, the Hub settings and token), and
+   * the one the smoke test's llama.cpp child starts from (its allow-listed variables). @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
+  /** Signed URLs by environment variable name. @default the variables the manifest names, from `env` */
   metaUrls?: Readonly<Record<string, string | undefined>>;
-  /** Signing keys (PEM) by environment variable name (`sign.privateKeyEnv`). @default from this process */
+  /** Signing keys (PEM) by environment variable name (`sign.privateKeyEnv`). @default from `env` */
   signKeys?: Readonly<Record<string, string | undefined>>;
   /** The license flags' values and the audit log; the manifest's `license` fills what they leave out. @default {} */
   license?: ProvisionModelParams["license"];
@@ -53,15 +58,13 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
       Object.entries(p.license ?? {}).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0)),
     ),
   };
-  const hf = p.hf ?? (await defaultHub(p.signal));
+  const env = p.env ?? process.env;
+  const hf = p.hf ?? (await defaultHub(env, p.signal));
   const metaUrls =
-    p.metaUrls ??
-    Object.fromEntries(specs.flatMap((m) => (m.metaUrlEnv ? [[m.metaUrlEnv, process.env[m.metaUrlEnv]]] : [])));
+    p.metaUrls ?? Object.fromEntries(specs.flatMap((m) => (m.metaUrlEnv ? [[m.metaUrlEnv, env[m.metaUrlEnv]]] : [])));
   const signKeys =
     p.signKeys ??
-    Object.fromEntries(
-      specs.flatMap((m) => (m.sign ? [[m.sign.privateKeyEnv, process.env[m.sign.privateKeyEnv]]] : [])),
-    );
+    Object.fromEntries(specs.flatMap((m) => (m.sign ? [[m.sign.privateKeyEnv, env[m.sign.privateKeyEnv]]] : [])));
   const reports: ProvisionModelReport[] = new Array(specs.length);
   const n = Math.max(1, Math.min(p.concurrency ?? p.manifest.concurrency ?? 2, specs.length));
   const stopWhen = () => p.signal?.aborted === true;
@@ -102,8 +105,8 @@ export async function provisionModels(p: ProvisionModelsParams): Promise<Provisi
 }
 
 /** The Hub as the CLI finds it, for a library call that gives none. */
-async function defaultHub(signal?: AbortSignal): Promise<ProvisionModelParams["hf"]> {
-  const settings = hubSettings();
-  const token = await resolveHubToken({ settings, signal });
+async function defaultHub(env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<ProvisionModelParams["hf"]> {
+  const settings = hubSettings(env);
+  const token = await resolveHubToken({ settings, env, signal });
   return { cacheDir: settings.cacheDir, endpoint: settings.endpoint, ...(token ? { token: token.token } : {}) };
 }

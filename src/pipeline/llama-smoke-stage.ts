@@ -14,6 +14,7 @@ export const llamaSmokeStage: SmokeStage = async function* (p) {
     ...(p.maxTokens !== undefined ? { maxTokens: p.maxTokens } : {}),
     ...(p.device !== undefined ? { device: p.device } : {}),
     ...(p.reference !== undefined ? { reference: p.reference } : {}),
+    ...(p.env ? { env: p.env } : {}),
     ...(p.signal ? { signal: p.signal } : {}),
   });
   for (;;) {

@@ -40,8 +40,13 @@ export interface PipelineSmokeParams {
   device?: "auto" | "gpu" | "cpu";
   /** Force the cross-check against the pure-TS reference. */
   reference?: boolean;
-  /** Where the GGUF made to smoke-test a Hugging Face output is cached. @default ggufCacheDir() (this process's env) */
+  /** Where the GGUF made to smoke-test a Hugging Face output is cached. @default ggufCacheDir(env) */
   cacheDir?: string;
+  /**
+   * The environment the llama.cpp child starts from (only its allow-listed variables pass: llama-child-env.ts).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunPipelineParams {

@@ -200,7 +200,7 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     let path = gguf?.path;
     if (!path) {
       const { cachedGgufIter } = await import("./cached-gguf.js");
-      const cacheDir = p.smokeTest.cacheDir ?? ggufCacheDir();
+      const cacheDir = p.smokeTest.cacheDir ?? ggufCacheDir(p.smokeTest.env);
       const cached = cachedGgufIter({ dir: hfOut!.path, cacheDir, ...(signal ? { signal } : {}) });
       path = (await drainIter(cached)).path;
     }

@@ -17,6 +17,11 @@ export interface SmokeStageParams {
   device?: "auto" | "gpu" | "cpu";
   /** Force the cross-check against the pure-TS reference. */
   reference?: boolean;
+  /**
+   * The environment the llama.cpp child starts from (only its allow-listed variables pass: llama-child-env.ts).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 

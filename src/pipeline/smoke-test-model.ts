@@ -24,7 +24,7 @@ export interface SmokeTestModelParams extends Omit<SmokeTestParams, "gguf" | "so
    * is caught (without it the reference runs on the GGUF's own weights). Folders are their own source.
    */
   source?: string;
-  /** Where GGUFs converted from folders are cached. @default the CLI's: `<llamagate data folder>/gguf-cache` */
+  /** Where GGUFs converted from folders are cached. @default the CLI's: `<data folder of env>/gguf-cache` */
   cacheDir?: string;
 }
 
@@ -53,7 +53,7 @@ export interface SmokeTestModelResult extends SmokeTestResult {
 export async function* smokeTestModelIter(
   params: SmokeTestModelParams,
 ): AsyncGenerator<SmokeTestModelEvent, SmokeTestModelResult, undefined> {
-  const { path: given, cacheDir = ggufCacheDir(), source: givenSource, ...rest } = params;
+  const { path: given, cacheDir = ggufCacheDir(params.env), source: givenSource, ...rest } = params;
   const path = resolve(given);
   const s = await stat(path).catch(() => undefined);
   if (!s)

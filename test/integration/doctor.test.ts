@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -34,6 +34,36 @@ describe("llamagate doctor", { timeout: 240_000 }, () => {
     const err = JSON.parse(lic.stdout).error;
     expect(err.message).toContain("not a folder");
     expect(err.hint).not.toMatch(/writable|permission/i);
+  });
+
+  it("the GPU probe child starts from the command's environment, not this process's", async () => {
+    // A --require preload (NODE_OPTIONS reaches the probe child, which parses nothing untrusted) records what
+    // each Node process started from the command's environment saw.
+    const seen = join(work, "probe-env.jsonl");
+    const preload = join(work, "record-env.cjs");
+    await writeFile(
+      preload,
+      `require("node:fs").appendFileSync(${JSON.stringify(seen)}, JSON.stringify({ script: process.argv[1], mark: process.env.LLAMAGATE_TEST_MARK ?? null }) + "\\n");\n`,
+    );
+    expect(process.env.LLAMAGATE_TEST_MARK).toBeUndefined();
+    const env = {
+      HOME: work,
+      LLAMAGATE_DATA_DIR: join(work, "data"),
+      LLAMAGATE_CONFIG_DIR: join(work, "cfg"),
+      HF_HOME: join(work, "hf"),
+      NODE_OPTIONS: `--require ${preload}`,
+      LLAMAGATE_TEST_MARK: "from-the-command",
+    };
+    const r = await runMain(["doctor", "--json"], { env });
+    expect(r.code, r.stderr).toBe(0);
+    const runs = (await readFile(seen, "utf8").catch(() => ""))
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { script: string; mark: string | null });
+    expect(runs.filter((x) => x.script.endsWith("probe-child.js"))).toEqual([
+      { script: expect.stringMatching(/probe-child\.js$/), mark: "from-the-command" },
+    ]);
   });
 
   it("--json: one object, every check ok/warn/fail with a detail, the token's source but never the token", async () => {

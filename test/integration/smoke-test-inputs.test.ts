@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
 import { smokeTest, smokeTestIter } from "../../src/infer/smoke-test/smoke-test.js";
+import { childEnvirons } from "../helpers/child-environ.js";
 import { runMain } from "../helpers/run-main.js";
 import type { CliRun } from "../helpers/run-cli.js";
 import { generatedFolder, patchGguf, renameGgufArchitecture } from "../helpers/smoke-fixtures.js";
@@ -173,6 +174,54 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       expect(environ).not.toContain(v);
       expect(environ).not.toContain(`${k}=`);
     }
+  });
+
+  it("the llama.cpp child starts from the env a library call or a command passes, not this process's", async () => {
+    if (process.platform !== "linux") return; // reads /proc/<pid>/environ
+    const MARK = "GGML_LLAMAGATE_TEST_MARK";
+    expect(process.env[MARK]).toBeUndefined();
+    const vars = (environ: string) => environ.split("\0");
+    // Library: the child's environment read while it reports its backend (it is alive then).
+    const passed = {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      [MARK]: "from-the-library-call",
+      HF_TOKEN: "hf_notforthechild",
+    };
+    let seen: string[] = [];
+    const it = smokeTestIter({
+      gguf: f32,
+      prompt: "the cat",
+      maxTokens: 2,
+      device: "cpu",
+      reference: false,
+      env: passed,
+    });
+    for (let r = await it.next(); !r.done; r = await it.next())
+      if (r.value.type === "backend") seen = await childEnvirons("llama-child.js");
+    expect(seen).toHaveLength(1);
+    expect(vars(seen[0]!)).toContain(`${MARK}=from-the-library-call`);
+    expect(vars(seen[0]!)).toContain(`PATH=${passed.PATH}`);
+    // HOME is in this process's environment but not in the one passed; HF_TOKEN is never allow-listed.
+    expect(process.env.HOME).toBeDefined();
+    expect(seen[0]).not.toMatch(/(^|\0)(HOME|HF_TOKEN)=/);
+    // In-process CLI: the command's environment (ctx.env), watched from here while the command runs.
+    const running = runMain(
+      ["smoke-test", f32, "--prompt", "the cat", "--device", "cpu", "--no-reference", "--max-tokens", "2", "--json"],
+      {
+        env: { ...env(), [MARK]: "from-the-command" },
+      },
+    );
+    let done = false;
+    void running.finally(() => (done = true));
+    seen = [];
+    while (!done) {
+      seen.push(...(await childEnvirons("llama-child.js")));
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(seen.length).toBeGreaterThan(0);
+    for (const environ of seen) expect(vars(environ)).toContain(`${MARK}=from-the-command`);
   });
 
   it("a loadable non-llama architecture (xverse, llama-shaped): passes, and says the cross-check was skipped and why", async () => {

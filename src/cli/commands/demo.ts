@@ -53,6 +53,7 @@ export const registerDemoCommand: CommandRegistrar = (program, ctx, run) => {
           convert: opts.convert,
           ...(opts.prompt !== undefined ? { prompt: opts.prompt } : {}),
           ...(opts.maxTokens !== undefined ? { maxTokens: opts.maxTokens } : {}),
+          env: ctx.env,
           signal: ctx.signal,
         });
         const summary = await renderPipeline(ctx, events, {

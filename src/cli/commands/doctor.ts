@@ -159,7 +159,7 @@ async function keychainCheck(ctx: CliContext): Promise<DoctorCheck> {
 
 async function gpuCheck(ctx: CliContext): Promise<DoctorCheck> {
   try {
-    const p = await probeBackends({ signal: ctx.signal });
+    const p = await probeBackends({ env: ctx.env, signal: ctx.signal });
     const usable = p.backends.filter((b) => b.usable);
     const list = p.backends.map((b) => `${b.backend}: ${b.usable ? "usable" : "no"} (${b.detail})`).join("; ");
     if (usable.length) return { name: "gpu", status: "ok", detail: `${p.engine}: ${list}` };

@@ -105,6 +105,7 @@ export const registerProvisionCommand: CommandRegistrar = (program, ctx, run) =>
           engine: networkEngineOptions(ctx, opts),
           dryRun: opts.dryRun,
           concurrency: opts.concurrency,
+          env: ctx.env,
           signal: ctx.signal,
           onModel: (e) => {
             if (opts.json) return;

@@ -194,6 +194,7 @@ async function setup(ctx: CliContext, name: string | undefined, opts: SetupOptio
             ...(opts.maxTokens ? { maxTokens: opts.maxTokens } : {}),
             device: opts.device ?? "auto",
             cacheDir: ggufCacheDir(ctx.env),
+            env: ctx.env,
           }
         : false,
       signal: ctx.signal,

@@ -89,6 +89,7 @@ export const registerSmokeTestCommand: CommandRegistrar = (program, ctx, run) =>
           ...(opts.referenceBudget !== undefined ? { referenceBudgetSeconds: opts.referenceBudget } : {}),
           ...(opts.memoryLimit !== undefined ? { memoryLimitBytes: opts.memoryLimit } : {}),
           ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+          env: ctx.env,
           signal: ctx.signal,
         });
         let result: SmokeTestModelResult;

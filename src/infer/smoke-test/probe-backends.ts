@@ -25,6 +25,8 @@ export async function probeBackends(
   params: {
     /** Give up after this long (default 60 s). */
     timeoutMs?: number;
+    /** The environment the probe child starts from (GPU runtime variables, library paths). @default process.env */
+    env?: NodeJS.ProcessEnv;
     signal?: AbortSignal;
   } = {},
 ): Promise<ProbeBackendsResult> {
@@ -34,7 +36,7 @@ export async function probeBackends(
   const child = fork(fileURLToPath(workerModuleUrl("infer/smoke-test/probe-child.js")), [], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
     signal,
-    env: { ...process.env, NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
+    env: { ...(params.env ?? process.env), NODE_LLAMA_CPP_SKIP_DOWNLOAD: "true" },
     execArgv: [],
   });
   let out = "";

@@ -20,6 +20,8 @@ import type {
 export async function* runLlamaChild(params: {
   /** What to run. */
   job: LlamaChildJob;
+  /** The caller's environment; the child gets its allow-listed part. @default process.env */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): AsyncGenerator<LlamaChildEvent, LlamaChildDone, undefined> {
   const { job, signal } = params;
@@ -28,7 +30,7 @@ export async function* runLlamaChild(params: {
   // processes with the child's execArgv.
   const child = fork(fileURLToPath(workerModuleUrl("infer/smoke-test/llama-child.js")), [], {
     stdio: ["ignore", "pipe", "pipe", "ipc"],
-    env: llamaChildEnv(process.env),
+    env: llamaChildEnv(params.env ?? process.env),
     execArgv: [],
   });
   let output = "";

@@ -85,6 +85,7 @@ export async function* smokeTestIter(
       neededBytes: estimateMemory(info, contextSize),
       memoryLimitBytes: params.memoryLimitBytes,
     },
+    ...(params.env ? { env: params.env } : {}),
     ...(signal ? { signal } : {}),
   });
   let backend = { backend: "cpu", device: "", note: undefined as string | undefined };

@@ -28,6 +28,11 @@ export interface SmokeTestParams {
   threads?: number;
   /** Context size to allocate. Default: prompt + maxTokens rounded up, at least 64. */
   contextSize?: number;
+  /**
+   * The environment the llama.cpp child starts from (only its allow-listed variables pass: llama-child-env.ts).
+   * @default process.env
+   */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }
 

@@ -12,6 +12,7 @@ import { metaSplitDim } from "../../../src/model/meta-split-dim.js";
 import { openMetaCheckpoint } from "../../../src/model/open-meta-checkpoint.js";
 import { readMetaParams } from "../../../src/model/read-meta-params.js";
 import { writeTorchCheckpoint } from "../../../src/demo/write-torch-checkpoint.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
 
 const FIXTURE = join(__dirname, "../../fixtures/torch/tiny-llama-mp2");
 const EXPECTED = join(__dirname, "../../fixtures/torch/expected.json");
@@ -81,30 +82,27 @@ describe("Meta params and rules", () => {
 });
 
 describe("readMetaParams", () => {
-  let dir: string;
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "lg-params-"));
-  });
-  afterAll(async () => rm(dir, { recursive: true, force: true }));
+  // Each test its own empty folder: the missing-params.json case must not see another test's file.
+  const tmp = useTempDir("params");
 
   it("reports a missing params.json as a conversion error with a hint", async () => {
-    await expect(readMetaParams({ dir })).rejects.toMatchObject({
+    await expect(readMetaParams({ dir: tmp() })).rejects.toMatchObject({
       code: "MISSING_PARAMS",
       category: "conversion",
       hint: expect.stringContaining("params.json"),
     });
   });
   it("rejects malformed values", async () => {
-    await writeFile(join(dir, "params.json"), "[1]");
-    await expect(readMetaParams({ dir })).rejects.toMatchObject({ code: "BAD_PARAMS" });
-    await writeFile(join(dir, "params.json"), JSON.stringify({ dim: "4096", n_layers: 1, n_heads: 1 }));
-    await expect(readMetaParams({ dir })).rejects.toThrow(/"dim" must be an integer/);
-    await writeFile(join(dir, "params.json"), JSON.stringify({ dim: 30, n_layers: 1, n_heads: 4 }));
-    await expect(readMetaParams({ dir })).rejects.toThrow(/whole, even-sized heads/);
+    await writeFile(join(tmp(), "params.json"), "[1]");
+    await expect(readMetaParams({ dir: tmp() })).rejects.toMatchObject({ code: "BAD_PARAMS" });
+    await writeFile(join(tmp(), "params.json"), JSON.stringify({ dim: "4096", n_layers: 1, n_heads: 1 }));
+    await expect(readMetaParams({ dir: tmp() })).rejects.toThrow(/"dim" must be an integer/);
+    await writeFile(join(tmp(), "params.json"), JSON.stringify({ dim: 30, n_layers: 1, n_heads: 4 }));
+    await expect(readMetaParams({ dir: tmp() })).rejects.toThrow(/whole, even-sized heads/);
   });
   it("applies ModelArgs defaults", async () => {
-    await writeFile(join(dir, "params.json"), JSON.stringify({ dim: 64, n_layers: 2, n_heads: 4 }));
-    expect(await readMetaParams({ dir })).toEqual({
+    await writeFile(join(tmp(), "params.json"), JSON.stringify({ dim: 64, n_layers: 2, n_heads: 4 }));
+    expect(await readMetaParams({ dir: tmp() })).toEqual({
       dim: 64,
       nLayers: 2,
       nHeads: 4,

@@ -1,8 +1,10 @@
 /** Bundles: round trip, and every hostile tarball is refused with nothing written to the destination. */
+import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { Header, Pax } from "tar";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { BundleManifest } from "../../../src/formats/tar/bundle-manifest.js";
@@ -84,6 +86,97 @@ describe("bundles", () => {
     expect(r.files.map((f) => f.path).sort()).toEqual(Object.keys(files).sort());
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, ...p.split("/")))).toEqual(b);
     expect((await readdir(dest)).filter((n) => n.startsWith(".llamagate-unpack"))).toEqual([]);
+  });
+
+  /** Source files under work/src and the manifest that lists them (sha256 is not checked by the writer). */
+  async function sourcesOf(files: Record<string, Buffer>) {
+    const sources = new Map<string, string>();
+    for (const [p, b] of Object.entries(files)) {
+      const abs = join(work, "src", ...p.split("/"));
+      await mkdir(join(abs, ".."), { recursive: true });
+      await writeFile(abs, b);
+      sources.set(p, abs);
+    }
+    return { sources, manifest: JSON.parse(manifestOf(files).toString()) as BundleManifest };
+  }
+
+  it("writes the manifest then the files in manifest order as plain ustar members (0644, 0/0, mtime 0), block-padded, two zero blocks at the end", async () => {
+    const files: Record<string, Buffer> = {
+      "z.gguf": randomBytes(1536),
+      "a/tokenizer.json": randomBytes(700),
+      "empty.txt": Buffer.alloc(0),
+    };
+    const { sources, manifest } = await sourcesOf(files);
+    const out = join(work, "bundle.tar");
+    const bytes = await writeBundle({ out, manifest, sources });
+    const expected = Buffer.concat([
+      member("llamagate-bundle.json", Buffer.from(JSON.stringify(manifest, null, 2))),
+      ...Object.entries(files).map(([p, b]) => member(p, b)),
+      END,
+    ]);
+    const written = await readFile(out);
+    expect(bytes).toBe(expected.length);
+    expect(written.equals(expected)).toBe(true);
+  });
+
+  it("GNU tar reads a written bundle (a long pax name included) and lists every member with the portable metadata", async () => {
+    const long = "d/".repeat(60) + "weights.safetensors";
+    const files: Record<string, Buffer> = { [long]: randomBytes(3 * 2 ** 20 + 5), "config.json": randomBytes(10) };
+    const { sources, manifest } = await sourcesOf(files);
+    const out = join(work, "bundle.tar");
+    await writeBundle({ out, manifest, sources });
+    const run = promisify(execFile);
+    const { stdout } = await run("tar", ["--numeric-owner", "--utc", "-tvf", out], {
+      env: { ...process.env, LC_ALL: "C" },
+    });
+    const rows = stdout
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/));
+    expect(rows.map((r) => r[5])).toEqual(["llamagate-bundle.json", long, "config.json"]);
+    for (const r of rows)
+      expect(r.slice(0, 1).concat(r.slice(1, 2), r.slice(3, 5))).toEqual(["-rw-r--r--", "0/0", "1970-01-01", "00:00"]);
+    expect(rows.slice(1).map((r) => Number(r[2]))).toEqual([3 * 2 ** 20 + 5, 10]);
+    const x = join(work, "x");
+    await mkdir(x);
+    await run("tar", ["-xf", out, "-C", x]);
+    expect((await readFile(join(x, ...long.split("/")))).equals(files[long]!)).toBe(true);
+  });
+
+  it("a source that is not the size the manifest says fails with a filesystem error and leaves no file behind", async () => {
+    for (const [name, actual] of [
+      ["shrunk", 1000],
+      ["grown", 3000],
+    ] as const) {
+      const { sources, manifest } = await sourcesOf({ "w.bin": randomBytes(2000) });
+      await writeFile(sources.get("w.bin")!, randomBytes(actual));
+      const out = join(work, `${name}.tar`);
+      const e = await writeBundle({ out, manifest, sources }).catch((err: unknown) => err);
+      expect(e, name).toMatchObject({ category: "filesystem" });
+      expect(String((e as Error).message)).toMatch(/w\.bin/);
+      expect(String((e as Error).cause)).toMatch(/w\.bin changed size while being packed/);
+      expect((await readdir(work)).filter((n) => n.includes(name))).toEqual([]);
+    }
+  });
+
+  it("an abort while a file streams stops with InterruptedError and leaves no file behind", async () => {
+    const { sources, manifest } = await sourcesOf({ "big.bin": randomBytes(4 * 2 ** 20) });
+    const ac = new AbortController();
+    const out = join(work, "aborted.tar");
+    const seen: number[] = [];
+    const e = await writeBundle({
+      out,
+      manifest,
+      sources,
+      signal: ac.signal,
+      onProgress: (b) => {
+        seen.push(b);
+        if (b > 2 ** 20) ac.abort();
+      },
+    }).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: "INTERRUPTED" });
+    expect(seen.at(-1)).toBeLessThan(4 * 2 ** 20);
+    expect((await readdir(work)).filter((n) => n.includes("aborted"))).toEqual([]);
   });
 
   const hostile: [string, () => Buffer, RegExp][] = [

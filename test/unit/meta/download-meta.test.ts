@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
 import { downloadMeta } from "../../../src/sources/meta/download-meta.js";
 import { startMetaCdn, type MetaCdn } from "../../helpers/meta-cdn-server.js";
@@ -35,11 +35,12 @@ describe("downloadMeta", () => {
 describe("downloadMeta free-space preflight", () => {
   let cdn: MetaCdn;
   let dir: string;
-  beforeAll(async () => {
+  // A CDN and a folder of its own for each test: "no request" must not count another test's.
+  beforeEach(async () => {
     cdn = await startMetaCdn({ models: ["llama-2-13b"], shardBytes: 50_000 });
     dir = await mkdtemp(join(tmpdir(), "llamagate-space-"));
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await cdn.close();
     await rm(dir, { recursive: true, force: true });
   });

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Agent } from "undici";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import { createRegistrySession } from "../../../src/sources/oci/create-registry-session.js";
 
 let server: Server;
@@ -37,6 +37,10 @@ beforeAll(async () => {
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(() => new Promise((r) => server.close(r)));
+// The server is shared; the requests it saw are each test's own.
+beforeEach(() => {
+  seen.length = 0;
+});
 
 it("answers a Bearer challenge with a token fetched from the realm (Basic credentials, repository scope) and redacts it", async () => {
   const s = createRegistrySession({

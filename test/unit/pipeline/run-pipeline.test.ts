@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { mkdtemp, readdir, rm, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { findModel } from "../../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../../src/demo/serve-signed-cdn.js";
@@ -37,7 +37,16 @@ describe("runPipeline", () => {
     await rm(work, { recursive: true, force: true });
   });
 
+  /** The environment a caller hands the smoke test's llama.cpp child (the stage gets it as given). */
+  const SMOKE_ENV = { PATH: "/usr/bin", GGML_MARK: "from-the-caller" };
   const smokeCalls: SmokeStageParams[] = [];
+  /** This test's own folder: its downloads and its license audit log (an acceptance one test records is its own). */
+  let t: string;
+  beforeEach(async () => {
+    t = await mkdtemp(join(work, "test-"));
+    smokeCalls.length = 0;
+    hubRequests = [];
+  });
   const fakeSmoke: SmokeStage = async function* (p) {
     smokeCalls.push(p);
     yield { type: "smoke-phase", phase: "load" };
@@ -55,16 +64,16 @@ describe("runPipeline", () => {
   const meta = (dir: string, license: RunPipelineParams["license"]): RunPipelineParams => ({
     models: [model],
     source: { kind: "meta", url: cdn.signUrl({ expiresAt: new Date(Date.now() + 3600_000) }), dir, spaceCheck: false },
-    license: { auditLogPath: join(work, "audit.jsonl"), ...license },
+    license: { auditLogPath: join(t, "audit.jsonl"), ...license },
     command: "test",
     convert: { to: "gguf" },
-    smokeTest: { maxTokens: 2 },
+    smokeTest: { maxTokens: 2, env: SMOKE_ENV },
     smokeStage: fakeSmoke,
   });
 
   it("the gate blocks before the first request of either source, and nothing is written", async () => {
     const before = cdn.requests.length;
-    const dir = join(work, "blocked");
+    const dir = join(t, "blocked");
     await expect(runPipeline(meta(dir, { mau: "2B", acceptLicense: true }))).rejects.toMatchObject({
       code: "LICENSE_REQUIRES_META_LICENSE",
     });
@@ -82,7 +91,7 @@ describe("runPipeline", () => {
   });
 
   it("runs every stage in order; a rerun finds download, verify and convert done; a newer input is converted again", async () => {
-    const dir = join(work, "ok");
+    const dir = join(t, "ok");
     const stages: string[] = [];
     const onEvent = (e: PipelineEvent) => {
       if (e.type === "stage-start") stages.push(e.stage);
@@ -97,6 +106,7 @@ describe("runPipeline", () => {
       path: join(dir, "llama-2-7b-bf16.gguf"),
       sourceDir: join(dir, "llama-2-7b"),
       maxTokens: 2,
+      env: SMOKE_ENV,
     });
     expect(first.smokeTest).toMatchObject({ backend: "fake", path: join(dir, "llama-2-7b-bf16.gguf") });
 
@@ -118,7 +128,7 @@ describe("runPipeline", () => {
 
   it("stages are optional: no verify, no conversion, no smoke test", async () => {
     const r = await runPipeline({
-      ...meta(join(work, "ok"), { mau: 1000 }),
+      ...meta(join(t, "ok"), { mau: 1000, acceptLicense: true }),
       verify: false,
       convert: false,
       smokeTest: false,
