@@ -25,7 +25,7 @@ export async function downloadHf(p: DownloadHfParams): Promise<HfDownloadSummary
 }
 
 /** A dry run's summary: the plan's files, none fetched or verified, nothing written. */
-export function plannedHfSummary(plan: HfDownloadPlan): HfDownloadSummary {
+function plannedHfSummary(plan: HfDownloadPlan): HfDownloadSummary {
   const { checked, selected } = plan;
   if (checked.offline) return { ...checked.offline, seconds: (Date.now() - checked.started) / 1000 };
   return {

@@ -7,8 +7,6 @@ import type { MetaSignedUrl } from "./parse-meta-url.js";
 /** What the Meta source's check found: the parsed link and download.sh's plan for the destination. */
 export interface MetaDownloadCheck {
   params: DownloadMetaParams;
-  /** Date.now() when the run began (the summary's seconds). */
-  started: number;
   /** The clock the run uses (expiry checks, error messages). */
   now: () => Date;
   /** The absolute destination folder. */
@@ -22,7 +20,6 @@ export interface MetaDownloadCheck {
  * asked for (checkMetaLink). Throws the link's own errors.
  */
 export function checkMetaDownload(params: DownloadMetaParams): MetaDownloadCheck {
-  const started = Date.now();
   const now = params.now ?? (() => new Date());
   const dir = resolve(params.dir);
   const { signedUrl, plan } = checkMetaLink({
@@ -32,5 +29,5 @@ export function checkMetaDownload(params: DownloadMetaParams): MetaDownloadCheck
     now: now(),
     ...(params.localLayout ? { localLayout: params.localLayout } : {}),
   });
-  return { params, started, now, dir, signedUrl, plan };
+  return { params, now, dir, signedUrl, plan };
 }

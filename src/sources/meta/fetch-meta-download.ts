@@ -27,7 +27,8 @@ const META_MAX_CONCURRENCY = 8;
 export async function* fetchMetaDownloadIter(
   metaPlan: MetaDownloadPlan,
 ): AsyncGenerator<MetaDownloadEvent, MetaDownloadSummary> {
-  const { params, started, now, dir, signedUrl, plan } = metaPlan.checked;
+  const { started } = metaPlan;
+  const { params, now, dir, signedUrl, plan } = metaPlan.checked;
   const remoteOf = new Map(plan.files.map((f) => [f.path, f.remotePath]));
   await ensureDirInside({ root: dir, dir });
   const lock = yield* acquireLockEvents({

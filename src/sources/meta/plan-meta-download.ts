@@ -2,12 +2,15 @@ import { lstat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { checkFreeSpace } from "../../core/fs/check-free-space.js";
 import type { MetaDownloadCheck } from "./check-meta-download.js";
+import { checkMetaUrlExpiry } from "./check-meta-url-expiry.js";
 import type { MetaDownloadEvent } from "./download-meta.js";
 import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
 
 /** The Meta source's plan: download.sh's files, and the weight bytes still to come. */
 export interface MetaDownloadPlan {
   checked: MetaDownloadCheck;
+  /** Date.now() when the plan began (the summary's seconds: a check made before the license gate is not counted). */
+  started: number;
   /** Number of files the run puts in place (checklists, weights, tokenizer, params, license files). */
   files: number;
   /** Weight bytes still to write: the shards' size (exact, or the catalog's estimate) less what is on disk. */
@@ -15,14 +18,17 @@ export interface MetaDownloadPlan {
 }
 
 /**
- * The Meta source's plan, after its check, without a request: announce download.sh's files (`meta-plan`), then the
- * free-space preflight for the weights still to come (DISK_FULL), on the destination or, when it does not exist
- * yet, the folder it will be made in: nothing is written.
+ * The Meta source's plan, after its check, without a request: the link has not expired since; announce
+ * download.sh's files (`meta-plan`), then the free-space preflight for the weights still to come (DISK_FULL), on
+ * the destination or, when it does not exist yet, the folder it will be made in: nothing is written.
  */
 export async function* planMetaDownloadIter(
   checked: MetaDownloadCheck,
 ): AsyncGenerator<MetaDownloadEvent, MetaDownloadPlan> {
-  const { params, dir, signedUrl, plan } = checked;
+  const started = Date.now();
+  const { params, now, dir, signedUrl, plan } = checked;
+  // The check may have run a while ago (before the license questions): the link must still be valid.
+  checkMetaUrlExpiry({ signedUrl, now: now() });
   yield {
     type: "meta-plan",
     layout: plan.layout,
@@ -38,7 +44,7 @@ export async function* planMetaDownloadIter(
       neededBytes: bytesNeeded,
       statfsImpl: params.statfsImpl,
     });
-  return { checked, files: plan.files.length, bytesNeeded };
+  return { checked, started, files: plan.files.length, bytesNeeded };
 }
 
 /** The folder itself, or its closest ancestor that exists (on the filesystem the download will write to). */
