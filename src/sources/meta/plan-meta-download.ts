@@ -2,7 +2,6 @@ import { lstat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { checkFreeSpace } from "../../core/fs/check-free-space.js";
 import type { MetaDownloadCheck } from "./check-meta-download.js";
-import { checkMetaUrlExpiry } from "./check-meta-url-expiry.js";
 import type { MetaDownloadEvent } from "./download-meta.js";
 import { weightBytesStillNeeded } from "./weight-bytes-still-needed.js";
 
@@ -18,17 +17,16 @@ export interface MetaDownloadPlan {
 }
 
 /**
- * The Meta source's plan, after its check, without a request: the link has not expired since; announce
- * download.sh's files (`meta-plan`), then the free-space preflight for the weights still to come (DISK_FULL), on
- * the destination or, when it does not exist yet, the folder it will be made in: nothing is written.
+ * The Meta source's plan, after its check, without a request: announce download.sh's files (`meta-plan`), then the
+ * free-space preflight for the weights still to come (DISK_FULL), on the destination or, when it does not exist
+ * yet, the folder it will be made in: nothing is written. (A link that expired since the check, made before the
+ * license questions, is named by the CDN's first refusal: classifyMetaResponse knows its expiry.)
  */
 export async function* planMetaDownloadIter(
   checked: MetaDownloadCheck,
 ): AsyncGenerator<MetaDownloadEvent, MetaDownloadPlan> {
   const started = Date.now();
-  const { params, now, dir, signedUrl, plan } = checked;
-  // The check may have run a while ago (before the license questions): the link must still be valid.
-  checkMetaUrlExpiry({ signedUrl, now: now() });
+  const { params, dir, signedUrl, plan } = checked;
   yield {
     type: "meta-plan",
     layout: plan.layout,
