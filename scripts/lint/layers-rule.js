@@ -11,6 +11,7 @@ const MIDDLE = [
   "sources/meta",
   "sources/hf",
   "sources/oci",
+  "sources/bundle",
   "license",
   "download",
   "verify",
@@ -36,11 +37,12 @@ const ALLOWED = {
   // Signatures hash the model's files on the verify workers.
   provenance: [...BOTTOM, "verify", "license"],
   // The source interface and the registry that loads each source lazily (src/sources/*.ts).
-  sources: ["sources/meta", "sources/hf"],
+  sources: ["sources/meta", "sources/hf", "sources/bundle"],
   // A source plans and runs its transfers on the engine; sources never import each other.
   "sources/meta": SOURCE,
   "sources/hf": SOURCE,
   "sources/oci": SOURCE,
+  "sources/bundle": SOURCE,
   pipeline: [...BOTTOM, ...MIDDLE],
   // Fleets (provisioning, OCI push/pull orchestration, bundles) run the pipeline; the pipeline never imports them.
   fleet: [...BOTTOM, ...MIDDLE, "pipeline"],
