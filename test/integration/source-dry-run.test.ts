@@ -14,8 +14,10 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { drainIter } from "../../src/core/drain-iter.js";
 import { ociSource } from "../../src/fleet/oci-source.js";
 import { packBundle } from "../../src/fleet/pack-bundle.js";
+import { pullOciIter } from "../../src/fleet/pull-oci.js";
 import { pushOciIter } from "../../src/fleet/push-oci.js";
 import { bindSource } from "../../src/pipeline/bind-source.js";
+import { downloadHf } from "../../src/sources/hf/download-hf.js";
 import type { ModelSource, SourcePlanFacts } from "../../src/sources/model-source.js";
 import { sourceFor } from "../../src/sources/source-for.js";
 import { GATED_REPO, PUBLIC_REPO, exampleHub } from "../helpers/hub-fixtures.js";
@@ -135,6 +137,14 @@ describe("hf", () => {
     expect(await refusal(none.real)).toEqual(dryNone);
     expect(fileGets()).toEqual([]);
 
+    // The public downloadHfIter's checkOnly is the same stop after the plan.
+    const summary = await downloadHf({ ...params, localDir: join(work, "hf-ok"), checkOnly: true });
+    expect(summary.files.length).toBe(plan.files);
+    expect(summary.files.every((f) => !f.downloaded && !f.verified)).toBe(true);
+    expect(summary.bytesTransferred).toBe(0);
+    expect(fileGets()).toEqual([]);
+    expect(await exists(join(work, "hf-ok"))).toBe(false);
+
     // The real run does fetch (the log sees it), so the checks above could fail.
     await runs(hf, { ...params, localDir: join(work, "hf-ok") }).real();
     expect(fileGets()).not.toEqual([]);
@@ -185,6 +195,16 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
     expect(drySigned).toMatchObject({ code: "SIGNATURE_NOT_ATTACHED" });
     expect(await refusal(signed.real)).toEqual(drySigned);
     expect(await weightGets()).toEqual([]);
+
+    // The public pullOciIter's checkOnly is the same stop after the plan (beforeFetch, the license gate, runs).
+    let gated = 0;
+    const summary = await drainIter(
+      pullOciIter({ ref, dir, plainHttp: true, checkOnly: true, beforeFetch: async () => void gated++ }),
+    );
+    expect(gated).toBe(1);
+    expect(summary.files.map((f) => f.downloaded)).toEqual([false, false]);
+    expect(await weightGets()).toEqual([]);
+    expect(await exists(dir)).toBe(false);
 
     // The real run does fetch the weights (the log sees it), so the checks above could fail.
     await runs(ociSource, { ref, dir, plainHttp: true }).real();
