@@ -85,11 +85,10 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     yield { type: "license-not-applicable", repoId: p.source.repoId };
   yield timed("license", t0, false);
 
-  // 2. Resolve and download: the source's check, plan and fetch.
+  // 2. Resolve and download: the source's plan and fetch.
   t0 = performance.now();
   yield { type: "stage-start", stage: "download" };
-  // The source's check (unless made above), plan and fetch.
-  const download = yield* source.fetch();
+  const download = yield* source.fetch(); // its check too, unless made above
   const transferred =
     download.source === "meta" ? download.result.totals.bytesTransferred : download.result.bytesTransferred;
   if (transferred === 0) upToDate.push("download");
