@@ -7,9 +7,11 @@ import path from "node:path";
 const BOTTOM = ["core", "catalog", "formats", "model"];
 // The middle layer: what the pipeline composes.
 const MIDDLE = [
+  "sources",
   "sources/meta",
   "sources/hf",
   "sources/oci",
+  "sources/bundle",
   "license",
   "download",
   "verify",
@@ -18,7 +20,8 @@ const MIDDLE = [
   "credentials",
   "provenance",
 ];
-const SOURCE = [...BOTTOM, "download", "verify", "credentials"];
+// Every source implements the one interface of src/sources/model-source.ts (types only).
+const SOURCE = [...BOTTOM, "download", "verify", "credentials", "sources"];
 const ALLOWED = {
   core: [],
   catalog: ["core"],
@@ -33,10 +36,13 @@ const ALLOWED = {
   infer: BOTTOM,
   // Signatures hash the model's files on the verify workers.
   provenance: [...BOTTOM, "verify", "license"],
+  // The source interface and the registry that loads each source lazily (src/sources/*.ts).
+  sources: ["sources/meta", "sources/hf", "sources/bundle"],
   // A source plans and runs its transfers on the engine; sources never import each other.
   "sources/meta": SOURCE,
   "sources/hf": SOURCE,
   "sources/oci": SOURCE,
+  "sources/bundle": SOURCE,
   pipeline: [...BOTTOM, ...MIDDLE],
   // Fleets (provisioning, OCI push/pull orchestration, bundles) run the pipeline; the pipeline never imports them.
   fleet: [...BOTTOM, ...MIDDLE, "pipeline"],
@@ -44,11 +50,15 @@ const ALLOWED = {
   demo: [...BOTTOM, ...MIDDLE, "pipeline"],
 };
 
-/** "sources/hf" for src/sources/hf/x.ts, "core" for src/core/fs/y.ts, "." for src/index.ts. */
+/**
+ * "sources/hf" for src/sources/hf/x.ts, "sources" for src/sources/model-source.ts, "core" for src/core/fs/y.ts,
+ * "." for src/index.ts.
+ */
 function area(file, srcDir) {
   const rel = path.relative(srcDir, file).split(path.sep);
   if (rel.length === 1) return ".";
-  return rel[0] === "sources" ? `sources/${rel[1]}` : rel[0];
+  if (rel[0] !== "sources") return rel[0];
+  return rel.length === 2 ? "sources" : `sources/${rel[1]}`;
 }
 
 export const layersRule = {

@@ -1,11 +1,12 @@
 /**
  * One manifest model through the pipeline: Meta and Hugging Face models run runPipelineIter (license gate →
- * download → convert → smoke test); an OCI artifact is pulled with the license-gate selection `pull` uses
- * (selectOciLicenseModels; the pipeline has no OCI source yet), with credentials looked up for its own registry.
+ * download → convert → smoke test); an OCI artifact runs the OCI source (ociSource: check, plan, the license-gate
+ * selection `pull` uses on what they found, fetch), with credentials looked up for its own registry.
  * A manifest may ask for several outputs: the pipeline makes the first (the GGUF one when the smoke test is asked
- * for), further ones are converted here. A dry run makes the real run's checks (license gate without prompting or
- * recording, Hub access) and stops each source at its plan, before any weight byte: a check that would stop the
- * real run fails the dry run too. provision-models.ts only sees ProvisionModelReport.
+ * for), further ones are converted here. A dry run is the same sources stopped after their plan (check and plan,
+ * with the license gate where the real run has it, checking without prompting or recording), before any weight
+ * byte: a check that would stop the real run fails the dry run too. provision-models.ts only sees
+ * ProvisionModelReport.
  */
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -17,14 +18,15 @@ import type { OutDType } from "../model/create-caster.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import type { EngineOptions } from "../download/types.js";
 import type { RegistryCredentials } from "../sources/oci/create-registry-session.js";
-import { downloadHfIter, type HfDownloadEvent } from "../sources/hf/download-hf.js";
-import { downloadMetaIter, type MetaDownloadEvent } from "../sources/meta/download-meta.js";
+import type { SourcePlanFacts } from "../sources/model-source.js";
+import { sourceFor } from "../sources/source-for.js";
+import { bindSource, type BoundSource } from "../pipeline/bind-source.js";
 import type { PipelineSource } from "../pipeline/pipeline-types.js";
 import { runPipelineIter } from "../pipeline/run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "../pipeline/license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
 import { provisionHint } from "./provision-hint.js";
-import { pullOciIter } from "./pull-oci.js";
+import { ociSource } from "./oci-source.js";
 import type { SignatureTrust } from "./choose-model-signature.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { loadEcKey } from "../provenance/oms/load-signing-key.js";
@@ -148,12 +150,18 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
         };
       }
       if (p.dryRun) {
-        // The gate's checks without recording anything, then the source's plan and access check (Meta: the
-        // link; Hub: API calls only).
-        if (model) await gate(model);
-        const plan = await planOf(source, model, engine);
-        plannedFiles = plan.files;
-        planned = plan.bytes;
+        // Check and plan, then stop, in the real run's order: a check that makes no request (Meta's link) comes
+        // before the gate (which checks without prompting or recording), the Hub's after it.
+        const bound = await boundDownload(source, model, engine);
+        try {
+          if (bound.checkIsOffline) await drainIter(bound.check());
+          if (model) await gate(model);
+          const plan = await drainIter(bound.plan());
+          plannedFiles = plan.files;
+          planned = plan.bytesNeeded;
+        } finally {
+          await bound.discard();
+        }
         return plannedReport();
       }
       // The pipeline makes one output: the GGUF one when the smoke test needs it, else the first asked for.
@@ -195,38 +203,40 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
     } else {
       const dir = resolve(spec.dir!);
       const registry = parseOciReference(spec.name).registry;
-      const it = pullOciIter({
-        ...engine,
-        ref: spec.name,
-        dir,
-        plainHttp: spec.plainHttp,
-        ...(spec.signature ? { requireSignature: await readSignatureTrust(spec.signature) } : {}),
-        credentials: await p.registryCredentials?.(registry),
-        ...p.registry,
-        checkOnly: p.dryRun,
-        beforeFetch: async (info) => {
-          // The one license-gate selection pull uses: config model or family, and the LICENSE file's family.
-          const { models, notes } = selectOciLicenseModels({
-            ref: info.ref,
-            config: info.config,
-            ...(info.licenseText !== undefined ? { licenseText: info.licenseText } : {}),
-          });
-          report.notes.push(...notes);
-          for (const model of models) await gate(model);
-          plannedFiles = info.layers.length;
-          for (const l of info.layers) {
-            const have = await stat(join(dir, ...l.path.split("/"))).then(
-              (s) => s.size === l.size,
-              () => false,
-            );
-            if (!have) planned += l.size;
-          }
+      const bound = bindSource(
+        ociSource,
+        {
+          ...engine,
+          ref: spec.name,
+          dir,
+          plainHttp: spec.plainHttp,
+          ...(spec.signature ? { requireSignature: await readSignatureTrust(spec.signature) } : {}),
+          credentials: await p.registryCredentials?.(registry),
+          ...p.registry,
         },
-      });
-      const s = await drainIter(it);
-      if (p.dryRun) return plannedReport();
-      report.bytesDownloaded = s.bytesTransferred;
-      weightsDir = s.dir;
+        (summary) => summary,
+      );
+      try {
+        // Check (manifest, config, signature, LICENSE) and plan, then the license gate on what they found; a dry
+        // run stops there.
+        const plan = await drainIter(bound.plan());
+        // The one license-gate selection pull uses: config model or family, and the LICENSE file's family.
+        const { models, notes } = selectOciLicenseModels({
+          ref: plan.info.ref,
+          config: plan.info.config,
+          ...(plan.info.licenseText !== undefined ? { licenseText: plan.info.licenseText } : {}),
+        });
+        report.notes.push(...notes);
+        for (const model of models) await gate(model);
+        plannedFiles = plan.files;
+        planned = plan.bytesNeeded;
+        if (p.dryRun) return plannedReport();
+        const s = await drainIter(bound.fetch());
+        report.bytesDownloaded = s.bytesTransferred;
+        weightsDir = s.dir;
+      } finally {
+        await bound.discard();
+      }
     }
     report.outputs.push(weightsDir, ...pipelineOutputs);
     let converted = pipelineConverted;
@@ -267,32 +277,19 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
   }
 }
 
-/**
- * A source's plan without transferring a weight byte: Meta's iterator is stopped at its plan, the Hub's after
- * its access check.
- */
-async function planOf(
+/** A manifest model's Meta or Hub download, its source loaded and bound (the pipeline runs the same one). */
+async function boundDownload(
   source: PipelineSource,
   model: CatalogModel | undefined,
   engine: Omit<EngineOptions, "signal"> & { signal?: AbortSignal },
-): Promise<{ files: number; bytes: number }> {
-  const it: AsyncGenerator<MetaDownloadEvent | HfDownloadEvent, unknown> =
-    source.kind === "meta"
-      ? downloadMetaIter({ ...engine, ...source, models: model ? [model] : [] })
-      : downloadHfIter({ ...engine, ...source, checkOnly: true });
-  let plan = { files: 0, bytes: 0 };
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return plan;
-      const e = r.value;
-      if (e.type === "meta-plan") return { files: e.files.length, bytes: model?.meta?.weightBytes ?? 0 };
-      // The Hub source goes on to its access check (checkOnly stops it there, before any file byte).
-      if (e.type === "hf-plan") plan = { files: e.files.length, bytes: e.files.reduce((n, f) => n + f.size, 0) };
-    }
-  } finally {
-    await it.return(undefined);
+): Promise<BoundSource<unknown, SourcePlanFacts, unknown>> {
+  const { kind, ...params } = source;
+  if (kind === "meta") {
+    const meta = params as Omit<Extract<PipelineSource, { kind: "meta" }>, "kind">;
+    return bindSource(await sourceFor("meta"), { ...engine, ...meta, models: model ? [model] : [] }, (r) => r);
   }
+  const hf = params as Omit<Extract<PipelineSource, { kind: "hf" }>, "kind">;
+  return bindSource(await sourceFor("hf"), { ...engine, ...hf }, (r) => r);
 }
 
 function parseConvert(s: string): { to: "hf" | "gguf"; dtype?: OutDType; label: string } {

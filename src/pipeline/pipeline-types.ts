@@ -12,10 +12,13 @@ import type { DownloadMetaParams, MetaDownloadEvent, MetaDownloadSummary } from 
 import type { LicenseGateParams, LicenseGateResult } from "./license-gate.js";
 import type { SmokeStage, SmokeStageEvent, SmokeStageResult } from "./smoke-stage.js";
 
-/** Where the weights come from: a source's own download parameters, less the engine options and the models. */
+/**
+ * Where the weights come from: a source's own download parameters, less the engine options and the models (and a
+ * dry run's checkOnly: the pipeline always fetches).
+ */
 export type PipelineSource =
   | ({ kind: "meta" } & Omit<DownloadMetaParams, keyof EngineOptions | "models" | "statfsImpl">)
-  | ({ kind: "hf" } & Omit<DownloadHfParams, keyof EngineOptions>);
+  | ({ kind: "hf" } & Omit<DownloadHfParams, keyof EngineOptions | "checkOnly">);
 
 /** The license gate's inputs: the pipeline fills in the model, the command and the LICENSE hash itself. */
 export type PipelineLicenseParams = Omit<LicenseGateParams, "model" | "command" | "licenseTextSha256" | "signal">;

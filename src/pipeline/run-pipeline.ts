@@ -2,11 +2,15 @@ import { join } from "node:path";
 import type { CatalogModel } from "../catalog/models.js";
 import { LlamagateError, UsageError } from "../core/errors.js";
 import { checkLicenseFile } from "../license/check-license-file.js";
+import type { SourcePlanFacts } from "../sources/model-source.js";
+import { sourceFor } from "../sources/source-for.js";
+import { bindSource, type BoundSource } from "./bind-source.js";
 import { licenseGate } from "./license-gate.js";
 import type {
   PipelineConvertOutput,
   PipelineDownloadResult,
   PipelineEvent,
+  PipelineSource,
   PipelineSummary,
   PipelineVerifyResult,
   RunPipelineParams,
@@ -46,21 +50,17 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     });
   }
 
-  // 1. License gate: nothing has been requested yet. A Meta link is checked first (offline: shape,
-  // expiry, family), so a bad link is reported before the user answers license questions.
+  // 1. License gate: nothing has been requested yet. A source whose check makes no request (Meta's link: shape,
+  // expiry, family) is checked first, so a bad link is reported before the user answers license questions.
   let t0 = performance.now();
   yield { type: "stage-start", stage: "license" };
   const license: PipelineSummary["license"] = [];
   let shippedLicense: string | undefined;
+  // Each stage's code loads when the run reaches it: an up-to-date Hub download never loads the converter.
+  const engine = { ...p.engine, ...(signal ? { signal } : {}) };
+  const source = await bindPipelineSource(p, engine);
+  if (source.checkIsOffline) yield* source.check();
   if (p.source.kind === "meta") {
-    // Each stage's code loads when the run reaches it: an up-to-date Hub download never loads the converter.
-    const { checkMetaLink } = await import("../sources/meta/check-meta-link.js");
-    checkMetaLink({
-      url: p.source.url,
-      models: p.models,
-      dir: p.source.dir,
-      now: (p.source.now ?? (() => new Date()))(),
-    });
     // On a rerun the LICENSE shipped with the weights is already there: the audit entry records its sha256.
     const family = p.models[0]?.license;
     if (family) {
@@ -85,20 +85,10 @@ export async function* runPipelineIter(p: RunPipelineParams): AsyncGenerator<Pip
     yield { type: "license-not-applicable", repoId: p.source.repoId };
   yield timed("license", t0, false);
 
-  // 2. Resolve and download.
+  // 2. Resolve and download: the source's plan and fetch.
   t0 = performance.now();
   yield { type: "stage-start", stage: "download" };
-  const engine = { ...p.engine, ...(signal ? { signal } : {}) };
-  let download: PipelineDownloadResult;
-  if (p.source.kind === "meta") {
-    const { kind: _kind, ...meta } = p.source;
-    const { downloadMetaIter } = await import("../sources/meta/download-meta.js");
-    download = { source: "meta", result: yield* downloadMetaIter({ ...engine, ...meta, models: p.models }) };
-  } else {
-    const { kind: _kind, ...hf } = p.source;
-    const { downloadHfIter } = await import("../sources/hf/download-hf.js");
-    download = { source: "hf", result: yield* downloadHfIter({ ...engine, ...hf }) };
-  }
+  const download = yield* source.fetch(); // its check too, unless made above
   const transferred =
     download.source === "meta" ? download.result.totals.bytesTransferred : download.result.bytesTransferred;
   if (transferred === 0) upToDate.push("download");
@@ -239,6 +229,23 @@ export async function runPipeline(
 function convertInputs(download: PipelineDownloadResult, models: readonly CatalogModel[]): string[] {
   if (download.source === "hf") return [download.result.path];
   return dedupe(models).map((m) => join(download.result.dir, m.meta?.folder ?? m.name));
+}
+
+/** The run's source (its code loaded now), with the parameters of its download. */
+async function bindPipelineSource(
+  p: RunPipelineParams,
+  engine: RunPipelineParams["engine"] & { signal?: AbortSignal },
+): Promise<BoundSource<PipelineEvent, SourcePlanFacts, PipelineDownloadResult>> {
+  const { kind, ...params } = p.source;
+  if (kind === "meta") {
+    const meta = params as Omit<Extract<PipelineSource, { kind: "meta" }>, "kind">;
+    return bindSource(await sourceFor("meta"), { ...engine, ...meta, models: p.models }, (result) => ({
+      source: "meta" as const,
+      result,
+    }));
+  }
+  const hf = params as Omit<Extract<PipelineSource, { kind: "hf" }>, "kind">;
+  return bindSource(await sourceFor("hf"), { ...engine, ...hf }, (result) => ({ source: "hf" as const, result }));
 }
 
 function dedupe(models: readonly CatalogModel[]): CatalogModel[] {

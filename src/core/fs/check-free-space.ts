@@ -7,8 +7,10 @@ import { formatBytes } from "../format-bytes.js";
  * `neededBytes` available to this user. A filesystem that cannot report its space is not blocked.
  */
 export async function checkFreeSpace(params: {
-  /** An existing folder on the target filesystem. */
+  /** The folder written to (named in the error); it must exist unless `statDir` is given. */
   dir: string;
+  /** An existing folder on the same filesystem to ask instead (a plan made before `dir` is created). @default dir */
+  statDir?: string;
   /** Bytes the operation still has to write. */
   neededBytes: number;
   /** Injectable statfs (tests). */
@@ -16,7 +18,7 @@ export async function checkFreeSpace(params: {
 }): Promise<{ availableBytes: number | undefined }> {
   let available: number;
   try {
-    const s = await (params.statfsImpl ?? statfs)(params.dir);
+    const s = await (params.statfsImpl ?? statfs)(params.statDir ?? params.dir);
     available = Number(s.bavail) * Number(s.bsize);
   } catch {
     return { availableBytes: undefined };

@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { lstat, mkdtemp, open, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import { dirname, join, posix } from "node:path";
 import type { ReadEntry } from "tar";
-import { FilesystemError, InterruptedError, UsageError } from "../../core/errors.js";
+import { FilesystemError, InterruptedError } from "../../core/errors.js";
 import { acquireDirLock, type DirLock } from "../../core/fs/acquire-dir-lock.js";
 import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
 import { openRegularFile } from "../../core/fs/open-regular-file.js";
@@ -18,6 +18,8 @@ import {
   type BundleManifest,
 } from "./bundle-manifest.js";
 import { BundleError } from "./errors.js";
+import { refuseCompressedBundle } from "./refuse-compressed-bundle.js";
+import { bundleOutputExistsError, checkBundleDestination } from "./check-bundle-destination.js";
 import type { ErrorCode } from "../../core/error-codes.js";
 
 export interface UnpackBundleResult {
@@ -28,36 +30,38 @@ export interface UnpackBundleResult {
   bytes: number;
 }
 
+/** What unpackBundle takes. */
+export interface UnpackBundleParams {
+  /** The .tar file. */
+  bundle: string;
+  /** Destination folder (created). */
+  dir: string;
+  /** Content bytes extracted so far. */
+  onProgress?: (bytes: number) => void;
+  /**
+   * Runs once the manifest is read, before any file is written (the license gate on the bundle's model
+   * and its recorded acceptance). Throwing stops the unpack with nothing written.
+   */
+  beforeExtract?: (manifest: BundleManifest) => Promise<void>;
+  /**
+   * Runs once every file is extracted and verified in the staging folder (given, with the files at their paths),
+   * before any is moved into `dir`. Throwing stops the unpack with nothing published.
+   */
+  beforePublish?: (staging: string, manifest: BundleManifest) => Promise<void>;
+  /**
+   * Replace files in `dir` whose content differs from the bundle's. Without it such a file is refused
+   * (UsageError OUTPUT_EXISTS) before anything is written; a file identical to the bundle's is left as it is.
+   */
+  force?: boolean;
+  signal?: AbortSignal;
+}
+
 type Action = { kind: "entry"; entry: ReadEntry } | { kind: "data"; chunk: Buffer } | { kind: "end" };
 
 const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 
 /** Prefix of the staging folder inside the destination (mkdtemp adds six random characters). */
 const STAGING_PREFIX = ".llamagate-unpack-";
-
-/** Magic bytes of the compressed formats a bundle might arrive in by mistake. */
-const COMPRESSED: { magic: number[]; format: string; tool: string }[] = [
-  { magic: [0x1f, 0x8b], format: "gzip", tool: "gunzip -k" },
-  { magic: [0x28, 0xb5, 0x2f, 0xfd], format: "zstd", tool: "zstd -d" },
-  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], format: "xz", tool: "xz -dk" },
-  { magic: [0x42, 0x5a, 0x68], format: "bzip2", tool: "bunzip2 -k" },
-];
-
-/**
- * Bundles are plain tar (docs/bundles.md): a compressed file is refused before anything is written
- * (UsageError BUNDLE_COMPRESSED, naming the format and how to decompress it), never inflated on the fly.
- */
-async function refuseCompressed(src: FileHandle, name: string): Promise<void> {
-  const head = Buffer.alloc(8);
-  const { bytesRead } = await src.read(head, 0, head.length, 0);
-  const c = COMPRESSED.find((x) => bytesRead >= x.magic.length && x.magic.every((b, i) => head[i] === b));
-  if (c)
-    throw new UsageError(`${name} is ${c.format}-compressed; bundles are plain tar.`, {
-      code: "BUNDLE_COMPRESSED",
-      hint: `Decompress it first (${c.tool} ${name}), then unpack the .tar.`,
-      details: { format: c.format },
-    });
-}
 
 async function sha256Of(path: string): Promise<string> {
   const fh = await openRegularFile({ path, mode: "read", anyOwner: true });
@@ -88,37 +92,14 @@ async function sha256Of(path: string): Promise<string> {
  * folder's lock; a file already there with other content is replaced only with `force`. On any failure
  * the staging folder is removed and `dir` keeps what it had.
  */
-export async function unpackBundle(params: {
-  /** The .tar file. */
-  bundle: string;
-  /** Destination folder (created). */
-  dir: string;
-  /** Content bytes extracted so far. */
-  onProgress?: (bytes: number) => void;
-  /**
-   * Runs once the manifest is read, before any file is written (the license gate on the bundle's model
-   * and its recorded acceptance). Throwing stops the unpack with nothing written.
-   */
-  beforeExtract?: (manifest: BundleManifest) => Promise<void>;
-  /**
-   * Runs once every file is extracted and verified in the staging folder (given, with the files at their paths),
-   * before any is moved into `dir`. Throwing stops the unpack with nothing published.
-   */
-  beforePublish?: (staging: string, manifest: BundleManifest) => Promise<void>;
-  /**
-   * Replace files in `dir` whose content differs from the bundle's. Without it such a file is refused
-   * (UsageError OUTPUT_EXISTS) before anything is written; a file identical to the bundle's is left as it is.
-   */
-  force?: boolean;
-  signal?: AbortSignal;
-}): Promise<UnpackBundleResult> {
+export async function unpackBundle(params: UnpackBundleParams): Promise<UnpackBundleResult> {
   const { bundle, dir, signal } = params;
   const name = posix.basename(bundle);
   const src = await open(bundle, "r").catch((e) => {
     throw filesystemErrorFrom(e, bundle, "read");
   });
   try {
-    await refuseCompressed(src, name);
+    await refuseCompressedBundle(src, name);
   } catch (e) {
     await src.close().catch(() => {});
     throw e;
@@ -251,7 +232,7 @@ export async function unpackBundle(params: {
         if (reserved) throw fail("BUNDLE_RESERVED_NAME", `file ${f.path} of the manifest: ${reserved}`);
       }
       await params.beforeExtract?.(m);
-      if (!params.force) await refuseDifferentSizes(m);
+      if (!params.force) await checkBundleDestination({ dir, manifest: m });
       manifest = m;
     } else if (current.file && current.fh) {
       const f = current.file;
@@ -314,7 +295,7 @@ export async function unpackBundle(params: {
       if (!existing) continue;
       if (existing.isDirectory()) throw fail("BUNDLE_DUPLICATE", `${f.path} exists as a folder in the destination`);
       if (existing.isFile() && existing.size === f.size && (await sha256Of(to)) === f.sha256) same.add(f.path);
-      else if (!params.force) throw existsError(f.path);
+      else if (!params.force) throw bundleOutputExistsError(dir, f.path);
     }
     // Every target folder made and checked before the first rename (a planted link stops it all), then
     // each file moved into place through folders checked again just before its rename.
@@ -341,22 +322,6 @@ export async function unpackBundle(params: {
     await src.close().catch(() => {});
     await rm(stage, { recursive: true, force: true }).catch(() => {});
     await lock.release();
-  }
-
-  /** Early refusal (before any byte is extracted): a file already there whose size differs from the bundle's. */
-  async function refuseDifferentSizes(m: BundleManifest): Promise<void> {
-    for (const f of m.files) {
-      const st = await lstat(join(dir, ...f.path.split("/"))).catch(() => undefined);
-      if (st && !st.isDirectory() && (!st.isFile() || st.size !== f.size)) throw existsError(f.path);
-    }
-  }
-
-  function existsError(path: string): UsageError {
-    return new UsageError(`${join(dir, ...path.split("/"))} already exists and differs from the bundle's ${path}.`, {
-      code: "OUTPUT_EXISTS",
-      hint: "Pass --force to replace it, or unpack into another --dir. Nothing was written.",
-      details: { path },
-    });
   }
 
   async function drain(): Promise<void> {

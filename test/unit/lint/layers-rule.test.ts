@@ -41,4 +41,22 @@ describe("the layers lint rule", () => {
       ),
     ).toEqual(["src/core must not import src/pipeline (see the dependency arrows in DESIGN.md)"]);
   });
+
+  it("lets every source implement the one interface in src/sources, and keeps sources from importing each other", async () => {
+    expect(
+      await layerMessages(
+        "src/sources/bundle/example.ts",
+        'import type { ModelSource } from "../model-source.js";\nexport type X = ModelSource<1, 2, { files: 0; bytesNeeded: 0 }, 3, 4>;\n',
+      ),
+    ).toEqual([]);
+    expect(
+      await layerMessages(
+        "src/sources/bundle/example.ts",
+        'import { hfSource } from "../hf/hf-source.js";\nexport const x = hfSource;\n',
+      ),
+    ).toEqual(["src/sources/bundle must not import src/sources/hf (see the dependency arrows in DESIGN.md)"]);
+    expect(
+      await layerMessages("src/sources/example.ts", 'export const x = () => import("../fleet/oci-source.js");\n'),
+    ).toEqual(["src/sources must not import src/fleet (see the dependency arrows in DESIGN.md)"]);
+  });
 });
