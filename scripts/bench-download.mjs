@@ -214,7 +214,7 @@ async function main() {
   const checklist = await readFile(join(SRC, "checklist.chk"), "utf8");
   const totalBytes = SHARD_BYTES * SHARDS;
   const { child, origin } = await startServer();
-  const results = { llamagate: [], llamagateSha256: [], curl: [], aria2c: [], aria2cMd5: [] };
+  const results = { llamagate: [], llamagateSha256: [], curl: [], curlSync: [], aria2c: [], aria2cMd5: [] };
   const loadavg = [];
   let peakRssKiB = 0;
   try {
@@ -265,6 +265,15 @@ async function main() {
           for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
           await run("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT });
         }),
+      // The same, then `sync`: on disk for good, as llamagate's files are (fsync before each rename).
+      curlSync: async () => ({
+        ...(await timeIt(async () => {
+          for (const n of NAMES) await run("curl", ["-sSf", "-o", join(OUT, n), `${origin}/${n}`]);
+          await run("md5sum", ["-c", "--quiet", join(SRC, "checklist.chk")], { cwd: OUT });
+          await run("sync", []);
+        })),
+        note: "durable, like llamagate's files",
+      }),
       ...(have("aria2c")
         ? {
             aria2c: async () => ({
@@ -282,6 +291,7 @@ async function main() {
       llamagate: "llamagate        ",
       llamagateSha256: "llamagate +sha256",
       curl: "curl + md5sum -c ",
+      curlSync: "curl + md5 + sync ",
       aria2c: "aria2c -j8       ",
       aria2cMd5: "aria2c -j8 + md5 ",
     };
@@ -311,6 +321,7 @@ async function main() {
   const rows = [
     [`llamagate (md5 verified, ${CONCURRENCY} files at once${PARTS > 1 ? `, ${PARTS} parts each` : ""})`, lg],
     ["download.sh equivalent (curl sequential + md5sum -c)", cu],
+    ["the same, then sync (durable, like llamagate)", median(results.curlSync)],
     ...(ar ? [["aria2c -j8 (no verification)", ar]] : []),
     ...(arMd5 ? [["aria2c -j8 + checksum=md5 (verified, like for like)", arMd5]] : []),
   ];
@@ -330,6 +341,7 @@ async function main() {
     seconds: {
       llamagate: results.llamagate,
       curlMd5sum: results.curl,
+      curlMd5sumSync: results.curlSync,
       aria2c: results.aria2c,
       aria2cMd5: results.aria2cMd5,
     },
@@ -341,6 +353,7 @@ async function main() {
     },
     ratios: {
       vsDownloadSh: cu / lg,
+      vsDownloadShDurable: median(results.curlSync) / lg,
       vsAria2c: ar ? ar / lg : null,
       vsAria2cMd5: arMd5 ? arMd5 / lg : null,
       sha256Cost: median(results.llamagateSha256) / lg,
@@ -358,10 +371,17 @@ async function main() {
   const best = {
     llamagate: Math.min(...results.llamagate),
     curl: Math.min(...results.curl),
+    curlSync: Math.min(...results.curlSync),
     aria2c: results.aria2c.length ? Math.min(...results.aria2c) : undefined,
     aria2cMd5: results.aria2cMd5.length ? Math.min(...results.aria2cMd5) : undefined,
   };
-  const bestOf = [best.llamagate, best.curl, ...(ar ? [best.aria2c] : []), ...(arMd5 ? [best.aria2cMd5] : [])];
+  const bestOf = [
+    best.llamagate,
+    best.curl,
+    best.curlSync,
+    ...(ar ? [best.aria2c] : []),
+    ...(arMd5 ? [best.aria2cMd5] : []),
+  ];
   console.log(`  ${"".padEnd(58)} ${"median".padStart(9)} ${"".padStart(11)} ${"best".padStart(9)}`);
   rows.forEach(([name, s], i) =>
     console.log(
@@ -370,6 +390,9 @@ async function main() {
   );
   console.log(
     `  llamagate vs download.sh equivalent: ${report.ratios.vsDownloadSh.toFixed(2)}x median, ${(best.curl / best.llamagate).toFixed(2)}x best (target >= 1.5x)`,
+  );
+  console.log(
+    `  llamagate vs the same + sync:        ${report.ratios.vsDownloadShDurable.toFixed(2)}x median (both durable)`,
   );
   if (ar)
     console.log(
