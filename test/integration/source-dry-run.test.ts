@@ -12,7 +12,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../../src/catalog/find-model.js";
 import { drainIter } from "../../src/core/drain-iter.js";
-import { ociSource } from "../../src/fleet/oci-source.js";
+import { ociSourceParams } from "../../src/fleet/oci-source-params.js";
 import { packBundle } from "../../src/fleet/pack-bundle.js";
 import { pullOciIter } from "../../src/fleet/pull-oci.js";
 import { pushOciIter } from "../../src/fleet/push-oci.js";
@@ -174,8 +174,9 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
     (await registry.requests()).filter((l) => l.startsWith("GET ") && l.includes(weightsDigest));
 
   it("a dry run reads manifest and config only; a missing required signature (check) is refused as the real run refuses it", async () => {
+    const ociSource = await sourceFor("oci");
     const dir = join(work, "oci-ok");
-    const plan = await runs(ociSource, { ref, dir, plainHttp: true }).dry();
+    const plan = await runs(ociSource, ociSourceParams({ ref, dir, plainHttp: true })).dry();
     expect(plan.files).toBe(2);
     expect(plan.bytesNeeded).toBeGreaterThanOrEqual(weights.length);
     expect(await weightGets()).toEqual([]);
@@ -185,12 +186,10 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
       type: "spki",
       format: "pem",
     });
-    const signed = runs(ociSource, {
-      ref,
-      dir: join(work, "oci-signed"),
-      plainHttp: true,
-      requireSignature: { publicKeyPem },
-    });
+    const signed = runs(
+      ociSource,
+      ociSourceParams({ ref, dir: join(work, "oci-signed"), plainHttp: true, requireSignature: { publicKeyPem } }),
+    );
     const drySigned = await refusal(signed.dry);
     expect(drySigned).toMatchObject({ code: "SIGNATURE_NOT_ATTACHED" });
     expect(await refusal(signed.real)).toEqual(drySigned);
@@ -207,7 +206,7 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
     expect(await exists(dir)).toBe(false);
 
     // The real run does fetch the weights (the log sees it), so the checks above could fail.
-    await runs(ociSource, { ref, dir, plainHttp: true }).real();
+    await runs(ociSource, ociSourceParams({ ref, dir, plainHttp: true })).real();
     expect((await weightGets()).length).toBeGreaterThan(0);
   });
 });
