@@ -1,8 +1,7 @@
 import { writeCopyRecord } from "../provenance/copy-record/write-copy-record.js";
 import { SignatureNotAttachedError } from "../provenance/errors.js";
 import type { OciSourceParams } from "../sources/oci/oci-pull-types.js";
-import { chooseModelSignature, type SignatureTrust } from "./choose-model-signature.js";
-import { publishSignedPull } from "./publish-signed-pull.js";
+import type { SignatureTrust } from "./choose-model-signature.js";
 
 /** The OCI source's parameters as pull and provision give them: a required signature as the trust it needs. */
 export type OciPullOptions = Omit<OciSourceParams, "signature" | "recordCopy"> & {
@@ -16,7 +15,8 @@ export type OciPullOptions = Omit<OciSourceParams, "signature" | "recordCopy"> &
 
 /**
  * The OCI source's parameters with its provenance steps filled in (the one place `pull` and `provision` get them):
- * a required signature chosen and verified with `requireSignature`, and the copy record `verify DIR` reads.
+ * a required signature chosen and verified with `requireSignature`, and the copy record `verify DIR` reads. The
+ * signature code loads only when a signature is required.
  */
 export function ociSourceParams(options: OciPullOptions): OciSourceParams {
   const { requireSignature: trust, ...params } = options;
@@ -28,9 +28,10 @@ export function ociSourceParams(options: OciPullOptions): OciSourceParams {
             choose: async ({ candidates, files, ref, manifestDigest, signal }) => {
               if (candidates.length === 0)
                 throw new SignatureNotAttachedError(`${ref} (${manifestDigest}) has no signature attached.`);
+              const { chooseModelSignature } = await import("./choose-model-signature.js");
               return chooseModelSignature({ candidates, trust, files, ref, signal });
             },
-            publish: (p) => publishSignedPull({ ...p, trust }),
+            publish: async (p) => (await import("./publish-signed-pull.js")).publishSignedPull({ ...p, trust }),
           },
         }
       : {}),
