@@ -153,7 +153,8 @@ export type { ProvisionModelsParams, ProvisionReport } from "./fleet/provision-m
 export const provisionModels = loadOnCall(async () => (await import("./fleet/provision-models.js")).provisionModels);
 export type { PushOciParams, PushOciEvent, PushOciSummary } from "./fleet/push-oci.js";
 export const pushOciIter = loadOnIterate(async () => (await import("./fleet/push-oci.js")).pushOciIter);
-export type { PullOciParams, PullOciEvent, PullOciSummary } from "./fleet/pull-oci.js";
+export type { PullOciParams } from "./fleet/pull-oci.js";
+export type { PullOciEvent, PullOciSummary } from "./sources/oci/oci-pull-types.js";
 export const pullOciIter = loadOnIterate(async () => (await import("./fleet/pull-oci.js")).pullOciIter);
 export type {
   ResolveRegistryCredentialsParams,
@@ -166,7 +167,7 @@ export { selectOciLicenseModels, type OciLicenseSelection } from "./fleet/select
 export type { PackBundleParams, PackBundleSummary } from "./fleet/pack-bundle.js";
 export const packBundle = loadOnCall(async () => (await import("./fleet/pack-bundle.js")).packBundle);
 export type { UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
-export const unpackBundle = loadOnCall(async () => (await import("./formats/tar/unpack-bundle.js")).unpackBundle);
+export const unpackBundle = loadOnCall(async () => (await import("./fleet/unpack-bundle.js")).unpackBundle);
 
 // License building blocks: the parsers the setup wizard and the flags share, acceptance, the audit log, the profile.
 export type { AuditEntry } from "./license/audit-entry.js";
@@ -207,7 +208,7 @@ export const writeFileAtomic = loadOnCall(async () => (await import("./core/fs/w
 export type { BundleManifest } from "./formats/tar/bundle-manifest.js";
 export type { LicenseAcceptancePrompt } from "./pipeline/license-gate.js";
 export type { LicenseFamilyId } from "./catalog/models.js";
-export type { OciFetchInfo } from "./fleet/pull-oci.js";
+export type { OciFetchInfo } from "./sources/oci/oci-pull-types.js";
 export type { OutDType } from "./model/create-caster.js";
 export type { PipelineLicenseParams } from "./pipeline/pipeline-types.js";
 export type { RegistryCredentials } from "./sources/oci/create-registry-session.js";

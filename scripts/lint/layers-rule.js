@@ -37,7 +37,7 @@ const ALLOWED = {
   // Signatures hash the model's files on the verify workers.
   provenance: [...BOTTOM, "verify", "license"],
   // The source interface and the registry that loads each source lazily (src/sources/*.ts).
-  sources: ["sources/meta", "sources/hf", "sources/bundle"],
+  sources: ["sources/meta", "sources/hf", "sources/oci", "sources/bundle"],
   // A source plans and runs its transfers on the engine; sources never import each other.
   "sources/meta": SOURCE,
   "sources/hf": SOURCE,

@@ -1,6 +1,6 @@
 /**
  * One manifest model through the pipeline: Meta and Hugging Face models run runPipelineIter (license gate →
- * download → convert → smoke test); an OCI artifact runs the OCI source (ociSource: check, plan, the license-gate
+ * download → convert → smoke test); an OCI artifact runs the OCI source (as pull: check, plan, the license-gate
  * selection `pull` uses on what they found, fetch), with credentials looked up for its own registry.
  * A manifest may ask for several outputs: the pipeline makes the first (the GGUF one when the smoke test is asked
  * for), further ones are converted here. A dry run is the same sources stopped after their plan (check and plan,
@@ -26,7 +26,7 @@ import { runPipelineIter } from "../pipeline/run-pipeline.js";
 import { licenseGate, type LicenseGateParams } from "../pipeline/license-gate.js";
 import type { ProvisionModelSpec } from "./parse-provision-manifest.js";
 import { provisionHint } from "./provision-hint.js";
-import { ociSource } from "./oci-source.js";
+import { ociSourceParams } from "./oci-source-params.js";
 import type { SignatureTrust } from "./choose-model-signature.js";
 import { selectOciLicenseModels } from "./select-oci-license-models.js";
 import { loadEcKey } from "../provenance/oms/load-signing-key.js";
@@ -204,8 +204,8 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
       const dir = resolve(spec.dir!);
       const registry = parseOciReference(spec.name).registry;
       const bound = bindSource(
-        ociSource,
-        {
+        await sourceFor("oci"),
+        ociSourceParams({
           ...engine,
           ref: spec.name,
           dir,
@@ -213,7 +213,7 @@ export async function provisionModel(p: ProvisionModelParams): Promise<Provision
           ...(spec.signature ? { requireSignature: await readSignatureTrust(spec.signature) } : {}),
           credentials: await p.registryCredentials?.(registry),
           ...p.registry,
-        },
+        }),
         (summary) => summary,
       );
       try {

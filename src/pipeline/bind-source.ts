@@ -4,11 +4,11 @@ import type { ModelSource, SourcePlanFacts } from "../sources/model-source.js";
  * A source with its parameters bound, run the same way whatever its kind: each step runs once and goes on from
  * what the one before found. A dry run is `plan()` then `discard()`; a real run goes on to `fetch()`.
  */
-export interface BoundSource<Event, Plan extends SourcePlanFacts, Out> {
+export interface BoundSource<Event, Plan extends SourcePlanFacts, Out, Checked = unknown> {
   /** The source's check makes no request: a caller may run it before the license gate. */
   readonly checkIsOffline: boolean;
-  /** The source's check. */
-  check(): AsyncGenerator<Event, void>;
+  /** The source's check; what it found (the license facts a gate run before the plan needs). */
+  check(): AsyncGenerator<Event, Checked>;
   /** The check (unless run), then the source's plan. */
   plan(): AsyncGenerator<Event, Plan>;
   /** The plan (unless made), then the source's fetch; its result as the caller wants it. */
@@ -22,7 +22,7 @@ export function bindSource<Params, Checked, Plan extends SourcePlanFacts, Event,
   source: ModelSource<Params, Checked, Plan, Event, Result>,
   params: Params,
   wrap: (result: Result) => Out,
-): BoundSource<Event, Plan, Out> {
+): BoundSource<Event, Plan, Out, Checked> {
   let checked: { value: Checked } | undefined;
   let planned: Plan | undefined;
   let fetching = false;
@@ -36,9 +36,7 @@ export function bindSource<Params, Checked, Plan extends SourcePlanFacts, Event,
   };
   return {
     checkIsOffline: source.checkIsOffline,
-    check: async function* () {
-      yield* check();
-    },
+    check,
     plan,
     fetch: async function* () {
       const p = yield* plan();

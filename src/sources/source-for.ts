@@ -1,14 +1,13 @@
 import type { BundleSource } from "./bundle/bundle-source.js";
 import type { HfSource } from "./hf/hf-source.js";
 import type { MetaSource } from "./meta/meta-source.js";
+import type { OciSource } from "./oci/oci-source.js";
 
-/**
- * The sources under src/sources, by kind. The OCI source (ociSource) lives in src/fleet: its check verifies OMS
- * signatures and its fetch writes the copy record, provenance work the sources layer does not import.
- */
+/** Every source, by kind (the OCI source's provenance steps come in its parameters: see OciSourceParams). */
 export interface SourcesByKind {
   meta: MetaSource;
   hf: HfSource;
+  oci: OciSource;
   bundle: BundleSource;
 }
 
@@ -20,6 +19,7 @@ export async function sourceFor<K extends keyof SourcesByKind>(kind: K): Promise
   const load: { [k in keyof SourcesByKind]: () => Promise<SourcesByKind[k]> } = {
     meta: async () => (await import("./meta/meta-source.js")).metaSource,
     hf: async () => (await import("./hf/hf-source.js")).hfSource,
+    oci: async () => (await import("./oci/oci-source.js")).ociSource,
     bundle: async () => (await import("./bundle/bundle-source.js")).bundleSource,
   };
   return load[kind]();

@@ -12,10 +12,11 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findModel } from "../../src/catalog/find-model.js";
 import { drainIter } from "../../src/core/drain-iter.js";
-import { ociSource } from "../../src/fleet/oci-source.js";
+import { ociSourceParams } from "../../src/fleet/oci-source-params.js";
 import { packBundle } from "../../src/fleet/pack-bundle.js";
 import { pullOciIter } from "../../src/fleet/pull-oci.js";
 import { pushOciIter } from "../../src/fleet/push-oci.js";
+import { unpackBundle } from "../../src/index.js";
 import { bindSource } from "../../src/pipeline/bind-source.js";
 import { downloadHf } from "../../src/sources/hf/download-hf.js";
 import type { ModelSource, SourcePlanFacts } from "../../src/sources/model-source.js";
@@ -174,8 +175,9 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
     (await registry.requests()).filter((l) => l.startsWith("GET ") && l.includes(weightsDigest));
 
   it("a dry run reads manifest and config only; a missing required signature (check) is refused as the real run refuses it", async () => {
+    const ociSource = await sourceFor("oci");
     const dir = join(work, "oci-ok");
-    const plan = await runs(ociSource, { ref, dir, plainHttp: true }).dry();
+    const plan = await runs(ociSource, ociSourceParams({ ref, dir, plainHttp: true })).dry();
     expect(plan.files).toBe(2);
     expect(plan.bytesNeeded).toBeGreaterThanOrEqual(weights.length);
     expect(await weightGets()).toEqual([]);
@@ -185,12 +187,10 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
       type: "spki",
       format: "pem",
     });
-    const signed = runs(ociSource, {
-      ref,
-      dir: join(work, "oci-signed"),
-      plainHttp: true,
-      requireSignature: { publicKeyPem },
-    });
+    const signed = runs(
+      ociSource,
+      ociSourceParams({ ref, dir: join(work, "oci-signed"), plainHttp: true, requireSignature: { publicKeyPem } }),
+    );
     const drySigned = await refusal(signed.dry);
     expect(drySigned).toMatchObject({ code: "SIGNATURE_NOT_ATTACHED" });
     expect(await refusal(signed.real)).toEqual(drySigned);
@@ -207,7 +207,7 @@ describe.skipIf(!HAVE_REGISTRY)("oci", () => {
     expect(await exists(dir)).toBe(false);
 
     // The real run does fetch the weights (the log sees it), so the checks above could fail.
-    await runs(ociSource, { ref, dir, plainHttp: true }).real();
+    await runs(ociSource, ociSourceParams({ ref, dir, plainHttp: true })).real();
     expect((await weightGets()).length).toBeGreaterThan(0);
   });
 });
@@ -250,5 +250,51 @@ describe("bundle", () => {
 
     const result = await runs(src, { bundle, dir }).real();
     expect(result.files.map((f) => f.path).sort()).toEqual(["config.json", "model.safetensors"]);
+  });
+
+  it("the public unpackBundle runs the bundle source: check, the gate on its manifest, plan, fetch", async () => {
+    const size = weights.length + '{"model_type":"llama"}'.length;
+    // The gate sees the manifest before the plan's refusal of a differing file (OUTPUT_EXISTS), as it always has.
+    const taken = join(work, "bundle-public-taken");
+    await mkdir(taken);
+    await writeFile(join(taken, "config.json"), "something else");
+    const seen: string[] = [];
+    const clash = await refusal(() =>
+      unpackBundle({ bundle, dir: taken, beforeExtract: async (m) => void seen.push(...m.files.map((f) => f.path)) }),
+    );
+    expect(clash).toMatchObject({ code: "OUTPUT_EXISTS" });
+    expect(seen.sort()).toEqual(["config.json", "model.safetensors"]);
+    expect(await readdir(taken)).toEqual(["config.json"]);
+
+    // A refusing gate stops it before anything is written.
+    const refused = join(work, "bundle-public-refused");
+    const gateRefusal = await refusal(() =>
+      unpackBundle({
+        bundle,
+        dir: refused,
+        beforeExtract: async () => {
+          throw Object.assign(new Error("refused by the gate"), { code: "LICENSE_BLOCKED" });
+        },
+      }),
+    );
+    expect(gateRefusal).toEqual({ code: "LICENSE_BLOCKED", message: "refused by the gate" });
+    expect(await exists(refused)).toBe(false);
+
+    const dir = join(work, "bundle-public-ok");
+    const progress: number[] = [];
+    let gated = 0;
+    const r = await unpackBundle({
+      bundle,
+      dir,
+      beforeExtract: async () => void gated++,
+      onProgress: (bytes) => progress.push(bytes),
+    });
+    expect(gated).toBe(1);
+    expect(r.bytes).toBe(size);
+    expect(progress.at(-1)).toBe(size);
+    expect(r.files.map((f) => [f.path, f.written]).sort()).toEqual([
+      ["config.json", true],
+      ["model.safetensors", true],
+    ]);
   });
 });

@@ -1,12 +1,12 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { OciPullCheck } from "./check-oci-pull.js";
-import type { OciFetchInfo, PullOciEvent } from "./pull-oci.js";
+import type { OciFetchInfo, PullOciEvent } from "./oci-pull-types.js";
 
 /** The OCI source's plan: the manifest's layers, and the bytes not already in the destination. */
 export interface OciPullPlan {
   checked: OciPullCheck;
-  /** What the license gate learns before any layer (pullOciIter's beforeFetch). */
+  /** What the license gate learns before any layer (pullOciIter's beforeFetch, provision's gate). */
   info: OciFetchInfo;
   /** Number of files the pull puts in place (one per layer). */
   files: number;

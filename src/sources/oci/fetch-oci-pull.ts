@@ -1,17 +1,14 @@
-import { lstat, readdir, rm, rmdir } from "node:fs/promises";
+import { lstat, rm } from "node:fs/promises";
 import { join, sep } from "node:path";
-import { ensureDirInside } from "../core/fs/ensure-dir-inside.js";
-import { writeFileAtomic } from "../core/fs/write-file-atomic.js";
-import { writeCopyRecord } from "../provenance/copy-record/write-copy-record.js";
-import type { DownloadSummary, HttpErrorInfo, TransferFile } from "../download/types.js";
-import { RegistryAuthError, RegistryNotFoundError } from "../sources/oci/errors.js";
-import { runEngine } from "../download/run-engine.js";
-import { SignatureError } from "../provenance/errors.js";
-import { publishSignedPull } from "./publish-signed-pull.js";
-import { engineOptionsOf } from "../download/engine-options-of.js";
+import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
+import { writeFileAtomic } from "../../core/fs/write-file-atomic.js";
+import type { DownloadSummary, HttpErrorInfo, TransferFile } from "../../download/types.js";
+import { RegistryAuthError, RegistryNotFoundError } from "./errors.js";
+import { runEngine } from "../../download/run-engine.js";
+import { engineOptionsOf } from "../../download/engine-options-of.js";
 import { OCI_META_DIR } from "./check-oci-pull.js";
+import type { PullOciEvent, PullOciSummary } from "./oci-pull-types.js";
 import type { OciPullPlan } from "./plan-oci-pull.js";
-import type { PullOciEvent, PullOciSummary } from "./pull-oci.js";
 
 /**
  * The OCI source's fetch, from its plan: every layer through the transfer engine (Range resume, sha256 verified as
@@ -72,26 +69,21 @@ export async function* fetchOciPullIter(plan: OciPullPlan): AsyncGenerator<PullO
             : undefined,
     });
     if (signature && staging) {
-      try {
-        await publishSignedPull({
-          staging,
-          dir,
-          paths: [...new Set(parsed.layers.map((l) => l.path))],
-          signature: signature.bytes,
-          trust: p.requireSignature!,
-          ref: ref.display,
-          signal: p.signal,
-        });
-      } catch (e) {
-        // A signature that does not hold leaves nothing behind: the staged files go, and so does what this pull made.
-        if (e instanceof SignatureError) await removeStaging(dir, staging, existed);
-        throw e;
-      }
+      // The caller's step: verified over the staged files, then moved into place; a refusal leaves nothing behind.
+      await p.signature!.publish({
+        staging,
+        dir,
+        dirExisted: existed,
+        paths: [...new Set(parsed.layers.map((l) => l.path))],
+        signature: signature.bytes,
+        ref: ref.display,
+        signal: p.signal,
+      });
       await rm(staging, { recursive: true, force: true });
       await keepConfig(dir, parsed.configDigest, configBytes);
     }
     // What `llamagate verify DIR` re-checks the copy against later: the manifest's digests, as verified here.
-    await writeCopyRecord({
+    await p.recordCopy({
       dir,
       source: { kind: "oci", ref: ref.display, digest: manifest.digest, configDigest: parsed.configDigest },
       files: parsed.layers.map((l) => ({ path: l.path, size: l.size, sha256: l.sha256 })),
@@ -120,13 +112,4 @@ export async function* fetchOciPullIter(plan: OciPullPlan): AsyncGenerator<PullO
 async function keepConfig(dir: string, digest: string, bytes: Buffer): Promise<void> {
   // The one atomic writer (unpredictable temp name, O_EXCL | O_NOFOLLOW), through checked folders only.
   await writeFileAtomic({ path: join(dir, OCI_META_DIR, `${digest.slice(7)}.json`), data: bytes, root: dir });
-}
-
-/** Remove a refused signed pull's staging folder, and the folders it made when they are left empty. */
-async function removeStaging(dir: string, staging: string, dirExisted: boolean): Promise<void> {
-  await rm(staging, { recursive: true, force: true });
-  const meta = join(dir, OCI_META_DIR);
-  if ((await readdir(meta).catch(() => ["?"])).length === 0) await rmdir(meta).catch(() => {});
-  const left = (await readdir(dir).catch(() => ["?"])).filter((n) => n !== ".llamagate.lock");
-  if (!dirExisted && left.length === 0) await rm(dir, { recursive: true, force: true }).catch(() => {});
 }

@@ -1,23 +1,21 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { createRegistrySession, type RegistrySession } from "../sources/oci/create-registry-session.js";
-import { SignatureNotAttachedError } from "../provenance/errors.js";
-import { fetchVerifiedBytes } from "../sources/oci/fetch-verified-bytes.js";
-import { fetchSignatureReferrers } from "../sources/oci/fetch-signature-referrers.js";
-import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, SIGNATURE_ARTIFACT } from "../sources/oci/media-types.js";
-import { parseModelConfig, type ModelConfigSummary } from "../sources/oci/parse-model-config.js";
-import { parseModelManifest, type ModelLayer } from "../sources/oci/parse-model-artifact.js";
-import { parseOciReference } from "../sources/oci/parse-oci-reference.js";
-import { chooseModelSignature } from "./choose-model-signature.js";
-import type { PullOciEvent, PullOciParams } from "./pull-oci.js";
+import { createRegistrySession, type RegistrySession } from "./create-registry-session.js";
+import { fetchVerifiedBytes } from "./fetch-verified-bytes.js";
+import { fetchSignatureReferrers } from "./fetch-signature-referrers.js";
+import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST, SIGNATURE_ARTIFACT } from "./media-types.js";
+import type { OciSourceParams, PullOciEvent } from "./oci-pull-types.js";
+import { parseModelConfig, type ModelConfigSummary } from "./parse-model-config.js";
+import { parseModelManifest, type ModelLayer } from "./parse-model-artifact.js";
+import { parseOciReference } from "./parse-oci-reference.js";
 
 /** Folder inside the destination where the verified config blob is kept (a re-pull needs no blob GET). */
 export const OCI_META_DIR = ".llamagate-oci";
 
 /** What the OCI source's check found; its registry session stays open for the plan and the fetch. */
 export interface OciPullCheck {
-  params: PullOciParams;
+  params: OciSourceParams;
   /** performance.now() when the run began (the summary's seconds). */
   t0: number;
   ref: ReturnType<typeof parseOciReference>;
@@ -29,7 +27,7 @@ export interface OciPullCheck {
   configBytes: Buffer;
   config: ModelConfigSummary;
   layers: readonly ModelLayer[];
-  /** With requireSignature: the attached signature that verified over the manifest's files. */
+  /** With a required signature: the attached signature that verified over the manifest's files. */
   signature?: { digest: string; bytes: Buffer };
   /** The text of the artifact's LICENSE file (read before any weight layer), when it has one. */
   licenseText?: string;
@@ -37,11 +35,12 @@ export interface OciPullCheck {
 
 /**
  * The OCI source's check: read the manifest (checked against the digest when the reference pins one) and the model
- * config (sha256-checked; cached in the destination), announce them (`oci-resolved`), verify the required signature,
- * and read the LICENSE file for the license gate: access, link validity and license facts, before any weight layer.
+ * config (sha256-checked; cached in the destination), announce them (`oci-resolved`), verify the required signature
+ * (the caller's step, `params.signature`) and read the LICENSE file for the license gate: access, link validity and
+ * license facts, before any weight layer.
  * On failure (or when the caller stops iterating) the registry session is closed.
  */
-export async function* checkOciPullIter(p: PullOciParams): AsyncGenerator<PullOciEvent, OciPullCheck> {
+export async function* checkOciPullIter(p: OciSourceParams): AsyncGenerator<PullOciEvent, OciPullCheck> {
   const t0 = performance.now();
   const ref = parseOciReference(p.ref);
   const dir = resolve(p.dir);
@@ -86,19 +85,17 @@ export async function* checkOciPullIter(p: PullOciParams): AsyncGenerator<PullOc
       model: config.catalogName ?? config.name ?? null,
     };
     let signature: { digest: string; bytes: Buffer } | undefined;
-    if (p.requireSignature) {
+    if (p.signature) {
       const candidates = await fetchSignatureReferrers({
         session,
         subjectDigest: manifest.digest,
         artifactType: SIGNATURE_ARTIFACT,
       });
-      if (candidates.length === 0)
-        throw new SignatureNotAttachedError(`${ref.display} (${manifest.digest}) has no signature attached.`);
-      const chosen = await chooseModelSignature({
+      const chosen = await p.signature.choose({
         candidates: candidates.map((c) => c.bytes),
-        trust: p.requireSignature,
         files: parsed.layers,
         ref: ref.display,
+        manifestDigest: manifest.digest,
         signal: p.signal,
       });
       signature = candidates.find((c) => c.bytes === chosen);
