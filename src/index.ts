@@ -166,7 +166,7 @@ export const resolveRegistryCredentials = loadOnCall(
 export { selectOciLicenseModels, type OciLicenseSelection } from "./fleet/select-oci-license-models.js";
 export type { PackBundleParams, PackBundleSummary } from "./fleet/pack-bundle.js";
 export const packBundle = loadOnCall(async () => (await import("./fleet/pack-bundle.js")).packBundle);
-export type { UnpackBundleResult } from "./formats/tar/unpack-bundle.js";
+export type { UnpackBundleResult } from "./formats/tar/extract-bundle.js";
 export const unpackBundle = loadOnCall(async () => (await import("./fleet/unpack-bundle.js")).unpackBundle);
 
 // License building blocks: the parsers the setup wizard and the flags share, acceptance, the audit log, the profile.

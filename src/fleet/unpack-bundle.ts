@@ -1,5 +1,5 @@
 import { drainIter } from "../core/drain-iter.js";
-import type { UnpackBundleParams, UnpackBundleResult } from "../formats/tar/unpack-bundle.js";
+import type { UnpackBundleParams, UnpackBundleResult } from "../formats/tar/extract-bundle.js";
 import { bindSource } from "../pipeline/bind-source.js";
 import { sourceFor } from "../sources/source-for.js";
 

@@ -18,10 +18,10 @@ import { refuseCompressedBundle } from "./refuse-compressed-bundle.js";
 const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 
 /**
- * A bundle's manifest alone (its first member), read and checked as unpackBundle reads it, with the same errors
+ * A bundle's manifest alone (its first member), read and checked as extractBundle reads it, with the same errors
  * (compressed, unsafe or reserved names, links, special files, a first member that is not the manifest, a manifest
  * too large or invalid), without writing anything or reading past it: what a bundle carries and under which license,
- * before anything is unpacked. The members after it are checked by unpackBundle, while it extracts them.
+ * before anything is unpacked. The members after it are checked by extractBundle, while it extracts them.
  */
 export async function readBundleManifest(params: { bundle: string; signal?: AbortSignal }): Promise<BundleManifest> {
   const { bundle, signal } = params;
@@ -66,7 +66,7 @@ export async function readBundleManifest(params: { bundle: string; signal?: Abor
                       ? fail("BUNDLE_MALFORMED", "the manifest is too large")
                       : undefined;
       if (refusal) errors.push(refusal);
-      // A folder before the manifest is allowed (as unpackBundle allows it); the manifest is the first file.
+      // A folder before the manifest is allowed (as extractBundle allows it); the manifest is the first file.
       if (refusal || e.type === "Directory") return e.resume();
       at.state = "reading";
       e.on("data", (c: Buffer) => chunks.push(Buffer.from(c)));

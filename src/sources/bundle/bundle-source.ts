@@ -4,10 +4,10 @@ import type { BundleManifest } from "../../formats/tar/bundle-manifest.js";
 import { checkBundleDestination } from "../../formats/tar/check-bundle-destination.js";
 import { BundleError } from "../../formats/tar/errors.js";
 import { readBundleManifest } from "../../formats/tar/read-bundle-manifest.js";
-import { unpackBundle, type UnpackBundleParams, type UnpackBundleResult } from "../../formats/tar/unpack-bundle.js";
+import { extractBundle, type UnpackBundleParams, type UnpackBundleResult } from "../../formats/tar/extract-bundle.js";
 import type { ModelSource } from "../model-source.js";
 
-/** unpackBundle's parameters; progress comes as events. */
+/** extractBundle's parameters; progress comes as events. */
 export type BundleSourceParams = Omit<UnpackBundleParams, "onProgress">;
 
 /** What the bundle's check found: its manifest (files, model, license family, the packer's acceptance record). */
@@ -31,7 +31,7 @@ export type BundleSource = ModelSource<BundleSourceParams, BundleCheck, BundlePl
 /**
  * An air-gapped bundle (`llamagate pack`) as a source. Check: its manifest, read and checked alone (the license facts
  * a gate needs). Plan: what the destination already has; a file there that differs is refused (OUTPUT_EXISTS) unless
- * `force`. Fetch: unpackBundle, which reads the bundle again from the start, verifying every member while extracting
+ * `force`. Fetch: extractBundle, which reads the bundle again from the start, verifying every member while extracting
  * (a local read, not the network engine), and refuses a bundle whose manifest is no longer the one checked.
  */
 export const bundleSource: BundleSource = {
@@ -50,7 +50,7 @@ export const bundleSource: BundleSource = {
   },
   fetch: (plan) =>
     eventChannel<BundleEvent, UnpackBundleResult>((emit) =>
-      unpackBundle({
+      extractBundle({
         ...plan.checked.params,
         onProgress: (bytes) => emit({ type: "bundle-progress", bytes }),
         beforeExtract: async (manifest) => {

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { Header, Pax } from "tar";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { BundleManifest } from "../../../src/formats/tar/bundle-manifest.js";
-import { unpackBundle } from "../../../src/formats/tar/unpack-bundle.js";
+import { extractBundle } from "../../../src/formats/tar/extract-bundle.js";
 import { writeBundle } from "../../../src/formats/tar/write-bundle.js";
 
 let work: string;
@@ -56,7 +56,7 @@ async function unpackRaw(tar: Buffer) {
   const bundle = join(work, "b.tar");
   await writeFile(bundle, tar);
   const dest = join(work, "dest");
-  const result = await unpackBundle({ bundle, dir: dest }).then(
+  const result = await extractBundle({ bundle, dir: dest }).then(
     (r) => ({ ok: true as const, r }),
     (e) => ({ ok: false as const, e }),
   );
@@ -64,7 +64,7 @@ async function unpackRaw(tar: Buffer) {
 }
 
 describe("bundles", () => {
-  it("round trip: writeBundle then unpackBundle gives the same bytes, nested paths, an empty file and a long (pax) name", async () => {
+  it("round trip: writeBundle then extractBundle gives the same bytes, nested paths, an empty file and a long (pax) name", async () => {
     const files: Record<string, Buffer> = {
       "a.safetensors": randomBytes(70_000),
       "sub/dir/tokenizer.model": randomBytes(513),
@@ -82,7 +82,7 @@ describe("bundles", () => {
     const out = join(work, "bundle.tar");
     await writeBundle({ out, manifest, sources });
     const dest = join(work, "dest");
-    const r = await unpackBundle({ bundle: out, dir: dest });
+    const r = await extractBundle({ bundle: out, dir: dest });
     expect(r.files.map((f) => f.path).sort()).toEqual(Object.keys(files).sort());
     for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, ...p.split("/")))).toEqual(b);
     expect((await readdir(dest)).filter((n) => n.startsWith(".llamagate-unpack"))).toEqual([]);

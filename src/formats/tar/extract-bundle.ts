@@ -30,7 +30,7 @@ export interface UnpackBundleResult {
   bytes: number;
 }
 
-/** What unpackBundle takes. */
+/** What extractBundle (and the public unpackBundle) takes. */
 export interface UnpackBundleParams {
   /** The .tar file. */
   bundle: string;
@@ -92,7 +92,7 @@ async function sha256Of(path: string): Promise<string> {
  * folder's lock; a file already there with other content is replaced only with `force`. On any failure
  * the staging folder is removed and `dir` keeps what it had.
  */
-export async function unpackBundle(params: UnpackBundleParams): Promise<UnpackBundleResult> {
+export async function extractBundle(params: UnpackBundleParams): Promise<UnpackBundleResult> {
   const { bundle, dir, signal } = params;
   const name = posix.basename(bundle);
   const src = await open(bundle, "r").catch((e) => {
