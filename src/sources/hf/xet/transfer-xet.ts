@@ -1,4 +1,5 @@
 import { InterruptedError } from "../../../core/errors.js";
+import { forEachConcurrent } from "../../../core/for-each-concurrent.js";
 import { filesystemErrorFrom } from "../../../core/fs/filesystem-error-from.js";
 import { sleep, withRetry } from "../../../core/retry.js";
 import { classifyTransferError } from "../../../download/classify-transfer-error.js";
@@ -306,23 +307,26 @@ export async function transferXet(p: StreamTransferParams & XetTransferParams): 
     }
   };
 
-  let next = 0;
   let root: unknown;
   let failed = false;
-  const connection = async () => {
-    while (!signal.aborted && next < jobs.length) {
-      const job = jobs[next++]!;
-      try {
-        await runJob(job);
-      } catch (e) {
-        if (!failed) root = e;
-        failed = true;
-        controller.abort();
-        return;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(p.connections, jobs.length)) }, connection));
+  try {
+    await forEachConcurrent(
+      jobs,
+      p.connections,
+      async (job) => {
+        try {
+          await runJob(job);
+        } catch (e) {
+          controller.abort(); // one job failed for good: the other connections stop now, keeping their bytes
+          throw e;
+        }
+      },
+      { stopWhen: () => signal.aborted },
+    );
+  } catch (e) {
+    root = e;
+    failed = true;
+  }
   if (!failed && !p.signal.aborted) {
     await saving;
     await removePartsState(dest);
