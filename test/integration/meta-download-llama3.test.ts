@@ -72,11 +72,14 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
     async () => {
       const dir = join(cdn.work, "expiring");
       const shard = `${FOLDER}/consolidated.00.pth`;
-      // the shard stalls after 100 kB until the link has expired (room for a slow CLI start on a busy machine);
-      // the retry then meets an expired link
-      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 26_000 });
+      // The link expires 12 s from now (room for a slow CLI start on a busy machine; the policy counts whole
+      // seconds). The shard stalls after 100 kB until a second after that, not a fixed time: the retry then meets
+      // an expired link.
+      const expiresAt = new Date(Math.ceil((Date.now() + 12_000) / 1000) * 1000);
+      const expired = new Promise((r) => setTimeout(r, expiresAt.getTime() + 1000 - Date.now()));
+      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, until: expired });
       const r = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
-        env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 25_000)) },
+        env: { LLAMAGATE_META_URL: cdn.url(expiresAt) },
         timeoutMs: 90_000,
       });
       expect(r.code, r.stderr).not.toBe(0);
