@@ -17,6 +17,7 @@ import {
 import { listTree } from "../helpers/list-tree.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 const fixture = exampleHub();
 const pub = fixture.repos[0]!;
@@ -225,7 +226,7 @@ describe("download --source hf into the huggingface_hub cache", () => {
     expect(r.stdout.trim()).toBe(out);
     for (const f of ["config.json", "tokenizer_config.json", "model.safetensors"]) {
       expect((await lstat(join(out, f))).isFile()).toBe(true);
-      expect(await readFile(join(out, f))).toEqual(content(pub, f));
+      expectSameBytes(await readFile(join(out, f)), content(pub, f), f);
     }
     await expect(lstat(join(out, "docs"))).rejects.toThrow();
     await expect(lstat(join(home, "hf", "hub"))).rejects.toThrow();
