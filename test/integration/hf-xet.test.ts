@@ -189,7 +189,9 @@ describe("native Xet downloads survive the storage's faults", () => {
   });
 
   it("a reconstruction service that keeps answering 503 ends in a clear error (exit 7), nothing published", async () => {
-    const s = await servers({ faults: { reconstruction503: 1000 } });
+    // Retry-After: 0 so the 5 retries wait the shortest delay, not the growing backoff (about 7 s; the backoff has
+    // its unit tests): the error after the last retry is what this checks.
+    const s = await servers({ faults: { reconstruction503: 1000, reconstruction503RetryAfter: "0" } });
     const home = await freshHome();
     const r = await dl(s, home, ["--include", "model-00001-of-00002.safetensors"]);
     expect(r.code).toBe(7);
