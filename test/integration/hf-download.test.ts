@@ -16,6 +16,7 @@ import {
 } from "../helpers/hub-fixtures.js";
 import { listTree } from "../helpers/list-tree.js";
 import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
@@ -102,17 +103,19 @@ async function dl(
   stdin?: string,
   onSpawn?: Parameters<typeof runCli>[1]["onSpawn"],
 ) {
-  const r = await runCli(["download", ...args, "--source", "hf"], {
-    env: {
-      HOME: home,
-      HF_HOME: join(home, "hf"),
-      HF_ENDPOINT: hub.endpoint,
-      LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
-      ...env,
-    },
-    stdin,
-    onSpawn,
-  });
+  const argv = ["download", ...args, "--source", "hf"];
+  const vars = {
+    HOME: home,
+    HF_HOME: join(home, "hf"),
+    HF_ENDPOINT: hub.endpoint,
+    LLAMAGATE_CONFIG_DIR: join(home, "cfg"),
+    ...env,
+  };
+  // In this process (no Node start-up per run) unless the case needs the process: its stdin, or a signal to it.
+  const r =
+    stdin === undefined && onSpawn === undefined
+      ? await runMain(argv, { env: vars })
+      : await runCli(argv, { env: vars, stdin, onSpawn });
   runs.push(r);
   return r;
 }
