@@ -1,7 +1,8 @@
 /**
- * Keyless (Sigstore) signatures through the built CLI, offline: the models sigstore/model-transparency publishes
- * signed with a Fulcio certificate and Rekor entries verify against the public-good trusted root with the signer's
- * identity and issuer; another identity, another trusted root, a tampered file or a tampered signature are refused.
+ * Keyless (Sigstore) signatures through the CLI (the refused roots through the built one), offline: the models
+ * sigstore/model-transparency publishes signed with a Fulcio certificate and Rekor entries verify against the
+ * public-good trusted root with the signer's identity and issuer; another identity, another trusted root, a tampered
+ * file or a tampered signature are refused.
  */
 import { cp, mkdtemp, readFile, rm, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
