@@ -193,7 +193,9 @@ describe.skipIf(!HAVE)("signed fleet artifacts (real docker-registry: referrers 
 
   it("provision: a model with signature.publicKey is provisioned with its model.sig; with another key it fails and its dir stays empty", async () => {
     await sign();
-    const ref = `${registry.host}/signed/tiny:fleet`;
+    // Its own repository: the same files pushed within the same second as another test's give the same manifest (its
+    // created time is the newest file's mtime, in seconds), whose referrers would then hold that test's signature too.
+    const ref = `${registry.host}/signed/fleet:v1`;
     await push(ref);
     const other = join(work, "other-pub.pem");
     await writeFile(
