@@ -1,10 +1,11 @@
 /**
  * Test helper: a generated Meta-layout release served by the project's signed CDN (src/demo/serve-signed-cdn.ts)
  * behind a fault-injecting proxy (test/helpers/fault-proxy.ts) with one-shot faults queued per path, plus a
- * runner for the built CLI.
+ * runner for the built CLI (and one for the CLI in this process).
  */
 import type { ChildProcess } from "node:child_process";
 import { runCli, type CliRun } from "./run-cli.js";
+import { runMain } from "./run-main.js";
 export type { CliRun };
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -102,6 +103,29 @@ export function runLlamagate(
     stdinFd?: number;
   } = {},
 ): Promise<CliRun> {
+  return runCli(withTestFlags(args), {
+    ...opts,
+    timeoutMs: opts.timeoutMs ?? 45_000,
+    env: {
+      LLAMAGATE_DATA_DIR: testStateDir(),
+      ...opts.env,
+      // Only the test's own link, never one from the developer's shell.
+      LLAMAGATE_META_URL: opts.env?.LLAMAGATE_META_URL,
+    },
+  });
+}
+
+/**
+ * The same run in this process (runMain: no Node start-up per run), for the cases where the process boundary
+ * (signals, a killed process) is not what is checked. The environment is only the test's.
+ */
+export function runLlamagateInProcess(args: string[], opts: { env?: Record<string, string> } = {}): Promise<CliRun> {
+  return runMain(withTestFlags(args), { env: { LLAMAGATE_DATA_DIR: testStateDir(), ...opts.env } });
+}
+
+const testStateDir = () => join(tmpdir(), `llamagate-test-state-${process.pid}`);
+
+function withTestFlags(args: string[]): string[] {
   // Downloads run the license gate first: declare an accepted small organisation unless the test
   // sets license flags itself. The audit log goes to a throwaway folder, never the user's.
   const extra =
@@ -110,14 +134,5 @@ export function runLlamagate(
       : [];
   // The generated shards are tiny; the preflight would ask for the real model's size (test/unit/meta covers it).
   if (args[0] === "download" && !args.includes("--space-check")) extra.push("--no-space-check");
-  return runCli([...args, ...extra], {
-    ...opts,
-    timeoutMs: opts.timeoutMs ?? 45_000,
-    env: {
-      LLAMAGATE_DATA_DIR: join(tmpdir(), `llamagate-test-state-${process.pid}`),
-      ...opts.env,
-      // Only the test's own link, never one from the developer's shell.
-      LLAMAGATE_META_URL: opts.env?.LLAMAGATE_META_URL,
-    },
-  });
+  return [...args, ...extra];
 }

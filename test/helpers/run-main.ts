@@ -15,7 +15,7 @@ export interface RunMainOptions {
  * binary, without paying a Node start-up per case. Keep a few spawned runs (runCli) per command for the real
  * process boundary (argv, exit code, signals); use this for the rest.
  */
-export async function runMain(args: string[], opts: RunMainOptions = {}): Promise<CliRun> {
+export async function runMain(args: string[], opts: RunMainOptions = {}): Promise<CliRun & { code: number }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = "";

@@ -43,6 +43,8 @@ export interface XetRequest {
 export interface XetFaults {
   /** Answer the next N reconstruction requests with 503. */
   reconstruction503?: number;
+  /** Send this Retry-After with those 503s (e.g. "0": the client retries at its shortest delay, no backoff). */
+  reconstruction503RetryAfter?: string;
   /** /v2/ is not served (404): clients must fall back to /v1/. */
   noV2?: boolean;
   /** One signed URL per range instead of one per xorb (no multi-range requests). */
@@ -248,7 +250,13 @@ export async function startXetServer(
     if (version === "v2" && faults.noV2) return json(res, 404, { error: "not found" });
     if (faults.reconstruction503 && faults.reconstruction503 > 0) {
       faults.reconstruction503--;
-      return json(res, 503, { error: "service unavailable" });
+      const retryAfter = faults.reconstruction503RetryAfter;
+      return json(
+        res,
+        503,
+        { error: "service unavailable" },
+        retryAfter === undefined ? {} : { "retry-after": retryAfter },
+      );
     }
     if (!tokenOk(req, res)) return;
     const refs = files.get(id);
@@ -425,6 +433,6 @@ export async function startXetServer(
   };
 }
 
-function json(res: ServerResponse, status: number, value: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(value));
+function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(value));
 }

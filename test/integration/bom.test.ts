@@ -14,6 +14,7 @@ import { findModel } from "../../src/catalog/find-model.js";
 import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { torchFixtureFolder } from "../helpers/smoke-fixtures.js";
 
 const FIX = fileURLToPath(new URL("../fixtures/", import.meta.url));
@@ -43,19 +44,16 @@ async function cycloneDx16() {
 it("a Meta download and its GGUF: schema-valid, hashes, license with the acceptance, lineage, signature", async () => {
   const env = { HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), LLAMAGATE_META_URL: url };
   const dir = join(work, "llama", "llama-2-7b");
-  const dl = await runCli(
+  const dl = await runMain(
     ["download", "llama-2-7b", "--dir", join(work, "llama"), "--mau", "1000", "--accept-license"],
-    {
-      env,
-      timeoutMs: 90_000,
-    },
+    { env },
   );
   expect(dl.code, dl.stderr).toBe(0);
-  const conv = await runCli(["convert", dir, "--to", "gguf"], { env, timeoutMs: 90_000 });
+  const conv = await runMain(["convert", dir, "--to", "gguf"], { env });
   expect(conv.code, conv.stderr).toBe(0);
   const gguf = `${dir}-bf16.gguf`;
   const key = join(FIX, "oms", "keys", "certificate", "signing-key.pem");
-  expect((await runCli(["sign", dir, "--private-key", key], { env })).code).toBe(0);
+  expect((await runMain(["sign", dir, "--private-key", key], { env })).code).toBe(0);
 
   const out = join(work, "bom.json");
   const r = await runCli(["bom", dir, gguf, "--organization", "Acme Robotics GmbH", "-o", out], { env });
@@ -122,10 +120,7 @@ it("provision --bom: one schema-valid BOM of every model a manifest put in place
     `license:\n  mau: 1000\n  acceptLicense: true\nmodels:\n  - name: llama-2-7b\n    source: meta\n    metaUrlEnv: LLAMAGATE_META_URL\n    dir: ${join(work, "fleet")}\n    convert: ["gguf:f16"]\n`,
   );
   const out = join(work, "fleet-bom.json");
-  const r = await runCli(["provision", manifest, "--bom", out, "--organization", "Acme", "--json"], {
-    env,
-    timeoutMs: 120_000,
-  });
+  const r = await runMain(["provision", manifest, "--bom", out, "--organization", "Acme", "--json"], { env });
   expect(r.code, r.stderr).toBe(0);
   expect(JSON.parse(r.stdout).bom).toEqual({ path: out, models: 2 });
   const bom = JSON.parse(await readFile(out, "utf8"));
@@ -133,7 +128,7 @@ it("provision --bom: one schema-valid BOM of every model a manifest put in place
   expect(validate(bom), JSON.stringify(validate.errors, null, 1)).toBe(true);
   expect(bom.components.map((c: { name: string }) => c.name)).toEqual(["llama-2-7b", "llama-2-7b-f16.gguf"]);
   expect(bom.dependencies).toHaveLength(1);
-  const dry = await runCli(["provision", manifest, "--bom", out, "--dry-run"], { env });
+  const dry = await runMain(["provision", manifest, "--bom", out, "--dry-run"], { env });
   expect(dry.code).toBe(2);
 });
 
@@ -142,19 +137,16 @@ it("a GGUF's passed smoke test is in its BOM component as properties (schema-val
   await mkdir(join(work, "smoke"));
   const folder = await torchFixtureFolder(join(work, "smoke"));
   const gguf = `${folder}-bf16.gguf`;
-  const conv = await runCli(["convert", folder, "--to", "gguf"], { env });
+  const conv = await runMain(["convert", folder, "--to", "gguf"], { env });
   expect(conv.code, conv.stderr).toBe(0);
-  const smoke = await runCli(
+  const smoke = await runMain(
     ["smoke-test", gguf, "--source", folder, "--prompt", "the cat sat on a mat", "--max-tokens", "8"],
-    {
-      env,
-      timeoutMs: 200_000,
-    },
+    { env },
   );
   expect(smoke.code, smoke.stderr).toBe(0);
 
   const out = join(work, "smoke-bom.json");
-  expect((await runCli(["bom", folder, gguf, "-o", out], { env })).code).toBe(0);
+  expect((await runMain(["bom", folder, gguf, "-o", out], { env })).code).toBe(0);
   const bom = JSON.parse(await readFile(out, "utf8"));
   const validate = await cycloneDx16();
   expect(validate(bom), JSON.stringify(validate.errors, null, 1)).toBe(true);
@@ -173,7 +165,7 @@ it("a GGUF's passed smoke test is in its BOM component as properties (schema-val
   // Changed since the test ran (a new mtime): the result no longer speaks for these bytes.
   const later = new Date(Date.now() + 60_000);
   await utimes(gguf, later, later);
-  expect((await runCli(["bom", gguf, "-o", out], { env })).code).toBe(0);
+  expect((await runMain(["bom", gguf, "-o", out], { env })).code).toBe(0);
   const stale = JSON.parse(await readFile(out, "utf8"));
   expect(Object.keys(props(stale.components[0])).some((k) => k.startsWith("llamagate:smoke-test"))).toBe(false);
 }, 300_000);

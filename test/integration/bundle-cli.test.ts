@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { beforeEach, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 let work: string;
 beforeEach(async () => {
@@ -42,7 +43,7 @@ it("pack needs a recorded license acceptance, carries it, and unpack verifies; a
   expect(un.code, un.stderr).toBe(0);
   expect(JSON.parse(un.stdout).license).toMatchObject({ licenseFamily: "llama2" });
   expectDocumentedShape(JSON.parse(un.stdout), "unpack");
-  expect(await readFile(join(dest, "consolidated.00.pth"))).toEqual(weights);
+  expectSameBytes(await readFile(join(dest, "consolidated.00.pth")), weights, "consolidated.00.pth");
 
   // Flip one byte inside the weights member.
   const raw = await readFile(bundle);

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, expect, it } from "vitest";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
 const PUB = join(KEYS, "signing-key-pub.pem");
@@ -28,7 +28,8 @@ beforeEach(async () => {
   return () => rm(work, { recursive: true, force: true });
 });
 
-const cli = (args: string[]) => runCli(args, { env });
+// The CLI in this process: no Node start-up per run (what is checked is the output and the files).
+const cli = (args: string[]) => runMain(args, { env });
 const pack = async (extra: string[] = []) => {
   const bundle = join(work, "b.tar");
   const r = await cli(["pack", model, "-o", bundle, "--license-family", "none", "--force", ...extra]);

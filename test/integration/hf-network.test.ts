@@ -12,6 +12,7 @@ import { startForwardProxy, type ForwardProxy } from "../helpers/forward-proxy.j
 import { exampleHub, PUBLIC_REPO, TOKENS } from "../helpers/hub-fixtures.js";
 import { sha256, startHubServer, type HubServer } from "../helpers/hub-server.js";
 import { runCli } from "../helpers/run-hf-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const fixture = exampleHub();
 const model = fixture.repos[0]!.files.find((f) => f.path === "model.safetensors")!.content;
@@ -42,7 +43,8 @@ beforeEach(() => {
 async function dl(args: string[], env: Record<string, string> = {}) {
   const home = join(root, `u${n++}`);
   await mkdir(home, { recursive: true });
-  const r = await runCli(["download", PUBLIC_REPO, "--source", "hf", "--include", "model.safetensors", ...args], {
+  // In this process: no Node start-up per run (the proxy and the requests are what is checked).
+  const r = await runMain(["download", PUBLIC_REPO, "--source", "hf", "--include", "model.safetensors", ...args], {
     env: { HOME: home, HF_HOME: join(home, "hf"), HF_ENDPOINT: hub.endpoint, ...env },
   });
   return { ...r, blob: join(home, "hf", "hub", "models--test-org--tiny-llama", "blobs", MODEL_SHA) };

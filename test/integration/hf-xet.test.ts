@@ -13,8 +13,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startForwardProxy } from "../helpers/forward-proxy.js";
 import { pseudoRandomBytes, TOKENS } from "../helpers/hub-fixtures.js";
 import { sha256, startHubServer, type HubRepoSpec, type HubServer } from "../helpers/hub-server.js";
-import { CLI } from "../helpers/run-cli.js";
-import { runCli, type CliRun } from "../helpers/run-hf-cli.js";
+import { CLI, type CliRun } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { startXetServer, type XetServer } from "../helpers/xet-server.js";
 
 const REPO = "meta-llama/Llama-Xet-Test";
@@ -75,8 +75,9 @@ async function freshHome() {
   await mkdir(home, { recursive: true });
   return home;
 }
+/** The CLI in this process (no Node start-up per run); the kill -9 case spawns the built CLI itself. */
 function dl(s: Servers, home: string, args: string[] = [], env: Record<string, string> = {}): Promise<CliRun> {
-  return runCli(["download", REPO, "--source", "hf", "--json", ...args], {
+  return runMain(["download", REPO, "--source", "hf", "--json", ...args], {
     env: {
       HOME: home,
       HF_HOME: join(home, "hf"),
@@ -189,7 +190,9 @@ describe("native Xet downloads survive the storage's faults", () => {
   });
 
   it("a reconstruction service that keeps answering 503 ends in a clear error (exit 7), nothing published", async () => {
-    const s = await servers({ faults: { reconstruction503: 1000 } });
+    // Retry-After: 0 so the 5 retries wait the shortest delay, not the growing backoff (about 7 s; the backoff has
+    // its unit tests): the error after the last retry is what this checks.
+    const s = await servers({ faults: { reconstruction503: 1000, reconstruction503RetryAfter: "0" } });
     const home = await freshHome();
     const r = await dl(s, home, ["--include", "model-00001-of-00002.safetensors"]);
     expect(r.code).toBe(7);

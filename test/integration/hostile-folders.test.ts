@@ -1,5 +1,5 @@
 /**
- * Issue 13 items 1, 5, 6, 13, 14 through the built CLI against real local servers: links planted in the
+ * Issue 13 items 1, 5, 6, 13, 14 through the CLI (in this process) against real local servers: links planted in the
  * download folder or the HF cache, a cached blob overwritten in place, a huge checklist, repo files under
  * .cache/huggingface/ in --local-dir, a 300-character file name and an invalid glob.
  */
@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pseudoRandomBytes, PUBLIC_COMMIT } from "../helpers/hub-fixtures.js";
 import { startHubServer, type HubRepoSpec, type HubServer } from "../helpers/hub-server.js";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
-import { runCli } from "../helpers/run-hf-cli.js";
+import { runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runMain } from "../helpers/run-main.js";
 import { useTempDir } from "../helpers/temp-dir.js";
 
 const tmp = useTempDir("hostile-folders");
@@ -39,7 +39,9 @@ describe("Meta download folder", () => {
     await writeFile(victim, "precious\n");
     await symlink(victim, join(out, "llama-2-7b", "consolidated.00.pth.llamagate-partial-999999"));
     await symlink(victim, join(out, "llama-2-7b", ".params.json.llamagate.json"));
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", out], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", out], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await readFile(victim, "utf8")).toBe("precious\n");
     const shard = join(out, "llama-2-7b", "consolidated.00.pth");
@@ -56,7 +58,7 @@ describe("Meta download folder", () => {
     const real = await readFile(chk);
     await writeFile(chk, Buffer.concat([real, Buffer.alloc((1 << 20) + 1, 0x0a)])); // valid lines, then newlines
     try {
-      const r = await runLlamagate(["download", "llama-2-7b", "--dir", out, "--json"], {
+      const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", out, "--json"], {
         env: { LLAMAGATE_META_URL: cdn.url() },
       });
       expect(r.code, r.stderr).toBe(6);
@@ -68,14 +70,14 @@ describe("Meta download folder", () => {
       await mkdir(join(out, "llama-2-7b"), { recursive: true });
       // verify over a folder holding such a checklist: the same clear error, no crash.
       await writeFile(join(out, "llama-2-7b", "checklist.chk"), await readFile(chk));
-      const v = await runLlamagate(["verify", out, "--json"]);
+      const v = await runLlamagateInProcess(["verify", out, "--json"]);
       expect(v.code, v.stderr).toBe(6);
       expect(JSON.parse(v.stdout).error.code).toBe("CHECKLIST_TOO_LARGE");
     } finally {
       await writeFile(chk, real);
     }
     // Recovery: the next run fetches the (now good) checklist again and finishes.
-    const again = await runLlamagate(["download", "llama-2-7b", "--dir", out], {
+    const again = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", out], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(again.code, again.stderr).toBe(0);
@@ -104,7 +106,7 @@ describe("Hugging Face cache and --local-dir", () => {
   });
   afterAll(() => hub.close());
   const dl = (home: string, args: string[]) =>
-    runCli(["download", ...args, "--source", "hf"], {
+    runMain(["download", ...args, "--source", "hf"], {
       env: {
         HOME: home,
         HF_HOME: join(home, "hf"),

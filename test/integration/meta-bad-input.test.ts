@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runLlamagate, runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 
 describe("download: bad input", () => {
   let cdn: MetaCdn;
@@ -10,7 +10,7 @@ describe("download: bad input", () => {
   });
   afterAll(() => cdn.close());
   const dl = (url: string, ...extra: string[]) =>
-    runLlamagate(["download", "llama-2-7b", "--dir", join(cdn.work, "out"), ...extra], {
+    runLlamagateInProcess(["download", "llama-2-7b", "--dir", join(cdn.work, "out"), ...extra], {
       env: { LLAMAGATE_META_URL: url },
     });
 
@@ -44,7 +44,9 @@ describe("download: bad input", () => {
   });
 
   it("an unknown model: exit 2 with the nearest names, as JSON too", async () => {
-    const r = await runLlamagate(["download", "llama-2-7b-caht", "--json"], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagateInProcess(["download", "llama-2-7b-caht", "--json"], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code).toBe(2);
     const json = JSON.parse(r.stdout);
     expect(json).toMatchObject({ ok: false, error: { code: "UNKNOWN_MODEL", category: "usage" } });
@@ -52,7 +54,7 @@ describe("download: bad input", () => {
   });
 
   it("models of two families in one run: exit 2", async () => {
-    const r = await runLlamagate(["download", "llama-2-7b", "codellama-7b"], {
+    const r = await runLlamagateInProcess(["download", "llama-2-7b", "codellama-7b"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code).toBe(2);
@@ -60,7 +62,7 @@ describe("download: bad input", () => {
   });
 
   it("no URL and no terminal: exit 2 naming the flag", async () => {
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(cdn.work, "x")]);
+    const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", join(cdn.work, "x")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/No Meta download URL given\. Pass --meta-url URL, set LLAMAGATE_META_URL/);
   });
@@ -91,7 +93,7 @@ describe("download: bad input", () => {
     const file = join(cdn.work, "a-file");
     await writeFile(file, "x");
     const before = cdn.cdn.requests.length;
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(file, "sub"), "--json"], {
+    const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", join(file, "sub"), "--json"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code, r.stderr).toBe(8);
@@ -105,7 +107,7 @@ describe("download: bad input", () => {
     await mkdir(ro);
     await chmod(ro, 0o555);
     try {
-      const r = await runLlamagate(["download", "llama-2-7b", "--dir", join(ro, "llama")], {
+      const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", join(ro, "llama")], {
         env: { LLAMAGATE_META_URL: cdn.url() },
       });
       expect(r.code, r.stderr).toBe(8);

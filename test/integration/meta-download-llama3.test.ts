@@ -1,13 +1,13 @@
 /**
- * Llama 3.x downloads from the local signed CDN with the built CLI: llama-stack's per-model layout (3.1),
- * `--layout llama-stack` (~/.llama/checkpoints/<descriptor>), Llama 3.0's remote → local folder mapping,
- * and a link that expires in the middle of a shard.
+ * Llama 3.x downloads from the local signed CDN with the CLI (in this process; meta-download.test.ts spawns it):
+ * llama-stack's per-model layout (3.1), `--layout llama-stack` (~/.llama/checkpoints/<descriptor>), Llama 3.0's
+ * remote → local folder mapping, and a link that expires in the middle of a shard.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 
 async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -30,7 +30,7 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
 
   it("by its llama-stack name: Meta's folder, identical bytes, md5-verified against checklist.chk", async () => {
     const dir = join(cdn.work, "out");
-    const r = await runLlamagate(["download", "Llama3.1-8B-Instruct", "--dir", dir, "--json"], {
+    const r = await runLlamagateInProcess(["download", "Llama3.1-8B-Instruct", "--dir", dir, "--json"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -58,7 +58,7 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
 
   it("--layout llama-stack writes $LLAMA_STACK_CONFIG_DIR/checkpoints/<descriptor>", async () => {
     const config = join(cdn.work, "llama-home");
-    const r = await runLlamagate(["download", "meta-llama/Llama-3.1-8B-Instruct", "--layout", "llama-stack"], {
+    const r = await runLlamagateInProcess(["download", "meta-llama/Llama-3.1-8B-Instruct", "--layout", "llama-stack"], {
       env: { LLAMAGATE_META_URL: cdn.url(), LLAMA_STACK_CONFIG_DIR: config },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -72,12 +72,14 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
     async () => {
       const dir = join(cdn.work, "expiring");
       const shard = `${FOLDER}/consolidated.00.pth`;
-      // the shard stalls after 100 kB until the link has expired (room for a slow CLI start on a busy machine);
-      // the retry then meets an expired link
-      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, ms: 26_000 });
-      const r = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
-        env: { LLAMAGATE_META_URL: cdn.url(new Date(Date.now() + 25_000)) },
-        timeoutMs: 90_000,
+      // The link expires 12 s from now (room for a slow CLI start on a busy machine; the policy counts whole
+      // seconds). The shard stalls after 100 kB until a second after that, not a fixed time: the retry then meets
+      // an expired link.
+      const expiresAt = new Date(Math.ceil((Date.now() + 12_000) / 1000) * 1000);
+      const expired = new Promise((r) => setTimeout(r, expiresAt.getTime() + 1000 - Date.now()));
+      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, until: expired });
+      const r = await runLlamagateInProcess(["download", "llama-3.1-8b-instruct", "--dir", dir], {
+        env: { LLAMAGATE_META_URL: cdn.url(expiresAt) },
       });
       expect(r.code, r.stderr).not.toBe(0);
       expect(r.stderr).toMatch(/expired/i);
@@ -85,7 +87,7 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
       const partials = (await readdir(join(dir, FOLDER))).filter((n) => n.startsWith("consolidated.00.pth"));
       expect(partials.length).toBe(1);
       expect((await stat(join(dir, FOLDER, partials[0]!))).size).toBeGreaterThanOrEqual(100_000);
-      const again = await runLlamagate(["download", "llama-3.1-8b-instruct", "--dir", dir], {
+      const again = await runLlamagateInProcess(["download", "llama-3.1-8b-instruct", "--dir", dir], {
         env: { LLAMAGATE_META_URL: cdn.url() },
       });
       expect(again.code, again.stderr).toBe(0);
@@ -105,7 +107,9 @@ describe("download: Llama 3.0 (meta-llama/llama3 download.sh folders)", () => {
 
   it("fetches 8b_pre_trained/* into Meta-Llama-3-8B/, with LICENSE and USE_POLICY on top", async () => {
     const dir = join(cdn.work, "out");
-    const r = await runLlamagate(["download", "llama-3-8b", "--dir", dir], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    const r = await runLlamagateInProcess(["download", "llama-3-8b", "--dir", dir], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await listFiles(dir)).toEqual([
       "LICENSE",

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { runCli } from "../helpers/run-cli.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
@@ -20,7 +20,7 @@ afterAll(() => cdn?.close());
 
 it("signs each model folder from the download's own digests, and verify accepts the signature", async () => {
   const dir = join(cdn.work, "signed");
-  const r = await runLlamagate(
+  const r = await runLlamagateInProcess(
     ["download", "7B", "--dir", dir, "--sign-key", join(KEYS, "signing-key.pem"), "--json"],
     { env: { LLAMAGATE_META_URL: cdn.url() } },
   );
@@ -49,7 +49,7 @@ it("signs each model folder from the download's own digests, and verify accepts 
 
 it("a key that is not a private key is refused before the first request", async () => {
   const before = cdn.cdn.requests.length;
-  const r = await runLlamagate(
+  const r = await runLlamagateInProcess(
     ["download", "7B", "--dir", join(cdn.work, "bad"), "--sign-key", join(KEYS, "signing-key-pub.pem"), "--json"],
     { env: { LLAMAGATE_META_URL: cdn.url() } },
   );
@@ -61,7 +61,7 @@ it("a key that is not a private key is refused before the first request", async 
 it("a download finished before sha256 was recorded is not read again for it; signing it then hashes", async () => {
   const dir = join(cdn.work, "older");
   const env = { LLAMAGATE_META_URL: cdn.url() };
-  const first = await runLlamagate(["download", "7B", "--dir", dir, "--json"], { env });
+  const first = await runLlamagateInProcess(["download", "7B", "--dir", dir, "--json"], { env });
   expect(first.code, first.stderr).toBe(0);
   expect(JSON.parse(first.stdout).signatures).toEqual([]);
   // What an older llamagate left: sidecars with md5 only (the file's size, mtime and inode still match).
@@ -73,11 +73,11 @@ it("a download finished before sha256 was recorded is not read again for it; sig
     delete j.hashes.sha256;
     await writeFile(join(model, n), JSON.stringify(j));
   }
-  const rerun = await runLlamagate(["download", "7B", "--dir", dir, "--json"], { env });
+  const rerun = await runLlamagateInProcess(["download", "7B", "--dir", dir, "--json"], { env });
   expect(rerun.code, rerun.stderr).toBe(0);
   for (const n of sidecars)
     expect(JSON.parse(await readFile(join(model, n), "utf8")).hashes.sha256, `${n} was read again`).toBeUndefined();
-  const signed = await runLlamagate(
+  const signed = await runLlamagateInProcess(
     ["download", "7B", "--dir", dir, "--sign-key", join(KEYS, "signing-key.pem"), "--json"],
     { env },
   );

@@ -2,7 +2,7 @@ import { closeSync, openSync } from "node:fs";
 import { cp, readFile, readdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runLlamagate, runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -39,7 +39,7 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
 
   it("fetches download.sh's exact layout with identical bytes, one GET per file, and reports JSON", async () => {
     const dir = join(cdn.work, "out");
-    const r = await runLlamagate(["download", "13B", "--dir", dir, "--json"], {
+    const r = await runLlamagateInProcess(["download", "13B", "--dir", dir, "--json"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -81,8 +81,8 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
     const state = await mkdtemp(join(cdn.work, "state-"));
     const dir = join(cdn.work, "audit-out");
     const env = { LLAMAGATE_META_URL: cdn.url(), LLAMAGATE_DATA_DIR: state };
-    expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
-    expect((await runLlamagate(["download", "13B", "--dir", dir], { env })).code).toBe(0);
+    expect((await runLlamagateInProcess(["download", "13B", "--dir", dir], { env })).code).toBe(0);
+    expect((await runLlamagateInProcess(["download", "13B", "--dir", dir], { env })).code).toBe(0);
     const entries = (await readFile(join(state, "license-audit.jsonl"), "utf8"))
       .trim()
       .split("\n")
@@ -119,7 +119,7 @@ describe("download: Llama 2 (13B, 2 shards)", () => {
   it("a rerun of a finished download transfers zero body bytes", async () => {
     const dir = join(cdn.work, "out");
     const before = cdn.cdn.requests.length;
-    const r = await runLlamagate(["download", "llama-2-13b", "--dir", dir, "--json"], {
+    const r = await runLlamagateInProcess(["download", "llama-2-13b", "--dir", dir, "--json"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code, r.stderr).toBe(0);
@@ -189,9 +189,12 @@ describe("download: --parts (opt-in multi-part)", () => {
 
   it("probes the shard's size with a one-byte Range, then fetches it in ranged parts", async () => {
     const dir = join(cdn.work, "parts");
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--parts", "3", "--min-part-mb", "1"], {
-      env: { LLAMAGATE_META_URL: cdn.url() },
-    });
+    const r = await runLlamagateInProcess(
+      ["download", "llama-2-7b", "--dir", dir, "--parts", "3", "--min-part-mb", "1"],
+      {
+        env: { LLAMAGATE_META_URL: cdn.url() },
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const shard = cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === "llama-2-7b/consolidated.00.pth");
     expect(shard[0]).toMatchObject({ range: "bytes=0-0", status: 206, bytesSent: 1 });
@@ -217,7 +220,7 @@ describe("download: a folder filled earlier by download.sh", () => {
   it("keeps weights whose md5 matches the checklist instead of fetching them again", async () => {
     const dir = join(cdn.work, "old");
     await cp(cdn.root, dir, { recursive: true });
-    const r = await runLlamagate(["download", "llama-2-7b", "--dir", dir, "--json"], {
+    const r = await runLlamagateInProcess(["download", "llama-2-7b", "--dir", dir, "--json"], {
       env: { LLAMAGATE_META_URL: cdn.url() },
     });
     expect(r.code, r.stderr).toBe(0);

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runLlamagate, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
+import { runLlamagate, runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 
 const SHARD = "llama-2-7b/consolidated.00.pth";
 const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
@@ -16,8 +16,11 @@ describe("download against a misbehaving CDN", () => {
     dir = join(cdn.work, "out");
   });
   afterEach(() => cdn.close());
+  // In this process: the kill -9 and Ctrl-C cases below spawn the built CLI, where the process is what they check.
   const download = (...extra: string[]) =>
-    runLlamagate(["download", "llama-2-7b", "--dir", dir, ...extra], { env: { LLAMAGATE_META_URL: cdn.url() } });
+    runLlamagateInProcess(["download", "llama-2-7b", "--dir", dir, ...extra], {
+      env: { LLAMAGATE_META_URL: cdn.url() },
+    });
   const shardGets = () => cdn.cdn.requests.filter((q) => q.method === "GET" && q.path === SHARD);
 
   it("resumes with a Range request after the server drops the connection mid-file", async () => {

@@ -13,6 +13,7 @@ import { generateMetaRelease } from "../../src/demo/generate-meta-release.js";
 import { serveSignedCdn, type SignedCdn } from "../../src/demo/serve-signed-cdn.js";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runMain } from "../helpers/run-main.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 const HAVE_REGISTRY = hasProgram("docker-registry");
 const SHARED = ["LICENSE", "USE_POLICY.md", "tokenizer.model", "tokenizer_checklist.chk"];
@@ -53,7 +54,7 @@ afterAll(async () => {
 
 /** verify, convert to GGUF and smoke-test a received copy, as the receiving machine would. */
 async function usable(dir: string, env: Record<string, string>) {
-  for (const f of SHARED) expect(await readFile(join(dir, f))).toEqual(await readFile(join(work, "llama", f)));
+  for (const f of SHARED) expectSameBytes(await readFile(join(dir, f)), await readFile(join(work, "llama", f)), f);
   const verify = await runMain(["verify", dir, "--json"], { env });
   expect(verify.code, verify.stderr).toBe(0);
   // A pulled or unpacked folder is checked against the copy record: every file's sha256 from the manifest.

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drip, endless, startHostileRegistry, type HostileRegistry } from "../helpers/hostile-registry.js";
 import { runMain } from "../helpers/run-main.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 const USER = "fleet";
 const PASSWORD = "s3cret-Passw0rd-xyz";
@@ -70,7 +71,7 @@ describe("credentials are chosen per registry host", () => {
     expect(a.requests.some((q) => q.authorization === BASIC)).toBe(true);
     expect(b.requests.length).toBeGreaterThan(0);
     expect(b.requests.filter((q) => q.authorization !== undefined)).toEqual([]);
-    expect(await readFile(join(env.HOME!, "b", "model.gguf"))).toEqual(weights);
+    expectSameBytes(await readFile(join(env.HOME!, "b", "model.gguf")), weights, "model.gguf");
 
     // LLAMAGATE_REGISTRY_USERNAME/PASSWORD name no registry: with two registries they need LLAMAGATE_REGISTRY_HOST.
     const both = { ...env, LLAMAGATE_REGISTRY_USERNAME: USER, LLAMAGATE_REGISTRY_PASSWORD: PASSWORD };

@@ -14,6 +14,7 @@ import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-re
 import { runCli } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
 if (!HAVE)
@@ -112,8 +113,10 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expect(copy.status, copy.stderr).toBe(0);
     const index = JSON.parse(await readFile(join(layout, "index.json"), "utf8"));
     expect(index.manifests[0].digest).toBe(pushed.digest);
-    expect(await readFile(join(layout, "blobs", "sha256", byPath["consolidated.00.pth"].digest.slice(7)))).toEqual(
-      files["consolidated.00.pth"],
+    expectSameBytes(
+      await readFile(join(layout, "blobs", "sha256", byPath["consolidated.00.pth"].digest.slice(7))),
+      files["consolidated.00.pth"]!,
+      "the layout's blob",
     );
 
     // pull: byte-identical files.
@@ -128,7 +131,7 @@ describe.skipIf(!HAVE)("OCI registry: push and pull (real docker-registry + skop
     expectDocumentedShape(pulled, "pull", ["signature"]);
     expect(pulled.digest).toBe(pushed.digest);
     expect(pulled.license).toMatchObject({ family: "llama2", verdict: "permitted" });
-    for (const [p, b] of Object.entries(files)) expect(await readFile(join(dest, p))).toEqual(b);
+    for (const [p, b] of Object.entries(files)) expectSameBytes(await readFile(join(dest, p)), b, p);
     // 6 layers + the config + the LICENSE read once more before any layer (the license gate looks at its text).
     expect((await blobGets("models/llama-2-7b")).length - before).toBe(8);
 

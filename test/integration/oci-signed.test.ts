@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 
 const HAVE = hasProgram("docker-registry") && hasProgram("skopeo");
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
@@ -37,7 +37,8 @@ beforeEach(async () => {
 });
 
 const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
-const cli = (args: string[]) => runCli(args, { env: env() });
+// The CLI in this process: no Node start-up per run (what is checked is the output and the files).
+const cli = (args: string[]) => runMain(args, { env: env() });
 
 function skopeoRaw(ref: string): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) =>
@@ -192,7 +193,9 @@ describe.skipIf(!HAVE)("signed fleet artifacts (real docker-registry: referrers 
 
   it("provision: a model with signature.publicKey is provisioned with its model.sig; with another key it fails and its dir stays empty", async () => {
     await sign();
-    const ref = `${registry.host}/signed/tiny:fleet`;
+    // Its own repository: the same files pushed within the same second as another test's give the same manifest (its
+    // created time is the newest file's mtime, in seconds), whose referrers would then hold that test's signature too.
+    const ref = `${registry.host}/signed/fleet:v1`;
     await push(ref);
     const other = join(work, "other-pub.pem");
     await writeFile(

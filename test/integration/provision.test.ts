@@ -13,6 +13,7 @@ import { startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 import { runCli } from "../helpers/run-cli.js";
 import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
+import { expectSameBytes } from "../helpers/expect-same-bytes.js";
 
 let cdn: MetaCdn;
 let hub: HubServer;
@@ -78,9 +79,11 @@ it("provisions two models from two sources; a failing one is reported without st
   expect(r1.models[0].bytesDownloaded).toBeGreaterThan(200_000);
   expect(r1.models[0].license.verdict).toBe("permitted");
   expect(r1.models[2].error.category).toBe("not-found");
-  expect(await readFile(join(work, "hf-model", "model.safetensors"))).toEqual(weights);
-  expect(await readFile(join(work, "meta", "llama-2-7b", "consolidated.00.pth"))).toEqual(
+  expectSameBytes(await readFile(join(work, "hf-model", "model.safetensors")), weights, "model.safetensors");
+  expectSameBytes(
+    await readFile(join(work, "meta", "llama-2-7b", "consolidated.00.pth")),
     await readFile(join(cdn.root, "llama-2-7b", "consolidated.00.pth")),
+    "consolidated.00.pth",
   );
   // The signed URL never reaches the report or the logs.
   expect(first.stdout + first.stderr).not.toContain("Signature=");

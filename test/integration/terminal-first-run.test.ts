@@ -74,6 +74,15 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+  /** Hold a shard's transfer (a stall) until the test has read the screen, not for a fixed time; 30 s at most. */
+  function hold(): { until: Promise<void>; release: () => void } {
+    let release!: () => void;
+    const until = new Promise<void>((r) => {
+      release = r;
+      setTimeout(r, 30_000).unref();
+    });
+    return { until, release };
+  }
   const download = (model: string, dir: string, extra: string[] = []) => [
     "download",
     model,
@@ -84,7 +93,8 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
   ];
 
   it("80 columns: the license question comes first (no bar drawn over it), then bars keep name, bytes, speed and ETA", async () => {
-    cdn.fault(SHARD.w80, { kind: "stall", afterBytes: MiB, ms: 4000 });
+    const held = hold();
+    cdn.fault(SHARD.w80, { kind: "stall", afterBytes: MiB, until: held.until });
     start("w80", 80, download("7B", "d80", ["--mau", "1000"]), { LLAMAGATE_META_URL: cdn.url() });
     const asking = await waitFor("w80", (s) => /Do you accept/.test(s));
     expect(asking).not.toMatch(/^total/m);
@@ -102,6 +112,7 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
     // The license line is longer than the screen: it wraps (autowrap stays on) and is whole, disclaimer included.
     const whole = screen("w80", true);
     expect(whole).toMatch(/License for llama-2-7b: .*accepted \(prompt\).*not legal advice/);
+    held.release();
     const done = await waitFor("w80", (s) => /EXIT=\d+/.test(s));
     expect(done).toContain("EXIT=0");
     expect(done).not.toMatch(/^total /m); // no stale bars once it is over
@@ -109,7 +120,8 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
   });
 
   it("40 columns: rows degrade to fit (no wrapped bar lines); --meta-url - reads hidden and ends at Enter", async () => {
-    cdn.fault(SHARD.w40, { kind: "stall", afterBytes: MiB, ms: 4000 });
+    const held = hold();
+    cdn.fault(SHARD.w40, { kind: "stall", afterBytes: MiB, until: held.until });
     start("w40", 40, download("7B-chat", "d40", ["--mau", "1000", "--accept-license", "--meta-url", "-"]));
     await waitFor("w40", (s) => /Paste the download URL/.test(s));
     const url = cdn.url();
@@ -124,6 +136,7 @@ describe.skipIf(!hasTmux)("first run in a terminal", () => {
     expect(rows.length).toBeGreaterThanOrEqual(2);
     for (const l of rows) expect(l.length, l).toBeLessThan(40);
     expect(bars).toMatch(/^…\S*\.pth +1\.0 MiB \/ 4\.0 MiB {2}[\d.]+ (B|KiB|MiB)\/s/m); // bytes and speed kept
+    held.release();
     expect(await waitFor("w40", (s) => /EXIT=\d+/.test(s))).toContain("EXIT=0");
   });
 

@@ -1,14 +1,14 @@
 /**
- * `llamagate verify <path> --bom FILE` through the built CLI: a BOM's file hashes are the reference for any copy of
- * the folder (changed, missing, added files named, exit 6) and its SHA-256 for a GGUF; a BOM of several models picks
- * the component made from the path, else needs --bom-component.
+ * `llamagate verify <path> --bom FILE` through the CLI (in this process): a BOM's file hashes are the reference for
+ * any copy of the folder (changed, missing, added files named, exit 6) and its SHA-256 for a GGUF; a BOM of several
+ * models picks the component made from the path, else needs --bom-component.
  */
 import { appendFile, cp, mkdir, mkdtemp, open, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, expect, it } from "vitest";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
@@ -19,7 +19,8 @@ let metaDir: string;
 let gguf: string;
 let bom: string;
 const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state") });
-const cli = (args: string[]) => runCli(args, { env: env() });
+// The CLI in this process: no Node start-up per run (what is checked is the output and the files).
+const cli = (args: string[]) => runMain(args, { env: env() });
 beforeEach(async () => {
   work = await mkdtemp(join(tmpdir(), "llamagate-verify-bom-"));
   metaDir = join(work, "tiny-llama-mp2");

@@ -1,7 +1,8 @@
 /**
- * `llamagate verify DIR` of pulled and unpacked folders, through the built CLI: the copy verifies later against the
- * digests its manifest gave (kept in DIR/.llamagate-copy.json at pull/unpack time); a changed, a missing and an added
- * file are each named with exit 6 and one JSON entry per file; a signed pull's model.sig is not an added file.
+ * `llamagate verify DIR` of pulled and unpacked folders, through the CLI (in this process): the copy verifies later
+ * against the digests its manifest gave (kept in DIR/.llamagate-copy.json at pull/unpack time); a changed, a missing
+ * and an added file are each named with exit 6 and one JSON entry per file; a signed pull's model.sig is not an added
+ * file.
  */
 import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
-import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
@@ -28,7 +29,8 @@ beforeEach(async () => {
   return () => rm(work, { recursive: true, force: true });
 });
 const env = () => ({ HOME: work, LLAMAGATE_DATA_DIR: join(work, "state"), DOCKER_CONFIG: join(work, "docker") });
-const cli = (args: string[]) => runCli(args, { env: env() });
+// The CLI in this process: no Node start-up per run (what is checked is the output and the files).
+const cli = (args: string[]) => runMain(args, { env: env() });
 
 /** Tamper with a verified copy three ways and check each is named, in the human and the JSON output. */
 async function expectTamperingNamed(dest: string, kind: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * `llamagate verify FILE.gguf` through the built CLI: a conversion records its inputs beside the GGUF; verify re-hashes
- * the GGUF against the hash it had when written and the source files against theirs, naming each changed or missing
- * one (exit 6); with the source folder gone only the GGUF is checked; a GGUF without a record is exit 5.
+ * `llamagate verify FILE.gguf` through the CLI (in this process; one run spawns the built CLI): a conversion records
+ * its inputs beside the GGUF; verify re-hashes the GGUF against the hash it had when written and the source files
+ * against theirs, naming each changed or missing one (exit 6); with the source folder gone only the GGUF is checked;
+ * a GGUF without a record is exit 5.
  */
 import {
   appendFile,
@@ -22,10 +23,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { beforeEach, expect, it } from "vitest";
 import { runCli } from "../helpers/run-cli.js";
+import { runMain } from "../helpers/run-main.js";
 import { buildTinyTokenizerModel } from "../helpers/tiny-llama-tokenizer.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/torch/tiny-llama-mp2", import.meta.url));
+
+/** The CLI in this process (no Node start-up per run); one human run below spawns the built CLI. */
+const cli = (args: string[]) => runMain(args, { env: { LLAMAGATE_DATA_DIR: process.env.LLAMAGATE_DATA_DIR! } });
 
 let work: string;
 let metaDir: string;
@@ -36,7 +41,7 @@ beforeEach(async () => {
   await cp(FIXTURE, metaDir, { recursive: true });
   await writeFile(join(metaDir, "tokenizer.model"), buildTinyTokenizerModel(64));
   gguf = `${metaDir}-f32.gguf`;
-  const r = await runCli(["convert", metaDir, "--to", "gguf", "--dtype", "f32"]);
+  const r = await cli(["convert", metaDir, "--to", "gguf", "--dtype", "f32"]);
   expect(r.code, r.stderr).toBe(0);
   return () => rm(work, { recursive: true, force: true });
 });
@@ -44,7 +49,7 @@ beforeEach(async () => {
 const sourceNames = async () => (await readdir(metaDir)).map((n) => `source/${n}`).sort();
 
 it("a converted GGUF verifies against its recorded hash and its source files'", async () => {
-  const r = await runCli(["verify", gguf, "--json"]);
+  const r = await cli(["verify", gguf, "--json"]);
   expect(r.code, r.stderr).toBe(0);
   const json = JSON.parse(r.stdout);
   expectDocumentedShape(json, "verify (reference)");
@@ -69,13 +74,13 @@ it("a changed GGUF, a changed and a missing source file are each named (exit 6)"
   await fh.close();
   await writeFile(join(metaDir, "params.json"), (await readFile(join(metaDir, "params.json"), "utf8")) + " ");
   await unlink(join(metaDir, "tokenizer.model"));
-  const r = await runCli(["verify", gguf]);
+  const r = await cli(["verify", gguf]);
   expect(r.code).toBe(6);
   expect(r.stdout).toContain("tiny-llama-mp2-f32.gguf: CHANGED");
   expect(r.stdout).toContain("source/params.json: CHANGED");
   expect(r.stdout).toContain("source/tokenizer.model: MISSING");
   expect(r.stdout).toContain("source/consolidated.00.pth: OK");
-  const json = JSON.parse((await runCli(["verify", gguf, "--json"])).stdout);
+  const json = JSON.parse((await cli(["verify", gguf, "--json"])).stdout);
   expectDocumentedShape(json, "verify (reference)", ["error"]);
   expect(json.counts).toMatchObject({ changed: 2, missing: 1, added: 0 });
   expect(json.error.code).toBe("VERIFY_FAILED");
@@ -83,7 +88,7 @@ it("a changed GGUF, a changed and a missing source file are each named (exit 6)"
 
 it("with the source folder gone only the GGUF is checked; a GGUF with no record is exit 5", async () => {
   await rename(metaDir, join(work, "elsewhere"));
-  const r = await runCli(["verify", gguf, "--json"]);
+  const r = await cli(["verify", gguf, "--json"]);
   expect(r.code, r.stderr).toBe(0);
   const json = JSON.parse(r.stdout);
   expect(json.reference.source.present).toBe(false);
@@ -91,7 +96,7 @@ it("with the source folder gone only the GGUF is checked; a GGUF with no record 
 
   const copy = join(work, "copy.gguf");
   await cp(gguf, copy);
-  const none = await runCli(["verify", copy, "--json"]);
+  const none = await cli(["verify", copy, "--json"]);
   expect(none.code).toBe(5);
   expect(JSON.parse(none.stdout).error).toMatchObject({ code: "GGUF_LINEAGE_NOT_FOUND" });
 });
@@ -101,7 +106,7 @@ it("a conversion record edited to name a source path elsewhere is refused as dam
   const record = JSON.parse(await readFile(recordPath, "utf8"));
   record.source.files[0].path = "../../etc/passwd";
   await writeFile(recordPath, JSON.stringify(record));
-  const r = await runCli(["verify", gguf, "--json"]);
+  const r = await cli(["verify", gguf, "--json"]);
   expect(r.code).toBe(6);
   expect(JSON.parse(r.stdout).error).toMatchObject({ code: "GGUF_LINEAGE_MALFORMED" });
 });
@@ -109,7 +114,7 @@ it("a conversion record edited to name a source path elsewhere is refused as dam
 it("a GGUF converted from a Hub cache snapshot (files linked into blobs/) verifies, its sources through the links", async () => {
   const repo = join(work, "hub", "models--acme--Tiny-Llama");
   const snap = join(repo, "snapshots", "0123abc");
-  const hf = await runCli(["convert", metaDir, "--to", "hf", "--dtype", "f32", "--out", join(work, "hf-out")]);
+  const hf = await cli(["convert", metaDir, "--to", "hf", "--dtype", "f32", "--out", join(work, "hf-out")]);
   expect(hf.code, hf.stderr).toBe(0);
   await mkdir(join(repo, "blobs"), { recursive: true });
   await mkdir(snap, { recursive: true });
@@ -118,15 +123,15 @@ it("a GGUF converted from a Hub cache snapshot (files linked into blobs/) verifi
     await symlink(join("..", "..", "blobs", name), join(snap, name));
   }
   const out = join(work, "snap-f32.gguf");
-  const conv = await runCli(["convert", snap, "--to", "gguf", "--out", out]);
+  const conv = await cli(["convert", snap, "--to", "gguf", "--out", out]);
   expect(conv.code, conv.stderr).toBe(0);
-  const ok = await runCli(["verify", out, "--json"]);
+  const ok = await cli(["verify", out, "--json"]);
   expect(ok.code, ok.stdout + ok.stderr).toBe(0);
   const json = JSON.parse(ok.stdout);
   expect(json.reference.source).toMatchObject({ kind: "hf", dir: snap, present: true });
   expect(json.files.map((f: { name: string }) => f.name)).toContain("source/config.json");
   await appendFile(join(repo, "blobs", "config.json"), " ");
-  const bad = await runCli(["verify", out]);
+  const bad = await cli(["verify", out]);
   expect(bad.code).toBe(6);
   expect(bad.stdout).toContain("source/config.json: CHANGED");
 });

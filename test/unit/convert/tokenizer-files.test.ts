@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readGgufVocab } from "../../../src/convert/read-gguf-vocab.js";
 import { writeHfTokenizerFiles } from "../../../src/convert/write-hf-tokenizer-files.js";
+import { expectSameBytes } from "../../helpers/expect-same-bytes.js";
 
 const LLAMA2 = join(__dirname, "../../fixtures/sentencepiece/llama2-tokenizer.model");
 
@@ -28,7 +29,7 @@ describe("tokenizer files from the real Llama 2 tokenizer.model", () => {
       "tokenizer.model",
       "tokenizer_config.json",
     ]);
-    expect(await readFile(join(dir, "tokenizer.model"))).toEqual(await readFile(LLAMA2));
+    expectSameBytes(await readFile(join(dir, "tokenizer.model")), await readFile(LLAMA2), "tokenizer.model");
     const cfg = JSON.parse(await readFile(join(dir, "tokenizer_config.json"), "utf8"));
     expect(cfg).toMatchObject({
       add_bos_token: true,
