@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { once } from "node:events";
-import { InterruptedError } from "../../core/errors.js";
+import { InterruptedError, LlamagateError } from "../../core/errors.js";
 import { refuseExistingOutput } from "../../core/fs/refuse-existing-output.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { openAtomicFile } from "../../core/fs/open-atomic-file.js";
@@ -57,7 +57,7 @@ export async function writeBundle(params: {
   );
   writeFailed.catch(() => {});
   let content = 0;
-  const member = async (path: string, size: number, body: () => AsyncIterable<Buffer>) => {
+  const member = async (path: string, size: number, body: () => AsyncIterable<Buffer>, from = path) => {
     const entry = new ReadEntry(
       new Header({ path, mode: 0o644, uid: 0, gid: 0, size, mtime: new Date(0), type: "File", uname: "", gname: "" }),
     );
@@ -73,10 +73,14 @@ export async function writeBundle(params: {
     }
     // The header already promised `size` bytes: a file that changed under us fails the bundle.
     if (n !== size)
-      throw filesystemErrorFrom(
-        Object.assign(new Error(`${path} changed size while being packed`), { code: "EIO" }),
-        path,
-        "read",
+      throw new LlamagateError(
+        "FILE_CHANGED",
+        "integrity",
+        `${from} changed size while being packed (${size} bytes when the bundle was planned, ${n > size ? "more" : n} now).`,
+        {
+          hint: "Something is writing to the model folder: wait until it is done, then run pack again.",
+          details: { file: from, expectedSize: size },
+        },
       );
     entry.end();
   };
@@ -87,7 +91,12 @@ export async function writeBundle(params: {
     });
     for (const f of params.manifest.files) {
       const src = params.sources.get(f.path)!;
-      await member(f.path, f.size, () => createReadStream(src, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>);
+      await member(
+        f.path,
+        f.size,
+        () => createReadStream(src, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>,
+        src,
+      );
     }
     pack.end();
     await writing;
