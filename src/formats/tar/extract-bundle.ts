@@ -6,18 +6,17 @@ import { FilesystemError, InterruptedError } from "../../core/errors.js";
 import { acquireDirLock, type DirLock } from "../../core/fs/acquire-dir-lock.js";
 import { ensureDirInside } from "../../core/fs/ensure-dir-inside.js";
 import { openRegularFile } from "../../core/fs/open-regular-file.js";
-import { reservedNameReason } from "../../core/fs/reserved-name-reason.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
 import { fsyncDir } from "../../core/fs/fsync-dir.js";
 import {
   BUNDLE_MANIFEST_NAME,
   MAX_BUNDLE_MANIFEST_BYTES,
-  checkBundlePath,
   parseBundleManifest,
   type BundleFile,
   type BundleManifest,
 } from "./bundle-manifest.js";
 import { BundleError } from "./errors.js";
+import { bundleMemberRefusal, manifestNameRefusal } from "./bundle-member-refusal.js";
 import { refuseCompressedBundle } from "./refuse-compressed-bundle.js";
 import { bundleOutputExistsError, checkBundleDestination } from "./check-bundle-destination.js";
 import type { ErrorCode } from "../../core/error-codes.js";
@@ -57,8 +56,6 @@ export interface UnpackBundleParams {
 }
 
 type Action = { kind: "entry"; entry: ReadEntry } | { kind: "data"; chunk: Buffer } | { kind: "end" };
-
-const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
 
 /** Prefix of the staging folder inside the destination (mkdtemp adds six random characters). */
 const STAGING_PREFIX = ".llamagate-unpack-";
@@ -149,33 +146,12 @@ export async function extractBundle(params: UnpackBundleParams): Promise<UnpackB
     if (a.kind === "entry") {
       const e = a.entry;
       const path = e.path.replace(/^\.\//, "");
-      const why = checkBundlePath(path);
-      if (why) throw fail("BUNDLE_UNSAFE_PATH", `member ${JSON.stringify(e.path)} has ${why}`);
-      const reserved = path === BUNDLE_MANIFEST_NAME ? undefined : reservedNameReason(path);
-      if (reserved) throw fail("BUNDLE_RESERVED_NAME", `member ${path}: ${reserved}`);
-      if (e.type === "SymbolicLink" || e.type === "Link") {
-        const target = e.linkpath ?? "";
-        const resolved =
-          e.type === "SymbolicLink"
-            ? posix.normalize(posix.join(posix.dirname(path), target))
-            : posix.normalize(target);
-        if (target.startsWith("/") || resolved === ".." || resolved.startsWith("../")) {
-          throw fail(
-            "BUNDLE_LINK_ESCAPE",
-            `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"} pointing outside the destination (${target})`,
-          );
-        }
-        throw fail(
-          "BUNDLE_LINK",
-          `member ${path} is a ${e.type === "Link" ? "hard link" : "symlink"}; bundles carry regular files only`,
-        );
-      }
+      const refusal = bundleMemberRefusal(e, path, fail);
+      if (refusal) throw refusal;
       if (e.type === "Directory") {
         current = { got: 0 };
         return;
       }
-      if (!FILE_TYPES.has(e.type))
-        throw fail("BUNDLE_SPECIAL_FILE", `member ${path} is a ${e.type}; bundles carry regular files only`);
       if (!manifest && !manifestBytes) {
         if (path !== BUNDLE_MANIFEST_NAME)
           throw fail("BUNDLE_MALFORMED", `the first member is ${path}, not ${BUNDLE_MANIFEST_NAME}`);
@@ -227,10 +203,8 @@ export async function extractBundle(params: UnpackBundleParams): Promise<UnpackB
     // end of a member
     if (current.manifest) {
       const m = parseBundleManifest(Buffer.concat(manifestBytes!), name);
-      for (const f of m.files) {
-        const reserved = reservedNameReason(f.path);
-        if (reserved) throw fail("BUNDLE_RESERVED_NAME", `file ${f.path} of the manifest: ${reserved}`);
-      }
+      const refusal = manifestNameRefusal(m, fail);
+      if (refusal) throw refusal;
       await params.beforeExtract?.(m);
       if (!params.force) await checkBundleDestination({ dir, manifest: m });
       manifest = m;

@@ -4,18 +4,15 @@ import type { ReadEntry } from "tar";
 import type { ErrorCode } from "../../core/error-codes.js";
 import { InterruptedError } from "../../core/errors.js";
 import { filesystemErrorFrom } from "../../core/fs/filesystem-error-from.js";
-import { reservedNameReason } from "../../core/fs/reserved-name-reason.js";
 import {
   BUNDLE_MANIFEST_NAME,
   MAX_BUNDLE_MANIFEST_BYTES,
-  checkBundlePath,
   parseBundleManifest,
   type BundleManifest,
 } from "./bundle-manifest.js";
 import { BundleError } from "./errors.js";
 import { refuseCompressedBundle } from "./refuse-compressed-bundle.js";
-
-const FILE_TYPES = new Set(["File", "OldFile", "ContiguousFile"]);
+import { bundleMemberRefusal, manifestNameRefusal } from "./bundle-member-refusal.js";
 
 /**
  * A bundle's manifest alone (its first member), read and checked as extractBundle reads it, with the same errors
@@ -41,30 +38,15 @@ export async function readBundleManifest(params: { bundle: string; signal?: Abor
     parser.on("entry", (e: ReadEntry) => {
       if (at.state !== "before" || errors.length) return e.resume();
       const path = e.path.replace(/^\.\//, "");
-      const why = checkBundlePath(path);
-      const reserved = path === BUNDLE_MANIFEST_NAME ? undefined : reservedNameReason(path);
-      const link = e.type === "Link" ? "hard link" : "symlink";
-      const target = e.linkpath ?? "";
-      const resolved =
-        e.type === "SymbolicLink" ? posix.normalize(posix.join(posix.dirname(path), target)) : posix.normalize(target);
-      const refusal = why
-        ? fail("BUNDLE_UNSAFE_PATH", `member ${JSON.stringify(e.path)} has ${why}`)
-        : reserved
-          ? fail("BUNDLE_RESERVED_NAME", `member ${path}: ${reserved}`)
-          : (e.type === "SymbolicLink" || e.type === "Link") &&
-              (target.startsWith("/") || resolved === ".." || resolved.startsWith("../"))
-            ? fail("BUNDLE_LINK_ESCAPE", `member ${path} is a ${link} pointing outside the destination (${target})`)
-            : e.type === "SymbolicLink" || e.type === "Link"
-              ? fail("BUNDLE_LINK", `member ${path} is a ${link}; bundles carry regular files only`)
-              : e.type === "Directory"
-                ? undefined
-                : !FILE_TYPES.has(e.type)
-                  ? fail("BUNDLE_SPECIAL_FILE", `member ${path} is a ${e.type}; bundles carry regular files only`)
-                  : path !== BUNDLE_MANIFEST_NAME
-                    ? fail("BUNDLE_MALFORMED", `the first member is ${path}, not ${BUNDLE_MANIFEST_NAME}`)
-                    : e.size > MAX_BUNDLE_MANIFEST_BYTES
-                      ? fail("BUNDLE_MALFORMED", "the manifest is too large")
-                      : undefined;
+      const refusal =
+        bundleMemberRefusal(e, path, fail) ??
+        (e.type === "Directory"
+          ? undefined
+          : path !== BUNDLE_MANIFEST_NAME
+            ? fail("BUNDLE_MALFORMED", `the first member is ${path}, not ${BUNDLE_MANIFEST_NAME}`)
+            : e.size > MAX_BUNDLE_MANIFEST_BYTES
+              ? fail("BUNDLE_MALFORMED", "the manifest is too large")
+              : undefined);
       if (refusal) errors.push(refusal);
       // A folder before the manifest is allowed (as extractBundle allows it); the manifest is the first file.
       if (refusal || e.type === "Directory") return e.resume();
@@ -95,10 +77,8 @@ export async function readBundleManifest(params: { bundle: string; signal?: Abor
     if (at.state === "reading")
       throw fail("BUNDLE_CORRUPT_MEMBER", `the archive ends inside member ${BUNDLE_MANIFEST_NAME}`);
     const manifest = parseBundleManifest(Buffer.concat(chunks), name);
-    for (const f of manifest.files) {
-      const reserved = reservedNameReason(f.path);
-      if (reserved) throw fail("BUNDLE_RESERVED_NAME", `file ${f.path} of the manifest: ${reserved}`);
-    }
+    const refusal = manifestNameRefusal(manifest, fail);
+    if (refusal) throw refusal;
     return manifest;
   } finally {
     await src.close().catch(() => {});
