@@ -55,6 +55,7 @@ export function openRawResponse(p: {
     let head = Buffer.alloc(0);
     let pending: Buffer | undefined; // body bytes that came with the head
     let framing: Framing = { kind: "length", left: 0 };
+    let pendingError: { e: unknown } | undefined; // a failure before read() was called, reported by it
     let handlers:
       { onData: (piece: Buffer) => boolean | void; onEnd: () => void; onError: (e: unknown) => void } | undefined;
 
@@ -99,7 +100,6 @@ export function openRawResponse(p: {
       else if (handlers) handlers.onError(e);
       else pendingError = { e };
     }
-    let pendingError: { e: unknown } | undefined;
 
     function close(): void {
       phase = "done";
