@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { convertCheckpoint } from "../../src/convert/convert-checkpoint.js";
 import { smokeTest, smokeTestIter } from "../../src/infer/smoke-test/smoke-test.js";
-import { childEnvirons } from "../helpers/child-environ.js";
+import { childEnvirons, liveChildren } from "../helpers/child-environ.js";
 import { runMain } from "../helpers/run-main.js";
 import type { CliRun } from "../helpers/run-cli.js";
 import { generatedFolder, patchGguf, renameGgufArchitecture } from "../helpers/smoke-fixtures.js";
@@ -187,6 +187,9 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       [MARK]: "from-the-library-call",
       HF_TOKEN: "hf_notforthechild",
     };
+    // Children of earlier tests that wait for a next job (another environment: none of them may take this one).
+    const waiting = async () => new Set((await liveChildren("llama-child.js")).map((c) => c.pid));
+    let before = await waiting();
     let seen: string[] = [];
     const it = smokeTestIter({
       gguf: f32,
@@ -197,7 +200,7 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
       env: passed,
     });
     for (let r = await it.next(); !r.done; r = await it.next())
-      if (r.value.type === "backend") seen = await childEnvirons("llama-child.js");
+      if (r.value.type === "backend") seen = await childEnvirons("llama-child.js", before);
     expect(seen).toHaveLength(1);
     expect(vars(seen[0]!)).toContain(`${MARK}=from-the-library-call`);
     expect(vars(seen[0]!)).toContain(`PATH=${passed.PATH}`);
@@ -211,17 +214,46 @@ describe("smoke-test: bad inputs and failed checks (in-process main())", { timeo
         env: { ...env(), [MARK]: "from-the-command" },
       },
     );
+    before = await waiting();
     let done = false;
     void running.finally(() => (done = true));
     seen = [];
     while (!done) {
-      seen.push(...(await childEnvirons("llama-child.js")));
+      seen.push(...(await childEnvirons("llama-child.js", before)));
       await new Promise((r) => setTimeout(r, 5));
     }
     const r = await running;
     expect(r.code, r.stderr).toBe(0);
     expect(seen.length).toBeGreaterThan(0);
     for (const environ of seen) expect(vars(environ)).toContain(`${MARK}=from-the-command`);
+  });
+
+  it("a finished child runs the next smoke test with the same environment; another environment or a failed run gets a new one", async () => {
+    if (process.platform !== "linux") return; // reads /proc
+    const job = (env: NodeJS.ProcessEnv, gguf = f32) =>
+      smokeTest({ gguf, prompt: "the cat", maxTokens: 2, device: "cpu", reference: false, env });
+    const mine = (mark: string) => async () =>
+      (await liveChildren("llama-child.js")).filter((c) => c.environ.split("\0").includes(`GGML_REUSE_MARK=${mark}`));
+    const a = { PATH: process.env.PATH ?? "/usr/bin:/bin", GGML_REUSE_MARK: "a" };
+    const first = await job(a);
+    const afterFirst = await mine("a")();
+    expect(afterFirst).toHaveLength(1); // it waits for a next job
+    const second = await job({ ...a });
+    expect(second.tokens).toEqual(first.tokens);
+    expect(await mine("a")()).toEqual(afterFirst); // the same process ran it, and waits again
+    // Another environment: not that child.
+    await job({ ...a, GGML_REUSE_MARK: "b" });
+    const b = await mine("b")();
+    expect(b).toHaveLength(1);
+    expect(b[0]!.pid).not.toBe(afterFirst[0]!.pid);
+    // A run that fails in the child (a GGUF llama.cpp cannot load) ends that child; the next run starts a new one.
+    const broken = await patchGguf(f32, join(work, "reuse-unknown-arch.gguf"), { arch: "zzzzz" });
+    await expect(job(a, broken)).rejects.toMatchObject({ code: "GGUF_LOAD_FAILED" });
+    expect(await mine("a")()).toEqual([]);
+    await job(a);
+    const fresh = await mine("a")();
+    expect(fresh).toHaveLength(1);
+    expect(fresh[0]!.pid).not.toBe(afterFirst[0]!.pid);
   });
 
   it("a loadable non-llama architecture (xverse, llama-shaped): passes, and says the cross-check was skipped and why", async () => {

@@ -4,8 +4,11 @@
  * vocabularies (std::out_of_range from byte_to_token), and that must end in a clear error, not a dead CLI. Only
  * this process loads node-llama-cpp, through its public exports.
  *
- * In (IPC, once): a LlamaChildJob. Out (IPC): LlamaChildMessage (llama-child-protocol.ts). Generated tokens are sent
- * in batches without waiting, so the generation loop runs at the engine's own speed.
+ * In (IPC): LlamaChildJob messages, one at a time (the next only after "done"). Out (IPC): LlamaChildMessage
+ * (llama-child-protocol.ts). Generated tokens are sent in batches without waiting, so the generation loop runs at
+ * the engine's own speed. Between jobs the process keeps its loaded llama.cpp backend (node-llama-cpp's `Llama`),
+ * never a model or context: starting node-llama-cpp (its import and its binary check) is most of a small model's
+ * smoke test. After an error the parent kills the process instead of sending another job.
  */
 import { existsSync } from "node:fs";
 import os from "node:os";
@@ -58,15 +61,25 @@ async function whyNoGpu(): Promise<string> {
   }
 }
 
+/** The backend loaded by an earlier job of this process, and the GPU setting it was loaded with. */
+let kept: { llama: Llama; gpu: LlamaChildJob["gpu"] } | undefined;
+
 async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaModel; context?: LlamaContext }> {
   const started = performance.now();
-  const llama = await getLlama({
-    gpu: job.gpu,
-    build: "never",
-    logLevel: LlamaLogLevel.warn,
-    logger,
-    progressLogs: false,
-  });
+  if (kept && kept.gpu !== job.gpu) {
+    await kept.llama.dispose();
+    kept = undefined;
+  }
+  const llama =
+    kept?.llama ??
+    (await getLlama({
+      gpu: job.gpu,
+      build: "never",
+      logLevel: LlamaLogLevel.warn,
+      logger,
+      progressLogs: false,
+    }));
+  kept = { llama, gpu: job.gpu };
   const gpu = llama.gpu;
   let note: string | undefined;
   if (gpu === false && job.gpu !== false) {
@@ -210,21 +223,36 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
   return { llama, model, context };
 }
 
-const job = await new Promise<LlamaChildJob>((resolve) => process.once("message", (m) => resolve(m as LlamaChildJob)));
-let held: Awaited<ReturnType<typeof run>> = {};
-try {
-  held = await run(job);
-} catch (e) {
-  await send({ t: "error", kind: "run", message: [errorMessage(e), lastLogs()].filter(Boolean).join(": ") });
+// Jobs queue up here from the start, so one sent while the previous job's model is being released is not lost.
+const jobs: LlamaChildJob[] = [];
+let wake: (() => void) | undefined;
+process.on("message", (m) => {
+  jobs.push(m as LlamaChildJob);
+  wake?.();
+});
+process.on("disconnect", () => wake?.());
+for (;;) {
+  while (jobs.length === 0 && process.connected) await new Promise<void>((r) => (wake = r));
+  const job = jobs.shift();
+  // The parent closed the channel: it is done with this process (or gone). Stay no longer than it.
+  if (!job) break;
+  logs.length = 0;
+  let held: Awaited<ReturnType<typeof run>> = {};
+  try {
+    held = await run(job);
+  } catch (e) {
+    await send({ t: "error", kind: "run", message: [errorMessage(e), lastLogs()].filter(Boolean).join(": ") });
+  }
+  try {
+    await held.context?.dispose();
+    await held.model?.dispose();
+  } catch {
+    // the parent stops this process after anything but "done"
+  }
 }
 try {
-  await held.context?.dispose();
-  await held.model?.dispose();
-  await held.llama?.dispose();
+  await kept?.llama.dispose();
 } catch {
   // exiting anyway
 }
-// Stay until the parent has read everything and closes the channel (it kills the process on errors), so the
-// process's lifetime is bounded by the parent's run, never shorter.
-if (process.connected) await new Promise((resolve) => process.once("disconnect", resolve));
 process.exit(0);

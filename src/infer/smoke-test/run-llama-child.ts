@@ -1,4 +1,4 @@
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { InterruptedError } from "../../core/errors.js";
 import { formatBytes } from "../../core/format-bytes.js";
@@ -13,6 +13,76 @@ import type {
   LlamaChildMessage,
 } from "./llama-child-protocol.js";
 
+/** A child that finished a job stays this long for the next one (same environment and GPU setting). */
+const IDLE_MS = 10_000;
+/** At most this many such children wait at once (smoke tests run one or two at a time). */
+const MAX_IDLE = 2;
+
+interface IdleChild {
+  child: ChildProcess;
+  key: string;
+  timer: NodeJS.Timeout;
+  onExit: () => void;
+}
+
+/**
+ * Children waiting for their next job. Starting node-llama-cpp (its import and its binary check, ~0.9 s of CPU here)
+ * is most of a small model's smoke test, so a process that runs several (provisioning, a test suite) reuses a
+ * child that ended its last job with "done"; a child that reported an error or crashed is never reused. The child
+ * is crash containment and keeps secrets out (its allow-listed environment is part of the key), not a sandbox: it
+ * runs as the same user, so a second job in it trusts it no more than the first did. A waiting child never keeps
+ * this process alive and leaves when this process does (its IPC channel closes).
+ */
+const idle: IdleChild[] = [];
+
+/** Keep (or stop keeping) this process alive for the child's handles. */
+function holdProcessFor(child: ChildProcess, hold: boolean): void {
+  for (const h of [child, child.channel, child.stdout, child.stderr] as ({ ref?(): void; unref?(): void } | null)[])
+    if (hold) h?.ref?.();
+    else h?.unref?.();
+}
+
+function takeChild(env: NodeJS.ProcessEnv, key: string): ChildProcess {
+  for (;;) {
+    const i = idle.findIndex((x) => x.key === key);
+    if (i < 0) break;
+    const [x] = idle.splice(i, 1);
+    clearTimeout(x!.timer);
+    x!.child.off("exit", x!.onExit);
+    if (!x!.child.connected || x!.child.exitCode !== null || x!.child.signalCode !== null) continue;
+    holdProcessFor(x!.child, true);
+    return x!.child;
+  }
+  // The typed child module (llama-child.ts), without this process's Node flags: node-llama-cpp starts helper
+  // processes with the child's execArgv.
+  return fork(fileURLToPath(workerModuleUrl("infer/smoke-test/llama-child.js")), [], {
+    stdio: ["ignore", "pipe", "pipe", "ipc"],
+    env,
+    execArgv: [],
+  });
+}
+
+function park(child: ChildProcess, key: string): void {
+  const release = (x: IdleChild) => {
+    const i = idle.indexOf(x);
+    if (i >= 0) idle.splice(i, 1);
+    clearTimeout(x.timer);
+    x.child.off("exit", x.onExit);
+    if (x.child.connected) x.child.disconnect(); // the child exits once its channel closes
+  };
+  if (idle.length >= MAX_IDLE) release(idle[0]!);
+  holdProcessFor(child, false);
+  const entry: IdleChild = {
+    child,
+    key,
+    timer: setTimeout(() => release(entry), IDLE_MS),
+    onExit: () => release(entry),
+  };
+  entry.timer.unref();
+  child.once("exit", entry.onExit);
+  idle.push(entry);
+}
+
 /**
  * Run the model in a child process; yields backend/loaded/token events and returns the run's
  * numbers. A child that dies (native abort) becomes an error naming what it printed.
@@ -26,42 +96,40 @@ export async function* runLlamaChild(params: {
 }): AsyncGenerator<LlamaChildEvent, LlamaChildDone, undefined> {
   const { job, signal } = params;
   signal?.throwIfAborted();
-  // The typed child module (llama-child.ts), without this process's Node flags: node-llama-cpp starts helper
-  // processes with the child's execArgv.
-  const child = fork(fileURLToPath(workerModuleUrl("infer/smoke-test/llama-child.js")), [], {
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-    env: llamaChildEnv(params.env ?? process.env),
-    execArgv: [],
-  });
+  const env = llamaChildEnv(params.env ?? process.env);
+  const key = JSON.stringify([job.gpu, Object.entries(env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  const child = takeChild(env, key);
   let output = "";
   const keep = (d: Buffer) => {
     output = (output + d.toString("utf8")).slice(-4000);
   };
-  child.stdout!.on("data", keep);
-  child.stderr!.on("data", keep);
   const onAbort = () => child.kill("SIGKILL");
-  signal?.addEventListener("abort", onAbort, { once: true });
   let loaded = false;
   let finished = false;
   // Messages arrive on the child's channel; the generator hands them out in order.
   const queue: LlamaChildMessage[] = [];
   let wake: (() => void) | undefined;
   let ended: Error | undefined;
-  const push = (m: LlamaChildMessage) => {
+  const onMessage = (m: LlamaChildMessage) => {
     queue.push(m);
     wake?.();
   };
-  child.on("message", push);
-  child.on("error", (e) => {
+  const onError = (e: Error) => {
     ended ??= e;
     wake?.();
-  });
-  child.on("exit", (code, sig) => {
+  };
+  const onExit = (code: number | null, sig: NodeJS.Signals | null) => {
     ended ??= signal?.aborted
       ? new InterruptedError("Smoke test interrupted.")
       : crashError(job.modelPath, loaded, code, sig, output);
     wake?.();
-  });
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  child.on("message", onMessage);
+  child.on("error", onError);
+  child.on("exit", onExit);
   child.send(job);
   try {
     for (;;) {
@@ -88,8 +156,13 @@ export async function* runLlamaChild(params: {
     }
   } finally {
     signal?.removeEventListener("abort", onAbort);
-    // After a finished run the child releases llama.cpp and exits once the channel closes; otherwise it is stopped.
-    if (finished && child.connected) child.disconnect();
+    child.stdout!.off("data", keep);
+    child.stderr!.off("data", keep);
+    child.off("message", onMessage);
+    child.off("error", onError);
+    child.off("exit", onExit);
+    // A finished child waits for the next job; any other is stopped.
+    if (finished && child.connected) park(child, key);
     else if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
