@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { runLlamagateInProcess, startMetaCdn, type MetaCdn } from "../helpers/meta-cdn-server.js";
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -68,19 +68,29 @@ describe("download: Llama 3.1 8B Instruct (llama-stack's Meta layout)", () => {
 
   it(
     "a link that expires in the middle of a shard: says so, keeps the partial, and a new link resumes it",
-    { timeout: 150_000 },
+    { timeout: 60_000 },
     async () => {
       const dir = join(cdn.work, "expiring");
       const shard = `${FOLDER}/consolidated.00.pth`;
-      // The link expires 12 s from now (room for a slow CLI start on a busy machine; the policy counts whole
-      // seconds). The shard stalls after 100 kB until a second after that, not a fixed time: the retry then meets
-      // an expired link.
-      const expiresAt = new Date(Math.ceil((Date.now() + 12_000) / 1000) * 1000);
-      const expired = new Promise((r) => setTimeout(r, expiresAt.getTime() + 1000 - Date.now()));
-      cdn.fault(shard, { kind: "stall", afterBytes: 100_000, until: expired });
+      // This process's clock (the CLI runs in it, as do the CDN and its proxy) is moved past the link's expiry
+      // once the shard has stalled after 100 kB; the connection is then closed and the retry meets an expired
+      // link, judged by the CDN's clock and the CLI's alike. A gate, not a wait: no real time has to pass.
+      const expiresAt = new Date(Math.ceil((Date.now() + 3600_000) / 1000) * 1000);
+      let release!: () => void;
+      const expired = new Promise<void>((r) => (release = r));
+      cdn.fault(shard, {
+        kind: "stall",
+        afterBytes: 100_000,
+        until: expired,
+        onStall: () => {
+          vi.setSystemTime(expiresAt.getTime() + 1000);
+          release();
+        },
+      });
+      vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
       const r = await runLlamagateInProcess(["download", "llama-3.1-8b-instruct", "--dir", dir], {
         env: { LLAMAGATE_META_URL: cdn.url(expiresAt) },
-      });
+      }).finally(() => vi.useRealTimers());
       expect(r.code, r.stderr).not.toBe(0);
       expect(r.stderr).toMatch(/expired/i);
       expect(r.stderr).not.toMatch(/Signature=|Policy=/);
