@@ -17,6 +17,7 @@
  * connection across its keep-alive requests, like a CDN edge) and two shapes run in the same process:
  *   shards: BENCH_SHARDS files (8), llamagate one connection per file (as `download` does for Meta) vs `aria2c -j8`;
  *   large:  one file of BENCH_TOTAL_MB, llamagate `--parts 8` (pieces in file order) vs `aria2c -x8 -s8`.
+ * BENCH_SHAPES=shards or =large runs one of them.
  * llamagate verifies every md5 while downloading; aria2c verifies nothing; both outputs are checked with
  * md5sum afterwards (not timed). Default size in this profile: BENCH_TOTAL_MB=512.
  *
@@ -428,6 +429,7 @@ async function mainCdn() {
   await makeShards(large.dir, large.names, large.bytes);
   const shapes = [
     {
+      key: "shards",
       name: `${SHARDS} shards`,
       dir: SRC,
       names: NAMES,
@@ -444,6 +446,7 @@ async function mainCdn() {
       },
     },
     {
+      key: "large",
       name: "one large file",
       dir: large.dir,
       names: large.names,
@@ -453,7 +456,7 @@ async function mainCdn() {
         args: (origin) => ["-x8", "-s8", "-o", large.names[0], `${origin}/${basename(large.dir)}/${large.names[0]}`],
       },
     },
-  ];
+  ].filter((s) => !process.env.BENCH_SHAPES || process.env.BENCH_SHAPES.split(",").includes(s.key));
   const { child, origin } = await startServer(BENCH);
   const common = [
     "-q",
@@ -484,20 +487,25 @@ async function mainCdn() {
       for (let r = 0; r < RUNS; r++) {
         loads.push(Number(os.loadavg()[0].toFixed(2)));
         for (const who of r % 2 === 0 ? ["ours", "theirs"] : ["theirs", "ours"]) {
+          let lg;
           const t =
             who === "ours"
               ? await timeIt(async () => {
-                  const lg = JSON.parse(await run(process.execPath, [driver]));
+                  lg = JSON.parse(await run(process.execPath, [driver]));
                   if (!lg.ok) throw new Error("llamagate did not verify every file");
                 })
               : await timeIt(() => run("aria2c", [...shape.theirs.args(origin), ...common]));
+          // Where llamagate's time went: CPU, and start → first weight byte → last byte → verified exit.
+          const detail = lg
+            ? `, cpu ${(lg.userS + lg.sysS).toFixed(2)} s, first byte ${((lg.t.firstByte - lg.t.start) / 1000).toFixed(2)} s, bytes ${((lg.t.lastByte - lg.t.firstByte) / 1000).toFixed(2)} s, after last byte ${((Date.now() - lg.t.lastByte) / 1000).toFixed(2)} s`
+            : "";
           // aria2c then md5sum -c: the peer's time to the same verified result (md5sum timed right after it).
           const check0 = performance.now();
           checkOut(shape.dir);
           if (who === "theirs") times.theirsVerified.push(t.seconds + (performance.now() - check0) / 1000);
           times[who].push(t.seconds);
           log(
-            `  ${shape.name}: ${(who === "ours" ? shape.ours.label : shape.theirs.label).padEnd(42)} ${t.seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)})`,
+            `  ${shape.name}: ${(who === "ours" ? shape.ours.label : shape.theirs.label).padEnd(42)} ${t.seconds.toFixed(2)} s (load ${os.loadavg()[0].toFixed(2)}${detail})`,
           );
         }
       }
