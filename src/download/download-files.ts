@@ -18,6 +18,7 @@ import { downloadFile, type FileJobOptions } from "./download-file.js";
 import { EventQueue } from "../core/event-queue.js";
 import type { DownloadEvent, DownloadFilesParams, DownloadSummary, FailedFile, FileSummary } from "./types.js";
 import { drainIter } from "../core/drain-iter.js";
+import { forEachConcurrent } from "../core/for-each-concurrent.js";
 
 export type { DownloadEvent, DownloadFilesParams, DownloadSummary, FileSummary, TransferFile } from "./types.js";
 
@@ -79,7 +80,7 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
   const tail = createTailHelpers({ minBytes: TAIL_MIN_BYTES });
   const done: FileSummary[] = [];
   const failed: { file: FailedFile; error: LlamagateError }[] = [];
-  let workers: Promise<void>[] = [];
+  let running: Promise<void> | undefined;
   try {
     yield {
       type: "plan",
@@ -111,60 +112,52 @@ export async function* downloadFilesIter(params: DownloadFilesParams): AsyncGene
       .map((f, i) => ({ f, i }))
       .sort((a, b) => (b.f.expectedSize ?? -1) - (a.f.expectedSize ?? -1) || a.i - b.i)
       .map((x) => x.f);
-    let next = 0;
-    let running = 0;
-    const worker = async () => {
-      running++;
-      try {
-        for (;;) {
-          if (controller.signal.aborted) break;
-          if (next >= order.length) {
-            // No file left to start: join the in-flight file with the most bytes left (the end of the run).
-            if (await tail.helpOne()) continue;
-            break;
-          }
-          const file = order[next++]!;
-          try {
-            done.push(await downloadFile({ file, options, emit: (e) => queue.push(e), signal: controller.signal }));
-          } catch (e) {
-            if (controller.signal.aborted && !(e instanceof LlamagateError && e.category !== "interrupted")) break;
-            const error =
-              e instanceof LlamagateError
-                ? e
-                : new LlamagateError("INTERNAL", "internal", `${file.displayName}: ${(e as Error)?.message ?? e}`, {
-                    cause: e,
-                  });
-            failed.push({
-              error,
-              file: {
-                name: file.displayName,
-                path: file.destPath,
-                code: error.code,
-                category: error.category,
-                message: error.message,
-              },
-            });
-            queue.push({ type: "file-error", name: file.displayName, path: file.destPath, error });
-            if (FATAL.has(error.category)) controller.abort();
-          }
+    // A connection with no file left to start joins the in-flight file with the most bytes left (the end of the run).
+    let finished = false;
+    running = forEachConcurrent(
+      order,
+      concurrency,
+      async (file) => {
+        try {
+          done.push(await downloadFile({ file, options, emit: (e) => queue.push(e), signal: controller.signal }));
+        } catch (e) {
+          if (controller.signal.aborted && !(e instanceof LlamagateError && e.category !== "interrupted")) return;
+          const error =
+            e instanceof LlamagateError
+              ? e
+              : new LlamagateError("INTERNAL", "internal", `${file.displayName}: ${(e as Error)?.message ?? e}`, {
+                  cause: e,
+                });
+          failed.push({
+            error,
+            file: {
+              name: file.displayName,
+              path: file.destPath,
+              code: error.code,
+              category: error.category,
+              message: error.message,
+            },
+          });
+          queue.push({ type: "file-error", name: file.displayName, path: file.destPath, error });
+          if (FATAL.has(error.category)) controller.abort();
         }
-      } finally {
-        running--;
-        queue.wake();
-      }
-    };
-    workers = Array.from({ length: concurrency }, () => worker());
+      },
+      { stopWhen: () => controller.signal.aborted, afterLast: () => tail.helpOne() },
+    ).finally(() => {
+      finished = true;
+      queue.wake();
+    });
     for (;;) {
       for (const e of queue.drain()) yield e;
-      if (running === 0) break;
+      if (finished) break;
       await queue.wait();
     }
-    await Promise.all(workers);
+    await running;
     for (const e of queue.drain()) yield e;
   } finally {
     outer?.removeEventListener("abort", onOuterAbort);
     controller.abort();
-    await Promise.allSettled(workers);
+    await running?.catch(() => {});
     await pool.close();
     await ownDispatcher?.close().catch(() => {});
     await lock?.release();

@@ -68,4 +68,55 @@ describe("forEachConcurrent", () => {
       throw new Error("never called");
     });
   });
+
+  it("afterLast: a slot with no item left calls it until it resolves false, while other items still run", async () => {
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const log: string[] = [];
+    let helps = 0;
+    const run = forEachConcurrent(
+      ["slow", "fast"],
+      2,
+      async (item) => {
+        if (item === "slow") await slow;
+        log.push(`done ${item}`);
+      },
+      {
+        afterLast: async () => {
+          helps++;
+          log.push(`help ${helps}`);
+          if (helps === 2) release(); // the helper's work lets the slow item finish
+          return helps < 3;
+        },
+      },
+    );
+    await run;
+    // "fast" ends first; its slot helps twice (the slow item still running), and a third call says no more;
+    // the slow item's slot, when it ends, finds nothing left either and asks once more (false again).
+    expect(log.slice(0, 3)).toEqual(["done fast", "help 1", "help 2"]);
+    expect(log).toContain("done slow");
+    expect(helps).toBeGreaterThanOrEqual(3);
+  });
+
+  it("afterLast is not called after an error, and its own error is the run's", async () => {
+    let calls = 0;
+    await expect(
+      forEachConcurrent(
+        [0],
+        1,
+        async () => {
+          throw new Error("item failed");
+        },
+        { afterLast: async () => (calls++, false) },
+      ),
+    ).rejects.toThrow("item failed");
+    expect(calls).toBe(0);
+    await expect(
+      forEachConcurrent([0], 1, async () => {}, {
+        afterLast: async () => {
+          throw new Error("helper failed");
+        },
+      }),
+    ).rejects.toThrow("helper failed");
+  });
 });
