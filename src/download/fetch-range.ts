@@ -34,6 +34,8 @@ export interface FetchRangeParams {
   fh: FileHandle;
   /** Path of the partial file (error messages). */
   partialPath: string;
+  /** How a batch is written at its offset (transferParts: one file's connections take turns). @default writeAllAt */
+  write?: (buffers: Buffer[], position: number) => Promise<number>;
   /**
    * The range's end as it is now (absolute, exclusive): an idle connection may take over the tail of this range
    * while it is in flight (the end shrinks); the transfer then stops at the new end and resolves normally.
@@ -116,7 +118,7 @@ export async function fetchRange(p: FetchRangeParams): Promise<{ pos: number; to
     if (n === 0) return;
     writing = true;
     try {
-      await writeAllAt(p.fh, batch, pos);
+      await (p.write ? p.write(batch, pos) : writeAllAt(p.fh, batch, pos));
     } catch (e) {
       throw filesystemErrorFrom(e, p.partialPath);
     }

@@ -1,5 +1,6 @@
 import { InterruptedError } from "../core/errors.js";
 import { filesystemErrorFrom } from "../core/fs/filesystem-error-from.js";
+import { serialWriter } from "../core/fs/serial-writer.js";
 import { withRetry } from "../core/retry.js";
 import type { HashSession } from "../verify/hash-pool.js";
 import { classifyTransferError } from "./classify-transfer-error.js";
@@ -108,6 +109,8 @@ export async function transferParts(
   };
   advanceHash(true);
 
+  // The connections write one file: they take turns (the kernel would serialise them on the file's lock anyway).
+  const write = serialWriter(p.fh);
   const fetchPiece = (piece: PartState) =>
     withRetry({
       fn: () =>
@@ -115,6 +118,7 @@ export async function transferParts(
           file: p.file,
           fh: p.fh,
           partialPath: p.partialPath,
+          write,
           from: piece.start + piece.done,
           end: piece.end,
           liveEnd: () => piece.end,
