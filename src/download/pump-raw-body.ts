@@ -2,10 +2,15 @@ import type { RawResponse } from "../core/http/open-raw-response.js";
 
 /** A batch of the body, laid out in one buffer: the caller writes ~1 MiB at a time, reads are at most 256 KiB. */
 const SLAB = (1 << 20) + (256 << 10);
+/** A read goes straight into a slab only when this much room is left (a full read: fewer, larger reads). */
+const MIN_INTO = 256 << 10;
 
 /**
- * pumpBody's contract for a raw response: every piece is copied into one reused buffer (the slab) and handed to
- * `onChunk` as a view of it, so the caller's batch is contiguous and no buffer is allocated per read. When
+ * pumpBody's contract for a raw response: every piece lies in one of two reused buffers (the slabs), handed to
+ * `onChunk` as a view of it, and no buffer is allocated per read. A Content-Length body is read straight into a
+ * slab's free room (RawResponse.read's `into`), so its bytes are not copied at all; while one slab's batch is being
+ * written, reads land in the other. Other pieces (chunked, the bytes that came with the head, a read when neither
+ * slab has room) are copied in. When
  * `onChunk` returns a promise (a batch is being written), reading pauses until it settles. The slab starts over
  * once `drained()` says the caller holds none of it (its batch was written); a view still held is never
  * overwritten (a new slab is taken instead). Resolves at the end of the body; rejects on the first error (the
@@ -17,13 +22,19 @@ export function pumpRawBody(
   drained: () => boolean,
 ): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    let slab = Buffer.allocUnsafeSlow(SLAB);
-    let off = 0;
+    // Two slabs in turn: while a batch in one is being written, reads land in the other.
+    const slabs = [Buffer.allocUnsafeSlow(SLAB), Buffer.allocUnsafeSlow(SLAB)];
+    /** Slab k holds bytes handed to the caller and not yet written by it. */
+    const handedOut = [false, false];
+    let cur = 0;
+    let off = 0; // slabs[cur] is free from here on
     let busy = false;
     let settled = false;
     let ended = false;
     let heldError: { e: unknown } | undefined;
-    const held: Buffer[] = []; // pieces that came while a write ran (copies: the read buffer is reused)
+    // Pieces that came while a write ran: views of a slab where the read landed in its free room, else copies
+    // (the read buffer is reused).
+    const held: Buffer[] = [];
 
     const finish = (e?: unknown) => {
       if (settled) return;
@@ -34,10 +45,27 @@ export function pumpRawBody(
         reject(e);
       }
     };
+    const slabOf = (piece: Buffer) => slabs.findIndex((b) => b.buffer === piece.buffer);
+    /** `piece` was read straight into the free room of the current slab. */
+    const atOff = (piece: Buffer) => slabOf(piece) === cur && piece.byteOffset === slabs[cur]!.byteOffset + off;
+    const isFree = (k: number) => !handedOut[k] && held.every((h) => h.buffer !== slabs[k]!.buffer);
+    /** Make room for `bytes` at `off`: the current slab's rest, the current slab from its start, or the other one. */
+    const room = (bytes: number): boolean => {
+      if (drained()) handedOut[0] = handedOut[1] = false; // the caller wrote everything it was handed
+      if (off > 0 && isFree(cur)) off = 0;
+      if (slabs[cur]!.length - off >= bytes) return true;
+      if (!isFree(1 - cur)) return false;
+      cur = 1 - cur;
+      off = 0;
+      return true;
+    };
     const onData = (piece: Buffer): boolean | void => {
       if (settled) return false;
       if (busy) {
-        held.push(Buffer.from(piece));
+        if (atOff(piece)) {
+          off += piece.length; // it stays where it landed, taken by nothing else
+          held.push(piece);
+        } else held.push(Buffer.from(piece));
         return false;
       }
       return deliver(piece);
@@ -46,6 +74,7 @@ export function pumpRawBody(
       busy = false;
       if (settled) return;
       if (heldError) return finish(heldError.e);
+      if (drained()) handedOut[0] = handedOut[1] = false; // the batch is written: its slab is free again
       while (held.length > 0) {
         deliver(held.shift()!);
         if (settled || busy) return; // the rest waits for this write
@@ -53,15 +82,28 @@ export function pumpRawBody(
       if (ended) finish();
       else raw.resume();
     };
+    /** Free slab memory for the next socket read, or undefined (the read goes to the read buffer, then copied). */
+    const into = (): Buffer | undefined => (!settled && room(MIN_INTO) ? slabs[cur]!.subarray(off) : undefined);
     const deliver = (piece: Buffer): boolean | void => {
-      if (drained()) off = 0;
-      if (off + piece.length > slab.length) {
-        slab = Buffer.allocUnsafeSlow(Math.max(SLAB, piece.length));
-        off = 0;
+      let chunk: Buffer;
+      const k = slabOf(piece);
+      if (k >= 0) {
+        // Read into a slab: at `off` (nothing to move), or held there while a write ran (`off` is already past it).
+        if (atOff(piece)) off += piece.length;
+        chunk = piece;
+        handedOut[k] = true;
+      } else {
+        if (!room(piece.length)) {
+          // Both slabs are taken: a fresh one replaces the current (the bytes in the old one stay valid).
+          slabs[cur] = Buffer.allocUnsafeSlow(Math.max(SLAB, piece.length));
+          handedOut[cur] = false;
+          off = 0;
+        }
+        piece.copy(slabs[cur]!, off);
+        chunk = slabs[cur]!.subarray(off, off + piece.length);
+        off += piece.length;
+        handedOut[cur] = true;
       }
-      piece.copy(slab, off);
-      const chunk = slab.subarray(off, off + piece.length);
-      off += piece.length;
       let r: Promise<void> | void;
       try {
         r = onChunk(chunk);
@@ -87,6 +129,7 @@ export function pumpRawBody(
         if (busy) heldError ??= { e };
         else finish(e);
       },
+      into,
     );
   });
 }

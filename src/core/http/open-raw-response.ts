@@ -18,9 +18,16 @@ export interface RawResponse {
    * Deliver the body (Content-Length, chunked or up to the close, as the response frames it): each piece is a
    * view of the read buffer, valid during the call only. Returning false pauses reading until `resume()`. `onEnd`
    * after the last byte (the connection is closed then); `onError` once, for a network error, an abort, a body
-   * cut short or a malformed chunked body.
+   * cut short or a malformed chunked body. `into`: for a Content-Length body, memory of the caller's where the next
+   * socket read may land (asked before each read; undefined: the read buffer); a piece read there is a view of it,
+   * so the caller need not copy it.
    */
-  read(onData: (piece: Buffer) => boolean | void, onEnd: () => void, onError: (e: unknown) => void): void;
+  read(
+    onData: (piece: Buffer) => boolean | void,
+    onEnd: () => void,
+    onError: (e: unknown) => void,
+    into?: () => Buffer | undefined,
+  ): void;
   resume(): void;
   /** Close the connection (nothing more is delivered). */
   destroy(): void;
@@ -57,11 +64,19 @@ export function openRawResponse(p: {
     let framing: Framing = { kind: "length", left: 0 };
     let pendingError: { e: unknown } | undefined; // a failure before read() was called, reported by it
     let handlers:
-      { onData: (piece: Buffer) => boolean | void; onEnd: () => void; onError: (e: unknown) => void } | undefined;
+      | {
+          onData: (piece: Buffer) => boolean | void;
+          onEnd: () => void;
+          onError: (e: unknown) => void;
+          into?: () => Buffer | undefined;
+        }
+      | undefined;
 
+    // Each read lands in the buffer asked for just before it (Node calls `buffer` once per read): the read buffer, or
+    // for a Content-Length body the caller's own memory when it offers some.
     const onread = {
-      buffer: readBuffer,
-      callback: (n: number, _buf: Uint8Array) => received(readBuffer.subarray(0, n)) !== false,
+      buffer: (): Buffer => (phase === "body" && framing.kind === "length" && handlers?.into?.()) || readBuffer,
+      callback: (n: number, buf: Uint8Array) => received((buf as Buffer).subarray(0, n)) !== false,
     };
     const socket: Socket = https
       ? tlsConnect({
@@ -140,8 +155,8 @@ export function openRawResponse(p: {
           status: parsed.status,
           headers: parsed.headers,
           contentLength: framing.kind === "length" ? framing.left : undefined,
-          read(onData, onEnd, onError) {
-            handlers = { onData, onEnd, onError };
+          read(onData, onEnd, onError, into) {
+            handlers = { onData, onEnd, onError, ...(into ? { into } : {}) };
             if (pendingError) return onError(pendingError.e);
             if (framing.kind === "length" && framing.left === 0 && phase === "body") {
               close();
