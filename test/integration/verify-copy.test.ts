@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { hasProgram, startRegistry, type LocalRegistry } from "../helpers/oci-registry.js";
 import { runMain } from "../helpers/run-main.js";
+import { packBundle, unpackBundle, verifyCopy } from "../../src/index.js";
 import { expectDocumentedShape } from "../helpers/json-docs.js";
 
 const KEYS = fileURLToPath(new URL("../fixtures/oms/keys/certificate/", import.meta.url));
@@ -68,6 +69,21 @@ it("an unpacked folder verifies against its bundle manifest; changed, missing an
   expectDocumentedShape(json, "verify (reference)");
   expect(json).toMatchObject({ ok: true, kind: "bundle", reference: { kind: "bundle", bundle } });
   expect(json.files).toHaveLength(3);
+  await expectTamperingNamed(dest, "bundle");
+});
+
+it("the library's unpackBundle leaves the same copy record as `unpack`: verifyCopy and `verify DIR` check against it", async () => {
+  const bundle = join(work, "lib.tar");
+  await packBundle({ dir: model, out: bundle, licenseFamily: "none" });
+  const dest = join(work, "lib-dest");
+  await unpackBundle({ bundle, dir: dest });
+  const v = await verifyCopy({ dir: dest });
+  expect(v).toMatchObject({ ok: true, source: { kind: "bundle", bundle } });
+  expect(v!.files.map((f) => `${f.name}=${f.status}`).sort()).toEqual([
+    "config.json=ok",
+    "model.safetensors=ok",
+    "sub/tokenizer.json=ok",
+  ]);
   await expectTamperingNamed(dest, "bundle");
 });
 

@@ -16,7 +16,6 @@ import {
   type BundleManifest,
   type CatalogModel,
   type LicenseFamilyId,
-  writeCopyRecord,
 } from "../../index.js";
 
 type UnpackOptions = LicenseCliOptions & SignatureTrustFlags & { dir: string; force?: boolean; json?: boolean };
@@ -64,17 +63,6 @@ export const registerUnpackCommand: CommandRegistrar = (program, ctx, run) => {
                 verifyStagedSignature({ staging, trust, what: bundle, signal: ctx.signal }),
             }
           : {}),
-      });
-      // What `llamagate verify DIR` re-checks the copy against later: the bundle manifest's digests.
-      await writeCopyRecord({
-        dir: r.dir,
-        source: {
-          kind: "bundle",
-          bundle: resolve(bundle),
-          model: r.manifest.model,
-          createdAt: r.manifest.createdAt ?? null,
-        },
-        files: r.manifest.files,
       });
       const seconds = (performance.now() - t0) / 1000;
       if (opts.json) {
