@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import { InterruptedError, LlamagateError, type ErrorCategory } from "../core/errors.js";
 import { writeHfTokenizerFiles, type WriteHfTokenizerFilesParams } from "./write-hf-tokenizer-files.js";
 import type { ErrorCode } from "../core/error-codes.js";
+import { workerExecArgv } from "../core/worker-exec-argv.js";
 
 type WorkerError = { code: ErrorCode; category: ErrorCategory; message: string; hint?: string };
 type WorkerReply = { ok: true; files: string[] } | { ok: false; error: WorkerError };
@@ -20,7 +21,7 @@ export async function writeHfTokenizerFilesIsolated(
   signal?.throwIfAborted();
   const url = new URL("./hf-tokenizer-worker.js", import.meta.url);
   if (!import.meta.url.endsWith(".js")) return writeHfTokenizerFiles(workerParams);
-  const worker = new Worker(url, { workerData: workerParams });
+  const worker = new Worker(url, { workerData: workerParams, execArgv: workerExecArgv() });
   let onAbort: (() => void) | undefined;
   try {
     const msg = await new Promise<WorkerReply>((resolve, reject) => {

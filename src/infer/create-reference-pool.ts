@@ -4,6 +4,7 @@ import { LlamagateError } from "../core/errors.js";
 import { workerModuleUrl } from "../core/worker-module-url.js";
 import type { MatMulJob } from "./mat-mul-job.js";
 import type { ReferenceWorkerIn, ReferenceWorkerOut } from "./reference-worker.js";
+import { workerExecArgv } from "../core/worker-exec-argv.js";
 
 /** Below this many multiply-adds a product runs on one worker (splitting costs more than it saves). */
 const SPLIT_MIN_WORK = 1 << 18;
@@ -33,7 +34,7 @@ export function createReferencePool(params: { /** Worker threads. */ size?: numb
     pending.clear();
   };
   const workers = Array.from({ length: size }, () => {
-    const worker = new Worker(workerModuleUrl("infer/reference-worker.js"));
+    const worker = new Worker(workerModuleUrl("infer/reference-worker.js"), { execArgv: workerExecArgv() });
     worker.on("message", (m: ReferenceWorkerOut) => {
       const p = pending.get(m.id);
       if (!p) return;

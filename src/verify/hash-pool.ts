@@ -12,6 +12,7 @@ import type { HashWorkerIn, HashWorkerOut } from "./hash-worker.js";
 /** Every message to a hashing worker is one of its typed requests. */
 const send = (w: Worker, m: HashWorkerIn) => w.postMessage(m);
 import type { HashAlgorithm, HashResult } from "./hash-types.js";
+import { workerExecArgv } from "../core/worker-exec-argv.js";
 
 /** One file being hashed in order, range after range. */
 export interface HashSession {
@@ -84,6 +85,7 @@ export function createHashPool(
   const spawn = () => {
     // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
     const worker = new Worker(workerModuleUrl("verify/hash-worker.js"), {
+      execArgv: workerExecArgv(),
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
     });
     const entry = { worker, sessions: new Map<number, SessionState>() };

@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { createServer, type Server, type Socket } from "node:net";
@@ -11,6 +12,7 @@ import { sendRequest, type HttpResponse } from "../../src/core/http/send-request
 // The raw receive path (sendRequest's rawBody over a direct dispatcher) against servers that write their
 // answers byte by byte: every framing HTTP/1.1 allows, answers cut short or malformed, and TLS.
 
+const BIG = randomBytes(20 << 20);
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/tls/${name}`, import.meta.url));
 const direct = createDispatcher({ env: {} });
 let answer: (socket: Socket, request: string) => void = () => {};
@@ -217,7 +219,18 @@ describe("raw receive path: TLS", () => {
   beforeAll(async () => {
     tls = createHttpsServer(
       { key: readFileSync(fixture("localhost-key.pem")), cert: readFileSync(fixture("localhost-cert.pem")) },
-      (_req, res) => res.writeHead(200, { "content-length": "6" }).end("secret"),
+      (req, res) => {
+        if (req.url !== "/big") return res.writeHead(200, { "content-length": "6" }).end("secret");
+        // 20 MiB with ranges: a bulk body, read straight into the receiving pump's memory.
+        const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
+        const start = m ? Number(m[1]) : 0;
+        const end = m && m[2] ? Number(m[2]) : BIG.length - 1;
+        res.writeHead(m ? 206 : 200, {
+          "content-length": String(end - start + 1),
+          ...(m ? { "content-range": `bytes ${start}-${end}/${BIG.length}` } : {}),
+        });
+        res.end(BIG.subarray(start, end + 1));
+      },
     );
     await new Promise<void>((r) => tls.listen(0, "127.0.0.1", r));
     port = (tls.address() as { port: number }).port;
@@ -247,5 +260,30 @@ describe("raw receive path: TLS", () => {
       env: { ...process.env, NODE_EXTRA_CA_CERTS: fixture("localhost-cert.pem") },
     });
     expect(stdout.trim().split("\n")).toEqual(["localhost raw 200 secret", "127.0.0.1 raw 200 secret"]);
+  });
+
+  it("downloads a bulk body over TLS byte for byte, in one stream and in 4 parts", async () => {
+    const engine = JSON.stringify(new URL("../../dist/download/download-files.js", import.meta.url).href);
+    const md5 = createHash("md5").update(BIG).digest("hex");
+    const script = `
+      const { downloadFiles } = await import(${engine});
+      const { mkdtempSync, readFileSync } = await import("node:fs");
+      const { createHash } = await import("node:crypto");
+      const { join } = await import("node:path");
+      const { tmpdir } = await import("node:os");
+      for (const parts of [1, 4]) {
+        const dir = mkdtempSync(join(tmpdir(), "lg-raw-tls-"));
+        const s = await downloadFiles({
+          rawBodyMinBytes: 0, partsPerFile: parts, partMinBytes: 4 << 20,
+          files: [{ url: "https://localhost:${port}/big", destPath: join(dir, "big"), displayName: "big",
+            expectedSize: ${BIG.length}, expectedHash: { algorithm: "md5", hex: "${md5}" } }],
+        });
+        const got = createHash("md5").update(readFileSync(join(dir, "big"))).digest("hex");
+        console.log(parts, s.files[0].verified, got);
+      }`;
+    const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: fixture("localhost-cert.pem") },
+    });
+    expect(stdout.trim().split("\n")).toEqual([`1 true ${md5}`, `4 true ${md5}`]);
   });
 });
