@@ -137,9 +137,18 @@ async function freshOut() {
   await mkdir(OUT, { recursive: true });
 }
 
+/**
+ * After the previous output is deleted and synced, wait this long before timing the next contender (BENCH_SETTLE_MS,
+ * default 3000): on a VM that reports freed memory to its host (virtio-balloon free page reporting, as here), the
+ * pages just freed are handed back after a delay, and a contender that starts inside it writes into memory the next
+ * one will not get; waiting puts every contender on the same footing (docs/performance.md, "Kernel time").
+ */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 3000);
+
 async function timeIt(fn) {
   await freshOut();
   spawnSync("sync"); // start every contender with no dirty pages left by the previous one
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const t0 = performance.now();
   const extra = await fn();
   return { seconds: (performance.now() - t0) / 1000, ...(extra ?? {}) };
