@@ -1,6 +1,6 @@
 import type { RawResponse } from "../core/http/open-raw-response.js";
 
-/** A batch of the body, laid out in one buffer: the caller writes ~1 MiB at a time, reads are at most 256 KiB. */
+/** Room for one batch (the caller writes ~1 MiB at a time) and one more read. */
 const SLAB = (1 << 20) + (256 << 10);
 /** A read goes straight into a slab only when this much room is left (a full read: fewer, larger reads). */
 const MIN_INTO = 256 << 10;
@@ -10,11 +10,11 @@ const MIN_INTO = 256 << 10;
  * `onChunk` as a view of it, and no buffer is allocated per read. A Content-Length body is read straight into a
  * slab's free room (RawResponse.read's `into`), so its bytes are not copied at all; while one slab's batch is being
  * written, reads land in the other. Other pieces (chunked, the bytes that came with the head, a read when neither
- * slab has room) are copied in. When
- * `onChunk` returns a promise (a batch is being written), reading pauses until it settles. The slab starts over
- * once `drained()` says the caller holds none of it (its batch was written); a view still held is never
- * overwritten (a new slab is taken instead). Resolves at the end of the body; rejects on the first error (the
- * connection, `onChunk`, or its promise), reported only after a write in progress is over.
+ * slab has room) are copied in. When `onChunk` returns a promise (a batch is being written), reading pauses until it
+ * settles. A slab starts over once `drained()` says the caller holds none of it (its batch was written) and no piece
+ * waits in it; a view still held is never overwritten (a fresh slab is taken instead). Resolves at the end of the
+ * body; rejects on the first error (the connection, `onChunk`, or its promise), reported only after a write in
+ * progress is over.
  */
 export function pumpRawBody(
   raw: RawResponse,

@@ -64,7 +64,8 @@ async function whyNoGpu(): Promise<string> {
 /** The backend loaded by an earlier job of this process, and the GPU setting it was loaded with. */
 let kept: { llama: Llama; gpu: LlamaChildJob["gpu"] } | undefined;
 
-async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaModel; context?: LlamaContext }> {
+/** One job; returns what it loaded for this job alone (the backend stays in `kept`). */
+async function run(job: LlamaChildJob): Promise<{ model?: LlamaModel; context?: LlamaContext }> {
   const started = performance.now();
   if (kept && kept.gpu !== job.gpu) {
     await kept.llama.dispose();
@@ -86,7 +87,7 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
     const why = await whyNoGpu();
     if (job.requireGpu) {
       await send({ t: "error", kind: "no-gpu", message: why });
-      return { llama };
+      return {};
     }
     note = `no usable GPU found (${why}); running on the CPU`;
   }
@@ -100,7 +101,7 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
   const where = gpu === false ? "memory" : "GPU memory";
   if (job.neededBytes > available) {
     await send({ t: "error", kind: "oom", where, needed: job.neededBytes, available, message: "" });
-    return { llama };
+    return {};
   }
   let model: LlamaModel;
   let context: LlamaContext;
@@ -122,7 +123,7 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
       needed: job.neededBytes,
       available,
     });
-    return { llama };
+    return {};
   }
   const loadSeconds = (performance.now() - started) / 1000;
   await send({ t: "loaded", seconds: loadSeconds });
@@ -130,7 +131,7 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
   if (model.tokens.bos != null) prompt.unshift(model.tokens.bos);
   if (prompt.length === 0) {
     await send({ t: "error", kind: "run", message: "the model has no BOS token and the prompt is empty" });
-    return { llama, model, context };
+    return { model, context };
   }
   const seq = context.getSequence();
   const tokens: Token[] = [];
@@ -220,7 +221,7 @@ async function run(job: LlamaChildJob): Promise<{ llama?: Llama; model?: LlamaMo
       hostBytes: process.memoryUsage().rss,
     },
   });
-  return { llama, model, context };
+  return { model, context };
 }
 
 // Jobs queue up here from the start, so one sent while the previous job's model is being released is not lost.

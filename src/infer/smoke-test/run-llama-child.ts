@@ -46,12 +46,12 @@ function takeChild(env: NodeJS.ProcessEnv, key: string): ChildProcess {
   for (;;) {
     const i = idle.findIndex((x) => x.key === key);
     if (i < 0) break;
-    const [x] = idle.splice(i, 1);
-    clearTimeout(x!.timer);
-    x!.child.off("exit", x!.onExit);
-    if (!x!.child.connected || x!.child.exitCode !== null || x!.child.signalCode !== null) continue;
-    holdProcessFor(x!.child, true);
-    return x!.child;
+    const { child, timer, onExit } = idle.splice(i, 1)[0]!;
+    clearTimeout(timer);
+    child.off("exit", onExit);
+    if (!child.connected || child.exitCode !== null || child.signalCode !== null) continue;
+    holdProcessFor(child, true);
+    return child;
   }
   // The typed child module (llama-child.ts), without this process's Node flags: node-llama-cpp starts helper
   // processes with the child's execArgv.
