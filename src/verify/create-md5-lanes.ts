@@ -5,13 +5,21 @@ import { MD5_KERNEL_WASM } from "./md5-kernel-wasm.js";
 const STATE = 0; // 4 x v128: a, b, c, d; lane k = stream k
 const SCRATCH = 1024; // the last block(s) of a stream with its padding
 const STAGE_BASE = 4096;
-const STAGE = 4 << 20; // bytes staged per lane at most (a few of the engine's 1 MiB write batches)
+const AREA = 4 << 20; // each lane's area in the module's memory
+/** Bytes staged per lane at most (1 MiB: reads of that size, and few pages touched). */
+const STAGE = 1 << 20;
 const LANES = 4;
-/** Four lanes are hashed together once each has at least this much staged. */
-const TOGETHER = 16 << 10;
+const INITIAL = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
 /** One md5 stream on a lane of the multi-buffer kernel. */
 export interface Md5Lane {
+  /** The lane's free staging room (a view of the kernel's memory): put bytes there, then `commit` them. */
+  room(): Uint8Array;
+  /** The first `n` bytes of `room()` are the stream's next bytes. */
+  commit(n: number): void;
+  /** Bytes committed and not hashed yet. */
+  readonly staged: number;
+  /** Copy `bytes` in, hashing this lane alone whenever its stage is full (for callers with bytes in hand). */
   update(bytes: Uint8Array): void;
   /** Lower-case hex digest; frees the lane. */
   digest(): string;
@@ -23,6 +31,12 @@ export interface Md5Lane {
 export interface Md5Lanes {
   /** A free lane, or undefined when all four are taken (hash that stream another way). */
   open(): Md5Lane | undefined;
+  /**
+   * One pass over `lanes` (each with at least one whole block staged): the same number of blocks of each, as many as
+   * the one with the fewest has; four lanes' streams per SIMD pass, a single lane by the scalar kernel. Lanes not
+   * named keep their state. Returns the bytes hashed per lane.
+   */
+  pass(lanes: readonly Md5Lane[]): number;
 }
 
 interface Kernel {
@@ -36,17 +50,18 @@ interface WasmApi {
   Instance: new (module: object) => { exports: unknown };
 }
 
+/** Per lane: staged bytes are [head, fill) of its area; total counts every byte committed. */
+interface LaneState {
+  head: number;
+  fill: number;
+  total: number;
+}
+
 /**
- * Multi-buffer md5 in the calling thread (issue 20 item 3): each stream's bytes are staged in the kernel's memory
- * (one copy) and hashed four streams per SIMD pass whenever every lane has enough staged (1.8x OpenSSL's md5 per core
- * with that copy, scripts/bench-md5-multibuffer.mjs) as soon as every lane has some staged; a lane whose stage is
- * full while another lags is hashed alone
- * (the scalar kernel, 0.8x OpenSSL). Undefined where WebAssembly SIMD is unavailable.
- *
- * Not wired into the engine: with 8 files arriving at once on 2 cores the streams' rates differ enough that ~60% of
- * the lanes' bytes went through the scalar kernel, and the run cost more CPU than OpenSSL (docs/performance.md).
- * What it needs first: streams kept in step (e.g. a lane's connection waits while its stage is full, bounded so a
- * slow file cannot hold the others).
+ * Multi-buffer md5 (issue 20 item 3): four streams hashed per WebAssembly SIMD pass (2.1x OpenSSL's md5 per core
+ * when the bytes are read straight into the kernel's memory, 1.8x with a copy; scripts/bench-md5-multibuffer.mjs);
+ * a lane hashed alone goes through the scalar kernel (0.8x OpenSSL). The caller decides when to pass (the hashing
+ * worker waits until its lanes all have bytes staged). Undefined where WebAssembly SIMD is unavailable.
  */
 export function createMd5Lanes(): Md5Lanes | undefined {
   let k: Kernel;
@@ -59,86 +74,119 @@ export function createMd5Lanes(): Md5Lanes | undefined {
   }
   const mem = new Uint8Array(k.memory.buffer);
   const st = new Uint32Array(k.memory.buffer, STATE, 16);
-  const lanes: ({ fill: number; total: number } | undefined)[] = Array.from({ length: LANES }, () => undefined);
-  const base = (j: number) => STAGE_BASE + j * STAGE;
+  const states: (LaneState | undefined)[] = Array.from({ length: LANES }, () => undefined);
+  const handles = new Map<Md5Lane, number>();
+  const base = (j: number) => STAGE_BASE + j * AREA;
 
-  /** Drop the first `n` staged bytes of lane j (hashed). */
-  const consume = (j: number, n: number) => {
-    const l = lanes[j]!;
-    if (n < l.fill) mem.copyWithin(base(j), base(j) + n, base(j) + l.fill);
-    l.fill -= n;
-  };
-  /** Hash four lanes together as soon as each has enough staged (lanes stay nearly empty while rates are alike). */
-  const together = () => {
-    let least = Infinity;
-    for (const l of lanes) least = Math.min(least, l ? l.fill : 0);
-    const blocks = Math.floor(least / 64);
-    if (blocks * 64 < TOGETHER) return;
-    k.md5x4(STATE, base(0), base(1), base(2), base(3), blocks);
-    for (let i = 0; i < LANES; i++) consume(i, blocks * 64);
-  };
-  /** Lane j is full while another lags (a slow file): hash its oldest bytes alone, down to half full. */
-  const drain = (j: number) => {
-    const excess = Math.ceil((lanes[j]!.fill - STAGE / 2) / 64);
-    if (excess > 0) {
-      k.md5x1(STATE, j, base(j), excess);
-      consume(j, excess * 64);
+  const hashBlocks = (which: readonly number[], blocks: number) => {
+    if (which.length === 1) {
+      const j = which[0]!;
+      k.md5x1(STATE, j, base(j) + states[j]!.head, blocks);
+    } else {
+      // md5x4 advances all four states: keep those of the lanes not in this pass, and give them any valid pointer.
+      const keep = [0, 1, 2, 3]
+        .filter((j) => !which.includes(j))
+        .map((j) => [j, st[j], st[4 + j], st[8 + j], st[12 + j]]);
+      const p = [0, 1, 2, 3].map(
+        (j) => base(which.includes(j) ? j : which[0]!) + states[which.includes(j) ? j : which[0]!]!.head,
+      );
+      k.md5x4(STATE, p[0]!, p[1]!, p[2]!, p[3]!, blocks);
+      for (const [j, a, b, c, d] of keep) [st[j!], st[4 + j!], st[8 + j!], st[12 + j!]] = [a!, b!, c!, d!];
+    }
+    for (const j of which) {
+      const s = states[j]!;
+      s.head += blocks * 64;
+      if (s.head === s.fill) s.head = s.fill = 0;
     }
   };
 
   const lane = (j: number): Md5Lane => {
+    const s = states[j]!;
     let open = true;
     const gone = () => new LlamagateError("MD5_LANE_CLOSED", "internal", "An md5 lane was used after its digest.");
-    return {
-      update(bytes) {
+    const self: Md5Lane = {
+      room() {
         if (!open) throw gone();
+        // Less than a block of room left behind unhashed bytes: move them to the front.
+        if (s.head > 0 && STAGE - s.fill < 64 << 10) {
+          mem.copyWithin(base(j), base(j) + s.head, base(j) + s.fill);
+          s.fill -= s.head;
+          s.head = 0;
+        }
+        return mem.subarray(base(j) + s.fill, base(j) + STAGE);
+      },
+      commit(n) {
+        if (!open) throw gone();
+        if (n < 0 || s.fill + n > STAGE) throw new RangeError(`md5 lane: ${n} bytes do not fit the stage`);
+        s.fill += n;
+        s.total += n;
+      },
+      get staged() {
+        return s.fill - s.head;
+      },
+      update(bytes) {
         for (let off = 0; off < bytes.length;) {
-          const l = lanes[j]!;
-          if (l.fill === STAGE) drain(j);
-          const n = Math.min(STAGE - l.fill, bytes.length - off);
-          mem.set(bytes.subarray(off, off + n), base(j) + l.fill);
-          l.fill += n;
-          l.total += n;
+          let r = self.room();
+          if (r.length < 64) {
+            hashBlocks([j], Math.floor(self.staged / 64));
+            r = self.room();
+          }
+          const n = Math.min(r.length, bytes.length - off);
+          r.set(bytes.subarray(off, off + n));
+          self.commit(n);
           off += n;
-          together();
         }
       },
       digest() {
         if (!open) throw gone();
-        const l = lanes[j]!;
-        const full = Math.floor(l.fill / 64);
-        if (full > 0) k.md5x1(STATE, j, base(j), full);
+        const full = Math.floor(self.staged / 64);
+        if (full > 0) hashBlocks([j], full);
         // The rest (< 64 bytes), 0x80, zeros and the length in bits (little-endian): one or two blocks.
-        const rest = l.fill - full * 64;
+        const rest = self.staged;
         const padded = rest + 9 <= 64 ? 64 : 128;
         mem.fill(0, SCRATCH, SCRATCH + 128);
-        mem.copyWithin(SCRATCH, base(j) + full * 64, base(j) + l.fill);
+        mem.copyWithin(SCRATCH, base(j) + s.head, base(j) + s.fill);
         mem[SCRATCH + rest] = 0x80;
-        const bits = l.total * 8;
+        const bits = s.total * 8;
         const view = new DataView(k.memory.buffer);
         view.setUint32(SCRATCH + padded - 8, bits >>> 0, true);
         view.setUint32(SCRATCH + padded - 4, Math.floor(bits / 2 ** 32), true);
         k.md5x1(STATE, j, SCRATCH, padded / 64);
         const out = Buffer.alloc(16);
         for (let w = 0; w < 4; w++) out.writeUInt32LE(st[w * 4 + j]!, w * 4);
-        this.release();
+        self.release();
         return out.toString("hex");
       },
       release() {
         if (!open) return;
         open = false;
-        lanes[j] = undefined;
+        states[j] = undefined;
+        handles.delete(self);
       },
     };
+    handles.set(self, j);
+    return self;
   };
 
   return {
     open() {
-      const j = lanes.indexOf(undefined);
+      const j = states.indexOf(undefined);
       if (j < 0) return undefined;
-      lanes[j] = { fill: 0, total: 0 };
-      [st[j], st[4 + j], st[8 + j], st[12 + j]] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+      states[j] = { head: 0, fill: 0, total: 0 };
+      for (let w = 0; w < 4; w++) st[w * 4 + j] = INITIAL[w]!;
       return lane(j);
+    },
+    pass(lanes) {
+      const which = lanes.map((l) => {
+        const j = handles.get(l);
+        if (j === undefined)
+          throw new LlamagateError("MD5_LANE_CLOSED", "internal", "An md5 lane was used after its digest.");
+        return j;
+      });
+      const blocks = Math.min(...which.map((j) => Math.floor((states[j]!.fill - states[j]!.head) / 64)));
+      if (which.length === 0 || blocks < 1) return 0;
+      hashBlocks(which, blocks);
+      return blocks * 64;
     },
   };
 }

@@ -16,7 +16,7 @@ import { workerExecArgv } from "../core/worker-exec-argv.js";
 
 /** One file being hashed in order, range after range. */
 export interface HashSession {
-  /** Bytes [0, upTo) already hashed by the worker. */
+  /** Bytes [0, upTo) taken by the worker: hashed, or read into its md5 lanes (hashed by the digest at the latest). */
   readonly hashedUpTo: number;
   /** Bytes [0, fedUpTo) handed to the worker so far. */
   readonly fedUpTo: number;
@@ -83,7 +83,8 @@ export function createHashPool(
 
   // Workers start when a session needs one (a run that hashes nothing here starts none).
   const spawn = () => {
-    // Small heaps: a hashing worker holds only hash states and one 1 MiB read buffer (keeps peak RSS low).
+    // Small heaps: a hashing worker holds hash states, one 1 MiB read buffer and the md5 kernel (its memory lies
+    // outside the heap: 16 MiB reserved, ~4 MiB touched) (keeps peak RSS low).
     const worker = new Worker(workerModuleUrl("verify/hash-worker.js"), {
       execArgv: workerExecArgv(),
       resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 },
@@ -153,6 +154,7 @@ export function createHashPool(
         if (state.error !== undefined) return Promise.reject(state.error);
         const upTo = fedUpTo - maxLagBytes;
         if (state.hashedUpTo >= upTo) return Promise.resolve();
+        send(entry.worker, { t: "need", id, upTo }); // a stream on a lane does not wait for the others then
         return new Promise((resolve, reject) => state.waiters.push({ upTo, resolve, reject }));
       },
       digest() {

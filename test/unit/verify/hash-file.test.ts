@@ -53,6 +53,45 @@ describe("hashFile / hash pool", () => {
     }
   });
 
+  it("md5 of several files at once (the multi-buffer lanes): fed in uneven ranges, waited on, resumed, cut short", async () => {
+    // One worker, six md5 streams: four take lanes, the others OpenSSL; one has sha256 beside md5, one starts with a
+    // long range (a resumed partial), one is empty, one file is shorter than fed. Ranges interleave like the engine's.
+    const sizes = [(9 << 20) + 5, 3 << 20, (6 << 20) + 63, 700_001, 0, 40 << 20];
+    const data = sizes.map((n) => randomBytes(n));
+    const paths = data.map((_, i) => join(dir, `lane${i}.bin`));
+    await Promise.all(data.map((d, i) => writeFile(paths[i]!, d)));
+    const short = join(dir, "short.bin");
+    await writeFile(short, randomBytes(1000));
+    const md5 = (b: Buffer) => createHash("md5").update(b).digest("hex");
+    const pool = createHashPool({ size: 1 });
+    try {
+      const sessions = data.map((_, i) => pool.session({ algorithms: i === 1 ? ["md5", "sha256"] : ["md5"] }));
+      const cut = pool.session({ algorithms: ["md5"] });
+      sessions[5]!.feed(paths[5]!, 0, 30 << 20); // resumed: most of the file at once
+      cut.feed(short, 0, 5000);
+      const at = data.map((_, i) => (i === 5 ? 30 << 20 : 0));
+      for (let step = 1; at.some((a, i) => a < data[i]!.length); step++) {
+        for (const [i, d] of data.entries()) {
+          const end = Math.min(d.length, at[i]! + ((step * 7919 * (i + 3)) % (2 << 20)) + 1);
+          if (end > at[i]!) sessions[i]!.feed(paths[i]!, at[i]!, end);
+          at[i] = end;
+        }
+        // The engine waits while a stream's hash trails by too much; here even for none: no lane waits forever.
+        if (step % 4 === 0) await sessions[step % 4]!.waitLag(0);
+      }
+      const got = await Promise.all(sessions.map((s) => s.digest()));
+      expect(got.map((h) => h.md5)).toEqual(data.map(md5));
+      expect(got[1]!.sha256).toBe(createHash("sha256").update(data[1]!).digest("hex"));
+      await expect(cut.digest()).rejects.toMatchObject({ code: "FILE_CHANGED" });
+      // The lanes are free again: four more streams hash correctly.
+      const again = data.slice(0, 4).map(() => pool.session({ algorithms: ["md5"] }));
+      again.forEach((s, i) => s.feed(paths[i]!, 0, data[i]!.length));
+      expect((await Promise.all(again.map((s) => s.digest()))).map((h) => h.md5)).toEqual(data.slice(0, 4).map(md5));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("stops with InterruptedError when its signal is aborted", async () => {
     const p = join(dir, "h.bin");
     await writeFile(p, randomBytes(1000));
