@@ -178,9 +178,7 @@ function pump(): void {
     const ready = active.filter((s) => s.lane!.staged >= 64);
     if (ready.length === 0) break;
     const waitingFor = active.some((s) => s.lane!.staged < 64 && !s.digestAsked);
-    const urgent = ready.some(
-      (s) => s.digestAsked || s.needUpTo > s.pos || queued(s) + s.lane!.staged >= PRESSURE,
-    );
+    const urgent = ready.some((s) => s.digestAsked || s.needUpTo > s.pos || queued(s) + s.lane!.staged >= PRESSURE);
     if (waitingFor && !urgent) break; // the next feed of the idle lane lets all four go in one pass
     lanes!.pass(ready.map((s) => s.lane!));
   }
