@@ -50,6 +50,7 @@ export interface HashPool {
 }
 
 const HASH_SLICE = 64 << 20;
+const FIRST_SLICE = 4 << 20;
 
 interface Waiter {
   upTo: number;
@@ -178,13 +179,16 @@ export function createHashPool(
     session,
     async hashFile({ path, size: fileSize, algorithms, signal }) {
       const s = session({ algorithms, gitSize: fileSize });
-      // Feed in slices so an abort (or drop) takes effect between two of them, not after 100 GB.
-      for (let at = 0; at < fileSize; at += HASH_SLICE) {
+      // Feed in slices so an abort (or drop) takes effect between two of them, not after 100 GB. The first is small:
+      // a worker puts a stream on an md5 lane only when it starts small (several files verified at once).
+      for (let at = 0; at < fileSize;) {
         if (signal?.aborted) {
           s.drop();
           throw new InterruptedError();
         }
-        s.feed(path, at, Math.min(fileSize, at + HASH_SLICE));
+        const end = Math.min(fileSize, at + (at === 0 ? FIRST_SLICE : HASH_SLICE));
+        s.feed(path, at, end);
+        at = end;
         await s.waitLag(HASH_SLICE);
       }
       return s.digest();

@@ -125,7 +125,10 @@ function placeMd5(s: Session): void {
   let streams = 0;
   for (const o of sessions.values()) if (!o.failed && (o.lane || o.md5Pending || o === s)) streams++;
   if (lanes === null) lanes = createMd5Lanes();
-  const lane = streams >= LANES_FROM && queued(s) < PRESSURE ? lanes?.open() : undefined;
+  // A long first range is a resumed file's partial: hashed alone, it would go through the slower scalar kernel.
+  const first = s.queue[0];
+  const long = first !== undefined && first.end - first.start >= PRESSURE;
+  const lane = streams >= LANES_FROM && !long ? lanes?.open() : undefined;
   if (lane) s.lane = lane;
   else s.hashers.md5 = createHash("md5");
 }

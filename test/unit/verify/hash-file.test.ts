@@ -92,6 +92,21 @@ describe("hashFile / hash pool", () => {
     }
   });
 
+  it("hashFile of several files at once (as verify does) matches node:crypto, first slices on md5 lanes", async () => {
+    const data = [(4 << 20) + 3, 70 << 20, 1, 0, 9_999_999].map((n) => randomBytes(n));
+    const paths = data.map((_, i) => join(dir, `verify${i}.bin`));
+    await Promise.all(data.map((d, i) => writeFile(paths[i]!, d)));
+    const pool = createHashPool({ size: 1 });
+    try {
+      const got = await Promise.all(
+        paths.map((p, i) => pool.hashFile({ path: p, size: data[i]!.length, algorithms: ["md5"] })),
+      );
+      expect(got.map((h) => h.md5)).toEqual(data.map((d) => createHash("md5").update(d).digest("hex")));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("stops with InterruptedError when its signal is aborted", async () => {
     const p = join(dir, "h.bin");
     await writeFile(p, randomBytes(1000));
