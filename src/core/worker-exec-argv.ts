@@ -1,8 +1,20 @@
 /** Options that take their value as the next argument, among those a worker keeps. */
 const WITH_VALUE = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader", "--conditions", "-C"]);
 /** What a worker keeps when this process's options must be filtered: module loading and warnings, nothing else. */
-const KEEP =
-  /^(--import|--require|-r|--loader|--experimental-loader|--conditions|-C|--enable-source-maps|--(no-)?experimental-[\w-]+|--no-warnings|--no-deprecation|--trace-warnings|--trace-deprecation|--disable-warning|--unhandled-rejections)(=|$)/;
+const KEEP = new Set([
+  ...WITH_VALUE,
+  "--enable-source-maps",
+  "--no-warnings",
+  "--no-deprecation",
+  "--trace-warnings",
+  "--trace-deprecation",
+  "--disable-warning",
+  "--unhandled-rejections",
+]);
+const kept = (option: string) => {
+  const name = option.split("=")[0]!;
+  return KEEP.has(name) || /^--(no-)?experimental-[\w-]+$/.test(name);
+};
 
 /**
  * The `execArgv` for a worker thread: undefined (Node's own inheritance of this process's options) unless this process
@@ -17,7 +29,7 @@ export function workerExecArgv(execArgv: readonly string[] = process.execArgv): 
   const out: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
     const a = execArgv[i]!;
-    if (!KEEP.test(a)) {
+    if (!kept(a)) {
       if (a === "--input-type" || a === "-e" || a === "--eval" || a === "-p" || a === "--print") i++; // its value
       continue;
     }

@@ -19,8 +19,6 @@ export interface Md5Lane {
   commit(n: number): void;
   /** Bytes committed and not hashed yet. */
   readonly staged: number;
-  /** Copy `bytes` in, hashing this lane alone whenever its stage is full (for callers with bytes in hand). */
-  update(bytes: Uint8Array): void;
   /** Lower-case hex digest; frees the lane. */
   digest(): string;
   /** Free the lane without a digest. */
@@ -78,18 +76,18 @@ export function createMd5Lanes(): Md5Lanes | undefined {
   const handles = new Map<Md5Lane, number>();
   const base = (j: number) => STAGE_BASE + j * AREA;
 
+  /** Where lane j's unhashed bytes start. */
+  const at = (j: number) => base(j) + states[j]!.head;
+
   const hashBlocks = (which: readonly number[], blocks: number) => {
     if (which.length === 1) {
-      const j = which[0]!;
-      k.md5x1(STATE, j, base(j) + states[j]!.head, blocks);
+      k.md5x1(STATE, which[0]!, at(which[0]!), blocks);
     } else {
       // md5x4 advances all four states: keep those of the lanes not in this pass, and give them any valid pointer.
       const keep = [0, 1, 2, 3]
         .filter((j) => !which.includes(j))
         .map((j) => [j, st[j], st[4 + j], st[8 + j], st[12 + j]]);
-      const p = [0, 1, 2, 3].map(
-        (j) => base(which.includes(j) ? j : which[0]!) + states[which.includes(j) ? j : which[0]!]!.head,
-      );
+      const p = [0, 1, 2, 3].map((j) => at(which.includes(j) ? j : which[0]!));
       k.md5x4(STATE, p[0]!, p[1]!, p[2]!, p[3]!, blocks);
       for (const [j, a, b, c, d] of keep) [st[j!], st[4 + j!], st[8 + j!], st[12 + j!]] = [a!, b!, c!, d!];
     }
@@ -123,19 +121,6 @@ export function createMd5Lanes(): Md5Lanes | undefined {
       },
       get staged() {
         return s.fill - s.head;
-      },
-      update(bytes) {
-        for (let off = 0; off < bytes.length;) {
-          let r = self.room();
-          if (r.length < 64) {
-            hashBlocks([j], Math.floor(self.staged / 64));
-            r = self.room();
-          }
-          const n = Math.min(r.length, bytes.length - off);
-          r.set(bytes.subarray(off, off + n));
-          self.commit(n);
-          off += n;
-        }
       },
       digest() {
         if (!open) throw gone();
