@@ -1,11 +1,11 @@
 import type { FileHandle } from "node:fs/promises";
 
 /**
- * The most bytes one write call is given. On this project's VMs (memory handed back to the host: virtio-balloon free
- * page reporting) 1 MiB writes made the engine 1.5× slower than 128 KiB ones, run for run, once freed memory had
- * settled (docs/performance.md, "Write size"): a larger write puts its bytes in larger page-cache folios, which the
- * kernel takes from the big free blocks, the ones the host has taken back. Elsewhere the extra calls cost about
- * 8,000 system calls per GiB.
+ * The most bytes one write call is given. On this project's VMs (memory handed back to the host: free page
+ * reporting) 1 MiB writes made the engine 1.5× slower than 128 KiB ones in an A/B/A series once freed memory had
+ * settled (docs/performance.md, "Write size"). Why is not settled: a later `dd` series found the cost of first writes
+ * into page-cache pages in no order by block size (docs/performance.md, md5 lanes section). Elsewhere the extra
+ * calls cost about 8,000 system calls per GiB.
  */
 export const MAX_WRITE_CALL = 128 << 10;
 
